@@ -1,0 +1,58 @@
+# InBeeld — all set-up happens here. `make run` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+INBEELD := $(VENV)/bin/inbeeld
+DEMO_CASES ?= 3000
+DEMO_SEED ?= 2021
+PYTEST_ARGS ?=
+
+.PHONY: run test bench lint install install-test devenv migrate demo serve clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PIP) install --quiet -e '.[test,dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Development keys live in var/dev.env, outside the database and outside git.
+var/dev.env: | $(VENV)/.installed
+	mkdir -p var
+	$(PY) scripts/make_dev_env.py > var/dev.env
+	chmod 600 var/dev.env
+
+devenv: var/dev.env
+
+migrate: install devenv
+	$(INBEELD) migrate --noinput
+
+demo: migrate
+	$(INBEELD) demo --cases $(DEMO_CASES) --seed $(DEMO_SEED) --if-empty
+
+serve:
+	$(INBEELD) demo_logins
+	$(INBEELD) runserver 127.0.0.1:8000
+
+run: demo serve
+
+test: install-test
+	$(VENV)/bin/python scripts/ensure_browser.py
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install-test devenv
+	$(VENV)/bin/python bench/run.py
+
+lint: install-test
+	$(VENV)/bin/ruff check src tests bench scripts
+
+clean:
+	rm -rf $(VENV) var

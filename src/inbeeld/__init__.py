@@ -1,0 +1,1 @@
+"""InBeeld: brings victims of human trafficking into view, safely."""

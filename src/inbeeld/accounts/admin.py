@@ -1,0 +1,105 @@
+"""The admin for administrators: users, organisations, memberships and reference data.
+
+Only users whose policy allows ADMINISTER (and who are staff) reach it; case content is not
+registered here, so administrators never see it. Changes to users and memberships are audited.
+"""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.forms.models import model_to_dict
+
+from inbeeld import policy
+from inbeeld.accounts.models import Membership, Organisation, User
+from inbeeld.audit.models import AuditAction
+from inbeeld.audit.services import audit_record
+
+admin.site.site_header = "InBeeld – beheer"
+admin.site.site_title = "InBeeld beheer"
+admin.site.index_title = "Beheer"
+
+
+def _admin_has_permission(request) -> bool:
+    return policy.may_administer(request.user)
+
+
+admin.site.has_permission = _admin_has_permission
+
+
+def _snapshot(obj, fields) -> dict:
+    if obj is None or obj.pk is None:
+        return {}
+    return {k: (str(v) if v is not None else None) for k, v in model_to_dict(obj, fields).items()}
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["organisation", "role", "police_unit", "om_district", "court", "is_active"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
+
+    def save_model(self, request, obj, form, change):
+        fields = ["username", "first_name", "last_name", "email", "is_active", "is_staff",
+                  "is_superuser"]
+        old = _snapshot(type(obj).objects.filter(pk=obj.pk).first(), fields) if change else {}
+        super().save_model(request, obj, form, change)
+        audit_record(actor=request.user, action=AuditAction.USER_CHANGED, subject_type="user",
+                     subject_ref=obj.get_username(),
+                     extra={"old": old, "new": _snapshot(obj, fields),
+                            "password_changed": "password" in form.changed_data})
+
+    def save_formset(self, request, form, formset, change):
+        _audit_membership_formset(request, formset)
+        super().save_formset(request, form, formset, change)
+
+
+MEMBERSHIP_FIELDS = ["user", "organisation", "role", "police_unit", "om_district", "court",
+                     "is_active"]
+
+
+def _audit_membership_formset(request, formset) -> None:
+    for inline_form in formset.forms:
+        if not inline_form.has_changed() and not inline_form.cleaned_data.get("DELETE"):
+            continue
+        instance = inline_form.instance
+        old = _snapshot(Membership.objects.filter(pk=instance.pk).first(), MEMBERSHIP_FIELDS)
+        new = {} if inline_form.cleaned_data.get("DELETE") else {
+            k: str(v) if v is not None else None
+            for k, v in inline_form.cleaned_data.items() if k in MEMBERSHIP_FIELDS
+        }
+        audit_record(actor=request.user, action=AuditAction.MEMBERSHIP_CHANGED,
+                     subject_type="membership", subject_ref=str(instance.pk or ""),
+                     extra={"old": old, "new": new})
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "organisation", "police_unit", "om_district", "court",
+                    "is_active"]
+    list_filter = ["role", "is_active"]
+
+    def save_model(self, request, obj, form, change):
+        old = _snapshot(Membership.objects.filter(pk=obj.pk).first(), MEMBERSHIP_FIELDS)
+        super().save_model(request, obj, form, change)
+        audit_record(actor=request.user, action=AuditAction.MEMBERSHIP_CHANGED,
+                     subject_type="membership", subject_ref=str(obj.pk),
+                     extra={"old": old, "new": _snapshot(obj, MEMBERSHIP_FIELDS)})
+
+    def delete_model(self, request, obj):
+        old = _snapshot(obj, MEMBERSHIP_FIELDS)
+        pk = obj.pk
+        super().delete_model(request, obj)
+        audit_record(actor=request.user, action=AuditAction.MEMBERSHIP_CHANGED,
+                     subject_type="membership", subject_ref=str(pk),
+                     extra={"old": old, "new": {}})
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "type", "police_unit", "is_active"]
+    list_filter = ["type", "is_active"]
+    search_fields = ["name"]

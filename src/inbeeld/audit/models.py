@@ -1,0 +1,94 @@
+"""The audit log: append-only and hash-chained.
+
+Shaped like Zulip's RealmAuditLog: who (actor), what (an enumerated action), on what (subject
+type and reference, plus the case code when a case is involved), when, and `extra` with old/new
+values. Each row stores the SHA-256 of the previous row's hash and its own content, so a changed
+or removed row breaks the chain from there on (verified by `inbeeld audit_verify`).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete an append-only row through the ORM."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
+
+
+class AuditAction(models.TextChoices):
+    CASE_CREATED = "case.created", _("Casus geregistreerd")
+    CASE_READ = "case.read", _("Casus ingezien")
+    CASE_UPDATED = "case.updated", _("Casus gewijzigd")
+    CASE_LIST_READ = "case.list_read", _("Casuslijst ingezien")
+    CASE_ACCESS_DENIED = "case.access_denied", _("Toegang tot casus geweigerd")
+    EVENT_RECORDED = "event.recorded", _("Ketengebeurtenis vastgelegd")
+    EVENT_CORRECTED = "event.corrected", _("Ketengebeurtenis gecorrigeerd")
+    LOGIN_SUCCEEDED = "auth.login", _("Ingelogd")
+    LOGIN_FAILED = "auth.login_failed", _("Mislukte inlogpoging")
+    LOGOUT = "auth.logout", _("Uitgelogd")
+    MEMBERSHIP_CHANGED = "membership.changed", _("Lidmaatschap gewijzigd")
+    USER_CHANGED = "user.changed", _("Gebruiker gewijzigd")
+    DEMO_LOADED = "demo.loaded", _("Demogegevens geladen")
+
+
+class AuditEvent(AppendOnlyModel):
+    created_at = models.DateTimeField(_("tijdstip"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gebruiker"),
+    )
+    actor_label = models.CharField(_("gebruikersnaam"), max_length=150, blank=True)
+    action = models.CharField(_("handeling"), max_length=40, choices=AuditAction.choices)
+    subject_type = models.CharField(_("soort object"), max_length=40, blank=True)
+    subject_ref = models.CharField(_("object"), max_length=80, blank=True)
+    case_code = models.CharField(_("casus"), max_length=20, blank=True, db_index=True)
+    extra = models.JSONField(_("details"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("auditregel")
+        verbose_name_plural = _("auditregels")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.subject_ref}"
+
+
+class AuditChainHead(models.Model):
+    """A single row that serialises audit writers (select_for_update) and holds the last hash."""
+
+    last_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("auditketen")

@@ -1,0 +1,190 @@
+"""Forms: parse and validate input; every message is Dutch; services do the writing."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from inbeeld.cases.models import (
+    MINOR_AGE_BANDS,
+    AgeBand,
+    DatePrecision,
+    Gender,
+    NationalityGroup,
+)
+from inbeeld.cases.selectors import SORTS, CaseFilters
+from inbeeld.cases.services import MAX_NOTE_LENGTH
+from inbeeld.cases.workflow import Status
+from inbeeld.reference.models import ChainEventOutcome, ChainEventType, ExploitationForm, PoliceUnit
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Fase"), required=False, choices=[("", _("Alle fasen")), *Status.choices]
+    )
+    form = forms.ModelChoiceField(
+        label=_("Uitbuitingsvorm"),
+        required=False,
+        queryset=ExploitationForm.objects.all(),
+        to_field_name="code",
+        empty_label=_("Alle vormen"),
+    )
+    minor = forms.TypedChoiceField(
+        label=_("Minderjarig"),
+        required=False,
+        choices=[("", _("Alle leeftijden")), ("ja", _("Minderjarig")), ("nee", _("Meerderjarig"))],
+    )
+    intake_from = forms.DateField(label=_("Instroom vanaf"), required=False, widget=DateInput())
+    intake_to = forms.DateField(label=_("Instroom tot en met"), required=False, widget=DateInput())
+    unit = forms.ModelChoiceField(
+        label=_("Eenheid"),
+        required=False,
+        queryset=PoliceUnit.objects.all(),
+        to_field_name="code",
+        empty_label=_("Alle eenheden"),
+    )
+    sort = forms.ChoiceField(
+        label=_("Sorteren"),
+        required=False,
+        choices=[
+            ("-intake_date", _("Instroom, nieuwste eerst")),
+            ("intake_date", _("Instroom, oudste eerst")),
+            ("code", _("Casuscode")),
+            ("status", _("Fase")),
+        ],
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("intake_from"), data.get("intake_to")
+        if start and end and start > end:
+            self.add_error("intake_to", _("De einddatum ligt vóór de begindatum."))
+        return data
+
+    def filters(self) -> CaseFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        minor = {"ja": True, "nee": False}.get(data.get("minor") or "")
+        sort = data.get("sort") or "-intake_date"
+        return CaseFilters(
+            status=data.get("status") or "",
+            exploitation_form=data["form"].code if data.get("form") else "",
+            minor=minor,
+            intake_from=data.get("intake_from"),
+            intake_to=data.get("intake_to"),
+            police_unit=data["unit"].code if data.get("unit") else "",
+            sort=sort if sort in SORTS else "-intake_date",
+        )
+
+
+class CaseForm(forms.Form):
+    police_unit = forms.ModelChoiceField(
+        label=_("Eenheid"), queryset=PoliceUnit.objects.none(), empty_label=None
+    )
+    exploitation_forms = forms.ModelMultipleChoiceField(
+        label=_("Uitbuitingsvorm(en)"),
+        queryset=ExploitationForm.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Kies ten minste één uitbuitingsvorm.")},
+    )
+    age_band = forms.ChoiceField(label=_("Leeftijdscategorie"), choices=AgeBand.choices)
+    minor_at_intake = forms.BooleanField(
+        label=_("Minderjarig bij instroom"), required=False
+    )
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
+    nationality_group = forms.ChoiceField(
+        label=_("Nationaliteit"), choices=NationalityGroup.choices
+    )
+    intake_date = forms.DateField(
+        label=_("Datum instroom"),
+        widget=DateInput(),
+        error_messages={"invalid": _("Vul een geldige datum in (jjjj-mm-dd).")},
+    )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["police_unit"].queryset = units if units is not None else PoliceUnit.objects.none()
+        if not self.is_bound:
+            self.initial.setdefault("intake_date", timezone.localdate())
+
+    def clean(self):
+        data = super().clean()
+        band, minor = data.get("age_band"), data.get("minor_at_intake")
+        if band in MINOR_AGE_BANDS and not minor:
+            self.add_error(
+                "minor_at_intake",
+                _("Deze leeftijdscategorie is minderjarig: vink 'minderjarig bij instroom' aan."),
+            )
+        if band and band not in MINOR_AGE_BANDS and band != AgeBand.UNKNOWN and minor:
+            self.add_error(
+                "minor_at_intake",
+                _("Deze leeftijdscategorie is meerderjarig: 'minderjarig bij instroom' klopt niet."),
+            )
+        return data
+
+
+class EventForm(forms.Form):
+    event_type = forms.ModelChoiceField(
+        label=_("Gebeurtenis"),
+        queryset=ChainEventType.objects.none(),
+        to_field_name="code",
+        empty_label=_("Kies een gebeurtenis"),
+        error_messages={"invalid_choice": _("Deze gebeurtenis kunt u hier niet kiezen.")},
+    )
+    outcome = forms.ChoiceField(label=_("Uitkomst of reden"), required=False, choices=())
+    event_date = forms.DateField(
+        label=_("Datum"),
+        widget=DateInput(),
+        error_messages={"invalid": _("Vul een geldige datum in (jjjj-mm-dd).")},
+    )
+    date_precision = forms.ChoiceField(
+        label=_("Nauwkeurigheid van de datum"),
+        choices=DatePrecision.choices,
+        initial=DatePrecision.DAY,
+    )
+    note = forms.CharField(
+        label=_("Notitie (versleuteld opgeslagen)"),
+        required=False,
+        max_length=MAX_NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, event_codes=(), allow_note=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        types = ChainEventType.objects.filter(code__in=event_codes).order_by("order")
+        self.fields["event_type"].queryset = types
+        outcomes = ChainEventOutcome.objects.filter(event_type__in=types).select_related(
+            "event_type"
+        )
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        for outcome in outcomes:
+            grouped.setdefault(outcome.event_type.label, []).append((outcome.code, outcome.label))
+        self.fields["outcome"].choices = [("", _("— geen —")), *grouped.items()]
+        if not allow_note:
+            del self.fields["note"]
+
+    def clean(self):
+        data = super().clean()
+        event_type = data.get("event_type")
+        outcome = data.get("outcome") or ""
+        if event_type is None:
+            return data
+        valid = set(event_type.outcomes.values_list("code", flat=True))
+        if outcome and outcome not in valid:
+            self.add_error(
+                "outcome",
+                _("'%(outcome)s' past niet bij '%(event)s'.")
+                % {"outcome": outcome, "event": event_type.label},
+            )
+        if event_type.outcome_required and not outcome:
+            self.add_error("outcome", _("Kies een uitkomst of reden bij '%(event)s'.")
+                           % {"event": event_type.label})
+        return data

@@ -1,0 +1,194 @@
+"""Cases and their chain timeline.
+
+A Case is one pseudonymised victim trajectory: a random public code, no names. Its timeline is a
+list of ChainEvents that is only ever appended to; a correction is a new event that supersedes the
+old one. Free text in an event is stored encrypted (see inbeeld.crypto) and tagged with the role
+family that wrote it, so the policy can show it only to that family.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from inbeeld.audit.models import AppendOnlyModel
+from inbeeld.cases.workflow import Status
+from inbeeld.reference.models import (
+    ChainEventType,
+    Court,
+    ExploitationForm,
+    PoliceUnit,
+)
+
+# Crockford-style alphabet without look-alikes (no 0/O, 1/I/L, U).
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_case_code() -> str:
+    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"IB-{chars[:4]}-{chars[4:]}"
+
+
+def event_type_label(code: str) -> str:
+    label = ChainEventType.objects.filter(code=code).values_list("label", flat=True).first()
+    return label or code
+
+
+class AgeBand(models.TextChoices):
+    UNDER_12 = "0-11", _("jonger dan 12")
+    FROM_12 = "12-15", _("12–15 jaar")
+    FROM_16 = "16-17", _("16–17 jaar")
+    FROM_18 = "18-22", _("18–22 jaar")
+    FROM_23 = "23-29", _("23–29 jaar")
+    FROM_30 = "30-49", _("30–49 jaar")
+    FROM_50 = "50+", _("50 jaar of ouder")
+    UNKNOWN = "unknown", _("onbekend")
+
+
+MINOR_AGE_BANDS = {AgeBand.UNDER_12, AgeBand.FROM_12, AgeBand.FROM_16}
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("vrouw")
+    MALE = "male", _("man")
+    OTHER = "other", _("anders")
+    UNKNOWN = "unknown", _("onbekend")
+
+
+class NationalityGroup(models.TextChoices):
+    NL = "nl", _("Nederlands")
+    EU = "eu", _("EU (niet Nederlands)")
+    NON_EU = "non_eu", _("buiten de EU")
+    UNKNOWN = "unknown", _("onbekend")
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", _("dag")
+    MONTH = "month", _("maand")
+    YEAR = "year", _("jaar")
+
+
+class NoteFamily(models.TextChoices):
+    POLICE = "police", _("politie")
+    CARE = "care", _("zorg")
+    JUSTICE = "justice", _("justitie")
+
+
+class Case(models.Model):
+    code = models.CharField(_("casuscode"), max_length=20, unique=True, default=new_case_code)
+    police_unit = models.ForeignKey(
+        PoliceUnit, on_delete=models.PROTECT, related_name="cases", verbose_name=_("eenheid")
+    )
+    court = models.ForeignKey(
+        Court,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("rechtbank"),
+    )
+    exploitation_forms = models.ManyToManyField(
+        ExploitationForm, related_name="cases", verbose_name=_("uitbuitingsvormen")
+    )
+    minor_at_intake = models.BooleanField(_("minderjarig bij instroom"))
+    age_band = models.CharField(_("leeftijdscategorie"), max_length=10, choices=AgeBand.choices)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
+    nationality_group = models.CharField(
+        _("nationaliteit"), max_length=10, choices=NationalityGroup.choices
+    )
+    intake_date = models.DateField(_("datum instroom"), db_index=True)
+    status = models.CharField(
+        _("fase"), max_length=20, choices=Status.choices, default=Status.INTAKE, db_index=True
+    )
+    # Optimistic locking: every change bumps the version; a writer that read an older version
+    # gets a conflict instead of overwriting.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(_("geregistreerd op"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("geregistreerd door"),
+    )
+
+    class Meta:
+        ordering = ["-intake_date", "-id"]
+        indexes = [models.Index(fields=["police_unit", "intake_date"])]
+        verbose_name = _("casus")
+        verbose_name_plural = _("casussen")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CaseAssignment(models.Model):
+    """A case-bound role (psychologist, peer expert) assigned to one case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_assignments"
+    )
+    role = models.CharField(_("rol"), max_length=30)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user", "role"], name="unique_assignment")
+        ]
+
+
+class ChainEvent(AppendOnlyModel):
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("casus")
+    )
+    event_type = models.ForeignKey(
+        ChainEventType, on_delete=models.PROTECT, related_name="+", verbose_name=_("gebeurtenis")
+    )
+    outcome = models.CharField(_("uitkomst of reden"), max_length=40, blank=True)
+    event_date = models.DateField(_("datum"))
+    date_precision = models.CharField(
+        _("nauwkeurigheid datum"),
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisatie"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vastgelegd door"),
+    )
+    note_ciphertext = models.TextField(blank=True)
+    note_family = models.CharField(max_length=10, choices=NoteFamily.choices, blank=True)
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name=_("corrigeert"),
+    )
+    recorded_at = models.DateTimeField(_("vastgelegd op"))
+
+    class Meta:
+        ordering = ["event_date", "id"]
+        verbose_name = _("ketengebeurtenis")
+        verbose_name_plural = _("ketengebeurtenissen")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.event_type_id}@{self.event_date}"

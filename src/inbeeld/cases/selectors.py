@@ -1,0 +1,147 @@
+"""Reads of cases and their timeline. Every read takes the user and goes through the policy.
+
+Views never query Case or ChainEvent directly (tests/test_architecture.py enforces it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from inbeeld import policy
+from inbeeld.audit.models import AuditAction
+from inbeeld.audit.services import audit_record
+from inbeeld.cases.models import Case, ChainEvent
+from inbeeld.crypto import decrypt_text
+
+
+def cases_visible_to(user, action: policy.Action = policy.Action.CASE_LIST) -> QuerySet[Case]:
+    """All cases ``user`` may ``action``; an empty queryset when none (default deny)."""
+    scope = policy.case_scope_filter(user, action)
+    if scope is None:
+        return Case.objects.none()
+    return Case.objects.filter(scope)
+
+
+def case_get_for(user, code: str, *, action: policy.Action = policy.Action.CASE_VIEW,
+                 log_read: bool = True) -> Case:
+    """Fetch and authorise in one step.
+
+    A case that does not exist and a case the user may not see both answer 404 (no existence
+    leak); the refused attempt on an existing case is logged. A successful read is logged too.
+    """
+    case = (
+        cases_visible_to(user, action)
+        .select_related("police_unit", "police_unit__om_district", "court")
+        .prefetch_related("exploitation_forms")
+        .filter(code=code)
+        .first()
+    )
+    if case is None:
+        if Case.objects.filter(code=code).exists():
+            audit_record(
+                actor=user,
+                action=AuditAction.CASE_ACCESS_DENIED,
+                subject_type="case",
+                subject_ref=code,
+                case_code=code,
+                extra={"action": str(action)},
+            )
+        raise Http404("case not found")
+    if log_read:
+        audit_record(
+            actor=user,
+            action=AuditAction.CASE_READ,
+            subject_type="case",
+            subject_ref=case.code,
+            case_code=case.code,
+            extra={"action": str(action)},
+        )
+    return case
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: str = ""
+    exploitation_form: str = ""
+    minor: bool | None = None
+    intake_from: dt.date | None = None
+    intake_to: dt.date | None = None
+    police_unit: str = ""
+    sort: str = "-intake_date"
+
+
+SORTS = {
+    "-intake_date": ("-intake_date", "-id"),
+    "intake_date": ("intake_date", "id"),
+    "code": ("code",),
+    "status": ("status", "-intake_date"),
+}
+
+
+def case_list(user, filters: CaseFilters) -> QuerySet[Case]:
+    """The case list for ``user``: their visible cases, filtered and sorted."""
+    qs = cases_visible_to(user).select_related("police_unit")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.exploitation_form:
+        qs = qs.filter(exploitation_forms__code=filters.exploitation_form)
+    if filters.minor is not None:
+        qs = qs.filter(minor_at_intake=filters.minor)
+    if filters.intake_from:
+        qs = qs.filter(intake_date__gte=filters.intake_from)
+    if filters.intake_to:
+        qs = qs.filter(intake_date__lte=filters.intake_to)
+    if filters.police_unit:
+        qs = qs.filter(police_unit__code=filters.police_unit)
+    return qs.prefetch_related("exploitation_forms").order_by(*SORTS.get(filters.sort, SORTS["-intake_date"]))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    event: ChainEvent
+    note: str | None  # None: there is a note, but the viewer may not read it
+    has_note: bool
+    superseded: bool
+    corrects: ChainEvent | None
+
+
+def case_timeline(user, case: Case) -> list[TimelineEntry]:
+    """The case's timeline for ``user``: every event, oldest first, notes only where the policy
+    lets this user read them (their own role family; never researchers or privacy officers).
+
+    ``case`` must come from ``case_get_for`` (already authorised)."""
+    families = policy.readable_note_families(user, case)
+    events = list(
+        ChainEvent.objects.filter(case=case)
+        .select_related("event_type", "organisation", "author", "supersedes__event_type")
+        .order_by("event_date", "id")
+    )
+    superseded_ids = {e.supersedes_id for e in events if e.supersedes_id}
+    entries = []
+    for event in events:
+        has_note = bool(event.note_ciphertext)
+        note = None
+        if has_note and event.note_family in families:
+            note = decrypt_text(event.note_ciphertext)
+        entries.append(
+            TimelineEntry(
+                event=event,
+                note=note,
+                has_note=has_note,
+                superseded=event.pk in superseded_ids,
+                corrects=event.supersedes,
+            )
+        )
+    return entries
+
+
+def event_get_for(user, case: Case, event_id: int) -> ChainEvent:
+    """One event of an already-authorised case (404 when it belongs elsewhere)."""
+    event = ChainEvent.objects.select_related("event_type", "case").filter(case=case, pk=event_id).first()
+    if event is None:
+        raise Http404("event not found")
+    return event

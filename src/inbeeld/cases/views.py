@@ -1,0 +1,187 @@
+"""Case views: thin. Forms validate, selectors read (with the policy), services write."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from inbeeld import policy
+from inbeeld.audit.models import AuditAction
+from inbeeld.audit.services import audit_record
+from inbeeld.cases import selectors, services
+from inbeeld.cases.forms import CaseFilterForm, CaseForm, EventForm
+from inbeeld.cases.workflow import TransitionNotAllowed, allowed_event_codes
+from inbeeld.reference.models import PoliceUnit
+
+
+def _require(user, action: policy.Action) -> None:
+    if not policy.can(user, action):
+        raise PermissionDenied(_("U heeft geen toegang tot deze functie."))
+
+
+def _apply_service_errors(form, exc: Exception) -> None:
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    elif isinstance(exc, ValidationError):
+        form.add_error(None, exc.messages)
+    elif isinstance(exc, TransitionNotAllowed):
+        form.add_error(None, exc.message)
+    else:
+        form.add_error(None, str(getattr(exc, "message", exc)))
+
+
+@require_http_methods(["GET"])
+def case_list(request: HttpRequest) -> HttpResponse:
+    _require(request.user, policy.Action.CASE_LIST)
+    filter_form = CaseFilterForm(request.GET or None)
+    filters = filter_form.filters() if request.GET else CaseFilterForm().filters()
+    cases = selectors.case_list(request.user, filters)
+    page = Paginator(cases, 25).get_page(request.GET.get("pagina"))
+    audit_record(
+        actor=request.user,
+        action=AuditAction.CASE_LIST_READ,
+        subject_type="case_list",
+        extra={"filters": {k: v for k, v in request.GET.items() if k != "csrfmiddlewaretoken"},
+               "page": page.number,
+               "shown": [c.code for c in page.object_list]},
+    )
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "filter_form": filter_form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_create": policy.can(request.user, policy.Action.CASE_CREATE),
+        },
+    )
+
+
+def _creatable_units(user):
+    units = [m.police_unit_id for m in policy.memberships_for(user, policy.Action.CASE_CREATE)
+             if m.police_unit_id]
+    return PoliceUnit.objects.filter(pk__in=units)
+
+
+@require_http_methods(["GET", "POST"])
+def case_create(request: HttpRequest) -> HttpResponse:
+    _require(request.user, policy.Action.CASE_CREATE)
+    units = _creatable_units(request.user)
+    form = CaseForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_register(actor=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            _apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Casus %(code)s is geregistreerd.") % {"code": case.code})
+            return redirect("cases:detail", code=case.code)
+    return render(request, "cases/case_form.html", {"form": form})
+
+
+@require_http_methods(["GET"])
+def case_detail(request: HttpRequest, code: str) -> HttpResponse:
+    case = selectors.case_get_for(request.user, code)
+    timeline = selectors.case_timeline(request.user, case)
+    can_record = bool(policy.recordable_event_codes(request.user, case))
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "timeline": timeline,
+            "can_record": can_record,
+            "can_correct": can_record and policy.can(request.user, policy.Action.EVENT_CORRECT, case),
+            "show_people": policy.can(request.user, policy.Action.NOTE_READ, case),
+            "pseudonymised": not policy.can(request.user, policy.Action.NOTE_READ, case),
+        },
+    )
+
+
+def _event_form(request, case, *, initial=None, workflow_filter=True):
+    codes = policy.recordable_event_codes(request.user, case)
+    if workflow_filter:
+        # Offer what the workflow allows now; a stale form still gets the workflow's message.
+        codes &= allowed_event_codes(case.status) | {request.POST.get("event_type", "")}
+    allow_note = policy.note_family_for_writer(request.user, case) is not None
+    return EventForm(
+        request.POST or None,
+        event_codes=codes,
+        allow_note=allow_note,
+        initial={"version": case.version, **(initial or {})},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def event_create(request: HttpRequest, code: str) -> HttpResponse:
+    case = selectors.case_get_for(request.user, code, action=policy.Action.EVENT_RECORD)
+    if not policy.recordable_event_codes(request.user, case):
+        raise PermissionDenied(_("U mag bij deze casus geen gebeurtenissen vastleggen."))
+    form = _event_form(request, case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.event_record(
+                actor=request.user,
+                case=case,
+                event_type=data["event_type"],
+                event_date=data["event_date"],
+                outcome=data.get("outcome") or "",
+                date_precision=data["date_precision"],
+                note=data.get("note") or "",
+                expected_version=data["version"],
+            )
+        except (ValidationError, PermissionDenied, TransitionNotAllowed,
+                services.ConcurrentEditError) as exc:
+            _apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request, _("'%(event)s' is vastgelegd.") % {"event": data["event_type"].label}
+            )
+            return redirect("cases:detail", code=case.code)
+    return render(request, "cases/event_form.html", {"case": case, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def event_correct(request: HttpRequest, code: str, event_id: int) -> HttpResponse:
+    case = selectors.case_get_for(request.user, code, action=policy.Action.EVENT_CORRECT)
+    original = selectors.event_get_for(request.user, case, event_id)
+    initial = {
+        "event_type": original.event_type.code,
+        "outcome": original.outcome,
+        "event_date": original.event_date,
+        "date_precision": original.date_precision,
+    }
+    form = _event_form(request, case, initial=initial, workflow_filter=False)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.event_correct(
+                actor=request.user,
+                event=original,
+                event_type=data["event_type"],
+                event_date=data["event_date"],
+                outcome=data.get("outcome") or "",
+                date_precision=data["date_precision"],
+                note=data.get("note") or "",
+                expected_version=data["version"],
+            )
+        except (ValidationError, PermissionDenied, TransitionNotAllowed,
+                services.ConcurrentEditError) as exc:
+            _apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("De correctie is vastgelegd; het origineel blijft zichtbaar."))
+            return redirect("cases:detail", code=case.code)
+    return render(
+        request,
+        "cases/event_form.html",
+        {"case": case, "form": form, "original": original},
+    )

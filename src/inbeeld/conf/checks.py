@@ -1,0 +1,41 @@
+"""System checks that refuse a misconfigured production start.
+
+They run on every `manage.py` command and on server start; in production each finding is an
+error, so `runserver`, `migrate` and the WSGI start-up via `check --deploy` stop at once.
+"""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+from inbeeld.crypto import InvalidKeyConfiguration, load_fernet
+
+
+def _production() -> bool:
+    return settings.INBEELD_ENVIRONMENT == "production"
+
+
+@register(Tags.security, deploy=False)
+def check_production_configuration(app_configs=None, **kwargs):
+    if not _production():
+        return []
+    errors = []
+    if settings.DEBUG:
+        errors.append(Error("DEBUG is on in production.", id="inbeeld.E001"))
+    key = settings.SECRET_KEY or ""
+    if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure") or "test" in key:
+        errors.append(
+            Error("INBEELD_SECRET_KEY is weak: use at least 50 random characters.", id="inbeeld.E002")
+        )
+    try:
+        load_fernet(settings.INBEELD_ENCRYPTION_KEYS)
+    except InvalidKeyConfiguration as exc:
+        errors.append(Error(f"Encryption key unusable: {exc}", id="inbeeld.E003"))
+    if len(settings.INBEELD_LINKAGE_KEY or "") < 32:
+        errors.append(
+            Error("INBEELD_LINKAGE_KEY must be at least 32 characters.", id="inbeeld.E004")
+        )
+    if "*" in settings.ALLOWED_HOSTS:
+        errors.append(Error("ALLOWED_HOSTS may not contain '*'.", id="inbeeld.E005"))
+    if not settings.SESSION_COOKIE_SECURE or not settings.CSRF_COOKIE_SECURE:
+        errors.append(Error("Cookies must be secure in production.", id="inbeeld.E006"))
+    return errors

@@ -1,0 +1,142 @@
+"""Settings shared by every environment. Values from outside come through conf.env only."""
+
+from pathlib import Path
+
+import dj_database_url
+
+from inbeeld.conf.env import env
+
+PACKAGE_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = PACKAGE_DIR.parents[1]
+VAR_DIR = Path(
+    env("INBEELD_VAR_DIR", default=str(PROJECT_DIR / "var"), help="Directory for local state")
+)
+
+INBEELD_ENVIRONMENT = env(
+    "INBEELD_ENVIRONMENT",
+    default="development",
+    help="development, test or production; production enables the strict system checks",
+)
+SECRET_KEY = env("INBEELD_SECRET_KEY", help="Django secret key (at least 50 random characters)")
+DEBUG = env("INBEELD_DEBUG", cast=bool, default=False, help="Django debug mode; never in production")
+ALLOWED_HOSTS = env(
+    "INBEELD_ALLOWED_HOSTS",
+    cast=list,
+    default=["127.0.0.1", "localhost"],
+    help="Comma-separated host names this instance answers to",
+)
+
+# Fernet keys (urlsafe base64, 32 bytes). The first encrypts; all decrypt, so a rotation adds a
+# new key in front, runs `inbeeld rotate_keys`, then drops the old one.
+INBEELD_ENCRYPTION_KEYS = env(
+    "INBEELD_ENCRYPTION_KEYS",
+    cast=list,
+    help="Comma-separated Fernet keys for free text at rest; the first one encrypts",
+)
+INBEELD_LINKAGE_KEY = env(
+    "INBEELD_LINKAGE_KEY",
+    help="Secret for the keyed HMAC linkage keys of partner identifiers",
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "inbeeld.conf",
+    "inbeeld.reference",
+    "inbeeld.accounts",
+    "inbeeld.audit",
+    "inbeeld.cases",
+    "inbeeld.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Secure by default: every view needs a login unless it opts out explicitly.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "inbeeld.conf.urls"
+WSGI_APPLICATION = "inbeeld.conf.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env(
+            "DATABASE_URL",
+            default=f"sqlite:///{VAR_DIR / 'inbeeld.sqlite3'}",
+            help="Database URL; sqlite:///path (default) or postgres://user@host:port/name",
+        ),
+        conn_max_age=60,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # Writers take the lock up front, so two writers wait instead of failing mid-way.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
+    }
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", "Nederlands")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Amsterdam"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+INBEELD_CASE_PAGE_SIZE = 25

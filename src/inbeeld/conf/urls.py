@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from inbeeld.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("account/", include("inbeeld.accounts.urls")),
+    path("casussen/", include("inbeeld.cases.urls")),
+    path("beheer/", admin.site.urls),
+]

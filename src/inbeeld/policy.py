@@ -1,0 +1,232 @@
+"""The one policy module: who may do what, on which objects (role × action × scope).
+
+Read it top to bottom:
+1. ROLE_SCOPE: which objects a role's membership reaches.
+2. ROLE_ACTIONS: which actions a role may take at all (default deny: absent means no).
+3. EVENT_RECORDERS: which roles may record which chain events.
+4. NOTE_FAMILY: whose free text a role may read (need-to-know; researchers, privacy officers and
+   administrators read none).
+The functions below combine these with a user's active memberships. Every view, form, export and
+later the API asks these functions; selectors use `case_scope_filter` to load only what is allowed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from inbeeld.accounts.models import Membership, Role
+
+if TYPE_CHECKING:
+    from inbeeld.cases.models import Case
+
+
+class Scope(StrEnum):
+    POLICE_UNIT = "police_unit"
+    OM_DISTRICT = "om_district"
+    COURT = "court"
+    ASSIGNED = "assigned"
+    NATIONAL = "national"
+    OWN_ORGANISATION = "own_organisation"
+    NONE = "none"
+
+
+class Action(StrEnum):
+    CASE_LIST = "case.list"
+    CASE_VIEW = "case.view"
+    CASE_CREATE = "case.create"
+    EVENT_RECORD = "event.record"
+    EVENT_CORRECT = "event.correct"
+    NOTE_READ = "note.read"
+    NOTE_WRITE = "note.write"
+    ADMINISTER = "platform.administer"
+
+
+ROLE_SCOPE: dict[str, Scope] = {
+    Role.SIGNALLER: Scope.OWN_ORGANISATION,
+    Role.SAFETY_COORDINATOR: Scope.POLICE_UNIT,
+    Role.POLICE_OFFICER: Scope.POLICE_UNIT,
+    Role.PSYCHOLOGIST: Scope.ASSIGNED,
+    Role.PROSECUTOR: Scope.OM_DISTRICT,
+    Role.EXAMINING_JUDGE: Scope.COURT,
+    Role.PEER_EXPERT: Scope.ASSIGNED,
+    Role.RESEARCHER: Scope.NATIONAL,
+    Role.PRIVACY_OFFICER: Scope.NATIONAL,
+    Role.ADMINISTRATOR: Scope.NONE,
+}
+
+_CHAIN_WORK = {Action.CASE_LIST, Action.CASE_VIEW, Action.EVENT_RECORD, Action.NOTE_READ,
+               Action.NOTE_WRITE}
+
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.SIGNALLER: frozenset(),
+    Role.SAFETY_COORDINATOR: frozenset(_CHAIN_WORK | {Action.CASE_CREATE, Action.EVENT_CORRECT}),
+    Role.POLICE_OFFICER: frozenset(_CHAIN_WORK | {Action.CASE_CREATE, Action.EVENT_CORRECT}),
+    Role.PSYCHOLOGIST: frozenset(_CHAIN_WORK),
+    Role.PROSECUTOR: frozenset(_CHAIN_WORK | {Action.EVENT_CORRECT}),
+    Role.EXAMINING_JUDGE: frozenset(_CHAIN_WORK),
+    Role.PEER_EXPERT: frozenset(_CHAIN_WORK),
+    # National, pseudonymised: all cases, never free text, never a change.
+    Role.RESEARCHER: frozenset({Action.CASE_LIST, Action.CASE_VIEW}),
+    # The privacy officer reviews access (audit), not case content.
+    Role.PRIVACY_OFFICER: frozenset(),
+    Role.ADMINISTRATOR: frozenset({Action.ADMINISTER}),
+}
+
+_POLICE = {Role.POLICE_OFFICER}
+_CARE = {Role.SAFETY_COORDINATOR}
+_PROSECUTION = {Role.PROSECUTOR}
+
+# The police register the chain facts they learn (the timeline is kept at the police unit); the
+# OM and the RC add their own decisions and hearings; care roles record care-side events.
+EVENT_RECORDERS: dict[str, frozenset[str]] = {
+    "signal_received": frozenset(_CARE | _POLICE),
+    "safety_assessment": frozenset(_CARE | {Role.PEER_EXPERT}),
+    "first_police_contact": frozenset(_POLICE),
+    "informative_interview": frozenset(_POLICE | {Role.PSYCHOLOGIST}),
+    "reflection_period_start": frozenset(_POLICE),
+    "reflection_period_end": frozenset(_POLICE),
+    "complaint_filed": frozenset(_POLICE | {Role.PSYCHOLOGIST}),
+    "complaint_declined": frozenset(_POLICE | {Role.PSYCHOLOGIST}),
+    "other_cooperation": frozenset(_POLICE),
+    "comensha_registration": frozenset(_POLICE | _CARE),
+    "investigation_started": frozenset(_POLICE),
+    "suspect_arrested": frozenset(_POLICE),
+    "rc_hearing": frozenset(_POLICE | _PROSECUTION | {Role.EXAMINING_JUDGE}),
+    "prosecution_decision": frozenset(_POLICE | _PROSECUTION),
+    "trial_hearing": frozenset(_POLICE | _PROSECUTION),
+    "verdict": frozenset(_POLICE | _PROSECUTION),
+    "appeal_filed": frozenset(_POLICE | _PROSECUTION),
+    "appeal_verdict": frozenset(_POLICE | _PROSECUTION),
+    "case_closed": frozenset(_POLICE | _PROSECUTION | _CARE),
+    "revictimisation": frozenset(_POLICE | _CARE | {Role.PEER_EXPERT}),
+    "withdrawal_from_process": frozenset(_POLICE | _CARE | {Role.PEER_EXPERT}),
+}
+
+NOTE_FAMILY: dict[str, str] = {
+    Role.POLICE_OFFICER: "police",
+    Role.PSYCHOLOGIST: "police",
+    Role.SAFETY_COORDINATOR: "care",
+    Role.PEER_EXPERT: "care",
+    Role.PROSECUTOR: "justice",
+    Role.EXAMINING_JUDGE: "justice",
+}
+
+
+# --- memberships -------------------------------------------------------------------------------
+
+def active_memberships(user) -> list[Membership]:
+    """The user's active memberships, cached on the user object for the request."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_inbeeld_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
+            .select_related("police_unit", "om_district", "court", "organisation")
+            .order_by("pk")
+        )
+        user._inbeeld_memberships = cached
+    return cached
+
+
+def forget_memberships(user) -> None:
+    if hasattr(user, "_inbeeld_memberships"):
+        del user._inbeeld_memberships
+
+
+def roles_of(user) -> set[str]:
+    return {m.role for m in active_memberships(user)}
+
+
+def memberships_for(user, action: Action) -> list[Membership]:
+    return [m for m in active_memberships(user) if action in ROLE_ACTIONS.get(m.role, ())]
+
+
+# --- scope ---------------------------------------------------------------------------------------
+
+def _membership_case_q(membership: Membership, user) -> Q | None:
+    scope = ROLE_SCOPE.get(membership.role, Scope.NONE)
+    if scope == Scope.POLICE_UNIT:
+        return Q(police_unit_id=membership.police_unit_id)
+    if scope == Scope.OM_DISTRICT:
+        return Q(police_unit__om_district_id=membership.om_district_id)
+    if scope == Scope.COURT:
+        return Q(court_id=membership.court_id)
+    if scope == Scope.ASSIGNED:
+        from inbeeld.cases.models import CaseAssignment
+
+        # A subquery, not a join: an OR with other scopes must not duplicate case rows.
+        assigned = CaseAssignment.objects.filter(user_id=user.pk, role=membership.role)
+        return Q(pk__in=assigned.values("case_id"))
+    if scope == Scope.NATIONAL:
+        return Q()
+    return None
+
+
+def case_scope_filter(user, action: Action = Action.CASE_LIST) -> Q | None:
+    """A filter selecting the cases ``user`` may ``action``; None means none at all."""
+    combined: Q | None = None
+    for membership in memberships_for(user, action):
+        q = _membership_case_q(membership, user)
+        if q is None:
+            continue
+        combined = q if combined is None else combined | q
+    return combined
+
+
+def _membership_covers_case(membership: Membership, case: Case, user) -> bool:
+    scope = ROLE_SCOPE.get(membership.role, Scope.NONE)
+    if scope == Scope.POLICE_UNIT:
+        return case.police_unit_id == membership.police_unit_id
+    if scope == Scope.OM_DISTRICT:
+        return case.police_unit.om_district_id == membership.om_district_id
+    if scope == Scope.COURT:
+        return case.court_id is not None and case.court_id == membership.court_id
+    if scope == Scope.ASSIGNED:
+        return case.assignments.filter(user_id=user.pk, role=membership.role).exists()
+    return scope == Scope.NATIONAL
+
+
+def case_memberships(user, action: Action, case: Case) -> list[Membership]:
+    """The memberships through which ``user`` may take ``action`` on ``case``."""
+    return [m for m in memberships_for(user, action) if _membership_covers_case(m, case, user)]
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+def can(user, action: Action, case: Case | None = None) -> bool:
+    """May ``user`` take ``action`` (on ``case``, when given)? Default deny."""
+    if case is None:
+        return bool(memberships_for(user, action))
+    return bool(case_memberships(user, action, case))
+
+
+def recordable_event_codes(user, case: Case) -> set[str]:
+    """The chain-event codes ``user`` may record on ``case``."""
+    roles = {m.role for m in case_memberships(user, Action.EVENT_RECORD, case)}
+    return {code for code, allowed in EVENT_RECORDERS.items() if roles & allowed}
+
+
+def note_family_for_writer(user, case: Case) -> str | None:
+    """The free-text family a note by ``user`` on ``case`` belongs to (None: may not write)."""
+    for membership in case_memberships(user, Action.NOTE_WRITE, case):
+        family = NOTE_FAMILY.get(membership.role)
+        if family:
+            return family
+    return None
+
+
+def readable_note_families(user, case: Case) -> set[str]:
+    """Whose notes ``user`` may read on ``case``: only their own role family's."""
+    return {
+        NOTE_FAMILY[m.role]
+        for m in case_memberships(user, Action.NOTE_READ, case)
+        if m.role in NOTE_FAMILY
+    }
+
+
+def may_administer(user) -> bool:
+    return bool(user.is_active and user.is_staff and can(user, Action.ADMINISTER))
