@@ -66,3 +66,26 @@ def env(name: str, *, cast: type = str, default: Any = _MISSING, help: str) -> A
             raise ImproperlyConfiguredEnv(f"Required environment variable {name} is not set: {help}")
         return default
     return _cast(name, raw, cast)
+
+
+def render_reference() -> str:
+    """The Markdown reference of every variable read through ``env`` (docs/configuration.md)."""
+    lines = [
+        "# Configuration",
+        "",
+        "InBeeld reads its configuration from environment variables through one typed reader",
+        "(`src/inbeeld/conf/env.py`). A required variable that is missing stops the start with a",
+        "clear message. `make run` writes development values to `var/dev.env`; production sets them",
+        "in the service environment. This file is generated: `inbeeld env_reference`.",
+        "",
+        "| Variable | Type | Required | Default | Meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for var in sorted(REGISTRY.values(), key=lambda v: v.name):
+        default = "" if var.required else f"`{var.default}`"
+        if var.name in {"INBEELD_VAR_DIR", "DATABASE_URL"} and not var.required:
+            default = "under the project's `var/`"
+        lines.append(
+            f"| `{var.name}` | {var.cast} | {'yes' if var.required else 'no'} | {default} | {var.help} |"
+        )
+    return "\n".join(lines) + "\n"

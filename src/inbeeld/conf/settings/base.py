@@ -26,8 +26,8 @@ ALLOWED_HOSTS = env(
     help="Comma-separated host names this instance answers to",
 )
 
-# Fernet keys (urlsafe base64, 32 bytes). The first encrypts; all decrypt, so a rotation adds a
-# new key in front, runs `inbeeld rotate_keys`, then drops the old one.
+# Fernet keys (urlsafe base64, 32 bytes). The first encrypts; all decrypt, so a key rotation adds
+# the new key in front, re-encrypts, and only then drops the old one.
 INBEELD_ENCRYPTION_KEYS = env(
     "INBEELD_ENCRYPTION_KEYS",
     cast=list,
