@@ -6,6 +6,7 @@ registered here, so administrators never see it. Changes to users and membership
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.forms.models import model_to_dict
 
 from inbeeld import policy
@@ -23,6 +24,8 @@ def _admin_has_permission(request) -> bool:
 
 
 admin.site.has_permission = _admin_has_permission
+# Permissions come from policy.py and memberships, not from Django groups.
+admin.site.unregister(Group)
 
 
 def _snapshot(obj, fields) -> dict:

@@ -9,3 +9,7 @@ class LoginForm(AuthenticationForm):
         ),
         "inactive": _("Dit account is niet actief. Neem contact op met de beheerder."),
     }
+
+    def __init__(self, request=None, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(request, *args, **kwargs)

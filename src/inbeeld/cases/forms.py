@@ -109,6 +109,7 @@ class CaseForm(forms.Form):
     )
 
     def __init__(self, *args, units=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["police_unit"].queryset = units if units is not None else PoliceUnit.objects.none()
         if not self.is_bound:
@@ -158,6 +159,7 @@ class EventForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, event_codes=(), allow_note=True, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         types = ChainEventType.objects.filter(code__in=event_codes).order_by("order")
         self.fields["event_type"].queryset = types

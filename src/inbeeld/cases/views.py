@@ -109,7 +109,8 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
 def _event_form(request, case, *, initial=None, workflow_filter=True):
     codes = policy.recordable_event_codes(request.user, case)
     if workflow_filter:
-        # Offer what the workflow allows now; a stale form still gets the workflow's message.
+        # Offer what the workflow allows now; a posted code outside that set still reaches the
+        # service, which answers with the workflow's Dutch message (or a version conflict).
         codes &= allowed_event_codes(case.status) | {request.POST.get("event_type", "")}
     allow_note = policy.note_family_for_writer(request.user, case) is not None
     return EventForm(
