@@ -41,6 +41,9 @@ class Action(StrEnum):
     EVENT_CORRECT = "event.correct"
     NOTE_READ = "note.read"
     NOTE_WRITE = "note.write"
+    BREAK_GLASS = "case.break_glass"
+    AUDIT_READ = "audit.read"
+    BREAK_GLASS_REVIEW = "audit.break_glass_review"
     ADMINISTER = "platform.administer"
 
 
@@ -62,16 +65,20 @@ _CHAIN_WORK = {Action.CASE_LIST, Action.CASE_VIEW, Action.EVENT_RECORD, Action.N
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.SIGNALLER: frozenset(),
-    Role.SAFETY_COORDINATOR: frozenset(_CHAIN_WORK | {Action.CASE_CREATE, Action.EVENT_CORRECT}),
-    Role.POLICE_OFFICER: frozenset(_CHAIN_WORK | {Action.CASE_CREATE, Action.EVENT_CORRECT}),
+    Role.SAFETY_COORDINATOR: frozenset(
+        _CHAIN_WORK | {Action.CASE_CREATE, Action.EVENT_CORRECT, Action.BREAK_GLASS}
+    ),
+    Role.POLICE_OFFICER: frozenset(
+        _CHAIN_WORK | {Action.CASE_CREATE, Action.EVENT_CORRECT, Action.BREAK_GLASS}
+    ),
     Role.PSYCHOLOGIST: frozenset(_CHAIN_WORK),
-    Role.PROSECUTOR: frozenset(_CHAIN_WORK | {Action.EVENT_CORRECT}),
-    Role.EXAMINING_JUDGE: frozenset(_CHAIN_WORK),
+    Role.PROSECUTOR: frozenset(_CHAIN_WORK | {Action.EVENT_CORRECT, Action.BREAK_GLASS}),
+    Role.EXAMINING_JUDGE: frozenset(_CHAIN_WORK | {Action.BREAK_GLASS}),
     Role.PEER_EXPERT: frozenset(_CHAIN_WORK),
     # National, pseudonymised: all cases, never free text, never a change.
     Role.RESEARCHER: frozenset({Action.CASE_LIST, Action.CASE_VIEW}),
     # The privacy officer reviews access (audit), not case content.
-    Role.PRIVACY_OFFICER: frozenset(),
+    Role.PRIVACY_OFFICER: frozenset({Action.AUDIT_READ, Action.BREAK_GLASS_REVIEW}),
     Role.ADMINISTRATOR: frozenset({Action.ADMINISTER}),
 }
 
@@ -166,6 +173,34 @@ def _membership_case_q(membership: Membership, user) -> Q | None:
     return None
 
 
+# Break-glass: a time-limited grant lets a user of a break-glass role open (read) one case outside
+# their scope; it never lets them change it. See cases.services.break_glass_open.
+BREAK_GLASS_ACTIONS = frozenset({Action.CASE_VIEW, Action.NOTE_READ})
+
+
+def _break_glass_memberships(user, action: Action) -> list[Membership]:
+    if action not in BREAK_GLASS_ACTIONS:
+        return []
+    return [
+        m for m in memberships_for(user, action) if Action.BREAK_GLASS in ROLE_ACTIONS[m.role]
+    ]
+
+
+def _active_grants(user):
+    from django.utils import timezone
+
+    from inbeeld.cases.models import BreakGlassGrant
+
+    return BreakGlassGrant.objects.filter(user_id=user.pk, expires_at__gt=timezone.now())
+
+
+def active_break_glass(user, case: Case):
+    """The user's active break-glass grant on ``case``, or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return _active_grants(user).filter(case_id=case.pk).order_by("-expires_at").first()
+
+
 def case_scope_filter(user, action: Action = Action.CASE_LIST) -> Q | None:
     """A filter selecting the cases ``user`` may ``action``; None means none at all."""
     combined: Q | None = None
@@ -174,6 +209,9 @@ def case_scope_filter(user, action: Action = Action.CASE_LIST) -> Q | None:
         if q is None:
             continue
         combined = q if combined is None else combined | q
+    if _break_glass_memberships(user, action):
+        granted = Q(pk__in=_active_grants(user).values("case_id"))
+        combined = granted if combined is None else combined | granted
     return combined
 
 
@@ -191,8 +229,22 @@ def _membership_covers_case(membership: Membership, case: Case, user) -> bool:
 
 
 def case_memberships(user, action: Action, case: Case) -> list[Membership]:
-    """The memberships through which ``user`` may take ``action`` on ``case``."""
-    return [m for m in memberships_for(user, action) if _membership_covers_case(m, case, user)]
+    """The memberships through which ``user`` may take ``action`` on ``case`` (in scope, or by
+    an active break-glass grant for reading)."""
+    covered = [m for m in memberships_for(user, action) if _membership_covers_case(m, case, user)]
+    if covered:
+        return covered
+    capable = _break_glass_memberships(user, action)
+    if capable and active_break_glass(user, case) is not None:
+        return capable
+    return []
+
+
+def in_regular_scope(user, case: Case) -> bool:
+    """Whether ``user`` reaches ``case`` without break-glass."""
+    return any(
+        _membership_covers_case(m, case, user) for m in memberships_for(user, Action.CASE_VIEW)
+    )
 
 
 # --- decisions -----------------------------------------------------------------------------------

@@ -55,6 +55,9 @@ class AuditAction(models.TextChoices):
     MEMBERSHIP_CHANGED = "membership.changed", _("Lidmaatschap gewijzigd")
     USER_CHANGED = "user.changed", _("Gebruiker gewijzigd")
     DEMO_LOADED = "demo.loaded", _("Demogegevens geladen")
+    BREAK_GLASS_OPENED = "case.break_glass", _("Noodtoegang tot casus")
+    BREAK_GLASS_REVIEWED = "case.break_glass_reviewed", _("Noodtoegang beoordeeld")
+    AUDIT_LOG_READ = "audit.read", _("Auditlog ingezien")
 
 
 class AuditEvent(AppendOnlyModel):

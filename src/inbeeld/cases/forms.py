@@ -190,3 +190,19 @@ class EventForm(forms.Form):
             self.add_error("outcome", _("Kies een uitkomst of reden bij '%(event)s'.")
                            % {"event": event_type.label})
         return data
+
+
+class BreakGlassForm(forms.Form):
+    code = forms.CharField(label=_("Casuscode"), max_length=20,
+                           help_text=_("Bijvoorbeeld IB-7K3Q-9XWD."))
+    reason = forms.CharField(
+        label=_("Reden voor noodtoegang"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text=_("Deze reden wordt vastgelegd en beoordeeld door de functionaris "
+                    "gegevensbescherming."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -192,3 +192,41 @@ class ChainEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.event_type_id}@{self.event_date}"
+
+
+class BreakGlassGrant(models.Model):
+    """Time-limited access to a case outside the user's scope, given for a stated reason.
+
+    The grant itself is never edited except by the privacy officer's review (justified or not),
+    which is audited. Expired grants stay as evidence.
+    """
+
+    class Review(models.TextChoices):
+        PENDING = "pending", _("te beoordelen")
+        JUSTIFIED = "justified", _("gerechtvaardigd")
+        UNJUSTIFIED = "unjustified", _("niet gerechtvaardigd")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="break_glass_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_grants"
+    )
+    reason = models.TextField(_("reden"))
+    granted_at = models.DateTimeField(_("verleend op"))
+    expires_at = models.DateTimeField(_("geldig tot"), db_index=True)
+    review = models.CharField(
+        _("beoordeling"), max_length=20, choices=Review.choices, default=Review.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("beoordeeld op"), null=True, blank=True)
+    review_note = models.TextField(_("toelichting beoordeling"), blank=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        verbose_name = _("noodtoegang")
+        verbose_name_plural = _("noodtoegangen")

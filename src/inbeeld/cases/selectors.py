@@ -52,13 +52,17 @@ def case_get_for(user, code: str, *, action: policy.Action = policy.Action.CASE_
             )
         raise Http404("case not found")
     if log_read:
+        extra = {"action": str(action)}
+        if not policy.in_regular_scope(user, case):
+            grant = policy.active_break_glass(user, case)
+            extra["break_glass"] = grant.pk if grant else None
         audit_record(
             actor=user,
             action=AuditAction.CASE_READ,
             subject_type="case",
             subject_ref=case.code,
             case_code=case.code,
-            extra={"action": str(action)},
+            extra=extra,
         )
     return case
 

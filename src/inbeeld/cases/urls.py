@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("nieuw/", views.case_create, name="create"),
+    path("noodtoegang/", views.break_glass, name="break_glass"),
     path("<str:code>/", views.case_detail, name="detail"),
     path("<str:code>/gebeurtenis/", views.event_create, name="event_create"),
     path("<str:code>/gebeurtenis/<int:event_id>/corrigeren/", views.event_correct,

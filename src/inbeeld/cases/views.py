@@ -14,7 +14,7 @@ from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 from inbeeld.cases import selectors, services
-from inbeeld.cases.forms import CaseFilterForm, CaseForm, EventForm
+from inbeeld.cases.forms import BreakGlassForm, CaseFilterForm, CaseForm, EventForm
 from inbeeld.cases.workflow import TransitionNotAllowed, allowed_event_codes
 from inbeeld.reference.models import PoliceUnit
 
@@ -91,6 +91,9 @@ def case_create(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, code: str) -> HttpResponse:
     case = selectors.case_get_for(request.user, code)
     timeline = selectors.case_timeline(request.user, case)
+    grant = None
+    if not policy.in_regular_scope(request.user, case):
+        grant = policy.active_break_glass(request.user, case)
     can_record = bool(policy.recordable_event_codes(request.user, case))
     return render(
         request,
@@ -102,6 +105,7 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
             "can_correct": can_record and policy.can(request.user, policy.Action.EVENT_CORRECT, case),
             "show_people": policy.can(request.user, policy.Action.NOTE_READ, case),
             "pseudonymised": not policy.can(request.user, policy.Action.NOTE_READ, case),
+            "break_glass": grant,
         },
     )
 
@@ -186,3 +190,27 @@ def event_correct(request: HttpRequest, code: str, event_id: int) -> HttpRespons
         "cases/event_form.html",
         {"case": case, "form": form, "original": original},
     )
+
+
+@require_http_methods(["GET", "POST"])
+def break_glass(request: HttpRequest) -> HttpResponse:
+    """Open a case outside one's scope, for a stated reason, for a limited time."""
+    _require(request.user, policy.Action.BREAK_GLASS)
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case, grant = services.break_glass_open(
+                actor=request.user,
+                code=form.cleaned_data["code"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.CaseNotFound as exc:
+            form.add_error("code", str(exc.message))
+        except (ValidationError, PermissionDenied) as exc:
+            _apply_service_errors(form, exc)
+        else:
+            if grant is None:
+                messages.info(request, _("Deze casus valt binnen uw werkgebied; noodtoegang is "
+                                         "niet nodig."))
+            return redirect("cases:detail", code=case.code)
+    return render(request, "cases/break_glass.html", {"form": form})

@@ -7,5 +7,6 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("account/", include("inbeeld.accounts.urls")),
     path("casussen/", include("inbeeld.cases.urls")),
+    path("privacy/", include("inbeeld.audit.urls")),
     path("beheer/", admin.site.urls),
 ]

@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "inbeeld.conf.context_processors.navigation",
             ],
         },
     },
@@ -141,4 +142,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-INBEELD_CASE_PAGE_SIZE = 25
+INBEELD_BREAK_GLASS_MINUTES = env(
+    "INBEELD_BREAK_GLASS_MINUTES",
+    cast=int,
+    default=60,
+    help="How long a break-glass access to a case outside one's scope lasts, in minutes",
+)

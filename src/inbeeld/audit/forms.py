@@ -1,0 +1,59 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from inbeeld.audit.models import AuditAction
+from inbeeld.audit.selectors import AuditFilters
+from inbeeld.cases.models import BreakGlassGrant
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class AuditSearchForm(forms.Form):
+    username = forms.CharField(label=_("Gebruikersnaam"), required=False, max_length=150)
+    action = forms.ChoiceField(
+        label=_("Handeling"), required=False, choices=[("", _("Alle handelingen")),
+                                                        *AuditAction.choices]
+    )
+    case_code = forms.CharField(label=_("Casuscode"), required=False, max_length=20)
+    date_from = forms.DateField(label=_("Vanaf"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Tot en met"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("De einddatum ligt vóór de begindatum."))
+        return data
+
+    def filters(self) -> AuditFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return AuditFilters(
+            username=data.get("username", ""),
+            action=data.get("action", ""),
+            case_code=data.get("case_code", ""),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+
+
+class BreakGlassReviewForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label=_("Oordeel"),
+        choices=[(BreakGlassGrant.Review.JUSTIFIED, _("Gerechtvaardigd")),
+                 (BreakGlassGrant.Review.UNJUSTIFIED, _("Niet gerechtvaardigd"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Toelichting"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

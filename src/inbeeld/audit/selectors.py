@@ -1,0 +1,126 @@
+"""Reads of the audit log for the privacy officer. Every function checks the policy, and every
+read of the log is itself logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractHour, TruncDate
+from django.utils import timezone
+
+from inbeeld import policy
+from inbeeld.audit import alerts
+from inbeeld.audit.models import AuditAction, AuditEvent
+from inbeeld.audit.services import audit_record
+
+
+def _require(user, action: policy.Action) -> None:
+    if not policy.can(user, action):
+        raise PermissionDenied
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    username: str = ""
+    action: str = ""
+    case_code: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def _local_day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def audit_log_search(user, filters: AuditFilters) -> QuerySet[AuditEvent]:
+    """Audit rows matching ``filters``, newest first (privacy officer only; logged)."""
+    _require(user, policy.Action.AUDIT_READ)
+    qs = AuditEvent.objects.all()
+    if filters.username:
+        qs = qs.filter(Q(actor_label__iexact=filters.username) |
+                       Q(subject_ref__iexact=filters.username, subject_type="user"))
+    if filters.action:
+        qs = qs.filter(action=filters.action)
+    if filters.case_code:
+        qs = qs.filter(case_code=filters.case_code.strip().upper())
+    if filters.date_from:
+        qs = qs.filter(created_at__gte=_local_day_start(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(created_at__lt=_local_day_start(filters.date_to + dt.timedelta(days=1)))
+    audit_record(actor=user, action=AuditAction.AUDIT_LOG_READ, subject_type="audit_log",
+                 extra={"filters": {k: str(v) for k, v in filters.__dict__.items() if v}})
+    return qs.select_related("actor").order_by("-id")
+
+
+def case_access_history(user, code: str) -> QuerySet[AuditEvent]:
+    """Who looked at (or tried to open, or changed) case ``code``: the case's audit rows."""
+    _require(user, policy.Action.AUDIT_READ)
+    code = code.strip().upper()
+    audit_record(actor=user, action=AuditAction.AUDIT_LOG_READ, subject_type="case_access",
+                 subject_ref=code, case_code=code)
+    return AuditEvent.objects.filter(case_code=code).select_related("actor").order_by("-id")
+
+
+def _daily_counts(qs, *, user_field: str, distinct_field: str | None = None) -> list:
+    tz = ZoneInfo(settings.TIME_ZONE)
+    counter = Count(distinct_field, distinct=True) if distinct_field else Count("id")
+    rows = (
+        qs.annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values(user_field, "day")
+        .annotate(n=counter)
+    )
+    return [alerts.DailyCount(user=r[user_field] or "?", day=r["day"], count=r["n"]) for r in rows]
+
+
+def access_alerts(user, *, days: int = 14, today: dt.date | None = None) -> list[alerts.Alert]:
+    """Alerts of the last ``days`` days from the explainable rules in audit.alerts."""
+    _require(user, policy.Action.AUDIT_READ)
+    today = today or timezone.localdate()
+    since = today - dt.timedelta(days=days - 1)
+    window_start = _local_day_start(since - dt.timedelta(days=alerts.BASELINE_DAYS))
+    recent = AuditEvent.objects.filter(created_at__gte=window_start)
+    reads = recent.filter(action=AuditAction.CASE_READ)
+    tz = ZoneInfo(settings.TIME_ZONE)
+    night = reads.annotate(hour=ExtractHour("created_at", tzinfo=tz)).filter(
+        Q(hour__gte=22) | Q(hour__lt=6)
+    )
+    found = (
+        alerts.many_cases_alerts(
+            _daily_counts(reads, user_field="actor_label", distinct_field="case_code"), since)
+        + alerts.denied_alerts(
+            _daily_counts(recent.filter(action=AuditAction.CASE_ACCESS_DENIED),
+                          user_field="actor_label"), since)
+        + alerts.night_alerts(_daily_counts(night, user_field="actor_label"), since)
+        + alerts.failed_login_alerts(
+            _daily_counts(recent.filter(action=AuditAction.LOGIN_FAILED),
+                          user_field="subject_ref"), since)
+    )
+    return sorted(found, key=lambda a: (a.day, a.rule, a.user), reverse=True)
+
+
+def break_glass_queue(user, *, pending_only: bool = True):
+    """Break-glass grants for review, oldest pending first."""
+    from inbeeld.cases.models import BreakGlassGrant
+
+    _require(user, policy.Action.BREAK_GLASS_REVIEW)
+    qs = BreakGlassGrant.objects.select_related("case", "user", "reviewed_by")
+    if pending_only:
+        return qs.filter(review=BreakGlassGrant.Review.PENDING).order_by("granted_at")
+    return qs.exclude(review=BreakGlassGrant.Review.PENDING).order_by("-reviewed_at")
+
+
+def break_glass_get(user, grant_id: int):
+    from django.http import Http404
+
+    from inbeeld.cases.models import BreakGlassGrant
+
+    _require(user, policy.Action.BREAK_GLASS_REVIEW)
+    grant = BreakGlassGrant.objects.select_related("case", "user").filter(pk=grant_id).first()
+    if grant is None:
+        raise Http404
+    return grant

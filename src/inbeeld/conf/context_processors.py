@@ -1,0 +1,16 @@
+from inbeeld import policy
+
+
+def navigation(request) -> dict:
+    """Which menu items the current user gets (from the policy, never from templates)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": {}}
+    return {
+        "nav": {
+            "cases": policy.can(user, policy.Action.CASE_LIST),
+            "break_glass": policy.can(user, policy.Action.BREAK_GLASS),
+            "privacy": policy.can(user, policy.Action.AUDIT_READ),
+            "admin": policy.may_administer(user),
+        }
+    }
