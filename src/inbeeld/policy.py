@@ -117,8 +117,9 @@ NOTE_FAMILY: dict[str, str] = {
     Role.PSYCHOLOGIST: "police",
     Role.SAFETY_COORDINATOR: "care",
     Role.PEER_EXPERT: "care",
-    Role.PROSECUTOR: "justice",
-    Role.EXAMINING_JUDGE: "justice",
+    # The OM and the court are independent of each other: separate families.
+    Role.PROSECUTOR: "prosecution",
+    Role.EXAMINING_JUDGE: "judiciary",
 }
 
 
@@ -262,13 +263,18 @@ def recordable_event_codes(user, case: Case) -> set[str]:
     return {code for code, allowed in EVENT_RECORDERS.items() if roles & allowed}
 
 
-def note_family_for_writer(user, case: Case) -> str | None:
-    """The free-text family a note by ``user`` on ``case`` belongs to (None: may not write)."""
-    for membership in case_memberships(user, Action.NOTE_WRITE, case):
-        family = NOTE_FAMILY.get(membership.role)
-        if family:
-            return family
-    return None
+def note_family_for_writer(user, case: Case, event_code: str | None = None) -> str | None:
+    """The free-text family a note by ``user`` on ``case`` belongs to (None: may not write).
+
+    With ``event_code``, the family of a role that may record that event wins, so a user with
+    two roles writes a police note on a police event and a care note on a care event.
+    """
+    memberships = [m for m in case_memberships(user, Action.NOTE_WRITE, case)
+                   if m.role in NOTE_FAMILY]
+    if event_code is not None:
+        recorders = EVENT_RECORDERS.get(event_code, frozenset())
+        memberships.sort(key=lambda m: m.role not in recorders)
+    return NOTE_FAMILY[memberships[0].role] if memberships else None
 
 
 def readable_note_families(user, case: Case) -> set[str]:

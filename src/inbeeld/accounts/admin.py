@@ -23,6 +23,25 @@ def _admin_has_permission(request) -> bool:
     return policy.may_administer(request.user)
 
 
+class PolicyAdminMixin:
+    """Admin permissions come from policy.py (the ADMINISTER action), not Django model perms."""
+
+    def has_module_permission(self, request):
+        return policy.may_administer(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return policy.may_administer(request.user)
+
+    def has_add_permission(self, request, *args):
+        return policy.may_administer(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return policy.may_administer(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return policy.may_administer(request.user)
+
+
 admin.site.has_permission = _admin_has_permission
 # Permissions come from policy.py and memberships, not from Django groups.
 admin.site.unregister(Group)
@@ -34,14 +53,14 @@ def _snapshot(obj, fields) -> dict:
     return {k: (str(v) if v is not None else None) for k, v in model_to_dict(obj, fields).items()}
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(PolicyAdminMixin, admin.TabularInline):
     model = Membership
     extra = 0
     fields = ["organisation", "role", "police_unit", "om_district", "court", "is_active"]
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PolicyAdminMixin, DjangoUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
 
@@ -80,7 +99,7 @@ def _audit_membership_formset(request, formset) -> None:
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ["user", "role", "organisation", "police_unit", "om_district", "court",
                     "is_active"]
     list_filter = ["role", "is_active"]
@@ -102,7 +121,25 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "type", "police_unit", "is_active"]
     list_filter = ["type", "is_active"]
     search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        old = _snapshot(Organisation.objects.filter(pk=obj.pk).first(), ORGANISATION_FIELDS)
+        super().save_model(request, obj, form, change)
+        audit_record(actor=request.user, action=AuditAction.ORGANISATION_CHANGED,
+                     subject_type="organisation", subject_ref=str(obj.pk),
+                     extra={"old": old, "new": _snapshot(obj, ORGANISATION_FIELDS)})
+
+    def delete_model(self, request, obj):
+        old = _snapshot(obj, ORGANISATION_FIELDS)
+        pk = obj.pk
+        super().delete_model(request, obj)
+        audit_record(actor=request.user, action=AuditAction.ORGANISATION_CHANGED,
+                     subject_type="organisation", subject_ref=str(pk),
+                     extra={"old": old, "new": {}})
+
+
+ORGANISATION_FIELDS = ["name", "type", "police_unit", "is_active"]

@@ -53,6 +53,7 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "auth.login_failed", _("Mislukte inlogpoging")
     LOGOUT = "auth.logout", _("Uitgelogd")
     MEMBERSHIP_CHANGED = "membership.changed", _("Lidmaatschap gewijzigd")
+    ORGANISATION_CHANGED = "organisation.changed", _("Organisatie gewijzigd")
     USER_CHANGED = "user.changed", _("Gebruiker gewijzigd")
     DEMO_LOADED = "demo.loaded", _("Demogegevens geladen")
     BREAK_GLASS_OPENED = "case.break_glass", _("Noodtoegang tot casus")

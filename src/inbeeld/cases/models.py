@@ -74,7 +74,8 @@ class DatePrecision(models.TextChoices):
 class NoteFamily(models.TextChoices):
     POLICE = "police", _("politie")
     CARE = "care", _("zorg")
-    JUSTICE = "justice", _("justitie")
+    PROSECUTION = "prosecution", _("openbaar ministerie")
+    JUDICIARY = "judiciary", _("rechtspraak")
 
 
 class Case(models.Model):
@@ -174,7 +175,7 @@ class ChainEvent(AppendOnlyModel):
         verbose_name=_("vastgelegd door"),
     )
     note_ciphertext = models.TextField(blank=True)
-    note_family = models.CharField(max_length=10, choices=NoteFamily.choices, blank=True)
+    note_family = models.CharField(max_length=20, choices=NoteFamily.choices, blank=True)
     supersedes = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,

@@ -122,6 +122,7 @@ def case_timeline(user, case: Case) -> list[TimelineEntry]:
     events = list(
         ChainEvent.objects.filter(case=case)
         .select_related("event_type", "organisation", "author", "supersedes__event_type")
+        .prefetch_related("event_type__outcomes")
         .order_by("event_date", "id")
     )
     superseded_ids = {e.supersedes_id for e in events if e.supersedes_id}

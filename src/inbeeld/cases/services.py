@@ -124,7 +124,7 @@ def _lock_case(case: Case, expected_version: int | None) -> Case:
 def _authorise_event(actor, case: Case, event_type: ChainEventType, note: str) -> str:
     if event_type.code not in policy.recordable_event_codes(actor, case):
         raise PermissionDenied(_("U mag deze gebeurtenis niet vastleggen bij deze casus."))
-    family = policy.note_family_for_writer(actor, case)
+    family = policy.note_family_for_writer(actor, case, event_type.code)
     if note and not family:
         raise PermissionDenied(_("U mag bij deze casus geen notities vastleggen."))
     return family or ""
@@ -199,8 +199,10 @@ def event_correct(
         case = _lock_case(event.case, expected_version)
         if not policy.can(actor, policy.Action.EVENT_CORRECT, case):
             raise PermissionDenied(_("U mag gebeurtenissen bij deze casus niet corrigeren."))
-        family = _authorise_event(actor, case, event_type, note)
         original = ChainEvent.objects.select_related("event_type").get(pk=event.pk)
+        # Correcting replaces the original: it needs the right to record both kinds of event.
+        _authorise_event(actor, case, original.event_type, "")
+        family = _authorise_event(actor, case, event_type, note)
         if ChainEvent.objects.filter(supersedes=original).exists():
             raise ValidationError(
                 _("Deze gebeurtenis is al gecorrigeerd; corrigeer de nieuwste versie.")
@@ -330,12 +332,13 @@ def break_glass_open(*, actor, code: str, reason: str) -> tuple[Case, BreakGlass
         raise ValidationError({"reason": _(
             "Geef een concrete reden van ten minste %(n)d tekens: waarom heeft u deze casus nu nodig?"
         ) % {"n": MIN_BREAK_GLASS_REASON}})
+    case = Case.objects.select_related("police_unit").filter(code=code.strip().upper()).first()
+    if case is None:
+        # Audited too: probing for codes is exactly what the privacy officer must see.
+        audit_record(actor=actor, action=AuditAction.BREAK_GLASS_OPENED, subject_type="case",
+                     subject_ref=code[:80], extra={"reason": reason, "found": False})
+        raise CaseNotFound(CaseNotFound.message)
     with transaction.atomic():
-        case = Case.objects.select_related("police_unit").filter(code=code.strip().upper()).first()
-        if case is None:
-            audit_record(actor=actor, action=AuditAction.BREAK_GLASS_OPENED, subject_type="case",
-                         subject_ref=code[:80], extra={"reason": reason, "found": False})
-            raise CaseNotFound(CaseNotFound.message)
         if policy.in_regular_scope(actor, case):
             return case, None
         now = timezone.now()

@@ -2,7 +2,8 @@
 
 import os
 
-os.environ.setdefault("INBEELD_ENVIRONMENT", "production")
+# Not setdefault: a stray INBEELD_ENVIRONMENT must never switch the production checks off.
+os.environ["INBEELD_ENVIRONMENT"] = "production"
 
 from inbeeld.conf.settings.base import *  # noqa: E402,F403
 

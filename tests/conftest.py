@@ -1,0 +1,76 @@
+"""Shared fixtures: no outbound network, logged-in clients per role, reference look-ups.
+
+Reference rows are in every test database already (reference.sync runs after migrate), and the
+factories in tests/factories.py build users, memberships and cases on top of them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+import pytest
+
+from tests import factories
+
+_LOCAL_NAMES = {"localhost", "testserver"}
+
+
+def _is_local(address) -> bool:
+    if not isinstance(address, tuple) or not address:
+        return True  # AF_UNIX paths and the like
+    host = address[0]
+    if isinstance(host, bytes):
+        host = host.decode()
+    if host in _LOCAL_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _block_outbound_network():
+    """Tests never reach the internet: a connection to anything but loopback fails loudly."""
+    original = socket.socket.connect
+
+    def guarded_connect(sock, address):
+        if not _is_local(address):
+            raise RuntimeError(f"outbound network blocked in tests: {address!r}")
+        return original(sock, address)
+
+    socket.socket.connect = guarded_connect
+    try:
+        yield
+    finally:
+        socket.socket.connect = original
+
+
+@pytest.fixture
+def make_user(db):
+    """``make_user(role, unit_code=..., district_code=..., court_code=...)``: a user with one
+    active membership (see factories.make_user)."""
+    return factories.make_user
+
+
+@pytest.fixture
+def police_officer(db):
+    return factories.make_user(factories.Role.POLICE_OFFICER, unit_code="amsterdam",
+                               first_name="Pieter", last_name="Politie")
+
+
+@pytest.fixture
+def researcher(db):
+    return factories.make_user(factories.Role.RESEARCHER)
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)``: the test client, logged in as ``user``."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
