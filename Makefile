@@ -9,7 +9,7 @@ DEMO_CASES ?= 3000
 DEMO_SEED ?= 2021
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint install install-test devenv migrate demo serve clean
+.PHONY: run test bench lint install install-test devenv migrate demo serve codes clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,14 @@ migrate: install devenv
 demo: migrate
 	$(INBEELD) demo --cases $(DEMO_CASES) --seed $(DEMO_SEED) --if-empty
 
+# The demo accounts have a pre-enrolled second factor; their current codes are printed every 30 s.
 serve:
 	$(INBEELD) demo_logins
-	$(INBEELD) runserver 127.0.0.1:8000
+	$(INBEELD) demo_codes --watch & trap "kill $$! 2>/dev/null" EXIT; \
+	$(INBEELD) runserver --noreload 127.0.0.1:8000
+
+codes:
+	$(INBEELD) demo_codes
 
 run: demo serve
 

@@ -65,12 +65,27 @@ def researcher(db):
     return factories.make_user(factories.Role.RESEARCHER)
 
 
+def verified_login(client, user):
+    """Log ``client`` in as ``user`` with a passed second factor, as after a real TOTP login:
+    a confirmed TOTP device and its id in the session (what django_otp.login stores)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 @pytest.fixture
 def login(client):
-    """``login(user)``: the test client, logged in as ``user``."""
+    """``login(user)``: the test client, logged in as ``user`` (password and second factor)."""
 
     def _login(user):
-        client.force_login(user)
-        return client
+        return verified_login(client, user)
 
     return _login

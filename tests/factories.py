@@ -305,3 +305,27 @@ def _recorder_of(case: Case) -> User:
     if getattr(case, "_factory_recorder", None) is None:
         case._factory_recorder = chain_recorder(case.police_unit)
     return case._factory_recorder
+
+
+def current_totp(device) -> str:
+    """The code an authenticator app would show now for ``device``."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
+
+
+def pass_second_factor(client, user):
+    """Complete the real second step of a login: a confirmed TOTP device and its current code
+    posted to the second-factor page."""
+    from django.urls import reverse
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
+        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    response = client.post(reverse("accounts:second_factor"), {"token": current_totp(device)})
+    assert response.status_code == 302, "second factor refused"
+    return client

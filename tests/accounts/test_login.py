@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from inbeeld.accounts.models import Role
 from inbeeld.audit.models import AuditAction, AuditEvent
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,9 @@ def test_a_successful_login_is_audited(client):
     assert (row.actor, row.subject_ref) == (user, "sam.bakker")
     assert row.extra == {"ip": "127.0.0.9", "user_agent": "pytest-browser"}
     assert not AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED).exists()
+    # Password alone is not enough: the second factor comes first (enrolment, no device yet).
+    assert client.get(reverse("home")).url.startswith(reverse("accounts:second_factor_setup"))
+    pass_second_factor(client, user)
     home = client.get(reverse("home"))
     assert home.status_code == 200 and "Politiemedewerker (AVIM)" in home.content.decode()
 
@@ -100,8 +103,9 @@ def test_a_logged_in_user_visiting_the_login_page_goes_home(client):
 
 
 def test_the_home_page_shows_what_the_user_can_do(client):
-    make_user(Role.POLICE_OFFICER, username="sam")
+    user = make_user(Role.POLICE_OFFICER, username="sam")
     client.post(LOGIN, {"username": "sam", "password": PASSWORD})
+    pass_second_factor(client, user)
     html = client.get(reverse("home")).content.decode()
     assert "Casussen bekijken" in html and "Nieuwe casus registreren" in html
     assert "Beheer</a>" not in html

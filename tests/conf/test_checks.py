@@ -23,6 +23,7 @@ GOOD = {
     "ALLOWED_HOSTS": ["inbeeld.example.nl"],
     "SESSION_COOKIE_SECURE": True,
     "CSRF_COOKIE_SECURE": True,
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.Argon2PasswordHasher"],
 }
 BAD = {
     "INBEELD_ENVIRONMENT": "production",
@@ -33,6 +34,8 @@ BAD = {
     "ALLOWED_HOSTS": ["*"],
     "SESSION_COOKIE_SECURE": False,
     "CSRF_COOKIE_SECURE": False,
+    "MIDDLEWARE": [],
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
 }
 
 
@@ -47,7 +50,7 @@ def test_a_good_production_configuration_passes():
 
 
 def test_a_bad_production_configuration_gives_every_error():
-    assert _ids(**BAD) == [f"inbeeld.E00{i}" for i in range(1, 7)]
+    assert _ids(**BAD) == [f"inbeeld.E00{i}" for i in range(1, 9)]
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from inbeeld.demo.accounts import DEMO_PASSWORD
+from inbeeld.accounts.models import User
+from inbeeld.demo.accounts import DEMO_PASSWORD, current_code
 
 from .conftest import RESULTS_DIR
 
@@ -88,6 +89,12 @@ def log_in(page: Page, username: str) -> None:
     page.get_by_label(label("Gebruikersnaam")).fill(username)
     page.get_by_label(label("Wachtwoord")).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Inloggen", exact=True).click()
+    # Second factor: the demo accounts are pre-enrolled; type the code the app would show.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Controle met uw authenticator-app")
+    check_accessibility(page)
+    user = User.objects.get(username=username)
+    page.get_by_label(label("Code uit uw authenticator-app")).fill(current_code(user))
+    page.get_by_role("button", name="Controleren").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welkom")
 
 

@@ -6,7 +6,10 @@ registered here, so administrators never see it. Changes to users and membership
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import Group
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.forms.models import model_to_dict
 
 from inbeeld import policy
@@ -43,6 +46,16 @@ class PolicyAdminMixin:
 
 
 admin.site.has_permission = _admin_has_permission
+
+
+@login_not_required
+def _admin_login(request, extra_context=None):
+    """One login for everything: the admin's login page sends people to ours (with 2FA)."""
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(reverse("accounts:login") + (f"?{query}" if query else ""))
+
+
+admin.site.login = _admin_login
 # Permissions come from policy.py and memberships, not from Django groups.
 admin.site.unregister(Group)
 

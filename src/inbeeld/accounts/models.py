@@ -8,6 +8,7 @@ judges, nothing for national or case-assigned roles. Membership.clean() enforces
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from inbeeld.reference.models import Court, OMDistrict, PoliceUnit
@@ -16,12 +17,20 @@ from inbeeld.reference.models import Court, OMDistrict, PoliceUnit
 class User(AbstractUser):
     """Custom user from day one; identity and credentials only, permissions live in Membership."""
 
+    # Part of the session hash: raising it ends every session of the user ("log out everywhere").
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
+
     class Meta:
         verbose_name = _("gebruiker")
         verbose_name_plural = _("gebruikers")
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        key_salt = "inbeeld.accounts.User.get_session_auth_hash"
+        value = f"{self.password}:{self.session_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
 class Organisation(models.Model):

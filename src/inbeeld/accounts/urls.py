@@ -7,4 +7,9 @@ app_name = "accounts"
 urlpatterns = [
     path("inloggen/", views.LoginView.as_view(), name="login"),
     path("uitloggen/", views.LogoutView.as_view(), name="logout"),
+    path("tweede-factor/", views.second_factor, name="second_factor"),
+    path("tweede-factor/instellen/", views.second_factor_setup, name="second_factor_setup"),
+    path("tweede-factor/qr.svg", views.second_factor_qr, name="second_factor_qr"),
+    path("overal-uitloggen/", views.logout_everywhere, name="logout_everywhere"),
+    path("", views.account, name="account"),
 ]

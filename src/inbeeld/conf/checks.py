@@ -38,4 +38,13 @@ def check_production_configuration(app_configs=None, **kwargs):
         errors.append(Error("ALLOWED_HOSTS may not contain '*'.", id="inbeeld.E005"))
     if not settings.SESSION_COOKIE_SECURE or not settings.CSRF_COOKIE_SECURE:
         errors.append(Error("Cookies must be secure in production.", id="inbeeld.E006"))
+    required = {"django_otp.middleware.OTPMiddleware",
+                "inbeeld.accounts.middleware.RequireSecondFactorMiddleware",
+                "django.contrib.auth.middleware.LoginRequiredMiddleware"}
+    if not required <= set(settings.MIDDLEWARE):
+        errors.append(Error("The second factor (TOTP) must be enforced for every user: "
+                            "OTPMiddleware, RequireSecondFactorMiddleware and "
+                            "LoginRequiredMiddleware are required.", id="inbeeld.E007"))
+    if settings.PASSWORD_HASHERS[0] != "django.contrib.auth.hashers.Argon2PasswordHasher":
+        errors.append(Error("Passwords must be hashed with Argon2.", id="inbeeld.E008"))
     return errors

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import time
+
 from django.db import transaction
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from inbeeld.accounts.models import Membership, Organisation, Role, User
 from inbeeld.reference.models import Court, OMDistrict, PoliceUnit
@@ -104,5 +108,16 @@ def ensure_demo_accounts() -> dict[str, User]:
             om_district=districts.get(spec.om_district),
             court=courts.get(spec.court),
         )
+        # Demo mode pre-enrols the second factor; `inbeeld demo_codes` shows the current codes.
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
         users[spec.username] = user
     return users
+
+
+def current_code(user) -> str:
+    """The demo account's current TOTP code (demo accounts only; synthetic)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "inbeeld.conf",
     "inbeeld.reference",
     "inbeeld.accounts",
@@ -61,8 +63,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Secure by default: every view needs a login unless it opts out explicitly.
+    "django_otp.middleware.OTPMiddleware",
+    # Secure by default: every view needs a login unless it opts out explicitly ...
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # ... and a second factor (TOTP) for every role, in every environment.
+    "inbeeld.accounts.middleware.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -134,6 +139,36 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Idle timeout: the session expires after this many minutes without a request (sliding).
+INBEELD_IDLE_TIMEOUT_MINUTES = env(
+    "INBEELD_IDLE_TIMEOUT_MINUTES",
+    cast=int,
+    default=15,
+    help="Minutes without activity after which a user is logged out",
+)
+SESSION_COOKIE_AGE = INBEELD_IDLE_TIMEOUT_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+INBEELD_LOGIN_MAX_FAILURES = env(
+    "INBEELD_LOGIN_MAX_FAILURES",
+    cast=int,
+    default=5,
+    help="Failed logins for one user name within the lockout window before it is locked",
+)
+INBEELD_LOGIN_MAX_FAILURES_PER_IP = env(
+    "INBEELD_LOGIN_MAX_FAILURES_PER_IP",
+    cast=int,
+    default=20,
+    help="Failed logins from one IP address within the lockout window before it is throttled",
+)
+INBEELD_LOGIN_LOCKOUT_MINUTES = env(
+    "INBEELD_LOGIN_LOCKOUT_MINUTES",
+    cast=int,
+    default=15,
+    help="Length of the lockout window for failed logins, in minutes",
+)
+OTP_TOTP_ISSUER = "InBeeld"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -15,4 +15,8 @@ class Command(BaseCommand):
             scope = user.police_unit or user.om_district or user.court or ""
             role = Role(user.role).label
             self.stdout.write(f"  {user.username:<30} {role}{f' ({scope})' if scope else ''}")
+        self.stdout.write(
+            "  tweede factor: de demo-accounts zijn vooraf ingeschreven; hieronder verschijnt elke "
+            "30 s hun actuele code (ook: `make codes`)."
+        )
         self.stdout.write("")

@@ -1,0 +1,205 @@
+"""Authentication: TOTP for every role, lockout, idle timeout, log out everywhere, passwords,
+and the production checks that refuse to run without them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.test import Client, override_settings
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from inbeeld.accounts.models import Role
+from inbeeld.audit.models import AuditAction, AuditEvent
+from inbeeld.conf.checks import check_production_configuration
+from tests.conftest import verified_login
+from tests.factories import PASSWORD, current_totp, make_user, pass_second_factor
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/account/inloggen/"
+
+
+def _password_login(client, username, password=PASSWORD, ip="127.0.0.1"):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_a_password_alone_reaches_no_page_with_case_data(client):
+    make_user(Role.POLICE_OFFICER, username="sam")
+    _password_login(client, "sam")
+    for url in [reverse("home"), reverse("cases:list"), reverse("cases:create")]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("accounts:second_factor_setup"))
+
+
+def test_enrolment_shows_a_server_rendered_qr_code_and_confirms_with_a_first_code(client):
+    user = make_user(Role.POLICE_OFFICER, username="sam")
+    _password_login(client, "sam")
+    page = client.get(reverse("accounts:second_factor_setup"))
+    html = page.content.decode()
+    assert page.status_code == 200 and reverse("accounts:second_factor_qr") in html
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    qr = client.get(reverse("accounts:second_factor_qr"))
+    assert qr["Content-Type"] == "image/svg+xml" and qr.content.startswith(b"<svg") and b"<path" in qr.content
+    assert qr["Cache-Control"] == "no-store"
+
+    wrong = client.post(reverse("accounts:second_factor_setup"), {"token": "000000"
+                        if current_totp(device) != "000000" else "111111"})
+    assert "Deze code klopt niet" in wrong.content.decode()
+    assert client.get(reverse("cases:list")).status_code == 302
+    # Right after a wrong code, even the right one is refused for a moment (throttling) ...
+    refused = client.post(reverse("accounts:second_factor_setup"), {"token": current_totp(device)})
+    assert refused.status_code == 200
+    # ... which passes after the delay; reset it instead of sleeping in a test.
+    TOTPDevice.objects.get(pk=device.pk).throttle_reset()
+
+    ok = client.post(reverse("accounts:second_factor_setup"),
+                     {"token": current_totp(device), "next": reverse("cases:list")})
+    assert ok.status_code == 302 and ok.url == reverse("cases:list")
+    device.refresh_from_db()
+    assert device.confirmed
+    assert client.get(reverse("cases:list")).status_code == 200
+    assert AuditEvent.objects.filter(action=AuditAction.SECOND_FACTOR_ENROLLED,
+                                     actor=user).count() == 1
+    # After enrolment the QR code (the secret) is never shown again.
+    assert client.get(reverse("accounts:second_factor_qr")).status_code == 404
+
+
+def test_a_wrong_code_is_refused_with_a_dutch_message_and_audited(client):
+    user = make_user(Role.RESEARCHER, username="tom")
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    _password_login(client, "tom")
+    wrong = "123456" if current_totp(device) != "123456" else "654321"
+    response = client.post(reverse("accounts:second_factor"), {"token": wrong})
+    assert response.status_code == 200
+    assert "Deze code klopt niet of is verlopen" in response.content.decode()
+    assert AuditEvent.objects.filter(action=AuditAction.SECOND_FACTOR_FAILED,
+                                     actor=user).exists()
+    assert client.get(reverse("cases:list")).status_code == 302
+    letters = client.post(reverse("accounts:second_factor"), {"token": "abcdef"})
+    assert "alleen uit cijfers" in letters.content.decode()
+
+
+def test_a_code_cannot_be_used_twice(client):
+    user = make_user(Role.RESEARCHER, username="tom")
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    code = current_totp(device)
+    _password_login(client, "tom")
+    assert client.post(reverse("accounts:second_factor"), {"token": code}).status_code == 302
+    other = Client()
+    _password_login(other, "tom")
+    replay = other.post(reverse("accounts:second_factor"), {"token": code})
+    assert replay.status_code == 200  # refused: django-otp remembers the last used step
+
+
+def test_five_failed_logins_lock_the_account_with_a_dutch_message(client):
+    make_user(Role.POLICE_OFFICER, username="sam")
+    other = make_user(Role.POLICE_OFFICER, username="noor")
+    for _ in range(5):
+        _password_login(client, "sam", "Verkeerd-wachtwoord-1")
+    response = _password_login(client, "sam")  # even the right password
+    html = response.content.decode()
+    assert response.status_code == 200 and "Te veel mislukte inlogpogingen" in html
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action=AuditAction.LOGIN_BLOCKED, subject_ref="sam").exists()
+    # Another account is not affected ...
+    assert _password_login(Client(), "noor").status_code == 302
+    assert other.is_active
+    # ... and once the window has passed, the right password works again.
+    with override_settings(INBEELD_LOGIN_LOCKOUT_MINUTES=0):
+        assert _password_login(Client(), "sam").status_code == 302
+
+
+def test_many_failures_from_one_address_throttle_that_address(client):
+    make_user(Role.POLICE_OFFICER, username="sam")
+    for i in range(20):
+        _password_login(client, f"geraden{i}", "x", ip="127.0.0.50")
+    blocked = _password_login(Client(), "sam", ip="127.0.0.50")
+    assert "Te veel mislukte inlogpogingen" in blocked.content.decode()
+    assert _password_login(Client(), "sam", ip="127.0.0.51").status_code == 302
+
+
+def test_sessions_end_after_fifteen_idle_minutes(client, settings):
+    from inbeeld.conf.settings import base
+
+    assert base.SESSION_COOKIE_AGE == 15 * 60 and base.SESSION_SAVE_EVERY_REQUEST
+    user = make_user(Role.POLICE_OFFICER, username="sam")
+    verified_login(client, user)
+    assert client.get(reverse("cases:list")).status_code == 200
+    session = client.session
+    session.set_expiry(-1)  # as if the last request was more than the idle timeout ago
+    session.save()
+    response = client.get(reverse("cases:list"))
+    assert response.status_code == 302 and response.url.startswith(LOGIN)
+
+
+def test_log_out_everywhere_ends_every_session_of_the_user():
+    user = make_user(Role.POLICE_OFFICER, username="sam")
+    laptop, phone = verified_login(Client(), user), verified_login(Client(), user)
+    bystander = verified_login(Client(), make_user(Role.POLICE_OFFICER, username="noor"))
+    assert phone.get(reverse("cases:list")).status_code == 200
+    response = laptop.post(reverse("accounts:logout_everywhere"))
+    assert response.status_code == 302 and response.url == LOGIN
+    for client in (laptop, phone):
+        assert client.get(reverse("cases:list")).status_code == 302
+    assert bystander.get(reverse("cases:list")).status_code == 200
+    assert AuditEvent.objects.filter(action=AuditAction.LOGOUT_EVERYWHERE, actor=user).exists()
+    # A fresh login works as before.
+    fresh = Client()
+    _password_login(fresh, "sam")
+    pass_second_factor(fresh, user)
+    assert fresh.get(reverse("cases:list")).status_code == 200
+
+
+@pytest.mark.parametrize("password,ok", [
+    ("kort-genoeg", False),  # 11 characters
+    ("password1234", False),  # common
+    ("zeven paarden op de dijk", True),  # a passphrase, no composition rules (NIST 800-63B)
+])
+def test_passwords_follow_nist_800_63b(password, ok):
+    if ok:
+        validate_password(password)
+    else:
+        with pytest.raises(ValidationError):
+            validate_password(password)
+
+
+def test_production_refuses_to_run_without_the_second_factor(settings):
+    settings.INBEELD_ENVIRONMENT = "production"
+    settings.DEBUG = False
+    settings.SECRET_KEY = "k" * 20 + "abcdefghijklmnopqrstuvwxyz0123456789"
+    settings.INBEELD_LINKAGE_KEY = "l" * 40
+    settings.ALLOWED_HOSTS = ["inbeeld.example.nl"]
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    assert [e.id for e in check_production_configuration()] == []
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE
+                           if m != "inbeeld.accounts.middleware.RequireSecondFactorMiddleware"]
+    assert [e.id for e in check_production_configuration()] == ["inbeeld.E007"]
+
+
+def test_check_deploy_is_clean_under_the_production_settings(tmp_path):
+    from cryptography.fernet import Fernet
+
+    env = {
+        **os.environ,
+        "INBEELD_SECRET_KEY": "pr0d-" + "9f8e7d6c5b4a3" * 5,
+        "INBEELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "INBEELD_LINKAGE_KEY": "linkage-" + "a1b2c3d4" * 5,
+        "INBEELD_ALLOWED_HOSTS": "inbeeld.example.nl",
+        "INBEELD_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "inbeeld.conf.settings.production",
+    }
+    env.pop("INBEELD_ENVIRONMENT", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "inbeeld", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
