@@ -262,6 +262,8 @@ class CaseFactory(DjangoModelFactory):
 
     class Params:
         minor = factory.Trait(minor_at_intake=True, age_band="16-17")
+        # A case whose victim gave no research consent: invisible to researchers.
+        without_consent = factory.Trait(research_consent=False)
 
     police_unit = factory.LazyFunction(lambda: unit("amsterdam"))
     court = None
@@ -270,6 +272,9 @@ class CaseFactory(DjangoModelFactory):
     gender = "female"
     nationality_group = "nl"
     intake_date = dt.date(2024, 3, 1)
+    # Most victims in the pilot consent to research; consent itself is tested through the
+    # service in tests/security/test_consent_linkage.py.
+    research_consent = True
 
     # Post-generation hooks run in declaration order.
     @factory.post_generation

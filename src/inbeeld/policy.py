@@ -42,6 +42,8 @@ class Action(StrEnum):
     NOTE_READ = "note.read"
     NOTE_WRITE = "note.write"
     BREAK_GLASS = "case.break_glass"
+    LINKAGE_ADD = "case.linkage_add"
+    CONSENT_RECORD = "case.consent_record"
     AUDIT_READ = "audit.read"
     BREAK_GLASS_REVIEW = "audit.break_glass_review"
     ADMINISTER = "platform.administer"
@@ -66,15 +68,20 @@ _CHAIN_WORK = {Action.CASE_LIST, Action.CASE_VIEW, Action.EVENT_RECORD, Action.N
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.SIGNALLER: frozenset(),
     Role.SAFETY_COORDINATOR: frozenset(
-        _CHAIN_WORK | {Action.CASE_CREATE, Action.EVENT_CORRECT, Action.BREAK_GLASS}
+        _CHAIN_WORK | {Action.CASE_CREATE, Action.EVENT_CORRECT, Action.BREAK_GLASS,
+                       Action.LINKAGE_ADD, Action.CONSENT_RECORD}
     ),
     Role.POLICE_OFFICER: frozenset(
-        _CHAIN_WORK | {Action.CASE_CREATE, Action.EVENT_CORRECT, Action.BREAK_GLASS}
+        _CHAIN_WORK | {Action.CASE_CREATE, Action.EVENT_CORRECT, Action.BREAK_GLASS,
+                       Action.LINKAGE_ADD, Action.CONSENT_RECORD}
     ),
-    Role.PSYCHOLOGIST: frozenset(_CHAIN_WORK),
-    Role.PROSECUTOR: frozenset(_CHAIN_WORK | {Action.EVENT_CORRECT, Action.BREAK_GLASS}),
+    # Consent is recorded by the professionals who talk with the victim.
+    Role.PSYCHOLOGIST: frozenset(_CHAIN_WORK | {Action.CONSENT_RECORD}),
+    Role.PROSECUTOR: frozenset(
+        _CHAIN_WORK | {Action.EVENT_CORRECT, Action.BREAK_GLASS, Action.LINKAGE_ADD}
+    ),
     Role.EXAMINING_JUDGE: frozenset(_CHAIN_WORK | {Action.BREAK_GLASS}),
-    Role.PEER_EXPERT: frozenset(_CHAIN_WORK),
+    Role.PEER_EXPERT: frozenset(_CHAIN_WORK | {Action.CONSENT_RECORD}),
     # National, pseudonymised: all cases, never free text, never a change.
     Role.RESEARCHER: frozenset({Action.CASE_LIST, Action.CASE_VIEW}),
     # The privacy officer reviews access (audit), not case content.
@@ -170,7 +177,9 @@ def _membership_case_q(membership: Membership, user) -> Q | None:
         assigned = CaseAssignment.objects.filter(user_id=user.pk, role=membership.role)
         return Q(pk__in=assigned.values("case_id"))
     if scope == Scope.NATIONAL:
-        return Q()
+        # Research use only with consent given and not withdrawn (ADR 0004): a withdrawal takes
+        # the case out of every research view and extract at once.
+        return Q(research_consent=True) if membership.role == Role.RESEARCHER else Q()
     return None
 
 
@@ -226,6 +235,8 @@ def _membership_covers_case(membership: Membership, case: Case, user) -> bool:
         return case.court_id is not None and case.court_id == membership.court_id
     if scope == Scope.ASSIGNED:
         return case.assignments.filter(user_id=user.pk, role=membership.role).exists()
+    if scope == Scope.NATIONAL and membership.role == Role.RESEARCHER:
+        return case.research_consent
     return scope == Scope.NATIONAL
 
 

@@ -25,6 +25,15 @@ class AppendOnlyQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, batch_size=None):
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
 
+    def rewrite_ciphertext(self, **values) -> int:
+        """The one permitted change to append-only rows: replacing the ciphertext of a column
+        listed in the model's ENCRYPTED_FIELDS (key rotation keeps the plaintext; retention blanks
+        free text that is past its period). Anything else raises AppendOnlyError."""
+        allowed = set(getattr(self.model, "ENCRYPTED_FIELDS", ()))
+        if not values or not set(values) <= allowed:
+            raise AppendOnlyError(f"only {sorted(allowed)} of {self.model.__name__} may be rewritten")
+        return models.QuerySet.update(self, **values)
+
 
 class AppendOnlyModel(models.Model):
     objects = AppendOnlyQuerySet.as_manager()
@@ -64,6 +73,12 @@ class AuditAction(models.TextChoices):
     BREAK_GLASS_OPENED = "case.break_glass", _("Noodtoegang tot casus")
     BREAK_GLASS_REVIEWED = "case.break_glass_reviewed", _("Noodtoegang beoordeeld")
     AUDIT_LOG_READ = "audit.read", _("Auditlog ingezien")
+    LINKAGE_KEY_ADDED = "case.linkage_added", _("Koppelsleutel toegevoegd")
+    CONSENT_RECORDED = "case.consent", _("Toestemming onderzoek vastgelegd")
+    KEYS_ROTATED = "crypto.keys_rotated", _("Sleutels geroteerd")
+    RETENTION_APPLIED = "retention.applied", _("Bewaartermijnen toegepast")
+    BACKUP_CREATED = "backup.created", _("Back-up gemaakt")
+    BACKUP_RESTORED = "backup.restored", _("Back-up teruggezet")
 
 
 class AuditEvent(AppendOnlyModel):
@@ -101,3 +116,18 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = _("auditketen")
+
+
+class DeletionLog(AppendOnlyModel):
+    """What `inbeeld retention apply` removed or anonymised, per category and run."""
+
+    run_at = models.DateTimeField(_("tijdstip"))
+    category = models.CharField(_("categorie"), max_length=40)
+    period = models.CharField(_("bewaartermijn"), max_length=40)
+    count = models.PositiveIntegerField(_("aantal"))
+    detail = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-run_at", "category"]
+        verbose_name = _("verwijderlog")
+        verbose_name_plural = _("verwijderlog")

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from inbeeld.cases.models import (
     MINOR_AGE_BANDS,
     AgeBand,
+    ConsentRecord,
+    LinkageKey,
     DatePrecision,
     Gender,
     NationalityGroup,
@@ -206,3 +208,38 @@ class BreakGlassForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class LinkageKeyForm(forms.Form):
+    source = forms.ChoiceField(label=_("Bron"), choices=LinkageKey.Source.choices)
+    identifier_type = forms.ChoiceField(label=_("Soort kenmerk"),
+                                        choices=LinkageKey.IdentifierType.choices)
+    identifier = forms.CharField(
+        label=_("Kenmerk"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("Wordt niet opgeslagen: InBeeld bewaart alleen een versleutelde "
+                    "koppelsleutel (HMAC), zodat dezelfde persoon bij twee bronnen herkend kan "
+                    "worden."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Toestemming"), choices=ConsentRecord.Kind.choices,
+                             widget=forms.RadioSelect)
+    scope = forms.ChoiceField(label=_("Waarvoor"), required=False,
+                              choices=[("", _("— alleen bij toestemming —")),
+                                       *ConsentRecord.Scope.choices])
+    date = forms.DateField(label=_("Datum"), widget=DateInput(),
+                           error_messages={"invalid": _("Vul een geldige datum in (jjjj-mm-dd).")})
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("date", timezone.localdate())

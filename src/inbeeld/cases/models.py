@@ -104,6 +104,11 @@ class Case(models.Model):
     status = models.CharField(
         _("fase"), max_length=20, choices=Status.choices, default=Status.INTAKE, db_index=True
     )
+    # Current research consent (cache of the latest ConsentRecord): only cases with consent given
+    # and not withdrawn reach researchers and research extracts.
+    research_consent = models.BooleanField(
+        _("toestemming onderzoek"), default=False, db_default=False, db_index=True
+    )
     # Optimistic locking: every change bumps the version; a writer that read an older version
     # gets a conflict instead of overwriting.
     version = models.PositiveIntegerField(default=1)
@@ -144,6 +149,9 @@ class CaseAssignment(models.Model):
 
 
 class ChainEvent(AppendOnlyModel):
+    # Columns holding ciphertext; `inbeeld rotate_keys` re-encrypts them under the newest key.
+    ENCRYPTED_FIELDS = ("note_ciphertext",)
+
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("casus")
     )
@@ -231,3 +239,80 @@ class BreakGlassGrant(models.Model):
         ordering = ["-granted_at"]
         verbose_name = _("noodtoegang")
         verbose_name_plural = _("noodtoegangen")
+
+
+class LinkageKey(models.Model):
+    """A keyed pseudonym (HMAC) of a partner identifier of the victim of a case.
+
+    The identifier itself is never stored: only HMAC(key, type:identifier), with the key outside
+    the database. The same victim registered by two sources (police, CoMensha, care, ...) gives
+    the same linkage key, so overlaps can be counted (multiple-systems estimation) without anyone
+    seeing the identifier.
+    """
+
+    class Source(models.TextChoices):
+        POLICE = "police", _("Politie")
+        KMAR = "kmar", _("Koninklijke Marechaussee")
+        NLA = "nla", _("Nederlandse Arbeidsinspectie")
+        COMENSHA = "comensha", _("CoMensha")
+        CARE = "care", _("Zorg / opvang")
+        OM = "om", _("Openbaar Ministerie")
+        OTHER = "other", _("Andere bron")
+
+    class IdentifierType(models.TextChoices):
+        POLICE_REGISTRATION = "police_registration", _("Registratienummer politie")
+        V_NUMBER = "v_number", _("V-nummer (vreemdelingennummer)")
+        BSN = "bsn", _("Burgerservicenummer")
+        COMENSHA_DOSSIER = "comensha_dossier", _("Dossiernummer CoMensha")
+        CLIENT_NUMBER = "client_number", _("Cliëntnummer zorg")
+        OTHER = "other", _("Ander kenmerk")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="linkage_keys")
+    source = models.CharField(_("bron"), max_length=20, choices=Source.choices)
+    identifier_type = models.CharField(
+        _("soort kenmerk"), max_length=30, choices=IdentifierType.choices
+    )
+    key = models.CharField(_("koppelsleutel"), max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "source", "key"], name="unique_linkage_key")
+        ]
+        verbose_name = _("koppelsleutel")
+        verbose_name_plural = _("koppelsleutels")
+
+
+class ConsentRecord(AppendOnlyModel):
+    """One step in the research consent of a case: given (with scope) or withdrawn.
+
+    The history is appended, never edited; Case.research_consent caches the current state (kept
+    in the same transaction by cases.services.consent_record) so research selectors filter fast.
+    """
+
+    class Kind(models.TextChoices):
+        GIVEN = "given", _("toestemming gegeven")
+        WITHDRAWN = "withdrawn", _("toestemming ingetrokken")
+
+    class Scope(models.TextChoices):
+        EVALUATION = "evaluation", _("evaluatie van de proeftuin")
+        EVALUATION_AND_MONITOR = "evaluation_monitor", _("evaluatie en monitor")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consent_records")
+    kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
+    scope = models.CharField(_("reikwijdte"), max_length=30, choices=Scope.choices, blank=True)
+    date = models.DateField(_("datum"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("toestemming onderzoek")
+        verbose_name_plural = _("toestemmingen onderzoek")

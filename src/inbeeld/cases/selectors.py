@@ -150,3 +150,25 @@ def event_get_for(user, case: Case, event_id: int) -> ChainEvent:
     if event is None:
         raise Http404("event not found")
     return event
+
+
+@dataclass(frozen=True)
+class PrivacySummary:
+    research_consent: bool
+    consent_history: list
+    linkage_sources: list[str]
+
+
+def case_privacy_summary(user, case: Case) -> PrivacySummary:
+    """Consent history and which sources hold a linkage key (never the keys themselves).
+
+    ``case`` must come from ``case_get_for`` (already authorised)."""
+    from inbeeld.cases.models import LinkageKey
+
+    labels = dict(LinkageKey.Source.choices)
+    sources = sorted({labels[s] for s in case.linkage_keys.values_list("source", flat=True)})
+    return PrivacySummary(
+        research_consent=case.research_consent,
+        consent_history=list(case.consent_records.order_by("date", "id")),
+        linkage_sources=sources,
+    )

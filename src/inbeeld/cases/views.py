@@ -14,7 +14,14 @@ from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 from inbeeld.cases import selectors, services
-from inbeeld.cases.forms import BreakGlassForm, CaseFilterForm, CaseForm, EventForm
+from inbeeld.cases.forms import (
+    BreakGlassForm,
+    CaseFilterForm,
+    CaseForm,
+    ConsentForm,
+    EventForm,
+    LinkageKeyForm,
+)
 from inbeeld.cases.workflow import TransitionNotAllowed, allowed_event_codes
 from inbeeld.reference.models import PoliceUnit
 
@@ -106,6 +113,9 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
             "show_people": policy.can(request.user, policy.Action.NOTE_READ, case),
             "pseudonymised": not policy.can(request.user, policy.Action.NOTE_READ, case),
             "break_glass": grant,
+            "privacy": selectors.case_privacy_summary(request.user, case),
+            "can_link": policy.can(request.user, policy.Action.LINKAGE_ADD, case),
+            "can_consent": policy.can(request.user, policy.Action.CONSENT_RECORD, case),
         },
     )
 
@@ -214,3 +224,37 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                                          "niet nodig."))
             return redirect("cases:detail", code=case.code)
     return render(request, "cases/break_glass.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def linkage_add(request: HttpRequest, code: str) -> HttpResponse:
+    case = selectors.case_get_for(request.user, code, action=policy.Action.LINKAGE_ADD)
+    form = LinkageKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.linkage_key_add(actor=request.user, case=case, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            _apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("De koppelsleutel is vastgelegd; het kenmerk zelf is "
+                                        "niet bewaard."))
+            return redirect("cases:detail", code=case.code)
+    return render(request, "cases/linkage_form.html", {"case": case, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def consent_add(request: HttpRequest, code: str) -> HttpResponse:
+    case = selectors.case_get_for(request.user, code, action=policy.Action.CONSENT_RECORD)
+    form = ConsentForm(request.POST or None, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.consent_record(actor=request.user, case=case, kind=data["kind"],
+                                    scope=data["scope"], date=data["date"],
+                                    expected_version=data["version"])
+        except (ValidationError, PermissionDenied, services.ConcurrentEditError) as exc:
+            _apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("De toestemming voor onderzoek is vastgelegd."))
+            return redirect("cases:detail", code=case.code)
+    return render(request, "cases/consent_form.html", {"case": case, "form": form})

@@ -170,6 +170,17 @@ INBEELD_LOGIN_LOCKOUT_MINUTES = env(
 )
 OTP_TOTP_ISSUER = "InBeeld"
 
+# Retention per data category (`inbeeld retention apply`, see docs/security.md).
+INBEELD_RETENTION = {
+    "notes": env("INBEELD_RETENTION_NOTES_YEARS", cast=int, default=5,
+                 help="Years after a case is closed before its free-text notes are removed"),
+    "linkage_keys": env("INBEELD_RETENTION_LINKAGE_YEARS", cast=int, default=10,
+                        help="Years after a case is closed before its linkage keys are removed"),
+    "break_glass": env("INBEELD_RETENTION_BREAK_GLASS_YEARS", cast=int, default=2,
+                       help="Years after which reviewed break-glass grants (with reasons) are "
+                            "removed"),
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

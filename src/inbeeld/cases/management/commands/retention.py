@@ -1,0 +1,28 @@
+from django.core.management.base import BaseCommand
+
+from inbeeld.cases.retention import retention_apply, retention_plan
+
+LABELS = {
+    "notes": "notities (vrije tekst)",
+    "linkage_keys": "koppelsleutels",
+    "break_glass": "beoordeelde noodtoegangen",
+    "sessions": "verlopen sessies",
+}
+
+
+class Command(BaseCommand):
+    help = "Apply the retention periods: `inbeeld retention plan` shows, `apply` removes."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        sub.add_parser("plan", help="show what is past its period, change nothing")
+        sub.add_parser("apply", help="remove or anonymise it and write the deletion log")
+
+    def handle(self, *args, subcommand, **options):
+        outcomes = retention_apply() if subcommand == "apply" else retention_plan()
+        verb = "verwijderd" if subcommand == "apply" else "te verwijderen"
+        for outcome in outcomes:
+            self.stdout.write(f"  {LABELS[outcome.category]:<28} {outcome.count:>7} {verb} "
+                              f"(bewaartermijn: {outcome.period})")
+        if subcommand == "apply":
+            self.stdout.write("Vastgelegd in het verwijderlog en het auditlog.")

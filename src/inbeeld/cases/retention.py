@@ -1,0 +1,112 @@
+"""Retention: remove or anonymise what is past its period, and log what was removed.
+
+Periods come from settings.INBEELD_RETENTION (years, per category). Case rows themselves stay:
+they are pseudonymised and carry the statistics; what identifies or tells a story goes:
+- notes: the free text of events of cases closed longer ago than the period is blanked;
+- linkage_keys: keyed pseudonyms of partner identifiers of such cases are deleted, so the case
+  can no longer be matched with another source;
+- break_glass: reviewed break-glass grants (with their reasons) older than the period go;
+- sessions: expired sessions are cleared.
+Each category writes a DeletionLog row and the run an audit row, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from inbeeld.audit.models import AuditAction, DeletionLog
+from inbeeld.audit.services import audit_record
+from inbeeld.cases.models import BreakGlassGrant, Case, ChainEvent, LinkageKey
+
+MAX_CODES_IN_LOG = 1000
+
+
+@dataclass(frozen=True)
+class RetentionOutcome:
+    category: str
+    period: str
+    count: int
+    case_codes: tuple[str, ...] = ()
+
+
+def _years_ago(today: dt.date, years: int) -> dt.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def _closed_before(cutoff: dt.date):
+    """Cases whose effective case_closed event lies before ``cutoff``."""
+    closing = ChainEvent.objects.filter(
+        event_type__code="case_closed", event_date__lt=cutoff, superseded_by__isnull=True
+    )
+    return Case.objects.filter(pk__in=closing.values("case_id"))
+
+
+def retention_plan(*, today: dt.date | None = None) -> list[RetentionOutcome]:
+    """What a run would remove now (nothing is changed)."""
+    return _run(today=today, apply=False)
+
+
+def retention_apply(*, today: dt.date | None = None) -> list[RetentionOutcome]:
+    """Remove or anonymise everything past its period; one transaction; logged."""
+    return _run(today=today, apply=True)
+
+
+def _run(*, today: dt.date | None, apply: bool) -> list[RetentionOutcome]:
+    today = today or timezone.localdate()
+    periods = settings.INBEELD_RETENTION
+    outcomes = []
+    with transaction.atomic():
+        notes_cases = _closed_before(_years_ago(today, periods["notes"]))
+        notes = ChainEvent.objects.filter(case__in=notes_cases).exclude(note_ciphertext="")
+        codes = tuple(sorted(set(notes.values_list("case__code", flat=True))))
+        count = notes.count()
+        if apply and count:
+            notes.rewrite_ciphertext(note_ciphertext="")
+        outcomes.append(RetentionOutcome("notes", f"{periods['notes']} jaar na afsluiten",
+                                         count, codes))
+
+        link_cases = _closed_before(_years_ago(today, periods["linkage_keys"]))
+        links = LinkageKey.objects.filter(case__in=link_cases)
+        codes = tuple(sorted(set(links.values_list("case__code", flat=True))))
+        count = links.count()
+        if apply and count:
+            links.delete()
+        outcomes.append(RetentionOutcome(
+            "linkage_keys", f"{periods['linkage_keys']} jaar na afsluiten", count, codes))
+
+        grant_cutoff = timezone.now() - dt.timedelta(days=365 * periods["break_glass"])
+        grants = BreakGlassGrant.objects.exclude(review=BreakGlassGrant.Review.PENDING).filter(
+            expires_at__lt=grant_cutoff)
+        count = grants.count()
+        if apply and count:
+            grants.delete()
+        outcomes.append(RetentionOutcome(
+            "break_glass", f"{periods['break_glass']} jaar na beoordeling", count))
+
+        sessions = Session.objects.filter(expire_date__lt=timezone.now())
+        count = sessions.count()
+        if apply and count:
+            sessions.delete()
+        outcomes.append(RetentionOutcome("sessions", "na verlopen", count))
+
+        if apply:
+            run_at = timezone.now()
+            for outcome in outcomes:
+                DeletionLog.objects.create(
+                    run_at=run_at, category=outcome.category, period=outcome.period,
+                    count=outcome.count,
+                    detail={"case_codes": list(outcome.case_codes[:MAX_CODES_IN_LOG])},
+                )
+            audit_record(actor=None, action=AuditAction.RETENTION_APPLIED,
+                         subject_type="retention",
+                         extra={o.category: o.count for o in outcomes})
+    return outcomes
