@@ -147,7 +147,7 @@ def test_police_officer_follows_a_case_through_the_chain(
     expect(page.locator(".messages")).to_contain_text(f"Casus {code} is geregistreerd.")
     status = page.get_by_test_id("case-status")
     expect(status).to_have_text("Instroom")
-    facts = page.locator("dl.facts")
+    facts = page.locator("dl[data-testid=case-facts]")
     for text in ("Eenheid Amsterdam", "3 maart 2025", "Seksuele uitbuiting", "16–17 jaar",
                  "vrouw", "EU (niet Nederlands)"):
         expect(facts).to_contain_text(text)
