@@ -11,6 +11,7 @@ import sys
 
 CHROMIUM = os.environ.get("INBEELD_CHROMIUM", "/usr/bin/chromium")
 
+
 def _present() -> bool:
     return bool(os.path.exists(CHROMIUM) or shutil.which(CHROMIUM))
 
@@ -19,8 +20,9 @@ if not _present() and os.geteuid() == 0 and shutil.which("apt-get"):
     # `make test` installs what the tests need: on Debian as root, that includes the browser.
     print("Chromium missing: installing Debian's chromium package for the browser tests ...")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, env=env)
+    apt_get = shutil.which("apt-get")
+    subprocess.run([apt_get, "update", "-qq"], check=False, env=env)  # noqa: S603
+    subprocess.run([apt_get, "install", "-y", "-qq", "chromium"], check=False, env=env)  # noqa: S603
 
 if not _present():
     sys.stderr.write(

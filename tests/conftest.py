@@ -56,8 +56,12 @@ def make_user(db):
 
 @pytest.fixture
 def police_officer(db):
-    return factories.make_user(factories.Role.POLICE_OFFICER, unit_code="amsterdam",
-                               first_name="Pieter", last_name="Politie")
+    return factories.make_user(
+        factories.Role.POLICE_OFFICER,
+        unit_code="amsterdam",
+        first_name="Pieter",
+        last_name="Politie",
+    )
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ PASSWORD = "Correct-Horse-Battery-9"
 
 # --- reference look-ups ----------------------------------------------------------------------
 
+
 def unit(code: str = "amsterdam") -> PoliceUnit:
     return PoliceUnit.objects.get(code=code)
 
@@ -136,9 +137,15 @@ class MembershipFactory(DjangoModelFactory):
         return membership
 
 
-def make_user(role: str | None = None, *, unit_code: str | None = None,
-              district_code: str | None = None, court_code: str | None = None,
-              organisation: Organisation | None = None, **user_fields) -> User:
+def make_user(
+    role: str | None = None,
+    *,
+    unit_code: str | None = None,
+    district_code: str | None = None,
+    court_code: str | None = None,
+    organisation: Organisation | None = None,
+    **user_fields,
+) -> User:
     """A user with one active membership of ``role`` (none when ``role`` is None).
 
     The scope defaults to Amsterdam (unit, district or court, whichever the role needs);
@@ -146,14 +153,27 @@ def make_user(role: str | None = None, *, unit_code: str | None = None,
     """
     user = UserFactory(**user_fields)
     if role is not None:
-        add_membership(user, role, unit_code=unit_code, district_code=district_code,
-                       court_code=court_code, organisation=organisation)
+        add_membership(
+            user,
+            role,
+            unit_code=unit_code,
+            district_code=district_code,
+            court_code=court_code,
+            organisation=organisation,
+        )
     return user
 
 
-def add_membership(user: User, role: str, *, unit_code: str | None = None,
-                   district_code: str | None = None, court_code: str | None = None,
-                   organisation: Organisation | None = None, **fields) -> Membership:
+def add_membership(
+    user: User,
+    role: str,
+    *,
+    unit_code: str | None = None,
+    district_code: str | None = None,
+    court_code: str | None = None,
+    organisation: Organisation | None = None,
+    **fields,
+) -> Membership:
     scope = default_scope(role)
     if unit_code:
         scope["police_unit"] = unit(unit_code)
@@ -221,8 +241,13 @@ def chain_recorder(police_unit: PoliceUnit) -> User:
     return user
 
 
-def record_events(case: Case, events: Iterable[Sequence], *, actor: User | None = None,
-                  start: dt.date | None = None) -> list:
+def record_events(
+    case: Case,
+    events: Iterable[Sequence],
+    *,
+    actor: User | None = None,
+    start: dt.date | None = None,
+) -> list:
     """Record ``events`` ((code, outcome[, note]) tuples) on ``case`` through ``event_record``,
     one day apart from ``start`` (default: the case's intake date), never in the future."""
     from inbeeld.cases.services import event_record
@@ -237,8 +262,14 @@ def record_events(case: Case, events: Iterable[Sequence], *, actor: User | None 
     for spec in events:
         code, outcome, *rest = spec
         recorded.append(
-            event_record(actor=actor, case=case, event_type=event_type(code), event_date=day,
-                         outcome=outcome, note=rest[0] if rest else "")
+            event_record(
+                actor=actor,
+                case=case,
+                event_type=event_type(code),
+                event_date=day,
+                outcome=outcome,
+                note=rest[0] if rest else "",
+            )
         )
         day = min(day + dt.timedelta(days=1), today)
     case.refresh_from_db()
@@ -302,8 +333,12 @@ class CaseFactory(DjangoModelFactory):
     def events(obj, create, extracted, **kwargs):
         if create and extracted:
             last = obj.events.order_by("-event_date").values_list("event_date", flat=True).first()
-            record_events(obj, extracted, actor=_recorder_of(obj),
-                          start=last + dt.timedelta(days=1) if last else None)
+            record_events(
+                obj,
+                extracted,
+                actor=_recorder_of(obj),
+                start=last + dt.timedelta(days=1) if last else None,
+            )
 
 
 def _recorder_of(case: Case) -> User:
@@ -329,8 +364,9 @@ def pass_second_factor(client, user):
     from django.urls import reverse
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
-        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    device = TOTPDevice.objects.filter(
+        user=user, confirmed=True
+    ).first() or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
     response = client.post(reverse("accounts:second_factor"), {"token": current_totp(device)})
     assert response.status_code == 302, "second factor refused"
     return client

@@ -90,8 +90,9 @@ def _absolute(module: str | None, level: int, current: str, is_package: bool) ->
 
 
 class _ManagerAccessChecker(ast.NodeVisitor):
-    def __init__(self, path: str, module: str, is_package: bool, models: set[str],
-                 accessors: set[str]):
+    def __init__(
+        self, path: str, module: str, is_package: bool, models: set[str], accessors: set[str]
+    ):
         self.path = path
         self.module = module
         self.is_package = is_package
@@ -130,19 +131,29 @@ class _ManagerAccessChecker(ast.NodeVisitor):
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr in MANAGER_ATTRS and self._refers_to_model(node.value):
-            self._flag(node, f"`{ast.unparse(node)}`: protected model manager in a view; "
-                             "use a selector (inbeeld.cases.selectors)")
+            self._flag(
+                node,
+                f"`{ast.unparse(node)}`: protected model manager in a view; "
+                "use a selector (inbeeld.cases.selectors)",
+            )
         elif node.attr in self.accessors and not (
             isinstance(node.value, ast.Name) and node.value.id in self.module_aliases
         ):
-            self._flag(node, f"`{ast.unparse(node)}`: related manager onto a protected model "
-                             "in a view; only selectors may follow it")
+            self._flag(
+                node,
+                f"`{ast.unparse(node)}`: related manager onto a protected model "
+                "in a view; only selectors may follow it",
+            )
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
         # getattr(Case, "objects") / getattr(case, "events")
-        if (isinstance(node.func, ast.Name) and node.func.id == "getattr"
-                and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)):
+        if (
+            isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+        ):
             attr = node.args[1].value
             if (attr in MANAGER_ATTRS and self._refers_to_model(node.args[0])) or (
                 attr in self.accessors
@@ -151,11 +162,12 @@ class _ManagerAccessChecker(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def check_source(source: str, path: str = "<snippet>", *, is_package: bool = False
-                 ) -> list[Violation]:
-    checker = _ManagerAccessChecker(path, _module_name(Path(path)), is_package,
-                                    protected_model_names(),
-                                    protected_accessors())
+def check_source(
+    source: str, path: str = "<snippet>", *, is_package: bool = False
+) -> list[Violation]:
+    checker = _ManagerAccessChecker(
+        path, _module_name(Path(path)), is_package, protected_model_names(), protected_accessors()
+    )
     checker.visit(ast.parse(source, filename=path))
     return checker.violations
 
@@ -182,8 +194,9 @@ def test_request_modules_are_found():
 def test_views_do_not_touch_protected_model_managers():
     violations = []
     for path in request_modules():
-        violations += check_source(path.read_text(encoding="utf-8"), str(path),
-                                   is_package=path.name == "__init__.py")
+        violations += check_source(
+            path.read_text(encoding="utf-8"), str(path), is_package=path.name == "__init__.py"
+        )
     assert not violations, "Views must read cases through selectors:\n" + "\n".join(
         map(str, violations)
     )
@@ -314,8 +327,9 @@ def _walk(patterns, prefix="", namespace=""):
             piece = _sample_regex(str(pattern))
         if isinstance(entry, URLResolver):
             ns = entry.namespace
-            yield from _walk(entry.url_patterns, prefix + piece,
-                             f"{namespace}{ns}:" if ns else namespace)
+            yield from _walk(
+                entry.url_patterns, prefix + piece, f"{namespace}{ns}:" if ns else namespace
+            )
         else:
             assert isinstance(entry, URLPattern)
             name = f"{namespace}{entry.name}" if entry.name else None
@@ -350,8 +364,10 @@ def test_anonymous_visitors_are_sent_to_login_everywhere(client, method):
         is_admin = (name or "").startswith("admin:") or url.startswith("/beheer/")
         allowed = {LOGIN_PATH, ADMIN_LOGIN_PATH} if is_admin else {LOGIN_PATH}
         if response.status_code != 302 or location not in allowed:
-            problems.append(f"{method.upper()} {url} ({name}): {response.status_code} "
-                            f"-> {response.get('Location', '-')}")
+            problems.append(
+                f"{method.upper()} {url} ({name}): {response.status_code} "
+                f"-> {response.get('Location', '-')}"
+            )
     assert not problems, "Anonymous requests must go to the login page:\n" + "\n".join(problems)
 
 

@@ -30,11 +30,27 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 ALL_CODES = {
-    "signal_received", "safety_assessment", "first_police_contact", "informative_interview",
-    "reflection_period_start", "reflection_period_end", "complaint_filed", "complaint_declined",
-    "other_cooperation", "comensha_registration", "investigation_started", "suspect_arrested",
-    "rc_hearing", "prosecution_decision", "trial_hearing", "verdict", "appeal_filed",
-    "appeal_verdict", "case_closed", "revictimisation", "withdrawal_from_process",
+    "signal_received",
+    "safety_assessment",
+    "first_police_contact",
+    "informative_interview",
+    "reflection_period_start",
+    "reflection_period_end",
+    "complaint_filed",
+    "complaint_declined",
+    "other_cooperation",
+    "comensha_registration",
+    "investigation_started",
+    "suspect_arrested",
+    "rc_hearing",
+    "prosecution_decision",
+    "trial_hearing",
+    "verdict",
+    "appeal_filed",
+    "appeal_verdict",
+    "case_closed",
+    "revictimisation",
+    "withdrawal_from_process",
 }
 
 
@@ -225,14 +241,23 @@ def test_a_second_membership_in_another_area_opens_that_area_only(world):
 EXPECTED_RECORDABLE = {
     Role.SIGNALLER: set(),
     Role.SAFETY_COORDINATOR: {
-        "signal_received", "safety_assessment", "comensha_registration", "case_closed",
-        "revictimisation", "withdrawal_from_process",
+        "signal_received",
+        "safety_assessment",
+        "comensha_registration",
+        "case_closed",
+        "revictimisation",
+        "withdrawal_from_process",
     },
     Role.POLICE_OFFICER: ALL_CODES - {"safety_assessment"},
     Role.PSYCHOLOGIST: {"informative_interview", "complaint_filed", "complaint_declined"},
     Role.PROSECUTOR: {
-        "rc_hearing", "prosecution_decision", "trial_hearing", "verdict", "appeal_filed",
-        "appeal_verdict", "case_closed",
+        "rc_hearing",
+        "prosecution_decision",
+        "trial_hearing",
+        "verdict",
+        "appeal_filed",
+        "appeal_verdict",
+        "case_closed",
     },
     Role.EXAMINING_JUDGE: {"rc_hearing"},
     Role.PEER_EXPERT: {"safety_assessment", "revictimisation", "withdrawal_from_process"},
@@ -308,8 +333,9 @@ def test_readable_note_families_per_role(role, world):
     case = world.lim if role in (Role.PSYCHOLOGIST, Role.PEER_EXPERT) else world.ams
     assert policy.readable_note_families(user, case) == EXPECTED_NOTE_FAMILIES[role]
     writer_family = policy.note_family_for_writer(user, case)
-    assert writer_family == (next(iter(EXPECTED_NOTE_FAMILIES[role]))
-                             if EXPECTED_NOTE_FAMILIES[role] else None)
+    assert writer_family == (
+        next(iter(EXPECTED_NOTE_FAMILIES[role])) if EXPECTED_NOTE_FAMILIES[role] else None
+    )
 
 
 def test_researchers_and_privacy_officers_never_read_notes_even_with_national_scope(world):
@@ -322,6 +348,7 @@ def test_researchers_and_privacy_officers_never_read_notes_even_with_national_sc
 
 # --- administration ------------------------------------------------------------------------
 
+
 def test_may_administer_needs_staff_and_an_administrator_membership(db):
     admin = make_user(Role.ADMINISTRATOR, is_staff=True)
     assert policy.may_administer(admin)
@@ -329,8 +356,7 @@ def test_may_administer_needs_staff_and_an_administrator_membership(db):
     assert not policy.may_administer(make_user(Role.POLICE_OFFICER, is_staff=True))
     # Being a Django superuser is not a role: without the membership there is no admin access.
     assert not policy.may_administer(make_user(None, is_staff=True, is_superuser=True))
-    assert not policy.may_administer(make_user(Role.ADMINISTRATOR, is_staff=True,
-                                               is_active=False))
+    assert not policy.may_administer(make_user(Role.ADMINISTRATOR, is_staff=True, is_active=False))
 
 
 def test_administrator_sees_no_case_content(world):

@@ -74,4 +74,6 @@ def linkage_key(identifier: str) -> str:
     from django.conf import settings
 
     message = identifier.strip().upper().encode("utf-8")
-    return hmac.new(settings.INBEELD_LINKAGE_KEY.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    return hmac.new(
+        settings.INBEELD_LINKAGE_KEY.encode("utf-8"), message, hashlib.sha256
+    ).hexdigest()

@@ -47,6 +47,10 @@ def keys_rotate(*, batch_size: int = 2000) -> RotationResult:
                 else:
                     model.objects.filter(pk=pk).update(**{field: rotated})
                 counts[label] += 1
-        audit_record(actor=None, action=AuditAction.KEYS_ROTATED, subject_type="crypto",
-                     extra={"rows": counts})
+        audit_record(
+            actor=None,
+            action=AuditAction.KEYS_ROTATED,
+            subject_type="crypto",
+            extra={"rows": counts},
+        )
     return RotationResult(rows=sum(counts.values()), fields=counts)

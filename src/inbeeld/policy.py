@@ -62,18 +62,35 @@ ROLE_SCOPE: dict[str, Scope] = {
     Role.ADMINISTRATOR: Scope.NONE,
 }
 
-_CHAIN_WORK = {Action.CASE_LIST, Action.CASE_VIEW, Action.EVENT_RECORD, Action.NOTE_READ,
-               Action.NOTE_WRITE}
+_CHAIN_WORK = {
+    Action.CASE_LIST,
+    Action.CASE_VIEW,
+    Action.EVENT_RECORD,
+    Action.NOTE_READ,
+    Action.NOTE_WRITE,
+}
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.SIGNALLER: frozenset(),
     Role.SAFETY_COORDINATOR: frozenset(
-        _CHAIN_WORK | {Action.CASE_CREATE, Action.EVENT_CORRECT, Action.BREAK_GLASS,
-                       Action.LINKAGE_ADD, Action.CONSENT_RECORD}
+        _CHAIN_WORK
+        | {
+            Action.CASE_CREATE,
+            Action.EVENT_CORRECT,
+            Action.BREAK_GLASS,
+            Action.LINKAGE_ADD,
+            Action.CONSENT_RECORD,
+        }
     ),
     Role.POLICE_OFFICER: frozenset(
-        _CHAIN_WORK | {Action.CASE_CREATE, Action.EVENT_CORRECT, Action.BREAK_GLASS,
-                       Action.LINKAGE_ADD, Action.CONSENT_RECORD}
+        _CHAIN_WORK
+        | {
+            Action.CASE_CREATE,
+            Action.EVENT_CORRECT,
+            Action.BREAK_GLASS,
+            Action.LINKAGE_ADD,
+            Action.CONSENT_RECORD,
+        }
     ),
     # Consent is recorded by the professionals who talk with the victim.
     Role.PSYCHOLOGIST: frozenset(_CHAIN_WORK | {Action.CONSENT_RECORD}),
@@ -132,6 +149,7 @@ NOTE_FAMILY: dict[str, str] = {
 
 # --- memberships -------------------------------------------------------------------------------
 
+
 def active_memberships(user) -> list[Membership]:
     """The user's active memberships, cached on the user object for the request."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -162,6 +180,7 @@ def memberships_for(user, action: Action) -> list[Membership]:
 
 # --- scope ---------------------------------------------------------------------------------------
 
+
 def _membership_case_q(membership: Membership, user) -> Q | None:
     scope = ROLE_SCOPE.get(membership.role, Scope.NONE)
     if scope == Scope.POLICE_UNIT:
@@ -191,9 +210,7 @@ BREAK_GLASS_ACTIONS = frozenset({Action.CASE_VIEW, Action.NOTE_READ})
 def _break_glass_memberships(user, action: Action) -> list[Membership]:
     if action not in BREAK_GLASS_ACTIONS:
         return []
-    return [
-        m for m in memberships_for(user, action) if Action.BREAK_GLASS in ROLE_ACTIONS[m.role]
-    ]
+    return [m for m in memberships_for(user, action) if Action.BREAK_GLASS in ROLE_ACTIONS[m.role]]
 
 
 def _active_grants(user):
@@ -261,6 +278,7 @@ def in_regular_scope(user, case: Case) -> bool:
 
 # --- decisions -----------------------------------------------------------------------------------
 
+
 def can(user, action: Action, case: Case | None = None) -> bool:
     """May ``user`` take ``action`` (on ``case``, when given)? Default deny."""
     if case is None:
@@ -280,8 +298,9 @@ def note_family_for_writer(user, case: Case, event_code: str | None = None) -> s
     With ``event_code``, the family of a role that may record that event wins, so a user with
     two roles writes a police note on a police event and a care note on a care event.
     """
-    memberships = [m for m in case_memberships(user, Action.NOTE_WRITE, case)
-                   if m.role in NOTE_FAMILY]
+    memberships = [
+        m for m in case_memberships(user, Action.NOTE_WRITE, case) if m.role in NOTE_FAMILY
+    ]
     if event_code is not None:
         recorders = EVENT_RECORDERS.get(event_code, frozenset())
         memberships.sort(key=lambda m: m.role not in recorders)

@@ -20,8 +20,9 @@ def administrator(db):
 @pytest.fixture
 def superuser_administrator(db):
     """An administrator who is also a Django superuser (so Django's model permissions pass)."""
-    return make_user(Role.ADMINISTRATOR, username="superbeheerder", is_staff=True,
-                     is_superuser=True)
+    return make_user(
+        Role.ADMINISTRATOR, username="superbeheerder", is_staff=True, is_superuser=True
+    )
 
 
 @pytest.fixture
@@ -50,8 +51,7 @@ def test_an_administrator_reaches_the_admin(login, administrator):
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r != Role.ADMINISTRATOR])
-def test_staff_without_the_administrator_role_gets_no_admin_access(login, role,
-                                                                   officer_membership):
+def test_staff_without_the_administrator_role_gets_no_admin_access(login, role, officer_membership):
     staff = make_user(role, is_staff=True)
     client = login(staff)
     response = client.get(reverse("admin:index"))
@@ -78,14 +78,15 @@ def test_an_administrator_who_is_not_staff_gets_no_admin_access(login):
 def test_an_administrator_changes_a_membership_through_the_admin_and_it_is_audited(
     login, administrator, officer_membership
 ):
-    _change_membership_and_check_the_audit(login(administrator), administrator,
-                                           officer_membership)
+    _change_membership_and_check_the_audit(login(administrator), administrator, officer_membership)
 
 
-def test_a_membership_change_through_the_admin_is_audited(login, superuser_administrator,
-                                                          officer_membership):
-    _change_membership_and_check_the_audit(login(superuser_administrator),
-                                           superuser_administrator, officer_membership)
+def test_a_membership_change_through_the_admin_is_audited(
+    login, superuser_administrator, officer_membership
+):
+    _change_membership_and_check_the_audit(
+        login(superuser_administrator), superuser_administrator, officer_membership
+    )
 
 
 def _change_membership_and_check_the_audit(client, actor, membership):
@@ -96,8 +97,11 @@ def _change_membership_and_check_the_audit(client, actor, membership):
     membership.refresh_from_db()
     assert membership.police_unit.code == "limburg"
     row = AuditEvent.objects.get(action=AuditAction.MEMBERSHIP_CHANGED)
-    assert (row.actor, row.subject_type, row.subject_ref) == (actor, "membership",
-                                                              str(membership.pk))
+    assert (row.actor, row.subject_type, row.subject_ref) == (
+        actor,
+        "membership",
+        str(membership.pk),
+    )
     assert row.extra["old"]["police_unit"] == str(unit("amsterdam").pk)
     assert row.extra["new"]["police_unit"] == str(unit("limburg").pk)
     assert row.extra["old"]["role"] == row.extra["new"]["role"] == Role.POLICE_OFFICER
@@ -124,8 +128,13 @@ def test_adding_a_membership_through_the_admin_is_audited(login, superuser_admin
     organisation = OrganisationFactory(name="Parket Limburg (test)")
     response = login(superuser_administrator).post(
         reverse("admin:accounts_membership_add"),
-        {"user": target.pk, "organisation": organisation.pk, "role": Role.PROSECUTOR,
-         "om_district": district("limburg").pk, "is_active": "on"},
+        {
+            "user": target.pk,
+            "organisation": organisation.pk,
+            "role": Role.PROSECUTOR,
+            "om_district": district("limburg").pk,
+            "is_active": "on",
+        },
     )
     assert response.status_code == 302
     membership = Membership.objects.get(user=target)
@@ -135,8 +144,9 @@ def test_adding_a_membership_through_the_admin_is_audited(login, superuser_admin
     assert row.extra["new"]["role"] == Role.PROSECUTOR
 
 
-def test_deleting_a_membership_through_the_admin_is_audited(login, superuser_administrator,
-                                                            officer_membership):
+def test_deleting_a_membership_through_the_admin_is_audited(
+    login, superuser_administrator, officer_membership
+):
     pk = officer_membership.pk
     response = login(superuser_administrator).post(
         reverse("admin:accounts_membership_delete", args=[pk]), {"post": "yes"}
@@ -148,8 +158,9 @@ def test_deleting_a_membership_through_the_admin_is_audited(login, superuser_adm
     assert row.extra["old"]["role"] == Role.POLICE_OFFICER and row.extra["new"] == {}
 
 
-def test_a_user_change_through_the_admin_is_audited(login, superuser_administrator,
-                                                    officer_membership):
+def test_a_user_change_through_the_admin_is_audited(
+    login, superuser_administrator, officer_membership
+):
     user = officer_membership.user
     url = reverse("admin:accounts_user_change", args=[user.pk])
     client = login(superuser_administrator)
@@ -189,8 +200,9 @@ def test_a_user_change_through_the_admin_is_audited(login, superuser_administrat
     assert not officer_membership.is_active
 
 
-def test_switching_an_organisation_off_through_the_admin_is_audited(login, superuser_administrator,
-                                                                   officer_membership):
+def test_switching_an_organisation_off_through_the_admin_is_audited(
+    login, superuser_administrator, officer_membership
+):
     organisation = officer_membership.organisation
     client = login(superuser_administrator)
     before = AuditEvent.objects.count()

@@ -21,8 +21,12 @@ def test_the_login_url_is_where_the_settings_say():
 
 def test_a_successful_login_is_audited(client):
     user = make_user(Role.POLICE_OFFICER, username="sam.bakker")
-    response = client.post(LOGIN, {"username": "sam.bakker", "password": PASSWORD},
-                           HTTP_USER_AGENT="pytest-browser", REMOTE_ADDR="127.0.0.9")
+    response = client.post(
+        LOGIN,
+        {"username": "sam.bakker", "password": PASSWORD},
+        HTTP_USER_AGENT="pytest-browser",
+        REMOTE_ADDR="127.0.0.9",
+    )
     assert response.status_code == 302 and response.url == reverse("home")
     row = AuditEvent.objects.get(action=AuditAction.LOGIN_SUCCEEDED)
     assert (row.actor, row.subject_ref) == (user, "sam.bakker")
@@ -37,8 +41,9 @@ def test_a_successful_login_is_audited(client):
 
 def test_a_failed_login_is_audited_without_the_password(client):
     make_user(Role.POLICE_OFFICER, username="sam.bakker")
-    response = client.post(LOGIN, {"username": "sam.bakker", "password": "Geraden-wachtwoord-1"},
-                           HTTP_HOST="127.0.0.1")
+    response = client.post(
+        LOGIN, {"username": "sam.bakker", "password": "Geraden-wachtwoord-1"}, HTTP_HOST="127.0.0.1"
+    )
     assert response.status_code == 200
     assert UNKNOWN in response.content.decode().replace("&#x27;", "'")
     row = AuditEvent.objects.get(action=AuditAction.LOGIN_FAILED)
@@ -59,8 +64,9 @@ def test_an_inactive_user_cannot_log_in(client):
     response = client.post(LOGIN, {"username": "oud.account", "password": PASSWORD})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
-    assert AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED,
-                                     subject_ref="oud.account").exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.LOGIN_FAILED, subject_ref="oud.account"
+    ).exists()
 
 
 def test_logging_out_is_audited(client):
@@ -82,17 +88,19 @@ def test_logout_is_post_only(client):
 
 def test_the_login_is_not_an_open_redirect(client):
     make_user(Role.RESEARCHER, username="tom")
-    response = client.post(f"{LOGIN}?next=https://evil.example/", {
-        "username": "tom", "password": PASSWORD, "next": "https://evil.example/"
-    })
+    response = client.post(
+        f"{LOGIN}?next=https://evil.example/",
+        {"username": "tom", "password": PASSWORD, "next": "https://evil.example/"},
+    )
     assert response.status_code == 302
     assert "evil.example" not in response.url
 
 
 def test_the_login_follows_a_local_next(client):
     make_user(Role.RESEARCHER, username="tom")
-    response = client.post(LOGIN, {"username": "tom", "password": PASSWORD,
-                                   "next": reverse("cases:list")})
+    response = client.post(
+        LOGIN, {"username": "tom", "password": PASSWORD, "next": reverse("cases:list")}
+    )
     assert response.url == reverse("cases:list")
 
 

@@ -39,8 +39,13 @@ def test_the_first_row_starts_from_the_genesis_hash():
 def test_every_row_hash_covers_its_content_and_links_to_the_previous_row(client):
     officer = make_user(Role.POLICE_OFFICER, first_name="Zoë", last_name="Çelik")
     case = CaseFactory(recorder=officer, with_complaint=True)
-    event_record(actor=officer, case=case, event_type=event_type("suspect_arrested"),
-                 event_date=dt.date(2024, 4, 1), note="Aanhouding in Zaandam – één verdachte.")
+    event_record(
+        actor=officer,
+        case=case,
+        event_type=event_type("suspect_arrested"),
+        event_date=dt.date(2024, 4, 1),
+        note="Aanhouding in Zaandam – één verdachte.",
+    )
     case_get_for(officer, case.code)
     with pytest.raises(Http404):
         case_get_for(make_user(Role.POLICE_OFFICER, unit_code="limburg"), case.code)
@@ -51,22 +56,34 @@ def test_every_row_hash_covers_its_content_and_links_to_the_previous_row(client)
         subject_ref=case.code,
         case_code=case.code,
         # Values that JSON and the database may reshape: nesting, unicode, dates, key order.
-        extra={"z": 1, "a": {"y": [1, 2, {"b": None}], "x": True}, "datum": dt.date(2024, 1, 2),
-               "tekst": "één ‘citaat’ – ✓", "getal": 12345678901234, "kommagetal": 0.1},
+        extra={
+            "z": 1,
+            "a": {"y": [1, 2, {"b": None}], "x": True},
+            "datum": dt.date(2024, 1, 2),
+            "tekst": "één ‘citaat’ – ✓",
+            "getal": 12345678901234,
+            "kommagetal": 0.1,
+        },
     )
     client.post("/account/inloggen/", {"username": "niemand", "password": "fout"})
     rows = _assert_chain_intact()
     assert len(rows) >= 6
     assert {r.action for r in rows} >= {
-        AuditAction.EVENT_RECORDED, AuditAction.CASE_READ, AuditAction.CASE_ACCESS_DENIED,
-        AuditAction.CASE_UPDATED, AuditAction.LOGIN_FAILED,
+        AuditAction.EVENT_RECORDED,
+        AuditAction.CASE_READ,
+        AuditAction.CASE_ACCESS_DENIED,
+        AuditAction.CASE_UPDATED,
+        AuditAction.LOGIN_FAILED,
     }
     assert len({r.row_hash for r in rows}) == len(rows)
 
 
 def test_the_stored_extra_is_what_was_hashed():
-    row = audit_record(actor=None, action=AuditAction.LOGIN_FAILED,
-                       extra={"when": dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)})
+    row = audit_record(
+        actor=None,
+        action=AuditAction.LOGIN_FAILED,
+        extra={"when": dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)},
+    )
     stored = AuditEvent.objects.get(pk=row.pk)
     assert stored.extra == {"when": "2024-01-02 03:04:05+00:00"}
     assert compute_row_hash(stored, stored.prev_hash) == row.row_hash
@@ -114,11 +131,15 @@ def test_a_case_read_and_a_refused_read_are_both_logged():
     case_get_for(reader, case.code)
     with pytest.raises(Http404):
         case_get_for(outsider, case.code)
-    actions = list(AuditEvent.objects.filter(case_code=case.code)
-                   .exclude(action=AuditAction.EVENT_RECORDED)
-                   .values_list("action", "actor_label"))
-    assert actions == [(AuditAction.CASE_READ, reader.username),
-                       (AuditAction.CASE_ACCESS_DENIED, outsider.username)]
+    actions = list(
+        AuditEvent.objects.filter(case_code=case.code)
+        .exclude(action=AuditAction.EVENT_RECORDED)
+        .values_list("action", "actor_label")
+    )
+    assert actions == [
+        (AuditAction.CASE_READ, reader.username),
+        (AuditAction.CASE_ACCESS_DENIED, outsider.username),
+    ]
 
 
 def test_every_audit_action_has_a_dutch_label():

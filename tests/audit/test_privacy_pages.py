@@ -47,12 +47,15 @@ def test_the_privacy_pages_are_only_for_the_privacy_officer(login, role):
     client = login(make_user(role, is_staff=role == Role.ADMINISTRATOR))
     for url in _privacy_urls():
         assert client.get(url).status_code == 403, url
-    assert client.post(reverse("privacy:break_glass_review", args=[1]),
-                       {"verdict": "justified"}).status_code == 403
+    assert (
+        client.post(
+            reverse("privacy:break_glass_review", args=[1]), {"verdict": "justified"}
+        ).status_code
+        == 403
+    )
 
 
-def test_the_privacy_officer_sees_the_log_without_case_content(login, privacy_officer,
-                                                               busy_case):
+def test_the_privacy_officer_sees_the_log_without_case_content(login, privacy_officer, busy_case):
     client = login(privacy_officer)
     for url in _privacy_urls(busy_case.code):
         response = client.get(url)
@@ -78,16 +81,18 @@ def test_the_log_search_filters_by_user_action_and_case(login, privacy_officer, 
     client = login(privacy_officer)
     page = client.get(reverse("privacy:log"), {"case_code": busy_case.code.lower()}).context["page"]
     assert page.object_list and {r.case_code for r in page.object_list} == {busy_case.code}
-    page = client.get(reverse("privacy:log"), {"username": "agent.ams",
-                                                "action": AuditAction.CASE_READ}).context["page"]
+    page = client.get(
+        reverse("privacy:log"), {"username": "agent.ams", "action": AuditAction.CASE_READ}
+    ).context["page"]
     assert [(r.actor_label, r.action) for r in page.object_list] == [("agent.ams", "case.read")]
     history = client.get(reverse("privacy:case_access", args=[other.code])).context["page"]
     assert all(r.case_code == other.code for r in history.object_list)
 
 
 def test_the_log_search_refuses_an_end_before_the_start(login, privacy_officer):
-    response = login(privacy_officer).get(reverse("privacy:log"),
-                                          {"date_from": "2024-05-02", "date_to": "2024-05-01"})
+    response = login(privacy_officer).get(
+        reverse("privacy:log"), {"date_from": "2024-05-02", "date_to": "2024-05-01"}
+    )
     assert response.status_code == 200
     assert "De einddatum ligt vóór de begindatum." in response.content.decode()
 
@@ -129,5 +134,9 @@ def test_the_privacy_officer_reviews_break_glass_through_the_page(login, privacy
     assert response.status_code == 302
     grant.refresh_from_db()
     assert (grant.review, grant.review_note) == ("unjustified", "Geen spoed aangetoond.")
-    assert client.post(reverse("privacy:break_glass_review", args=[grant.pk + 1000]),
-                       {"verdict": "justified"}).status_code == 404
+    assert (
+        client.post(
+            reverse("privacy:break_glass_review", args=[grant.pk + 1000]), {"verdict": "justified"}
+        ).status_code
+        == 404
+    )

@@ -33,8 +33,11 @@ NOTE = "Politienotitie uit Limburg: verblijfadres bekend bij team."
 @pytest.fixture
 def limburg_case(db):
     case = CaseFactory(police_unit=unit("limburg"))
-    record_events(case, [("first_police_contact", "", NOTE)],
-                  actor=make_user(Role.POLICE_OFFICER, unit_code="limburg"))
+    record_events(
+        case,
+        [("first_police_contact", "", NOTE)],
+        actor=make_user(Role.POLICE_OFFICER, unit_code="limburg"),
+    )
     return case
 
 
@@ -64,8 +67,12 @@ def test_a_grant_is_read_only(officer, limburg_case):
     assert policy.recordable_event_codes(officer, limburg_case) == set()
     assert not policy.can(officer, policy.Action.EVENT_CORRECT, limburg_case)
     with pytest.raises(PermissionDenied):
-        event_record(actor=officer, case=limburg_case,
-                     event_type=event_type("complaint_filed"), event_date=dt.date(2024, 4, 1))
+        event_record(
+            actor=officer,
+            case=limburg_case,
+            event_type=event_type("complaint_filed"),
+            event_date=dt.date(2024, 4, 1),
+        )
     with pytest.raises(Http404):
         case_get_for(officer, limburg_case.code, action=policy.Action.EVENT_RECORD)
 
@@ -90,8 +97,9 @@ def test_an_expired_grant_gives_nothing(officer, limburg_case):
     )
     with pytest.raises(Http404):
         case_get_for(officer, limburg_case.code)
-    assert AuditEvent.objects.filter(action=AuditAction.CASE_ACCESS_DENIED,
-                                     case_code=limburg_case.code).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.CASE_ACCESS_DENIED, case_code=limburg_case.code
+    ).exists()
 
 
 def test_another_users_grant_does_not_help(officer, limburg_case):
@@ -108,8 +116,17 @@ def test_a_short_reason_is_refused_in_dutch(officer, limburg_case):
     assert not BreakGlassGrant.objects.exists()
 
 
-@pytest.mark.parametrize("role", [Role.PSYCHOLOGIST, Role.PEER_EXPERT, Role.RESEARCHER,
-                                  Role.PRIVACY_OFFICER, Role.ADMINISTRATOR, Role.SIGNALLER])
+@pytest.mark.parametrize(
+    "role",
+    [
+        Role.PSYCHOLOGIST,
+        Role.PEER_EXPERT,
+        Role.RESEARCHER,
+        Role.PRIVACY_OFFICER,
+        Role.ADMINISTRATOR,
+        Role.SIGNALLER,
+    ],
+)
 def test_roles_without_break_glass_are_refused(role, limburg_case):
     with pytest.raises(PermissionDenied):
         break_glass_open(actor=make_user(role), code=limburg_case.code, reason=REASON)
@@ -139,12 +156,14 @@ def test_an_unknown_code_is_refused_with_a_dutch_message(officer):
 
 # --- through the pages ---------------------------------------------------------------------
 
+
 def test_break_glass_through_the_form_shows_the_banner(login, officer, limburg_case):
     client = login(officer)
     assert client.get(reverse("cases:detail", args=[limburg_case.code])).status_code == 404
     assert client.get(reverse("cases:break_glass")).status_code == 200
-    response = client.post(reverse("cases:break_glass"),
-                           {"code": limburg_case.code, "reason": REASON})
+    response = client.post(
+        reverse("cases:break_glass"), {"code": limburg_case.code, "reason": REASON}
+    )
     assert response.status_code == 302
     assert response.url == reverse("cases:detail", args=[limburg_case.code])
     html = client.get(response.url).content.decode()
@@ -156,11 +175,9 @@ def test_break_glass_through_the_form_shows_the_banner(login, officer, limburg_c
 
 def test_break_glass_form_errors_are_dutch_and_store_nothing(login, officer, limburg_case):
     client = login(officer)
-    short = client.post(reverse("cases:break_glass"), {"code": limburg_case.code,
-                                                       "reason": "kort"})
+    short = client.post(reverse("cases:break_glass"), {"code": limburg_case.code, "reason": "kort"})
     assert short.status_code == 200 and "ten minste 20 tekens" in short.content.decode()
-    unknown = client.post(reverse("cases:break_glass"), {"code": "IB-ZZZZ-ZZZZ",
-                                                         "reason": REASON})
+    unknown = client.post(reverse("cases:break_glass"), {"code": "IB-ZZZZ-ZZZZ", "reason": REASON})
     assert unknown.status_code == 200
     assert "Er is geen casus met deze code." in unknown.content.decode()
     assert not BreakGlassGrant.objects.exists()
@@ -171,6 +188,7 @@ def test_the_break_glass_page_is_closed_to_roles_without_it(login):
 
 
 # --- review --------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def grant(officer, limburg_case):
@@ -189,8 +207,9 @@ def test_the_privacy_officer_reviews_a_grant_once(privacy_officer, grant):
     row = AuditEvent.objects.get(action=AuditAction.BREAK_GLASS_REVIEWED)
     assert row.extra["new"]["review"] == "justified" and row.case_code == grant.case.code
     with pytest.raises(ValidationError, match="al beoordeeld"):
-        break_glass_review(actor=privacy_officer, grant=grant, verdict="unjustified",
-                           note="toch niet")
+        break_glass_review(
+            actor=privacy_officer, grant=grant, verdict="unjustified", note="toch niet"
+        )
 
 
 def test_an_unjustified_verdict_needs_an_explanation(privacy_officer, grant):

@@ -79,6 +79,7 @@ def test_the_unbound_case_form_proposes_today():
 
 # --- filter form ---------------------------------------------------------------------------
 
+
 def test_the_filter_form_rejects_an_end_before_the_start():
     bound = CaseFilterForm({"intake_from": "2024-05-02", "intake_to": "2024-05-01"})
     assert not bound.is_valid()
@@ -93,23 +94,29 @@ def test_the_filter_form_accepts_a_one_day_period():
 
 
 def test_the_filter_form_turns_its_input_into_filters():
-    filters = CaseFilterForm({"status": "trial", "form": "labour", "minor": "ja",
-                              "unit": "limburg", "sort": "code"}).filters()
-    assert (filters.status, filters.exploitation_form, filters.minor) == (Status.TRIAL, "labour",
-                                                                          True)
+    filters = CaseFilterForm(
+        {"status": "trial", "form": "labour", "minor": "ja", "unit": "limburg", "sort": "code"}
+    ).filters()
+    assert (filters.status, filters.exploitation_form, filters.minor) == (
+        Status.TRIAL,
+        "labour",
+        True,
+    )
     assert (filters.police_unit, filters.sort) == ("limburg", "code")
     assert CaseFilterForm({"minor": "nee"}).filters().minor is False
     assert CaseFilterForm({}).filters().minor is None
 
 
 def test_an_invalid_filter_form_filters_nothing():
-    filters = CaseFilterForm({"status": "onzin", "intake_from": "2024-05-02",
-                              "intake_to": "2024-05-01"}).filters()
+    filters = CaseFilterForm(
+        {"status": "onzin", "intake_from": "2024-05-02", "intake_to": "2024-05-01"}
+    ).filters()
     assert filters.status == "" and filters.intake_from is None and filters.intake_to is None
     assert filters.sort == "-intake_date"
 
 
 # --- event form ----------------------------------------------------------------------------
+
 
 def _event_form(codes, **data):
     values = {"event_date": "2024-05-01", "date_precision": "day", "version": 1, **data}
@@ -127,8 +134,9 @@ def test_the_event_form_requires_an_outcome_where_needed():
 
 
 def test_the_event_form_refuses_an_outcome_of_another_type():
-    bound = _event_form({"verdict", "prosecution_decision"}, event_type="verdict",
-                        outcome="summons")
+    bound = _event_form(
+        {"verdict", "prosecution_decision"}, event_type="verdict", outcome="summons"
+    )
     assert bound.errors["outcome"] == ["'summons' past niet bij 'Vonnis'."]
 
 

@@ -37,10 +37,18 @@ def noted_case(db):
     coordinator = make_user(Role.SAFETY_COORDINATOR)
     prosecutor = make_user(Role.PROSECUTOR)
     record_events(case, [("signal_received", "", CARE_NOTE)], actor=coordinator)
-    record_events(case, [("first_police_contact", "", POLICE_NOTE), ("complaint_filed", "")],
-                  actor=officer, start=dt.date(2024, 3, 2))
-    record_events(case, [("prosecution_decision", "summons", JUSTICE_NOTE)], actor=prosecutor,
-                  start=dt.date(2024, 3, 10))
+    record_events(
+        case,
+        [("first_police_contact", "", POLICE_NOTE), ("complaint_filed", "")],
+        actor=officer,
+        start=dt.date(2024, 3, 2),
+    )
+    record_events(
+        case,
+        [("prosecution_decision", "summons", JUSTICE_NOTE)],
+        actor=prosecutor,
+        start=dt.date(2024, 3, 10),
+    )
     return case
 
 
@@ -106,9 +114,12 @@ def test_a_user_in_two_families_reads_both(noted_case):
 def test_the_timeline_is_oldest_first_and_marks_corrections(noted_case):
     officer = make_user(Role.POLICE_OFFICER)
     complaint = noted_case.events.get(event_type__code="complaint_filed")
-    correction = event_correct(actor=officer, event=complaint,
-                               event_type=event_type("complaint_filed"),
-                               event_date=dt.date(2024, 3, 4))
+    correction = event_correct(
+        actor=officer,
+        event=complaint,
+        event_type=event_type("complaint_filed"),
+        event_date=dt.date(2024, 3, 4),
+    )
     entries = case_timeline(officer, noted_case)
     dates = [e.event.event_date for e in entries]
     assert dates == sorted(dates)
@@ -130,14 +141,17 @@ def test_event_get_for_refuses_an_event_of_another_case(noted_case):
 
 # --- case_list -----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def listed(db):
     return {
         "old_sexual_minor": CaseFactory(intake_date=dt.date(2023, 1, 10), minor=True),
-        "labour": CaseFactory(intake_date=dt.date(2024, 2, 1), forms=["labour"],
-                              with_complaint=True),
-        "both": CaseFactory(intake_date=dt.date(2024, 6, 1), forms=["labour", "criminal"],
-                            status=Status.CLOSED),
+        "labour": CaseFactory(
+            intake_date=dt.date(2024, 2, 1), forms=["labour"], with_complaint=True
+        ),
+        "both": CaseFactory(
+            intake_date=dt.date(2024, 6, 1), forms=["labour", "criminal"], status=Status.CLOSED
+        ),
         "limburg": CaseFactory(police_unit=unit("limburg"), intake_date=dt.date(2024, 2, 1)),
     }
 

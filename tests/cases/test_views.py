@@ -87,6 +87,7 @@ def test_the_login_page_is_open(client):
 
 # --- list ----------------------------------------------------------------------------------
 
+
 def _list(client, **params):
     response = client.get(reverse("cases:list"), params)
     assert response.status_code == 200
@@ -123,10 +124,12 @@ def test_the_case_list_read_is_audited_with_the_codes_shown(login, police_office
 def listed(db):
     return {
         "minor": CaseFactory(intake_date=dt.date(2023, 1, 10), minor=True),
-        "labour": CaseFactory(intake_date=dt.date(2024, 2, 1), forms=["labour"],
-                              with_complaint=True),
-        "closed": CaseFactory(intake_date=dt.date(2024, 6, 1), forms=["criminal"],
-                              status=Status.CLOSED),
+        "labour": CaseFactory(
+            intake_date=dt.date(2024, 2, 1), forms=["labour"], with_complaint=True
+        ),
+        "closed": CaseFactory(
+            intake_date=dt.date(2024, 6, 1), forms=["criminal"], status=Status.CLOSED
+        ),
     }
 
 
@@ -163,8 +166,14 @@ def test_an_end_before_the_start_is_a_dutch_error_on_the_list(login, police_offi
 
 
 def test_an_invalid_filter_value_does_not_crash_the_list(login, police_officer, listed):
-    response = _list(login(police_officer), intake_from="gisteren", status="onzin",
-                     form="geen-vorm", sort="'; DROP TABLE", pagina="abc")
+    response = _list(
+        login(police_officer),
+        intake_from="gisteren",
+        status="onzin",
+        form="geen-vorm",
+        sort="'; DROP TABLE",
+        pagina="abc",
+    )
     assert response.status_code == 200
 
 
@@ -192,8 +201,9 @@ def test_paging_keeps_the_filters_in_the_links(login, police_officer):
     assert "form=labour&amp;pagina=2" in html
 
 
-def test_the_case_list_runs_a_bounded_number_of_queries(login, police_officer,
-                                                          django_assert_max_num_queries):
+def test_the_case_list_runs_a_bounded_number_of_queries(
+    login, police_officer, django_assert_max_num_queries
+):
     client = login(police_officer)
     for _ in range(3):
         CaseFactory(forms=["sexual", "labour"])
@@ -223,6 +233,7 @@ def test_a_user_without_any_role_gets_403(login):
 
 
 # --- detail --------------------------------------------------------------------------------
+
 
 def test_the_case_detail_shows_the_case_to_its_unit(login, police_officer):
     case = CaseFactory(with_complaint=True)
@@ -258,17 +269,21 @@ def case_with_police_note(police_officer):
     return case
 
 
-def test_the_police_officer_sees_the_note_and_who_wrote_it(login, police_officer,
-                                                           case_with_police_note):
-    html = login(police_officer).get(
-        reverse("cases:detail", args=[case_with_police_note.code])
-    ).content.decode()
+def test_the_police_officer_sees_the_note_and_who_wrote_it(
+    login, police_officer, case_with_police_note
+):
+    html = (
+        login(police_officer)
+        .get(reverse("cases:detail", args=[case_with_police_note.code]))
+        .content.decode()
+    )
     assert NOTE in html
     assert "Pieter Politie" in html
 
 
-def test_the_researchers_case_page_shows_no_note_and_no_names(login, police_officer,
-                                                              case_with_police_note):
+def test_the_researchers_case_page_shows_no_note_and_no_names(
+    login, police_officer, case_with_police_note
+):
     researcher = make_user(Role.RESEARCHER)
     response = login(researcher).get(reverse("cases:detail", args=[case_with_police_note.code]))
     assert response.status_code == 200
@@ -282,17 +297,21 @@ def test_the_researchers_case_page_shows_no_note_and_no_names(login, police_offi
     assert "Gebeurtenis vastleggen" not in html
 
 
-def test_a_care_worker_sees_that_a_police_note_exists_but_not_its_text(login,
-                                                                      case_with_police_note):
+def test_a_care_worker_sees_that_a_police_note_exists_but_not_its_text(
+    login, case_with_police_note
+):
     coordinator = make_user(Role.SAFETY_COORDINATOR)
-    html = login(coordinator).get(
-        reverse("cases:detail", args=[case_with_police_note.code])
-    ).content.decode()
+    html = (
+        login(coordinator)
+        .get(reverse("cases:detail", args=[case_with_police_note.code]))
+        .content.decode()
+    )
     assert NOTE not in html
     assert "alleen voor een andere beroepsgroep zichtbaar" in html
 
 
 # --- registering ---------------------------------------------------------------------------
+
 
 def _case_post(**overrides):
     data = {
@@ -314,8 +333,11 @@ def test_registering_a_case_through_the_form(login, police_officer):
     case = Case.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("cases:detail", args=[case.code])
-    assert (case.police_unit.code, case.age_band, case.minor_at_intake) == ("amsterdam", "30-49",
-                                                                            False)
+    assert (case.police_unit.code, case.age_band, case.minor_at_intake) == (
+        "amsterdam",
+        "30-49",
+        False,
+    )
     assert case.intake_date == dt.date(2024, 4, 15)
     assert sorted(case.exploitation_forms.values_list("code", flat=True)) == ["labour", "sexual"]
     assert AuditEvent.objects.filter(action=AuditAction.CASE_CREATED, case_code=case.code).exists()
@@ -343,8 +365,9 @@ def test_the_form_only_offers_the_users_own_units(login, police_officer):
         ({"intake_date": "1999-12-31"}, "Een datum vóór 2000 is niet mogelijk."),
     ],
 )
-def test_bad_case_input_gives_a_dutch_error_and_stores_nothing(login, police_officer, overrides,
-                                                               message):
+def test_bad_case_input_gives_a_dutch_error_and_stores_nothing(
+    login, police_officer, overrides, message
+):
     response = login(police_officer).post(reverse("cases:create"), _case_post(**overrides))
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -354,16 +377,16 @@ def test_bad_case_input_gives_a_dutch_error_and_stores_nothing(login, police_off
 
 def test_a_future_intake_date_gives_a_dutch_error_and_stores_nothing(login, police_officer):
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
-    response = login(police_officer).post(reverse("cases:create"),
-                                          _case_post(intake_date=tomorrow))
+    response = login(police_officer).post(reverse("cases:create"), _case_post(intake_date=tomorrow))
     assert response.status_code == 200
     assert "Een datum in de toekomst is niet mogelijk." in response.content.decode()
     assert Case.objects.count() == 0
 
 
 def test_posting_another_units_id_is_refused(login, police_officer):
-    response = login(police_officer).post(reverse("cases:create"),
-                                          _case_post(police_unit=unit("limburg").pk))
+    response = login(police_officer).post(
+        reverse("cases:create"), _case_post(police_unit=unit("limburg").pk)
+    )
     assert response.status_code == 200
     assert "Selecteer een geldige keuze" in response.content.decode()
     assert Case.objects.count() == 0
@@ -378,6 +401,7 @@ def test_roles_that_do_not_register_get_403(login, role):
 
 
 # --- recording events ----------------------------------------------------------------------
+
 
 def _event_post(case, **overrides):
     data = {
@@ -424,8 +448,10 @@ def _assert_nothing_stored(case):
     stored = Case.objects.get(pk=case.pk)
     assert (stored.status, stored.version) == (case.status, case.version)
     assert ChainEvent.objects.filter(case=case).count() == case.events.count()
-    assert (AuditEvent.objects.filter(action=AuditAction.EVENT_RECORDED, case_code=case.code)
-            .count() == case.events.count())
+    assert (
+        AuditEvent.objects.filter(action=AuditAction.EVENT_RECORDED, case_code=case.code).count()
+        == case.events.count()
+    )
 
 
 @pytest.mark.parametrize(
@@ -439,10 +465,14 @@ def _assert_nothing_stored(case):
         ({"event_type": "complaint_declined", "outcome": "summons"}, "past niet bij"),
         ({"event_type": "no_such_event"}, "Deze gebeurtenis kunt u hier niet kiezen."),
         ({"event_type": "safety_assessment"}, "Deze gebeurtenis kunt u hier niet kiezen."),
-        ({"event_type": "verdict", "outcome": "conviction"},
-         "kan niet worden vastgelegd terwijl de casus in de fase"),
-        ({"version": "1", "event_type": "suspect_arrested"},
-         "intussen door iemand anders gewijzigd"),
+        (
+            {"event_type": "verdict", "outcome": "conviction"},
+            "kan niet worden vastgelegd terwijl de casus in de fase",
+        ),
+        (
+            {"version": "1", "event_type": "suspect_arrested"},
+            "intussen door iemand anders gewijzigd",
+        ),
         ({"version": ""}, "Dit veld is verplicht."),
         ({"note": "x" * 5001}, "5000"),
         ({"date_precision": "week"}, "Selecteer een geldige keuze."),
@@ -452,8 +482,9 @@ def test_bad_event_input_gives_a_200_with_a_dutch_error_and_stores_nothing(
     login, police_officer, overrides, message
 ):
     case = CaseFactory(with_complaint=True)  # investigation, version 3
-    response = login(police_officer).post(reverse("cases:event_create", args=[case.code]),
-                                          _event_post(case, **overrides))
+    response = login(police_officer).post(
+        reverse("cases:event_create", args=[case.code]), _event_post(case, **overrides)
+    )
     assert response.status_code == 200
     html = response.content.decode().replace("&#x27;", "'")
     assert message in html
@@ -463,8 +494,9 @@ def test_bad_event_input_gives_a_200_with_a_dutch_error_and_stores_nothing(
 def test_a_future_event_date_gives_a_dutch_error_and_stores_nothing(login, police_officer):
     case = CaseFactory()
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
-    response = login(police_officer).post(reverse("cases:event_create", args=[case.code]),
-                                          _event_post(case, event_date=tomorrow))
+    response = login(police_officer).post(
+        reverse("cases:event_create", args=[case.code]), _event_post(case, event_date=tomorrow)
+    )
     assert response.status_code == 200
     assert "Een datum in de toekomst is niet mogelijk." in response.content.decode()
     _assert_nothing_stored(case)
@@ -498,6 +530,7 @@ def test_an_officer_of_another_unit_cannot_record(login):
 
 # --- correcting ----------------------------------------------------------------------------
 
+
 def test_correcting_an_event_through_the_form(login, police_officer):
     case = CaseFactory(recorder=police_officer, with_complaint=True)
     complaint = case.events.get(event_type__code="complaint_filed")
@@ -506,9 +539,15 @@ def test_correcting_an_event_through_the_form(login, police_officer):
     page = client.get(url)
     assert page.status_code == 200
     assert page.context["form"].initial["event_type"] == "complaint_filed"
-    response = client.post(url, _event_post(case, event_type="complaint_declined",
-                                            outcome="residence_concerns",
-                                            event_date="2024-03-02"))
+    response = client.post(
+        url,
+        _event_post(
+            case,
+            event_type="complaint_declined",
+            outcome="residence_concerns",
+            event_date="2024-03-02",
+        ),
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == Status.POLICE_CONTACT
@@ -544,11 +583,16 @@ def test_correcting_an_already_corrected_event_through_the_form_is_refused(login
     complaint = case.events.get(event_type__code="complaint_filed")
     client = login(police_officer)
     url = reverse("cases:event_correct", args=[case.code, complaint.pk])
-    assert client.post(url, _event_post(case, event_type="complaint_filed",
-                                        event_date="2024-03-03")).status_code == 302
+    assert (
+        client.post(
+            url, _event_post(case, event_type="complaint_filed", event_date="2024-03-03")
+        ).status_code
+        == 302
+    )
     case.refresh_from_db()
-    response = client.post(url, _event_post(case, event_type="complaint_filed",
-                                            event_date="2024-03-04"))
+    response = client.post(
+        url, _event_post(case, event_type="complaint_filed", event_date="2024-03-04")
+    )
     assert response.status_code == 200
     assert "Deze gebeurtenis is al gecorrigeerd" in response.content.decode()
     assert ChainEvent.objects.filter(case=case).count() == 3
@@ -589,8 +633,7 @@ def test_the_matrix_covers_every_role():
 @pytest.mark.parametrize("role", list(Role))
 def test_every_case_page_answers_each_role_as_the_policy_says(login, role):
     case = CaseFactory(court=court("amsterdam"), with_complaint=True)
-    other = CaseFactory(police_unit=unit("limburg"), court=court("limburg"),
-                        with_complaint=True)
+    other = CaseFactory(police_unit=unit("limburg"), court=court("limburg"), with_complaint=True)
     user = make_user(role, is_staff=role == Role.ADMINISTRATOR)
     if role in (Role.PSYCHOLOGIST, Role.PEER_EXPERT):
         assign(case, user, role)
@@ -617,8 +660,11 @@ def test_forms_refuse_a_post_without_csrf_token(police_officer):
 
 def test_a_note_is_escaped_on_the_case_page(login, police_officer):
     case = CaseFactory()
-    record_events(case, [("signal_received", "", "<script>alert('x')</script>\nregel 2")],
-                  actor=police_officer)
+    record_events(
+        case,
+        [("signal_received", "", "<script>alert('x')</script>\nregel 2")],
+        actor=police_officer,
+    )
     html = login(police_officer).get(reverse("cases:detail", args=[case.code])).content.decode()
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;<br>regel 2" in html
@@ -632,8 +678,11 @@ def test_the_case_page_runs_a_bounded_number_of_queries(login, police_officer):
     client.get(url)
     with CaptureQueriesContext(connection) as few:
         client.get(url)
-    record_events(case, [("complaint_declined", "low_trust"), ("other_cooperation", "report")] * 5,
-                  actor=police_officer)
+    record_events(
+        case,
+        [("complaint_declined", "low_trust"), ("other_cooperation", "report")] * 5,
+        actor=police_officer,
+    )
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)

@@ -57,6 +57,7 @@ def _expected(status: str, code: str, outcome: str) -> str:
 
 # --- the table, pair by pair ---------------------------------------------------------------
 
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("status", "code"), PAIRS, ids=[f"{s}-{c}" for s, c in PAIRS])
 def test_every_status_and_event_pair_follows_the_table(status, code):
@@ -108,7 +109,9 @@ def test_verdicts_lead_to_the_verdict_phase_whatever_the_outcome():
 
 def test_a_closed_case_only_takes_aftercare_events():
     assert allowed_event_codes(Status.CLOSED) == {
-        "revictimisation", "comensha_registration", "safety_assessment"
+        "revictimisation",
+        "comensha_registration",
+        "safety_assessment",
     }
     for code in allowed_event_codes(Status.CLOSED):
         assert next_status(Status.CLOSED, code) == Status.CLOSED
@@ -122,7 +125,9 @@ def test_every_open_phase_can_be_closed():
 def test_the_judicial_steps_are_strict_forwards():
     # Only a summons opens the trial, only a trial gives a verdict, only a verdict an appeal.
     assert {s for s in Status.values if "trial_hearing" in TRANSITIONS[s]} == {
-        Status.PROSECUTION, Status.TRIAL, Status.APPEAL
+        Status.PROSECUTION,
+        Status.TRIAL,
+        Status.APPEAL,
     }
     assert {s for s in Status.values if "verdict" in TRANSITIONS[s]} == {Status.TRIAL}
     assert {s for s in Status.values if "appeal_filed" in TRANSITIONS[s]} == {Status.VERDICT}
@@ -145,6 +150,7 @@ def test_every_status_is_reachable_from_intake_and_nothing_returns_to_intake():
 
 
 # --- replay --------------------------------------------------------------------------------
+
 
 def test_replay_of_nothing_is_the_initial_status():
     assert replay([]) == INITIAL_STATUS == Status.INTAKE
@@ -190,6 +196,7 @@ def test_replay_refuses_an_impossible_sequence():
 
 # --- the table through the real service ----------------------------------------------------
 
+
 class _Rollback(Exception):
     pass
 
@@ -228,8 +235,13 @@ def test_every_allowed_move_succeeds_through_the_service(status, recorder):
     for code in sorted(TRANSITIONS[status]):
         for outcome in _outcomes_to_try(code):
             with _rolled_back():
-                event = event_record(actor=recorder, case=case, event_type=event_type(code),
-                                     event_date=today, outcome=outcome)
+                event = event_record(
+                    actor=recorder,
+                    case=case,
+                    event_type=event_type(code),
+                    event_date=today,
+                    outcome=outcome,
+                )
                 after = Case.objects.get(pk=case.pk)
                 assert after.status == _expected(status, code, outcome), (code, outcome)
                 assert after.version == case.version + 1
@@ -250,9 +262,13 @@ def test_every_disallowed_move_is_refused_by_the_service_and_stores_nothing(stat
     events, audits = ChainEvent.objects.count(), AuditEvent.objects.count()
     for code in disallowed:
         with pytest.raises(TransitionNotAllowed, match="kan niet worden vastgelegd"):
-            event_record(actor=recorder, case=case, event_type=event_type(code),
-                         event_date=timezone.localdate(),
-                         outcome=OUTCOMES[code][0] if OUTCOMES[code] else "")
+            event_record(
+                actor=recorder,
+                case=case,
+                event_type=event_type(code),
+                event_date=timezone.localdate(),
+                outcome=OUTCOMES[code][0] if OUTCOMES[code] else "",
+            )
     after = Case.objects.get(pk=case.pk)
     assert (after.status, after.version) == (status, case.version)
     assert ChainEvent.objects.count() == events

@@ -77,8 +77,14 @@ def test_each_weakness_gives_its_own_error(override, expected):
 def test_the_error_messages_say_what_to_fix():
     with override_settings(**BAD):
         messages = " ".join(e.msg for e in check_production_configuration())
-    for fragment in ("DEBUG", "INBEELD_SECRET_KEY", "Encryption key", "INBEELD_LINKAGE_KEY",
-                     "ALLOWED_HOSTS", "Cookies"):
+    for fragment in (
+        "DEBUG",
+        "INBEELD_SECRET_KEY",
+        "Encryption key",
+        "INBEELD_LINKAGE_KEY",
+        "ALLOWED_HOSTS",
+        "Cookies",
+    ):
         assert fragment in messages
 
 
@@ -97,8 +103,11 @@ def test_the_check_is_registered_with_django():
 
 
 def _manage_check(tmp_path, **environ):
-    keep = {k: v for k, v in os.environ.items()
-            if not k.startswith("INBEELD_") and k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("INBEELD_") and k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
     return subprocess.run(  # noqa: S603 (our own interpreter and entry point)
         [sys.executable, "-m", "inbeeld", "check"],
         env={
@@ -117,8 +126,12 @@ def _manage_check(tmp_path, **environ):
 
 
 def test_a_production_start_with_weak_secrets_is_refused(tmp_path):
-    result = _manage_check(tmp_path, INBEELD_SECRET_KEY="too-short",
-                           INBEELD_ENCRYPTION_KEYS="nope", INBEELD_LINKAGE_KEY="kort")
+    result = _manage_check(
+        tmp_path,
+        INBEELD_SECRET_KEY="too-short",
+        INBEELD_ENCRYPTION_KEYS="nope",
+        INBEELD_LINKAGE_KEY="kort",
+    )
     assert result.returncode != 0
     for error in ("inbeeld.E002", "inbeeld.E003", "inbeeld.E004"):
         assert error in result.stderr
@@ -126,8 +139,11 @@ def test_a_production_start_with_weak_secrets_is_refused(tmp_path):
 
 
 def test_a_well_configured_production_start_passes_the_checks(tmp_path):
-    result = _manage_check(tmp_path, INBEELD_SECRET_KEY=STRONG_SECRET,
-                           INBEELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-                           INBEELD_LINKAGE_KEY="z" * 20 + "Y" * 20)
+    result = _manage_check(
+        tmp_path,
+        INBEELD_SECRET_KEY=STRONG_SECRET,
+        INBEELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        INBEELD_LINKAGE_KEY="z" * 20 + "Y" * 20,
+    )
     assert result.returncode == 0, result.stderr
     assert "inbeeld.E0" not in result.stderr

@@ -93,8 +93,9 @@ def test_lists_are_comma_separated_and_trimmed(monkeypatch, raw, expected):
 
 def test_every_read_is_registered_with_its_help():
     env(NAME, cast=int, default=5, help="Vijf is genoeg")
-    assert env_module.REGISTRY[NAME] == EnvVar(name=NAME, cast="int", default=5, required=False,
-                                               help="Vijf is genoeg")
+    assert env_module.REGISTRY[NAME] == EnvVar(
+        name=NAME, cast="int", default=5, required=False, help="Vijf is genoeg"
+    )
     with pytest.raises(ImproperlyConfiguredEnv):
         env(NAME, help="Verplicht")
     assert env_module.REGISTRY[NAME].required is True
@@ -111,8 +112,11 @@ def test_the_settings_read_their_secrets_as_required_variables():
 
 
 def _settings_import(settings_module, **environ):
-    keep = {k: v for k, v in os.environ.items()
-            if not k.startswith("INBEELD_") and k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("INBEELD_") and k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
     return subprocess.run(  # noqa: S603 (our own interpreter and a fixed script)
         [sys.executable, "-c", f"import {settings_module}"],
         env={**keep, **environ},
@@ -124,8 +128,7 @@ def _settings_import(settings_module, **environ):
 
 
 def test_the_production_settings_refuse_to_load_without_a_secret_key(tmp_path):
-    result = _settings_import("inbeeld.conf.settings.production",
-                              INBEELD_VAR_DIR=str(tmp_path))
+    result = _settings_import("inbeeld.conf.settings.production", INBEELD_VAR_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "ImproperlyConfiguredEnv" in result.stderr
     assert "INBEELD_SECRET_KEY" in result.stderr

@@ -13,8 +13,9 @@ def test_every_view_needs_a_login_and_csrf_by_default():
     middleware = settings.MIDDLEWARE
     assert "django.contrib.auth.middleware.LoginRequiredMiddleware" in middleware
     assert "django.middleware.csrf.CsrfViewMiddleware" in middleware
-    assert middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware") < \
-        middleware.index("django.contrib.auth.middleware.LoginRequiredMiddleware")
+    assert middleware.index(
+        "django.contrib.auth.middleware.AuthenticationMiddleware"
+    ) < middleware.index("django.contrib.auth.middleware.LoginRequiredMiddleware")
 
 
 def test_dutch_amsterdam_time_and_aware_datetimes():

@@ -148,8 +148,14 @@ def test_police_officer_follows_a_case_through_the_chain(
     status = page.get_by_test_id("case-status")
     expect(status).to_have_text("Instroom")
     facts = page.locator("dl[data-testid=case-facts]")
-    for text in ("Eenheid Amsterdam", "3 maart 2025", "Seksuele uitbuiting", "16–17 jaar",
-                 "vrouw", "EU (niet Nederlands)"):
+    for text in (
+        "Eenheid Amsterdam",
+        "3 maart 2025",
+        "Seksuele uitbuiting",
+        "16–17 jaar",
+        "vrouw",
+        "EU (niet Nederlands)",
+    ):
         expect(facts).to_contain_text(text)
     expect(facts.locator("div", has_text="Minderjarig bij instroom").locator("dd")).to_have_text(
         "ja"
@@ -180,9 +186,7 @@ def test_police_officer_follows_a_case_through_the_chain(
     assert "Verdachte aangehouden" in offered, offered
     # ... so a form loaded before the phase changed (or a tampered one) still posts it: the
     # server refuses with the workflow's Dutch message and nothing is recorded.
-    event_select.evaluate(
-        "select => select.add(new Option('Zitting', 'trial_hearing'))"
-    )
+    event_select.evaluate("select => select.add(new Option('Zitting', 'trial_hearing'))")
     event_select.select_option(label="Zitting")
     page.get_by_label(label("Datum")).fill("2025-04-01")
     page.get_by_role("button", name="Vastleggen", exact=True).click()

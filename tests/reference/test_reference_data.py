@@ -23,8 +23,16 @@ from inbeeld.reference.sync import load_reference_document, sync_reference_data
 pytestmark = pytest.mark.django_db
 
 REGIONS = [
-    "noord-nederland", "oost-nederland", "midden-nederland", "noord-holland", "amsterdam",
-    "den-haag", "rotterdam", "zeeland-west-brabant", "oost-brabant", "limburg",
+    "noord-nederland",
+    "oost-nederland",
+    "midden-nederland",
+    "noord-holland",
+    "amsterdam",
+    "den-haag",
+    "rotterdam",
+    "zeeland-west-brabant",
+    "oost-brabant",
+    "limburg",
 ]
 
 # DOMAIN.md §2: police unit → OM district → court(s) → court of appeal (ressort)
@@ -66,8 +74,12 @@ def test_ten_district_parkets_and_two_national_parkets():
 def test_eleven_courts_and_four_courts_of_appeal():
     assert Court.objects.count() == 11
     assert _codes(Court) == (set(REGIONS) - {"oost-nederland"}) | {"gelderland", "overijssel"}
-    assert _codes(CourtOfAppeal) == {"arnhem-leeuwarden", "amsterdam", "den-haag",
-                                     "s-hertogenbosch"}
+    assert _codes(CourtOfAppeal) == {
+        "arnhem-leeuwarden",
+        "amsterdam",
+        "den-haag",
+        "s-hertogenbosch",
+    }
 
 
 def test_oost_nederland_district_maps_to_gelderland_and_overijssel():
@@ -111,7 +123,11 @@ def test_national_services_map_to_the_national_parkets():
 
 def test_the_exploitation_forms():
     assert list(ExploitationForm.objects.values_list("code", flat=True)) == [
-        "sexual", "labour", "criminal", "organ_removal", "unknown"
+        "sexual",
+        "labour",
+        "criminal",
+        "organ_removal",
+        "unknown",
     ]
 
 
@@ -122,6 +138,7 @@ def test_labels_are_dutch():
 
 
 # --- the event catalogue and the workflow --------------------------------------------------
+
 
 def test_every_workflow_event_exists_in_the_catalogue_and_every_catalogue_event_is_used():
     catalogue = _codes(ChainEventType)
@@ -135,18 +152,23 @@ def test_events_with_a_required_outcome_have_outcomes():
     for event_type in ChainEventType.objects.prefetch_related("outcomes"):
         if event_type.outcome_required:
             assert event_type.outcomes.count() >= 2, event_type.code
-    assert set(ChainEventType.objects.filter(outcome_required=True)
-               .values_list("code", flat=True)) == {
-        "complaint_declined", "other_cooperation", "prosecution_decision", "verdict",
+    assert set(
+        ChainEventType.objects.filter(outcome_required=True).values_list("code", flat=True)
+    ) == {
+        "complaint_declined",
+        "other_cooperation",
+        "prosecution_decision",
+        "verdict",
         "appeal_verdict",
     }
 
 
 def test_the_prosecution_decision_outcomes():
-    assert list(ChainEventOutcome.objects.filter(event_type__code="prosecution_decision")
-                .values_list("code", flat=True)) == [
-        "summons", "dismissal_technical", "dismissal_policy", "dismissal_conditional"
-    ]
+    assert list(
+        ChainEventOutcome.objects.filter(event_type__code="prosecution_decision").values_list(
+            "code", flat=True
+        )
+    ) == ["summons", "dismissal_technical", "dismissal_policy", "dismissal_conditional"]
 
 
 def test_the_database_holds_exactly_the_document():
@@ -155,14 +177,22 @@ def test_the_database_holds_exactly_the_document():
     assert OMDistrict.objects.count() == len(doc["om_districts"])
     assert Court.objects.count() == len(doc["courts"])
     assert ChainEventType.objects.count() == len(doc["chain_event_types"])
-    assert ChainEventOutcome.objects.count() == sum(len(r["outcomes"])
-                                                    for r in doc["chain_event_types"])
+    assert ChainEventOutcome.objects.count() == sum(
+        len(r["outcomes"]) for r in doc["chain_event_types"]
+    )
 
 
 # --- sync ----------------------------------------------------------------------------------
 
-MODELS = [CourtOfAppeal, Court, OMDistrict, PoliceUnit, ExploitationForm, ChainEventType,
-          ChainEventOutcome]
+MODELS = [
+    CourtOfAppeal,
+    Court,
+    OMDistrict,
+    PoliceUnit,
+    ExploitationForm,
+    ChainEventType,
+    ChainEventOutcome,
+]
 
 
 def _counts():
@@ -176,14 +206,16 @@ def test_sync_is_idempotent():
     sync_reference_data()
     assert _counts() == before
     assert dict(PoliceUnit.objects.values_list("code", "pk")) == pks
-    assert set(OMDistrict.objects.get(code="oost-nederland").courts.values_list(
-        "code", flat=True)) == {"gelderland", "overijssel"}
+    assert set(
+        OMDistrict.objects.get(code="oost-nederland").courts.values_list("code", flat=True)
+    ) == {"gelderland", "overijssel"}
 
 
 def test_sync_restores_a_changed_label_and_keeps_rows_it_does_not_know():
     PoliceUnit.objects.filter(code="limburg").update(name="Verkeerde naam")
-    PoliceUnit.objects.create(code="test-eenheid", name="Door beheer toegevoegd",
-                              kind="national", order=99)
+    PoliceUnit.objects.create(
+        code="test-eenheid", name="Door beheer toegevoegd", kind="national", order=99
+    )
     sync_reference_data()
     assert PoliceUnit.objects.get(code="limburg").name == "Eenheid Limburg"
     assert PoliceUnit.objects.filter(code="test-eenheid").exists()

@@ -13,8 +13,13 @@ pytestmark = pytest.mark.django_db
 
 def _rows(n):
     return [
-        audit_record(actor=None, action=AuditAction.LOGIN_FAILED, subject_type="user",
-                     subject_ref=f"user{i}", extra={"i": i})
+        audit_record(
+            actor=None,
+            action=AuditAction.LOGIN_FAILED,
+            subject_type="user",
+            subject_ref=f"user{i}",
+            extra={"i": i},
+        )
         for i in range(n)
     ]
 
@@ -76,8 +81,10 @@ def test_the_database_refuses_update_and_delete_of_audit_rows_on_postgresql():
         # SQLite has no trigger of ours: the ORM guard is all there is (tested in tests/audit).
         assert TRIGGER not in _sqlite_triggers()
         return
-    for sql in ("UPDATE audit_auditevent SET subject_ref = 'x' WHERE id = %s",
-                "DELETE FROM audit_auditevent WHERE id = %s"):
+    for sql in (
+        "UPDATE audit_auditevent SET subject_ref = 'x' WHERE id = %s",
+        "DELETE FROM audit_auditevent WHERE id = %s",
+    ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             _raw(sql, [rows[0].id])
     assert AuditEvent.objects.get(pk=rows[0].id).subject_ref == "user0"

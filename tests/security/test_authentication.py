@@ -46,11 +46,17 @@ def test_enrolment_shows_a_server_rendered_qr_code_and_confirms_with_a_first_cod
     assert page.status_code == 200 and reverse("accounts:second_factor_qr") in html
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     qr = client.get(reverse("accounts:second_factor_qr"))
-    assert qr["Content-Type"] == "image/svg+xml" and qr.content.startswith(b"<svg") and b"<path" in qr.content
+    assert (
+        qr["Content-Type"] == "image/svg+xml"
+        and qr.content.startswith(b"<svg")
+        and b"<path" in qr.content
+    )
     assert qr["Cache-Control"] == "no-store"
 
-    wrong = client.post(reverse("accounts:second_factor_setup"), {"token": "000000"
-                        if current_totp(device) != "000000" else "111111"})
+    wrong = client.post(
+        reverse("accounts:second_factor_setup"),
+        {"token": "000000" if current_totp(device) != "000000" else "111111"},
+    )
     assert "Deze code klopt niet" in wrong.content.decode()
     assert client.get(reverse("cases:list")).status_code == 302
     # Right after a wrong code, even the right one is refused for a moment (throttling) ...
@@ -59,14 +65,18 @@ def test_enrolment_shows_a_server_rendered_qr_code_and_confirms_with_a_first_cod
     # ... which passes after the delay; reset it instead of sleeping in a test.
     TOTPDevice.objects.get(pk=device.pk).throttle_reset()
 
-    ok = client.post(reverse("accounts:second_factor_setup"),
-                     {"token": current_totp(device), "next": reverse("cases:list")})
+    ok = client.post(
+        reverse("accounts:second_factor_setup"),
+        {"token": current_totp(device), "next": reverse("cases:list")},
+    )
     assert ok.status_code == 302 and ok.url == reverse("cases:list")
     device.refresh_from_db()
     assert device.confirmed
     assert client.get(reverse("cases:list")).status_code == 200
-    assert AuditEvent.objects.filter(action=AuditAction.SECOND_FACTOR_ENROLLED,
-                                     actor=user).count() == 1
+    assert (
+        AuditEvent.objects.filter(action=AuditAction.SECOND_FACTOR_ENROLLED, actor=user).count()
+        == 1
+    )
     # After enrolment the QR code (the secret) is never shown again.
     assert client.get(reverse("accounts:second_factor_qr")).status_code == 404
 
@@ -79,8 +89,7 @@ def test_a_wrong_code_is_refused_with_a_dutch_message_and_audited(client):
     response = client.post(reverse("accounts:second_factor"), {"token": wrong})
     assert response.status_code == 200
     assert "Deze code klopt niet of is verlopen" in response.content.decode()
-    assert AuditEvent.objects.filter(action=AuditAction.SECOND_FACTOR_FAILED,
-                                     actor=user).exists()
+    assert AuditEvent.objects.filter(action=AuditAction.SECOND_FACTOR_FAILED, actor=user).exists()
     assert client.get(reverse("cases:list")).status_code == 302
     letters = client.post(reverse("accounts:second_factor"), {"token": "abcdef"})
     assert "alleen uit cijfers" in letters.content.decode()
@@ -157,11 +166,14 @@ def test_log_out_everywhere_ends_every_session_of_the_user():
     assert fresh.get(reverse("cases:list")).status_code == 200
 
 
-@pytest.mark.parametrize("password,ok", [
-    ("kort-genoeg", False),  # 11 characters
-    ("password1234", False),  # common
-    ("zeven paarden op de dijk", True),  # a passphrase, no composition rules (NIST 800-63B)
-])
+@pytest.mark.parametrize(
+    "password,ok",
+    [
+        ("kort-genoeg", False),  # 11 characters
+        ("password1234", False),  # common
+        ("zeven paarden op de dijk", True),  # a passphrase, no composition rules (NIST 800-63B)
+    ],
+)
 def test_passwords_follow_nist_800_63b(password, ok):
     if ok:
         validate_password(password)
@@ -179,8 +191,11 @@ def test_production_refuses_to_run_without_the_second_factor(settings):
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     assert [e.id for e in check_production_configuration()] == []
-    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE
-                           if m != "inbeeld.accounts.middleware.RequireSecondFactorMiddleware"]
+    settings.MIDDLEWARE = [
+        m
+        for m in settings.MIDDLEWARE
+        if m != "inbeeld.accounts.middleware.RequireSecondFactorMiddleware"
+    ]
     assert [e.id for e in check_production_configuration()] == ["inbeeld.E007"]
 
 
@@ -199,7 +214,10 @@ def test_check_deploy_is_clean_under_the_production_settings(tmp_path):
     env.pop("INBEELD_ENVIRONMENT", None)
     result = subprocess.run(
         [sys.executable, "-m", "inbeeld", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -27,12 +27,26 @@ def test_the_second_of_two_concurrent_writers_gets_a_conflict_and_nothing_is_ove
     version_noor = _version(noor.get(url).content.decode())
     assert version_sam == version_noor
 
-    first = sam.post(url, {"event_type": "complaint_filed", "event_date": "2024-03-05",
-                           "date_precision": "day", "version": version_sam})
+    first = sam.post(
+        url,
+        {
+            "event_type": "complaint_filed",
+            "event_date": "2024-03-05",
+            "date_precision": "day",
+            "version": version_sam,
+        },
+    )
     assert first.status_code == 302
-    second = noor.post(url, {"event_type": "complaint_declined", "outcome": "low_trust",
-                             "event_date": "2024-03-05", "date_precision": "day",
-                             "version": version_noor})
+    second = noor.post(
+        url,
+        {
+            "event_type": "complaint_declined",
+            "outcome": "low_trust",
+            "event_date": "2024-03-05",
+            "date_precision": "day",
+            "version": version_noor,
+        },
+    )
     html = second.content.decode()
     assert second.status_code == 200
     assert "intussen door iemand anders gewijzigd" in html
@@ -43,7 +57,14 @@ def test_the_second_of_two_concurrent_writers_gets_a_conflict_and_nothing_is_ove
     # After reloading, the second writer sees the new state and can save.
     fresh = _version(noor.get(url).content.decode())
     assert fresh != version_noor
-    retry = noor.post(url, {"event_type": "complaint_declined", "outcome": "low_trust",
-                            "event_date": "2024-03-06", "date_precision": "day",
-                            "version": fresh})
+    retry = noor.post(
+        url,
+        {
+            "event_type": "complaint_declined",
+            "outcome": "low_trust",
+            "event_date": "2024-03-06",
+            "date_precision": "day",
+            "version": fresh,
+        },
+    )
     assert retry.status_code == 302

@@ -26,14 +26,12 @@ def officer():
     return make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
 
 
-def test_research_sees_a_case_only_after_consent_and_loses_it_at_once_on_withdrawal(
-        officer, login):
+def test_research_sees_a_case_only_after_consent_and_loses_it_at_once_on_withdrawal(officer, login):
     researcher = make_user(Role.RESEARCHER)
     case = CaseFactory(without_consent=True)
     assert not selectors.cases_visible_to(researcher).filter(pk=case.pk).exists()
 
-    services.consent_record(actor=officer, case=case, kind="given", scope="evaluation",
-                            date=TODAY)
+    services.consent_record(actor=officer, case=case, kind="given", scope="evaluation", date=TODAY)
     assert selectors.cases_visible_to(researcher).filter(pk=case.pk).exists()
     client = login(researcher)
     assert client.get(reverse("cases:detail", args=[case.code])).status_code == 200
@@ -66,8 +64,7 @@ def test_only_professionals_who_meet_the_victim_record_consent(role):
     case = CaseFactory(without_consent=True, court=None)
     user = make_user(role)
     with pytest.raises(PermissionDenied):
-        services.consent_record(actor=user, case=case, kind="given", scope="evaluation",
-                                date=TODAY)
+        services.consent_record(actor=user, case=case, kind="given", scope="evaluation", date=TODAY)
     assert not Case.objects.get(pk=case.pk).research_consent
 
 
@@ -79,8 +76,9 @@ def test_consent_through_the_page(officer, login):
     assert page.status_code == 200
     bad = client.post(url, {"kind": "given", "date": "2025-06-01", "version": case.version})
     assert "Kies waarvoor" in bad.content.decode()
-    ok = client.post(url, {"kind": "given", "scope": "evaluation", "date": "2025-06-01",
-                           "version": case.version})
+    ok = client.post(
+        url, {"kind": "given", "scope": "evaluation", "date": "2025-06-01", "version": case.version}
+    )
     assert ok.status_code == 302
     detail = client.get(reverse("cases:detail", args=[case.code])).content.decode()
     assert "toestemming gegeven" in detail and "evaluatie van de proeftuin" in detail
@@ -89,10 +87,20 @@ def test_consent_through_the_page(officer, login):
 def test_a_linkage_key_stores_no_identifier_and_matches_across_sources(officer):
     coordinator = make_user(Role.SAFETY_COORDINATOR, unit_code="amsterdam")
     police_case, care_case = CaseFactory(), CaseFactory()
-    services.linkage_key_add(actor=officer, case=police_case, source="police",
-                             identifier_type="v_number", identifier="V 1234 5678")
-    services.linkage_key_add(actor=coordinator, case=care_case, source="care",
-                             identifier_type="v_number", identifier="v12345678")
+    services.linkage_key_add(
+        actor=officer,
+        case=police_case,
+        source="police",
+        identifier_type="v_number",
+        identifier="V 1234 5678",
+    )
+    services.linkage_key_add(
+        actor=coordinator,
+        case=care_case,
+        source="care",
+        identifier_type="v_number",
+        identifier="v12345678",
+    )
     keys = list(LinkageKey.objects.order_by("pk").values_list("key", flat=True))
     assert keys[0] == keys[1] == linkage_key("v_number:V12345678")
     with connection.cursor() as cursor:
@@ -108,24 +116,49 @@ def test_a_linkage_key_stores_no_identifier_and_matches_across_sources(officer):
 
 def test_a_linkage_key_is_refused_twice_and_outside_scope(officer):
     case = CaseFactory()
-    services.linkage_key_add(actor=officer, case=case, source="police",
-                             identifier_type="police_registration", identifier="PL1300-2024-1")
+    services.linkage_key_add(
+        actor=officer,
+        case=case,
+        source="police",
+        identifier_type="police_registration",
+        identifier="PL1300-2024-1",
+    )
     with pytest.raises(ValidationError):
-        services.linkage_key_add(actor=officer, case=case, source="police",
-                                 identifier_type="police_registration", identifier="PL1300-2024-1")
+        services.linkage_key_add(
+            actor=officer,
+            case=case,
+            source="police",
+            identifier_type="police_registration",
+            identifier="PL1300-2024-1",
+        )
     limburg = make_user(Role.POLICE_OFFICER, unit_code="limburg")
     with pytest.raises(PermissionDenied):
-        services.linkage_key_add(actor=limburg, case=case, source="police",
-                                 identifier_type="police_registration", identifier="X-99999")
+        services.linkage_key_add(
+            actor=limburg,
+            case=case,
+            source="police",
+            identifier_type="police_registration",
+            identifier="X-99999",
+        )
     with pytest.raises(PermissionDenied):
-        services.linkage_key_add(actor=make_user(Role.RESEARCHER), case=case, source="other",
-                                 identifier_type="other", identifier="ABCDE")
+        services.linkage_key_add(
+            actor=make_user(Role.RESEARCHER),
+            case=case,
+            source="other",
+            identifier_type="other",
+            identifier="ABCDE",
+        )
     assert LinkageKey.objects.count() == 1
 
 
 def test_the_case_page_names_the_sources_never_the_keys(officer, login):
     case = CaseFactory()
-    link = services.linkage_key_add(actor=officer, case=case, source="comensha",
-                                    identifier_type="comensha_dossier", identifier="CM-2024-0042")
+    link = services.linkage_key_add(
+        actor=officer,
+        case=case,
+        source="comensha",
+        identifier_type="comensha_dossier",
+        identifier="CM-2024-0042",
+    )
     html = login(officer).get(reverse("cases:detail", args=[case.code])).content.decode()
     assert "CoMensha" in html and link.key not in html and "CM-2024-0042" not in html

@@ -30,8 +30,11 @@ def test_rotation_re_encrypts_every_note_under_the_new_key(settings):
     old, new = settings.INBEELD_ENCRYPTION_KEYS[0], Fernet.generate_key().decode()
     officer = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
     case = CaseFactory()
-    record_events(case, [("first_police_contact", "", NOTE), ("complaint_filed", "", NOTE + "!")],
-                  actor=officer)
+    record_events(
+        case,
+        [("first_police_contact", "", NOTE), ("complaint_filed", "", NOTE + "!")],
+        actor=officer,
+    )
     before = _raw_notes()
     settings.INBEELD_ENCRYPTION_KEYS = [new, old]
     call_command("rotate_keys")
@@ -55,13 +58,22 @@ def test_only_ciphertext_may_be_rewritten_on_append_only_rows():
 
 def _closed_case(officer, closed_on: dt.date, note: str):
     case = CaseFactory(intake_date=closed_on - dt.timedelta(days=30))
-    record_events(case, [("first_police_contact", "", note)], actor=officer,
-                  start=closed_on - dt.timedelta(days=20))
-    services.event_record(actor=officer, case=case, event_type=_type("case_closed"),
-                          event_date=closed_on)
-    services.linkage_key_add(actor=officer, case=case, source="police",
-                             identifier_type="police_registration",
-                             identifier=f"PL-{case.code}")
+    record_events(
+        case,
+        [("first_police_contact", "", note)],
+        actor=officer,
+        start=closed_on - dt.timedelta(days=20),
+    )
+    services.event_record(
+        actor=officer, case=case, event_type=_type("case_closed"), event_date=closed_on
+    )
+    services.linkage_key_add(
+        actor=officer,
+        case=case,
+        source="police",
+        identifier_type="police_registration",
+        identifier=f"PL-{case.code}",
+    )
     return case
 
 
@@ -74,11 +86,12 @@ def _type(code):
 def test_retention_removes_old_notes_and_linkage_keys_and_logs_it():
     officer = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
     today = dt.date(2026, 6, 1)
-    old = _closed_case(officer, dt.date(2014, 3, 1), "oude notitie")       # > 10 years
+    old = _closed_case(officer, dt.date(2014, 3, 1), "oude notitie")  # > 10 years
     middle = _closed_case(officer, dt.date(2019, 3, 1), "middelste notitie")  # 5–10 years
     recent = _closed_case(officer, dt.date(2024, 3, 1), "recente notitie")  # < 5 years
-    open_case = CaseFactory(with_complaint=True, events=[("informative_interview", "", "open")],
-                            recorder=officer)
+    open_case = CaseFactory(
+        with_complaint=True, events=[("informative_interview", "", "open")], recorder=officer
+    )
 
     from inbeeld.cases.retention import retention_apply, retention_plan
 
@@ -87,15 +100,17 @@ def test_retention_removes_old_notes_and_linkage_keys_and_logs_it():
     assert ChainEvent.objects.exclude(note_ciphertext="").count() == 4  # the plan changed nothing
 
     retention_apply(today=today)
-    noted = set(ChainEvent.objects.exclude(note_ciphertext="").values_list("case__code",
-                                                                            flat=True))
+    noted = set(ChainEvent.objects.exclude(note_ciphertext="").values_list("case__code", flat=True))
     assert noted == {recent.code, open_case.code}
-    assert set(LinkageKey.objects.values_list("case__code", flat=True)) == {middle.code,
-                                                                           recent.code}
+    assert set(LinkageKey.objects.values_list("case__code", flat=True)) == {
+        middle.code,
+        recent.code,
+    }
     assert ChainEvent.objects.filter(case=old).count() == 2  # the timeline itself stays
     log = {row.category: row for row in DeletionLog.objects.all()}
     assert log["notes"].count == 2 and sorted(log["notes"].detail["case_codes"]) == sorted(
-        [old.code, middle.code])
+        [old.code, middle.code]
+    )
     assert log["linkage_keys"].count == 1
     assert AuditEvent.objects.filter(action=AuditAction.RETENTION_APPLIED).count() == 1
     # Applying again removes nothing more.
@@ -110,13 +125,21 @@ def test_retention_removes_reviewed_break_glass_grants_after_their_period(settin
     user = make_user(Role.POLICE_OFFICER, unit_code="limburg")
     case = CaseFactory()
     long_ago = timezone.now() - dt.timedelta(days=3 * 365)
-    old = BreakGlassGrant.objects.create(case=case, user=user, reason="x" * 25,
-                                         granted_at=long_ago,
-                                         expires_at=long_ago + dt.timedelta(hours=1),
-                                         review="justified")
-    pending = BreakGlassGrant.objects.create(case=case, user=user, reason="y" * 25,
-                                             granted_at=long_ago,
-                                             expires_at=long_ago + dt.timedelta(hours=1))
+    old = BreakGlassGrant.objects.create(
+        case=case,
+        user=user,
+        reason="x" * 25,
+        granted_at=long_ago,
+        expires_at=long_ago + dt.timedelta(hours=1),
+        review="justified",
+    )
+    pending = BreakGlassGrant.objects.create(
+        case=case,
+        user=user,
+        reason="y" * 25,
+        granted_at=long_ago,
+        expires_at=long_ago + dt.timedelta(hours=1),
+    )
     retention_apply()
     assert list(BreakGlassGrant.objects.values_list("pk", flat=True)) == [pending.pk]
     assert old.pk != pending.pk

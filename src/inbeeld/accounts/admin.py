@@ -8,9 +8,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import Group
+from django.forms.models import model_to_dict
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.forms.models import model_to_dict
 
 from inbeeld import policy
 from inbeeld.accounts.models import Membership, Organisation, User
@@ -78,22 +78,43 @@ class UserAdmin(PolicyAdminMixin, DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
 
     def save_model(self, request, obj, form, change):
-        fields = ["username", "first_name", "last_name", "email", "is_active", "is_staff",
-                  "is_superuser"]
+        fields = [
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+        ]
         old = _snapshot(type(obj).objects.filter(pk=obj.pk).first(), fields) if change else {}
         super().save_model(request, obj, form, change)
-        audit_record(actor=request.user, action=AuditAction.USER_CHANGED, subject_type="user",
-                     subject_ref=obj.get_username(),
-                     extra={"old": old, "new": _snapshot(obj, fields),
-                            "password_changed": "password" in form.changed_data})
+        audit_record(
+            actor=request.user,
+            action=AuditAction.USER_CHANGED,
+            subject_type="user",
+            subject_ref=obj.get_username(),
+            extra={
+                "old": old,
+                "new": _snapshot(obj, fields),
+                "password_changed": "password" in form.changed_data,
+            },
+        )
 
     def save_formset(self, request, form, formset, change):
         _audit_membership_formset(request, formset)
         super().save_formset(request, form, formset, change)
 
 
-MEMBERSHIP_FIELDS = ["user", "organisation", "role", "police_unit", "om_district", "court",
-                     "is_active"]
+MEMBERSHIP_FIELDS = [
+    "user",
+    "organisation",
+    "role",
+    "police_unit",
+    "om_district",
+    "court",
+    "is_active",
+]
 
 
 def _audit_membership_formset(request, formset) -> None:
@@ -102,35 +123,59 @@ def _audit_membership_formset(request, formset) -> None:
             continue
         instance = inline_form.instance
         old = _snapshot(Membership.objects.filter(pk=instance.pk).first(), MEMBERSHIP_FIELDS)
-        new = {} if inline_form.cleaned_data.get("DELETE") else {
-            k: str(v) if v is not None else None
-            for k, v in inline_form.cleaned_data.items() if k in MEMBERSHIP_FIELDS
-        }
-        audit_record(actor=request.user, action=AuditAction.MEMBERSHIP_CHANGED,
-                     subject_type="membership", subject_ref=str(instance.pk or ""),
-                     extra={"old": old, "new": new})
+        new = (
+            {}
+            if inline_form.cleaned_data.get("DELETE")
+            else {
+                k: str(v) if v is not None else None
+                for k, v in inline_form.cleaned_data.items()
+                if k in MEMBERSHIP_FIELDS
+            }
+        )
+        audit_record(
+            actor=request.user,
+            action=AuditAction.MEMBERSHIP_CHANGED,
+            subject_type="membership",
+            subject_ref=str(instance.pk or ""),
+            extra={"old": old, "new": new},
+        )
 
 
 @admin.register(Membership)
 class MembershipAdmin(PolicyAdminMixin, admin.ModelAdmin):
-    list_display = ["user", "role", "organisation", "police_unit", "om_district", "court",
-                    "is_active"]
+    list_display = [
+        "user",
+        "role",
+        "organisation",
+        "police_unit",
+        "om_district",
+        "court",
+        "is_active",
+    ]
     list_filter = ["role", "is_active"]
 
     def save_model(self, request, obj, form, change):
         old = _snapshot(Membership.objects.filter(pk=obj.pk).first(), MEMBERSHIP_FIELDS)
         super().save_model(request, obj, form, change)
-        audit_record(actor=request.user, action=AuditAction.MEMBERSHIP_CHANGED,
-                     subject_type="membership", subject_ref=str(obj.pk),
-                     extra={"old": old, "new": _snapshot(obj, MEMBERSHIP_FIELDS)})
+        audit_record(
+            actor=request.user,
+            action=AuditAction.MEMBERSHIP_CHANGED,
+            subject_type="membership",
+            subject_ref=str(obj.pk),
+            extra={"old": old, "new": _snapshot(obj, MEMBERSHIP_FIELDS)},
+        )
 
     def delete_model(self, request, obj):
         old = _snapshot(obj, MEMBERSHIP_FIELDS)
         pk = obj.pk
         super().delete_model(request, obj)
-        audit_record(actor=request.user, action=AuditAction.MEMBERSHIP_CHANGED,
-                     subject_type="membership", subject_ref=str(pk),
-                     extra={"old": old, "new": {}})
+        audit_record(
+            actor=request.user,
+            action=AuditAction.MEMBERSHIP_CHANGED,
+            subject_type="membership",
+            subject_ref=str(pk),
+            extra={"old": old, "new": {}},
+        )
 
 
 @admin.register(Organisation)
@@ -142,17 +187,25 @@ class OrganisationAdmin(PolicyAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         old = _snapshot(Organisation.objects.filter(pk=obj.pk).first(), ORGANISATION_FIELDS)
         super().save_model(request, obj, form, change)
-        audit_record(actor=request.user, action=AuditAction.ORGANISATION_CHANGED,
-                     subject_type="organisation", subject_ref=str(obj.pk),
-                     extra={"old": old, "new": _snapshot(obj, ORGANISATION_FIELDS)})
+        audit_record(
+            actor=request.user,
+            action=AuditAction.ORGANISATION_CHANGED,
+            subject_type="organisation",
+            subject_ref=str(obj.pk),
+            extra={"old": old, "new": _snapshot(obj, ORGANISATION_FIELDS)},
+        )
 
     def delete_model(self, request, obj):
         old = _snapshot(obj, ORGANISATION_FIELDS)
         pk = obj.pk
         super().delete_model(request, obj)
-        audit_record(actor=request.user, action=AuditAction.ORGANISATION_CHANGED,
-                     subject_type="organisation", subject_ref=str(pk),
-                     extra={"old": old, "new": {}})
+        audit_record(
+            actor=request.user,
+            action=AuditAction.ORGANISATION_CHANGED,
+            subject_type="organisation",
+            subject_ref=str(pk),
+            extra={"old": old, "new": {}},
+        )
 
 
 ORGANISATION_FIELDS = ["name", "type", "police_unit", "is_active"]

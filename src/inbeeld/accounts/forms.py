@@ -42,11 +42,14 @@ class TokenForm(forms.Form):
         label=_("Code uit uw authenticator-app"),
         min_length=6,
         max_length=6,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
-                                      "pattern": "[0-9]{6}"}),
-        error_messages={"min_length": _("De code heeft 6 cijfers."),
-                        "max_length": _("De code heeft 6 cijfers."),
-                        "required": _("Vul de code van 6 cijfers in.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}
+        ),
+        error_messages={
+            "min_length": _("De code heeft 6 cijfers."),
+            "max_length": _("De code heeft 6 cijfers."),
+            "required": _("Vul de code van 6 cijfers in."),
+        },
     )
 
     def __init__(self, *args, **kwargs):

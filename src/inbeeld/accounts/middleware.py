@@ -25,8 +25,11 @@ class RequireSecondFactorMiddleware:
         if user.is_authenticated and not user.is_verified() and not self._exempt(request):
             from inbeeld.accounts.services import confirmed_devices
 
-            target = "accounts:second_factor" if confirmed_devices(user) else \
-                "accounts:second_factor_setup"
+            target = (
+                "accounts:second_factor"
+                if confirmed_devices(user)
+                else "accounts:second_factor_setup"
+            )
             url = redirect(target).url
             return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

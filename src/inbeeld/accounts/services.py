@@ -23,6 +23,7 @@ def _client(request) -> dict:
 
 # --- lockout ------------------------------------------------------------------------------------
 
+
 def login_locked(*, username: str, ip: str) -> bool:
     """Whether logins for ``username`` (or from ``ip``) are locked now.
 
@@ -39,11 +40,17 @@ def login_locked(*, username: str, ip: str) -> bool:
 
 
 def login_blocked_record(*, username: str, request) -> None:
-    audit_record(actor=None, action=AuditAction.LOGIN_BLOCKED, subject_type="user",
-                 subject_ref=username[:150], extra=_client(request))
+    audit_record(
+        actor=None,
+        action=AuditAction.LOGIN_BLOCKED,
+        subject_type="user",
+        subject_ref=username[:150],
+        extra=_client(request),
+    )
 
 
 # --- second factor -------------------------------------------------------------------------------
+
 
 def confirmed_devices(user) -> list[TOTPDevice]:
     return list(TOTPDevice.objects.devices_for_user(user, confirmed=True))
@@ -60,17 +67,25 @@ def totp_enrolment_device(user) -> TOTPDevice:
 def totp_enrol_confirm(*, request, device: TOTPDevice, token: str) -> bool:
     """Confirm enrolment with a first valid code; logs the session in as verified."""
     if not device.verify_token(token):
-        audit_record(actor=request.user, action=AuditAction.SECOND_FACTOR_FAILED,
-                     subject_type="user", subject_ref=request.user.get_username(),
-                     extra={**_client(request), "stage": "enrolment"})
+        audit_record(
+            actor=request.user,
+            action=AuditAction.SECOND_FACTOR_FAILED,
+            subject_type="user",
+            subject_ref=request.user.get_username(),
+            extra={**_client(request), "stage": "enrolment"},
+        )
         return False
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
-        audit_record(actor=request.user, action=AuditAction.SECOND_FACTOR_ENROLLED,
-                     subject_type="user", subject_ref=request.user.get_username(),
-                     extra=_client(request))
+        audit_record(
+            actor=request.user,
+            action=AuditAction.SECOND_FACTOR_ENROLLED,
+            subject_type="user",
+            subject_ref=request.user.get_username(),
+            extra=_client(request),
+        )
     otp_login(request, device)
     return True
 
@@ -80,23 +95,37 @@ def totp_verify(*, request, token: str) -> bool:
     for device in confirmed_devices(request.user):
         if device.verify_is_allowed()[0] and device.verify_token(token):
             otp_login(request, device)
-            audit_record(actor=request.user, action=AuditAction.SECOND_FACTOR_VERIFIED,
-                         subject_type="user", subject_ref=request.user.get_username(),
-                         extra=_client(request))
+            audit_record(
+                actor=request.user,
+                action=AuditAction.SECOND_FACTOR_VERIFIED,
+                subject_type="user",
+                subject_ref=request.user.get_username(),
+                extra=_client(request),
+            )
             return True
-    audit_record(actor=request.user, action=AuditAction.SECOND_FACTOR_FAILED,
-                 subject_type="user", subject_ref=request.user.get_username(),
-                 extra={**_client(request), "stage": "login"})
+    audit_record(
+        actor=request.user,
+        action=AuditAction.SECOND_FACTOR_FAILED,
+        subject_type="user",
+        subject_ref=request.user.get_username(),
+        extra={**_client(request), "stage": "login"},
+    )
     return False
 
 
 # --- sessions ------------------------------------------------------------------------------------
+
 
 def logout_everywhere(*, request) -> None:
     """End every session of the current user, on every device, including this one."""
     user = request.user
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
-        audit_record(actor=user, action=AuditAction.LOGOUT_EVERYWHERE, subject_type="user",
-                     subject_ref=user.get_username(), extra=_client(request))
+        audit_record(
+            actor=user,
+            action=AuditAction.LOGOUT_EVERYWHERE,
+            subject_type="user",
+            subject_ref=user.get_username(),
+            extra=_client(request),
+        )
     logout(request)

@@ -10,25 +10,42 @@ from inbeeld.audit.services import audit_record
 def _client(request) -> dict:
     if request is None:
         return {}
-    return {"ip": request.META.get("REMOTE_ADDR", ""),
-            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200]}
+    return {
+        "ip": request.META.get("REMOTE_ADDR", ""),
+        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
+    }
 
 
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
-    audit_record(actor=user, action=AuditAction.LOGIN_SUCCEEDED, subject_type="user",
-                 subject_ref=user.get_username(), extra=_client(request))
+    audit_record(
+        actor=user,
+        action=AuditAction.LOGIN_SUCCEEDED,
+        subject_type="user",
+        subject_ref=user.get_username(),
+        extra=_client(request),
+    )
 
 
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
-    audit_record(actor=None, action=AuditAction.LOGIN_FAILED, subject_type="user",
-                 subject_ref=username, extra=_client(request))
+    audit_record(
+        actor=None,
+        action=AuditAction.LOGIN_FAILED,
+        subject_type="user",
+        subject_ref=username,
+        extra=_client(request),
+    )
 
 
 @receiver(user_logged_out)
 def audit_logout(sender, request, user, **kwargs):
     if user is not None:
-        audit_record(actor=user, action=AuditAction.LOGOUT, subject_type="user",
-                     subject_ref=user.get_username(), extra=_client(request))
+        audit_record(
+            actor=user,
+            action=AuditAction.LOGOUT,
+            subject_type="user",
+            subject_ref=user.get_username(),
+            extra=_client(request),
+        )

@@ -44,8 +44,9 @@ class LogoutView(auth_views.LogoutView):
 
 def _next_url(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return "/"
 
@@ -61,10 +62,16 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if services.totp_verify(request=request, token=form.cleaned_data["token"]):
             return redirect(_next_url(request))
-        form.add_error("token", _("Deze code klopt niet of is verlopen. Wacht op de volgende "
-                                  "code en probeer het opnieuw."))
-    return render(request, "accounts/second_factor.html",
-                  {"form": form, "next": _next_url(request)})
+        form.add_error(
+            "token",
+            _(
+                "Deze code klopt niet of is verlopen. Wacht op de volgende "
+                "code en probeer het opnieuw."
+            ),
+        )
+    return render(
+        request, "accounts/second_factor.html", {"form": form, "next": _next_url(request)}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,14 +82,23 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
     device = services.totp_enrolment_device(request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.totp_enrol_confirm(request=request, device=device,
-                                       token=form.cleaned_data["token"]):
+        if services.totp_enrol_confirm(
+            request=request, device=device, token=form.cleaned_data["token"]
+        ):
             return redirect(_next_url(request))
-        form.add_error("token", _("Deze code klopt niet. Controleer de tijd op uw telefoon en "
-                                  "probeer de volgende code."))
+        form.add_error(
+            "token",
+            _(
+                "Deze code klopt niet. Controleer de tijd op uw telefoon en "
+                "probeer de volgende code."
+            ),
+        )
     secret = b32encode(device.bin_key).decode().rstrip("=")
-    return render(request, "accounts/second_factor_setup.html",
-                  {"form": form, "secret": secret, "next": _next_url(request)})
+    return render(
+        request,
+        "accounts/second_factor_setup.html",
+        {"form": form, "secret": secret, "next": _next_url(request)},
+    )
 
 
 @require_http_methods(["GET"])
@@ -91,8 +107,9 @@ def second_factor_qr(request: HttpRequest) -> HttpResponse:
     if services.confirmed_devices(request.user):
         return HttpResponse(status=404)
     device = services.totp_enrolment_device(request.user)
-    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage,
-                        box_size=12, border=2)
+    image = qrcode.make(
+        device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2
+    )
     response = HttpResponse(image.to_string(), content_type="image/svg+xml")
     response["Cache-Control"] = "no-store"
     return response

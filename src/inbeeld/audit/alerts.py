@@ -49,26 +49,34 @@ def many_cases_alerts(daily_reads: list[DailyCount], since: dt.date) -> list[Ale
             window = [days.get(day - dt.timedelta(days=i), 0) for i in range(1, BASELINE_DAYS + 1)]
             baseline = mean(window)
             if count >= DAILY_FACTOR * baseline:
-                alerts.append(Alert(
-                    rule="many_cases",
-                    user=user,
-                    day=day,
-                    count=count,
-                    explanation=(
-                        f"{user} opende op {day:%d-%m-%Y} {count} verschillende casussen; "
-                        f"in de {BASELINE_DAYS} dagen ervoor gemiddeld {baseline:.1f} per dag."
-                    ),
-                ))
+                alerts.append(
+                    Alert(
+                        rule="many_cases",
+                        user=user,
+                        day=day,
+                        count=count,
+                        explanation=(
+                            f"{user} opende op {day:%d-%m-%Y} {count} verschillende casussen; "
+                            f"in de {BASELINE_DAYS} dagen ervoor gemiddeld {baseline:.1f} per dag."
+                        ),
+                    )
+                )
     return alerts
 
 
-def threshold_alerts(rows: list[DailyCount], *, rule: str, minimum: int, sentence: str,
-                     since: dt.date) -> list[Alert]:
+def threshold_alerts(
+    rows: list[DailyCount], *, rule: str, minimum: int, sentence: str, since: dt.date
+) -> list[Alert]:
     """One alert per user-day whose count reaches ``minimum``; ``sentence`` is formatted with
     user, day and count."""
     return [
-        Alert(rule=rule, user=row.user, day=row.day, count=row.count,
-              explanation=sentence.format(user=row.user, day=row.day, count=row.count))
+        Alert(
+            rule=rule,
+            user=row.user,
+            day=row.day,
+            count=row.count,
+            explanation=sentence.format(user=row.user, day=row.day, count=row.count),
+        )
         for row in rows
         if row.day >= since and row.count >= minimum
     ]
@@ -76,22 +84,31 @@ def threshold_alerts(rows: list[DailyCount], *, rule: str, minimum: int, sentenc
 
 def denied_alerts(rows: list[DailyCount], since: dt.date) -> list[Alert]:
     return threshold_alerts(
-        rows, rule="denied", minimum=MIN_DENIED_PER_DAY, since=since,
+        rows,
+        rule="denied",
+        minimum=MIN_DENIED_PER_DAY,
+        since=since,
         sentence="{user} probeerde op {day:%d-%m-%Y} {count} keer een casus buiten het eigen "
-                 "werkgebied te openen.",
+        "werkgebied te openen.",
     )
 
 
 def night_alerts(rows: list[DailyCount], since: dt.date) -> list[Alert]:
     return threshold_alerts(
-        rows, rule="night", minimum=MIN_NIGHT_READS, since=since,
+        rows,
+        rule="night",
+        minimum=MIN_NIGHT_READS,
+        since=since,
         sentence="{user} opende op {day:%d-%m-%Y} {count} keer een casus tussen 22.00 en 6.00 uur.",
     )
 
 
 def failed_login_alerts(rows: list[DailyCount], since: dt.date) -> list[Alert]:
     return threshold_alerts(
-        rows, rule="failed_logins", minimum=MIN_FAILED_LOGINS, since=since,
+        rows,
+        rule="failed_logins",
+        minimum=MIN_FAILED_LOGINS,
+        since=since,
         sentence="Voor gebruikersnaam '{user}' waren er op {day:%d-%m-%Y} {count} mislukte "
-                 "inlogpogingen.",
+        "inlogpogingen.",
     )

@@ -16,8 +16,9 @@ class DateInput(forms.DateInput):
 class AuditSearchForm(forms.Form):
     username = forms.CharField(label=_("Gebruikersnaam"), required=False, max_length=150)
     action = forms.ChoiceField(
-        label=_("Handeling"), required=False, choices=[("", _("Alle handelingen")),
-                                                        *AuditAction.choices]
+        label=_("Handeling"),
+        required=False,
+        choices=[("", _("Alle handelingen")), *AuditAction.choices],
     )
     case_code = forms.CharField(label=_("Casuscode"), required=False, max_length=20)
     date_from = forms.DateField(label=_("Vanaf"), required=False, widget=DateInput())
@@ -47,12 +48,18 @@ class AuditSearchForm(forms.Form):
 class BreakGlassReviewForm(forms.Form):
     verdict = forms.ChoiceField(
         label=_("Oordeel"),
-        choices=[(BreakGlassGrant.Review.JUSTIFIED, _("Gerechtvaardigd")),
-                 (BreakGlassGrant.Review.UNJUSTIFIED, _("Niet gerechtvaardigd"))],
+        choices=[
+            (BreakGlassGrant.Review.JUSTIFIED, _("Gerechtvaardigd")),
+            (BreakGlassGrant.Review.UNJUSTIFIED, _("Niet gerechtvaardigd")),
+        ],
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label=_("Toelichting"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Toelichting"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")

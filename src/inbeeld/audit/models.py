@@ -31,7 +31,9 @@ class AppendOnlyQuerySet(models.QuerySet):
         free text that is past its period). Anything else raises AppendOnlyError."""
         allowed = set(getattr(self.model, "ENCRYPTED_FIELDS", ()))
         if not values or not set(values) <= allowed:
-            raise AppendOnlyError(f"only {sorted(allowed)} of {self.model.__name__} may be rewritten")
+            raise AppendOnlyError(
+                f"only {sorted(allowed)} of {self.model.__name__} may be rewritten"
+            )
         return models.QuerySet.update(self, **values)
 
 
@@ -106,7 +108,9 @@ class AuditEvent(AppendOnlyModel):
         verbose_name_plural = _("auditregels")
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.subject_ref}"
+        return (
+            f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.subject_ref}"
+        )
 
 
 class AuditChainHead(models.Model):
@@ -116,6 +120,9 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = _("auditketen")
+
+    def __str__(self) -> str:
+        return self.last_hash
 
 
 class DeletionLog(AppendOnlyModel):
@@ -131,3 +138,6 @@ class DeletionLog(AppendOnlyModel):
         ordering = ["-run_at", "category"]
         verbose_name = _("verwijderlog")
         verbose_name_plural = _("verwijderlog")
+
+    def __str__(self) -> str:
+        return f"{self.run_at:%Y-%m-%d} {self.category}: {self.count}"

@@ -42,8 +42,10 @@ def audit_log_search(user, filters: AuditFilters) -> QuerySet[AuditEvent]:
     _require(user, policy.Action.AUDIT_READ)
     qs = AuditEvent.objects.all()
     if filters.username:
-        qs = qs.filter(Q(actor_label__iexact=filters.username) |
-                       Q(subject_ref__iexact=filters.username, subject_type="user"))
+        qs = qs.filter(
+            Q(actor_label__iexact=filters.username)
+            | Q(subject_ref__iexact=filters.username, subject_type="user")
+        )
     if filters.action:
         qs = qs.filter(action=filters.action)
     if filters.case_code:
@@ -52,8 +54,12 @@ def audit_log_search(user, filters: AuditFilters) -> QuerySet[AuditEvent]:
         qs = qs.filter(created_at__gte=_local_day_start(filters.date_from))
     if filters.date_to:
         qs = qs.filter(created_at__lt=_local_day_start(filters.date_to + dt.timedelta(days=1)))
-    audit_record(actor=user, action=AuditAction.AUDIT_LOG_READ, subject_type="audit_log",
-                 extra={"filters": {k: str(v) for k, v in filters.__dict__.items() if v}})
+    audit_record(
+        actor=user,
+        action=AuditAction.AUDIT_LOG_READ,
+        subject_type="audit_log",
+        extra={"filters": {k: str(v) for k, v in filters.__dict__.items() if v}},
+    )
     return qs.select_related("actor").order_by("-id")
 
 
@@ -61,8 +67,13 @@ def case_access_history(user, code: str) -> QuerySet[AuditEvent]:
     """Who looked at (or tried to open, or changed) case ``code``: the case's audit rows."""
     _require(user, policy.Action.AUDIT_READ)
     code = code.strip().upper()
-    audit_record(actor=user, action=AuditAction.AUDIT_LOG_READ, subject_type="case_access",
-                 subject_ref=code, case_code=code)
+    audit_record(
+        actor=user,
+        action=AuditAction.AUDIT_LOG_READ,
+        subject_type="case_access",
+        subject_ref=code,
+        case_code=code,
+    )
     return AuditEvent.objects.filter(case_code=code).select_related("actor").order_by("-id")
 
 
@@ -91,14 +102,19 @@ def access_alerts(user, *, days: int = 14, today: dt.date | None = None) -> list
     )
     found = (
         alerts.many_cases_alerts(
-            _daily_counts(reads, user_field="actor_label", distinct_field="case_code"), since)
+            _daily_counts(reads, user_field="actor_label", distinct_field="case_code"), since
+        )
         + alerts.denied_alerts(
-            _daily_counts(recent.filter(action=AuditAction.CASE_ACCESS_DENIED),
-                          user_field="actor_label"), since)
+            _daily_counts(
+                recent.filter(action=AuditAction.CASE_ACCESS_DENIED), user_field="actor_label"
+            ),
+            since,
+        )
         + alerts.night_alerts(_daily_counts(night, user_field="actor_label"), since)
         + alerts.failed_login_alerts(
-            _daily_counts(recent.filter(action=AuditAction.LOGIN_FAILED),
-                          user_field="subject_ref"), since)
+            _daily_counts(recent.filter(action=AuditAction.LOGIN_FAILED), user_field="subject_ref"),
+            since,
+        )
     )
     return sorted(found, key=lambda a: (a.day, a.rule, a.user), reverse=True)
 

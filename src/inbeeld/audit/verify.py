@@ -33,7 +33,9 @@ def audit_chain_verify(batch_size: int = 5000) -> ChainReport:
         for event in batch:
             rows += 1
             if event.prev_hash != expected_prev:
-                return ChainReport(rows, False, event.id, "prev_hash does not link to the previous row")
+                return ChainReport(
+                    rows, False, event.id, "prev_hash does not link to the previous row"
+                )
             if compute_row_hash(event, event.prev_hash) != event.row_hash:
                 return ChainReport(rows, False, event.id, "row content does not match its hash")
             expected_prev = event.row_hash

@@ -25,23 +25,29 @@ def _require(user, action):
 @require_http_methods(["GET"])
 def overview(request: HttpRequest) -> HttpResponse:
     _require(request.user, policy.Action.AUDIT_READ)
-    return render(request, "audit/overview.html", {
-        "alerts": selectors.access_alerts(request.user),
-        "pending": selectors.break_glass_queue(request.user),
-    })
+    return render(
+        request,
+        "audit/overview.html",
+        {
+            "alerts": selectors.access_alerts(request.user),
+            "pending": selectors.break_glass_queue(request.user),
+        },
+    )
 
 
 @require_http_methods(["GET"])
 def audit_log(request: HttpRequest) -> HttpResponse:
     _require(request.user, policy.Action.AUDIT_READ)
     form = AuditSearchForm(request.GET or None)
-    rows = selectors.audit_log_search(request.user, form.filters() if request.GET else
-                                      AuditSearchForm().filters())
+    rows = selectors.audit_log_search(
+        request.user, form.filters() if request.GET else AuditSearchForm().filters()
+    )
     page = Paginator(rows, 50).get_page(request.GET.get("pagina"))
     query = request.GET.copy()
     query.pop("pagina", None)
-    return render(request, "audit/log.html", {"form": form, "page": page,
-                                              "query": query.urlencode()})
+    return render(
+        request, "audit/log.html", {"form": form, "page": page, "query": query.urlencode()}
+    )
 
 
 @require_http_methods(["GET"])
@@ -55,11 +61,15 @@ def case_access(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET"])
 def break_glass_queue(request: HttpRequest) -> HttpResponse:
     _require(request.user, policy.Action.BREAK_GLASS_REVIEW)
-    return render(request, "audit/break_glass.html", {
-        "pending": selectors.break_glass_queue(request.user),
-        "reviewed": selectors.break_glass_queue(request.user, pending_only=False)[:50],
-        "form": BreakGlassReviewForm(),
-    })
+    return render(
+        request,
+        "audit/break_glass.html",
+        {
+            "pending": selectors.break_glass_queue(request.user),
+            "reviewed": selectors.break_glass_queue(request.user, pending_only=False)[:50],
+            "form": BreakGlassReviewForm(),
+        },
+    )
 
 
 @require_http_methods(["POST"])
@@ -68,9 +78,12 @@ def break_glass_review(request: HttpRequest, grant_id: int) -> HttpResponse:
     form = BreakGlassReviewForm(request.POST)
     if form.is_valid():
         try:
-            case_services.break_glass_review(actor=request.user, grant=grant,
-                                             verdict=form.cleaned_data["verdict"],
-                                             note=form.cleaned_data["note"])
+            case_services.break_glass_review(
+                actor=request.user,
+                grant=grant,
+                verdict=form.cleaned_data["verdict"],
+                note=form.cleaned_data["note"],
+            )
         except ValidationError as exc:
             for error in exc.messages:
                 messages.error(request, error)

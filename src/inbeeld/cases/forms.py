@@ -10,9 +10,9 @@ from inbeeld.cases.models import (
     MINOR_AGE_BANDS,
     AgeBand,
     ConsentRecord,
-    LinkageKey,
     DatePrecision,
     Gender,
+    LinkageKey,
     NationalityGroup,
 )
 from inbeeld.cases.selectors import SORTS, CaseFilters
@@ -97,9 +97,7 @@ class CaseForm(forms.Form):
         error_messages={"required": _("Kies ten minste één uitbuitingsvorm.")},
     )
     age_band = forms.ChoiceField(label=_("Leeftijdscategorie"), choices=AgeBand.choices)
-    minor_at_intake = forms.BooleanField(
-        label=_("Minderjarig bij instroom"), required=False
-    )
+    minor_at_intake = forms.BooleanField(label=_("Minderjarig bij instroom"), required=False)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
     nationality_group = forms.ChoiceField(
         label=_("Nationaliteit"), choices=NationalityGroup.choices
@@ -113,7 +111,9 @@ class CaseForm(forms.Form):
     def __init__(self, *args, units=None, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["police_unit"].queryset = units if units is not None else PoliceUnit.objects.none()
+        self.fields["police_unit"].queryset = (
+            units if units is not None else PoliceUnit.objects.none()
+        )
         if not self.is_bound:
             self.initial.setdefault("intake_date", timezone.localdate())
 
@@ -128,7 +128,9 @@ class CaseForm(forms.Form):
         if band and band not in MINOR_AGE_BANDS and band != AgeBand.UNKNOWN and minor:
             self.add_error(
                 "minor_at_intake",
-                _("Deze leeftijdscategorie is meerderjarig: 'minderjarig bij instroom' klopt niet."),
+                _(
+                    "Deze leeftijdscategorie is meerderjarig: 'minderjarig bij instroom' klopt niet."
+                ),
             )
         return data
 
@@ -189,20 +191,24 @@ class EventForm(forms.Form):
                 % {"outcome": outcome, "event": event_type.label},
             )
         if event_type.outcome_required and not outcome:
-            self.add_error("outcome", _("Kies een uitkomst of reden bij '%(event)s'.")
-                           % {"event": event_type.label})
+            self.add_error(
+                "outcome",
+                _("Kies een uitkomst of reden bij '%(event)s'.") % {"event": event_type.label},
+            )
         return data
 
 
 class BreakGlassForm(forms.Form):
-    code = forms.CharField(label=_("Casuscode"), max_length=20,
-                           help_text=_("Bijvoorbeeld IB-7K3Q-9XWD."))
+    code = forms.CharField(
+        label=_("Casuscode"), max_length=20, help_text=_("Bijvoorbeeld IB-7K3Q-9XWD.")
+    )
     reason = forms.CharField(
         label=_("Reden voor noodtoegang"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=1000,
-        help_text=_("Deze reden wordt vastgelegd en beoordeeld door de functionaris "
-                    "gegevensbescherming."),
+        help_text=_(
+            "Deze reden wordt vastgelegd en beoordeeld door de functionaris gegevensbescherming."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -212,15 +218,18 @@ class BreakGlassForm(forms.Form):
 
 class LinkageKeyForm(forms.Form):
     source = forms.ChoiceField(label=_("Bron"), choices=LinkageKey.Source.choices)
-    identifier_type = forms.ChoiceField(label=_("Soort kenmerk"),
-                                        choices=LinkageKey.IdentifierType.choices)
+    identifier_type = forms.ChoiceField(
+        label=_("Soort kenmerk"), choices=LinkageKey.IdentifierType.choices
+    )
     identifier = forms.CharField(
         label=_("Kenmerk"),
         max_length=100,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
-        help_text=_("Wordt niet opgeslagen: InBeeld bewaart alleen een versleutelde "
-                    "koppelsleutel (HMAC), zodat dezelfde persoon bij twee bronnen herkend kan "
-                    "worden."),
+        help_text=_(
+            "Wordt niet opgeslagen: InBeeld bewaart alleen een versleutelde "
+            "koppelsleutel (HMAC), zodat dezelfde persoon bij twee bronnen herkend kan "
+            "worden."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -229,13 +238,19 @@ class LinkageKeyForm(forms.Form):
 
 
 class ConsentForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Toestemming"), choices=ConsentRecord.Kind.choices,
-                             widget=forms.RadioSelect)
-    scope = forms.ChoiceField(label=_("Waarvoor"), required=False,
-                              choices=[("", _("— alleen bij toestemming —")),
-                                       *ConsentRecord.Scope.choices])
-    date = forms.DateField(label=_("Datum"), widget=DateInput(),
-                           error_messages={"invalid": _("Vul een geldige datum in (jjjj-mm-dd).")})
+    kind = forms.ChoiceField(
+        label=_("Toestemming"), choices=ConsentRecord.Kind.choices, widget=forms.RadioSelect
+    )
+    scope = forms.ChoiceField(
+        label=_("Waarvoor"),
+        required=False,
+        choices=[("", _("— alleen bij toestemming —")), *ConsentRecord.Scope.choices],
+    )
+    date = forms.DateField(
+        label=_("Datum"),
+        widget=DateInput(),
+        error_messages={"invalid": _("Vul een geldige datum in (jjjj-mm-dd).")},
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):

@@ -147,6 +147,9 @@ class CaseAssignment(models.Model):
             models.UniqueConstraint(fields=["case", "user", "role"], name="unique_assignment")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.role}:{self.user_id}"
+
 
 class ChainEvent(AppendOnlyModel):
     # Columns holding ciphertext; `inbeeld rotate_keys` re-encrypts them under the newest key.
@@ -240,6 +243,9 @@ class BreakGlassGrant(models.Model):
         verbose_name = _("noodtoegang")
         verbose_name_plural = _("noodtoegangen")
 
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.case_id} {self.granted_at:%Y-%m-%d %H:%M}"
+
 
 class LinkageKey(models.Model):
     """A keyed pseudonym (HMAC) of a partner identifier of the victim of a case.
@@ -275,7 +281,10 @@ class LinkageKey(models.Model):
     key = models.CharField(_("koppelsleutel"), max_length=64, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
 
@@ -285,6 +294,9 @@ class LinkageKey(models.Model):
         ]
         verbose_name = _("koppelsleutel")
         verbose_name_plural = _("koppelsleutels")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.source}"
 
 
 class ConsentRecord(AppendOnlyModel):
@@ -307,7 +319,10 @@ class ConsentRecord(AppendOnlyModel):
     scope = models.CharField(_("reikwijdte"), max_length=30, choices=Scope.choices, blank=True)
     date = models.DateField(_("datum"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
@@ -316,3 +331,6 @@ class ConsentRecord(AppendOnlyModel):
         ordering = ["date", "id"]
         verbose_name = _("toestemming onderzoek")
         verbose_name_plural = _("toestemmingen onderzoek")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.kind}@{self.date}"

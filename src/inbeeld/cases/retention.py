@@ -71,8 +71,9 @@ def _run(*, today: dt.date | None, apply: bool) -> list[RetentionOutcome]:
         count = notes.count()
         if apply and count:
             notes.rewrite_ciphertext(note_ciphertext="")
-        outcomes.append(RetentionOutcome("notes", f"{periods['notes']} jaar na afsluiten",
-                                         count, codes))
+        outcomes.append(
+            RetentionOutcome("notes", f"{periods['notes']} jaar na afsluiten", count, codes)
+        )
 
         link_cases = _closed_before(_years_ago(today, periods["linkage_keys"]))
         links = LinkageKey.objects.filter(case__in=link_cases)
@@ -80,17 +81,22 @@ def _run(*, today: dt.date | None, apply: bool) -> list[RetentionOutcome]:
         count = links.count()
         if apply and count:
             links.delete()
-        outcomes.append(RetentionOutcome(
-            "linkage_keys", f"{periods['linkage_keys']} jaar na afsluiten", count, codes))
+        outcomes.append(
+            RetentionOutcome(
+                "linkage_keys", f"{periods['linkage_keys']} jaar na afsluiten", count, codes
+            )
+        )
 
         grant_cutoff = timezone.now() - dt.timedelta(days=365 * periods["break_glass"])
         grants = BreakGlassGrant.objects.exclude(review=BreakGlassGrant.Review.PENDING).filter(
-            expires_at__lt=grant_cutoff)
+            expires_at__lt=grant_cutoff
+        )
         count = grants.count()
         if apply and count:
             grants.delete()
-        outcomes.append(RetentionOutcome(
-            "break_glass", f"{periods['break_glass']} jaar na beoordeling", count))
+        outcomes.append(
+            RetentionOutcome("break_glass", f"{periods['break_glass']} jaar na beoordeling", count)
+        )
 
         sessions = Session.objects.filter(expire_date__lt=timezone.now())
         count = sessions.count()
@@ -102,11 +108,16 @@ def _run(*, today: dt.date | None, apply: bool) -> list[RetentionOutcome]:
             run_at = timezone.now()
             for outcome in outcomes:
                 DeletionLog.objects.create(
-                    run_at=run_at, category=outcome.category, period=outcome.period,
+                    run_at=run_at,
+                    category=outcome.category,
+                    period=outcome.period,
                     count=outcome.count,
                     detail={"case_codes": list(outcome.case_codes[:MAX_CODES_IN_LOG])},
                 )
-            audit_record(actor=None, action=AuditAction.RETENTION_APPLIED,
-                         subject_type="retention",
-                         extra={o.category: o.count for o in outcomes})
+            audit_record(
+                actor=None,
+                action=AuditAction.RETENTION_APPLIED,
+                subject_type="retention",
+                extra={o.category: o.count for o in outcomes},
+            )
     return outcomes

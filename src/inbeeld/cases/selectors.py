@@ -26,8 +26,9 @@ def cases_visible_to(user, action: policy.Action = policy.Action.CASE_LIST) -> Q
     return Case.objects.filter(scope)
 
 
-def case_get_for(user, code: str, *, action: policy.Action = policy.Action.CASE_VIEW,
-                 log_read: bool = True) -> Case:
+def case_get_for(
+    user, code: str, *, action: policy.Action = policy.Action.CASE_VIEW, log_read: bool = True
+) -> Case:
     """Fetch and authorise in one step.
 
     A case that does not exist and a case the user may not see both answer 404 (no existence
@@ -101,7 +102,9 @@ def case_list(user, filters: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(intake_date__lte=filters.intake_to)
     if filters.police_unit:
         qs = qs.filter(police_unit__code=filters.police_unit)
-    return qs.prefetch_related("exploitation_forms").order_by(*SORTS.get(filters.sort, SORTS["-intake_date"]))
+    return qs.prefetch_related("exploitation_forms").order_by(
+        *SORTS.get(filters.sort, SORTS["-intake_date"])
+    )
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,11 @@ def case_timeline(user, case: Case) -> list[TimelineEntry]:
 
 def event_get_for(user, case: Case, event_id: int) -> ChainEvent:
     """One event of an already-authorised case (404 when it belongs elsewhere)."""
-    event = ChainEvent.objects.select_related("event_type", "case").filter(case=case, pk=event_id).first()
+    event = (
+        ChainEvent.objects.select_related("event_type", "case")
+        .filter(case=case, pk=event_id)
+        .first()
+    )
     if event is None:
         raise Http404("event not found")
     return event

@@ -110,7 +110,10 @@ def _validate_event(
         raise ValidationError({"outcome": _("Kies een uitkomst of reden bij deze gebeurtenis.")})
     if len(note) > MAX_NOTE_LENGTH:
         raise ValidationError(
-            {"note": _("De notitie is te lang (maximaal %(max)d tekens).") % {"max": MAX_NOTE_LENGTH}}
+            {
+                "note": _("De notitie is te lang (maximaal %(max)d tekens).")
+                % {"max": MAX_NOTE_LENGTH}
+            }
         )
 
 
@@ -268,8 +271,9 @@ def _effective_in_recording_order(case: Case) -> list[ChainEvent]:
     return sorted(effective, key=lambda e: position[e.pk])
 
 
-def _append_event(*, actor, case, event_type, outcome, event_date, date_precision, note, family,
-                  supersedes=None) -> ChainEvent:
+def _append_event(
+    *, actor, case, event_type, outcome, event_date, date_precision, note, family, supersedes=None
+) -> ChainEvent:
     organisation = None
     memberships = policy.case_memberships(actor, policy.Action.EVENT_RECORD, case)
     if memberships:
@@ -329,14 +333,24 @@ def break_glass_open(*, actor, code: str, reason: str) -> tuple[Case, BreakGlass
     if not policy.can(actor, policy.Action.BREAK_GLASS):
         raise PermissionDenied(_("Uw rol kan geen noodtoegang gebruiken."))
     if len(reason) < MIN_BREAK_GLASS_REASON:
-        raise ValidationError({"reason": _(
-            "Geef een concrete reden van ten minste %(n)d tekens: waarom heeft u deze casus nu nodig?"
-        ) % {"n": MIN_BREAK_GLASS_REASON}})
+        raise ValidationError(
+            {
+                "reason": _(
+                    "Geef een concrete reden van ten minste %(n)d tekens: waarom heeft u deze casus nu nodig?"
+                )
+                % {"n": MIN_BREAK_GLASS_REASON}
+            }
+        )
     case = Case.objects.select_related("police_unit").filter(code=code.strip().upper()).first()
     if case is None:
         # Audited too: probing for codes is exactly what the privacy officer must see.
-        audit_record(actor=actor, action=AuditAction.BREAK_GLASS_OPENED, subject_type="case",
-                     subject_ref=code[:80], extra={"reason": reason, "found": False})
+        audit_record(
+            actor=actor,
+            action=AuditAction.BREAK_GLASS_OPENED,
+            subject_type="case",
+            subject_ref=code[:80],
+            extra={"reason": reason, "found": False},
+        )
         raise CaseNotFound(CaseNotFound.message)
     with transaction.atomic():
         if policy.in_regular_scope(actor, case):
@@ -349,21 +363,34 @@ def break_glass_open(*, actor, code: str, reason: str) -> tuple[Case, BreakGlass
             granted_at=now,
             expires_at=now + dt.timedelta(minutes=settings.INBEELD_BREAK_GLASS_MINUTES),
         )
-        audit_record(actor=actor, action=AuditAction.BREAK_GLASS_OPENED, subject_type="case",
-                     subject_ref=case.code, case_code=case.code,
-                     extra={"reason": reason, "found": True, "grant": grant.pk,
-                            "expires_at": grant.expires_at.isoformat()})
+        audit_record(
+            actor=actor,
+            action=AuditAction.BREAK_GLASS_OPENED,
+            subject_type="case",
+            subject_ref=case.code,
+            case_code=case.code,
+            extra={
+                "reason": reason,
+                "found": True,
+                "grant": grant.pk,
+                "expires_at": grant.expires_at.isoformat(),
+            },
+        )
     return case, grant
 
 
 def break_glass_review(*, actor, grant: BreakGlassGrant, verdict: str, note: str = "") -> None:
     """The privacy officer marks a break-glass access justified or unjustified (once)."""
     if not policy.can(actor, policy.Action.BREAK_GLASS_REVIEW):
-        raise PermissionDenied(_("Alleen de functionaris gegevensbescherming beoordeelt noodtoegang."))
+        raise PermissionDenied(
+            _("Alleen de functionaris gegevensbescherming beoordeelt noodtoegang.")
+        )
     if verdict not in {BreakGlassGrant.Review.JUSTIFIED, BreakGlassGrant.Review.UNJUSTIFIED}:
         raise ValidationError({"verdict": _("Kies gerechtvaardigd of niet gerechtvaardigd.")})
     if verdict == BreakGlassGrant.Review.UNJUSTIFIED and not note.strip():
-        raise ValidationError({"note": _("Licht toe waarom deze toegang niet gerechtvaardigd was.")})
+        raise ValidationError(
+            {"note": _("Licht toe waarom deze toegang niet gerechtvaardigd was.")}
+        )
     with transaction.atomic():
         locked = BreakGlassGrant.objects.select_for_update().get(pk=grant.pk)
         if locked.review != BreakGlassGrant.Review.PENDING:
@@ -373,19 +400,27 @@ def break_glass_review(*, actor, grant: BreakGlassGrant, verdict: str, note: str
         locked.reviewed_at = timezone.now()
         locked.review_note = note.strip()
         locked.save(update_fields=["review", "reviewed_by", "reviewed_at", "review_note"])
-        audit_record(actor=actor, action=AuditAction.BREAK_GLASS_REVIEWED,
-                     subject_type="break_glass", subject_ref=str(locked.pk),
-                     case_code=locked.case.code,
-                     extra={"old": {"review": "pending"},
-                            "new": {"review": verdict, "note": locked.review_note},
-                            "user": locked.user.get_username()})
+        audit_record(
+            actor=actor,
+            action=AuditAction.BREAK_GLASS_REVIEWED,
+            subject_type="break_glass",
+            subject_ref=str(locked.pk),
+            case_code=locked.case.code,
+            extra={
+                "old": {"review": "pending"},
+                "new": {"review": verdict, "note": locked.review_note},
+                "user": locked.user.get_username(),
+            },
+        )
     grant.refresh_from_db()
 
 
 # --- linkage keys and research consent -----------------------------------------------------------
 
-def linkage_key_add(*, actor, case: Case, source: str, identifier_type: str,
-                    identifier: str) -> LinkageKey:
+
+def linkage_key_add(
+    *, actor, case: Case, source: str, identifier_type: str, identifier: str
+) -> LinkageKey:
     """Store the keyed pseudonym of a partner identifier; the identifier itself is dropped here."""
     if not policy.can(actor, policy.Action.LINKAGE_ADD, case):
         raise PermissionDenied(_("U mag bij deze casus geen koppelsleutel vastleggen."))
@@ -396,18 +431,31 @@ def linkage_key_add(*, actor, case: Case, source: str, identifier_type: str,
     with transaction.atomic():
         if LinkageKey.objects.filter(case=case, source=source, key=key).exists():
             raise ValidationError({"identifier": _("Dit kenmerk is al gekoppeld aan deze casus.")})
-        linkage = LinkageKey(case=case, source=source, identifier_type=identifier_type, key=key,
-                             created_by=actor)
+        linkage = LinkageKey(
+            case=case, source=source, identifier_type=identifier_type, key=key, created_by=actor
+        )
         linkage.full_clean()
         linkage.save()
-        audit_record(actor=actor, action=AuditAction.LINKAGE_KEY_ADDED, subject_type="case",
-                     subject_ref=case.code, case_code=case.code,
-                     extra={"new": {"source": source, "identifier_type": identifier_type}})
+        audit_record(
+            actor=actor,
+            action=AuditAction.LINKAGE_KEY_ADDED,
+            subject_type="case",
+            subject_ref=case.code,
+            case_code=case.code,
+            extra={"new": {"source": source, "identifier_type": identifier_type}},
+        )
     return linkage
 
 
-def consent_record(*, actor, case: Case, kind: str, date: dt.date, scope: str = "",
-                   expected_version: int | None = None) -> ConsentRecord:
+def consent_record(
+    *,
+    actor,
+    case: Case,
+    kind: str,
+    date: dt.date,
+    scope: str = "",
+    expected_version: int | None = None,
+) -> ConsentRecord:
     """Record research consent given (with scope) or withdrawn; a withdrawal takes the case out
     of every research view at once (Case.research_consent, same transaction)."""
     if not policy.can(actor, policy.Action.CONSENT_RECORD, case):
@@ -420,17 +468,32 @@ def consent_record(*, actor, case: Case, kind: str, date: dt.date, scope: str = 
         currently = locked.research_consent
         if kind == ConsentRecord.Kind.WITHDRAWN and not currently:
             raise ValidationError({"kind": _("Er is geen toestemming om in te trekken.")})
-        record = ConsentRecord(case=locked, kind=kind, scope=scope if kind == "given" else "",
-                               date=date, recorded_by=actor)
+        record = ConsentRecord(
+            case=locked,
+            kind=kind,
+            scope=scope if kind == "given" else "",
+            date=date,
+            recorded_by=actor,
+        )
         record.full_clean()
         record.save()
         given = kind == ConsentRecord.Kind.GIVEN
-        Case.objects.filter(pk=locked.pk).update(research_consent=given,
-                                                 version=locked.version + 1)
+        Case.objects.filter(pk=locked.pk).update(research_consent=given, version=locked.version + 1)
         case.research_consent, case.version = given, locked.version + 1
-        audit_record(actor=actor, action=AuditAction.CONSENT_RECORDED, subject_type="case",
-                     subject_ref=case.code, case_code=case.code,
-                     extra={"old": {"research_consent": currently},
-                            "new": {"research_consent": given, "kind": kind, "scope": scope,
-                                    "date": date.isoformat()}})
+        audit_record(
+            actor=actor,
+            action=AuditAction.CONSENT_RECORDED,
+            subject_type="case",
+            subject_ref=case.code,
+            case_code=case.code,
+            extra={
+                "old": {"research_consent": currently},
+                "new": {
+                    "research_consent": given,
+                    "kind": kind,
+                    "scope": scope,
+                    "date": date.isoformat(),
+                },
+            },
+        )
     return record

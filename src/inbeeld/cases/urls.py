@@ -10,8 +10,11 @@ urlpatterns = [
     path("noodtoegang/", views.break_glass, name="break_glass"),
     path("<str:code>/", views.case_detail, name="detail"),
     path("<str:code>/gebeurtenis/", views.event_create, name="event_create"),
-    path("<str:code>/gebeurtenis/<int:event_id>/corrigeren/", views.event_correct,
-         name="event_correct"),
+    path(
+        "<str:code>/gebeurtenis/<int:event_id>/corrigeren/",
+        views.event_correct,
+        name="event_correct",
+    ),
     path("<str:code>/koppelsleutel/", views.linkage_add, name="linkage_add"),
     path("<str:code>/toestemming/", views.consent_add, name="consent_add"),
 ]

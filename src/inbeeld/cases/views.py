@@ -54,9 +54,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
         actor=request.user,
         action=AuditAction.CASE_LIST_READ,
         subject_type="case_list",
-        extra={"filters": {k: v for k, v in request.GET.items() if k != "csrfmiddlewaretoken"},
-               "page": page.number,
-               "shown": [c.code for c in page.object_list]},
+        extra={
+            "filters": {k: v for k, v in request.GET.items() if k != "csrfmiddlewaretoken"},
+            "page": page.number,
+            "shown": [c.code for c in page.object_list],
+        },
     )
     query = request.GET.copy()
     query.pop("pagina", None)
@@ -73,8 +75,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def _creatable_units(user):
-    units = [m.police_unit_id for m in policy.memberships_for(user, policy.Action.CASE_CREATE)
-             if m.police_unit_id]
+    units = [
+        m.police_unit_id
+        for m in policy.memberships_for(user, policy.Action.CASE_CREATE)
+        if m.police_unit_id
+    ]
     return PoliceUnit.objects.filter(pk__in=units)
 
 
@@ -109,7 +114,8 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
             "case": case,
             "timeline": timeline,
             "can_record": can_record,
-            "can_correct": can_record and policy.can(request.user, policy.Action.EVENT_CORRECT, case),
+            "can_correct": can_record
+            and policy.can(request.user, policy.Action.EVENT_CORRECT, case),
             "show_people": policy.can(request.user, policy.Action.NOTE_READ, case),
             "pseudonymised": not policy.can(request.user, policy.Action.NOTE_READ, case),
             "break_glass": grant,
@@ -154,8 +160,12 @@ def event_create(request: HttpRequest, code: str) -> HttpResponse:
                 note=data.get("note") or "",
                 expected_version=data["version"],
             )
-        except (ValidationError, PermissionDenied, TransitionNotAllowed,
-                services.ConcurrentEditError) as exc:
+        except (
+            ValidationError,
+            PermissionDenied,
+            TransitionNotAllowed,
+            services.ConcurrentEditError,
+        ) as exc:
             _apply_service_errors(form, exc)
         else:
             messages.success(
@@ -189,11 +199,17 @@ def event_correct(request: HttpRequest, code: str, event_id: int) -> HttpRespons
                 note=data.get("note") or "",
                 expected_version=data["version"],
             )
-        except (ValidationError, PermissionDenied, TransitionNotAllowed,
-                services.ConcurrentEditError) as exc:
+        except (
+            ValidationError,
+            PermissionDenied,
+            TransitionNotAllowed,
+            services.ConcurrentEditError,
+        ) as exc:
             _apply_service_errors(form, exc)
         else:
-            messages.success(request, _("De correctie is vastgelegd; het origineel blijft zichtbaar."))
+            messages.success(
+                request, _("De correctie is vastgelegd; het origineel blijft zichtbaar.")
+            )
             return redirect("cases:detail", code=case.code)
     return render(
         request,
@@ -220,8 +236,9 @@ def break_glass(request: HttpRequest) -> HttpResponse:
             _apply_service_errors(form, exc)
         else:
             if grant is None:
-                messages.info(request, _("Deze casus valt binnen uw werkgebied; noodtoegang is "
-                                         "niet nodig."))
+                messages.info(
+                    request, _("Deze casus valt binnen uw werkgebied; noodtoegang is niet nodig.")
+                )
             return redirect("cases:detail", code=case.code)
     return render(request, "cases/break_glass.html", {"form": form})
 
@@ -236,8 +253,9 @@ def linkage_add(request: HttpRequest, code: str) -> HttpResponse:
         except (ValidationError, PermissionDenied) as exc:
             _apply_service_errors(form, exc)
         else:
-            messages.success(request, _("De koppelsleutel is vastgelegd; het kenmerk zelf is "
-                                        "niet bewaard."))
+            messages.success(
+                request, _("De koppelsleutel is vastgelegd; het kenmerk zelf is niet bewaard.")
+            )
             return redirect("cases:detail", code=case.code)
     return render(request, "cases/linkage_form.html", {"case": case, "form": form})
 
@@ -249,9 +267,14 @@ def consent_add(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.consent_record(actor=request.user, case=case, kind=data["kind"],
-                                    scope=data["scope"], date=data["date"],
-                                    expected_version=data["version"])
+            services.consent_record(
+                actor=request.user,
+                case=case,
+                kind=data["kind"],
+                scope=data["scope"],
+                date=data["date"],
+                expected_version=data["version"],
+            )
         except (ValidationError, PermissionDenied, services.ConcurrentEditError) as exc:
             _apply_service_errors(form, exc)
         else:

@@ -24,7 +24,9 @@ def check_production_configuration(app_configs=None, **kwargs):
     key = settings.SECRET_KEY or ""
     if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure") or "test" in key:
         errors.append(
-            Error("INBEELD_SECRET_KEY is weak: use at least 50 random characters.", id="inbeeld.E002")
+            Error(
+                "INBEELD_SECRET_KEY is weak: use at least 50 random characters.", id="inbeeld.E002"
+            )
         )
     try:
         load_fernet(settings.INBEELD_ENCRYPTION_KEYS)
@@ -38,13 +40,20 @@ def check_production_configuration(app_configs=None, **kwargs):
         errors.append(Error("ALLOWED_HOSTS may not contain '*'.", id="inbeeld.E005"))
     if not settings.SESSION_COOKIE_SECURE or not settings.CSRF_COOKIE_SECURE:
         errors.append(Error("Cookies must be secure in production.", id="inbeeld.E006"))
-    required = {"django_otp.middleware.OTPMiddleware",
-                "inbeeld.accounts.middleware.RequireSecondFactorMiddleware",
-                "django.contrib.auth.middleware.LoginRequiredMiddleware"}
+    required = {
+        "django_otp.middleware.OTPMiddleware",
+        "inbeeld.accounts.middleware.RequireSecondFactorMiddleware",
+        "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    }
     if not required <= set(settings.MIDDLEWARE):
-        errors.append(Error("The second factor (TOTP) must be enforced for every user: "
-                            "OTPMiddleware, RequireSecondFactorMiddleware and "
-                            "LoginRequiredMiddleware are required.", id="inbeeld.E007"))
+        errors.append(
+            Error(
+                "The second factor (TOTP) must be enforced for every user: "
+                "OTPMiddleware, RequireSecondFactorMiddleware and "
+                "LoginRequiredMiddleware are required.",
+                id="inbeeld.E007",
+            )
+        )
     if settings.PASSWORD_HASHERS[0] != "django.contrib.auth.hashers.Argon2PasswordHasher":
         errors.append(Error("Passwords must be hashed with Argon2.", id="inbeeld.E008"))
     return errors

@@ -63,7 +63,9 @@ def env(name: str, *, cast: type = str, default: Any = _MISSING, help: str) -> A
     raw = os.environ.get(name)
     if raw is None:
         if required:
-            raise ImproperlyConfiguredEnv(f"Required environment variable {name} is not set: {help}")
+            raise ImproperlyConfiguredEnv(
+                f"Required environment variable {name} is not set: {help}"
+            )
         return default
     return _cast(name, raw, cast)
 

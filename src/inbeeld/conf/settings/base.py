@@ -18,7 +18,9 @@ INBEELD_ENVIRONMENT = env(
     help="development, test or production; production enables the strict system checks",
 )
 SECRET_KEY = env("INBEELD_SECRET_KEY", help="Django secret key (at least 50 random characters)")
-DEBUG = env("INBEELD_DEBUG", cast=bool, default=False, help="Django debug mode; never in production")
+DEBUG = env(
+    "INBEELD_DEBUG", cast=bool, default=False, help="Django debug mode; never in production"
+)
 ALLOWED_HOSTS = env(
     "INBEELD_ALLOWED_HOSTS",
     cast=list,
@@ -37,6 +39,15 @@ INBEELD_LINKAGE_KEY = env(
     "INBEELD_LINKAGE_KEY",
     help="Secret for the keyed HMAC linkage keys of partner identifiers",
 )
+# Backups have keys of their own (docs/backup.md); outside production an empty value falls back to
+# the encryption keys.
+INBEELD_BACKUP_KEYS = env(
+    "INBEELD_BACKUP_KEYS",
+    cast=list,
+    default=[],
+    help="Comma-separated Fernet keys for `inbeeld backup` and `restore`; the first one "
+    "encrypts. Required in production; elsewhere empty means the encryption keys",
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -54,6 +65,7 @@ INSTALLED_APPS = [
     "inbeeld.audit",
     "inbeeld.cases",
     "inbeeld.demo",
+    "inbeeld.backup",
 ]
 
 MIDDLEWARE = [
@@ -172,13 +184,24 @@ OTP_TOTP_ISSUER = "InBeeld"
 
 # Retention per data category (`inbeeld retention apply`, see docs/security.md).
 INBEELD_RETENTION = {
-    "notes": env("INBEELD_RETENTION_NOTES_YEARS", cast=int, default=5,
-                 help="Years after a case is closed before its free-text notes are removed"),
-    "linkage_keys": env("INBEELD_RETENTION_LINKAGE_YEARS", cast=int, default=10,
-                        help="Years after a case is closed before its linkage keys are removed"),
-    "break_glass": env("INBEELD_RETENTION_BREAK_GLASS_YEARS", cast=int, default=2,
-                       help="Years after which reviewed break-glass grants (with reasons) are "
-                            "removed"),
+    "notes": env(
+        "INBEELD_RETENTION_NOTES_YEARS",
+        cast=int,
+        default=5,
+        help="Years after a case is closed before its free-text notes are removed",
+    ),
+    "linkage_keys": env(
+        "INBEELD_RETENTION_LINKAGE_YEARS",
+        cast=int,
+        default=10,
+        help="Years after a case is closed before its linkage keys are removed",
+    ),
+    "break_glass": env(
+        "INBEELD_RETENTION_BREAK_GLASS_YEARS",
+        cast=int,
+        default=2,
+        help="Years after which reviewed break-glass grants (with reasons) are removed",
+    ),
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -22,7 +22,9 @@ class Command(BaseCommand):
         outcomes = retention_apply() if subcommand == "apply" else retention_plan()
         verb = "verwijderd" if subcommand == "apply" else "te verwijderen"
         for outcome in outcomes:
-            self.stdout.write(f"  {LABELS[outcome.category]:<28} {outcome.count:>7} {verb} "
-                              f"(bewaartermijn: {outcome.period})")
+            self.stdout.write(
+                f"  {LABELS[outcome.category]:<28} {outcome.count:>7} {verb} "
+                f"(bewaartermijn: {outcome.period})"
+            )
         if subcommand == "apply":
             self.stdout.write("Vastgelegd in het verwijderlog en het auditlog.")

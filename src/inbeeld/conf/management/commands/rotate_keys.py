@@ -11,8 +11,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = keys_rotate()
-        self.stdout.write(f"Sleutelrotatie klaar: {result.rows} versleutelde waarden opnieuw "
-                          "versleuteld met de nieuwste sleutel.")
+        self.stdout.write(
+            f"Sleutelrotatie klaar: {result.rows} versleutelde waarden opnieuw "
+            "versleuteld met de nieuwste sleutel."
+        )
         for label, count in result.fields.items():
             self.stdout.write(f"  {label}: {count}")
         self.stdout.write("Verwijder nu de oude sleutel(s) uit INBEELD_ENCRYPTION_KEYS.")
