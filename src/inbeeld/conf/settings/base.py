@@ -181,6 +181,8 @@ INBEELD_LOGIN_LOCKOUT_MINUTES = env(
     help="Length of the lockout window for failed logins, in minutes",
 )
 OTP_TOTP_ISSUER = "InBeeld"
+# Administrators manage devices (e.g. reset a lost phone) but never see TOTP secrets or QR codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Retention per data category (`inbeeld retention apply`, see docs/security.md).
 INBEELD_RETENTION = {
