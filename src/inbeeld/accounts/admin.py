@@ -8,9 +8,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.forms.models import model_to_dict
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as OTPTOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from inbeeld import policy
 from inbeeld.accounts.models import Membership, Organisation, User
@@ -50,7 +54,12 @@ admin.site.has_permission = _admin_has_permission
 
 @login_not_required
 def _admin_login(request, extra_context=None):
-    """One login for everything: the admin's login page sends people to ours (with 2FA)."""
+    """One login for everything: the admin's login page sends people to ours (with 2FA).
+
+    A logged-in user without the right to administer gets the Dutch 403 instead (sending them to
+    the login page would bounce straight back here)."""
+    if request.user.is_authenticated and not admin.site.has_permission(request):
+        raise PermissionDenied(_("U heeft geen toegang tot het beheer."))
     query = request.META.get("QUERY_STRING", "")
     return redirect(reverse("accounts:login") + (f"?{query}" if query else ""))
 
@@ -209,3 +218,31 @@ class OrganisationAdmin(PolicyAdminMixin, admin.ModelAdmin):
 
 
 ORGANISATION_FIELDS = ["name", "type", "police_unit", "is_active"]
+
+
+# Second-factor devices: an administrator can remove a device (lost phone) so the user enrols
+# again at the next login; secrets and QR codes are never shown (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(PolicyAdminMixin, OTPTOTPDeviceAdmin):
+    def has_add_permission(self, request, *args):
+        return False  # users enrol themselves; an administrator never holds someone's secret
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(actor=request.user, action=AuditAction.USER_CHANGED, subject_type="user",
+                     subject_ref=obj.user.get_username(),
+                     extra={"second_factor": "changed", "device": obj.pk,
+                            "confirmed": obj.confirmed})
+
+    def delete_model(self, request, obj):
+        username, pk = obj.user.get_username(), obj.pk
+        super().delete_model(request, obj)
+        audit_record(actor=request.user, action=AuditAction.USER_CHANGED, subject_type="user",
+                     subject_ref=username, extra={"second_factor": "removed", "device": pk})
+
+    def delete_queryset(self, request, queryset):
+        for device in queryset:
+            self.delete_model(request, device)

@@ -4,7 +4,7 @@ import qrcode
 import qrcode.image.svg
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -105,7 +105,7 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
 def second_factor_qr(request: HttpRequest) -> HttpResponse:
     """The enrolment QR code as SVG, made on the server (no third party sees the secret)."""
     if services.confirmed_devices(request.user):
-        return HttpResponse(status=404)
+        raise Http404  # the secret is shown once, at enrolment only
     device = services.totp_enrolment_device(request.user)
     image = qrcode.make(
         device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2

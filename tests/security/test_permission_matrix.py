@@ -1,0 +1,587 @@
+"""The permission matrix: every URL of the project × every role (and anonymous) → the answer.
+
+DESIGN §1 (who may see what) and §7 ("one policy module decides every permission; tests walk every
+URL"). MATRIX below is one explicit table: for every URL name of the project, what each role gets:
+a status (200, 403, 404) or a path (a 302 redirect to that page). Every role logs in WITH the
+second factor passed (tests.conftest.verified_login).
+
+Case pages are tried on real cases, labelled in the "object" column:
+
+* ``own``: the case in the user's area (Amsterdam: police unit, OM district, court), assigned to
+  the user when the role works by assignment, with research consent; plus every other case of
+  CASES that DESIGN §1 puts in the role's scope.
+* ``other``: the cases outside the role's scope: one far away (Limburg, no consent, nobody
+  assigned) and the near misses of CASES (another unit and district, another court, no research
+  consent, assigned to a colleague, assigned to the user under another role).
+* ``granted``: a case outside every scope for which the user holds an active break-glass grant:
+  readable (cases:detail) for the break-glass roles only, never changeable.
+* ``foreign_event``: an own case's code with the id of an event of another case.
+* privacy:break_glass_review: ``grant`` (a real grant, opened through the service) or
+  ``missing`` (an id that does not exist).
+
+The admin (/beheer/) is covered by one rule (ADMIN_SITE_PAGES, ADMIN_MODEL_PAGES), applied to
+every admin URL the project has, with real objects (and a missing one) on its object pages.
+
+The table must name every URL of the project: a new URL pattern fails
+test_every_url_of_the_project_is_in_the_table until someone decides here who may reach it.
+Besides the statuses: every 403/404 is the Dutch error page and nothing answers 500.
+
+Known product bugs are listed in KNOWN_BUGS: the table holds the CORRECT answer, the matrix test
+skips those cells, and test_known_bug (strict xfail) fails once a bug is fixed, so the entry is
+removed and the matrix checks the cell again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cache
+from urllib.parse import urlsplit
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from inbeeld.accounts.models import Membership, Organisation, Role, User
+from inbeeld.cases.models import BreakGlassGrant
+from inbeeld.cases.services import break_glass_open
+from tests.conftest import verified_login
+from tests.factories import CaseFactory, assign, chain_recorder, court, make_user, unit
+from tests.test_architecture import project_urls
+
+pytestmark = pytest.mark.django_db
+
+ANONYMOUS = "anonymous"
+# The table's columns: anonymous, then every role of inbeeld.accounts.models.Role, in its order.
+COLUMNS: tuple[str, ...] = (ANONYMOUS, *Role.values)
+LOGGED_IN = COLUMNS[1:]
+
+# Redirect targets (a path in a cell means: 302 to exactly this path, query string aside).
+LOGIN = "/account/inloggen/"
+START = "/"
+OTP = "/account/tweede-factor/"
+QUEUE = "/privacy/noodtoegang/"  # the privacy officer's break-glass review queue
+ADMIN_LOGIN = "/beheer/login/"
+ADMIN_INDEX = "/beheer/"
+CHANGE_PAGE = "<the object's change page>"  # the admin's old object URL redirects there
+
+DUTCH_ERROR_PAGES = ("Geen toegang", "Niet gevonden")
+MISSING_ID = 999999
+
+# --- the table ------------------------------------------------------------------------------------
+#
+# anon = anonymous               sig = signaller (signaalgever)   vc  = safety coordinator
+# pol  = police officer (AVIM)   psy = investigative psychologist om  = prosecutor (OM)
+# rc   = examining judge (RC)    ed  = peer expert                res = researcher
+# fg   = privacy officer (FG)    adm = administrator
+#
+# "method": the requests made (an empty body for POST); "GET POST" means both, same answer.
+
+MATRIX: list[tuple] = [
+    # URL name                       object           method      anon   sig    vc     pol    psy    om     rc     ed     res    fg     adm
+    ("home",                         "-",             "GET",      LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    # The login page is the one public page; logged in, one is sent on to the start page.
+    ("accounts:login",               "-",             "GET POST", 200,   START, START, START, START, START, START, START, START, START, START),
+    ("accounts:logout",              "-",             "POST",     LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    # The second factor has been passed already: the 2FA pages send one on.
+    ("accounts:second_factor",       "-",             "GET POST", LOGIN, START, START, START, START, START, START, START, START, START, START),
+    ("accounts:second_factor_setup", "-",             "GET POST", LOGIN, OTP,   OTP,   OTP,   OTP,   OTP,   OTP,   OTP,   OTP,   OTP,   OTP),
+    # The enrolment QR code exists only before a device is confirmed.
+    ("accounts:second_factor_qr",    "-",             "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("accounts:logout_everywhere",   "-",             "POST",     LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    ("accounts:account",             "-",             "GET",      LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    # Cases. Signallers, the privacy officer and the administrator never see case data.
+    ("cases:list",                   "-",             "GET",      LOGIN, 403,   200,   200,   200,   200,   200,   200,   200,   403,   403),
+    ("cases:create",                 "-",             "GET POST", LOGIN, 403,   200,   200,   403,   403,   403,   403,   403,   403,   403),
+    ("cases:break_glass",            "-",             "GET POST", LOGIN, 403,   200,   200,   403,   200,   200,   403,   403,   403,   403),
+    ("cases:detail",                 "own",           "GET",      LOGIN, 404,   200,   200,   200,   200,   200,   200,   200,   404,   404),
+    ("cases:detail",                 "other",         "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("cases:detail",                 "granted",       "GET",      LOGIN, 404,   200,   200,   404,   200,   200,   404,   404,   404,   404),
+    ("cases:event_create",           "own",           "GET POST", LOGIN, 404,   200,   200,   200,   200,   200,   200,   404,   404,   404),
+    ("cases:event_create",           "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("cases:event_create",           "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("cases:event_correct",          "own",           "GET POST", LOGIN, 404,   200,   200,   404,   200,   404,   404,   404,   404,   404),
+    ("cases:event_correct",          "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("cases:event_correct",          "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("cases:event_correct",          "foreign_event", "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("cases:linkage_add",            "own",           "GET POST", LOGIN, 404,   200,   200,   404,   200,   404,   404,   404,   404,   404),
+    ("cases:linkage_add",            "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("cases:linkage_add",            "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("cases:consent_add",            "own",           "GET POST", LOGIN, 404,   200,   200,   200,   404,   404,   200,   404,   404,   404),
+    ("cases:consent_add",            "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("cases:consent_add",            "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # The privacy officer's screens: nobody else, and the privacy officer for any case code.
+    ("privacy:overview",             "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   200,   403),
+    ("privacy:log",                  "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   200,   403),
+    ("privacy:case_access",          "own",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   200,   403),
+    ("privacy:case_access",          "other",         "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   200,   403),
+    ("privacy:break_glass",          "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   200,   403),
+    # POST only; an empty body is an invalid review: a message, back to the queue.
+    ("privacy:break_glass_review",   "grant",         "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   QUEUE, 403),
+    ("privacy:break_glass_review",   "missing",       "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   404,   403),
+]  # fmt: skip
+
+# URL names whose first argument is a case code (the objects own/other/granted apply).
+CASE_URL_NAMES = {"cases:detail", "cases:event_create", "cases:event_correct",
+                  "cases:linkage_add", "cases:consent_add", "privacy:case_access"}
+# After these requests the session is gone (logged out); the test logs in again.
+ENDS_SESSION = {"accounts:logout", "accounts:logout_everywhere", "admin:logout"}
+
+# --- the admin (/beheer/): one rule for every admin URL ----------------------------------------------
+#
+# Every logged-in role but the administrator: the admin's has_permission (policy.may_administer)
+# fails, so admin_view sends them to the admin's login page (302 /beheer/login/); on that page a
+# logged-in user without admin rights must get the Dutch 403 (see KNOWN_BUGS: today it loops back
+# to the login page). The admin's logout sends them to the admin index (/beheer/).
+# Anonymous visitors: the AdminSite's own pages send them to /beheer/login/ (which forwards to our
+# login page); the model pages to /account/inloggen/ at once (LoginRequiredMiddleware).
+# The administrator (staff, with the administrator role) gets, by page:
+
+ADMIN_SITE_PAGES: dict[str | None, dict[str, tuple[str, int | str]]] = {
+    # URL name                     object:       (method, administrator's answer)
+    "admin:index":                 {"-":         ("GET", 200)},
+    "admin:login":                 {"-":         ("GET", LOGIN)},  # one login page (ours, with 2FA)
+    "admin:logout":                {"-":         ("POST", LOGIN)},  # POST only; logs out
+    "admin:password_change":       {"-":         ("GET", 200)},
+    "admin:password_change_done":  {"-":         ("GET", 200)},
+    "admin:autocomplete":          {"-":         ("GET", 403)},  # without its query parameters
+    "admin:jsi18n":                {"-":         ("GET", 200)},
+    "admin:view_on_site":          {"user":      ("GET", 404)},  # no model here has a public page
+    "admin:app_list":              {"accounts":  ("GET", 200),
+                                    "reference": ("GET", 200),
+                                    "otp_totp":  ("GET", 200)},
+    None:                          {"-":         ("GET", 404)},  # the catch-all (/beheer/<url>)
+}  # fmt: skip
+
+# Model pages, by the shape of their URL (<model>/, add/, <id>/change/, ...). "real": an existing
+# object (the administrator's own user, membership, organisation, TOTP device; the first row of a
+# reference table); "missing": an id that does not exist.
+_POLICY_MODEL = {
+    "changelist": {"-": 200},
+    "add": {"-": 200},
+    "object": {"real": CHANGE_PAGE, "missing": CHANGE_PAGE},  # the old object URL (unnamed)
+    "change": {"real": 200, "missing": ADMIN_INDEX},  # missing: back to the index, with a message
+    "history": {"real": 200, "missing": ADMIN_INDEX},
+    "delete": {"real": 200, "missing": ADMIN_INDEX},  # an empty POST never confirms a deletion
+    "password": {"real": 200, "missing": 404},  # the user's password form
+}
+# Second-factor devices follow the policy too: the administrator may list, change and remove a
+# device (a lost phone) but never add one (users enrol themselves).
+_TOTP_DEVICE = {
+    "changelist": {"-": 200},
+    "add": {"-": 403},
+    "object": {"real": CHANGE_PAGE, "missing": CHANGE_PAGE},
+    "change": {"real": 200, "missing": ADMIN_INDEX},
+    "history": {"real": 200, "missing": ADMIN_INDEX},
+    "delete": {"real": 200, "missing": ADMIN_INDEX},
+    # OTP_ADMIN_HIDE_SENSITIVE_DATA: refused before the device is looked up (no 500 on a missing
+    # one), and no administrator ever sees a TOTP secret.
+    "config": {"real": 403, "missing": 403},
+    "qrcode": {"real": 403, "missing": 403},
+}
+ADMIN_MODEL_PAGES: dict[str, dict[str, dict[str, int | str]]] = {
+    "accounts.user": _POLICY_MODEL,
+    "accounts.membership": _POLICY_MODEL,
+    "accounts.organisation": _POLICY_MODEL,
+    "reference.chaineventtype": _POLICY_MODEL,
+    "reference.policeunit": _POLICY_MODEL,
+    "reference.omdistrict": _POLICY_MODEL,
+    "reference.court": _POLICY_MODEL,
+    "reference.courtofappeal": _POLICY_MODEL,
+    "reference.exploitationform": _POLICY_MODEL,
+    "otp_totp.totpdevice": _TOTP_DEVICE,
+}
+
+# --- known product bugs: the table above holds the correct answer --------------------------------
+
+NON_ADMINISTRATORS = tuple(r for r in LOGGED_IN if r != Role.ADMINISTRATOR)
+
+# A bug found by this matrix goes here (bug id: (reason, cells (URL name, object, method), roles))
+# with the correct answer kept in the table; test_known_bug keeps it visible as a strict xfail.
+KNOWN_BUGS: dict[str, tuple[str, list[tuple[str, str, str]], tuple[str, ...]]] = {}
+
+
+def _known_bug_cells() -> set[tuple[str, str, str, str]]:
+    return {(*cell, role) for _, cells, roles in KNOWN_BUGS.values() for cell in cells
+            for role in roles}
+
+
+# --- rows ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str  # URL name; unnamed admin patterns: "admin:(catch-all)" / "admin:<model>(object)"
+    obj: str
+    methods: tuple[str, ...]
+    expected: dict[str, int | str]  # column → status or redirect path
+    admin_url: str | None = None  # admin rows: the sample URL of the pattern
+    admin_model: str | None = None  # admin model pages: "app_label.model_name"
+
+    @property
+    def key(self) -> tuple[str, str, tuple[str, ...]]:
+        return self.name, self.obj, self.methods
+
+
+def explicit_rows() -> list[Row]:
+    rows = []
+    for name, obj, methods, *cells in MATRIX:
+        assert len(cells) == len(COLUMNS), f"{name} {obj}: {len(cells)} cells, want {len(COLUMNS)}"
+        rows.append(Row(name, obj, tuple(methods.split()), dict(zip(COLUMNS, cells, strict=True))))
+    return rows
+
+
+def _is_admin(url: str) -> bool:
+    return url.startswith(ADMIN_INDEX)
+
+
+def _admin_model_page(url: str) -> tuple[str, str] | None:
+    """("app.model", kind) for a model page of the admin, None for the AdminSite's own pages."""
+    parts = url.removeprefix(ADMIN_INDEX).split("/")
+    if len(parts) < 3:
+        return None
+    try:
+        model = apps.get_model(parts[0], parts[1])
+    except (LookupError, ValueError):
+        return None
+    if model not in admin.site._registry:
+        return None
+    rest = parts[2:]
+    if rest == [""]:
+        kind = "changelist"
+    elif rest == ["add", ""]:
+        kind = "add"
+    elif rest[1:] == [""]:
+        kind = "object"
+    else:
+        kind = rest[1]
+    return model._meta.label_lower, kind
+
+
+def _admin_row(name: str, obj: str, method: str, administrator: int | str, *, model_page: bool,
+               url: str, model: str | None = None) -> Row:
+    expected: dict[str, int | str] = {ANONYMOUS: LOGIN if model_page else ADMIN_LOGIN}
+    for role in NON_ADMINISTRATORS:
+        expected[role] = ADMIN_LOGIN
+    if name == "admin:login":
+        expected[ANONYMOUS] = LOGIN
+        expected.update({role: 403 for role in NON_ADMINISTRATORS})
+    if name == "admin:logout":
+        expected.update({role: ADMIN_INDEX for role in NON_ADMINISTRATORS})
+    expected[Role.ADMINISTRATOR] = administrator
+    return Row(name, obj, (method,), expected, admin_url=url, admin_model=model)
+
+
+def admin_rows() -> tuple[list[Row], list[str]]:
+    """The rows the admin rule gives every admin URL of the project, and the admin URLs it has no
+    rule for."""
+    rows, unknown = [], []
+    for url, name, _ in project_urls():
+        if not _is_admin(url):
+            continue
+        page = _admin_model_page(url)
+        if page is None:
+            rule = ADMIN_SITE_PAGES.get(name)
+            if rule is None:
+                unknown.append(f"{url} ({name})")
+                continue
+            for obj, (method, answer) in rule.items():
+                rows.append(_admin_row(name or "admin:(catch-all)", obj, method, answer,
+                                       model_page=False, url=url))
+            continue
+        model, kind = page
+        rule = ADMIN_MODEL_PAGES.get(model, {}).get(kind)
+        if rule is None:
+            unknown.append(f"{url} ({name}): no rule for {model} {kind}")
+            continue
+        for obj, answer in rule.items():
+            rows.append(_admin_row(name or f"admin:{model}(object)", obj, "GET", answer,
+                                   model_page=True, url=url, model=model))
+    return rows, unknown
+
+
+@cache
+def all_rows() -> tuple[Row, ...]:
+    rows, _ = admin_rows()
+    return (*explicit_rows(), *rows)
+
+
+# --- the world each role's test runs in ----------------------------------------------------------
+
+VC, POL, PSY, OM, RC, ED, RES = (Role.SAFETY_COORDINATOR, Role.POLICE_OFFICER, Role.PSYCHOLOGIST,
+                                 Role.PROSECUTOR, Role.EXAMINING_JUDGE, Role.PEER_EXPERT,
+                                 Role.RESEARCHER)
+ASSIGNED_ROLES = {PSY, ED}
+
+# The cases of every world. "reached by": the roles whose regular scope (DESIGN §1) includes the
+# case; for them it is an "own" case, for every other role an "other" case.
+CASES: dict[str, tuple[str, str, bool, str | None, set[str]]] = {
+    # label:                          (police unit,    court,          consent, assigned,     reached by)
+    "own":                            ("amsterdam",     "amsterdam",     True,  "user",       {VC, POL, PSY, OM, RC, ED, RES}),
+    "other unit and OM district":     ("noord-holland", "amsterdam",     True,  None,         {RC, RES}),
+    "other court":                    ("amsterdam",     "noord-holland", True,  None,         {VC, POL, OM, RES}),
+    "no research consent":            ("amsterdam",     "amsterdam",     False, None,         {VC, POL, OM, RC}),
+    "assigned to a colleague":        ("amsterdam",     "amsterdam",     True,  "colleague",  {VC, POL, OM, RC, RES}),
+    "assigned to user in other role": ("amsterdam",     "amsterdam",     True,  "other role", {VC, POL, OM, RC, RES}),
+    "far away":                       ("limburg",       "limburg",       False, None,         set()),
+}  # fmt: skip
+GRANTED_CASE = ("limburg", "limburg", False)  # outside every scope; the user holds a grant
+
+
+@dataclass
+class World:
+    role: str
+    user: User | None
+    client: Client
+    administrator: User  # whose objects the admin's object pages show
+    cases: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
+    events: dict[str, object] = field(default_factory=dict)  # case code → one of its events
+    grant: BreakGlassGrant | None = None  # a police officer's grant, for the review page
+
+    def login(self) -> None:
+        if self.user is not None:
+            self.user.refresh_from_db()  # "log out everywhere" bumped the session generation
+            verified_login(self.client, self.user)
+
+
+def _case(unit_code: str, court_code: str, consent: bool, recorders: dict):
+    if unit_code not in recorders:
+        recorders[unit_code] = chain_recorder(unit(unit_code))
+    recorder = recorders[unit_code]
+    return CaseFactory(police_unit=unit(unit_code), court=court(court_code),
+                       research_consent=consent, recorder=recorder,
+                       events=[("first_police_contact", "")])
+
+
+def build_world(role: str, *, with_cases: bool = True) -> World:
+    user = None
+    if role != ANONYMOUS:
+        # Every user is staff: the admin's refusal must come from the policy (the administrator
+        # role), not from Django's staff flag.
+        user = make_user(role, is_staff=True)
+    administrator = make_user(Role.ADMINISTRATOR, is_staff=True)
+    TOTPDevice.objects.create(user=administrator, name="beheerder", confirmed=True)
+    world = World(role, user, Client(raise_request_exception=False), administrator)
+    if with_cases:
+        _add_cases(world)
+    world.login()
+    return world
+
+
+def _add_cases(world: World) -> None:
+    role, user = world.role, world.user
+    recorders: dict = {}
+    world.cases = {"own": [], "other": [], "granted": []}
+    for label, (unit_code, court_code, consent, assigned, reached_by) in CASES.items():
+        case = _case(unit_code, court_code, consent, recorders)
+        if user is not None and assigned == "user" and role in ASSIGNED_ROLES:
+            assign(case, user, role)
+        elif user is not None and assigned == "colleague":
+            colleague_role = role if role in ASSIGNED_ROLES else PSY
+            assign(case, make_user(colleague_role), colleague_role)
+        elif user is not None and assigned == "other role":
+            assign(case, user, ED if role == PSY else PSY)
+        world.cases["own" if label == "own" or role in reached_by else "other"].append(
+            (label, case))
+        world.events[case.code] = case.events.order_by("pk").first()
+    granted = _case(*GRANTED_CASE, recorders)
+    world.events[granted.code] = granted.events.order_by("pk").first()
+    world.cases["granted"].append(("with an active break-glass grant", granted))
+    if user is not None:
+        # Made directly (not through the service, which refuses roles without break-glass): a
+        # grant of a role without break-glass, e.g. left from an earlier role, must open nothing.
+        now = timezone.now()
+        BreakGlassGrant.objects.create(case=granted, user=user, reason="Matrix: noodtoegang.",
+                                       granted_at=now, expires_at=now + dt.timedelta(minutes=30))
+    # A real grant through the service, by an Amsterdam officer, for the privacy officer's review.
+    _, world.grant = break_glass_open(
+        actor=make_user(POL, unit_code="amsterdam"), code=granted.code,
+        reason="Slachtoffer staat nu aan de balie en vraagt om hulp bij opvang.")
+
+
+# --- URLs of a row in a world ----------------------------------------------------------------------
+
+
+def _real_admin_object(model_label: str, world: World):
+    admin_user = world.administrator
+    membership = Membership.objects.filter(user=admin_user).first()
+    objects = {
+        "accounts.user": admin_user,
+        "accounts.membership": membership,
+        "accounts.organisation": Organisation.objects.get(pk=membership.organisation_id),
+        "otp_totp.totpdevice": TOTPDevice.objects.filter(user=admin_user).first(),
+    }
+    if model_label in objects:
+        return objects[model_label]
+    return apps.get_model(model_label).objects.order_by("pk").first()
+
+
+def _admin_urls(row: Row, world: World) -> list[tuple[str, str]]:
+    if row.name == "admin:view_on_site":
+        content_type = ContentType.objects.get_for_model(User)
+        return [("the administrator's user", reverse(row.name, args=[content_type.pk,
+                                                                      world.administrator.pk]))]
+    if row.name == "admin:app_list":
+        return [(row.obj, reverse(row.name, kwargs={"app_label": row.obj}))]
+    if row.obj in ("real", "missing"):
+        parts = row.admin_url.split("/")  # /beheer/<app>/<model>/<id>/...
+        if row.obj == "real":
+            parts[4] = str(_real_admin_object(row.admin_model, world).pk)
+        else:
+            parts[4] = str(MISSING_ID)
+        return [(row.obj, "/".join(parts))]
+    return [("", row.admin_url)]
+
+
+def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
+    """(label, URL) pairs to request for ``row``."""
+    if row.admin_url is not None:
+        return _admin_urls(row, world)
+    if row.name in CASE_URL_NAMES:
+        if row.obj == "foreign_event":
+            own = world.cases["own"][0][1]
+            far = next(case for label, case in world.cases["other"] if label == "far away")
+            return [("own case, event of the far away case",
+                     reverse(row.name, args=[own.code, world.events[far.code].pk]))]
+        urls = []
+        for label, case in world.cases[row.obj]:
+            args = [case.code]
+            if row.name == "cases:event_correct":
+                args.append(world.events[case.code].pk)
+            urls.append((label, reverse(row.name, args=args)))
+        return urls
+    if row.name == "privacy:break_glass_review":
+        grant_id = world.grant.pk if row.obj == "grant" else MISSING_ID
+        return [(row.obj, reverse(row.name, args=[grant_id]))]
+    assert row.obj == "-", f"{row.name}: no URL builder for object {row.obj!r}"
+    return [("", reverse(row.name))]
+
+
+# --- one request, checked ------------------------------------------------------------------------------
+
+
+def check_cell(world: World, row: Row, method: str) -> list[str]:
+    problems = []
+    expected = row.expected[world.role]
+    for label, url in urls_for(row, world):
+        response = getattr(world.client, method.lower())(url)
+        if row.name in ENDS_SESSION:
+            world.login()
+        detail = f", {row.obj}: {label}" if label and label != row.obj else f", {row.obj}"
+        where = f"[{world.role}] {method} {url} ({row.name}{detail})"
+        got = response.status_code
+        location = urlsplit(response.get("Location", "")).path
+        want = url + "change/" if expected == CHANGE_PAGE else expected
+        if got == 500:
+            problems.append(f"{where}: 500 (server error), want {want}")
+        elif isinstance(want, str):
+            if got != 302 or location != want:
+                problems.append(f"{where}: want 302 -> {want}, got {got}"
+                                f"{' -> ' + location if location else ''}")
+        elif got != want:
+            problems.append(f"{where}: want {want}, got {got}"
+                            f"{' -> ' + location if location else ''}")
+        if got in (403, 404):
+            body = response.content.decode(errors="replace")
+            if not any(marker in body for marker in DUTCH_ERROR_PAGES):
+                problems.append(f"{where}: {got} is not the Dutch error page "
+                                f"(no {' / '.join(DUTCH_ERROR_PAGES)}): {body[:80]!r}")
+    return problems
+
+
+# --- the tests -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", COLUMNS)
+def test_every_url_answers_the_role_as_the_table_says(role):
+    world = build_world(role)
+    skip = _known_bug_cells()
+    problems = []
+    for row in all_rows():
+        for method in row.methods:
+            if (row.name, row.obj, method, role) in skip:
+                continue
+            problems += check_cell(world, row, method)
+    assert not problems, (f"{role}: {len(problems)} answers differ from the permission matrix:\n"
+                          + "\n".join(problems))
+
+
+def test_known_bug_cells_are_checked_when_there_are_any():
+    """Fixed bugs leave KNOWN_BUGS; what remains must name cells that exist in the table."""
+    rows = {(row.name, row.obj) for row in all_rows()}
+    for _, cells, _ in KNOWN_BUGS.values():
+        assert all((name, obj) in rows for name, obj, _ in cells)
+
+
+def test_every_url_of_the_project_is_in_the_table():
+    """A new page fails here until someone decides, in MATRIX, who may reach it."""
+    project = project_urls()
+    unnamed = [url for url, name, _ in project if name is None and not _is_admin(url)]
+    assert not unnamed, f"URL patterns without a name (name them, add them to MATRIX): {unnamed}"
+    in_project = {name for url, name, _ in project if not _is_admin(url)}
+    in_table = {name for name, *_ in MATRIX}
+    assert in_table == in_project, (
+        f"not in the table: {sorted(in_project - in_table)}; "
+        f"in the table but gone: {sorted(in_table - in_project)}"
+    )
+    admin_in_project = {name for url, name, _ in project if _is_admin(url) and name}
+    assert {n for n in admin_in_project if not n.startswith("admin:")} == set()
+    rows, unknown = admin_rows()
+    assert not unknown, "admin URLs without a rule in ADMIN_SITE_PAGES/ADMIN_MODEL_PAGES:\n" + \
+        "\n".join(unknown)
+    assert admin_in_project <= {row.name for row in rows}
+    assert len({url for url, _, _ in project if _is_admin(url)}) == \
+        len({row.admin_url for row in rows})
+
+
+def test_the_table_is_well_formed():
+    rows = all_rows()
+    keys = [row.key for row in rows]
+    assert len(keys) == len(set(keys)), "a row appears twice"
+    for row in rows:
+        assert set(row.methods) <= {"GET", "POST"}, row
+        assert set(row.expected) == set(COLUMNS), row
+    # Every case URL is tried on a case in the scope and on cases outside it.
+    objects = {}
+    for row in rows:
+        objects.setdefault(row.name, set()).add(row.obj)
+    for name in CASE_URL_NAMES:
+        assert {"own", "other"} <= objects[name], name
+    # Every known-bug cell is a cell of the table.
+    cells = {(row.name, row.obj, method) for row in rows for method in row.methods}
+    for _, bug_cells, _ in KNOWN_BUGS.values():
+        assert set(bug_cells) <= cells, bug_cells
+
+
+def test_the_table_keeps_to_design_section_1():
+    """Independent of the statuses chosen above: the need-to-know rules of DESIGN §1 hold in the
+    table, so a regression cannot be 'fixed' by editing a cell."""
+    reads = {200}
+    for row in all_rows():
+        answers = row.expected
+        # Anonymous visitors reach the login page only; everything else sends them there.
+        anonymous_may = {200} if row.name == "accounts:login" else {LOGIN, ADMIN_LOGIN}
+        assert answers[ANONYMOUS] in anonymous_may, row
+        if row.name.startswith("cases:"):
+            # No case data for signallers, the privacy officer and the administrator.
+            for role in (Role.SIGNALLER, Role.PRIVACY_OFFICER, Role.ADMINISTRATOR):
+                assert answers[role] not in reads, (row.name, row.obj, role)
+            # Nothing outside the scope; a grant opens the case page only, for reading.
+            if row.obj in ("other", "foreign_event"):
+                assert not any(answers[r] in reads for r in LOGGED_IN), row
+            if row.obj == "granted":
+                readers = {r for r in LOGGED_IN if answers[r] in reads}
+                assert readers == ({VC, POL, OM, RC} if row.name == "cases:detail" else set()), row
+            # Researchers read (list, case page), never write.
+            if row.name not in ("cases:list", "cases:detail"):
+                assert answers[RES] not in reads, row
+        if row.name.startswith("privacy:"):
+            assert {r for r in LOGGED_IN if answers[r] in reads | {QUEUE}} <= \
+                {Role.PRIVACY_OFFICER}, row
+        if row.name.startswith("admin:") and row.name not in ("admin:login",):
+            assert {r for r in LOGGED_IN if answers[r] in reads} <= {Role.ADMINISTRATOR}, row
