@@ -75,6 +75,34 @@ def _snapshot(obj, fields) -> dict:
     return {k: (str(v) if v is not None else None) for k, v in model_to_dict(obj, fields).items()}
 
 
+class AuditedAdminMixin:
+    """Every save and delete through this admin writes an audit row with old and new values, in
+    the admin's transaction. Subclasses set audit_action, audit_subject and audit_fields."""
+
+    audit_action: str
+    audit_subject: str
+    audit_fields: list[str]
+
+    def _audit(self, request, pk, old, new) -> None:
+        audit_record(
+            actor=request.user,
+            action=self.audit_action,
+            subject_type=self.audit_subject,
+            subject_ref=str(pk),
+            extra={"old": old, "new": new},
+        )
+
+    def save_model(self, request, obj, form, change):
+        old = _snapshot(type(obj).objects.filter(pk=obj.pk).first(), self.audit_fields)
+        super().save_model(request, obj, form, change)
+        self._audit(request, obj.pk, old, _snapshot(obj, self.audit_fields))
+
+    def delete_model(self, request, obj):
+        old, pk = _snapshot(obj, self.audit_fields), obj.pk
+        super().delete_model(request, obj)
+        self._audit(request, pk, old, {})
+
+
 class MembershipInline(PolicyAdminMixin, admin.TabularInline):
     model = Membership
     extra = 0
@@ -151,7 +179,7 @@ def _audit_membership_formset(request, formset) -> None:
 
 
 @admin.register(Membership)
-class MembershipAdmin(PolicyAdminMixin, admin.ModelAdmin):
+class MembershipAdmin(PolicyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "user",
         "role",
@@ -163,61 +191,23 @@ class MembershipAdmin(PolicyAdminMixin, admin.ModelAdmin):
     ]
     list_filter = ["role", "is_active"]
 
-    def save_model(self, request, obj, form, change):
-        old = _snapshot(Membership.objects.filter(pk=obj.pk).first(), MEMBERSHIP_FIELDS)
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user,
-            action=AuditAction.MEMBERSHIP_CHANGED,
-            subject_type="membership",
-            subject_ref=str(obj.pk),
-            extra={"old": old, "new": _snapshot(obj, MEMBERSHIP_FIELDS)},
-        )
+    audit_action = AuditAction.MEMBERSHIP_CHANGED
+    audit_subject = "membership"
+    audit_fields = MEMBERSHIP_FIELDS
 
-    def delete_model(self, request, obj):
-        old = _snapshot(obj, MEMBERSHIP_FIELDS)
-        pk = obj.pk
-        super().delete_model(request, obj)
-        audit_record(
-            actor=request.user,
-            action=AuditAction.MEMBERSHIP_CHANGED,
-            subject_type="membership",
-            subject_ref=str(pk),
-            extra={"old": old, "new": {}},
-        )
+
+ORGANISATION_FIELDS = ["name", "type", "police_unit", "is_active"]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(PolicyAdminMixin, admin.ModelAdmin):
+class OrganisationAdmin(PolicyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "type", "police_unit", "is_active"]
     list_filter = ["type", "is_active"]
     search_fields = ["name"]
 
-    def save_model(self, request, obj, form, change):
-        old = _snapshot(Organisation.objects.filter(pk=obj.pk).first(), ORGANISATION_FIELDS)
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user,
-            action=AuditAction.ORGANISATION_CHANGED,
-            subject_type="organisation",
-            subject_ref=str(obj.pk),
-            extra={"old": old, "new": _snapshot(obj, ORGANISATION_FIELDS)},
-        )
-
-    def delete_model(self, request, obj):
-        old = _snapshot(obj, ORGANISATION_FIELDS)
-        pk = obj.pk
-        super().delete_model(request, obj)
-        audit_record(
-            actor=request.user,
-            action=AuditAction.ORGANISATION_CHANGED,
-            subject_type="organisation",
-            subject_ref=str(pk),
-            extra={"old": old, "new": {}},
-        )
-
-
-ORGANISATION_FIELDS = ["name", "type", "police_unit", "is_active"]
+    audit_action = AuditAction.ORGANISATION_CHANGED
+    audit_subject = "organisation"
+    audit_fields = ORGANISATION_FIELDS
 
 
 # Second-factor devices: an administrator can remove a device (lost phone) so the user enrols
@@ -232,16 +222,24 @@ class TOTPDeviceAdmin(PolicyAdminMixin, OTPTOTPDeviceAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        audit_record(actor=request.user, action=AuditAction.USER_CHANGED, subject_type="user",
-                     subject_ref=obj.user.get_username(),
-                     extra={"second_factor": "changed", "device": obj.pk,
-                            "confirmed": obj.confirmed})
+        audit_record(
+            actor=request.user,
+            action=AuditAction.USER_CHANGED,
+            subject_type="user",
+            subject_ref=obj.user.get_username(),
+            extra={"second_factor": "changed", "device": obj.pk, "confirmed": obj.confirmed},
+        )
 
     def delete_model(self, request, obj):
         username, pk = obj.user.get_username(), obj.pk
         super().delete_model(request, obj)
-        audit_record(actor=request.user, action=AuditAction.USER_CHANGED, subject_type="user",
-                     subject_ref=username, extra={"second_factor": "removed", "device": pk})
+        audit_record(
+            actor=request.user,
+            action=AuditAction.USER_CHANGED,
+            subject_type="user",
+            subject_ref=username,
+            extra={"second_factor": "removed", "device": pk},
+        )
 
     def delete_queryset(self, request, queryset):
         for device in queryset:
