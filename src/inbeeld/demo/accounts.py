@@ -37,43 +37,101 @@ class DemoUser:
 
 DEMO_ORGANISATIONS = [
     DemoOrganisation("HVO Querido (demo)", Organisation.Type.CARE, "noord-holland"),
-    DemoOrganisation("Politie Eenheid Amsterdam – AVIM (demo)", Organisation.Type.POLICE, "amsterdam"),
+    DemoOrganisation(
+        "Politie Eenheid Amsterdam – AVIM (demo)", Organisation.Type.POLICE, "amsterdam"
+    ),
     DemoOrganisation("Politie Eenheid Limburg – AVIM (demo)", Organisation.Type.POLICE, "limburg"),
-    DemoOrganisation("Politie Eenheid Noord-Holland – AVIM (demo)", Organisation.Type.POLICE,
-                     "noord-holland"),
+    DemoOrganisation(
+        "Politie Eenheid Noord-Holland – AVIM (demo)", Organisation.Type.POLICE, "noord-holland"
+    ),
     DemoOrganisation("Arrondissementsparket Amsterdam (demo)", Organisation.Type.OM, "amsterdam"),
     DemoOrganisation("Rechtbank Amsterdam (demo)", Organisation.Type.COURT, "amsterdam"),
     DemoOrganisation("Ervaringsdeskundigen Limburg (demo)", Organisation.Type.CARE, "limburg"),
     DemoOrganisation("Onderzoeksorganisatie Proeftuin (demo)", Organisation.Type.RESEARCH),
     DemoOrganisation("Platformbeheer InBeeld (demo)", Organisation.Type.OTHER),
-    DemoOrganisation("Basisschool De Regenboog, Zaandam (demo)", Organisation.Type.SCHOOL,
-                     "noord-holland"),
+    DemoOrganisation(
+        "Basisschool De Regenboog, Zaandam (demo)", Organisation.Type.SCHOOL, "noord-holland"
+    ),
 ]
 
 DEMO_USERS = [
-    DemoUser("coordinator.nh", "Noor", "de Vries", "HVO Querido (demo)",
-             Role.SAFETY_COORDINATOR, police_unit="noord-holland"),
-    DemoUser("politie.amsterdam", "Sam", "Bakker", "Politie Eenheid Amsterdam – AVIM (demo)",
-             Role.POLICE_OFFICER, police_unit="amsterdam"),
-    DemoUser("politie.limburg", "Lotte", "Janssen", "Politie Eenheid Limburg – AVIM (demo)",
-             Role.POLICE_OFFICER, police_unit="limburg"),
-    DemoUser("politie.nh", "Daan", "Visser", "Politie Eenheid Noord-Holland – AVIM (demo)",
-             Role.POLICE_OFFICER, police_unit="noord-holland"),
-    DemoUser("ovj.amsterdam", "Eva", "Smit", "Arrondissementsparket Amsterdam (demo)",
-             Role.PROSECUTOR, om_district="amsterdam"),
-    DemoUser("rc.amsterdam", "Ruben", "Meijer", "Rechtbank Amsterdam (demo)",
-             Role.EXAMINING_JUDGE, court="amsterdam"),
-    DemoUser("psycholoog.amsterdam", "Iris", "Mulder", "Politie Eenheid Amsterdam – AVIM (demo)",
-             Role.PSYCHOLOGIST),
-    DemoUser("ervaringsdeskundige.limburg", "Mila", "Peters", "Ervaringsdeskundigen Limburg (demo)",
-             Role.PEER_EXPERT),
-    DemoUser("onderzoeker", "Tom", "Hendriks", "Onderzoeksorganisatie Proeftuin (demo)",
-             Role.RESEARCHER),
+    DemoUser(
+        "coordinator.nh",
+        "Noor",
+        "de Vries",
+        "HVO Querido (demo)",
+        Role.SAFETY_COORDINATOR,
+        police_unit="noord-holland",
+    ),
+    DemoUser(
+        "politie.amsterdam",
+        "Sam",
+        "Bakker",
+        "Politie Eenheid Amsterdam – AVIM (demo)",
+        Role.POLICE_OFFICER,
+        police_unit="amsterdam",
+    ),
+    DemoUser(
+        "politie.limburg",
+        "Lotte",
+        "Janssen",
+        "Politie Eenheid Limburg – AVIM (demo)",
+        Role.POLICE_OFFICER,
+        police_unit="limburg",
+    ),
+    DemoUser(
+        "politie.nh",
+        "Daan",
+        "Visser",
+        "Politie Eenheid Noord-Holland – AVIM (demo)",
+        Role.POLICE_OFFICER,
+        police_unit="noord-holland",
+    ),
+    DemoUser(
+        "ovj.amsterdam",
+        "Eva",
+        "Smit",
+        "Arrondissementsparket Amsterdam (demo)",
+        Role.PROSECUTOR,
+        om_district="amsterdam",
+    ),
+    DemoUser(
+        "rc.amsterdam",
+        "Ruben",
+        "Meijer",
+        "Rechtbank Amsterdam (demo)",
+        Role.EXAMINING_JUDGE,
+        court="amsterdam",
+    ),
+    DemoUser(
+        "psycholoog.amsterdam",
+        "Iris",
+        "Mulder",
+        "Politie Eenheid Amsterdam – AVIM (demo)",
+        Role.PSYCHOLOGIST,
+    ),
+    DemoUser(
+        "ervaringsdeskundige.limburg",
+        "Mila",
+        "Peters",
+        "Ervaringsdeskundigen Limburg (demo)",
+        Role.PEER_EXPERT,
+    ),
+    DemoUser(
+        "onderzoeker", "Tom", "Hendriks", "Onderzoeksorganisatie Proeftuin (demo)", Role.RESEARCHER
+    ),
     DemoUser("fg", "Fleur", "van Dijk", "Platformbeheer InBeeld (demo)", Role.PRIVACY_OFFICER),
-    DemoUser("beheerder", "Bram", "de Boer", "Platformbeheer InBeeld (demo)", Role.ADMINISTRATOR,
-             is_staff=True),
-    DemoUser("school.zaandam", "Anouk", "Kok", "Basisschool De Regenboog, Zaandam (demo)",
-             Role.SIGNALLER),
+    DemoUser(
+        "beheerder",
+        "Bram",
+        "de Boer",
+        "Platformbeheer InBeeld (demo)",
+        Role.ADMINISTRATOR,
+        is_staff=True,
+    ),
+    DemoUser(
+        "school.zaandam", "Anouk", "Kok", "Basisschool De Regenboog, Zaandam (demo)", Role.SIGNALLER
+    ),
 ]
 
 
@@ -93,8 +151,11 @@ def ensure_demo_accounts() -> dict[str, User]:
     for spec in DEMO_USERS:
         user, created = User.objects.get_or_create(
             username=spec.username,
-            defaults={"first_name": spec.first_name, "last_name": spec.last_name,
-                      "is_staff": spec.is_staff},
+            defaults={
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "is_staff": spec.is_staff,
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)

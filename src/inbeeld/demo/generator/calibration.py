@@ -10,18 +10,27 @@ from __future__ import annotations
 
 # Registered possible victims per intake year (§9; 2025 has no figure yet: taken as 2024).
 YEAR_VOLUMES: dict[int, int] = {
-    2015: 1150, 2016: 952, 2017: 958, 2018: 668, 2019: 1334, 2020: 984,
-    2021: 791, 2022: 814, 2023: 868, 2024: 944, 2025: 944,
+    2015: 1150,
+    2016: 952,
+    2017: 958,
+    2018: 668,
+    2019: 1334,
+    2020: 984,
+    2021: 791,
+    2022: 814,
+    2023: 868,
+    2024: 944,
+    2025: 944,
 }
 VOLUME_AFTER_TABLE = 944  # years past the table (a later cut-off) repeat the last figure
 
 # --- exploitation forms ----------------------------------------------------------------------
 FORMS = ("sexual", "labour", "criminal", "organ_removal", "unknown")
 SEXUAL, LABOUR, CRIMINAL, ORGAN, UNKNOWN_FORM = range(5)
-# Primary form: criminal exploitation rises from 8 % (2015) by 1.4 points a year; labour, organ
-# removal and unknown are flat; sexual exploitation takes the rest (~62 % in 2015, ~48 % in 2025).
-CRIMINAL_SHARE_BASE = 0.08
-CRIMINAL_SHARE_PER_YEAR = 0.014
+# Primary form: criminal exploitation rises from 7 % (2015) by 1.2 points a year; labour, organ
+# removal and unknown are flat; sexual exploitation takes the rest (~63 % in 2015, ~51 % in 2025).
+CRIMINAL_SHARE_BASE = 0.07
+CRIMINAL_SHARE_PER_YEAR = 0.012
 CRIMINAL_SHARE_MAX = 0.30
 LABOUR_SHARE = 0.25
 ORGAN_SHARE = 0.002
@@ -41,14 +50,34 @@ SECOND_FORM_GIVEN_PRIMARY = (
 # Relative weights by primary form (a guess: the big cities register most; the labour inspectorate
 # (NLA) investigates labour exploitation and little else; KMar works at Schiphol and the borders).
 UNIT_WEIGHTS_DEFAULT: dict[str, float] = {
-    "noord-nederland": 6, "oost-nederland": 9, "midden-nederland": 8, "noord-holland": 8,
-    "amsterdam": 17, "den-haag": 12, "rotterdam": 13, "zeeland-west-brabant": 6,
-    "oost-brabant": 6, "limburg": 5, "landelijke-eenheid": 3, "kmar": 2, "nla": 0.5,
+    "noord-nederland": 6,
+    "oost-nederland": 9,
+    "midden-nederland": 8,
+    "noord-holland": 8,
+    "amsterdam": 17,
+    "den-haag": 12,
+    "rotterdam": 13,
+    "zeeland-west-brabant": 6,
+    "oost-brabant": 6,
+    "limburg": 5,
+    "landelijke-eenheid": 3,
+    "kmar": 2,
+    "nla": 0.5,
 }
 UNIT_WEIGHTS_LABOUR: dict[str, float] = {
-    "noord-nederland": 4, "oost-nederland": 7, "midden-nederland": 5, "noord-holland": 5,
-    "amsterdam": 8, "den-haag": 7, "rotterdam": 8, "zeeland-west-brabant": 6,
-    "oost-brabant": 6, "limburg": 4, "landelijke-eenheid": 3, "kmar": 2, "nla": 15,
+    "noord-nederland": 4,
+    "oost-nederland": 7,
+    "midden-nederland": 5,
+    "noord-holland": 5,
+    "amsterdam": 8,
+    "den-haag": 7,
+    "rotterdam": 8,
+    "zeeland-west-brabant": 6,
+    "oost-brabant": 6,
+    "limburg": 4,
+    "landelijke-eenheid": 3,
+    "kmar": 2,
+    "nla": 15,
 }
 # The court of a case is one of its unit's OM district (equal shares when there are two). Units
 # without a district court follow a fixed rule: KMar (Schiphol) goes to Noord-Holland; national
@@ -104,7 +133,7 @@ GAP_SAFETY_ASSESSMENT = (7, 1.0)
 P_POLICE_CONTACT = 0.85
 P_POLICE_CONTACT_NLA = 0.95
 GAP_POLICE_CONTACT = (7, 1.0)
-P_INTERVIEW = 0.78
+P_INTERVIEW_WITHOUT_COMPLAINT = 0.65  # with a complaint there is always one first (§1)
 GAP_INTERVIEW = (14, 0.8)
 P_REFLECTION_NON_EU = 0.50  # B8/3 reflection period offered and taken, non-EU victims only
 GAP_REFLECTION_START = (5, 0.8)
@@ -121,8 +150,12 @@ PROEFTUIN_LIMBURG_FROM = "2023-01-01"
 P_COMPLAINT_PROEFTUIN_EXTRA = 0.10
 GAP_COOPERATION = (40, 1.0)
 DECLINE_REASONS = (
-    "fear_of_retaliation", "low_trust", "no_victim_self_image", "burden_of_proceedings",
-    "residence_concerns", "other",
+    "fear_of_retaliation",
+    "low_trust",
+    "no_victim_self_image",
+    "burden_of_proceedings",
+    "residence_concerns",
+    "other",
 )
 DECLINE_REASON_WEIGHTS = (0.32, 0.18, 0.20, 0.12, 0.08, 0.10)
 DECLINE_REASON_WEIGHTS_NON_EU = (0.30, 0.16, 0.12, 0.10, 0.22, 0.10)
@@ -137,9 +170,13 @@ GAP_INVESTIGATION = (21, 0.8)
 P_ARREST = 0.55
 GAP_ARREST = (90, 0.9)
 P_PROSECUTION_DECISION = 0.80
-GAP_PROSECUTION_DECISION = (300, 0.6)  # police -> OM (months) plus the OM decision (~2 months)
-PROSECUTION_OUTCOMES = ("summons", "dismissal_technical", "dismissal_policy",
-                        "dismissal_conditional")
+GAP_PROSECUTION_DECISION = (360, 0.6)  # police -> OM (months) plus the OM decision (~2 months)
+PROSECUTION_OUTCOMES = (
+    "summons",
+    "dismissal_technical",
+    "dismissal_policy",
+    "dismissal_conditional",
+)
 PROSECUTION_WEIGHTS = (0.57, 0.24, 0.14, 0.05)
 P_ART12_REDECISION = 0.05  # a successful complaint (art. 12 Sv) against a dismissal
 GAP_ART12 = (200, 0.5)
@@ -147,7 +184,7 @@ P_ART12_SUMMONS = 0.6
 P_RC_HEARING = 0.35
 GAP_RC_HEARING = (60, 0.6)
 P_TRIAL = 0.92
-GAP_TRIAL = (150, 0.5)
+GAP_TRIAL = (180, 0.5)
 P_SECOND_HEARING = 0.25  # an adjourned hearing
 GAP_SECOND_HEARING = (90, 0.5)
 P_VERDICT = 0.97

@@ -19,6 +19,8 @@ from inbeeld.demo.generator import calibration as cal
 from inbeeld.reference.sync import load_reference_document
 
 EPOCH = dt.date(1970, 1, 1)
+DEFAULT_CUTOFF = dt.date(2025, 12, 31)
+FIRST_YEAR = 2015
 
 
 def day_number(value: dt.date) -> int:
@@ -37,8 +39,8 @@ class DemoConfig:
 
     cases: int
     seed: int
-    cutoff: dt.date = dt.date(2025, 12, 31)
-    first_year: int = 2015
+    cutoff: dt.date = DEFAULT_CUTOFF
+    first_year: int = FIRST_YEAR
 
     def __post_init__(self) -> None:
         if self.cases < 0:
@@ -151,6 +153,9 @@ class DemoData:
     correction_recorded_day: np.ndarray  # int32
     # case-bound roles: (case position, username, role)
     assignments: list[tuple[int, str, str]] = field(default_factory=list)
+    # research consent given (bool per case) and the day it was recorded
+    consent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    consent_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
 
     @property
     def case_count(self) -> int:

@@ -1,31 +1,54 @@
+import argparse
+import datetime as dt
+
 from django.core.management.base import BaseCommand, CommandError
 
-from inbeeld.demo.accounts import ensure_demo_accounts
 from inbeeld.demo.generator import DemoConfig, generate
+from inbeeld.demo.generator.data import DEFAULT_CUTOFF, FIRST_YEAR
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"geen geldige datum (JJJJ-MM-DD): {value!r}") from exc
 
 
 class Command(BaseCommand):
-    help = "Load synthetic, deterministic demo data: demo logins plus N cases with timelines."
+    help = (
+        "Laad synthetische, reproduceerbare demogegevens: de demo-accounts plus N casussen met "
+        "tijdlijnen (zelfde aantal en seed geven dezelfde gegevens)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--cases", type=int, default=3000, help="number of cases")
-        parser.add_argument("--seed", type=int, default=2021, help="random seed")
+        parser.add_argument("--cases", type=int, default=3000, help="aantal casussen")
+        parser.add_argument("--seed", type=int, default=2021, help="seed van de toevalsgenerator")
         parser.add_argument(
-            "--if-empty", action="store_true", help="do nothing when cases already exist"
+            "--cutoff",
+            type=_date,
+            default=DEFAULT_CUTOFF,
+            help=f"peildatum: geen gebeurtenis na deze datum (standaard {DEFAULT_CUTOFF})",
         )
         parser.add_argument(
-            "--reset", action="store_true", help="remove existing cases and events first"
+            "--if-empty", action="store_true", help="niets doen als er al casussen zijn"
         )
 
-    def handle(self, *args, cases, seed, if_empty, reset, **options):
+    def handle(self, *args, cases, seed, cutoff, if_empty, **options):
         if cases < 0:
             raise CommandError("--cases moet 0 of groter zijn.")
-        ensure_demo_accounts()
-        result = generate(DemoConfig(cases=cases, seed=seed), if_empty=if_empty, reset=reset)
+        if seed < 0:
+            raise CommandError("--seed moet 0 of groter zijn.")
+        if cutoff.year < FIRST_YEAR:
+            raise CommandError(f"--cutoff moet in {FIRST_YEAR} of later liggen.")
+        result = generate(DemoConfig(cases=cases, seed=seed, cutoff=cutoff), if_empty=if_empty)
         if result.skipped:
-            self.stdout.write("Demogegevens zijn al geladen; niets gewijzigd.")
+            self.stdout.write("Er zijn al casussen; demogegevens niet opnieuw geladen.")
             return
+        cases_word = "casus" if result.cases == 1 else "casussen"
+        events_word = "gebeurtenis" if result.events == 1 else "gebeurtenissen"
         self.stdout.write(
-            f"Demogegevens geladen: {result.cases} casussen, {result.events} gebeurtenissen "
-            f"(seed {seed}) in {result.seconds:.1f} s."
+            f"Demogegevens geladen: {result.cases} {cases_word}, {result.events} {events_word} "
+            f"(seed {seed}, peildatum {cutoff.isoformat()}) in {result.seconds:.1f} s "
+            f"(genereren {result.generate_seconds:.1f} s, wegschrijven "
+            f"{result.write_seconds:.1f} s)."
         )

@@ -21,12 +21,17 @@ class Command(BaseCommand):
             time.sleep(30 - time.time() % 30 + 0.5)
 
     def _print(self):
-        users = {u.username: u for u in User.objects.filter(
-            username__in=[spec.username for spec in DEMO_USERS])}
+        users = {
+            u.username: u
+            for u in User.objects.filter(username__in=[spec.username for spec in DEMO_USERS])
+        }
         stamp = timezone.localtime().strftime("%H:%M:%S")
         self.stdout.write(f"\nDemo-codes tweede factor ({stamp}, 30 s geldig):")
-        cells = [f"{name:<28} {current_code(users[name])}" for name in
-                 (spec.username for spec in DEMO_USERS) if name in users]
+        cells = [
+            f"{name:<28} {current_code(users[name])}"
+            for name in (spec.username for spec in DEMO_USERS)
+            if name in users
+        ]
         for left, right in zip(cells[::2], cells[1::2] + [""], strict=False):
             self.stdout.write(f"  {left}    {right}")
         self.stdout.flush()

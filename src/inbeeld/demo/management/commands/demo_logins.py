@@ -9,7 +9,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self.stdout.write("")
-        self.stdout.write("InBeeld draait op http://127.0.0.1:8000  —  demo-logins (synthetische gegevens):")
+        self.stdout.write(
+            "InBeeld draait op http://127.0.0.1:8000  —  demo-logins (synthetische gegevens):"
+        )
         self.stdout.write(f"  wachtwoord voor alle demo-accounts: {DEMO_PASSWORD}")
         for user in DEMO_USERS:
             scope = user.police_unit or user.om_district or user.court or ""
