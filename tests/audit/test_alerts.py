@@ -1,0 +1,89 @@
+"""The privacy officer's alert rules: pure functions, and the same rules fed from the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from inbeeld.accounts.models import Role
+from inbeeld.audit import alerts
+from inbeeld.audit.models import AuditAction, AuditEvent
+from inbeeld.audit.selectors import access_alerts
+from tests.factories import make_user
+
+DAY = dt.date(2026, 3, 10)
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+def _daily(user, counts: dict[int, int]):
+    """counts: days before DAY -> count."""
+    return [alerts.DailyCount(user, DAY - dt.timedelta(days=back), n) for back, n in counts.items()]
+
+
+def test_many_cases_needs_both_the_minimum_and_three_times_the_users_own_average():
+    usual = {back: 10 for back in range(1, 31)}  # 10 a day for 30 days
+    assert alerts.many_cases_alerts(_daily("sam", {0: 29, **usual}), since=DAY) == []
+    found = alerts.many_cases_alerts(_daily("sam", {0: 30, **usual}), since=DAY)
+    assert [(a.rule, a.user, a.day, a.count) for a in found] == [("many_cases", "sam", DAY, 30)]
+    assert "30 verschillende casussen" in found[0].explanation
+    assert "gemiddeld 10.0 per dag" in found[0].explanation
+    # A quiet user: below the absolute minimum nothing is flagged, however unusual.
+    assert alerts.many_cases_alerts(_daily("noor", {0: 19}), since=DAY) == []
+    assert len(alerts.many_cases_alerts(_daily("noor", {0: 20}), since=DAY)) == 1
+    # Days before ``since`` are baseline, not alerts.
+    assert alerts.many_cases_alerts(_daily("noor", {1: 50}), since=DAY) == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "minimum"),
+    [
+        (alerts.denied_alerts, alerts.MIN_DENIED_PER_DAY),
+        (alerts.night_alerts, alerts.MIN_NIGHT_READS),
+        (alerts.failed_login_alerts, alerts.MIN_FAILED_LOGINS),
+    ],
+)
+def test_threshold_rules_fire_at_their_minimum(rule, minimum):
+    assert rule(_daily("sam", {0: minimum - 1}), since=DAY) == []
+    found = rule(_daily("sam", {0: minimum}), since=DAY)
+    assert len(found) == 1 and found[0].count == minimum and "sam" in found[0].explanation
+
+
+def _row(action, *, user="", at: dt.datetime, case_code="", subject_ref=""):
+    # Appending rows with a chosen time (the hash chain is not what this test is about).
+    AuditEvent(
+        created_at=at,
+        actor_label=user,
+        action=action,
+        case_code=case_code,
+        subject_ref=subject_ref,
+        prev_hash="0" * 64,
+        row_hash=uuid.uuid4().hex * 2,
+    ).save()
+
+
+@pytest.mark.django_db
+def test_alerts_from_the_audit_log():
+    officer = make_user(Role.PRIVACY_OFFICER)
+    noon = dt.datetime.combine(DAY, dt.time(12), tzinfo=AMS)
+    for i in range(25):  # 25 distinct cases in one day, nothing before
+        _row(
+            AuditAction.CASE_READ,
+            user="sam",
+            at=noon + dt.timedelta(minutes=i),
+            case_code=f"IB-AAAA-{i:04d}",
+        )
+    for i in range(6):  # six reads at 23:00-ish
+        _row(
+            AuditAction.CASE_READ,
+            user="noor",
+            at=dt.datetime.combine(DAY, dt.time(23, i), tzinfo=AMS),
+            case_code="IB-BBBB-0001",
+        )
+    for i in range(5):
+        _row(AuditAction.LOGIN_FAILED, at=noon + dt.timedelta(seconds=i), subject_ref="tom")
+    found = {(a.rule, a.user) for a in access_alerts(officer, today=DAY)}
+    assert found == {("many_cases", "sam"), ("night", "noor"), ("failed_logins", "tom")}
+    assert AuditEvent.objects.filter(action=AuditAction.CASE_READ).count() == 31
