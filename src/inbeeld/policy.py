@@ -44,6 +44,10 @@ class Action(StrEnum):
     BREAK_GLASS = "case.break_glass"
     LINKAGE_ADD = "case.linkage_add"
     CONSENT_RECORD = "case.consent_record"
+    DELIVERY_RECORD = "pilot.delivery_record"
+    MEASURE_RECORD = "pilot.measure_record"
+    PILOT_READ = "pilot.read"
+    PILOT_MANAGE = "pilot.manage"
     AUDIT_READ = "audit.read"
     BREAK_GLASS_REVIEW = "audit.break_glass_review"
     ADMINISTER = "platform.administer"
@@ -95,12 +99,19 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     # Consent is recorded by the professionals who talk with the victim.
     Role.PSYCHOLOGIST: frozenset(_CHAIN_WORK | {Action.CONSENT_RECORD}),
     Role.PROSECUTOR: frozenset(
-        _CHAIN_WORK | {Action.EVENT_CORRECT, Action.BREAK_GLASS, Action.LINKAGE_ADD}
+        _CHAIN_WORK | {Action.EVENT_CORRECT, Action.BREAK_GLASS, Action.LINKAGE_ADD,
+                       Action.DELIVERY_RECORD}
     ),
-    Role.EXAMINING_JUDGE: frozenset(_CHAIN_WORK | {Action.BREAK_GLASS}),
-    Role.PEER_EXPERT: frozenset(_CHAIN_WORK | {Action.CONSENT_RECORD}),
+    Role.EXAMINING_JUDGE: frozenset(
+        _CHAIN_WORK | {Action.BREAK_GLASS, Action.DELIVERY_RECORD}
+    ),
+    Role.PEER_EXPERT: frozenset(
+        _CHAIN_WORK | {Action.CONSENT_RECORD, Action.DELIVERY_RECORD, Action.MEASURE_RECORD}
+    ),
     # National, pseudonymised: all cases, never free text, never a change.
-    Role.RESEARCHER: frozenset({Action.CASE_LIST, Action.CASE_VIEW}),
+    Role.RESEARCHER: frozenset(
+        {Action.CASE_LIST, Action.CASE_VIEW, Action.PILOT_READ, Action.PILOT_MANAGE}
+    ),
     # The privacy officer reviews access (audit), not case content.
     Role.PRIVACY_OFFICER: frozenset({Action.AUDIT_READ, Action.BREAK_GLASS_REVIEW}),
     Role.ADMINISTRATOR: frozenset({Action.ADMINISTER}),
@@ -134,6 +145,16 @@ EVENT_RECORDERS: dict[str, frozenset[str]] = {
     "case_closed": frozenset(_POLICE | _PROSECUTION | _CARE),
     "revictimisation": frozenset(_POLICE | _CARE | {Role.PEER_EXPERT}),
     "withdrawal_from_process": frozenset(_POLICE | _CARE | {Role.PEER_EXPERT}),
+}
+
+# Who may record the delivery of which pilot intervention (the roles that deliver it; the police
+# register the psychologist's and the peer expert's work they take part in).
+DELIVERY_RECORDERS: dict[str, frozenset[str]] = {
+    "psychologist": frozenset({Role.PSYCHOLOGIST, Role.POLICE_OFFICER}),
+    "examining_judge": frozenset({Role.EXAMINING_JUDGE, Role.PROSECUTOR}),
+    "safety_coordinator": frozenset({Role.SAFETY_COORDINATOR}),
+    "peer_expert": frozenset({Role.PEER_EXPERT, Role.POLICE_OFFICER}),
+    "shorter_lead_times": frozenset({Role.PROSECUTOR}),
 }
 
 NOTE_FAMILY: dict[str, str] = {
@@ -290,6 +311,12 @@ def recordable_event_codes(user, case: Case) -> set[str]:
     """The chain-event codes ``user`` may record on ``case``."""
     roles = {m.role for m in case_memberships(user, Action.EVENT_RECORD, case)}
     return {code for code, allowed in EVENT_RECORDERS.items() if roles & allowed}
+
+
+def deliverable_intervention_codes(user, case: Case) -> set[str]:
+    """The intervention codes ``user`` may record a delivery of on ``case``."""
+    roles = {m.role for m in case_memberships(user, Action.DELIVERY_RECORD, case)}
+    return {code for code, allowed in DELIVERY_RECORDERS.items() if roles & allowed}
 
 
 def note_family_for_writer(user, case: Case, event_code: str | None = None) -> str | None:

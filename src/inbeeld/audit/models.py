@@ -81,6 +81,9 @@ class AuditAction(models.TextChoices):
     RETENTION_APPLIED = "retention.applied", _("Bewaartermijnen toegepast")
     BACKUP_CREATED = "backup.created", _("Back-up gemaakt")
     BACKUP_RESTORED = "backup.restored", _("Back-up teruggezet")
+    DELIVERY_RECORDED = "pilot.delivery", _("Uitvoering interventie vastgelegd")
+    MEASURE_RECORDED = "pilot.measure", _("Meting vastgelegd")
+    DEPLOYMENT_CHANGED = "pilot.deployment", _("Inzet interventie gewijzigd")
 
 
 class AuditEvent(AppendOnlyModel):

@@ -111,6 +111,12 @@ def migrate_filled_models() -> set[type[models.Model]]:
 
     filled = {ContentType, Permission, AuditChainHead}
     filled |= set(apps.get_app_config("reference").get_models(include_auto_created=True))
+    # The pilot design is synced after migrate too (pilot/data/pilot.json); its recorded rows
+    # (deliveries, measures) are not.
+    from inbeeld.pilot.models import Deployment, FidelityItem, Instrument, Intervention, Phase
+
+    filled |= {Phase, Intervention, FidelityItem, Deployment, Deployment.police_units.through,
+               Instrument}
     return filled
 
 

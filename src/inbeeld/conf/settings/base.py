@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "inbeeld.accounts",
     "inbeeld.audit",
     "inbeeld.cases",
+    "inbeeld.pilot",
     "inbeeld.demo",
     "inbeeld.backup",
 ]

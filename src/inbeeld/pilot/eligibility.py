@@ -1,0 +1,59 @@
+"""Intention-to-treat exposure: which interventions were active for a case's unit on its index
+date. One definition, used by the case page, the dashboard and (later) the evaluation.
+
+Index date (DESIGN §6): the date of the first police contact, else the intake date. A deployment
+is active on a day when start <= day <= end (end inclusive; an open end runs on).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import DateField, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from inbeeld.pilot.models import Deployment, Intervention
+
+
+def index_date_expression():
+    """An ORM expression for a case's index date (annotate Case querysets with it)."""
+    from inbeeld.cases.models import ChainEvent
+
+    first_contact = (
+        ChainEvent.objects.filter(
+            case=OuterRef("pk"),
+            event_type__code="first_police_contact",
+            superseded_by__isnull=True,
+        )
+        .values("case")
+        .annotate(first=Min("event_date"))
+        .values("first")[:1]
+    )
+    return Coalesce(Subquery(first_contact, output_field=DateField()), "intake_date")
+
+
+def case_index_date(case) -> dt.date:
+    from inbeeld.cases.models import Case
+
+    return (
+        Case.objects.filter(pk=case.pk)
+        .annotate(index=index_date_expression())
+        .values_list("index", flat=True)
+        .get()
+    )
+
+
+def active_on(day: dt.date) -> Q:
+    """Deployments active on ``day`` (both ends inclusive)."""
+    return Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
+
+
+def active_deployments(*, police_unit_id: int, day: dt.date) -> QuerySet[Deployment]:
+    return Deployment.objects.filter(active_on(day), police_units__id=police_unit_id).distinct()
+
+
+def eligible_interventions(case, *, index_date: dt.date | None = None) -> list[Intervention]:
+    """The interventions active for ``case``'s unit on its index date (intention to treat)."""
+    day = index_date or case_index_date(case)
+    ids = active_deployments(police_unit_id=case.police_unit_id, day=day).values("intervention_id")
+    return list(Intervention.objects.filter(pk__in=ids).order_by("order"))

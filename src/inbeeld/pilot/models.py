@@ -1,0 +1,209 @@
+"""The pilot (proeftuin) as data: phases, interventions, deployments, deliveries, measures.
+
+Phases, interventions, fidelity items, instruments and the seeded deployments come from
+pilot/data/pilot.json (synced after migrate, like the reference data). Deliveries and measures are
+recorded per case by the professionals who deliver or ask them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from inbeeld.reference.models import PoliceUnit
+
+
+class Phase(models.Model):
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    label = models.CharField(_("naam"), max_length=100)
+    start = models.DateField(_("begin"))
+    end = models.DateField(_("einde"))
+    target_victims = models.PositiveIntegerField(_("doel (aantal slachtoffers)"))
+    description = models.TextField(_("toelichting"), blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("fase")
+        verbose_name_plural = _("fasen")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Intervention(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("naam"), max_length=100)
+    description = models.TextField(_("omschrijving"))
+    chain_stage = models.CharField(_("ketenfase waarop het aangrijpt"), max_length=40)
+    partner_type = models.CharField(_("verantwoordelijke partner"), max_length=100)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = _("interventie")
+        verbose_name_plural = _("interventies")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class FidelityItem(models.Model):
+    """One check of whether an intervention was delivered as designed."""
+
+    intervention = models.ForeignKey(
+        Intervention, on_delete=models.CASCADE, related_name="fidelity_items"
+    )
+    code = models.SlugField(max_length=60)
+    label = models.CharField(_("omschrijving"), max_length=200)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["intervention", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["intervention", "code"], name="unique_fidelity_item")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Deployment(models.Model):
+    """An intervention deployed in police unit(s) for a period with partner organisations."""
+
+    intervention = models.ForeignKey(
+        Intervention,
+        on_delete=models.PROTECT,
+        related_name="deployments",
+        verbose_name=_("interventie"),
+    )
+    phase = models.ForeignKey(
+        Phase, on_delete=models.PROTECT, related_name="deployments", verbose_name=_("fase")
+    )
+    police_units = models.ManyToManyField(
+        PoliceUnit, blank=True, related_name="deployments", verbose_name=_("eenheden")
+    )
+    start = models.DateField(_("begin"))
+    end = models.DateField(_("einde"), null=True, blank=True)
+    partners = models.CharField(_("partners"), max_length=300, blank=True)
+    regions_assumed = models.BooleanField(
+        _("regio's aangenomen"),
+        default=False,
+        help_text=_("De bron noemt de regio's niet; deze keuze is een aanname voor de demo."),
+    )
+    note = models.TextField(_("toelichting"), blank=True)
+    seed_key = models.CharField(max_length=60, blank=True, unique=True, null=True, editable=False)
+
+    class Meta:
+        ordering = ["phase__start", "intervention__order", "start"]
+        verbose_name = _("inzet")
+        verbose_name_plural = _("inzet van interventies")
+
+    def __str__(self) -> str:
+        return f"{self.intervention} – {self.phase}"
+
+
+class Delivery(models.Model):
+    """An intervention that reached (or did not reach) a case, with its fidelity checklist."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="deliveries")
+    intervention = models.ForeignKey(
+        Intervention,
+        on_delete=models.PROTECT,
+        related_name="deliveries",
+        verbose_name=_("interventie"),
+    )
+    date = models.DateField(_("datum"))
+    delivered = models.BooleanField(_("uitgevoerd"))
+    reason_not_delivered = models.CharField(_("reden niet uitgevoerd"), max_length=300, blank=True)
+    fidelity = models.JSONField(_("uitvoering volgens ontwerp"), default=dict, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("vastgelegd op"))
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("uitvoering")
+        verbose_name_plural = _("uitvoeringen")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.intervention_id}@{self.date}"
+
+    @property
+    def fidelity_share(self) -> float | None:
+        """Share of fidelity items met, or None when not delivered or no items."""
+        if not self.delivered or not self.fidelity:
+            return None
+        return sum(bool(v) for v in self.fidelity.values()) / len(self.fidelity)
+
+
+class Instrument(models.Model):
+    """A versioned short questionnaire of victim-reported measures (5-point items)."""
+
+    code = models.SlugField(max_length=40)
+    version = models.PositiveSmallIntegerField()
+    label = models.CharField(_("naam"), max_length=100)
+    items = models.JSONField(_("vragen"))  # [{"code": ..., "label": ...}, ...]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="unique_instrument_version")
+        ]
+        verbose_name = _("vragenlijst")
+        verbose_name_plural = _("vragenlijsten")
+
+    def __str__(self) -> str:
+        return f"{self.label} (v{self.version})"
+
+
+class Moment(models.TextChoices):
+    INTAKE = "intake", _("bij instroom")
+    AFTER_INTERVIEW = "after_informative_interview", _("na het informatief gesprek")
+    AFTER_COMPLAINT = "after_complaint", _("na de aangifte")
+    AFTER_RC_HEARING = "after_rc_hearing", _("na het verhoor bij de RC")
+    CLOSURE = "closure", _("bij afsluiting")
+
+
+class Measure(models.Model):
+    """The answers of one victim at one moment; an item may be left unanswered (null)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="measures")
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="measures")
+    moment = models.CharField(_("moment"), max_length=40, choices=Moment.choices)
+    date = models.DateField(_("datum"))
+    answers = models.JSONField(_("antwoorden"))  # {item code: 1..5 or null}
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("vastgelegd op"))
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "instrument", "moment"], name="one_measure_per_moment"
+            )
+        ]
+        verbose_name = _("meting")
+        verbose_name_plural = _("metingen")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.moment}"
+
+    @property
+    def answered(self) -> int:
+        return sum(v is not None for v in self.answers.values())

@@ -1,0 +1,197 @@
+"""Writes of the pilot: deliveries, measures, deployments. One transaction each, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inbeeld import policy
+from inbeeld.audit.models import AuditAction
+from inbeeld.audit.services import audit_record
+from inbeeld.cases.services import _check_date
+from inbeeld.pilot.models import Delivery, Deployment, Instrument, Intervention, Measure
+
+SCALE = range(1, 6)
+
+
+def delivery_record(
+    *,
+    actor,
+    case,
+    intervention: Intervention,
+    date: dt.date,
+    delivered: bool,
+    fidelity: dict[str, bool] | None = None,
+    reason_not_delivered: str = "",
+) -> Delivery:
+    """Record that ``intervention`` reached ``case`` (with its fidelity checklist), or did not
+    (with a reason). Only the roles that deliver the intervention may."""
+    if intervention.code not in policy.deliverable_intervention_codes(actor, case):
+        raise PermissionDenied(_("U mag de uitvoering van deze interventie niet vastleggen."))
+    _check_date(date, "date")
+    items = list(intervention.fidelity_items.values_list("code", flat=True))
+    fidelity = fidelity or {}
+    unknown = set(fidelity) - set(items)
+    if unknown:
+        raise ValidationError(
+            {
+                "fidelity": _("Onbekend controlepunt: %(items)s.")
+                % {"items": ", ".join(sorted(unknown))}
+            }
+        )
+    reason = reason_not_delivered.strip()
+    if delivered and reason:
+        raise ValidationError(
+            {
+                "reason_not_delivered": _(
+                    "Een reden hoort alleen bij een interventie die niet is uitgevoerd."
+                )
+            }
+        )
+    if not delivered and not reason:
+        raise ValidationError(
+            {"reason_not_delivered": _("Geef aan waarom de interventie niet is uitgevoerd.")}
+        )
+    checklist = {code: bool(fidelity.get(code, False)) for code in items} if delivered else {}
+    memberships = policy.case_memberships(actor, policy.Action.DELIVERY_RECORD, case)
+    with transaction.atomic():
+        delivery = Delivery(
+            case=case,
+            intervention=intervention,
+            date=date,
+            delivered=delivered,
+            reason_not_delivered=reason,
+            fidelity=checklist,
+            recorded_by=actor,
+            organisation=memberships[0].organisation if memberships else None,
+            recorded_at=timezone.now(),
+        )
+        delivery.full_clean()
+        delivery.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.DELIVERY_RECORDED,
+            subject_type="delivery",
+            subject_ref=str(delivery.pk),
+            case_code=case.code,
+            extra={
+                "new": {
+                    "intervention": intervention.code,
+                    "delivered": delivered,
+                    "date": date.isoformat(),
+                    "fidelity": checklist,
+                }
+            },
+        )
+    return delivery
+
+
+def measure_record(
+    *,
+    actor,
+    case,
+    instrument: Instrument,
+    moment: str,
+    date: dt.date,
+    answers: dict[str, int | None],
+) -> Measure:
+    """Record the victim's answers at ``moment``; unanswered items stay empty (None)."""
+    if not policy.can(actor, policy.Action.MEASURE_RECORD, case):
+        raise PermissionDenied(_("U mag bij deze casus geen metingen vastleggen."))
+    _check_date(date, "date")
+    codes = [item["code"] for item in instrument.items]
+    unknown = set(answers) - set(codes)
+    if unknown:
+        raise ValidationError(
+            {"answers": _("Onbekende vraag: %(items)s.") % {"items": ", ".join(sorted(unknown))}}
+        )
+    clean = {}
+    for code in codes:
+        value = answers.get(code)
+        if value is not None and value not in SCALE:
+            raise ValidationError({code: _("Kies een antwoord van 1 tot en met 5, of laat leeg.")})
+        clean[code] = value
+    if all(v is None for v in clean.values()):
+        raise ValidationError(_("Vul ten minste één vraag in."))
+    with transaction.atomic():
+        if Measure.objects.filter(case=case, instrument=instrument, moment=moment).exists():
+            raise ValidationError({"moment": _("Voor dit moment is de vragenlijst al ingevuld.")})
+        measure = Measure(
+            case=case,
+            instrument=instrument,
+            moment=moment,
+            date=date,
+            answers=clean,
+            recorded_by=actor,
+            recorded_at=timezone.now(),
+        )
+        measure.full_clean()
+        measure.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.MEASURE_RECORDED,
+            subject_type="measure",
+            subject_ref=str(measure.pk),
+            case_code=case.code,
+            extra={
+                "new": {
+                    "instrument": f"{instrument.code}/v{instrument.version}",
+                    "moment": moment,
+                    "answered": sum(v is not None for v in clean.values()),
+                }
+            },
+        )
+    return measure
+
+
+def _deployment_snapshot(deployment: Deployment) -> dict:
+    return {
+        "intervention": deployment.intervention.code,
+        "phase": deployment.phase.code,
+        "units": sorted(deployment.police_units.values_list("code", flat=True)),
+        "start": deployment.start.isoformat(),
+        "end": deployment.end.isoformat() if deployment.end else None,
+        "partners": deployment.partners,
+        "regions_assumed": deployment.regions_assumed,
+    }
+
+
+def deployment_save(
+    *,
+    actor,
+    deployment: Deployment,
+    police_units,
+    start: dt.date,
+    end: dt.date | None,
+    partners: str,
+    regions_assumed: bool,
+    note: str = "",
+) -> Deployment:
+    """Create or change a deployment (researchers); old and new values are audited."""
+    if not policy.can(actor, policy.Action.PILOT_MANAGE):
+        raise PermissionDenied(_("Alleen onderzoekers beheren de inzet van interventies."))
+    if end is not None and end < start:
+        raise ValidationError({"end": _("Het einde ligt vóór het begin.")})
+    with transaction.atomic():
+        old = _deployment_snapshot(deployment) if deployment.pk else {}
+        deployment.start, deployment.end = start, end
+        deployment.partners, deployment.regions_assumed, deployment.note = (
+            partners,
+            regions_assumed,
+            note,
+        )
+        deployment.full_clean(exclude=["seed_key"])
+        deployment.save()
+        deployment.police_units.set(police_units)
+        audit_record(
+            actor=actor,
+            action=AuditAction.DEPLOYMENT_CHANGED,
+            subject_type="deployment",
+            subject_ref=str(deployment.pk),
+            extra={"old": old, "new": _deployment_snapshot(deployment)},
+        )
+    return deployment
