@@ -6,7 +6,9 @@ from inbeeld.accounts import views as account_views
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("account/", include("inbeeld.accounts.urls")),
+    path("casussen/<str:code>/proeftuin/", include("inbeeld.pilot.urls")),
     path("casussen/", include("inbeeld.cases.urls")),
+    path("proeftuin/", include("inbeeld.pilot.dashboard_urls")),
     path("privacy/", include("inbeeld.audit.urls")),
     path("beheer/", admin.site.urls),
 ]
