@@ -154,7 +154,8 @@ ADMIN_SITE_PAGES: dict[str | None, dict[str, tuple[str, int | str]]] = {
     "admin:view_on_site":          {"user":      ("GET", 404)},  # no model here has a public page
     "admin:app_list":              {"accounts":  ("GET", 200),
                                     "reference": ("GET", 200),
-                                    "otp_totp":  ("GET", 200)},
+                                    "otp_totp":  ("GET", 200),
+                                    "pilot":     ("GET", 200)},
     None:                          {"-":         ("GET", 404)},  # the catch-all (/beheer/<url>)
 }  # fmt: skip
 
@@ -195,6 +196,9 @@ ADMIN_MODEL_PAGES: dict[str, dict[str, dict[str, int | str]]] = {
     "reference.courtofappeal": _POLICY_MODEL,
     "reference.exploitationform": _POLICY_MODEL,
     "otp_totp.totpdevice": _TOTP_DEVICE,
+    "pilot.intervention": _POLICY_MODEL,
+    "pilot.phase": _POLICY_MODEL,
+    "pilot.instrument": _POLICY_MODEL,
 }
 
 # --- known product bugs: the table above holds the correct answer --------------------------------
