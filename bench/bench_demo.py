@@ -32,6 +32,7 @@ SQLITE_TARGET_SECONDS = 60
 
 # --- child: one load, in a fresh process --------------------------------------------------------
 
+
 def child(cases: int, seed: int) -> dict:
     """Load ``cases`` demo cases into the configured database; return timings and counts."""
     started = time.perf_counter()
@@ -42,13 +43,15 @@ def child(cases: int, seed: int) -> dict:
 
     from inbeeld.cases.models import Case, ChainEvent
     from inbeeld.demo.accounts import ensure_demo_accounts
-    from inbeeld.demo.generator import DemoConfig, build_demo_data, write_demo_data
+    from inbeeld.demo.generator import DemoConfig, PilotDesign, build_demo_data, write_demo_data
+    from inbeeld.pilot.models import Delivery, Measure
 
     clock = time.perf_counter()
     ensure_demo_accounts()
+    design = PilotDesign.from_database()  # as generate() does
     accounts = time.perf_counter() - clock
     clock = time.perf_counter()
-    data = build_demo_data(DemoConfig(cases=cases, seed=seed))
+    data = build_demo_data(DemoConfig(cases=cases, seed=seed), pilot_design=design)
     generate = time.perf_counter() - clock
     clock = time.perf_counter()
     summary = write_demo_data(data)
@@ -73,6 +76,9 @@ def child(cases: int, seed: int) -> dict:
         "events": ChainEvent.objects.count(),
         "form_links": Case.exploitation_forms.through.objects.count(),
         "assignments": len(data.assignments),
+        "consent_records": int(data.consent.sum()),
+        "deliveries": Delivery.objects.count(),
+        "measures": Measure.objects.count(),
         "accounts_seconds": accounts,
         "generate_seconds": generate,
         "insert_seconds": insert,
@@ -84,6 +90,7 @@ def child(cases: int, seed: int) -> dict:
 
 # --- parent ---------------------------------------------------------------------------------------
 
+
 def _child_env(var_dir: str, database_url: str | None) -> dict[str, str]:
     from cryptography.fernet import Fernet
 
@@ -91,16 +98,19 @@ def _child_env(var_dir: str, database_url: str | None) -> dict[str, str]:
     env.pop("DATABASE_URL", None)
     if database_url:
         env["DATABASE_URL"] = database_url
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "inbeeld.conf.settings.dev",
-        "INBEELD_VAR_DIR": var_dir,
-        "INBEELD_ENVIRONMENT": "development",
-        "INBEELD_SECRET_KEY": "bench-" + os.urandom(32).hex(),
-        "INBEELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "INBEELD_LINKAGE_KEY": "bench-" + os.urandom(16).hex(),
-        "PYTHONPATH": os.pathsep.join([str(PROJECT_DIR), env.get("PYTHONPATH", "")]).rstrip(
-            os.pathsep),
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "inbeeld.conf.settings.dev",
+            "INBEELD_VAR_DIR": var_dir,
+            "INBEELD_ENVIRONMENT": "development",
+            "INBEELD_SECRET_KEY": "bench-" + os.urandom(32).hex(),
+            "INBEELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "INBEELD_LINKAGE_KEY": "bench-" + os.urandom(16).hex(),
+            "PYTHONPATH": os.pathsep.join([str(PROJECT_DIR), env.get("PYTHONPATH", "")]).rstrip(
+                os.pathsep
+            ),
+        }
+    )
     return env
 
 
@@ -108,17 +118,26 @@ def _load(database_url: str | None) -> dict:
     with tempfile.TemporaryDirectory(prefix="inbeeld-bench-") as var_dir:
         env = _child_env(var_dir, database_url)
         clock = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "inbeeld", "migrate", "--noinput", "-v0"],
-                       env=env, check=True, cwd=PROJECT_DIR)
+        subprocess.run(
+            [sys.executable, "-m", "inbeeld", "migrate", "--noinput", "-v0"],
+            env=env,
+            check=True,
+            cwd=PROJECT_DIR,
+        )
         migrate = time.perf_counter() - clock
         load_before = os.getloadavg()[0]
         done = subprocess.run(  # noqa: S603 (our own interpreter and this script)
             [sys.executable, str(Path(__file__).resolve()), "--child", str(CASES), str(SEED)],
-            env=env, check=True, cwd=PROJECT_DIR, capture_output=True, text=True,
+            env=env,
+            check=True,
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
         )
         result = json.loads(done.stdout.strip().splitlines()[-1])
-        result.update(migrate_seconds=migrate, load_before=load_before,
-                      load_after=os.getloadavg()[0])
+        result.update(
+            migrate_seconds=migrate, load_before=load_before, load_after=os.getloadavg()[0]
+        )
         return result
 
 
@@ -157,7 +176,13 @@ def machine() -> dict:
 
 
 def _rows(run: dict) -> int:
-    return run["cases"] + run["events"] + run["form_links"] + run["assignments"]
+    return (
+        run["cases"]
+        + run["events"]
+        + run["form_links"]
+        + run["assignments"]
+        + sum(run.get(key, 0) for key in ("consent_records", "deliveries", "measures"))
+    )
 
 
 def _fmt_s(seconds: float) -> str:
@@ -166,8 +191,7 @@ def _fmt_s(seconds: float) -> str:
 
 def render(info: dict, runs: dict[str, dict | str], when: dt.datetime) -> str:
     names = list(runs)
-    header = "| | " + " | ".join(
-        "SQLite" if n == "sqlite" else "PostgreSQL" for n in names) + " |"
+    header = "| | " + " | ".join("SQLite" if n == "sqlite" else "PostgreSQL" for n in names) + " |"
     lines = [header, "|---" * (len(names) + 1) + "|"]
 
     def row(label: str, value) -> None:
@@ -181,18 +205,34 @@ def render(info: dict, runs: dict[str, dict | str], when: dt.datetime) -> str:
     row("cases", lambda r: f"{r['cases']:,}")
     row("chain events", lambda r: f"{r['events']:,} ({r['events'] / r['cases']:.2f} per case)")
     row("case–form links", lambda r: f"{r['form_links']:,}")
+    row("consent records", lambda r: f"{r['consent_records']:,}")
+    row("pilot deliveries / measures", lambda r: f"{r['deliveries']:,} / {r['measures']:,}")
     row("**generation** (numpy)", lambda r: f"**{_fmt_s(r['generate_seconds'])}**")
     row("**insert** (SQL, incl. commit)", lambda r: f"**{_fmt_s(r['insert_seconds'])}**")
     row("generation + insert", lambda r: _fmt_s(r["generate_seconds"] + r["insert_seconds"]))
-    row("insert: cases / links / events", lambda r: " / ".join(
-        _fmt_s(r["insert_breakdown"].get(k, 0)) for k in ("cases", "forms", "events")))
-    row("insert: FK re-check / commit", lambda r: " / ".join(
-        _fmt_s(r["insert_breakdown"][k]) if k in r["insert_breakdown"] else "–"
-        for k in ("foreign_keys", "commit")))
+    row(
+        "insert: cases / links / events",
+        lambda r: " / ".join(
+            _fmt_s(r["insert_breakdown"].get(k, 0)) for k in ("cases", "forms", "events")
+        ),
+    )
+    row(
+        "insert: consent / pilot (deliveries, measures)",
+        lambda r: " / ".join(_fmt_s(r["insert_breakdown"].get(k, 0)) for k in ("consent", "pilot")),
+    )
+    row(
+        "insert: FK re-check / commit",
+        lambda r: " / ".join(
+            _fmt_s(r["insert_breakdown"][k]) if k in r["insert_breakdown"] else "–"
+            for k in ("foreign_keys", "commit")
+        ),
+    )
     row("rows/s (all rows / insert)", lambda r: f"{_rows(r) / r['insert_seconds']:,.0f}")
     row("events/s (insert)", lambda r: f"{r['events'] / r['insert_seconds']:,.0f}")
-    row("whole process (start, setup, accounts, generate, insert)",
-        lambda r: _fmt_s(r["process_seconds"]))
+    row(
+        "whole process (start, setup, accounts, generate, insert)",
+        lambda r: _fmt_s(r["process_seconds"]),
+    )
     row("database size", lambda r: f"{r['database_bytes'] / 2**20:,.0f} MiB")
     row("load average before → after", lambda r: f"{r['load_before']:.2f} → {r['load_after']:.2f}")
     skipped = [f"- {n}: not run ({runs[n]})" for n in names if not isinstance(runs[n], dict)]
@@ -201,43 +241,52 @@ def render(info: dict, runs: dict[str, dict | str], when: dt.datetime) -> str:
     if isinstance(sqlite, dict):
         total = sqlite["generate_seconds"] + sqlite["insert_seconds"]
         met = "met" if total < SQLITE_TARGET_SECONDS else "NOT met"
-        verdict = (f"Target < {SQLITE_TARGET_SECONDS} s for {CASES:,} cases on SQLite "
-                   f"(generation + insert): **{met}** ({total:.1f} s; the whole process, "
-                   f"interpreter start to commit, {sqlite['process_seconds']:.1f} s).")
-    return "\n".join([
-        "## Demo generator",
-        "",
-        f"Command: `make bench` (this section alone: `.venv/bin/python bench/run.py demo`). "
-        f"`inbeeld demo --cases {CASES} --seed {SEED}` into a fresh database (SQLite: a new file "
-        "in a temporary INBEELD_VAR_DIR; PostgreSQL: "
-        f"`{urlsplit(PG_URL).path.lstrip('/')}`, dropped and recreated), after "
-        "`inbeeld migrate`. Data cut-off 2025-12-31. Generation and insert are timed apart "
-        "inside the process (`build_demo_data`, `write_demo_data`, as `generate()` runs them).",
-        "",
-        f"Measured {when:%Y-%m-%d %H:%M} UTC on {info['nproc']} CPUs ({info['cpu']}), "
-        f"{info['ram_gib']:.0f} GiB RAM, {info['os']}, Python {info['python']}, "
-        f"SQLite {info['sqlite']}.",
-        "",
-        *lines,
-        "",
-        *skipped,
-        verdict,
-        "",
-        "Where the time goes: generation is vectorised numpy (one PCG64 stream; the events are "
-        "put in recording order by one sort of packed int64 keys) and takes a few seconds. "
-        "On SQLite the insert is multi-row `INSERT ... VALUES` through `executemany` in one "
-        "transaction, with a 1 GiB page cache and in-memory statement journals for the load "
-        "(without the latter every statement journals its pages to a temporary file: ~15x more "
-        "writes). Almost all insert time is inside SQLite: B-tree inserts into each table and "
-        "its indexes (cases: 7, events: 5), the random unique case code and the event-type "
-        "index costing most; in a prototype the events went in ~2.5x faster without their "
-        "secondary indexes, but the loader never touches the schema on SQLite. The commit "
-        "includes the WAL checkpoint. On PostgreSQL the rows go in with `COPY`; from 100,000 "
-        "events on, the foreign keys of the four loaded tables are dropped and re-added "
-        "(re-added = checked in one join each) inside the load's transaction, because checking "
-        "them row by row at commit made the same 1M load take ~190 s instead of ~75 s. "
-        "The machine is shared with other jobs: the load average shows how busy it was.",
-    ])
+        verdict = (
+            f"Target < {SQLITE_TARGET_SECONDS} s for {CASES:,} cases on SQLite "
+            f"(generation + insert): **{met}** ({total:.1f} s; the whole process, "
+            f"interpreter start to commit, {sqlite['process_seconds']:.1f} s)."
+        )
+    return "\n".join(
+        [
+            "## Demo generator",
+            "",
+            f"Command: `make bench` (this section alone: `.venv/bin/python bench/run.py demo`). "
+            f"`inbeeld demo --cases {CASES} --seed {SEED}` into a fresh database (SQLite: a new file "
+            "in a temporary INBEELD_VAR_DIR; PostgreSQL: "
+            f"`{urlsplit(PG_URL).path.lstrip('/')}`, dropped and recreated), after "
+            "`inbeeld migrate`. Data cut-off 2025-12-31, true psychologist effect 0.10 (the default). "
+            "Generation and insert are timed apart "
+            "inside the process (`build_demo_data`, `write_demo_data`, as `generate()` runs them).",
+            "",
+            f"Measured {when:%Y-%m-%d %H:%M} UTC on {info['nproc']} CPUs ({info['cpu']}), "
+            f"{info['ram_gib']:.0f} GiB RAM, {info['os']}, Python {info['python']}, "
+            f"SQLite {info['sqlite']}.",
+            "",
+            *lines,
+            "",
+            *skipped,
+            verdict,
+            "",
+            "Where the time goes: generation is vectorised numpy (one PCG64 stream for the cases and "
+            "timelines, separate streams for consent and the pilot; the events are put in recording "
+            "order by one sort of packed int64 keys) and takes a few seconds. The pilot part "
+            "(eligibility by index date, deliveries with fidelity checklists, measures for consenting "
+            "pilot-period cases, JSON built from lookup tables) is bounded by the pilot period: "
+            "about a fifth of the cases are eligible for an intervention. "
+            "On SQLite the insert is multi-row `INSERT ... VALUES` through `executemany` in one "
+            "transaction, with a 1 GiB page cache and in-memory statement journals for the load "
+            "(without the latter every statement journals its pages to a temporary file: ~15x more "
+            "writes). Almost all insert time is inside SQLite: B-tree inserts into each table and "
+            "its indexes (cases: 7, events: 5), the random unique case code and the event-type "
+            "index costing most; in a prototype the events went in ~2.5x faster without their "
+            "secondary indexes, but the loader never touches the schema on SQLite. The commit "
+            "includes the WAL checkpoint. On PostgreSQL the rows go in with `COPY`; from 100,000 "
+            "events on, the foreign keys of the loaded tables are dropped and re-added "
+            "(re-added = checked in one join each) inside the load's transaction, because checking "
+            "them row by row at commit made the same 1M load take ~190 s instead of ~75 s. "
+            "The machine is shared with other jobs: the load average shows how busy it was.",
+        ]
+    )
 
 
 def run() -> str:

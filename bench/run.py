@@ -35,8 +35,9 @@ def modules(selected: list[str]) -> list:
 def update(document: str, name: str, section: str) -> str:
     """``document`` with the section ``name`` replaced by (or extended with) ``section``."""
     block = f"<!-- bench:{name} -->\n{section.strip()}\n<!-- /bench:{name} -->\n"
-    pattern = re.compile(rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->\n?",
-                         re.DOTALL)
+    pattern = re.compile(
+        rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->\n?", re.DOTALL
+    )
     if pattern.search(document):
         return pattern.sub(lambda _: block, document)
     return document.rstrip("\n") + "\n\n" + block

@@ -84,6 +84,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.BREAK_GLASS,
             Action.LINKAGE_ADD,
             Action.CONSENT_RECORD,
+            Action.DELIVERY_RECORD,
+            Action.MEASURE_RECORD,
         }
     ),
     Role.POLICE_OFFICER: frozenset(
@@ -94,17 +96,20 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.BREAK_GLASS,
             Action.LINKAGE_ADD,
             Action.CONSENT_RECORD,
+            Action.DELIVERY_RECORD,
+            Action.MEASURE_RECORD,
         }
     ),
-    # Consent is recorded by the professionals who talk with the victim.
-    Role.PSYCHOLOGIST: frozenset(_CHAIN_WORK | {Action.CONSENT_RECORD}),
+    # Consent and the victim-reported measures are recorded by the professionals who talk with
+    # the victim; deliveries by the roles of DELIVERY_RECORDERS.
+    Role.PSYCHOLOGIST: frozenset(
+        _CHAIN_WORK | {Action.CONSENT_RECORD, Action.DELIVERY_RECORD, Action.MEASURE_RECORD}
+    ),
     Role.PROSECUTOR: frozenset(
-        _CHAIN_WORK | {Action.EVENT_CORRECT, Action.BREAK_GLASS, Action.LINKAGE_ADD,
-                       Action.DELIVERY_RECORD}
+        _CHAIN_WORK
+        | {Action.EVENT_CORRECT, Action.BREAK_GLASS, Action.LINKAGE_ADD, Action.DELIVERY_RECORD}
     ),
-    Role.EXAMINING_JUDGE: frozenset(
-        _CHAIN_WORK | {Action.BREAK_GLASS, Action.DELIVERY_RECORD}
-    ),
+    Role.EXAMINING_JUDGE: frozenset(_CHAIN_WORK | {Action.BREAK_GLASS, Action.DELIVERY_RECORD}),
     Role.PEER_EXPERT: frozenset(
         _CHAIN_WORK | {Action.CONSENT_RECORD, Action.DELIVERY_RECORD, Action.MEASURE_RECORD}
     ),

@@ -22,20 +22,24 @@ pytestmark = pytest.mark.django_db
 LOGIN_URL = "/account/inloggen/"
 
 
-def _walk(patterns, prefix=""):
+def _walk(patterns, prefix="", converters=None):
+    """(name, pattern, converters): the converters include those of enclosing includes
+    (casussen/<code>/proeftuin/ passes ``code`` to every pilot page)."""
+    converters = converters or {}
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             namespace = f"{pattern.namespace}:" if pattern.namespace else ""
-            yield from _walk(pattern.url_patterns, prefix + namespace)
+            inner = {**converters, **getattr(pattern.pattern, "converters", {})}
+            yield from _walk(pattern.url_patterns, prefix + namespace, inner)
         elif isinstance(pattern, URLPattern) and pattern.name:
-            yield prefix + pattern.name, pattern
+            yield prefix + pattern.name, pattern, {**converters, **pattern.pattern.converters}
 
 
-def _sample_kwargs(pattern, case, event):
+def _sample_kwargs(converters, case, event):
     """Real values where we have them (a case code, an event id), else any well-formed value."""
     known = {"code": case.code, "event_id": event.pk}
     kwargs = {}
-    for name, converter in pattern.pattern.converters.items():
+    for name, converter in converters.items():
         if name in known:
             kwargs[name] = known[name]
         else:
@@ -46,10 +50,10 @@ def _sample_kwargs(pattern, case, event):
 def _app_urls(case, event):
     """Every named URL of the product (the admin has its own login and is tested apart)."""
     urls = []
-    for name, pattern in _walk(get_resolver().url_patterns):
+    for name, _pattern, converters in _walk(get_resolver().url_patterns):
         if name.startswith("admin:") or name == "accounts:login":
             continue
-        urls.append(reverse(name, kwargs=_sample_kwargs(pattern, case, event)))
+        urls.append(reverse(name, kwargs=_sample_kwargs(converters, case, event)))
     return urls
 
 

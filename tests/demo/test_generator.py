@@ -39,14 +39,26 @@ def _first_day(data, code: str) -> np.ndarray:
 
 
 def _rows(data) -> tuple:
-    return (data.codes, data.intake_day.tolist(), data.unit.tolist(), data.status.tolist(),
-            data.event_case.tolist(), data.event_type.tolist(), data.event_outcome.tolist(),
-            data.event_day.tolist(), data.form_case.tolist(), data.form.tolist(),
-            data.note_event.tolist(), data.note_text, data.correction_of.tolist(),
-            data.assignments)
+    return (
+        data.codes,
+        data.intake_day.tolist(),
+        data.unit.tolist(),
+        data.status.tolist(),
+        data.event_case.tolist(),
+        data.event_type.tolist(),
+        data.event_outcome.tolist(),
+        data.event_day.tolist(),
+        data.form_case.tolist(),
+        data.form.tolist(),
+        data.note_event.tolist(),
+        data.note_text,
+        data.correction_of.tolist(),
+        data.assignments,
+    )
 
 
 # --- generation (numpy only) --------------------------------------------------------------------
+
 
 def test_same_seed_gives_identical_rows_and_another_seed_does_not():
     first = build_demo_data(DemoConfig(cases=1500, seed=7))
@@ -141,11 +153,15 @@ def test_a_later_cutoff_never_changes_what_happened_before_it():
 
 # --- written to the database -------------------------------------------------------------------
 
+
 def _effective_timelines():
     """Per case id: its effective events in recording order, as services define it (each
     correction in the place of the event it corrects)."""
-    events = list(ChainEvent.objects.order_by("id").values_list(
-        "id", "case_id", "event_type__code", "outcome", "event_date", "supersedes_id"))
+    events = list(
+        ChainEvent.objects.order_by("id").values_list(
+            "id", "case_id", "event_type__code", "outcome", "event_date", "supersedes_id"
+        )
+    )
     root = {}
     superseded = set()
     for pk, _, _, _, _, supersedes in events:
@@ -165,8 +181,11 @@ def test_loaded_cases_replay_to_their_status_and_respect_the_cutoff():
     assert (result.cases, result.skipped) == (2000, False)
     assert ChainEvent.objects.count() == result.events
     timelines = _effective_timelines()
-    cases = list(Case.objects.values_list("id", "status", "minor_at_intake", "age_band",
-                                          "intake_date", "court_id", "version"))
+    cases = list(
+        Case.objects.values_list(
+            "id", "status", "minor_at_intake", "age_band", "intake_date", "court_id", "version"
+        )
+    )
     assert len(cases) == 2000
     hearing_codes = {"rc_hearing", "trial_hearing"}
     for case_id, status, minor, age_band, intake, court, version in cases:
@@ -181,17 +200,21 @@ def test_loaded_cases_replay_to_their_status_and_respect_the_cutoff():
         assert version >= 1 + len(timeline)
 
     corrections = ChainEvent.objects.filter(supersedes__isnull=False).select_related(
-        "supersedes", "case")
+        "supersedes", "case"
+    )
     assert 0 < corrections.count() <= cal.CORRECTION_MAX
     for correction in corrections:
         original = correction.supersedes
         assert original.case_id == correction.case_id and original.pk < correction.pk
         assert (correction.event_type_id, correction.event_date) == (
-            original.event_type_id, original.event_date)
+            original.event_type_id,
+            original.event_date,
+        )
         effective = _effective_in_recording_order(correction.case)
         assert correction in effective and original not in effective
         assert replay(ReplayStep(e.event_type.code, e.outcome) for e in effective) == (
-            correction.case.status)
+            correction.case.status
+        )
 
 
 @pytest.mark.django_db
@@ -203,13 +226,19 @@ def test_database_rows_equal_the_generated_arrays():
     assert [c for c, _, _ in codes] == data.codes
     assert [d for _, d, _ in codes] == [day_date(x) for x in data.intake_day]
     assert [s for _, _, s in codes] == [data.vocabulary.statuses[s] for s in data.status]
-    events = list(ChainEvent.objects.filter(supersedes__isnull=True).order_by("id")
-                  .values_list("case__code", "event_type__code", "event_date"))
-    expected = [(data.codes[c], data.vocabulary.event_types[t], day_date(d))
-                for c, t, d in zip(data.event_case, data.event_type, data.event_day, strict=True)]
+    events = list(
+        ChainEvent.objects.filter(supersedes__isnull=True)
+        .order_by("id")
+        .values_list("case__code", "event_type__code", "event_date")
+    )
+    expected = [
+        (data.codes[c], data.vocabulary.event_types[t], day_date(d))
+        for c, t, d in zip(data.event_case, data.event_type, data.event_day, strict=True)
+    ]
     assert events == expected
-    forms = Counter(Case.exploitation_forms.through.objects.values_list(
-        "exploitationform__code", flat=True))
+    forms = Counter(
+        Case.exploitation_forms.through.objects.values_list("exploitationform__code", flat=True)
+    )
     assert forms == Counter(data.vocabulary.forms[f] for f in data.form)
 
 
@@ -225,16 +254,16 @@ def test_notes_assignments_and_one_audit_row():
         assert decrypt_text(event.note_ciphertext) in known
     assert not ChainEvent.objects.filter(note_ciphertext="").exclude(note_family="").exists()
     assert not ChainEvent.objects.filter(author__isnull=False).exists()
-    roles = Counter(CaseAssignment.objects.values_list(
-        "user__username", "role", "case__police_unit__code"))
+    roles = Counter(
+        CaseAssignment.objects.values_list("user__username", "role", "case__police_unit__code")
+    )
     assert roles == {
         ("psycholoog.amsterdam", "psychologist", "amsterdam"): cal.ASSIGNMENTS_PER_USER,
         ("ervaringsdeskundige.limburg", "peer_expert", "limburg"): cal.ASSIGNMENTS_PER_USER,
     }
     audit = AuditEvent.objects.filter(action=AuditAction.DEMO_LOADED)
     assert audit.count() == 1
-    assert audit.get().extra == {
-        "cases": 6000, "events": ChainEvent.objects.count(), "seed": 4}
+    assert audit.get().extra == {"cases": 6000, "events": ChainEvent.objects.count(), "seed": 4}
 
 
 @pytest.mark.django_db
@@ -262,19 +291,27 @@ def test_a_second_load_appends_and_the_orm_still_inserts_afterwards(monkeypatch)
     # After a bulk load (PostgreSQL: with explicit ids) the sequences let the ORM insert again.
     case = Case.objects.create(
         police_unit_id=Case.objects.values_list("police_unit_id", flat=True).first(),
-        minor_at_intake=False, age_band="30-49", gender="female", nationality_group="nl",
+        minor_at_intake=False,
+        age_band="30-49",
+        gender="female",
+        nationality_group="nl",
         intake_date=dt.date(2025, 1, 2),
     )
     assert case.pk > Case.objects.exclude(pk=case.pk).order_by("-id").first().pk
     event = ChainEvent.objects.create(
-        case=case, event_type_id=ChainEvent.objects.values_list("event_type_id", flat=True)[0],
-        event_date=dt.date(2025, 1, 2), recorded_at=dt.datetime(2025, 1, 2, tzinfo=dt.UTC),
+        case=case,
+        event_type_id=ChainEvent.objects.values_list("event_type_id", flat=True)[0],
+        event_date=dt.date(2025, 1, 2),
+        recorded_at=dt.datetime(2025, 1, 2, tzinfo=dt.UTC),
     )
     assert event.pk > ChainEvent.objects.exclude(pk=event.pk).order_by("-id").first().pk
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' "
-                           "AND conrelid = %s::regclass", [ChainEvent._meta.db_table])
+            cursor.execute(
+                "SELECT count(*) FROM pg_constraint WHERE contype = 'f' "
+                "AND conrelid = %s::regclass",
+                [ChainEvent._meta.db_table],
+            )
             assert cursor.fetchone()[0] == 5  # case, event type, organisation, author, supersedes
 
 
@@ -310,10 +347,12 @@ def test_most_demo_victims_consent_and_researchers_see_exactly_those():
     records = ConsentRecord.objects.all()
     assert records.count() == consenting.count()
     assert set(records.values_list("case_id", flat=True)) == set(
-        consenting.values_list("pk", flat=True))
+        consenting.values_list("pk", flat=True)
+    )
     assert all(r.kind == "given" and r.scope for r in records[:50])
     late = [r for r in records.select_related("case") if r.date < r.case.intake_date]
     assert not late
     researcher = make_user(Role.RESEARCHER)
     assert set(cases_visible_to(researcher).values_list("pk", flat=True)) == set(
-        consenting.values_list("pk", flat=True))
+        consenting.values_list("pk", flat=True)
+    )

@@ -115,6 +115,19 @@ MATRIX: list[tuple] = [
     ("cases:consent_add",            "own",           "GET POST", LOGIN, 404,   200,   200,   200,   404,   404,   200,   404,   404,   404),
     ("cases:consent_add",            "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("cases:consent_add",            "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # The pilot dashboard and deployment management: researchers only.
+    ("pilot:dashboard",              "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("pilot:deployment_list",        "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("pilot:deployment_create",      "-",             "GET POST", LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("pilot:deployment_edit",        "deployment",    "GET POST", LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    # Pilot on the case page: deliveries by the roles that deliver an intervention, measures by
+    # those who talk with the victim; never by researchers, the privacy officer or administrator.
+    ("pilot_case:delivery_create",   "own",           "GET POST", LOGIN, 404,   200,   200,   200,   200,   200,   200,   404,   404,   404),
+    ("pilot_case:delivery_create",   "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("pilot_case:delivery_create",   "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("pilot_case:measure_create",    "own",           "GET POST", LOGIN, 404,   200,   200,   200,   404,   404,   200,   404,   404,   404),
+    ("pilot_case:measure_create",    "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("pilot_case:measure_create",    "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     # The privacy officer's screens: nobody else, and the privacy officer for any case code.
     ("privacy:overview",             "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   200,   403),
     ("privacy:log",                  "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   200,   403),
@@ -127,8 +140,16 @@ MATRIX: list[tuple] = [
 ]  # fmt: skip
 
 # URL names whose first argument is a case code (the objects own/other/granted apply).
-CASE_URL_NAMES = {"cases:detail", "cases:event_create", "cases:event_correct",
-                  "cases:linkage_add", "cases:consent_add", "privacy:case_access"}
+CASE_URL_NAMES = {
+    "cases:detail",
+    "cases:event_create",
+    "cases:event_correct",
+    "cases:linkage_add",
+    "cases:consent_add",
+    "privacy:case_access",
+    "pilot_case:delivery_create",
+    "pilot_case:measure_create",
+}
 # After these requests the session is gone (logged out); the test logs in again.
 ENDS_SESSION = {"accounts:logout", "accounts:logout_everywhere", "admin:logout"}
 
@@ -211,8 +232,9 @@ KNOWN_BUGS: dict[str, tuple[str, list[tuple[str, str, str]], tuple[str, ...]]] =
 
 
 def _known_bug_cells() -> set[tuple[str, str, str, str]]:
-    return {(*cell, role) for _, cells, roles in KNOWN_BUGS.values() for cell in cells
-            for role in roles}
+    return {
+        (*cell, role) for _, cells, roles in KNOWN_BUGS.values() for cell in cells for role in roles
+    }
 
 
 # --- rows ---------------------------------------------------------------------------------------------
@@ -267,8 +289,16 @@ def _admin_model_page(url: str) -> tuple[str, str] | None:
     return model._meta.label_lower, kind
 
 
-def _admin_row(name: str, obj: str, method: str, administrator: int | str, *, model_page: bool,
-               url: str, model: str | None = None) -> Row:
+def _admin_row(
+    name: str,
+    obj: str,
+    method: str,
+    administrator: int | str,
+    *,
+    model_page: bool,
+    url: str,
+    model: str | None = None,
+) -> Row:
     expected: dict[str, int | str] = {ANONYMOUS: LOGIN if model_page else ADMIN_LOGIN}
     for role in NON_ADMINISTRATORS:
         expected[role] = ADMIN_LOGIN
@@ -295,8 +325,11 @@ def admin_rows() -> tuple[list[Row], list[str]]:
                 unknown.append(f"{url} ({name})")
                 continue
             for obj, (method, answer) in rule.items():
-                rows.append(_admin_row(name or "admin:(catch-all)", obj, method, answer,
-                                       model_page=False, url=url))
+                rows.append(
+                    _admin_row(
+                        name or "admin:(catch-all)", obj, method, answer, model_page=False, url=url
+                    )
+                )
             continue
         model, kind = page
         rule = ADMIN_MODEL_PAGES.get(model, {}).get(kind)
@@ -304,8 +337,17 @@ def admin_rows() -> tuple[list[Row], list[str]]:
             unknown.append(f"{url} ({name}): no rule for {model} {kind}")
             continue
         for obj, answer in rule.items():
-            rows.append(_admin_row(name or f"admin:{model}(object)", obj, "GET", answer,
-                                   model_page=True, url=url, model=model))
+            rows.append(
+                _admin_row(
+                    name or f"admin:{model}(object)",
+                    obj,
+                    "GET",
+                    answer,
+                    model_page=True,
+                    url=url,
+                    model=model,
+                )
+            )
     return rows, unknown
 
 
@@ -317,9 +359,15 @@ def all_rows() -> tuple[Row, ...]:
 
 # --- the world each role's test runs in ----------------------------------------------------------
 
-VC, POL, PSY, OM, RC, ED, RES = (Role.SAFETY_COORDINATOR, Role.POLICE_OFFICER, Role.PSYCHOLOGIST,
-                                 Role.PROSECUTOR, Role.EXAMINING_JUDGE, Role.PEER_EXPERT,
-                                 Role.RESEARCHER)
+VC, POL, PSY, OM, RC, ED, RES = (
+    Role.SAFETY_COORDINATOR,
+    Role.POLICE_OFFICER,
+    Role.PSYCHOLOGIST,
+    Role.PROSECUTOR,
+    Role.EXAMINING_JUDGE,
+    Role.PEER_EXPERT,
+    Role.RESEARCHER,
+)
 ASSIGNED_ROLES = {PSY, ED}
 
 # The cases of every world. "reached by": the roles whose regular scope (DESIGN §1) includes the
@@ -357,9 +405,13 @@ def _case(unit_code: str, court_code: str, consent: bool, recorders: dict):
     if unit_code not in recorders:
         recorders[unit_code] = chain_recorder(unit(unit_code))
     recorder = recorders[unit_code]
-    return CaseFactory(police_unit=unit(unit_code), court=court(court_code),
-                       research_consent=consent, recorder=recorder,
-                       events=[("first_police_contact", "")])
+    return CaseFactory(
+        police_unit=unit(unit_code),
+        court=court(court_code),
+        research_consent=consent,
+        recorder=recorder,
+        events=[("first_police_contact", "")],
+    )
 
 
 def build_world(role: str, *, with_cases: bool = True) -> World:
@@ -391,7 +443,8 @@ def _add_cases(world: World) -> None:
         elif user is not None and assigned == "other role":
             assign(case, user, ED if role == PSY else PSY)
         world.cases["own" if label == "own" or role in reached_by else "other"].append(
-            (label, case))
+            (label, case)
+        )
         world.events[case.code] = case.events.order_by("pk").first()
     granted = _case(*GRANTED_CASE, recorders)
     world.events[granted.code] = granted.events.order_by("pk").first()
@@ -400,12 +453,19 @@ def _add_cases(world: World) -> None:
         # Made directly (not through the service, which refuses roles without break-glass): a
         # grant of a role without break-glass, e.g. left from an earlier role, must open nothing.
         now = timezone.now()
-        BreakGlassGrant.objects.create(case=granted, user=user, reason="Matrix: noodtoegang.",
-                                       granted_at=now, expires_at=now + dt.timedelta(minutes=30))
+        BreakGlassGrant.objects.create(
+            case=granted,
+            user=user,
+            reason="Matrix: noodtoegang.",
+            granted_at=now,
+            expires_at=now + dt.timedelta(minutes=30),
+        )
     # A real grant through the service, by an Amsterdam officer, for the privacy officer's review.
     _, world.grant = break_glass_open(
-        actor=make_user(POL, unit_code="amsterdam"), code=granted.code,
-        reason="Slachtoffer staat nu aan de balie en vraagt om hulp bij opvang.")
+        actor=make_user(POL, unit_code="amsterdam"),
+        code=granted.code,
+        reason="Slachtoffer staat nu aan de balie en vraagt om hulp bij opvang.",
+    )
 
 
 # --- URLs of a row in a world ----------------------------------------------------------------------
@@ -428,8 +488,12 @@ def _real_admin_object(model_label: str, world: World):
 def _admin_urls(row: Row, world: World) -> list[tuple[str, str]]:
     if row.name == "admin:view_on_site":
         content_type = ContentType.objects.get_for_model(User)
-        return [("the administrator's user", reverse(row.name, args=[content_type.pk,
-                                                                      world.administrator.pk]))]
+        return [
+            (
+                "the administrator's user",
+                reverse(row.name, args=[content_type.pk, world.administrator.pk]),
+            )
+        ]
     if row.name == "admin:app_list":
         return [(row.obj, reverse(row.name, kwargs={"app_label": row.obj}))]
     if row.obj in ("real", "missing"):
@@ -450,8 +514,12 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
         if row.obj == "foreign_event":
             own = world.cases["own"][0][1]
             far = next(case for label, case in world.cases["other"] if label == "far away")
-            return [("own case, event of the far away case",
-                     reverse(row.name, args=[own.code, world.events[far.code].pk]))]
+            return [
+                (
+                    "own case, event of the far away case",
+                    reverse(row.name, args=[own.code, world.events[far.code].pk]),
+                )
+            ]
         urls = []
         for label, case in world.cases[row.obj]:
             args = [case.code]
@@ -462,6 +530,10 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
     if row.name == "privacy:break_glass_review":
         grant_id = world.grant.pk if row.obj == "grant" else MISSING_ID
         return [(row.obj, reverse(row.name, args=[grant_id]))]
+    if row.name == "pilot:deployment_edit":
+        from inbeeld.pilot.models import Deployment
+
+        return [(row.obj, reverse(row.name, args=[Deployment.objects.order_by("pk").first().pk]))]
     assert row.obj == "-", f"{row.name}: no URL builder for object {row.obj!r}"
     return [("", reverse(row.name))]
 
@@ -485,16 +557,20 @@ def check_cell(world: World, row: Row, method: str) -> list[str]:
             problems.append(f"{where}: 500 (server error), want {want}")
         elif isinstance(want, str):
             if got != 302 or location != want:
-                problems.append(f"{where}: want 302 -> {want}, got {got}"
-                                f"{' -> ' + location if location else ''}")
+                problems.append(
+                    f"{where}: want 302 -> {want}, got {got}{' -> ' + location if location else ''}"
+                )
         elif got != want:
-            problems.append(f"{where}: want {want}, got {got}"
-                            f"{' -> ' + location if location else ''}")
+            problems.append(
+                f"{where}: want {want}, got {got}{' -> ' + location if location else ''}"
+            )
         if got in (403, 404):
             body = response.content.decode(errors="replace")
             if not any(marker in body for marker in DUTCH_ERROR_PAGES):
-                problems.append(f"{where}: {got} is not the Dutch error page "
-                                f"(no {' / '.join(DUTCH_ERROR_PAGES)}): {body[:80]!r}")
+                problems.append(
+                    f"{where}: {got} is not the Dutch error page "
+                    f"(no {' / '.join(DUTCH_ERROR_PAGES)}): {body[:80]!r}"
+                )
     return problems
 
 
@@ -511,8 +587,10 @@ def test_every_url_answers_the_role_as_the_table_says(role):
             if (row.name, row.obj, method, role) in skip:
                 continue
             problems += check_cell(world, row, method)
-    assert not problems, (f"{role}: {len(problems)} answers differ from the permission matrix:\n"
-                          + "\n".join(problems))
+    assert not problems, (
+        f"{role}: {len(problems)} answers differ from the permission matrix:\n"
+        + "\n".join(problems)
+    )
 
 
 def test_known_bug_cells_are_checked_when_there_are_any():
@@ -536,11 +614,13 @@ def test_every_url_of_the_project_is_in_the_table():
     admin_in_project = {name for url, name, _ in project if _is_admin(url) and name}
     assert {n for n in admin_in_project if not n.startswith("admin:")} == set()
     rows, unknown = admin_rows()
-    assert not unknown, "admin URLs without a rule in ADMIN_SITE_PAGES/ADMIN_MODEL_PAGES:\n" + \
-        "\n".join(unknown)
+    assert not unknown, (
+        "admin URLs without a rule in ADMIN_SITE_PAGES/ADMIN_MODEL_PAGES:\n" + "\n".join(unknown)
+    )
     assert admin_in_project <= {row.name for row in rows}
-    assert len({url for url, _, _ in project if _is_admin(url)}) == \
-        len({row.admin_url for row in rows})
+    assert len({url for url, _, _ in project if _is_admin(url)}) == len(
+        {row.admin_url for row in rows}
+    )
 
 
 def test_the_table_is_well_formed():
@@ -585,7 +665,8 @@ def test_the_table_keeps_to_design_section_1():
             if row.name not in ("cases:list", "cases:detail"):
                 assert answers[RES] not in reads, row
         if row.name.startswith("privacy:"):
-            assert {r for r in LOGGED_IN if answers[r] in reads | {QUEUE}} <= \
-                {Role.PRIVACY_OFFICER}, row
+            assert {r for r in LOGGED_IN if answers[r] in reads | {QUEUE}} <= {
+                Role.PRIVACY_OFFICER
+            }, row
         if row.name.startswith("admin:") and row.name not in ("admin:login",):
             assert {r for r in LOGGED_IN if answers[r] in reads} <= {Role.ADMINISTRATOR}, row

@@ -115,8 +115,14 @@ def migrate_filled_models() -> set[type[models.Model]]:
     # (deliveries, measures) are not.
     from inbeeld.pilot.models import Deployment, FidelityItem, Instrument, Intervention, Phase
 
-    filled |= {Phase, Intervention, FidelityItem, Deployment, Deployment.police_units.through,
-               Instrument}
+    filled |= {
+        Phase,
+        Intervention,
+        FidelityItem,
+        Deployment,
+        Deployment.police_units.through,
+        Instrument,
+    }
     return filled
 
 

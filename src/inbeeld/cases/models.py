@@ -199,6 +199,9 @@ class ChainEvent(AppendOnlyModel):
 
     class Meta:
         ordering = ["event_date", "id"]
+        # "The first event of type X of each case" (index date, lead times) needs this index;
+        # without it SQLite scans by event type and the dashboard grows with cases squared.
+        indexes = [models.Index(fields=["case", "event_type", "event_date"])]
         verbose_name = _("ketengebeurtenis")
         verbose_name_plural = _("ketengebeurtenissen")
 

@@ -9,6 +9,7 @@ def navigation(request) -> dict:
     return {
         "nav": {
             "cases": policy.can(user, policy.Action.CASE_LIST),
+            "pilot": policy.can(user, policy.Action.PILOT_READ),
             "break_glass": policy.can(user, policy.Action.BREAK_GLASS),
             "privacy": policy.can(user, policy.Action.AUDIT_READ),
             "admin": policy.may_administer(user),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,8 +56,17 @@ def delivery_record(
         raise ValidationError(
             {"reason_not_delivered": _("Geef aan waarom de interventie niet is uitgevoerd.")}
         )
-    checklist = {code: bool(fidelity.get(code, False)) for code in items} if delivered else {}
-    memberships = policy.case_memberships(actor, policy.Action.DELIVERY_RECORD, case)
+    if any(not isinstance(value, bool) for value in fidelity.values()):
+        raise ValidationError({"fidelity": _("Een controlepunt is aangevinkt of niet (ja/nee).")})
+    checklist = {code: fidelity.get(code, False) for code in items} if delivered else {}
+    # The organisation of a membership through which the actor delivers this intervention (a
+    # user with two roles records a psychologist delivery as police, not as prosecutor).
+    recorders = policy.DELIVERY_RECORDERS.get(intervention.code, frozenset())
+    memberships = [
+        m
+        for m in policy.case_memberships(actor, policy.Action.DELIVERY_RECORD, case)
+        if m.role in recorders
+    ]
     with transaction.atomic():
         delivery = Delivery(
             case=case,
@@ -112,7 +121,8 @@ def measure_record(
     clean = {}
     for code in codes:
         value = answers.get(code)
-        if value is not None and value not in SCALE:
+        # bool is an int in Python (True == 1): refuse it, and floats, explicitly.
+        if value is not None and (type(value) is not int or value not in SCALE):
             raise ValidationError({code: _("Kies een antwoord van 1 tot en met 5, of laat leeg.")})
         clean[code] = value
     if all(v is None for v in clean.values()):
@@ -130,7 +140,13 @@ def measure_record(
             recorded_at=timezone.now(),
         )
         measure.full_clean()
-        measure.save()
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent twin loses cleanly
+                measure.save()
+        except IntegrityError:
+            raise ValidationError(
+                {"moment": _("Voor dit moment is de vragenlijst al ingevuld.")}
+            ) from None
         audit_record(
             actor=actor,
             action=AuditAction.MEASURE_RECORDED,
@@ -177,7 +193,9 @@ def deployment_save(
     if end is not None and end < start:
         raise ValidationError({"end": _("Het einde ligt vóór het begin.")})
     with transaction.atomic():
-        old = _deployment_snapshot(deployment) if deployment.pk else {}
+        # Old values from the database, not from the (possibly already changed) object.
+        stored = Deployment.objects.filter(pk=deployment.pk).first() if deployment.pk else None
+        old = _deployment_snapshot(stored) if stored else {}
         deployment.start, deployment.end = start, end
         deployment.partners, deployment.regions_assumed, deployment.note = (
             partners,

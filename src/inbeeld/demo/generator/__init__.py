@@ -6,7 +6,10 @@ Two steps that can be timed apart:
   always gives the same rows: codes, attributes, dates, events, notes' plain text.
 - ``write_demo_data(data)``: bulk insert in one transaction, plus one DEMO_LOADED audit row.
 
-``generate(config)`` does both after making sure the demo accounts exist.
+``generate(config)`` does both after making sure the demo accounts exist, with the pilot design
+(deployments, interventions, questionnaire) as it stands in the database; ``build_demo_data``
+alone takes it from pilot/data/pilot.json unless given one. The pilot part (exposure,
+deliveries, measures and the true effect of the psychologist) is described in generator/pilot.py.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 
 from inbeeld.demo.generator.data import DemoConfig, DemoData, Vocabulary, day_number
 from inbeeld.demo.generator.extras import draw_assignments, draw_corrections, draw_notes
+from inbeeld.demo.generator.pilot import PilotDesign, PilotPlan
 from inbeeld.demo.generator.population import draw_population
 from inbeeld.demo.generator.timeline import build_timelines
 from inbeeld.demo.generator.writer import WriteSummary, write_demo_data
@@ -34,15 +38,27 @@ class GenerateResult:
     skipped: bool = False
     generate_seconds: float = 0.0  # building the arrays (numpy)
     write_seconds: float = 0.0  # inserting them (SQL, including the commit)
+    deliveries: int = 0  # pilot deliveries (delivered or not)
+    measures: int = 0  # victim-reported measures
 
 
-def build_demo_data(config: DemoConfig, *, exclude_codes: frozenset[str] = frozenset()) -> DemoData:
-    """Generate all demo rows for ``config`` in memory. Deterministic in ``config``; a code in
-    ``exclude_codes`` (already in the database) is redrawn."""
+def build_demo_data(
+    config: DemoConfig,
+    *,
+    exclude_codes: frozenset[str] = frozenset(),
+    pilot_design: PilotDesign | None = None,
+) -> DemoData:
+    """Generate all demo rows for ``config`` in memory. Deterministic in ``config`` (and the
+    pilot design: pilot.json unless ``pilot_design`` is given); a code in ``exclude_codes``
+    (already in the database) is redrawn."""
     rng = np.random.Generator(np.random.PCG64(config.seed))
     vocabulary = Vocabulary.load()
+    design = pilot_design if pilot_design is not None else PilotDesign.from_document()
     population = draw_population(rng, config, vocabulary, set(exclude_codes))
-    timelines = build_timelines(rng, population, config, vocabulary)
+    # The psychologist's delivery is decided inside the timeline, before the complaint (its own
+    # random streams: the main stream's draws stay as they were).
+    plan = PilotPlan(config, design, vocabulary, population)
+    timelines = build_timelines(rng, population, config, vocabulary, plan.complaint_effect())
     note_event, note_text, note_family = draw_notes(rng, timelines, vocabulary)
     correction_of, correction_outcome, correction_day = draw_corrections(
         rng, timelines, config, vocabulary
@@ -60,6 +76,7 @@ def build_demo_data(config: DemoConfig, *, exclude_codes: frozenset[str] = froze
     form_case = np.concatenate([np.arange(n), second]).astype(np.int32)
     form = np.concatenate([population.primary_form, population.second_form[second]]).astype(np.int8)
     order = np.lexsort((form, form_case))
+    pilot = plan.finish(timelines, consent, consent_day)
     return DemoData(
         config=config,
         vocabulary=vocabulary,
@@ -87,6 +104,7 @@ def build_demo_data(config: DemoConfig, *, exclude_codes: frozenset[str] = froze
         assignments=assignments,
         consent=consent,
         consent_day=consent_day,
+        pilot=pilot,
     )
 
 
@@ -105,8 +123,9 @@ def generate(config: DemoConfig, *, if_empty: bool = False) -> GenerateResult:
     if if_empty and has_cases:
         return GenerateResult(0, 0, time.perf_counter() - start, skipped=True)
     existing = frozenset(Case.objects.values_list("code", flat=True)) if has_cases else frozenset()
+    design = PilotDesign.from_database()
     built = time.perf_counter()
-    data = build_demo_data(config, exclude_codes=existing)
+    data = build_demo_data(config, exclude_codes=existing, pilot_design=design)
     written = time.perf_counter()
     summary = write_demo_data(data, if_empty=if_empty)
     end = time.perf_counter()
@@ -118,6 +137,8 @@ def generate(config: DemoConfig, *, if_empty: bool = False) -> GenerateResult:
         seconds=end - start,
         generate_seconds=written - built,
         write_seconds=end - written,
+        deliveries=summary.deliveries,
+        measures=summary.measures,
     )
 
 
@@ -125,6 +146,7 @@ __all__ = [
     "DemoConfig",
     "DemoData",
     "GenerateResult",
+    "PilotDesign",
     "WriteSummary",
     "build_demo_data",
     "generate",

@@ -144,10 +144,12 @@ GAP_REFLECTION_LENGTH = (60, 0.5)
 P_COMPLAINT = 0.40
 P_DECLINED = 0.30
 P_OTHER_COOPERATION = 0.14
-# Proeftuin aangiftebereidheid (§6): Amsterdam since June 2021, Limburg in phase 2 (2023-2024).
+# Proeftuin aangiftebereidheid (§6): Amsterdam since June 2021, Limburg in phase 2 (2023-2024);
+# used to pick the cases of the demo psychologist and peer expert. The pilot's only effect on the
+# complaint rate is the configured true effect (DemoConfig.psychologist_effect, see the pilot
+# section below), so that an evaluation recovers exactly what was put in.
 PROEFTUIN_AMSTERDAM_FROM = "2021-06-01"
 PROEFTUIN_LIMBURG_FROM = "2023-01-01"
-P_COMPLAINT_PROEFTUIN_EXTRA = 0.10
 GAP_COOPERATION = (40, 1.0)
 DECLINE_REASONS = (
     "fear_of_retaliation",
@@ -252,3 +254,93 @@ NOTE_FAMILY_BY_EVENT = {
     "withdrawal_from_process": "care",
     "revictimisation": "care",
 }
+
+# --- the pilot (proeftuin): deliveries, fidelity, victim-reported measures --------------------
+# Guesses throughout: the seed documents give no uptake or fidelity figures.
+# The true effect: the investigative psychologist, when delivered, raises the probability of a
+# complaint within 180 days of the index date by this risk difference (DemoConfig default).
+PSYCHOLOGIST_EFFECT = 0.10
+EFFECT_INTERVENTION = "psychologist"
+COMPLAINT_HORIZON_DAYS = 180  # DESIGN §6: willingness to report
+# When an intervention can reach an eligible case: the first of these events that happened (by
+# the cut-off), whose date is the delivery date; "intake" is the intake date. An intervention
+# not listed here reaches every eligible case on its index date.
+REACH_EVENTS: dict[str, tuple[str, ...]] = {
+    # advice at the informative interview (a delivered psychologist means there was one)
+    "psychologist": ("informative_interview", "first_police_contact"),
+    "examining_judge": ("rc_hearing",),
+    "safety_coordinator": ("safety_assessment", "intake"),
+    "peer_expert": ("first_police_contact",),
+    "shorter_lead_times": ("prosecution_decision",),
+}
+# Uptake: the share of eligible cases the intervention reaches (above) that receive it.
+UPTAKE: dict[str, float] = {
+    "psychologist": 0.70,
+    "examining_judge": 0.60,
+    "safety_coordinator": 0.80,
+    "peer_expert": 0.65,
+    "shorter_lead_times": 0.50,
+}
+UPTAKE_OTHER = 0.60  # an intervention added later in the admin
+# Of the reached cases that did not receive it: the share with a "not delivered" record and a
+# reason (the rest were simply not registered: a realistic gap).
+P_NOT_DELIVERED_RECORDED = 0.60
+NOT_DELIVERED_REASONS: dict[str, tuple[str, ...]] = {
+    "psychologist": (
+        "Geen recherchepsycholoog beschikbaar",
+        "Slachtoffer wilde geen extra gesprek",
+        "Informatief gesprek al gevoerd voordat de psycholoog kon aansluiten",
+    ),
+    "examining_judge": (
+        "Geen gespecialiseerde rechter-commissaris beschikbaar",
+        "Verhoor al gepland bij een andere rechter-commissaris",
+        "Geen trauma-sensitieve verhoorruimte beschikbaar",
+    ),
+    "safety_coordinator": (
+        "Geen capaciteit bij de zorgcoördinator",
+        "Slachtoffer heeft al een ander zorgtraject",
+        "Slachtoffer wilde geen extra begeleiding",
+    ),
+    "peer_expert": (
+        "Geen ervaringsdeskundige beschikbaar",
+        "Slachtoffer wilde geen ervaringsdeskundige",
+    ),
+    "shorter_lead_times": ("Geen streeftermijnen afgesproken",),
+}
+NOT_DELIVERED_REASON_OTHER = "Niet beschikbaar in deze periode"
+# Fidelity: the chance that each checklist item is met when delivered (gaps are realistic).
+FIDELITY: dict[str, float] = {
+    "interview_advice_before_complaint": 0.80,
+    "interview_plan_codrafted": 0.65,
+    "present_or_available": 0.85,
+    "specialised_rc": 0.85,
+    "trauma_sensitive_setting": 0.60,
+    "victim_prepared": 0.75,
+    "safety_plan": 0.90,
+    "police_contact_prepared": 0.70,
+    "information_shared": 0.65,
+    "present_from_first_contact": 0.70,
+    "regular_contact": 0.80,
+    "target_dates_set": 0.90,
+    "decision_within_target": 0.60,
+}
+FIDELITY_OTHER = 0.75
+# Victim-reported measures: only cases with research consent that were eligible for an
+# intervention (so only pilot-period cases). The share of moments that get a measure, by moment,
+# in the order of pilot.models.Moment, and the event that makes the moment happen.
+INSTRUMENT = "slachtofferervaring"
+MEASURE_MOMENTS: tuple[tuple[str, str, float], ...] = (
+    ("intake", "intake", 0.85),
+    ("after_informative_interview", "informative_interview", 0.75),
+    ("after_complaint", "complaint_filed", 0.75),
+    ("after_rc_hearing", "rc_hearing", 0.70),
+    ("closure", "case_closed", 0.60),
+)
+MEASURE_DELAY_MAX_DAYS = 14  # a measure is taken 0..14 days after the moment (and after consent)
+P_ANSWER_MISSING = 0.10  # per item; a measure keeps at least one answer
+# Answers on the 1..5 scale: round(MEAN + case level + moment shift + delivered bonus + noise).
+ANSWER_MEAN = 3.0
+ANSWER_CASE_SD = 0.6
+ANSWER_ITEM_SD = 0.7
+ANSWER_MOMENT_SHIFT = (0.0, 0.1, 0.2, 0.1, 0.2)
+ANSWER_DELIVERED_BONUS = 0.3  # any delivered intervention: a slightly better experience

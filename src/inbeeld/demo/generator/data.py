@@ -21,6 +21,8 @@ from inbeeld.reference.sync import load_reference_document
 EPOCH = dt.date(1970, 1, 1)
 DEFAULT_CUTOFF = dt.date(2025, 12, 31)
 FIRST_YEAR = 2015
+# The extra complaints come out of the cases that would not have filed one: at most all of them.
+MAX_PSYCHOLOGIST_EFFECT = round(1.0 - cal.P_COMPLAINT, 6)
 
 
 def day_number(value: dt.date) -> int:
@@ -41,12 +43,26 @@ class DemoConfig:
     seed: int
     cutoff: dt.date = DEFAULT_CUTOFF
     first_year: int = FIRST_YEAR
+    # The true effect: a delivered investigative psychologist raises the probability of a
+    # complaint within 180 days of the index date by this risk difference (0 = no effect).
+    psychologist_effect: float = cal.PSYCHOLOGIST_EFFECT
+    # Uptake per intervention code, overriding calibration.UPTAKE (shares in [0, 1]).
+    uptake: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         if self.cases < 0:
             raise ValueError("cases must be 0 or more")
         if self.cutoff.year < self.first_year:
             raise ValueError("the cut-off lies before the first intake year")
+        if not 0.0 <= self.psychologist_effect <= MAX_PSYCHOLOGIST_EFFECT:
+            raise ValueError(
+                f"psychologist_effect must lie between 0 and {MAX_PSYCHOLOGIST_EFFECT:.2f}"
+            )
+        if any(not 0.0 <= share <= 1.0 for _, share in self.uptake):
+            raise ValueError("an uptake share must lie between 0 and 1")
+
+    def uptake_share(self, intervention: str) -> float:
+        return dict(self.uptake).get(intervention, cal.UPTAKE.get(intervention, cal.UPTAKE_OTHER))
 
 
 @dataclass(frozen=True)
@@ -119,6 +135,59 @@ class Vocabulary:
 
 
 @dataclass
+class PilotData:
+    """The pilot part of the demo: exposure, deliveries and victim-reported measures, as arrays.
+
+    Deliveries are in (case, intervention) order and measures in (case, moment) order; ``case``
+    arrays hold case positions. See generator/pilot.py for how they are drawn."""
+
+    interventions: tuple[str, ...] = ()  # codes, in the design's order
+    fidelity_items: tuple[tuple[str, ...], ...] = ()  # per intervention, the checklist codes
+    reasons: tuple[str, ...] = ("",)  # reasons not delivered; index 0 = none
+    instrument: tuple[str, int] | None = None  # (code, version) of the questionnaire
+    instrument_items: tuple[str, ...] = ()
+    moments: tuple[str, ...] = ()  # pilot.models.Moment values, in order
+    psychologist_effect: float = 0.0
+    # per case
+    index_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    eligible: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    # deliveries
+    delivery_case: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    delivery_intervention: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    delivery_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    delivery_delivered: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    delivery_reason: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
+    delivery_fidelity: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    # measures
+    measure_case: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    measure_moment: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    measure_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    measure_answers: np.ndarray = field(  # (measures, items): 1..5, 0 = not answered
+        default_factory=lambda: np.zeros((0, 0), dtype=np.int8)
+    )
+
+    @property
+    def delivery_count(self) -> int:
+        return len(self.delivery_case)
+
+    @property
+    def measure_count(self) -> int:
+        return len(self.measure_case)
+
+    def fidelity_json(self) -> list[str]:
+        """Per delivery the fidelity checklist as JSON text ({} when not delivered)."""
+        from inbeeld.demo.generator.pilot import fidelity_json
+
+        return fidelity_json(self)
+
+    def answers_json(self) -> list[str]:
+        """Per measure the answers as JSON text ({item: 1..5 or null})."""
+        from inbeeld.demo.generator.pilot import answers_json
+
+        return answers_json(self)
+
+
+@dataclass
 class DemoData:
     """Generated rows, as arrays. Cases are in id order; events are in id order (grouped by case,
     each case's events in recording order); positions index these arrays, not database ids."""
@@ -156,6 +225,8 @@ class DemoData:
     # research consent given (bool per case) and the day it was recorded
     consent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     consent_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    # the pilot: exposure (intention to treat), deliveries, measures
+    pilot: PilotData = field(default_factory=PilotData)
 
     @property
     def case_count(self) -> int:

@@ -9,11 +9,18 @@ they are allowed in any open phase, and the two that are not allowed after closi
 before the closing date. Events are recorded in (date, slot) order; everything after the cut-off
 is dropped, which leaves a valid prefix of each timeline. The resulting status is computed by
 replaying workflow.TRANSITIONS over the arrays, which also proves every timeline valid.
+
+A true effect (``ComplaintEffect``) enters at the cooperation slot: which cases are treated is
+decided from the index date before the complaint is drawn, and a treated case files a complaint
+when the shared uniform falls below the base probability plus the effect. The extra complaints
+(those the base probability alone would not have given) are dated within the horizon after the
+index date, so the risk difference in "complaint within the horizon" is the effect itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +47,23 @@ class Timelines:
     status: np.ndarray  # int8 into vocabulary.statuses
     heard: np.ndarray  # bool: the case reached an RC hearing or a trial hearing
     police_day: np.ndarray  # int32 day of the first police contact, -1 when none (yet)
+
+
+@dataclass
+class ComplaintEffect:
+    """A true effect on the complaint.
+
+    ``treated(index_day, police)`` gets every case's index date (first police contact by the
+    cut-off, else intake) and whether it had police contact by the cut-off, and returns the cases
+    that received the treatment (a subset of those with police contact); it is called once,
+    before the complaint is drawn. Their probability of a complaint within ``horizon`` days of
+    the index date rises by ``effect``. ``timing`` holds one uniform per case (from a stream of
+    its own) that dates the extra complaints inside the horizon."""
+
+    effect: float
+    treated: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    timing: np.ndarray
+    horizon: int = cal.COMPLAINT_HORIZON_DAYS
 
 
 class _Slots:
@@ -72,7 +96,11 @@ def _pick(rng: np.random.Generator, n: int, codes, weights, vocabulary: Vocabula
 
 
 def _draw_slots(
-    rng: np.random.Generator, pop: Population, vocabulary: Vocabulary
+    rng: np.random.Generator,
+    pop: Population,
+    vocabulary: Vocabulary,
+    cutoff: int,
+    effect: ComplaintEffect | None = None,
 ) -> tuple[_Slots, np.ndarray]:
     """Every slot of every case, before censoring. Returns the slots and the police-contact day."""
     n = len(pop.intake_day)
@@ -97,18 +125,23 @@ def _draw_slots(
     slots.add("first_police_contact", police, police_day)
     cur = np.where(police, police_day, cur)
 
+    # The treatment (if any) is decided from the index date, before the complaint is drawn.
+    police_by_cutoff = police & (police_day <= cutoff)
+    treated = np.zeros(n, dtype=bool)
+    if effect is not None:
+        index_day = np.where(police_by_cutoff, police_day, day0)
+        treated = np.asarray(effect.treated(index_day, police_by_cutoff), dtype=bool)
+        treated &= police_by_cutoff
+
     # Cooperation: complaint, declined complaint (with a reason), other cooperation, or nothing;
-    # decided here because an informative interview always precedes a complaint (§1).
-    proeftuin = (
-        (pop.unit == v.unit(cal.AMSTERDAM))
-        & (police_day >= day_number(dt.date.fromisoformat(cal.PROEFTUIN_AMSTERDAM_FROM)))
-    ) | (
-        (pop.unit == v.unit(cal.LIMBURG))
-        & (police_day >= day_number(dt.date.fromisoformat(cal.PROEFTUIN_LIMBURG_FROM)))
-    )
-    p_complaint = cal.P_COMPLAINT + cal.P_COMPLAINT_PROEFTUIN_EXTRA * proeftuin
+    # decided here because an informative interview always precedes a complaint (§1). A treated
+    # case files when u < base + effect; the extra complaints come out of those that would have
+    # declined (or, for a large effect, cooperated otherwise or done nothing).
+    p_complaint = np.full(n, cal.P_COMPLAINT)
     u = rng.random(n)
-    complaint = police & (u < p_complaint)
+    boost = effect.effect * treated if effect is not None else 0.0
+    complaint = police & (u < p_complaint + boost)
+    extra = complaint & (u >= p_complaint)
     declined = police & ~complaint & (u < p_complaint + cal.P_DECLINED)
     other = (
         police
@@ -123,7 +156,8 @@ def _draw_slots(
         _pick(rng, n, cal.DECLINE_REASONS, cal.DECLINE_REASON_WEIGHTS, v),
     )
     other_outcome = _pick(rng, n, cal.OTHER_COOPERATION_OUTCOMES, cal.OTHER_COOPERATION_WEIGHTS, v)
-    interview = police & (complaint | chance(cal.P_INTERVIEW_WITHOUT_COMPLAINT))
+    # A treated case (the psychologist advises at the informative interview) always has one.
+    interview = police & (complaint | chance(cal.P_INTERVIEW_WITHOUT_COMPLAINT) | treated)
     interview_day = cur + _gap(rng, n, cal.GAP_INTERVIEW)
     slots.add("informative_interview", interview, interview_day)
     cur = np.where(interview, interview_day, cur)
@@ -148,6 +182,17 @@ def _draw_slots(
     )
     cooperation_outcome = np.where(declined, reason, np.where(other, other_outcome, 0))
     cooperation_day = cur + _gap(rng, n, cal.GAP_COOPERATION)
+    if effect is not None:
+        # An extra complaint lies within the horizon after the index date (the police contact):
+        # its usual gap if that fits, else a day drawn evenly between the last event and the end
+        # of the horizon (in the rare case the interview itself came later: that day).
+        limit = police_day + effect.horizon
+        late = extra & (cooperation_day > limit)
+        span = np.maximum(limit - cur, 0) + 1
+        inside = cur + np.floor(np.asarray(effect.timing) * span).astype(np.int64)
+        cooperation_day = np.where(
+            late, np.minimum(inside, np.maximum(limit, cur)), cooperation_day
+        )
     slots.add(cooperation_type, cooperation, cooperation_day, cooperation_outcome)
     cur = np.where(cooperation, cooperation_day, cur)
 
@@ -353,11 +398,15 @@ def replay_statuses(
 
 
 def build_timelines(
-    rng: np.random.Generator, pop: Population, config: DemoConfig, vocabulary: Vocabulary
+    rng: np.random.Generator,
+    pop: Population,
+    config: DemoConfig,
+    vocabulary: Vocabulary,
+    effect: ComplaintEffect | None = None,
 ) -> Timelines:
     """Timelines of all cases in ``pop``, censored at the cut-off, with their replayed status."""
     n = len(pop.intake_day)
-    slots, police_day = _draw_slots(rng, pop, vocabulary)
+    slots, police_day = _draw_slots(rng, pop, vocabulary, day_number(config.cutoff), effect)
     base_day = day_number(dt.date(config.first_year, 1, 1))
     event_case, event_type, event_outcome, event_day = _assemble(slots, config, base_day)
     status = replay_statuses(vocabulary, n, event_case, event_type, event_outcome)

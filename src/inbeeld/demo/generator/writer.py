@@ -2,8 +2,8 @@
 
 SQLite gets multi-row INSERT statements through the driver's ``executemany``; PostgreSQL gets
 ``COPY ... FROM STDIN`` through psycopg 3. Ids are assigned here (after the current maximum of each
-table), so events, form links and assignments can point at their case without reading anything
-back; afterwards PostgreSQL's id sequences are moved past them. Table and column names come from
+table), so events, form links, assignments, consent records, pilot deliveries and measures can
+point at their case without reading anything back; afterwards PostgreSQL's id sequences are moved past them. Table and column names come from
 the models' ``_meta``; a column the generator does not fill gets its model default (or its database
 default), so a new nullable or defaulted field does not break the loader.
 """
@@ -26,6 +26,7 @@ from inbeeld.audit.services import audit_record
 from inbeeld.cases.models import Case, CaseAssignment, ChainEvent, ConsentRecord
 from inbeeld.crypto import encrypt_text
 from inbeeld.demo.generator.data import DemoData, day_date
+from inbeeld.pilot.models import Delivery, Instrument, Intervention, Measure
 from inbeeld.reference.models import ChainEventType, Court, ExploitationForm, PoliceUnit
 
 # PostgreSQL: from this many events on, foreign keys are checked once after the load instead of
@@ -49,6 +50,8 @@ class WriteSummary:
     cases: int
     events: int
     seconds: dict[str, float]
+    deliveries: int = 0
+    measures: int = 0
 
 
 def _lookup(strings: Sequence[str]) -> np.ndarray:
@@ -224,7 +227,14 @@ def _write(data: DemoData, connection, backend: _Backend, seconds: dict[str, flo
         n_events + len(data.correction_of), dtype=np.int64
     )
     all_days = np.concatenate(
-        [data.intake_day, data.event_day, data.correction_recorded_day, data.consent_day]
+        [
+            data.intake_day,
+            data.event_day,
+            data.correction_recorded_day,
+            data.consent_day,
+            data.pilot.delivery_day,
+            data.pilot.measure_day,
+        ]
     )
     first_day = int(all_days.min(initial=0) if len(all_days) else 0)
     last_day = int(all_days.max(initial=first_day))
@@ -399,6 +409,62 @@ def _write(data: DemoData, connection, backend: _Backend, seconds: dict[str, flo
     )
     seconds["consent"] = time.perf_counter() - clock
 
+    clock = time.perf_counter()
+    _write_pilot(data, connection, backend, case_ids, date, noon)
+    seconds["pilot"] = time.perf_counter() - clock
+
+
+def _write_pilot(data: DemoData, connection, backend: _Backend, case_ids, date, noon) -> None:
+    """Deliveries (with their fidelity checklists) and victim-reported measures."""
+    pilot = data.pilot
+    if pilot.delivery_count:
+        interventions = _id_map(Intervention, pilot.interventions)
+        backend.insert(
+            Delivery,
+            _columns(
+                Delivery,
+                connection,
+                {
+                    "id": _next_id(connection, Delivery) + np.arange(pilot.delivery_count),
+                    "case": case_ids[pilot.delivery_case],
+                    "intervention": interventions[pilot.delivery_intervention],
+                    "date": date(pilot.delivery_day),
+                    "delivered": backend.boolean(pilot.delivery_delivered),
+                    "reason_not_delivered": _lookup(pilot.reasons)[pilot.delivery_reason],
+                    "fidelity": _lookup(pilot.fidelity_json()),
+                    "recorded_by": Const(None),
+                    "organisation": Const(None),
+                    "recorded_at": noon(pilot.delivery_day),
+                },
+            ),
+            pilot.delivery_count,
+        )
+    if pilot.measure_count:
+        code, version = pilot.instrument
+        instrument = Instrument.objects.filter(code=code, version=version).values_list(
+            "id", flat=True
+        )
+        if not instrument:
+            raise ValueError(f"the database lacks the questionnaire {code} v{version}")
+        backend.insert(
+            Measure,
+            _columns(
+                Measure,
+                connection,
+                {
+                    "id": _next_id(connection, Measure) + np.arange(pilot.measure_count),
+                    "case": case_ids[pilot.measure_case],
+                    "instrument": Const(int(instrument[0])),
+                    "moment": _lookup(pilot.moments)[pilot.measure_moment],
+                    "date": date(pilot.measure_day),
+                    "answers": _lookup(pilot.answers_json()),
+                    "recorded_by": Const(None),
+                    "recorded_at": noon(pilot.measure_day),
+                },
+            ),
+            pilot.measure_count,
+        )
+
 
 def _lock_tables(connection, tables: list[str]) -> None:
     """PostgreSQL: make concurrent writers of these tables wait until the load commits."""
@@ -482,7 +548,15 @@ def write_demo_data(data: DemoData, *, if_empty: bool = False) -> WriteSummary |
     connection = connections[DEFAULT_DB_ALIAS]
     connection.ensure_connection()
     backend = _Backend(connection)
-    bulk_models = [Case, Case.exploitation_forms.through, ChainEvent, CaseAssignment, ConsentRecord]
+    bulk_models = [
+        Case,
+        Case.exploitation_forms.through,
+        ChainEvent,
+        CaseAssignment,
+        ConsentRecord,
+        Delivery,
+        Measure,
+    ]
     tables = [m._meta.db_table for m in bulk_models]
     seconds: dict[str, float] = {}
     pragmas = _sqlite_load_pragmas(connection)
@@ -515,7 +589,13 @@ def write_demo_data(data: DemoData, *, if_empty: bool = False) -> WriteSummary |
     finally:
         _restore_pragmas(connection, pragmas)
     seconds["total"] = time.perf_counter() - start
-    return WriteSummary(cases=data.case_count, events=data.event_count, seconds=seconds)
+    return WriteSummary(
+        cases=data.case_count,
+        events=data.event_count,
+        seconds=seconds,
+        deliveries=data.pilot.delivery_count,
+        measures=data.pilot.measure_count,
+    )
 
 
 __all__ = ["WriteSummary", "write_demo_data"]

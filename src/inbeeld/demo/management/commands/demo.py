@@ -4,7 +4,8 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from inbeeld.demo.generator import DemoConfig, generate
-from inbeeld.demo.generator.data import DEFAULT_CUTOFF, FIRST_YEAR
+from inbeeld.demo.generator import calibration as cal
+from inbeeld.demo.generator.data import DEFAULT_CUTOFF, FIRST_YEAR, MAX_PSYCHOLOGIST_EFFECT
 
 
 def _date(value: str) -> dt.date:
@@ -17,7 +18,8 @@ def _date(value: str) -> dt.date:
 class Command(BaseCommand):
     help = (
         "Laad synthetische, reproduceerbare demogegevens: de demo-accounts plus N casussen met "
-        "tijdlijnen (zelfde aantal en seed geven dezelfde gegevens)."
+        "tijdlijnen, inzet van de proeftuin, uitvoeringen en metingen (zelfde aantal en seed "
+        "geven dezelfde gegevens)."
     )
 
     def add_arguments(self, parser):
@@ -30,25 +32,44 @@ class Command(BaseCommand):
             help=f"peildatum: geen gebeurtenis na deze datum (standaard {DEFAULT_CUTOFF})",
         )
         parser.add_argument(
+            "--psychologist-effect",
+            type=float,
+            default=cal.PSYCHOLOGIST_EFFECT,
+            help=(
+                "het ware effect van de recherchepsycholoog (indien uitgevoerd) op de kans op "
+                "aangifte binnen 180 dagen na de indexdatum, als risicoverschil "
+                f"(standaard {cal.PSYCHOLOGIST_EFFECT}; 0 = geen effect)"
+            ),
+        )
+        parser.add_argument(
             "--if-empty", action="store_true", help="niets doen als er al casussen zijn"
         )
 
-    def handle(self, *args, cases, seed, cutoff, if_empty, **options):
+    def handle(self, *args, cases, seed, cutoff, if_empty, psychologist_effect, **options):
         if cases < 0:
             raise CommandError("--cases moet 0 of groter zijn.")
         if seed < 0:
             raise CommandError("--seed moet 0 of groter zijn.")
         if cutoff.year < FIRST_YEAR:
             raise CommandError(f"--cutoff moet in {FIRST_YEAR} of later liggen.")
-        result = generate(DemoConfig(cases=cases, seed=seed, cutoff=cutoff), if_empty=if_empty)
+        if not 0.0 <= psychologist_effect <= MAX_PSYCHOLOGIST_EFFECT:
+            raise CommandError(
+                f"--psychologist-effect moet tussen 0 en {MAX_PSYCHOLOGIST_EFFECT:.2f} liggen."
+            )
+        config = DemoConfig(
+            cases=cases, seed=seed, cutoff=cutoff, psychologist_effect=psychologist_effect
+        )
+        result = generate(config, if_empty=if_empty)
         if result.skipped:
             self.stdout.write("Er zijn al casussen; demogegevens niet opnieuw geladen.")
             return
         cases_word = "casus" if result.cases == 1 else "casussen"
         events_word = "gebeurtenis" if result.events == 1 else "gebeurtenissen"
         self.stdout.write(
-            f"Demogegevens geladen: {result.cases} {cases_word}, {result.events} {events_word} "
-            f"(seed {seed}, peildatum {cutoff.isoformat()}) in {result.seconds:.1f} s "
+            f"Demogegevens geladen: {result.cases} {cases_word}, {result.events} {events_word}, "
+            f"{result.deliveries} uitvoeringen van interventies, {result.measures} metingen "
+            f"(seed {seed}, peildatum {cutoff.isoformat()}, effect recherchepsycholoog "
+            f"{psychologist_effect:+.2f}) in {result.seconds:.1f} s "
             f"(genereren {result.generate_seconds:.1f} s, wegschrijven "
             f"{result.write_seconds:.1f} s)."
         )

@@ -1,0 +1,91 @@
+"""Forms of the deployment pages: parse and validate input; every message is Dutch.
+
+The rules of a deployment (for example: the end does not lie before the start) live in
+``pilot.services.deployment_save``; the view puts the service's messages on this form.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from inbeeld.cases.forms import DateInput
+from inbeeld.pilot.models import Deployment, Intervention, Phase
+from inbeeld.reference.models import PoliceUnit
+
+
+class DeploymentForm(forms.Form):
+    intervention = forms.ModelChoiceField(
+        label=_("Interventie"),
+        queryset=Intervention.objects.order_by("order"),
+        empty_label=_("Kies een interventie"),
+        error_messages={"required": _("Kies een interventie.")},
+    )
+    phase = forms.ModelChoiceField(
+        label=_("Fase"),
+        queryset=Phase.objects.order_by("start"),
+        empty_label=_("Kies een fase"),
+        error_messages={"required": _("Kies een fase.")},
+    )
+    police_units = forms.ModelMultipleChoiceField(
+        label=_("Politie-eenheden"),
+        queryset=PoliceUnit.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Laat leeg als de regio's nog niet bekend zijn."),
+    )
+    start = forms.DateField(
+        label=_("Begin"),
+        widget=DateInput(),
+        error_messages={"required": _("Vul de begindatum in.")},
+    )
+    end = forms.DateField(
+        label=_("Einde"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Laat leeg als de inzet doorloopt. De einddatum telt mee."),
+    )
+    partners = forms.CharField(
+        label=_("Partners"),
+        required=False,
+        max_length=300,
+        help_text=_("Bijvoorbeeld: Politie, recherchepsycholoog."),
+    )
+    regions_assumed = forms.BooleanField(
+        label=_("De regio's zijn aangenomen"),
+        required=False,
+        help_text=_("Aanvinken als de bron de regio's niet noemt en deze keuze een aanname is."),
+    )
+    note = forms.CharField(
+        label=_("Toelichting"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, deployment: Deployment | None = None, **kwargs):
+        self.deployment = deployment
+        if deployment is not None and deployment.pk:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "intervention": deployment.intervention_id,
+                    "phase": deployment.phase_id,
+                    "police_units": [u.pk for u in deployment.police_units.all()],
+                    "start": deployment.start,
+                    "end": deployment.end,
+                    "partners": deployment.partners,
+                    "regions_assumed": deployment.regions_assumed,
+                    "note": deployment.note,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if deployment is not None and deployment.pk:
+            # An existing deployment keeps its intervention and phase (another intervention or
+            # phase is a new deployment); what changes is where, when and with whom.
+            for name in ("intervention", "phase"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _(
+                    "Vast voor een bestaande inzet; maak een nieuwe inzet voor een andere "
+                    "interventie of fase."
+                )

@@ -1,0 +1,79 @@
+"""The researchers' pilot dashboard and deployment management. Thin: the reads are in
+pilot.dashboard (they take the user and check the policy), the writes in pilot.services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from inbeeld import policy
+from inbeeld.cases.views import _apply_service_errors
+from inbeeld.pilot import dashboard, services
+from inbeeld.pilot.dashboard_forms import DeploymentForm
+from inbeeld.pilot.models import Deployment
+
+
+@require_http_methods(["GET"])
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    data = dashboard.pilot_dashboard(request.user)
+    return render(
+        request,
+        "pilot/dashboard.html",
+        {
+            "dash": data,
+            "can_manage": policy.can(request.user, policy.Action.PILOT_MANAGE),
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def deployment_list(request: HttpRequest) -> HttpResponse:
+    deployments = dashboard.deployment_list(request.user)
+    return render(request, "pilot/deployment_list.html", {"deployments": deployments})
+
+
+def _save(request: HttpRequest, form: DeploymentForm, deployment: Deployment) -> bool:
+    data = form.cleaned_data
+    if not deployment.pk:
+        deployment.intervention = data["intervention"]
+        deployment.phase = data["phase"]
+    try:
+        services.deployment_save(
+            actor=request.user,
+            deployment=deployment,
+            police_units=list(data["police_units"]),
+            start=data["start"],
+            end=data["end"],
+            partners=data["partners"].strip(),
+            regions_assumed=data["regions_assumed"],
+            note=data["note"].strip(),
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _apply_service_errors(form, exc)
+        return False
+    return True
+
+
+@require_http_methods(["GET", "POST"])
+def deployment_create(request: HttpRequest) -> HttpResponse:
+    dashboard.require_manage(request.user)
+    deployment = Deployment()
+    form = DeploymentForm(request.POST or None, deployment=deployment)
+    if request.method == "POST" and form.is_valid() and _save(request, form, deployment):
+        messages.success(request, _("De nieuwe inzet is opgeslagen."))
+        return redirect("pilot:deployment_list")
+    return render(request, "pilot/deployment_form.html", {"form": form, "deployment": None})
+
+
+@require_http_methods(["GET", "POST"])
+def deployment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    deployment = dashboard.deployment_get_for(request.user, pk)
+    form = DeploymentForm(request.POST or None, deployment=deployment)
+    if request.method == "POST" and form.is_valid() and _save(request, form, deployment):
+        messages.success(request, _("De inzet is gewijzigd."))
+        return redirect("pilot:deployment_list")
+    return render(request, "pilot/deployment_form.html", {"form": form, "deployment": deployment})

@@ -1,0 +1,173 @@
+"""Case-level reads of the pilot: eligibility, deliveries and measures of one case for one user.
+
+``case`` must come from ``cases.selectors.case_get_for`` (already authorised and audited). Who
+recorded a delivery is shown only to viewers who may see people on the case page (the same rule
+as the timeline: researchers see no names); scores of measures are numbers, not free text, so
+every viewer of the case sees them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from inbeeld import policy
+from inbeeld.pilot import eligibility
+from inbeeld.pilot.models import Delivery, Deployment, Instrument, Intervention, Measure
+
+
+@dataclass(frozen=True)
+class EligibleIntervention:
+    intervention: Intervention
+    deployments: list[Deployment]  # the deployments active for the case's unit on its index date
+
+    @property
+    def regions_assumed(self) -> bool:
+        return any(d.regions_assumed for d in self.deployments)
+
+
+@dataclass(frozen=True)
+class FidelityCheck:
+    label: str
+    met: bool
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    delivery: Delivery
+    checklist: list[FidelityCheck]
+    met: int
+    total: int
+    recorded_by: str | None  # None: the viewer may not see people
+    organisation: str | None
+
+
+@dataclass(frozen=True)
+class MeasureAnswer:
+    label: str
+    value: int | None
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    measure: Measure
+    answers: list[MeasureAnswer]
+    answered: int
+    total: int
+
+
+@dataclass(frozen=True)
+class PilotCaseSummary:
+    index_date: dt.date
+    index_from_police_contact: bool  # False: no first police contact, the intake date counts
+    eligible: list[EligibleIntervention]
+    deliveries: list[DeliveryRow]
+    measures: list[MeasureRow]
+    show_people: bool
+    can_deliver: bool
+    can_measure: bool
+
+
+def eligible_for_case(case, *, index_date: dt.date | None = None) -> list[EligibleIntervention]:
+    """The interventions active for ``case``'s unit on its index date, with their deployments."""
+    day = index_date or eligibility.case_index_date(case)
+    deployments = list(
+        eligibility.active_deployments(police_unit_id=case.police_unit_id, day=day)
+        .select_related("intervention", "phase")
+        .order_by("intervention__order", "start")
+    )
+    by_intervention: dict[int, list[Deployment]] = {}
+    for deployment in deployments:
+        by_intervention.setdefault(deployment.intervention_id, []).append(deployment)
+    return [
+        EligibleIntervention(
+            intervention=intervention, deployments=by_intervention[intervention.pk]
+        )
+        for intervention in eligibility.eligible_interventions(case, index_date=day)
+    ]
+
+
+def case_deliveries(user, case) -> list[DeliveryRow]:
+    """The deliveries recorded on ``case``, oldest first, with their fidelity checklists."""
+    show_people = policy.can(user, policy.Action.NOTE_READ, case)
+    deliveries = (
+        Delivery.objects.filter(case=case)
+        .select_related("intervention", "recorded_by", "organisation")
+        .prefetch_related("intervention__fidelity_items")
+        .order_by("date", "id")
+    )
+    rows = []
+    for delivery in deliveries:
+        labels = {item.code: item.label for item in delivery.intervention.fidelity_items.all()}
+        order = list(labels)
+        checklist = [
+            FidelityCheck(label=labels.get(code, code), met=bool(met))
+            for code, met in sorted(
+                delivery.fidelity.items(),
+                key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order),
+            )
+        ]
+        rows.append(
+            DeliveryRow(
+                delivery=delivery,
+                checklist=checklist,
+                met=sum(check.met for check in checklist),
+                total=len(checklist),
+                recorded_by=str(delivery.recorded_by)
+                if show_people and delivery.recorded_by
+                else None,
+                organisation=str(delivery.organisation)
+                if show_people and delivery.organisation
+                else None,
+            )
+        )
+    return rows
+
+
+def case_measures(user, case) -> list[MeasureRow]:
+    """The victim-reported measures of ``case``, oldest first, with answered counts."""
+    rows = []
+    for measure in (
+        Measure.objects.filter(case=case).select_related("instrument").order_by("date", "id")
+    ):
+        answers = [
+            MeasureAnswer(label=item["label"], value=measure.answers.get(item["code"]))
+            for item in measure.instrument.items
+        ]
+        rows.append(
+            MeasureRow(
+                measure=measure,
+                answers=answers,
+                answered=sum(a.value is not None for a in answers),
+                total=len(answers),
+            )
+        )
+    return rows
+
+
+def case_has_police_contact(case) -> bool:
+    from inbeeld.cases.models import ChainEvent
+
+    return ChainEvent.objects.filter(
+        case=case, event_type__code="first_police_contact", superseded_by__isnull=True
+    ).exists()
+
+
+def pilot_case_summary(user, case) -> PilotCaseSummary:
+    """Everything the case page shows about the pilot, for ``user``."""
+    index_date = eligibility.case_index_date(case)
+    return PilotCaseSummary(
+        index_date=index_date,
+        index_from_police_contact=case_has_police_contact(case),
+        eligible=eligible_for_case(case, index_date=index_date),
+        deliveries=case_deliveries(user, case),
+        measures=case_measures(user, case),
+        show_people=policy.can(user, policy.Action.NOTE_READ, case),
+        can_deliver=bool(policy.deliverable_intervention_codes(user, case)),
+        can_measure=policy.can(user, policy.Action.MEASURE_RECORD, case),
+    )
+
+
+def instruments_newest_first() -> list[Instrument]:
+    """Every questionnaire, by code and newest version first (the first is the default)."""
+    return list(Instrument.objects.order_by("code", "-version"))

@@ -1,0 +1,135 @@
+"""Pilot pages on a case: record a delivery of an intervention, record a victim-reported measure.
+
+Thin, like the case views: the case is loaded and authorised (404 outside scope, audited) through
+cases.selectors.case_get_for with the pilot action; forms validate; the services write.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from inbeeld import policy
+from inbeeld.cases.selectors import case_get_for
+from inbeeld.pilot import eligibility, selectors, services
+from inbeeld.pilot.forms import ITEM_PREFIX, DeliveryForm, InstrumentChoiceForm, MeasureForm
+from inbeeld.pilot.models import Intervention
+
+
+def _back_to_case(case):
+    return redirect(reverse("cases:detail", args=[case.code]) + "#proeftuin")
+
+
+@require_http_methods(["GET", "POST"])
+def delivery_create(request: HttpRequest, code: str) -> HttpResponse:
+    case = case_get_for(request.user, code, action=policy.Action.DELIVERY_RECORD)
+    codes = policy.deliverable_intervention_codes(request.user, case)
+    if not codes:
+        raise PermissionDenied(
+            _("U mag bij deze casus geen uitvoering van interventies vastleggen.")
+        )
+    index_date = eligibility.case_index_date(case)
+    eligible = selectors.eligible_for_case(case, index_date=index_date)
+    eligible_ids = {e.intervention.pk for e in eligible}
+    # Eligible ones first (intention to treat), then the other interventions this user may record:
+    # as-delivered exposure can differ from the assignment by unit and date.
+    interventions = sorted(
+        Intervention.objects.filter(code__in=codes).prefetch_related("fidelity_items"),
+        key=lambda i: (i.pk not in eligible_ids, i.order),
+    )
+    form = DeliveryForm(
+        request.POST if request.method == "POST" else None,
+        interventions=interventions,
+        eligible_ids=eligible_ids,
+    )
+    if request.method == "POST" and form.is_valid():
+        intervention = form.chosen_intervention()
+        try:
+            services.delivery_record(
+                actor=request.user,
+                case=case,
+                intervention=intervention,
+                date=form.cleaned_data["date"],
+                delivered=form.is_delivered(),
+                fidelity=form.fidelity(),
+                reason_not_delivered=form.cleaned_data["reason_not_delivered"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("De uitvoering van '%(intervention)s' is vastgelegd.")
+                % {"intervention": intervention.label},
+            )
+            return _back_to_case(case)
+    return render(
+        request,
+        "pilot/case_delivery_form.html",
+        {
+            "case": case,
+            "form": form,
+            "eligible": eligible,
+            "index_date": index_date,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def measure_create(request: HttpRequest, code: str) -> HttpResponse:
+    case = case_get_for(request.user, code, action=policy.Action.MEASURE_RECORD)
+    instruments = selectors.instruments_newest_first()
+    if not instruments:
+        raise PermissionDenied(_("Er is nog geen vragenlijst ingericht."))
+    by_pk = {str(i.pk): i for i in instruments}
+    wanted = request.POST.get("instrument") if request.method == "POST" else None
+    wanted = wanted or request.GET.get("vragenlijst")
+    instrument = by_pk.get(wanted or "", instruments[0])
+    data = request.POST if request.method == "POST" else None
+    form = MeasureForm(data, instrument=instrument)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.measure_record(
+                actor=request.user,
+                case=case,
+                instrument=instrument,
+                moment=form.cleaned_data["moment"],
+                date=form.cleaned_data["date"],
+                answers=form.answers(),
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _apply_service_errors(form, exc, item_prefix=ITEM_PREFIX)
+        else:
+            messages.success(
+                request,
+                _("De meting '%(instrument)s' is vastgelegd.") % {"instrument": instrument.label},
+            )
+            return _back_to_case(case)
+    chooser = None
+    if len(instruments) > 1:
+        chooser = InstrumentChoiceForm(
+            initial={"vragenlijst": instrument.pk}, instruments=instruments
+        )
+    return render(
+        request,
+        "pilot/case_measure_form.html",
+        {"case": case, "form": form, "instrument": instrument, "chooser": chooser},
+    )
+
+
+def _apply_service_errors(form, exc: Exception, *, item_prefix: str = "") -> None:
+    """Show a service's refusal on the form: on its field when the form has it (a measure item
+    ``code`` is the form field ``item_<code>``), else above the form."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            name = next((n for n in (field, item_prefix + field) if n in form.fields), None)
+            form.add_error(name, errors)
+    elif isinstance(exc, ValidationError):
+        form.add_error(None, exc.messages)
+    else:
+        form.add_error(None, str(exc))
