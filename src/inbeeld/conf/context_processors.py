@@ -4,7 +4,9 @@ from inbeeld import policy
 def navigation(request) -> dict:
     """Which menu items the current user gets (from the policy, never from templates)."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    # Before the second factor is passed, nothing is offered but the way out.
+    verified = getattr(user, "is_verified", None)
+    if user is None or not user.is_authenticated or verified is None or not verified():
         return {"nav": {}}
     return {
         "nav": {
