@@ -478,13 +478,15 @@ def test_loaded_measures_only_at_moments_that_happened(loaded):
 def test_the_orm_inserts_deliveries_and_measures_after_a_bulk_load(loaded):
     from django.utils import timezone
 
+    from inbeeld.crypto import encrypt_text
+
     delivery = Delivery.objects.order_by("id").last()
     newer = Delivery.objects.create(
         case=delivery.case,
         intervention=delivery.intervention,
         date=delivery.date,
         delivered=False,
-        reason_not_delivered="Test",
+        reason_ciphertext=encrypt_text("Test"),
         recorded_at=timezone.now(),
     )
     assert newer.pk > delivery.pk

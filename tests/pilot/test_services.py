@@ -376,3 +376,14 @@ def test_a_measure_date_in_the_future_is_refused(officer, case):
     with pytest.raises(ValidationError):
         _measure(officer, case, {"feels_safe": 4}, date=timezone.localdate() + dt.timedelta(days=1))
     assert not Measure.objects.exists()
+
+
+def test_a_not_delivered_reason_is_encrypted_at_rest(officer, case):
+    from django.db import connection
+
+    _record(officer, case, delivered=False, reason_not_delivered="Slachtoffer verhuisd naar Venlo")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reason_ciphertext FROM pilot_delivery")
+        (stored,) = cursor.fetchone()
+    assert stored and "Venlo" not in stored
+    assert Delivery.objects.get().reason_not_delivered == "Slachtoffer verhuisd naar Venlo"

@@ -151,3 +151,28 @@ def test_the_retention_command_plans_and_applies(capsys):
     call_command("retention", "apply")
     assert "verwijderlog" in capsys.readouterr().out
     assert DeletionLog.objects.count() == 4
+
+
+def test_retention_also_blanks_the_pilot_not_delivered_reasons():
+    from inbeeld.cases.retention import retention_apply
+    from inbeeld.pilot.models import Intervention
+    from inbeeld.pilot.services import delivery_record
+
+    officer = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
+    old = _closed_case(officer, dt.date(2014, 3, 1), "oude notitie")
+    recent = _closed_case(officer, dt.date(2024, 3, 1), "recente notitie")
+    psychologist = Intervention.objects.get(code="psychologist")
+    for case in (old, recent):
+        delivery_record(
+            actor=officer,
+            case=case,
+            intervention=psychologist,
+            date=case.intake_date,
+            delivered=False,
+            reason_not_delivered="Geen psycholoog beschikbaar",
+        )
+    retention_apply(today=dt.date(2026, 6, 1))
+    from inbeeld.pilot.models import Delivery
+
+    kept = {d.case.code: d.reason_not_delivered for d in Delivery.objects.select_related("case")}
+    assert kept == {old.code: "", recent.code: "Geen psycholoog beschikbaar"}

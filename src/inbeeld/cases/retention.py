@@ -2,7 +2,8 @@
 
 Periods come from settings.INBEELD_RETENTION (years, per category). Case rows themselves stay:
 they are pseudonymised and carry the statistics; what identifies or tells a story goes:
-- notes: the free text of events of cases closed longer ago than the period is blanked;
+- notes: the free text of events (and the pilot's not-delivered reasons) of cases closed longer
+  ago than the period is blanked;
 - linkage_keys: keyed pseudonyms of partner identifiers of such cases are deleted, so the case
   can no longer be matched with another source;
 - break_glass: reviewed break-glass grants (with their reasons) older than the period go;
@@ -67,10 +68,20 @@ def _run(*, today: dt.date | None, apply: bool) -> list[RetentionOutcome]:
     with transaction.atomic():
         notes_cases = _closed_before(_years_ago(today, periods["notes"]))
         notes = ChainEvent.objects.filter(case__in=notes_cases).exclude(note_ciphertext="")
-        codes = tuple(sorted(set(notes.values_list("case__code", flat=True))))
-        count = notes.count()
+        # Free text of the pilot (reasons an intervention was not delivered) goes with the notes.
+        from inbeeld.pilot.models import Delivery
+
+        reasons = Delivery.objects.filter(case__in=notes_cases).exclude(reason_ciphertext="")
+        codes = tuple(
+            sorted(
+                set(notes.values_list("case__code", flat=True))
+                | set(reasons.values_list("case__code", flat=True))
+            )
+        )
+        count = notes.count() + reasons.count()
         if apply and count:
             notes.rewrite_ciphertext(note_ciphertext="")
+            reasons.update(reason_ciphertext="")
         outcomes.append(
             RetentionOutcome("notes", f"{periods['notes']} jaar na afsluiten", count, codes)
         )

@@ -104,6 +104,8 @@ class Deployment(models.Model):
 class Delivery(models.Model):
     """An intervention that reached (or did not reach) a case, with its fidelity checklist."""
 
+    ENCRYPTED_FIELDS = ("reason_ciphertext",)
+
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="deliveries")
     intervention = models.ForeignKey(
         Intervention,
@@ -113,7 +115,8 @@ class Delivery(models.Model):
     )
     date = models.DateField(_("datum"))
     delivered = models.BooleanField(_("uitgevoerd"))
-    reason_not_delivered = models.CharField(_("reden niet uitgevoerd"), max_length=300, blank=True)
+    # Free text, so encrypted at rest like every note (read through reason_not_delivered).
+    reason_ciphertext = models.TextField(_("reden niet uitgevoerd (versleuteld)"), blank=True)
     fidelity = models.JSONField(_("uitvoering volgens ontwerp"), default=dict, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -138,6 +141,13 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.intervention_id}@{self.date}"
+
+    @property
+    def reason_not_delivered(self) -> str:
+        """The decrypted reason; show it only where the policy shows free text."""
+        from inbeeld.crypto import decrypt_text
+
+        return decrypt_text(self.reason_ciphertext)
 
     @property
     def fidelity_share(self) -> float | None:

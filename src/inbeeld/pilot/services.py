@@ -13,9 +13,11 @@ from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 from inbeeld.cases.services import _check_date
+from inbeeld.crypto import encrypt_text
 from inbeeld.pilot.models import Delivery, Deployment, Instrument, Intervention, Measure
 
 SCALE = range(1, 6)
+MAX_REASON_LENGTH = 300
 
 
 def delivery_record(
@@ -44,6 +46,13 @@ def delivery_record(
             }
         )
     reason = reason_not_delivered.strip()
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError(
+            {
+                "reason_not_delivered": _("Gebruik ten hoogste %(n)d tekens.")
+                % {"n": MAX_REASON_LENGTH}
+            }
+        )
     if delivered and reason:
         raise ValidationError(
             {
@@ -73,7 +82,7 @@ def delivery_record(
             intervention=intervention,
             date=date,
             delivered=delivered,
-            reason_not_delivered=reason,
+            reason_ciphertext=encrypt_text(reason),
             fidelity=checklist,
             recorded_by=actor,
             organisation=memberships[0].organisation if memberships else None,

@@ -430,7 +430,10 @@ def _write_pilot(data: DemoData, connection, backend: _Backend, case_ids, date, 
                     "intervention": interventions[pilot.delivery_intervention],
                     "date": date(pilot.delivery_day),
                     "delivered": backend.boolean(pilot.delivery_delivered),
-                    "reason_not_delivered": _lookup(pilot.reasons)[pilot.delivery_reason],
+                    # Encrypted like any free text; each distinct demo reason once.
+                    "reason_ciphertext": _lookup(
+                        encrypt_text(r) if r else "" for r in pilot.reasons
+                    )[pilot.delivery_reason],
                     "fidelity": _lookup(pilot.fidelity_json()),
                     "recorded_by": Const(None),
                     "organisation": Const(None),
