@@ -18,6 +18,7 @@ from inbeeld.cases.models import (
 from inbeeld.cases.selectors import SORTS, CaseFilters
 from inbeeld.cases.services import MAX_NOTE_LENGTH
 from inbeeld.cases.workflow import Status
+from inbeeld.pilot.models import Intervention
 from inbeeld.reference.models import ChainEventOutcome, ChainEventType, ExploitationForm, PoliceUnit
 
 
@@ -46,6 +47,13 @@ class CaseFilterForm(forms.Form):
     )
     intake_from = forms.DateField(label=_("Instroom vanaf"), required=False, widget=DateInput())
     intake_to = forms.DateField(label=_("Instroom tot en met"), required=False, widget=DateInput())
+    reached_by = forms.ModelChoiceField(
+        label=_("Bereikt door interventie"),
+        required=False,
+        queryset=Intervention.objects.all(),
+        to_field_name="code",
+        empty_label=_("Alle casussen"),
+    )
     unit = forms.ModelChoiceField(
         label=_("Eenheid"),
         required=False,
@@ -82,6 +90,7 @@ class CaseFilterForm(forms.Form):
             intake_from=data.get("intake_from"),
             intake_to=data.get("intake_to"),
             police_unit=data["unit"].code if data.get("unit") else "",
+            reached_by=data["reached_by"].code if data.get("reached_by") else "",
             sort=sort if sort in SORTS else "-intake_date",
         )
 

@@ -76,6 +76,7 @@ class CaseFilters:
     intake_from: dt.date | None = None
     intake_to: dt.date | None = None
     police_unit: str = ""
+    reached_by: str = ""  # an intervention code: cases it was delivered to
     sort: str = "-intake_date"
 
 
@@ -102,6 +103,11 @@ def case_list(user, filters: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(intake_date__lte=filters.intake_to)
     if filters.police_unit:
         qs = qs.filter(police_unit__code=filters.police_unit)
+    if filters.reached_by:
+        from inbeeld.pilot.models import Delivery
+
+        reached = Delivery.objects.filter(intervention__code=filters.reached_by, delivered=True)
+        qs = qs.filter(pk__in=reached.values("case_id"))
     return qs.prefetch_related("exploitation_forms").order_by(
         *SORTS.get(filters.sort, SORTS["-intake_date"])
     )
