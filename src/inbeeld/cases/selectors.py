@@ -52,11 +52,15 @@ def case_get_for(
                 extra={"action": str(action)},
             )
         raise Http404("case not found")
+    # Reached by break-glass rather than regular scope? Decided once here; the case page shows
+    # the banner from it and the read is logged with the grant.
+    case.break_glass_grant = (
+        None if policy.in_regular_scope(user, case) else policy.active_break_glass(user, case)
+    )
     if log_read:
         extra = {"action": str(action)}
-        if not policy.in_regular_scope(user, case):
-            grant = policy.active_break_glass(user, case)
-            extra["break_glass"] = grant.pk if grant else None
+        if case.break_glass_grant is not None:
+            extra["break_glass"] = case.break_glass_grant.pk
         audit_record(
             actor=user,
             action=AuditAction.CASE_READ,

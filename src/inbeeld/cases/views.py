@@ -103,9 +103,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, code: str) -> HttpResponse:
     case = selectors.case_get_for(request.user, code)
     timeline = selectors.case_timeline(request.user, case)
-    grant = None
-    if not policy.in_regular_scope(request.user, case):
-        grant = policy.active_break_glass(request.user, case)
+    reads_notes = policy.can(request.user, policy.Action.NOTE_READ, case)
     can_record = bool(policy.recordable_event_codes(request.user, case))
     return render(
         request,
@@ -116,9 +114,9 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
             "can_record": can_record,
             "can_correct": can_record
             and policy.can(request.user, policy.Action.EVENT_CORRECT, case),
-            "show_people": policy.can(request.user, policy.Action.NOTE_READ, case),
-            "pseudonymised": not policy.can(request.user, policy.Action.NOTE_READ, case),
-            "break_glass": grant,
+            "show_people": reads_notes,
+            "pseudonymised": not reads_notes,
+            "break_glass": case.break_glass_grant,
             "privacy": selectors.case_privacy_summary(request.user, case),
             "can_link": policy.can(request.user, policy.Action.LINKAGE_ADD, case),
             "can_consent": policy.can(request.user, policy.Action.CONSENT_RECORD, case),
