@@ -51,6 +51,11 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"
     BREAK_GLASS_REVIEW = "audit.break_glass_review"
     ADMINISTER = "platform.administer"
+    SIGNAL_SUBMIT = "signal.submit"
+    SIGNAL_OWN_READ = "signal.own_read"
+    SIGNAL_TRIAGE = "signal.triage"
+    INTAKE_LINK_MANAGE = "signal.link_manage"
+    SIGNAL_FUNNEL = "signal.funnel"
 
 
 ROLE_SCOPE: dict[str, Scope] = {
@@ -75,10 +80,14 @@ _CHAIN_WORK = {
 }
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.SIGNALLER: frozenset(),
+    # Signallers submit signals and follow their own; they never see case data.
+    Role.SIGNALLER: frozenset({Action.SIGNAL_SUBMIT, Action.SIGNAL_OWN_READ}),
     Role.SAFETY_COORDINATOR: frozenset(
         _CHAIN_WORK
         | {
+            Action.SIGNAL_TRIAGE,
+            Action.INTAKE_LINK_MANAGE,
+            Action.SIGNAL_FUNNEL,
             Action.CASE_CREATE,
             Action.EVENT_CORRECT,
             Action.BREAK_GLASS,
@@ -115,7 +124,13 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     ),
     # National, pseudonymised: all cases, never free text, never a change.
     Role.RESEARCHER: frozenset(
-        {Action.CASE_LIST, Action.CASE_VIEW, Action.PILOT_READ, Action.PILOT_MANAGE}
+        {
+            Action.CASE_LIST,
+            Action.CASE_VIEW,
+            Action.PILOT_READ,
+            Action.PILOT_MANAGE,
+            Action.SIGNAL_FUNNEL,
+        }
     ),
     # The privacy officer reviews access (audit), not case content.
     Role.PRIVACY_OFFICER: frozenset({Action.AUDIT_READ, Action.BREAK_GLASS_REVIEW}),
@@ -346,6 +361,60 @@ def readable_note_families(user, case: Case) -> set[str]:
         for m in case_memberships(user, Action.NOTE_READ, case)
         if m.role in NOTE_FAMILY
     }
+
+
+# --- signals (intake) -------------------------------------------------------------------------------
+#
+# A signal belongs to the police unit it is routed to: the safety coordinators of that unit triage
+# it (SIGNAL_TRIAGE). A signaller follows only the signals they submitted themselves
+# (SIGNAL_OWN_READ), not those of colleagues (ADR 0005). Funnel figures (SIGNAL_FUNNEL) count the
+# signals in the viewer's scope; their case stages count only cases the viewer may see.
+
+
+def _membership_signal_q(membership: Membership, user, action: Action) -> Q | None:
+    if action == Action.SIGNAL_OWN_READ:
+        return Q(submitted_by_id=user.pk)
+    scope = ROLE_SCOPE.get(membership.role, Scope.NONE)
+    if scope == Scope.POLICE_UNIT:
+        return Q(police_unit_id=membership.police_unit_id)
+    if scope == Scope.NATIONAL:
+        return Q()
+    return None
+
+
+def signal_scope_filter(user, action: Action) -> Q | None:
+    """A filter selecting the signals ``user`` may ``action``; None means none at all."""
+    combined: Q | None = None
+    for membership in memberships_for(user, action):
+        q = _membership_signal_q(membership, user, action)
+        if q is not None:
+            combined = q if combined is None else combined | q
+    return combined
+
+
+def _membership_covers_signal(membership: Membership, signal, user, action: Action) -> bool:
+    if action == Action.SIGNAL_OWN_READ:
+        return signal.submitted_by_id is not None and signal.submitted_by_id == user.pk
+    scope = ROLE_SCOPE.get(membership.role, Scope.NONE)
+    if scope == Scope.POLICE_UNIT:
+        return signal.police_unit_id == membership.police_unit_id
+    return scope == Scope.NATIONAL
+
+
+def can_on_signal(user, action: Action, signal) -> bool:
+    """May ``user`` take ``action`` on ``signal``? Default deny."""
+    return any(
+        _membership_covers_signal(m, signal, user, action) for m in memberships_for(user, action)
+    )
+
+
+def intake_link_units(user) -> list:
+    """The police units for which ``user`` may make one-time intake links."""
+    return [
+        m.police_unit
+        for m in memberships_for(user, Action.INTAKE_LINK_MANAGE)
+        if m.police_unit_id is not None
+    ]
 
 
 def may_administer(user) -> bool:

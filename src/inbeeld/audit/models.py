@@ -84,6 +84,15 @@ class AuditAction(models.TextChoices):
     DELIVERY_RECORDED = "pilot.delivery", _("Uitvoering interventie vastgelegd")
     MEASURE_RECORDED = "pilot.measure", _("Meting vastgelegd")
     DEPLOYMENT_CHANGED = "pilot.deployment", _("Inzet interventie gewijzigd")
+    SIGNAL_SUBMITTED = "signal.submitted", _("Signaal ontvangen")
+    SIGNAL_READ = "signal.read", _("Signaal ingezien")
+    SIGNAL_ACCESS_DENIED = "signal.access_denied", _("Toegang tot signaal geweigerd")
+    SIGNAL_STATUS_CHANGED = "signal.status", _("Status signaal gewijzigd")
+    SIGNAL_REROUTED = "signal.rerouted", _("Signaal doorgestuurd")
+    SIGNAL_QUESTION = "signal.question", _("Vraag aan signaalgever gesteld")
+    SIGNAL_ANSWERED = "signal.answered", _("Vraag beantwoord door signaalgever")
+    SIGNAL_CONVERTED = "signal.converted", _("Signaal omgezet in casus")
+    INTAKE_LINK_CREATED = "signal.link_created", _("Eenmalige meldlink gemaakt")
 
 
 class AuditEvent(AppendOnlyModel):

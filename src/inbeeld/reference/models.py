@@ -135,3 +135,81 @@ class ChainEventOutcome(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class IndicatorCatalogueVersion(models.Model):
+    """One published version of the indicator list (signalenlijst, DOMAIN §4).
+
+    A version is frozen once loaded: its categories and items never change (reference.sync only
+    adds versions), so a signal keeps exactly the items it recorded when a newer version appears.
+    """
+
+    version = models.PositiveSmallIntegerField(_("versie"), unique=True)
+    label = models.CharField(_("naam"), max_length=150)
+    valid_from = models.DateField(_("geldig vanaf"))
+    notes = models.TextField(_("toelichting"), blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("versie signalenlijst")
+        verbose_name_plural = _("versies signalenlijst")
+
+    def __str__(self) -> str:
+        return f"{self.label} (versie {self.version})"
+
+
+class IndicatorCategory(models.Model):
+    catalogue_version = models.ForeignKey(
+        IndicatorCatalogueVersion,
+        on_delete=models.PROTECT,
+        related_name="categories",
+        verbose_name=_("versie"),
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    # Empty: the category applies to every form (e.g. the three-cluster model).
+    form = models.ForeignKey(
+        ExploitationForm,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uitbuitingsvorm"),
+    )
+    label = models.CharField(_("omschrijving"), max_length=150)
+    source = models.CharField(_("bron"), max_length=250)
+    source_url = models.URLField(_("adres bron"), max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(_("volgorde"), default=0)
+
+    class Meta:
+        ordering = ["catalogue_version", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["catalogue_version", "code"], name="unique_indicator_category_per_version"
+            )
+        ]
+        verbose_name = _("categorie signalen")
+        verbose_name_plural = _("categorieën signalen")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Indicator(models.Model):
+    category = models.ForeignKey(
+        IndicatorCategory, on_delete=models.PROTECT, related_name="items", verbose_name=_("categorie")
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    label = models.CharField(_("signaal"), max_length=200)
+    help_text = models.TextField(_("uitleg"), blank=True)
+    order = models.PositiveSmallIntegerField(_("volgorde"), default=0)
+
+    class Meta:
+        ordering = ["category", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="unique_indicator_per_category")
+        ]
+        verbose_name = _("signaal (indicator)")
+        verbose_name_plural = _("signalen (indicatoren)")
+
+    def __str__(self) -> str:
+        return self.label

@@ -7,12 +7,14 @@ updated in place, existing codes are never removed (history refers to them).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 from django.db import transaction
 
 DATA_FILE = Path(__file__).with_name("data") / "reference.json"
+INDICATORS_FILE = Path(__file__).with_name("data") / "indicators.json"
 
 
 def load_reference_document() -> dict:
@@ -82,12 +84,67 @@ def sync_reference_data() -> None:
             )
 
 
+def load_indicator_document() -> dict:
+    return json.loads(INDICATORS_FILE.read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def sync_indicator_catalogue(doc: dict | None = None) -> list[int]:
+    """Add the catalogue versions of ``doc`` (default: data/indicators.json) that are not stored
+    yet; returns the versions added. A stored version is frozen: it is never updated, so what an
+    old signal recorded keeps its meaning. A change to the list is a new version in the file."""
+    from inbeeld.reference.models import (
+        ExploitationForm,
+        Indicator,
+        IndicatorCatalogueVersion,
+        IndicatorCategory,
+    )
+
+    doc = doc if doc is not None else load_indicator_document()
+    forms = {f.code: f for f in ExploitationForm.objects.all()}
+    stored = set(IndicatorCatalogueVersion.objects.values_list("version", flat=True))
+    added = []
+    for spec in doc["versions"]:
+        if spec["version"] in stored:
+            continue
+        version = IndicatorCatalogueVersion.objects.create(
+            version=spec["version"],
+            label=spec["label"],
+            valid_from=dt.date.fromisoformat(spec["valid_from"]),
+            notes=spec.get("notes", ""),
+        )
+        for category_spec in spec["categories"]:
+            category = IndicatorCategory.objects.create(
+                catalogue_version=version,
+                code=category_spec["code"],
+                form=forms[category_spec["form"]] if category_spec["form"] else None,
+                label=category_spec["label"],
+                source=category_spec["source"],
+                source_url=category_spec.get("source_url", ""),
+                order=category_spec["order"],
+            )
+            Indicator.objects.bulk_create(
+                Indicator(
+                    category=category,
+                    code=item["code"],
+                    label=item["label"],
+                    help_text=item.get("help_text", ""),
+                    order=order,
+                )
+                for order, item in enumerate(category_spec["items"], start=1)
+            )
+        added.append(version.version)
+    return added
+
+
 def sync_after_migrate(sender, using="default", **kwargs) -> None:
     from django.db import connections
 
-    from inbeeld.reference.models import ChainEventType
+    from inbeeld.reference.models import ChainEventType, IndicatorCatalogueVersion
 
     # Only once the reference tables exist (a partial `migrate app 0001` may precede them).
     if ChainEventType._meta.db_table not in connections[using].introspection.table_names():
         return
     sync_reference_data()
+    if IndicatorCatalogueVersion._meta.db_table in connections[using].introspection.table_names():
+        sync_indicator_catalogue()

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "inbeeld.audit",
     "inbeeld.cases",
     "inbeeld.pilot",
+    "inbeeld.intake",
     "inbeeld.demo",
     "inbeeld.backup",
 ]
@@ -219,4 +220,42 @@ INBEELD_BREAK_GLASS_MINUTES = env(
     cast=int,
     default=60,
     help="How long a break-glass access to a case outside one's scope lasts, in minutes",
+)
+
+# Signals (intake): time targets and the limits of the anonymous pages (see intake/deadlines.py).
+INBEELD_SIGNAL_ACK_WORKING_DAYS = env(
+    "INBEELD_SIGNAL_ACK_WORKING_DAYS",
+    cast=int,
+    default=1,
+    help="Working days within which a safety coordinator takes a signal into triage",
+)
+INBEELD_SIGNAL_ACUTE_ACK_HOURS = env(
+    "INBEELD_SIGNAL_ACUTE_ACK_HOURS",
+    cast=int,
+    default=4,
+    help="Hours within which an acute signal is taken into triage (clock hours, day and night)",
+)
+INBEELD_SIGNAL_DECISION_WORKING_DAYS = env(
+    "INBEELD_SIGNAL_DECISION_WORKING_DAYS",
+    cast=int,
+    default=5,
+    help="Working days within which a signal gets a decision (referral, advice, no action, case)",
+)
+INBEELD_SIGNAL_ACUTE_DECISION_HOURS = env(
+    "INBEELD_SIGNAL_ACUTE_DECISION_HOURS",
+    cast=int,
+    default=24,
+    help="Hours within which an acute signal gets a decision",
+)
+INBEELD_PUBLIC_INTAKE_PER_HOUR = env(
+    "INBEELD_PUBLIC_INTAKE_PER_HOUR",
+    cast=int,
+    default=5,
+    help="Anonymous signals (and, separately, receipt-code look-ups) one address may send per hour",
+)
+INBEELD_INTAKE_LINK_DAYS = env(
+    "INBEELD_INTAKE_LINK_DAYS",
+    cast=int,
+    default=14,
+    help="Days a one-time intake link made by a safety coordinator stays valid",
 )

@@ -1,0 +1,230 @@
+"""Reads of signals. Every read takes the user (or the proof of a receipt code or link token)
+and goes through the policy; views never query Signal or SignalEvent directly."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from django.db.models import Case as SqlCase
+from django.db.models import IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from inbeeld import policy
+from inbeeld.audit.models import AuditAction
+from inbeeld.audit.services import audit_record
+from inbeeld.crypto import decrypt_text
+from inbeeld.intake.models import IntakeLink, Signal, SignalEvent, Urgency
+from inbeeld.intake.services import receipt_hash, token_hash
+from inbeeld.intake.workflow import OPEN_STATUSES, SignalStatus
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = ""  # "" = open signals; "all" = every status; or one status code
+    urgency: str = ""
+    overdue: bool = False
+
+
+def signals_visible_to(
+    user, action: policy.Action = policy.Action.SIGNAL_TRIAGE
+) -> QuerySet[Signal]:
+    scope = policy.signal_scope_filter(user, action)
+    if scope is None:
+        return Signal.objects.none()
+    return Signal.objects.filter(scope)
+
+
+def overdue_q(now=None) -> Q:
+    """Signals past a time target: not taken into triage in time, or no decision in time."""
+    now = now or timezone.now()
+    return Q(status=SignalStatus.RECEIVED, acknowledge_due_at__lt=now) | Q(
+        status__in=OPEN_STATUSES, decision_due_at__lt=now
+    )
+
+
+def signal_queue_for(user, filters: QueueFilters | None = None, *, now=None) -> QuerySet[Signal]:
+    """The triage queue of ``user``'s units: acute signals on top, then the oldest first."""
+    filters = filters or QueueFilters()
+    signals = signals_visible_to(user).select_related("police_unit", "case")
+    if filters.status == "all":
+        pass
+    elif filters.status in SignalStatus.values:
+        signals = signals.filter(status=filters.status)
+    else:
+        signals = signals.filter(status__in=OPEN_STATUSES)
+    if filters.urgency in Urgency.values:
+        signals = signals.filter(urgency=filters.urgency)
+    if filters.overdue:
+        signals = signals.filter(overdue_q(now))
+    acute_first = SqlCase(
+        When(urgency=Urgency.ACUTE, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return signals.annotate(acute_rank=acute_first).order_by("acute_rank", "received_at", "pk")
+
+
+def overdue_signals_for(user, *, now=None) -> dict[str, list[Signal]]:
+    """The overdue view: open signals past their acknowledgement or decision target."""
+    now = now or timezone.now()
+    base = signal_queue_for(user, QueueFilters(), now=now)
+    return {
+        "acknowledge": list(base.filter(status=SignalStatus.RECEIVED, acknowledge_due_at__lt=now)),
+        "decision": list(base.filter(decision_due_at__lt=now)),
+    }
+
+
+def _deny(user, reference: str, action: policy.Action) -> None:
+    if Signal.objects.filter(reference=reference).exists():
+        audit_record(
+            actor=user,
+            action=AuditAction.SIGNAL_ACCESS_DENIED,
+            subject_type="signal",
+            subject_ref=reference,
+            extra={"action": str(action)},
+        )
+    raise Http404("signal not found")
+
+
+def signal_get_for(
+    user,
+    reference: str,
+    *,
+    action: policy.Action = policy.Action.SIGNAL_TRIAGE,
+    log_read: bool = True,
+) -> Signal:
+    """Fetch and authorise in one step: outside the user's scope (or missing) answers 404 and the
+    refused attempt on an existing signal is logged; a successful read is logged."""
+    signal = (
+        signals_visible_to(user, action)
+        .select_related("police_unit", "case", "catalogue_version", "organisation")
+        .filter(reference=reference)
+        .first()
+    )
+    if signal is None:
+        _deny(user, reference, action)
+    if log_read:
+        audit_record(
+            actor=user,
+            action=AuditAction.SIGNAL_READ,
+            subject_type="signal",
+            subject_ref=signal.reference,
+            case_code=signal.case.code if signal.case_id else "",
+            extra={"action": str(action)},
+        )
+    return signal
+
+
+def own_signals_for(user) -> QuerySet[Signal]:
+    """The signals ``user`` submitted (a signaller follows only their own)."""
+    return signals_visible_to(user, policy.Action.SIGNAL_OWN_READ).select_related("police_unit")
+
+
+def signal_by_receipt(code: str) -> Signal | None:
+    """The anonymously submitted signal with this receipt code, or None."""
+    digest = receipt_hash(code)
+    if not code.strip():
+        return None
+    return (
+        Signal.objects.exclude(receipt_hash="")
+        .filter(receipt_hash=digest)
+        .select_related("police_unit")
+        .first()
+    )
+
+
+def intake_link_by_token(token: str) -> IntakeLink | None:
+    """The one-time link with this token if it is still usable (not used, not expired)."""
+    return (
+        IntakeLink.objects.filter(
+            token_hash=token_hash(token), used_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .select_related("police_unit")
+        .first()
+    )
+
+
+def intake_links_for(user) -> QuerySet[IntakeLink]:
+    units = [u.pk for u in policy.intake_link_units(user)]
+    return IntakeLink.objects.filter(police_unit_id__in=units).select_related(
+        "police_unit", "created_by"
+    )
+
+
+# --- what a page shows ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    kind: str
+    kind_label: str
+    created_at: object
+    actor: str
+    from_status: str
+    to_status: str
+    to_status_label: str
+    from_unit: str
+    to_unit: str
+    reason: str
+    text: str  # internal (coordinators only)
+    message: str  # what the signaller sees
+
+
+def signal_history(signal: Signal, *, for_signaller: bool) -> list[HistoryEntry]:
+    """The signal's history, decrypted. For the signaller: only the steps meant for them (no
+    re-routing, no internal notes, no names of professionals)."""
+    events = SignalEvent.objects.filter(signal=signal).select_related(
+        "actor", "from_unit", "to_unit"
+    )
+    entries = []
+    for event in events:
+        if for_signaller and not event.visible_to_signaller:
+            continue
+        entries.append(
+            HistoryEntry(
+                kind=event.kind,
+                kind_label=event.get_kind_display(),
+                created_at=event.created_at,
+                actor="" if for_signaller or event.actor is None else str(event.actor),
+                from_status=event.from_status,
+                to_status=event.to_status,
+                to_status_label=SignalStatus(event.to_status).label if event.to_status else "",
+                from_unit=str(event.from_unit) if event.from_unit_id and not for_signaller else "",
+                to_unit=str(event.to_unit) if event.to_unit_id and not for_signaller else "",
+                reason=event.reason,
+                text="" if for_signaller else decrypt_text(event.text_ciphertext),
+                message=decrypt_text(event.message_ciphertext),
+            )
+        )
+    return entries
+
+
+@dataclass(frozen=True)
+class SignalContent:
+    """The protected content of a signal, for the safety coordinators of its unit only."""
+
+    subject_name: str
+    description: str
+    contact: dict
+
+
+def signal_content(user, signal: Signal) -> SignalContent:
+    if not policy.can_on_signal(user, policy.Action.SIGNAL_TRIAGE, signal):
+        raise Http404("signal not found")
+    contact = decrypt_text(signal.contact_ciphertext)
+    return SignalContent(
+        subject_name=decrypt_text(signal.subject_name_ciphertext),
+        description=decrypt_text(signal.description_ciphertext),
+        contact=json.loads(contact) if contact else {},
+    )
+
+
+def signal_indicators(signal: Signal) -> list:
+    """The items the signal recorded (from its own catalogue version), grouped by category."""
+    items = signal.indicators.select_related("category", "category__form").order_by(
+        "category__order", "order"
+    )
+    groups: dict = {}
+    for item in items:
+        groups.setdefault(item.category, []).append(item)
+    return list(groups.items())
