@@ -137,6 +137,34 @@ MATRIX: list[tuple] = [
     # POST only; an empty body is an invalid review: a message, back to the queue.
     ("privacy:break_glass_review",   "grant",         "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   QUEUE, 403),
     ("privacy:break_glass_review",   "missing",       "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   404,   403),
+    # Signals (intake). The safety coordinator triages the signals of their unit; a signaller
+    # submits and follows their own signals only; nobody else reaches a signal.
+    ("intake:queue",                 "-",             "GET",      LOGIN, 403,   200,   403,   403,   403,   403,   403,   403,   403,   403),
+    ("intake:overdue",               "-",             "GET",      LOGIN, 403,   200,   403,   403,   403,   403,   403,   403,   403,   403),
+    ("intake:links",                 "-",             "GET POST", LOGIN, 403,   200,   403,   403,   403,   403,   403,   403,   403,   403),
+    # Funnel figures: aggregate counts for the coordinator (own unit) and research (national).
+    ("intake:funnel",                "-",             "GET",      LOGIN, 403,   200,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("intake:create",                "-",             "GET POST", LOGIN, 200,   403,   403,   403,   403,   403,   403,   403,   403,   403),
+    ("intake:own_list",              "-",             "GET",      LOGIN, 200,   403,   403,   403,   403,   403,   403,   403,   403,   403),
+    ("intake:own_detail",            "own",           "GET POST", LOGIN, 200,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("intake:own_detail",            "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("intake:detail",                "own",           "GET",      LOGIN, 404,   200,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("intake:detail",                "other",         "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("intake:triage",                "own",           "GET POST", LOGIN, 404,   200,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("intake:triage",                "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("intake:reroute",               "own",           "GET POST", LOGIN, 404,   200,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("intake:reroute",               "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("intake:ask",                   "own",           "GET POST", LOGIN, 404,   200,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("intake:ask",                   "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("intake:convert",               "own",           "GET POST", LOGIN, 404,   200,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("intake:convert",               "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # Anonymous intake: the public form, the status page for a receipt code and the form behind a
+    # one-time link answer everyone (an empty POST is an invalid form, nothing stored); an unknown
+    # or used link is not found.
+    ("public_intake:create",         "-",             "GET POST", 200,   200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    ("public_intake:status",         "-",             "GET POST", 200,   200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    ("public_intake:link",           "valid",         "GET POST", 200,   200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    ("public_intake:link",           "missing",       "GET POST", 404,   404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
 ]  # fmt: skip
 
 # URL names whose first argument is a case code (the objects own/other/granted apply).
@@ -149,6 +177,15 @@ CASE_URL_NAMES = {
     "privacy:case_access",
     "pilot_case:delivery_create",
     "pilot_case:measure_create",
+}
+# URL names whose first argument is a signal reference (the objects own/other apply).
+SIGNAL_URL_NAMES = {
+    "intake:own_detail",
+    "intake:detail",
+    "intake:triage",
+    "intake:reroute",
+    "intake:ask",
+    "intake:convert",
 }
 # After these requests the session is gone (logged out); the test logs in again.
 ENDS_SESSION = {"accounts:logout", "accounts:logout_everywhere", "admin:logout"}
@@ -394,6 +431,8 @@ class World:
     cases: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
     events: dict[str, object] = field(default_factory=dict)  # case code → one of its events
     grant: BreakGlassGrant | None = None  # a police officer's grant, for the review page
+    signals: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
+    link_token: str = ""
 
     def login(self) -> None:
         if self.user is not None:
@@ -425,6 +464,7 @@ def build_world(role: str, *, with_cases: bool = True) -> World:
     world = World(role, user, Client(raise_request_exception=False), administrator)
     if with_cases:
         _add_cases(world)
+        _add_signals(world)
     world.login()
     return world
 
@@ -465,6 +505,44 @@ def _add_cases(world: World) -> None:
         actor=make_user(POL, unit_code="amsterdam"),
         code=granted.code,
         reason="Slachtoffer staat nu aan de balie en vraagt om hulp bij opvang.",
+    )
+
+
+# The signals of every world: (police unit, submitted by, reached by). "reached by": for the
+# signaller the signals they submitted themselves, for the coordinator those of their unit.
+SIGNALS: dict[str, tuple[str, str, set[str]]] = {
+    # label:                      (unit,        submitted by,   reached by)
+    "own":                        ("amsterdam", "user",         {Role.SIGNALLER, VC}),
+    "another signaller's":        ("amsterdam", "other",        {VC}),
+    "far away":                   ("limburg",   "other",        set()),
+}  # fmt: skip
+
+
+def _add_signals(world: World) -> None:
+    from inbeeld.intake.models import Channel, Urgency
+    from inbeeld.intake.services import intake_link_create, signal_submit
+
+    role, user = world.role, world.user
+    world.signals = {"own": [], "other": []}
+    other = make_user(Role.SIGNALLER)
+    for label, (unit_code, by, reached_by) in SIGNALS.items():
+        submitter = user if by == "user" and role == Role.SIGNALLER else other
+        signal, _ = signal_submit(
+            actor=submitter,
+            channel=Channel.ACCOUNT,
+            signaller_type="school",
+            police_unit=unit(unit_code),
+            indicators=[],
+            age_band="12-15",
+            gender="female",
+            urgency=Urgency.NORMAL,
+            description="Matrix: leerling wordt na school opgehaald door oudere jongens.",
+        )
+        world.signals["own" if role in reached_by else "other"].append((label, signal))
+    _, world.link_token = intake_link_create(
+        actor=make_user(VC, unit_code="amsterdam"),
+        police_unit=unit("amsterdam"),
+        label="Matrix: voetbaltrainer",
     )
 
 
@@ -527,6 +605,13 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
                 args.append(world.events[case.code].pk)
             urls.append((label, reverse(row.name, args=args)))
         return urls
+    if row.name in SIGNAL_URL_NAMES:
+        return [
+            (label, reverse(row.name, args=[s.reference])) for label, s in world.signals[row.obj]
+        ]
+    if row.name == "public_intake:link":
+        token = world.link_token if row.obj == "valid" else "onbekende-link"
+        return [(row.obj, reverse(row.name, args=[token]))]
     if row.name == "privacy:break_glass_review":
         grant_id = world.grant.pk if row.obj == "grant" else MISSING_ID
         return [(row.obj, reverse(row.name, args=[grant_id]))]
@@ -649,7 +734,12 @@ def test_the_table_keeps_to_design_section_1():
     for row in all_rows():
         answers = row.expected
         # Anonymous visitors reach the login page only; everything else sends them there.
-        anonymous_may = {200} if row.name == "accounts:login" else {LOGIN, ADMIN_LOGIN}
+        if row.name == "accounts:login":
+            anonymous_may = {200}
+        elif row.name.startswith("public_intake:"):
+            anonymous_may = {200, 404}  # anonymous intake; an unknown link is not found
+        else:
+            anonymous_may = {LOGIN, ADMIN_LOGIN}
         assert answers[ANONYMOUS] in anonymous_may, row
         if row.name.startswith("cases:"):
             # No case data for signallers, the privacy officer and the administrator.
@@ -664,6 +754,18 @@ def test_the_table_keeps_to_design_section_1():
             # Researchers read (list, case page), never write.
             if row.name not in ("cases:list", "cases:detail"):
                 assert answers[RES] not in reads, row
+        if row.name.startswith("intake:"):
+            # A signal's content reaches only the coordinators of its unit; a signaller only
+            # their own signals' status; everyone else nothing.
+            readers = {r for r in LOGGED_IN if answers[r] in reads}
+            if row.name in SIGNAL_URL_NAMES and row.obj == "other":
+                assert readers == set(), row
+            elif row.name in ("intake:create", "intake:own_list", "intake:own_detail"):
+                assert readers <= {Role.SIGNALLER}, row
+            elif row.name == "intake:funnel":
+                assert readers <= {VC, RES}, row
+            else:
+                assert readers <= {VC}, row
         if row.name.startswith("privacy:"):
             assert {r for r in LOGGED_IN if answers[r] in reads | {QUEUE}} <= {
                 Role.PRIVACY_OFFICER

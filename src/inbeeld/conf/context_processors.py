@@ -11,6 +11,10 @@ def navigation(request) -> dict:
     return {
         "nav": {
             "cases": policy.can(user, policy.Action.CASE_LIST),
+            "signals": policy.can(user, policy.Action.SIGNAL_TRIAGE),
+            "own_signals": policy.can(user, policy.Action.SIGNAL_OWN_READ),
+            "submit_signal": policy.can(user, policy.Action.SIGNAL_SUBMIT),
+            "funnel": policy.can(user, policy.Action.SIGNAL_FUNNEL),
             "pilot": policy.can(user, policy.Action.PILOT_READ),
             "break_glass": policy.can(user, policy.Action.BREAK_GLASS),
             "privacy": policy.can(user, policy.Action.AUDIT_READ),

@@ -10,5 +10,7 @@ urlpatterns = [
     path("casussen/", include("inbeeld.cases.urls")),
     path("proeftuin/", include("inbeeld.pilot.dashboard_urls")),
     path("privacy/", include("inbeeld.audit.urls")),
+    path("signalen/", include("inbeeld.intake.urls")),
+    path("melden/", include("inbeeld.intake.public_urls")),
     path("beheer/", admin.site.urls),
 ]

@@ -42,13 +42,19 @@ def add_working_days(moment: dt.datetime, days: int) -> dt.datetime:
     return timezone.make_aware(naive, timezone.get_current_timezone())
 
 
+def _plus_clock_hours(moment: dt.datetime, hours: int) -> dt.datetime:
+    # In UTC: adding to a local-zone datetime would add wall-clock hours (one short or long
+    # across a daylight-saving change).
+    return moment.astimezone(dt.UTC) + dt.timedelta(hours=hours)
+
+
 def acknowledge_due(received_at: dt.datetime, *, acute: bool) -> dt.datetime:
     if acute:
-        return received_at + dt.timedelta(hours=settings.INBEELD_SIGNAL_ACUTE_ACK_HOURS)
+        return _plus_clock_hours(received_at, settings.INBEELD_SIGNAL_ACUTE_ACK_HOURS)
     return add_working_days(received_at, settings.INBEELD_SIGNAL_ACK_WORKING_DAYS)
 
 
 def decision_due(received_at: dt.datetime, *, acute: bool) -> dt.datetime:
     if acute:
-        return received_at + dt.timedelta(hours=settings.INBEELD_SIGNAL_ACUTE_DECISION_HOURS)
+        return _plus_clock_hours(received_at, settings.INBEELD_SIGNAL_ACUTE_DECISION_HOURS)
     return add_working_days(received_at, settings.INBEELD_SIGNAL_DECISION_WORKING_DAYS)

@@ -608,3 +608,12 @@ def public_attempt_allowed(*, address: str, scope: str) -> bool:
             return False
         PublicIntakeAttempt.objects.create(client_hash=key, scope=scope, created_at=now)
     return True
+
+
+def public_attempts_exhausted(*, address: str, scope: str) -> bool:
+    """Whether ``address`` has used up its anonymous requests in ``scope`` this hour (read only)."""
+    window = timezone.now() - dt.timedelta(hours=1)
+    used = PublicIntakeAttempt.objects.filter(
+        client_hash=client_hash(address), scope=scope, created_at__gte=window
+    ).count()
+    return used >= settings.INBEELD_PUBLIC_INTAKE_PER_HOUR

@@ -1,0 +1,308 @@
+"""Forms of the intake pages. Views validate with these; the services act (and check again)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from inbeeld.cases.models import AgeBand, Gender, NationalityGroup
+from inbeeld.intake.models import SignallerType, Urgency
+from inbeeld.intake.services import Contact
+from inbeeld.intake.workflow import NoActionReason, SignalStatus, allowed_targets
+from inbeeld.reference.models import ExploitationForm, Indicator, PoliceUnit
+
+# The age question a signaller can answer: the bands of a case (minors first, as schools report
+# mostly about pupils).
+AGE_CHOICES = [(band.value, band.label) for band in AgeBand]
+ORGANISATION_TYPE_TO_SIGNALLER = {
+    "school": SignallerType.SCHOOL,
+    "sports_club": SignallerType.SPORTS_CLUB,
+    "care": SignallerType.CARE,
+    "neighbourhood_team": SignallerType.NEIGHBOURHOOD_TEAM,
+}
+
+
+def regional_units():
+    return PoliceUnit.objects.filter(kind=PoliceUnit.Kind.REGIONAL).order_by("order", "name")
+
+
+class SignalForm(forms.Form):
+    """What was noticed, about whom, where, how urgent, and how to reach the signaller.
+
+    ``channel`` decides which questions are asked: a logged-in signaller's organisation answers the
+    signaller type (and proposes the unit); a one-time link fixes the unit; the anonymous channels
+    get a honeypot field that people never see.
+    """
+
+    signaller_type = forms.ChoiceField(
+        label=_("Vanuit welke organisatie meldt u?"),
+        choices=SignallerType.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Kies vanuit welke organisatie u meldt.")},
+    )
+    urgency = forms.ChoiceField(
+        label=_("Is er nu acuut gevaar?"),
+        choices=[
+            (Urgency.ACUTE, _("Ja, er is nu acuut gevaar")),
+            (Urgency.NORMAL, _("Nee, geen acuut gevaar")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Geef aan of er nu acuut gevaar is.")},
+    )
+    indicators = forms.MultipleChoiceField(
+        label=_("Wat is u opgevallen?"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Kies signalen uit de lijst.")},
+    )
+    description = forms.CharField(
+        label=_("In uw eigen woorden (niet verplicht)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Wat zag of hoorde u, wanneer, en hoe vaak? Schrijf alleen op wat u zelf weet; u "
+            "hoeft niets uit te zoeken."
+        ),
+    )
+    age_band = forms.ChoiceField(
+        label=_("Leeftijd (schatting is goed)"),
+        choices=[("", _("— kies —")), *AGE_CHOICES],
+        error_messages={"required": _("Kies een leeftijd, of 'onbekend'.")},
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender"),
+        choices=[("", _("— kies —")), *Gender.choices],
+        error_messages={"required": _("Kies een gender, of 'onbekend'.")},
+    )
+    subject_name = forms.CharField(
+        label=_("Naam van de persoon (niet verplicht)"),
+        required=False,
+        max_length=150,
+        help_text=_(
+            "Alleen de veiligheidscoördinator ziet deze naam; hij wordt versleuteld bewaard."
+        ),
+    )
+    police_unit = forms.ModelChoiceField(
+        label=_("In welke regio speelt het?"),
+        queryset=PoliceUnit.objects.none(),
+        empty_label=_("— kies een politie-eenheid —"),
+        error_messages={"required": _("Kies de regio (politie-eenheid) waar het speelt.")},
+        help_text=_("Het signaal gaat naar de veiligheidscoördinatoren van deze regio."),
+    )
+    municipality = forms.CharField(
+        label=_("Gemeente of plaats (niet verplicht)"), required=False, max_length=80
+    )
+    contact_name = forms.CharField(label=_("Uw naam"), required=False, max_length=200)
+    contact_organisation = forms.CharField(
+        label=_("Uw organisatie"), required=False, max_length=200
+    )
+    contact_phone = forms.CharField(label=_("Telefoonnummer"), required=False, max_length=200)
+    contact_email = forms.EmailField(
+        label=_("E-mailadres"),
+        required=False,
+        max_length=200,
+        error_messages={"invalid": _("Vul een geldig e-mailadres in.")},
+    )
+    # Honeypot: hidden from people (CSS and aria-hidden); a bot that fills it stores nothing.
+    website = forms.CharField(label=_("Laat dit veld leeg"), required=False)
+
+    def __init__(self, *args, channel: str, catalogue_version, organisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.channel = channel
+        self.catalogue_version = catalogue_version
+        self.items = list(
+            Indicator.objects.filter(category__catalogue_version=catalogue_version)
+            .select_related("category", "category__form")
+            .order_by("category__order", "order")
+        )
+        self.fields["indicators"].choices = [(str(i.pk), i.label) for i in self.items]
+        self.fields["police_unit"].queryset = regional_units()
+        if channel == "account":
+            del self.fields["signaller_type"]
+            del self.fields["website"]
+            self.organisation = organisation
+            if organisation is not None and organisation.police_unit_id:
+                self.fields["police_unit"].initial = organisation.police_unit_id
+                self.fields["contact_organisation"].initial = organisation.name
+        elif channel == "link":
+            del self.fields["police_unit"]
+        for name in ("subject_name", "municipality", "contact_name", "contact_phone"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+
+    def indicator_groups(self):
+        """The catalogue, grouped by category, with the checked state for re-rendering."""
+        chosen = set(self["indicators"].value() or [])
+        groups: dict = {}
+        for item in self.items:
+            groups.setdefault(item.category, []).append((item, str(item.pk) in chosen))
+        return list(groups.items())
+
+    def is_spam(self) -> bool:
+        return bool(self.data.get("website"))
+
+    def chosen_indicators(self) -> list[Indicator]:
+        wanted = {int(pk) for pk in self.cleaned_data.get("indicators", [])}
+        return [i for i in self.items if i.pk in wanted]
+
+    def chosen_signaller_type(self) -> str:
+        if "signaller_type" in self.fields:
+            return self.cleaned_data["signaller_type"]
+        org_type = getattr(getattr(self, "organisation", None), "type", "")
+        return ORGANISATION_TYPE_TO_SIGNALLER.get(org_type, SignallerType.OTHER)
+
+    def contact(self) -> Contact:
+        data = self.cleaned_data
+        return Contact(
+            name=data.get("contact_name", "").strip(),
+            organisation=data.get("contact_organisation", "").strip(),
+            phone=data.get("contact_phone", "").strip(),
+            email=data.get("contact_email", "").strip(),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("indicators") and not (data.get("description") or "").strip():
+            self.add_error(
+                "indicators",
+                _("Kies ten minste één signaal of beschrijf in eigen woorden wat u opviel."),
+            )
+        return data
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("Open (ontvangen of in triage)")),
+            ("all", _("Alle")),
+            *SignalStatus.choices,
+        ],
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgentie"), required=False, choices=[("", _("Alle")), *Urgency.choices]
+    )
+    overdue = forms.BooleanField(label=_("Alleen te laat"), required=False)
+
+
+class TriageForm(forms.Form):
+    to_status = forms.ChoiceField(
+        label=_("Nieuwe status"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Kies een nieuwe status.")},
+    )
+    reason = forms.ChoiceField(
+        label=_("Reden (bij 'Geen actie')"),
+        required=False,
+        choices=[("", _("— geen —")), *NoActionReason.choices],
+    )
+    note = forms.CharField(
+        label=_("Interne toelichting (alleen voor veiligheidscoördinatoren)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    message = forms.CharField(
+        label=_("Bericht aan de signaalgever (niet verplicht)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kort en zonder gegevens over de persoon of een casus."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, current_status: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        targets = allowed_targets(current_status)
+        self.fields["to_status"].choices = [(t, SignalStatus(t).label) for t in targets]
+        self.fields["to_status"].error_messages["invalid_choice"] = _(
+            "Deze status kan vanuit de huidige status niet."
+        )
+
+
+class RerouteForm(forms.Form):
+    police_unit = forms.ModelChoiceField(
+        label=_("Naar eenheid"),
+        queryset=PoliceUnit.objects.none(),
+        empty_label=_("— kies —"),
+        error_messages={"required": _("Kies de eenheid waar het signaal heen moet.")},
+    )
+    reason = forms.CharField(
+        label=_("Reden"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Geef aan waarom het signaal naar een andere eenheid gaat.")},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, current_unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["police_unit"].queryset = regional_units().exclude(pk=current_unit.pk)
+
+
+class QuestionForm(forms.Form):
+    question = forms.CharField(
+        label=_("Vraag aan de signaalgever"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Schrijf uw vraag op.")},
+        help_text=_("De signaalgever ziet de vraag bij de status van het signaal."),
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Uw antwoord"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Schrijf uw antwoord op.")},
+    )
+
+
+class ConvertForm(forms.Form):
+    exploitation_forms = forms.ModelMultipleChoiceField(
+        label=_("Uitbuitingsvormen"),
+        queryset=ExploitationForm.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Kies ten minste één uitbuitingsvorm.")},
+    )
+    nationality_group = forms.ChoiceField(
+        label=_("Nationaliteit"),
+        choices=NationalityGroup.choices,
+        initial=NationalityGroup.UNKNOWN,
+    )
+    message = forms.CharField(
+        label=_("Bericht aan de signaalgever (niet verplicht)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("De signaalgever ziet alleen dat het signaal is opgepakt, nooit de casus."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class IntakeLinkForm(forms.Form):
+    label = forms.CharField(
+        label=_("Voor wie is de link? (alleen intern zichtbaar)"),
+        max_length=100,
+        error_messages={"required": _("Geef aan voor wie de link is.")},
+    )
+    police_unit = forms.ModelChoiceField(
+        label=_("Eenheid"), queryset=PoliceUnit.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["police_unit"].queryset = PoliceUnit.objects.filter(
+            pk__in=[u.pk for u in units]
+        )
+
+
+class ReceiptForm(forms.Form):
+    code = forms.CharField(
+        label=_("Uw ontvangstcode"),
+        max_length=30,
+        help_text=_("Bijvoorbeeld ABCD-EFGH-JKMN. U kreeg de code na het melden."),
+        error_messages={"required": _("Vul uw ontvangstcode in.")},
+    )
