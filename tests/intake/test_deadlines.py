@@ -155,7 +155,8 @@ def test_acute_targets_count_real_hours_over_the_summer_time_change():
     start = at(2026, 3, 28, 23, 30)
     due = acknowledge_due(start, acute=True)
     assert elapsed(start, due) == dt.timedelta(hours=4)
-    assert local(due).replace(tzinfo=None) == dt.datetime(2026, 3, 29, 4, 30)
+    assert (local(due).date(), local(due).time()) == (dt.date(2026, 3, 29), dt.time(4, 30))
+    assert local(due).utcoffset() == dt.timedelta(hours=2)
 
 
 def test_settings_change_the_targets(settings):

@@ -47,6 +47,19 @@ def test_the_table_has_a_row_for_every_status_and_only_statuses_as_targets():
     assert 0 < len(ALLOWED) < len(ALL_PAIRS)
 
 
+def test_the_table_is_the_one_the_module_describes():
+    # Spelled out once more so that an accidental edit of the table shows up here.
+    assert TRANSITIONS == {
+        S.RECEIVED: {S.IN_TRIAGE},
+        S.IN_TRIAGE: {S.REFERRED_POLICE, S.REFERRED_CARE, S.ADVICE_GIVEN, S.NO_ACTION, S.CONVERTED},
+        S.REFERRED_POLICE: {S.IN_TRIAGE, S.CONVERTED},
+        S.REFERRED_CARE: {S.IN_TRIAGE, S.CONVERTED},
+        S.ADVICE_GIVEN: {S.IN_TRIAGE},
+        S.NO_ACTION: {S.IN_TRIAGE},
+        S.CONVERTED: set(),
+    }
+
+
 def test_a_conversion_is_final_and_nothing_moves_back_to_received():
     assert TRANSITIONS[S.CONVERTED] == frozenset()
     assert all(S.RECEIVED not in targets for targets in TRANSITIONS.values())
@@ -81,7 +94,9 @@ def test_every_allowed_move_succeeds_with_its_history_and_audit_row(
     expected_kind = SignalEvent.Kind.CONVERTED if target == S.CONVERTED else SignalEvent.Kind.STATUS
     assert (event.kind, event.from_status, event.to_status) == (expected_kind, current, target)
     assert event.actor == coordinator
-    action = AuditAction.SIGNAL_CONVERTED if target == S.CONVERTED else AuditAction.SIGNAL_STATUS_CHANGED
+    action = (
+        AuditAction.SIGNAL_CONVERTED if target == S.CONVERTED else AuditAction.SIGNAL_STATUS_CHANGED
+    )
     audit = AuditEvent.objects.filter(action=action, subject_ref=signal.reference).latest("id")
     assert audit.extra["status"] == {"old": current, "new": target}
     assert audit.actor == coordinator
@@ -261,9 +276,7 @@ def test_decided_at_is_set_on_a_decision_and_cleared_on_reopening(submit, coordi
     assert signal.decided_at is not None and signal.decided_at >= first_decision
 
 
-def test_a_referral_that_becomes_a_case_keeps_the_time_of_the_first_decision(
-    submit, coordinator
-):
+def test_a_referral_that_becomes_a_case_keeps_the_time_of_the_first_decision(submit, coordinator):
     signal, _ = submit()
     bring_to(coordinator, signal, S.REFERRED_POLICE)
     decided = signal.decided_at

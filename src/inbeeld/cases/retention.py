@@ -7,6 +7,8 @@ they are pseudonymised and carry the statistics; what identifies or tells a stor
 - linkage_keys: keyed pseudonyms of partner identifiers of such cases are deleted, so the case
   can no longer be matched with another source;
 - break_glass: reviewed break-glass grants (with their reasons) older than the period go;
+- signals: the name, free text, contact details and messages of signals decided longer ago than
+  the period are blanked (the signal row, its statuses and indicators stay for the funnel);
 - sessions: expired sessions are cleared.
 Each category writes a DeletionLog row and the run an audit row, in the same transaction.
 """
@@ -109,6 +111,8 @@ def _run(*, today: dt.date | None, apply: bool) -> list[RetentionOutcome]:
             RetentionOutcome("break_glass", f"{periods['break_glass']} jaar na beoordeling", count)
         )
 
+        outcomes.append(_signal_texts(today, periods["signals"], apply=apply))
+
         sessions = Session.objects.filter(expire_date__lt=timezone.now())
         count = sessions.count()
         if apply and count:
@@ -132,3 +136,26 @@ def _run(*, today: dt.date | None, apply: bool) -> list[RetentionOutcome]:
                 extra={o.category: o.count for o in outcomes},
             )
     return outcomes
+
+
+def _signal_texts(today: dt.date, years: int, *, apply: bool) -> RetentionOutcome:
+    """Blank what identifies or tells a story in signals decided more than ``years`` ago (a signal
+    still open, or reopened, keeps everything)."""
+    from inbeeld.intake.models import Signal, SignalEvent
+    from inbeeld.intake.workflow import OPEN_STATUSES
+
+    cutoff = timezone.make_aware(dt.datetime.combine(_years_ago(today, years), dt.time.min))
+    old = Signal.objects.exclude(status__in=OPEN_STATUSES).filter(decided_at__lt=cutoff)
+    with_text = old.exclude(
+        subject_name_ciphertext="", description_ciphertext="", contact_ciphertext=""
+    )
+    events = SignalEvent.objects.filter(signal__in=old).exclude(
+        text_ciphertext="", message_ciphertext=""
+    )
+    count = with_text.count() + events.count()
+    if apply and count:
+        with_text.update(
+            subject_name_ciphertext="", description_ciphertext="", contact_ciphertext=""
+        )
+        events.rewrite_ciphertext(text_ciphertext="", message_ciphertext="")
+    return RetentionOutcome("signals", f"{years} jaar na besluit", count)

@@ -306,3 +306,25 @@ class ReceiptForm(forms.Form):
         help_text=_("Bijvoorbeeld ABCD-EFGH-JKMN. U kreeg de code na het melden."),
         error_messages={"required": _("Vul uw ontvangstcode in.")},
     )
+
+
+class FunnelFilterForm(forms.Form):
+    received_from = forms.DateField(
+        label=_("Ontvangen vanaf"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Vul een geldige datum in (JJJJ-MM-DD).")},
+    )
+    received_to = forms.DateField(
+        label=_("tot en met"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Vul een geldige datum in (JJJJ-MM-DD).")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and start > end:
+            self.add_error("received_to", _("De einddatum ligt vóór de begindatum."))
+        return data

@@ -28,6 +28,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for the annotations: the core needs no Django
+    from django.db.models import QuerySet
+
+    from inbeeld.cases.models import Case
+    from inbeeld.intake.models import Signal
 
 STAGES = ("signals", "triaged", "converted", "police_contact", "complaint")
 
@@ -74,11 +81,6 @@ class FunnelCounts:
     converted: int = 0
     police_contact: int = 0
     complaint: int = 0
-
-    @classmethod
-    def from_depths(cls, reached: list[int]) -> FunnelCounts:
-        """``reached[k]``: how many records reached stage k or further."""
-        return cls(*reached)
 
     @property
     def counts(self) -> tuple[int, int, int, int, int]:
@@ -160,8 +162,9 @@ def _counts(depths: list[int]) -> FunnelCounts:
     histogram = [0] * len(STAGES)
     for depth in depths:
         histogram[depth] += 1
+    # reached[k]: how many records reached stage k or further.
     reached = [sum(histogram[k:]) for k in range(len(STAGES))]
-    return FunnelCounts.from_depths(reached)
+    return FunnelCounts(*reached)
 
 
 def compute_funnel(records: Iterable[FunnelRecord]) -> FunnelResult:
@@ -187,11 +190,13 @@ def compute_funnel(records: Iterable[FunnelRecord]) -> FunnelResult:
 # --- glue: records from the database, scoped by the policy -------------------------------------------
 
 
-def funnel_records(signals, *, visible_cases) -> list[FunnelRecord]:
-    """One FunnelRecord per signal in ``signals`` (a QuerySet[Signal]), in two queries whatever the
-    number of signals: the signals themselves, and the effective first-contact and complaint events
-    of their cases that lie in ``visible_cases`` (a QuerySet[Case]). A case outside
-    ``visible_cases`` still counts as a conversion, but not for the case stages."""
+def funnel_records(
+    signals: QuerySet[Signal], *, visible_cases: QuerySet[Case]
+) -> list[FunnelRecord]:
+    """One FunnelRecord per signal in ``signals``, in two queries whatever their number: the
+    signals themselves, and the effective first-contact and complaint events of their cases that
+    lie in ``visible_cases``. A case outside ``visible_cases`` still counts as a conversion, but
+    not for the case stages."""
     from inbeeld.cases.models import ChainEvent
 
     rows = list(
@@ -204,9 +209,9 @@ def funnel_records(signals, *, visible_cases) -> list[FunnelRecord]:
     if linked:
         events = (
             ChainEvent.objects.filter(
-                case_id__in=visible_cases.order_by().filter(
-                    pk__in=signals.order_by().filter(case__isnull=False).values("case_id")
-                ).values("pk"),
+                case_id__in=visible_cases.order_by()
+                .filter(pk__in=signals.order_by().filter(case__isnull=False).values("case_id"))
+                .values("pk"),
                 event_type__code__in=(POLICE_CONTACT_EVENT, COMPLAINT_EVENT),
                 # Effective: no correction supersedes it.
                 superseded_by__isnull=True,

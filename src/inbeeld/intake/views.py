@@ -23,10 +23,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
-from inbeeld.intake import selectors, services
+from inbeeld.intake import funnel, selectors, services
 from inbeeld.intake.forms import (
     AnswerForm,
     ConvertForm,
+    FunnelFilterForm,
     IntakeLinkForm,
     QuestionForm,
     QueueFilterForm,
@@ -35,8 +36,9 @@ from inbeeld.intake.forms import (
     SignalForm,
     TriageForm,
 )
-from inbeeld.intake.models import Channel
+from inbeeld.intake.models import Channel, SignallerType
 from inbeeld.intake.workflow import SignalStatus, allowed_targets
+from inbeeld.reference.models import PoliceUnit
 
 PAGE_SIZE = 50
 
@@ -481,7 +483,37 @@ def links(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def funnel_view(request: HttpRequest) -> HttpResponse:
     _require(request.user, policy.Action.SIGNAL_FUNNEL)
-    from inbeeld.intake import funnel
-
-    result = funnel.signal_funnel_for(request.user)
-    return render(request, "intake/funnel.html", {"result": result})
+    form = FunnelFilterForm(request.GET or None)
+    received_from = received_to = None
+    if form.is_valid():
+        received_from = form.cleaned_data["received_from"]
+        received_to = form.cleaned_data["received_to"]
+    result = funnel.signal_funnel_for(
+        request.user, received_from=received_from, received_to=received_to
+    )
+    unit_names = dict(PoliceUnit.objects.values_list("code", "name"))
+    kind_names = dict(SignallerType.choices)
+    units = [
+        {
+            "label": unit_names.get(total.police_unit, total.police_unit),
+            "counts": total.counts,
+            "kinds": [
+                {
+                    "label": kind_names.get(row.signaller_type, row.signaller_type),
+                    "counts": row.counts,
+                }
+                for row in result.rows
+                if row.police_unit == total.police_unit
+            ],
+        }
+        for total in result.by_unit
+    ]
+    kinds = [
+        {"label": kind_names.get(row.signaller_type, row.signaller_type), "counts": row.counts}
+        for row in result.by_signaller_type
+    ]
+    return render(
+        request,
+        "intake/funnel.html",
+        {"form": form, "result": result, "units": units, "kinds": kinds},
+    )

@@ -200,6 +200,13 @@ INBEELD_RETENTION = {
         default=10,
         help="Years after a case is closed before its linkage keys are removed",
     ),
+    "signals": env(
+        "INBEELD_RETENTION_SIGNALS_YEARS",
+        cast=int,
+        default=2,
+        help="Years after a decision on a signal before its name, free text, contact details "
+        "and messages are removed",
+    ),
     "break_glass": env(
         "INBEELD_RETENTION_BREAK_GLASS_YEARS",
         cast=int,

@@ -6,6 +6,7 @@ LABELS = {
     "notes": "notities (vrije tekst)",
     "linkage_keys": "koppelsleutels",
     "break_glass": "beoordeelde noodtoegangen",
+    "signals": "signalen (naam, tekst, contact)",
     "sessions": "verlopen sessies",
 }
 
