@@ -291,7 +291,9 @@ def signal_submit(
 
 
 def _lock(signal: Signal, expected_version: int | None) -> Signal:
-    locked = Signal.objects.select_for_update().select_related("case").get(pk=signal.pk)
+    # Lock only the signal row: PostgreSQL refuses FOR UPDATE on the nullable side of the outer
+    # join to the case.
+    locked = Signal.objects.select_for_update(of=("self",)).select_related("case").get(pk=signal.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ConcurrentSignalChange(
             _(
