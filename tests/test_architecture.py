@@ -26,8 +26,9 @@ from django.urls.resolvers import RoutePattern
 import inbeeld
 
 SRC = Path(inbeeld.__file__).resolve().parent
-PROTECTED_APP = "cases"
-PROTECTED_MODULE = "inbeeld.cases.models"
+# Cases and, since issue 5, signals: both are read only through selectors that take the user.
+PROTECTED_APPS = ("cases", "intake")
+PROTECTED_MODULES = {"inbeeld.cases.models", "inbeeld.intake.models"}
 # Named explicitly so the rule holds even if a model moves out of inbeeld.cases.models.
 ALWAYS_PROTECTED = {"Case", "ChainEvent", "CaseAssignment"}
 ALWAYS_PROTECTED_ACCESSORS = {"events", "assignments"}
@@ -40,13 +41,15 @@ REQUEST_MODULE_NAMES = {"views", "api"}
 
 
 def protected_model_names() -> set[str]:
-    return ALWAYS_PROTECTED | {m.__name__ for m in apps.get_app_config(PROTECTED_APP).get_models()}
+    return ALWAYS_PROTECTED | {
+        m.__name__ for app in PROTECTED_APPS for m in apps.get_app_config(app).get_models()
+    }
 
 
 def protected_accessors() -> set[str]:
     """Reverse accessors, on any model, that yield rows of a protected model
     (``case.events``, ``case.assignments``, ``unit.cases``, ``user.case_assignments``, ...)."""
-    protected = set(apps.get_app_config(PROTECTED_APP).get_models())
+    protected = {m for app in PROTECTED_APPS for m in apps.get_app_config(app).get_models()}
     names = set(ALWAYS_PROTECTED_ACCESSORS)
     for model in apps.get_models():
         for rel in model._meta.related_objects:
@@ -114,12 +117,12 @@ class _ManagerAccessChecker(ast.NodeVisitor):
         source = _absolute(node.module, node.level, self.module, self.is_package)
         for alias in node.names:
             bound = alias.asname or alias.name
-            if source == PROTECTED_MODULE:
+            if source in PROTECTED_MODULES:
                 if alias.name == "*":
                     self.models |= self.all_models
                 else:
                     self.models.add(bound)
-            elif f"{source}.{alias.name}" == PROTECTED_MODULE or alias.name == "models":
+            elif f"{source}.{alias.name}" in PROTECTED_MODULES or alias.name == "models":
                 self.module_aliases.add(bound)
 
     def _refers_to_model(self, node: ast.AST) -> bool:
@@ -203,6 +206,15 @@ def test_views_do_not_touch_protected_model_managers():
 
 
 BAD_SNIPPETS = {
+    "signal manager": """
+        from inbeeld.intake.models import Signal
+        def view(request):
+            return Signal.objects.filter(reference="SG-2345-6789")
+    """,
+    "signal history accessor": """
+        def view(request, signal):
+            return list(signal.events.all())
+    """,
     "bare name": """
         from inbeeld.cases.models import Case
         def view(request):
