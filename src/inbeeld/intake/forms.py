@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -321,6 +323,23 @@ class FunnelFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Vul een geldige datum in (JJJJ-MM-DD).")},
     )
+
+    # Dates far outside any plausible period overflow when turned into a local-midnight range
+    # (9999-12-31 + 1 day, or 0001-01-01 in UTC): refuse them here instead of failing with a 500.
+    EARLIEST = dt.date(1900, 1, 1)
+    LATEST = dt.date(2999, 12, 31)
+
+    def _in_range(self, name: str):
+        value = self.cleaned_data.get(name)
+        if value is not None and not (self.EARLIEST <= value <= self.LATEST):
+            raise forms.ValidationError(_("Kies een datum tussen 1900 en 2999."))
+        return value
+
+    def clean_received_from(self):
+        return self._in_range("received_from")
+
+    def clean_received_to(self):
+        return self._in_range("received_to")
 
     def clean(self):
         data = super().clean()

@@ -23,6 +23,7 @@ from inbeeld.demo.generator.data import DemoConfig, DemoData, Vocabulary, day_nu
 from inbeeld.demo.generator.extras import draw_assignments, draw_corrections, draw_notes
 from inbeeld.demo.generator.pilot import PilotDesign, PilotPlan
 from inbeeld.demo.generator.population import draw_population
+from inbeeld.demo.generator.signals import generate_demo_signals
 from inbeeld.demo.generator.timeline import build_timelines
 from inbeeld.demo.generator.writer import WriteSummary, write_demo_data
 
@@ -40,6 +41,7 @@ class GenerateResult:
     write_seconds: float = 0.0  # inserting them (SQL, including the commit)
     deliveries: int = 0  # pilot deliveries (delivered or not)
     measures: int = 0  # victim-reported measures
+    signals: int = 0  # early signals (generator/signals.py)
 
 
 def build_demo_data(
@@ -128,9 +130,10 @@ def generate(config: DemoConfig, *, if_empty: bool = False) -> GenerateResult:
     data = build_demo_data(config, exclude_codes=existing, pilot_design=design)
     written = time.perf_counter()
     summary = write_demo_data(data, if_empty=if_empty)
-    end = time.perf_counter()
     if summary is None:
-        return GenerateResult(0, 0, end - start, skipped=True)
+        return GenerateResult(0, 0, time.perf_counter() - start, skipped=True)
+    signals = generate_demo_signals(data)  # its own transaction, after the cases it links to
+    end = time.perf_counter()
     return GenerateResult(
         cases=summary.cases,
         events=summary.events,
@@ -139,6 +142,7 @@ def generate(config: DemoConfig, *, if_empty: bool = False) -> GenerateResult:
         write_seconds=end - written,
         deliveries=summary.deliveries,
         measures=summary.measures,
+        signals=signals,
     )
 
 

@@ -67,7 +67,8 @@ class Command(BaseCommand):
         events_word = "gebeurtenis" if result.events == 1 else "gebeurtenissen"
         self.stdout.write(
             f"Demogegevens geladen: {result.cases} {cases_word}, {result.events} {events_word}, "
-            f"{result.deliveries} uitvoeringen van interventies, {result.measures} metingen "
+            f"{result.signals} signalen, {result.deliveries} uitvoeringen van interventies, "
+            f"{result.measures} metingen "
             f"(seed {seed}, peildatum {cutoff.isoformat()}, effect recherchepsycholoog "
             f"{psychologist_effect:+.2f}) in {result.seconds:.1f} s "
             f"(genereren {result.generate_seconds:.1f} s, wegschrijven "
