@@ -19,11 +19,12 @@ sports clubs criminal exploitation; care organisations sexual exploitation and t
 three-cluster signs of 16–29-year-olds; neighbourhood teams labour exploitation and general signs
 of adults. Two to five items per signal, from one or two categories of the matching form; about
 10 % acute. Units are weighted like the cases, with extra weight on Noord-Holland (the demo's
-safety coordinator works there). Dates fall in the three years before the cut-off (never after
-it, so the rows do not depend on today's date); coordinators act on working days during office
-hours, on acute signals day and night, and now and then miss a time target. The open signals are
-the most recent ones: some are past their target at the cut-off, and every one of them is once
-the cut-off lies in the past (the overdue view has content either way). Items come from the
+safety coordinator works there). Decided signals fall in the three years before the cut-off;
+coordinators act on working days during office hours, on acute signals day and night, and now and
+then miss a time target. The open signals are the most recent ones, in the days before
+``open_until`` (default: the cut-off, so the rows do not depend on today's date; `inbeeld demo`
+passes today when the cut-off lies in the past, so a coordinator's queue holds fresh signals, some
+within their time target and some past it). Items come from the
 catalogue version in force on the cut-off date (the oldest when none was yet).
 
 Converted signals link to demo cases that already start with a 'signal received' event on their
@@ -159,6 +160,7 @@ OWN_PATTERN = Pattern(
     preferred={"criminal-school": 3.0},
 )
 OWN_AGE_BANDS = ("0-11", "12-15")
+OPEN_OUTCOMES = ("received", "in_triage")
 # The statuses of the demo signaller's own signals (days before the cut-off they came in); a
 # converted one is added when a fitting case exists.
 OWN_SIGNALS = (
@@ -849,8 +851,11 @@ def _largest_remainder(total: int, shares: dict[str, float]) -> dict[str, int]:
     return counts
 
 
-def plan_demo_signals(data: DemoData, catalogue: Catalogue) -> SignalPlan:
-    """Every demo signal and its history for the cases in ``data``; no database."""
+def plan_demo_signals(
+    data: DemoData, catalogue: Catalogue, *, open_until: dt.date | None = None
+) -> SignalPlan:
+    """Every demo signal and its history for the cases in ``data``; no database. The open signals
+    come in during the days before ``open_until`` (default and earliest: the cut-off)."""
     from inbeeld.intake import deadlines
 
     config = data.config
@@ -858,6 +863,7 @@ def plan_demo_signals(data: DemoData, catalogue: Catalogue) -> SignalPlan:
     rng = _stream(config.seed, PART_PLAN)
     codes = _stream(config.seed, PART_CODES)
     cutoff = day_number(config.cutoff)
+    recent = max(cutoff, day_number(open_until)) if open_until else cutoff
     first = _first_day(data)
     v = data.vocabulary
     regional = _regional_units()
@@ -872,7 +878,8 @@ def plan_demo_signals(data: DemoData, catalogue: Catalogue) -> SignalPlan:
     # The demo signaller's own signals (a primary school in Zaanstad, Noord-Holland).
     own_count = min(len(OWN_SIGNALS), n)
     for status, days_before, question in OWN_SIGNALS[:own_count]:
-        day = cutoff - days_before - int(rng.integers(0, 3 if days_before > 10 else 1))
+        anchor = recent if status in OPEN_OUTCOMES else cutoff
+        day = anchor - days_before - int(rng.integers(0, 3 if days_before > 10 else 1))
         day = max(day, first) if days_before >= SETTLED_DAYS else day
         form = _pick(rng, OWN_PATTERN.forms)
         drafts.append(
@@ -919,7 +926,7 @@ def plan_demo_signals(data: DemoData, catalogue: Catalogue) -> SignalPlan:
         if outcome == "open":
             received = rng.random() < OPEN_RECEIVED_SHARE
             outcome = "received" if received else "in_triage"
-            day = cutoff - int(rng.integers(0, 8 if received else OPEN_WINDOW_DAYS))
+            day = recent - int(rng.integers(0, 8 if received else OPEN_WINDOW_DAYS))
             in_coordinator_unit = rng.random() < OPEN_IN_COORDINATOR_UNIT
             unit = COORDINATOR_UNIT if in_coordinator_unit else _pick(rng, unit_weights)
         else:
@@ -929,6 +936,7 @@ def plan_demo_signals(data: DemoData, catalogue: Catalogue) -> SignalPlan:
 
     signals = []
     cutoff_end = _moment(cutoff, 24 * 60 - 1)
+    recent_end = _moment(recent, 24 * 60 - 1)
     used_references: set[str] = set()
     for number, draft in enumerate(drafts):
         if draft.outcome == "in_triage" and not draft.question and not draft.own:
@@ -945,7 +953,7 @@ def plan_demo_signals(data: DemoData, catalogue: Catalogue) -> SignalPlan:
         events = _history(rng, draft, received_at, acute)
         # A history that would run past the cut-off starts as many days earlier (only the open
         # signals of the last days; a converted signal keeps its case's intake date).
-        overrun = events[-1].at - cutoff_end
+        overrun = events[-1].at - (recent_end if draft.outcome in OPEN_OUTCOMES else cutoff_end)
         if overrun > dt.timedelta(0):
             if draft.case_code:
                 raise AssertionError("a converted signal's history runs past the cut-off")
@@ -1192,10 +1200,14 @@ def write_demo_signals(plan: SignalPlan) -> int:
 def generate_demo_signals(data: DemoData) -> int:
     """Plan and write the demo signals that go with the freshly written cases of ``data``, with
     the catalogue version in force on the cut-off date (the oldest when none was yet)."""
+    from django.utils import timezone
+
     from inbeeld.intake.services import current_catalogue_version
 
     version = current_catalogue_version(data.config.cutoff)
-    plan = plan_demo_signals(data, Catalogue.from_database(version))
+    plan = plan_demo_signals(
+        data, Catalogue.from_database(version), open_until=timezone.localdate()
+    )
     return write_demo_signals(plan)
 
 
