@@ -108,7 +108,10 @@ def test_school_signal_becomes_a_case(page: Page, demo_users, broken_assets: lis
     page.get_by_label(label("Leeftijd (schatting is goed)")).select_option(label="12–15 jaar")
     page.get_by_label(label("Gender")).select_option(label="vrouw")
     unit = page.get_by_label(label("In welke regio speelt het?"))
-    expect(unit.locator("option:checked")).to_have_text("Eenheid Noord-Holland")  # pre-filled
+    # Pre-filled with the school's unit; the option names the areas it covers.
+    expect(unit.locator("option:checked")).to_have_text(
+        "Eenheid Noord-Holland (Noord-Holland-Noord, Zaanstreek-Waterland, Kennemerland)"
+    )
     expect(page.get_by_label(label("Uw organisatie"))).to_have_value(
         "Basisschool De Regenboog, Zaandam (demo)"
     )
@@ -256,7 +259,7 @@ def test_anonymous_acute_signal_and_follow_up_question(
     page.get_by_label(label("Leeftijd (schatting is goed)")).select_option(label="16–17 jaar")
     page.get_by_label(label("Gender")).select_option(label="man")
     page.get_by_label(label("In welke regio speelt het?")).select_option(
-        label="Eenheid Noord-Holland"
+        label="Eenheid Noord-Holland (Noord-Holland-Noord, Zaanstreek-Waterland, Kennemerland)"
     )
     snapshot(page, "signal-form-public-acute")
     page.get_by_role("button", name="Signaal versturen").click()

@@ -24,8 +24,30 @@ ORGANISATION_TYPE_TO_SIGNALLER = {
 }
 
 
+# The areas each regional unit covers (DOMAIN §2), so a signaller who does not know the police's
+# map can still find the region: "Noord-Holland (Noord-Holland-Noord, Zaanstreek-Waterland, ...)".
+UNIT_AREAS = {
+    "noord-nederland": "Groningen, Friesland, Drenthe",
+    "oost-nederland": "Overijssel, Gelderland",
+    "midden-nederland": "Utrecht, Gooi en Vechtstreek, Flevoland",
+    "noord-holland": "Noord-Holland-Noord, Zaanstreek-Waterland, Kennemerland",
+    "amsterdam": "Amsterdam, Amstelland",
+    "den-haag": "Haaglanden, Hollands Midden",
+    "rotterdam": "Rotterdam-Rijnmond, Zuid-Holland-Zuid",
+    "zeeland-west-brabant": "Zeeland, West-Brabant",
+    "oost-brabant": "Brabant-Noord, Zuidoost-Brabant",
+    "limburg": "Limburg",
+}
+
+
 def regional_units():
     return PoliceUnit.objects.filter(kind=PoliceUnit.Kind.REGIONAL).order_by("order", "name")
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        areas = UNIT_AREAS.get(obj.code)
+        return f"{obj.name} ({areas})" if areas else obj.name
 
 
 class SignalForm(forms.Form):
@@ -85,7 +107,7 @@ class SignalForm(forms.Form):
             "Alleen de veiligheidscoördinator ziet deze naam; hij wordt versleuteld bewaard."
         ),
     )
-    police_unit = forms.ModelChoiceField(
+    police_unit = UnitChoiceField(
         label=_("In welke regio speelt het?"),
         queryset=PoliceUnit.objects.none(),
         empty_label=_("— kies een politie-eenheid —"),
