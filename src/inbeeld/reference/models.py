@@ -196,7 +196,10 @@ class IndicatorCategory(models.Model):
 
 class Indicator(models.Model):
     category = models.ForeignKey(
-        IndicatorCategory, on_delete=models.PROTECT, related_name="items", verbose_name=_("categorie")
+        IndicatorCategory,
+        on_delete=models.PROTECT,
+        related_name="items",
+        verbose_name=_("categorie"),
     )
     code = models.SlugField(_("code"), max_length=60)
     label = models.CharField(_("signaal"), max_length=200)
@@ -206,7 +209,9 @@ class Indicator(models.Model):
     class Meta:
         ordering = ["category", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["category", "code"], name="unique_indicator_per_category")
+            models.UniqueConstraint(
+                fields=["category", "code"], name="unique_indicator_per_category"
+            )
         ]
         verbose_name = _("signaal (indicator)")
         verbose_name_plural = _("signalen (indicatoren)")
