@@ -1,0 +1,176 @@
+"""The measures of DESIGN §6, in one place, per case.
+
+- Index date: the first police contact, else the case's intake date.
+- Willingness to report: a complaint (``complaint_filed``) within ``horizon`` days of the index
+  date (default 180). Only cases followed up for the whole horizon (index date + horizon on or
+  before the data cut-off) get a yes/no; the others are left out of the proportion (they are in the
+  survival analysis, censored).
+- Any cooperation: a complaint, other cooperation (melding/verklaring) or a statement at the RC
+  hearing within the horizon.
+- Time to complaint: days from the index date to the first complaint; censored at a withdrawal
+  from the process or at the data cut-off, whichever comes first.
+- Dropout after the complaint: of the cases with a complaint, those with a later withdrawal.
+- Lead times: days between the first occurrences of consecutive milestones (first police contact
+  → complaint → prosecution decision → trial → verdict) and end to end (contact → verdict). A case
+  that reached the first milestone but not the next is censored at its closure, its withdrawal or
+  the cut-off. (A closure is treated as censoring, not as a competing event: the lead time is "how
+  long does this step take when it happens"; the share that never gets there is the funnel's.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from inbeeld.stats.tables import FORMS, EvaluationTables
+
+DEFAULT_HORIZON_DAYS = 180
+
+MILESTONES = (
+    ("first_police_contact", "contact"),
+    ("complaint_filed", "complaint"),
+    ("prosecution_decision", "prosecution"),
+    ("trial_hearing", "trial"),
+    ("verdict", "verdict"),
+)
+COOPERATION_EVENTS = ("complaint_filed", "other_cooperation", "rc_hearing")
+ENDING_EVENTS = ("withdrawal_from_process", "case_closed")
+FIRST_DATE_EVENTS = (
+    *(code for code, _ in MILESTONES),
+    "other_cooperation",
+    "rc_hearing",
+    *ENDING_EVENTS,
+)
+
+
+@dataclass(frozen=True)
+class Stage:
+    code: str  # e.g. "contact_complaint"
+    start: str  # milestone name, e.g. "contact"
+    end: str
+
+
+STAGES = tuple(
+    Stage(f"{a}_{b}", a, b) for (_, a), (_, b) in zip(MILESTONES[:-1], MILESTONES[1:], strict=True)
+)
+END_TO_END = Stage("contact_verdict", "contact", "verdict")
+
+
+def first_dates(tables: EvaluationTables) -> pl.DataFrame:
+    """Per case the first date of each event of FIRST_DATE_EVENTS (null when it never happened),
+    in columns named after the event code."""
+    wanted = tables.events.filter(pl.col("event").is_in(FIRST_DATE_EVENTS))
+    firsts = wanted.group_by("case_id", "event").agg(pl.col("date").min())
+    wide = firsts.pivot(on="event", index="case_id", values="date")
+    for code in FIRST_DATE_EVENTS:
+        if code not in wide.columns:
+            wide = wide.with_columns(pl.lit(None, dtype=pl.Date).alias(code))
+    return wide.select("case_id", *FIRST_DATE_EVENTS)
+
+
+def _days(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
+    return (later - earlier).dt.total_days()
+
+
+def case_outcomes(
+    tables: EvaluationTables, *, horizon_days: int = DEFAULT_HORIZON_DAYS
+) -> pl.DataFrame:
+    """One row per case: its covariates, index date, the outcomes above and, per lead-time stage,
+    ``<stage>_days`` (duration or censoring time, null when the start milestone was not reached)
+    and ``<stage>_observed``."""
+    cutoff = tables.cutoff
+    dates = first_dates(tables)
+    frame = tables.cases.join(dates, on="case_id", how="left").with_columns(
+        pl.coalesce("first_police_contact", "intake_date").alias("index_date")
+    )
+    milestone = {name: pl.col(code) for code, name in MILESTONES}
+    complaint = pl.col("complaint_filed")
+    withdrawal = pl.col("withdrawal_from_process")
+    cooperation = pl.min_horizontal(*(pl.col(code) for code in COOPERATION_EVENTS))
+    followed_until = pl.min_horizontal(withdrawal, pl.lit(cutoff))
+    ended = pl.min_horizontal(*(pl.col(code) for code in ENDING_EVENTS), pl.lit(cutoff))
+    complaint_days = _days(complaint, pl.col("index_date")).clip(lower_bound=0)
+    complaint_seen = complaint.is_not_null() & (withdrawal.is_null() | (complaint <= withdrawal))
+    frame = frame.with_columns(
+        complete_followup=(pl.col("index_date") + pl.duration(days=horizon_days) <= pl.lit(cutoff)),
+        complaint_within=complaint.is_not_null() & (complaint_days <= horizon_days),
+        cooperation_within=cooperation.is_not_null()
+        & (_days(cooperation, pl.col("index_date")).clip(lower_bound=0) <= horizon_days),
+        complaint_observed=complaint_seen,
+        complaint_days=pl.when(complaint_seen)
+        .then(complaint_days)
+        .otherwise(_days(followed_until, pl.col("index_date")).clip(lower_bound=0)),
+        dropout_after_complaint=complaint.is_not_null()
+        & withdrawal.is_not_null()
+        & (withdrawal >= complaint),
+    )
+    stage_columns = []
+    for stage in (*STAGES, END_TO_END):
+        start, end = milestone[stage.start], milestone[stage.end]
+        observed = start.is_not_null() & end.is_not_null() & (end >= start)
+        stage_columns += [
+            pl.when(start.is_null())
+            .then(None)
+            .when(observed)
+            .then(_days(end, start))
+            .otherwise(_days(ended, start).clip(lower_bound=0))
+            .alias(f"{stage.code}_days"),
+            observed.alias(f"{stage.code}_observed"),
+        ]
+    frame = frame.with_columns(stage_columns)
+    return frame.select(
+        "case_id",
+        "police_unit",
+        "minor",
+        *(f"form_{form}" for form in FORMS),
+        "intake_date",
+        "index_date",
+        "complete_followup",
+        "complaint_within",
+        "cooperation_within",
+        "complaint_observed",
+        "complaint_days",
+        "dropout_after_complaint",
+        "complaint_filed",
+        *(
+            c
+            for stage in (*STAGES, END_TO_END)
+            for c in (f"{stage.code}_days", f"{stage.code}_observed")
+        ),
+    )
+
+
+def exposures(tables: EvaluationTables, outcomes: pl.DataFrame) -> pl.DataFrame:
+    """Per case and intervention: ``itt`` (an active deployment for the case's unit on its index
+    date: intention to treat) and ``delivered`` (a Delivery recorded as delivered). Columns:
+    case_id, intervention, itt, delivered — one row per case × intervention of the deployments."""
+    interventions = (
+        tables.deployments.select("intervention")
+        .vstack(tables.deliveries.select("intervention"))
+        .unique()
+        .sort("intervention")
+    )
+    base = outcomes.select("case_id", "police_unit", "index_date").join(interventions, how="cross")
+    active = (
+        base.join(tables.deployments, on=["intervention", "police_unit"], how="inner")
+        .filter(
+            (pl.col("start") <= pl.col("index_date"))
+            & (pl.col("end").is_null() | (pl.col("index_date") <= pl.col("end")))
+        )
+        .select("case_id", "intervention")
+        .unique()
+        .with_columns(pl.lit(True).alias("itt"))
+    )
+    delivered = (
+        tables.deliveries.filter(pl.col("delivered"))
+        .select("case_id", "intervention")
+        .unique()
+        .with_columns(pl.lit(True).alias("delivered"))
+    )
+    return (
+        base.select("case_id", "intervention")
+        .join(active, on=["case_id", "intervention"], how="left")
+        .join(delivered, on=["case_id", "intervention"], how="left")
+        .with_columns(pl.col("itt").fill_null(False), pl.col("delivered").fill_null(False))
+    )
