@@ -27,7 +27,10 @@ def modules(selected: list[str]) -> list:
     found = []
     for path in sorted(BENCH_DIR.glob("bench_*.py")):
         module = importlib.import_module(f"bench.{path.stem}")
-        if not selected or module.NAME in selected:
+        name = getattr(module, "NAME", None)
+        if name is None:  # a helper script without a BENCHMARKS.md section
+            continue
+        if not selected or name in selected:
             found.append(module)
     return found
 
