@@ -56,6 +56,7 @@ class Action(StrEnum):
     SIGNAL_TRIAGE = "signal.triage"
     INTAKE_LINK_MANAGE = "signal.link_manage"
     SIGNAL_FUNNEL = "signal.funnel"
+    EVALUATION_READ = "evaluation.read"
 
 
 ROLE_SCOPE: dict[str, Scope] = {
@@ -130,6 +131,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.PILOT_READ,
             Action.PILOT_MANAGE,
             Action.SIGNAL_FUNNEL,
+            Action.EVALUATION_READ,
         }
     ),
     # The privacy officer reviews access (audit), not case content.

@@ -158,6 +158,11 @@ MATRIX: list[tuple] = [
     ("intake:ask",                   "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("intake:convert",               "own",           "GET POST", LOGIN, 404,   200,   404,   404,   404,   404,   404,   404,   404,   404),
     ("intake:convert",               "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # The evaluation (issue 6): researchers only; aggregate figures over consented cases.
+    ("evaluation:overview",          "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("evaluation:lead_times",        "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("evaluation:intervention",      "intervention",  "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("evaluation:intervention",      "missing",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
     # Anonymous intake: the public form, the status page for a receipt code and the form behind a
     # one-time link answer everyone (an empty POST is an invalid form, nothing stored); an unknown
     # or used link is not found.
@@ -609,6 +614,9 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
         return [
             (label, reverse(row.name, args=[s.reference])) for label, s in world.signals[row.obj]
         ]
+    if row.name == "evaluation:intervention":
+        code = "psychologist" if row.obj == "intervention" else "bestaat-niet"
+        return [(row.obj, reverse(row.name, args=[code]))]
     if row.name == "public_intake:link":
         token = world.link_token if row.obj == "valid" else "onbekende-link"
         return [(row.obj, reverse(row.name, args=[token]))]
@@ -766,6 +774,8 @@ def test_the_table_keeps_to_design_section_1():
                 assert readers <= {VC, RES}, row
             else:
                 assert readers <= {VC}, row
+        if row.name.startswith("evaluation:"):
+            assert {r for r in LOGGED_IN if answers[r] in reads} <= {RES}, row
         if row.name.startswith("privacy:"):
             assert {r for r in LOGGED_IN if answers[r] in reads | {QUEUE}} <= {
                 Role.PRIVACY_OFFICER

@@ -93,6 +93,7 @@ class AuditAction(models.TextChoices):
     SIGNAL_ANSWERED = "signal.answered", _("Vraag beantwoord door signaalgever")
     SIGNAL_CONVERTED = "signal.converted", _("Signaal omgezet in casus")
     INTAKE_LINK_CREATED = "signal.link_created", _("Eenmalige meldlink gemaakt")
+    EVALUATION_EXPORTED = "evaluation.exported", _("Evaluatie geëxporteerd")
 
 
 class AuditEvent(AppendOnlyModel):

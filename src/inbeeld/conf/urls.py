@@ -11,6 +11,7 @@ urlpatterns = [
     path("proeftuin/", include("inbeeld.pilot.dashboard_urls")),
     path("privacy/", include("inbeeld.audit.urls")),
     path("signalen/", include("inbeeld.intake.urls")),
+    path("evaluatie/", include("inbeeld.analysis.urls")),
     path("melden/", include("inbeeld.intake.public_urls")),
     path("beheer/", admin.site.urls),
 ]

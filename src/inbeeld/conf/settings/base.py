@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "inbeeld.cases",
     "inbeeld.pilot",
     "inbeeld.intake",
+    "inbeeld.analysis",
     "inbeeld.demo",
     "inbeeld.backup",
 ]

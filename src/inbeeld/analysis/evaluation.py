@@ -1,0 +1,58 @@
+"""Run the evaluation for a user (within their scope) and cache the result.
+
+The result is cached per user, horizon and data fingerprint (analysis.tables.data_fingerprint), so
+a page view after the first costs a few cheap queries; any new event, delivery, consent or
+deployment change gives a new fingerprint and a fresh evaluation."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.cache import cache
+
+from inbeeld import policy
+from inbeeld.analysis.tables import data_fingerprint, research_cases, tables_for_cases
+from inbeeld.cases.selectors import cases_visible_to
+from inbeeld.pilot.models import Intervention, Phase
+from inbeeld.stats.evaluation import Evaluation, InterventionSpec, evaluate
+from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
+
+# Interventions acting before any police contact: the safety coordinator's safety assessment.
+STAGES_BEFORE_POLICE = {"safety_assessment", "signal_received"}
+CACHE_SECONDS = 60 * 60
+
+
+def intervention_specs() -> list[InterventionSpec]:
+    phase = Phase.objects.order_by("-start").first()
+    target = phase.target_victims if phase else None
+    return [
+        InterventionSpec(
+            code=i.code,
+            label=i.label,
+            requires_police_contact=i.chain_stage not in STAGES_BEFORE_POLICE,
+            phase_target=target,
+        )
+        for i in Intervention.objects.order_by("order")
+    ]
+
+
+def _cached(cases, scope: str, horizon_days: int) -> Evaluation:
+    fingerprint = hashlib.sha256(repr(data_fingerprint(cases)).encode()).hexdigest()[:24]
+    key = f"inbeeld:evaluation:{scope}:{horizon_days}:{fingerprint}"
+    result = cache.get(key)
+    if result is None:
+        tables = tables_for_cases(cases)
+        result = evaluate(tables, intervention_specs(), horizon_days=horizon_days)
+        cache.set(key, result, CACHE_SECONDS)
+    return result
+
+
+def evaluation_for(user, *, horizon_days: int = DEFAULT_HORIZON_DAYS) -> Evaluation:
+    """The evaluation of the cases ``user`` may see (a researcher: those with consent)."""
+    cases = cases_visible_to(user, policy.Action.CASE_LIST)
+    return _cached(cases, f"user-{user.pk}", horizon_days)
+
+
+def research_evaluation(*, horizon_days: int = DEFAULT_HORIZON_DAYS) -> Evaluation:
+    """The evaluation in the research scope (what every researcher sees), for the CLI."""
+    return _cached(research_cases(), "research", horizon_days)

@@ -1,0 +1,412 @@
+"""Plain Dutch sentences for the evaluation's numbers: one sentence per number, for a reader who
+is not a statistician. Formatting only; every number comes from the frozen stats results."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from inbeeld.stats.outcomes import STAGES
+
+STAGE_LABELS = {
+    "contact_complaint": "eerste politiecontact → aangifte",
+    "complaint_prosecution": "aangifte → beslissing OM",
+    "prosecution_trial": "beslissing OM → zitting",
+    "trial_verdict": "zitting → uitspraak",
+    "contact_verdict": "eerste politiecontact → uitspraak (totaal)",
+}
+UNIT_LABELS: dict[str, str] = {}
+
+
+def unit_label(code: str) -> str:
+    if not UNIT_LABELS:
+        from inbeeld.reference.models import PoliceUnit
+
+        UNIT_LABELS.update(dict(PoliceUnit.objects.values_list("code", "name")))
+    return UNIT_LABELS.get(code, code)
+
+
+def number(value: float, digits: int = 1) -> str:
+    return f"{value:,.{digits}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{number(100 * value, digits)} %"
+
+
+def pp(value: float | None) -> str:
+    if value is None:
+        return "–"
+    sign = "+" if value > 0 else ("−" if value < 0 else "")
+    return f"{sign}{number(abs(100 * value))} procentpunt"
+
+
+def interval_pct(interval) -> str:
+    if interval is None:
+        return "–"
+    return _("%(est)s (95 %%-BI %(low)s tot %(high)s)") % {
+        "est": pct(interval.estimate),
+        "low": pct(interval.low),
+        "high": pct(interval.high),
+    }
+
+
+def interval_pp(interval) -> str:
+    if interval is None:
+        return "–"
+    return _("%(est)s (95 %%-BI %(low)s tot %(high)s)") % {
+        "est": pp(interval.estimate),
+        "low": pp(interval.low),
+        "high": pp(interval.high),
+    }
+
+
+def _finite_number(value: float) -> str:
+    if value == float("inf"):
+        return "∞"
+    if value != value:  # NaN: not estimable (e.g. no events in either group)
+        return "–"
+    return number(value, 2)
+
+
+def ratio(interval) -> str:
+    if interval is None or interval.estimate != interval.estimate:
+        return "–"
+    return _("%(est)s (95 %%-BI %(low)s tot %(high)s)") % {
+        "est": _finite_number(interval.estimate),
+        "low": _finite_number(interval.low),
+        "high": _finite_number(interval.high),
+    }
+
+
+def p_value(p: float | None) -> str:
+    if p is None:
+        return "–"
+    return "< 0,001" if p < 0.001 else number(p, 3)
+
+
+def days(value: float | None) -> str:
+    return _("nog niet bereikt") if value is None else _("%(d)s dagen") % {"d": number(value, 0)}
+
+
+def overall_sentences(result) -> list[str]:
+    sentences = [
+        _(
+            "De evaluatie gebruikt %(n)s casussen (alleen met toestemming voor onderzoek); de "
+            "gegevens lopen tot %(cutoff)s."
+        )
+        % {"n": number(result.n_cases, 0), "cutoff": result.cutoff.strftime("%d-%m-%Y")},
+    ]
+    if result.complaint_within is not None:
+        sentences.append(
+            _(
+                "Van de %(n)s casussen die %(h)s dagen gevolgd konden worden, deed %(share)s "
+                "binnen %(h)s dagen na de indexdatum aangifte."
+            )
+            % {
+                "n": number(result.n_complete_followup, 0),
+                "h": result.horizon_days,
+                "share": interval_pct(result.complaint_within),
+            }
+        )
+    if result.cooperation_within is not None:
+        sentences.append(
+            _(
+                "Werkte op een andere manier mee (aangifte, melding of verklaring, of een verhoor "
+                "bij de rechter-commissaris): %(share)s."
+            )
+            % {"share": interval_pct(result.cooperation_within)}
+        )
+    if result.dropout_after_complaint is not None:
+        sentences.append(
+            _("Van wie aangifte deed, trok %(share)s zich later terug uit het strafproces.")
+            % {"share": interval_pct(result.dropout_after_complaint)}
+        )
+    return sentences
+
+
+def overview_row(item) -> dict:
+    itt, delivered = item.itt, item.delivered
+    precision = itt.precision
+    return {
+        "code": item.spec.code,
+        "label": item.spec.label,
+        "window": (item.window_start, item.window_end),
+        "itt_n": f"{number(itt.n1, 0)} / {number(itt.n0, 0)}",
+        "itt_p1": pct(itt.p1.estimate if itt.p1 else None),
+        "itt_p0": pct(itt.p0.estimate if itt.p0 else None),
+        "itt_rd": interval_pp(itt.risk_difference),
+        "delivered_rd": interval_pp(delivered.risk_difference),
+        "delivered_n": f"{number(delivered.n1, 0)} / {number(delivered.n0, 0)}",
+        "posterior": pct(itt.posterior_positive, 0) if itt.posterior_positive is not None else "–",
+        "indicative": itt.indicative,
+        "still_needed": _needed(precision),
+    }
+
+
+def _needed(precision) -> str:
+    if precision is None:
+        return "–"
+    extra = getattr(precision, "additional_cases", None)
+    if extra is None:
+        return "–"
+    return _("bereikt") if extra == 0 else number(extra, 0)
+
+
+def _comparison_sentences(comparison, *, exposed: str, unexposed: str, horizon: int) -> list[str]:
+    c = comparison
+    if not (c.n1 and c.n0):
+        return [_("Er zijn (nog) geen twee groepen om te vergelijken.")]
+    out = [
+        _("%(exposed)s: %(x1)s van %(n1)s casussen deden binnen %(h)s dagen aangifte, %(p1)s.")
+        % {
+            "exposed": exposed,
+            "x1": number(c.x1, 0),
+            "n1": number(c.n1, 0),
+            "h": horizon,
+            "p1": interval_pct(c.p1),
+        },
+        _("%(unexposed)s: %(x0)s van %(n0)s, %(p0)s.")
+        % {
+            "unexposed": unexposed,
+            "x0": number(c.x0, 0),
+            "n0": number(c.n0, 0),
+            "p0": interval_pct(c.p0),
+        },
+    ]
+    if c.risk_difference is not None:
+        out.append(
+            _(
+                "Het verschil is %(rd)s: zo veel procentpunt meer (of minder) slachtoffers doen "
+                "aangifte met de interventie; het interval geeft aan tussen welke waarden het "
+                "werkelijke verschil waarschijnlijk ligt."
+            )
+            % {"rd": interval_pp(c.risk_difference)}
+        )
+    if c.risk_ratio is not None:
+        out.append(
+            _("De kans op aangifte is %(rr)s keer zo groot (relatief risico).")
+            % {"rr": ratio(c.risk_ratio)}
+        )
+    if c.fisher is not None:
+        out.append(
+            _(
+                "Fishers exacte toets: p = %(p)s. Dat is de kans op een verschil van minstens deze "
+                "omvang als de interventie in werkelijkheid niets uitmaakt."
+            )
+            % {"p": p_value(c.fisher.p_value)}
+        )
+    if c.adjusted_odds_ratio is not None:
+        out.append(
+            _(
+                "Rekening houdend met uitbuitingsvorm, minderjarigheid en eenheid (logistische "
+                "regressie met Firth-correctie, geschikt voor kleine aantallen) is de odds ratio "
+                "%(or)s; boven 1 betekent meer aangiften met de interventie."
+            )
+            % {"or": ratio(c.adjusted_odds_ratio)}
+        )
+    if c.posterior_positive is not None:
+        out.append(
+            _(
+                "De kans dat de interventie de aangiftebereidheid verhoogt, gegeven deze gegevens "
+                "(Bayesiaans, zonder voorkennis): %(p)s."
+            )
+            % {"p": pct(c.posterior_positive, 0)}
+        )
+    if c.indicative:
+        out.append(
+            _(
+                "Indicatief: de groepen zijn klein (minder dan 30 casussen of minder dan 5 "
+                "aangiften in een groep); trek hier nog geen conclusies uit."
+            )
+        )
+    return out
+
+
+def _precision_sentences(comparison, target) -> list[str]:
+    p = comparison.precision
+    if p is None:
+        return []
+    out = []
+    width = p.interval_width
+    if width is not None:
+        out.append(
+            _("Het 95 %%-interval van het verschil is nu %(w)s procentpunt breed.")
+            % {"w": number(100 * width)}
+        )
+    extra = p.additional_cases
+    difference = p.p1 - p.p0
+    if extra is not None:
+        if extra == 0:
+            out.append(
+                _(
+                    "Er zijn genoeg casussen om een verschil van %(d)s met 80 %% zekerheid te "
+                    "vinden."
+                )
+                % {"d": pp(difference)}
+            )
+        else:
+            out.append(
+                _(
+                    "Om een verschil van %(d)s met 80 %% onderscheidend vermogen aan te tonen zijn "
+                    "nog ongeveer %(n)s casussen nodig%(target)s."
+                )
+                % {
+                    "d": pp(difference),
+                    "n": number(extra, 0),
+                    "target": (
+                        _(" (het doel van de huidige fase is %(t)s slachtoffers)") % {"t": target}
+                        if target
+                        else ""
+                    ),
+                }
+            )
+    return out
+
+
+def intervention_sections(item, horizon: int) -> list[dict]:
+    sections = [
+        {
+            "title": _("Intention to treat: regio's met en zonder de interventie"),
+            "sentences": _comparison_sentences(
+                item.itt,
+                exposed=_("In regio's waar de interventie liep"),
+                unexposed=_("In de andere regio's in dezelfde periode"),
+                horizon=horizon,
+            )
+            + _precision_sentences(item.itt, item.spec.phase_target),
+        },
+        {
+            "title": _("Zoals uitgevoerd: bereikt of niet bereikt"),
+            "sentences": _comparison_sentences(
+                item.delivered,
+                exposed=_("Slachtoffers die de interventie kregen"),
+                unexposed=_("Slachtoffers in dezelfde regio's die haar niet kregen"),
+                horizon=horizon,
+            )
+            + [
+                _(
+                    "Let op: wie de interventie krijgt kan verschillen van wie haar niet krijgt; "
+                    "de vergelijking per regio (intention to treat) is daar niet gevoelig voor."
+                )
+            ],
+        },
+    ]
+    survival = []
+    for comparison, name in (
+        (item.survival_itt, _("intention to treat")),
+        (item.survival_delivered, _("zoals uitgevoerd")),
+    ):
+        if comparison.exposed is None:
+            continue
+        sentence = _(
+            "%(name)s: de helft van de slachtoffers met de interventie deed aangifte na %(m1)s, "
+            "zonder na %(m0)s (Kaplan–Meier, rekening houdend met wie nog gevolgd wordt)."
+        ) % {
+            "name": name.capitalize(),
+            "m1": days(comparison.median_exposed),
+            "m0": days(comparison.median_unexposed),
+        }
+        survival.append(sentence)
+        if comparison.logrank is not None:
+            survival.append(
+                _("Log-ranktoets (verschillen de curves?): p = %(p)s.")
+                % {"p": p_value(comparison.logrank.p_value)}
+            )
+        if comparison.hazard_ratio is not None:
+            survival.append(
+                _(
+                    "Cox-regressie: de 'snelheid' waarmee aangifte volgt is %(hr)s keer zo hoog "
+                    "(hazard ratio)."
+                )
+                % {"hr": ratio(comparison.hazard_ratio)}
+            )
+    sections.append({"title": _("Tijd tot aangifte"), "sentences": survival})
+    staggered = []
+    if item.staggered is not None:
+        for label, interval in (
+            (
+                _("Vergelijking per cohort (groep-tijd, Callaway–Sant'Anna)"),
+                getattr(item.staggered, "cs", None),
+            ),
+            (_("Twee-weg vaste effecten"), getattr(item.staggered, "twfe", None)),
+        ):
+            if interval is not None:
+                staggered.append(
+                    _("%(label)s: %(rd)s.") % {"label": label, "rd": interval_pp(interval)}
+                )
+        staggered.append(
+            _(
+                "Deze vergelijking gebruikt dat regio's op verschillende momenten begonnen: de "
+                "verandering in regio's die startten, vergeleken met de verandering in regio's "
+                "die (nog) niet startten, per halfjaar."
+            )
+        )
+    elif item.staggered_note:
+        staggered.append(_("Niet te schatten: %(why)s.") % {"why": item.staggered_note})
+    sections.append(
+        {"title": _("Gespreide invoering (difference-in-differences)"), "sentences": staggered}
+    )
+    return sections
+
+
+def lead_time_rows(result) -> list[dict]:
+    rows = []
+    for lead in (*result.lead_times, result.end_to_end):
+        s = lead.summary
+        rows.append(
+            {
+                "code": lead.stage,
+                "label": STAGE_LABELS.get(lead.stage, lead.stage),
+                "summary": s,
+                "n": number(s.n, 0),
+                "observed": number(s.n_observed, 0),
+                "censored": number(s.n_censored, 0),
+                "median": days(s.median),
+                "q1": days(s.q1),
+                "q3": days(s.q3),
+                "p90": days(s.p90),
+                "bottleneck": lead.stage == result.bottleneck,
+            }
+        )
+    return rows
+
+
+def lead_time_sentences(result) -> list[str]:
+    out = [
+        _(
+            "Een doorlooptijd is het aantal dagen tussen twee stappen in de keten. Casussen die de "
+            "volgende stap nog niet bereikten tellen mee tot hun laatste gegeven (Kaplan–Meier); "
+            "daarom kan een mediaan 'nog niet bereikt' zijn."
+        )
+    ]
+    if result.bottleneck:
+        median = next(
+            lt.summary.median for lt in result.lead_times if lt.stage == result.bottleneck
+        )
+        out.append(
+            _("Het knelpunt is de stap %(stage)s: daar duurt het het langst (mediaan %(d)s).")
+            % {"stage": STAGE_LABELS.get(result.bottleneck, result.bottleneck), "d": days(median)}
+        )
+    e2e = result.end_to_end.summary
+    out.append(
+        _(
+            "Van eerste politiecontact tot uitspraak duurt het in de helft van de zaken %(d)s of langer."
+        )
+        % {"d": days(e2e.median)}
+    )
+    return out
+
+
+def unit_bottleneck_rows(result) -> list[dict]:
+    return [
+        {
+            "unit": unit_label(row.police_unit),
+            "stage": STAGE_LABELS.get(row.stage, "–") if row.stage else "–",
+            "median": days(row.median_days),
+            "medians": [days(s.summary.median) for s in row.stages],
+        }
+        for row in result.bottlenecks_by_unit
+    ]
+
+
+STAGE_COLUMNS = [STAGE_LABELS[s.code] for s in STAGES]

@@ -1,0 +1,118 @@
+"""The researchers' evaluation pages: an overview per intervention, one page per intervention
+(effects, survival curves, staggered rollout, precision) and the lead times per chain stage.
+Every number comes from analysis.evaluation (the same as `inbeeld evaluate`); the sentences that
+explain them come from analysis.presenter."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from inbeeld import policy
+from inbeeld.analysis import presenter
+from inbeeld.analysis.evaluation import evaluation_for
+from inbeeld.publication import charts
+from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
+
+
+class HorizonForm(forms.Form):
+    horizon = forms.IntegerField(
+        label=gettext_lazy("Horizon (dagen na de indexdatum)"),
+        min_value=30,
+        max_value=730,
+        required=False,
+        error_messages={
+            "invalid": gettext_lazy("Vul een aantal dagen in."),
+            "min_value": gettext_lazy("Kies een horizon van ten minste 30 dagen."),
+            "max_value": gettext_lazy("Kies een horizon van hoogstens 730 dagen."),
+        },
+    )
+
+
+def _evaluation(request: HttpRequest):
+    if not policy.can(request.user, policy.Action.EVALUATION_READ):
+        raise PermissionDenied(_("U heeft geen toegang tot de evaluatie."))
+    form = HorizonForm(request.GET or None)
+    horizon = DEFAULT_HORIZON_DAYS
+    if form.is_valid() and form.cleaned_data["horizon"]:
+        horizon = form.cleaned_data["horizon"]
+    return form, horizon, evaluation_for(request.user, horizon_days=horizon)
+
+
+@require_http_methods(["GET"])
+def overview(request: HttpRequest) -> HttpResponse:
+    form, horizon, result = _evaluation(request)
+    return render(
+        request,
+        "evaluation/overview.html",
+        {
+            "form": form,
+            "horizon": horizon,
+            "result": result,
+            "summary": presenter.overall_sentences(result),
+            "rows": [presenter.overview_row(item) for item in result.interventions],
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def intervention(request: HttpRequest, code: str) -> HttpResponse:
+    form, horizon, result = _evaluation(request)
+    item = next((i for i in result.interventions if i.spec.code == code), None)
+    if item is None:
+        raise Http404("intervention not found")
+    km_itt = charts.kaplan_meier_chart(
+        [
+            (_("regio's met de interventie"), item.survival_itt.exposed),
+            (_("regio's zonder"), item.survival_itt.unexposed),
+        ],
+        title=_("Aangifte in de tijd: intention to treat"),
+    )
+    km_delivered = charts.kaplan_meier_chart(
+        [
+            (_("uitgevoerd"), item.survival_delivered.exposed),
+            (_("niet uitgevoerd"), item.survival_delivered.unexposed),
+        ],
+        title=_("Aangifte in de tijd: zoals uitgevoerd"),
+    )
+    return render(
+        request,
+        "evaluation/intervention.html",
+        {
+            "form": form,
+            "horizon": horizon,
+            "result": result,
+            "item": item,
+            "sections": presenter.intervention_sections(item, horizon),
+            "km_itt": km_itt,
+            "km_delivered": km_delivered,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def lead_times(request: HttpRequest) -> HttpResponse:
+    form, horizon, result = _evaluation(request)
+    rows = presenter.lead_time_rows(result)
+    chart = charts.lead_time_chart(
+        [(row["label"], row["summary"]) for row in rows],
+        title=_("Doorlooptijd per ketenstap"),
+    )
+    return render(
+        request,
+        "evaluation/lead_times.html",
+        {
+            "form": form,
+            "horizon": horizon,
+            "result": result,
+            "rows": rows,
+            "chart": chart,
+            "sentences": presenter.lead_time_sentences(result),
+            "units": presenter.unit_bottleneck_rows(result),
+        },
+    )

@@ -1,0 +1,1 @@
+"""Rendering of results: SVG charts (and, later, PDF reports and exports)."""
