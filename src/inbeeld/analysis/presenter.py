@@ -263,6 +263,12 @@ def _precision_sentences(comparison, target) -> list[str]:
     return out
 
 
+def _half(median: float | None, group: str) -> str:
+    if median is None:
+        return _("%(group)s deed tot nu toe minder dan de helft aangifte") % {"group": group}
+    return _("%(group)s deed de helft aangifte binnen %(d)s") % {"group": group, "d": days(median)}
+
+
 def intervention_sections(item, horizon: int) -> list[dict]:
     sections = [
         {
@@ -299,12 +305,11 @@ def intervention_sections(item, horizon: int) -> list[dict]:
         if comparison.exposed is None:
             continue
         sentence = _(
-            "%(name)s: de helft van de slachtoffers met de interventie deed aangifte na %(m1)s, "
-            "zonder na %(m0)s (Kaplan–Meier, rekening houdend met wie nog gevolgd wordt)."
+            "%(name)s: %(exposed)s; %(unexposed)s (Kaplan–Meier, rekening houdend met wie nog gevolgd wordt)."
         ) % {
             "name": name.capitalize(),
-            "m1": days(comparison.median_exposed),
-            "m0": days(comparison.median_unexposed),
+            "exposed": _half(comparison.median_exposed, _("met de interventie")),
+            "unexposed": _half(comparison.median_unexposed, _("zonder")),
         }
         survival.append(sentence)
         if comparison.logrank is not None:
