@@ -4,6 +4,7 @@ is not a statistician. Formatting only; every number comes from the frozen stats
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inbeeld.stats.outcomes import STAGES
 
@@ -347,11 +348,22 @@ def intervention_sections(item, horizon: int) -> list[dict]:
             )
         )
     elif item.staggered_note:
-        staggered.append(_("Niet te schatten: %(why)s.") % {"why": item.staggered_note})
+        # The engine's notes are English (stats is pure); the page says it in Dutch.
+        why = STAGGERED_NOTES.get(item.staggered_note, STAGGERED_NOTE_OTHER)
+        staggered.append(_("Niet te schatten: %(why)s.") % {"why": why})
     sections.append(
         {"title": _("Gespreide invoering (difference-in-differences)"), "sentences": staggered}
     )
     return sections
+
+
+STAGGERED_NOTES = {
+    "no deployments": gettext_lazy("de interventie heeft (nog) geen inzet per regio"),
+    "no treated cases with complete follow-up": gettext_lazy(
+        "er zijn (nog) geen casussen uit regio's met de interventie die lang genoeg gevolgd zijn"
+    ),
+}
+STAGGERED_NOTE_OTHER = gettext_lazy("te weinig gegevens voor deze vergelijking")
 
 
 def lead_time_rows(result) -> list[dict]:

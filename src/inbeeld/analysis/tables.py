@@ -18,7 +18,7 @@ from django.utils import timezone
 from inbeeld import policy
 from inbeeld.cases.models import Case, ChainEvent, ConsentRecord
 from inbeeld.cases.selectors import cases_visible_to
-from inbeeld.pilot.models import Delivery, Deployment
+from inbeeld.pilot.models import Delivery, Deployment, Intervention, Phase
 from inbeeld.stats.outcomes import FIRST_DATE_EVENTS
 from inbeeld.stats.tables import FORMS, EvaluationTables
 
@@ -120,4 +120,11 @@ def data_fingerprint(cases) -> tuple:
                 "deployment_id", "policeunit_id"
             ).order_by("deployment_id", "policeunit_id")
         ),
+        # The intervention specs (labels, stage, phase target) are part of the result too.
+        tuple(
+            Intervention.objects.values_list(
+                "pk", "code", "label", "chain_stage", "order"
+            ).order_by("pk")
+        ),
+        tuple(Phase.objects.values_list("pk", "start", "target_victims").order_by("pk")),
     )

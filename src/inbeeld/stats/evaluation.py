@@ -190,8 +190,17 @@ def _precision(x1: int, n1: int, x0: int, n0: int) -> object | None:
     p1, p0 = x1 / n1, x0 / n0
     if abs(p1 - p0) < 1e-9:
         p1 = min(1.0, p0 + STATED_DIFFERENCE)
+    # x1, x0: the width is that of the data's own (Newcombe) interval, the one the pages show.
     return _safe(
-        power.precision_summary, p0=p0, p1=p1, n1=n1, n0=n0, alpha=ALPHA, power=TARGET_POWER
+        power.precision_summary,
+        p0=p0,
+        p1=p1,
+        n1=n1,
+        n0=n0,
+        alpha=ALPHA,
+        power=TARGET_POWER,
+        x1=x1,
+        x0=x0,
     )
 
 
