@@ -405,12 +405,20 @@ def lead_time_sentences(result) -> list[str]:
             % {"stage": STAGE_LABELS.get(result.bottleneck, result.bottleneck), "d": days(median)}
         )
     e2e = result.end_to_end.summary
-    out.append(
-        _(
-            "Van eerste politiecontact tot uitspraak duurt het in de helft van de zaken %(d)s of langer."
+    if e2e.median is None:
+        out.append(
+            _(
+                "Van eerste politiecontact tot uitspraak: minder dan de helft van de zaken heeft "
+                "(nog) een uitspraak, dus de mediaan is nog niet bekend."
+            )
         )
-        % {"d": days(e2e.median)}
-    )
+    else:
+        out.append(
+            _(
+                "Van eerste politiecontact tot uitspraak duurt het bij de helft van de zaken %(d)s of langer."
+            )
+            % {"d": days(e2e.median)}
+        )
     return out
 
 

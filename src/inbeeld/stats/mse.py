@@ -381,7 +381,9 @@ class LoglinearFit:
     @property
     def model(self) -> tuple[str, ...]:
         """The interactions of the model as 'A:B' names (finite and extended ones)."""
-        return tuple(_term_name(t) for t in (*self.terms, *self.empty_terms))
+        order = {name: j for j, name in enumerate(self.lists)}
+        terms = sorted((*self.terms, *self.empty_terms), key=lambda t: (order[t[0]], order[t[1]]))
+        return tuple(_term_name(t) for t in terms)
 
     def coefficient(self, name: str) -> float:
         try:
@@ -472,7 +474,8 @@ def _irls(
     dev = _poisson_deviance(y, mu)
     converged = False
     iteration = 0
-    for iteration in range(1, _IRLS_MAX_ITER + 1):
+    while iteration < _IRLS_MAX_ITER:
+        iteration += 1
         z = eta + (y - mu) / mu
         xtw = X.T * mu
         try:
