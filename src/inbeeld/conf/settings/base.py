@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "inbeeld.pilot",
     "inbeeld.intake",
     "inbeeld.analysis",
+    "inbeeld.publication",
     "inbeeld.demo",
     "inbeeld.backup",
 ]

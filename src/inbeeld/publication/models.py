@@ -1,0 +1,1 @@
+"""Publication: the privacy-budget ledger of differentially private releases (models)."""
