@@ -94,6 +94,7 @@ class AuditAction(models.TextChoices):
     SIGNAL_CONVERTED = "signal.converted", _("Signaal omgezet in casus")
     INTAKE_LINK_CREATED = "signal.link_created", _("Eenmalige meldlink gemaakt")
     EVALUATION_EXPORTED = "evaluation.exported", _("Evaluatie geëxporteerd")
+    REPORT_CREATED = "publication.report", _("Rapport gemaakt")
 
 
 class AuditEvent(AppendOnlyModel):

@@ -19,8 +19,10 @@ The rules (all in :class:`DisclosurePolicy`, configurable):
    of row totals, the row of column totals and the grand total. Every row and every column of that
    extended table (a "line": its cells plus its total) is an additive constraint. First, every line
    that contains a suppressed number gets at least two: while a line has exactly one, the smallest
-   published number in that line is suppressed as well (a 0 only when nothing else is left, because
-   a 0 partner cannot absorb any difference; interior cells before totals), repeated to a fixpoint.
+   published number in that line is suppressed as well, repeated to a fixpoint. The partner of a
+   number below the protection width is at least as large as the missing width where possible (a
+   0 cannot give way when the small number grows, so it is taken only when nothing else is left);
+   among equals, a number that also completes another line, then an interior cell, comes first.
 4. **Verification by linear programming** (the attacker's view). For every suppressed number the
    smallest and the largest value it can take are computed with :func:`scipy.optimize.linprog`,
    given every published number, the additivity of every line and non-negativity. The rule:
@@ -88,7 +90,9 @@ MISSING_LABEL = "onbekend"
 TOTAL_LABEL = "totaal"
 _TOL = 1e-6  # LP tolerance when comparing an interval width with the required width
 
-Key = int | str | None  # a row or column: its index, its label, or None for the totals
+# A row or column: an int is its index, a str its label (so a year label is "2019"), None the
+# totals.
+Key = int | str | None
 
 
 class CellStatus(StrEnum):
@@ -262,7 +266,8 @@ def _suppress(
                 if count[index] != 1:
                     continue
                 alone = next(c for c in line if suppressed[c])
-                need = max(1, width - int(values[alone]))
+                # a partner of a small number must be able to give way when it grows: not a 0
+                need = width - int(values[alone])
                 candidates = [c for c in line if not suppressed[c]]
 
                 def closes(c: int, index: int = index) -> bool:
@@ -366,12 +371,12 @@ def _counts(counts: object, ndim: int) -> np.ndarray:
     return integral
 
 
-def _labels(labels: Sequence[object], n: int, what: str) -> tuple[str, ...]:
+def _labels(labels: Sequence[object], n: int, what: str, noun: str) -> tuple[str, ...]:
     if isinstance(labels, str):
         raise StatsInputError(f"{what} must be a sequence of labels, not one string")
     result = tuple(str(label) for label in labels)
     if len(result) != n:
-        raise StatsInputError(f"{len(result)} {what} for {n} {what.split('_')[0]}s of counts")
+        raise StatsInputError(f"{what}: {len(result)} labels for {n} {noun} of counts")
     duplicates = sorted({label for label in result if result.count(label) > 1})
     if duplicates:
         raise StatsInputError(f"{what} must be unique; repeated: {duplicates}")
@@ -485,8 +490,8 @@ def protect_table(
     policy = DisclosurePolicy() if policy is None else policy
     matrix = _counts(counts, 2)
     n_rows, n_cols = matrix.shape
-    rows = _labels(row_labels, n_rows, "row_labels")
-    cols = _labels(col_labels, n_cols, "col_labels")
+    rows = _labels(row_labels, n_rows, "row_labels", "rows")
+    cols = _labels(col_labels, n_cols, "col_labels", "columns")
     # The extended table as one vector: cells (row-major), row totals, column totals, grand total.
     row_total = n_rows * n_cols
     col_total = row_total + n_rows
@@ -584,7 +589,7 @@ def protect_one_way(
     numbers (cells or the total) whenever one is, verified by the same LP rule as tables."""
     policy = DisclosurePolicy() if policy is None else policy
     vector = _counts(counts, 1)
-    names = _labels(labels, len(vector), "labels")
+    names = _labels(labels, len(vector), "labels", "categories")
     k = len(vector)
     values = np.concatenate([vector, [vector.sum()]]).astype(np.int64)
     is_total = np.arange(k + 1) == k

@@ -268,3 +268,12 @@ INBEELD_INTAKE_LINK_DAYS = env(
     default=14,
     help="Days a one-time intake link made by a safety coordinator stays valid",
 )
+
+# Statistical disclosure control of every table that leaves the platform (pages for external
+# users, PDF, CSV/XLSX): cells below this count are suppressed (issue 7).
+INBEELD_DISCLOSURE_MIN_CELL = env(
+    "INBEELD_DISCLOSURE_MIN_CELL",
+    cast=int,
+    default=10,
+    help="Smallest count published in a table that leaves the platform; smaller cells are suppressed",
+)
