@@ -69,6 +69,18 @@ def _finite_number(value: float) -> str:
     return number(value, 2)
 
 
+def interval_pp_short(interval) -> str:
+    """Compact, for narrow tables: "+9,1 pp (−7,9 tot +24,3)"."""
+    if interval is None:
+        return "–"
+
+    def short(value: float) -> str:
+        sign = "+" if value > 0 else ("−" if value < 0 else "")
+        return f"{sign}{number(abs(100 * value))}"
+
+    return f"{short(interval.estimate)} pp ({short(interval.low)} tot {short(interval.high)})"
+
+
 def ratio(interval) -> str:
     if interval is None or interval.estimate != interval.estimate:
         return "–"
@@ -137,6 +149,8 @@ def overview_row(item) -> dict:
         "itt_p0": pct(itt.p0.estimate if itt.p0 else None),
         "itt_rd": interval_pp(itt.risk_difference),
         "delivered_rd": interval_pp(delivered.risk_difference),
+        "itt_rd_short": interval_pp_short(itt.risk_difference),
+        "delivered_rd_short": interval_pp_short(delivered.risk_difference),
         "delivered_n": f"{number(delivered.n1, 0)} / {number(delivered.n0, 0)}",
         "posterior": pct(itt.posterior_positive, 0) if itt.posterior_positive is not None else "–",
         "indicative": itt.indicative,

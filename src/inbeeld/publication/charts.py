@@ -33,8 +33,8 @@ def kaplan_meier_chart(
 ) -> SafeString:
     """Share of cases WITH a complaint (1 − survival) against days since the index date, one
     step line per group. ``curves``: (label, survival.KaplanMeier)."""
-    width, height = 560.0, 300.0
-    left, right, top, bottom = 52.0, 16.0, 16.0, 60.0
+    width, height = 560.0, 320.0
+    left, right, top, bottom = 52.0, 16.0, 16.0, 84.0
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(t: float) -> float:
@@ -93,19 +93,19 @@ def kaplan_meier_chart(
                 mark_safe(' stroke-dasharray="6 4"') if number % 2 else "",  # noqa: S308 (a constant)
             )
         )
-        lx = left + 10 + number * 230
+        lx, ly = left + 10, top + plot_h + 52 + number * 17
         legend.append(
             format_html(
                 '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="3"{}/>'
                 '<text x="{}" y="{}">{}</text>',
                 _n(lx),
-                _n(height - 10),
+                _n(ly - 4),
                 _n(lx + 24),
-                _n(height - 10),
+                _n(ly - 4),
                 colour,
                 mark_safe(' stroke-dasharray="6 4"') if number % 2 else "",  # noqa: S308 (a constant)
                 _n(lx + 30),
-                _n(height - 6),
+                _n(ly),
                 label,
             )
         )

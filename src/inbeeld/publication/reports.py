@@ -82,7 +82,7 @@ def evaluation_report(
         if not comparison_publishable(item.itt, threshold):
             row = _suppressed_row(row)
         if not comparison_publishable(item.delivered, threshold):
-            row["delivered_rd"] = _("onderdrukt")
+            row["delivered_rd"] = row["delivered_rd_short"] = _("onderdrukt")
         rows.append(row)
         sections = presenter.intervention_sections(item, result.horizon_days)
         for index, comparison in ((0, item.itt), (1, item.delivered)):
