@@ -57,6 +57,9 @@ class Action(StrEnum):
     INTAKE_LINK_MANAGE = "signal.link_manage"
     SIGNAL_FUNNEL = "signal.funnel"
     EVALUATION_READ = "evaluation.read"
+    MONITOR_READ = "monitor.read"
+    EXPORT_MICRODATA = "publication.export_microdata"
+    DP_RELEASE = "publication.dp_release"
 
 
 ROLE_SCOPE: dict[str, Scope] = {
@@ -132,6 +135,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.PILOT_MANAGE,
             Action.SIGNAL_FUNNEL,
             Action.EVALUATION_READ,
+            Action.MONITOR_READ,
+            Action.EXPORT_MICRODATA,
+            Action.DP_RELEASE,
         }
     ),
     # The privacy officer reviews access (audit), not case content.

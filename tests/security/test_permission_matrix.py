@@ -218,7 +218,8 @@ ADMIN_SITE_PAGES: dict[str | None, dict[str, tuple[str, int | str]]] = {
     "admin:app_list":              {"accounts":  ("GET", 200),
                                     "reference": ("GET", 200),
                                     "otp_totp":  ("GET", 200),
-                                    "pilot":     ("GET", 200)},
+                                    "pilot":     ("GET", 200),
+                                    "publication": ("GET", 200)},
     None:                          {"-":         ("GET", 404)},  # the catch-all (/beheer/<url>)
 }  # fmt: skip
 
@@ -248,6 +249,17 @@ _TOTP_DEVICE = {
     "config": {"real": 403, "missing": 403},
     "qrcode": {"real": 403, "missing": 403},
 }
+# The privacy-budget ledger: the administrator lists budgets and adds one (audited), but never
+# changes or deletes one (the view is read-only; delete is refused before the lookup). The matrix's
+# worlds hold no budget, so only "missing" objects are tried here; tests/publication tries real ones.
+_PRIVACY_BUDGET = {
+    "changelist": {"-": 200},
+    "add": {"-": 200},
+    "object": {"missing": CHANGE_PAGE},
+    "change": {"missing": ADMIN_INDEX},
+    "history": {"missing": ADMIN_INDEX},
+    "delete": {"missing": 403},
+}
 ADMIN_MODEL_PAGES: dict[str, dict[str, dict[str, int | str]]] = {
     "accounts.user": _POLICY_MODEL,
     "accounts.membership": _POLICY_MODEL,
@@ -262,6 +274,7 @@ ADMIN_MODEL_PAGES: dict[str, dict[str, dict[str, int | str]]] = {
     "pilot.intervention": _POLICY_MODEL,
     "pilot.phase": _POLICY_MODEL,
     "pilot.instrument": _POLICY_MODEL,
+    "publication.privacybudget": _PRIVACY_BUDGET,
 }
 
 # --- known product bugs: the table above holds the correct answer --------------------------------

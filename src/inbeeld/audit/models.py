@@ -94,7 +94,11 @@ class AuditAction(models.TextChoices):
     SIGNAL_CONVERTED = "signal.converted", _("Signaal omgezet in casus")
     INTAKE_LINK_CREATED = "signal.link_created", _("Eenmalige meldlink gemaakt")
     EVALUATION_EXPORTED = "evaluation.exported", _("Evaluatie geëxporteerd")
+    DP_BUDGET_CREATED = "publication.dp_budget", _("Privacybudget vastgelegd")
+    DP_RELEASE = "publication.dp_release", _("Cijfers met differentiële privacy vrijgegeven")
     REPORT_CREATED = "publication.report", _("Rapport gemaakt")
+    EXPORT_CREATED = "publication.export", _("Microdata geëxporteerd")
+    CTDC_IMPORTED = "publication.ctdc_import", _("CTDC-bestand ingelezen")
 
 
 class AuditEvent(AppendOnlyModel):
