@@ -1,0 +1,594 @@
+"""Pseudonymised microdata for researchers: CSV, XLSX and SPSS (.sav), consent-filtered and audited.
+
+One row per case in the user's export scope (``cases_visible_to(user, EXPORT_MICRODATA)``: for a
+researcher the cases whose victim gave research consent, ADR 0004). What a row holds, and what it
+never holds:
+
+- ``rij_id``: a row number drawn at random for every export (a random permutation of 1..n). It is
+  not the case code and not the database id, and the same case gets another number in the next
+  export, so two exports cannot be joined on it. The rows are written in ``rij_id`` order, so the
+  file order says nothing about registration order either.
+- Dates are coarsened to years (intake, first police contact, complaint, prosecution decision,
+  verdict); the police unit is the registering unit; age only as the registered band.
+- The chain outcomes come from the *effective* events only: an event that was corrected is
+  replaced by its correction (superseded events never count).
+- Never: case codes, database ids, free text (notes), names of professionals or organisations,
+  linkage keys, consent history, signals.
+
+Categorical variables are held as the platform's stable codes ("female", "18-22", "amsterdam")
+in the frame, CSV and XLSX; the .sav file stores them as numeric codes with Dutch value labels
+(``gender`` 1 = vrouw, 2 = man, ...) and every variable carries a Dutch variable label, which the
+XLSX repeats on its sheet "Toelichting". The numeric codes are fixed (see ``Variable.codes``), so
+syntax written for one export works on the next.
+
+The service ``export_microdata`` checks the policy (``EXPORT_MICRODATA``: researchers only),
+builds the table, writes the file and the audit row (format, rows, columns, SHA-256) in one
+transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import os
+import random
+import tempfile
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Literal
+
+import polars as pl
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from inbeeld import policy
+from inbeeld.audit.models import AuditAction
+from inbeeld.audit.services import audit_record
+from inbeeld.cases.models import AgeBand, Case, ChainEvent, Gender, NationalityGroup
+from inbeeld.cases.selectors import cases_visible_to
+from inbeeld.reference.models import ExploitationForm, PoliceUnit
+
+ExportFormat = Literal["csv", "xlsx", "sav", "ctdc"]
+FORMATS: tuple[str, ...] = ("csv", "xlsx", "sav", "ctdc")
+
+FLAG_CODES = ((0, 0, "nee"), (1, 1, "ja"))
+UNKNOWN_CODE = 9
+
+# The chain events the outcome columns are read from (effective events only).
+OUTCOME_EVENTS = ("first_police_contact", "complaint_filed", "prosecution_decision", "verdict")
+# Outcome codes of the catalogue, summarised: every kind of dismissal is a dismissal.
+PROSECUTION_SUMMARY = {
+    "summons": "summons",
+    "dismissal_technical": "dismissal",
+    "dismissal_policy": "dismissal",
+    "dismissal_conditional": "dismissal",
+}
+VERDICT_SUMMARY = {"conviction": "conviction", "acquittal": "acquittal", "discharge": "discharge"}
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One column of the microdata: its name, Dutch label, polars type and, for categorical and
+    yes/no variables, its codes as (value in the frame, numeric code in .sav, Dutch label)."""
+
+    name: str
+    label: str
+    dtype: pl.DataType
+    codes: tuple[tuple[str | int, int, str], ...] = ()
+    measure: str = "scale"  # SPSS measurement level: nominal, ordinal or scale
+    spss_format: str = "F8.0"
+
+    @property
+    def categorical(self) -> bool:
+        return bool(self.codes) and self.dtype == pl.String
+
+    def to_number(self) -> dict[str | int, int]:
+        return {value: number for value, number, _ in self.codes}
+
+    def from_number(self) -> dict[int, str | int]:
+        return {number: value for value, number, _ in self.codes}
+
+    def value_labels(self) -> dict[int, str]:
+        return {number: label for _, number, label in self.codes}
+
+
+def _choice_codes(choices, numbers: dict[str, int]) -> tuple[tuple[str, int, str], ...]:
+    return tuple((str(value), numbers[str(value)], str(label)) for value, label in choices)
+
+
+def _ordered(choices) -> dict[str, int]:
+    """1, 2, 3, ... in the order of the choices; 'unknown' is always 9."""
+    numbers, n = {}, 0
+    for value, _ in choices:
+        if value == "unknown":
+            numbers[value] = UNKNOWN_CODE
+        else:
+            n += 1
+            numbers[value] = n
+    return numbers
+
+
+def _unit_codes() -> tuple[tuple[str, int, str], ...]:
+    units = list(PoliceUnit.objects.order_by("order", "code").values_list("code", "order", "name"))
+    orders = [order for _, order, _ in units]
+    if len(set(orders)) != len(orders) or any(o is None or o < 1 for o in orders):
+        return tuple((code, i, name) for i, (code, _, name) in enumerate(units, start=1))
+    return tuple((code, order, name) for code, order, name in units)
+
+
+def _forms() -> list[tuple[str, str]]:
+    return list(ExploitationForm.objects.order_by("order", "code").values_list("code", "label"))
+
+
+def _year(name: str, label: str) -> Variable:
+    return Variable(name, label, pl.Int32(), spss_format="F4.0")
+
+
+def _flag(name: str, label: str) -> Variable:
+    return Variable(name, label, pl.Int8(), FLAG_CODES, measure="nominal", spss_format="F1.0")
+
+
+def microdata_variables(forms: Sequence[tuple[str, str]] | None = None) -> list[Variable]:
+    """The columns of the microdata, in order (one ``vorm_<code>`` per exploitation form)."""
+    forms = _forms() if forms is None else forms
+    return [
+        Variable(
+            "rij_id",
+            "Rijnummer: willekeurig per export, geen casuscode of database-id",
+            pl.Int32(),
+            spss_format="F8.0",
+        ),
+        _year("jaar_instroom", "Jaar van instroom"),
+        Variable(
+            "eenheid",
+            "Politie-eenheid van registratie",
+            pl.String(),
+            _unit_codes(),
+            measure="nominal",
+            spss_format="F2.0",
+        ),
+        Variable(
+            "leeftijd",
+            "Leeftijdscategorie bij instroom",
+            pl.String(),
+            _choice_codes(AgeBand.choices, _ordered(AgeBand.choices)),
+            measure="ordinal",
+            spss_format="F1.0",
+        ),
+        _flag("minderjarig", "Minderjarig bij instroom"),
+        Variable(
+            "gender",
+            "Gender",
+            pl.String(),
+            _choice_codes(Gender.choices, _ordered(Gender.choices)),
+            measure="nominal",
+            spss_format="F1.0",
+        ),
+        Variable(
+            "nationaliteit",
+            "Nationaliteitsgroep",
+            pl.String(),
+            _choice_codes(NationalityGroup.choices, _ordered(NationalityGroup.choices)),
+            measure="nominal",
+            spss_format="F1.0",
+        ),
+        *(_flag(f"vorm_{code}", f"Uitbuitingsvorm: {label}") for code, label in forms),
+        _year("jaar_eerste_politiecontact", "Jaar van het eerste politiecontact (leeg: geen)"),
+        _flag("aangifte", "Aangifte gedaan"),
+        _year("jaar_aangifte", "Jaar van de eerste aangifte (leeg: geen aangifte)"),
+        Variable(
+            "vervolgingsbeslissing",
+            "Vervolgingsbeslissing OM, laatste geldende (leeg: nog geen)",
+            pl.String(),
+            (("summons", 1, "dagvaarding"), ("dismissal", 2, "sepot")),
+            measure="nominal",
+            spss_format="F1.0",
+        ),
+        _year("jaar_vervolgingsbeslissing", "Jaar van de vervolgingsbeslissing"),
+        Variable(
+            "vonnis",
+            "Uitspraak rechtbank in eerste aanleg, laatste geldende (leeg: nog geen)",
+            pl.String(),
+            (
+                ("conviction", 1, "veroordeling"),
+                ("acquittal", 2, "vrijspraak"),
+                ("discharge", 3, "ontslag van alle rechtsvervolging"),
+            ),
+            measure="nominal",
+            spss_format="F1.0",
+        ),
+        _year("jaar_vonnis", "Jaar van de uitspraak"),
+    ]
+
+
+def microdata_schema(variables: Sequence[Variable]) -> dict[str, pl.DataType]:
+    return {v.name: v.dtype for v in variables}
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+
+def microdata_table(user, *, rng: random.Random | None = None) -> pl.DataFrame:
+    """One pseudonymised row per case ``user`` may export (see the module docstring).
+
+    A constant number of queries whatever the number of cases: the cases, their forms, their
+    effective outcome events and the reference rows.
+    """
+    rng = rng or random.SystemRandom()
+    forms = _forms()
+    variables = microdata_variables(forms)
+    cases = cases_visible_to(user, policy.Action.EXPORT_MICRODATA)
+    case_ids = cases.values("pk")
+    base = pl.DataFrame(
+        list(
+            cases.order_by()
+            .values_list(
+                "pk",
+                "intake_date",
+                "police_unit__code",
+                "age_band",
+                "minor_at_intake",
+                "gender",
+                "nationality_group",
+            )
+            .iterator()
+        ),
+        schema={
+            "case_id": pl.Int64,
+            "intake_date": pl.Date,
+            "eenheid": pl.String,
+            "leeftijd": pl.String,
+            "minor": pl.Boolean,
+            "gender": pl.String,
+            "nationaliteit": pl.String,
+        },
+        orient="row",
+    )
+    form_rows = pl.DataFrame(
+        list(
+            Case.exploitation_forms.through.objects.filter(case_id__in=case_ids).values_list(
+                "case_id", "exploitationform__code"
+            )
+        ),
+        schema={"case_id": pl.Int64, "form": pl.String},
+        orient="row",
+    )
+    events = pl.DataFrame(
+        list(
+            ChainEvent.objects.filter(
+                case_id__in=case_ids,
+                superseded_by__isnull=True,
+                event_type__code__in=OUTCOME_EVENTS,
+            )
+            .order_by("case_id", "event_date", "id")
+            .values_list("case_id", "event_type__code", "outcome", "event_date")
+        ),
+        schema={"case_id": pl.Int64, "event": pl.String, "outcome": pl.String, "date": pl.Date},
+        orient="row",
+    ).with_columns(pl.col("date").dt.year().cast(pl.Int32).alias("year"))
+
+    def first_year(code: str, alias: str) -> pl.DataFrame:
+        return (
+            events.filter(pl.col("event") == code)
+            .group_by("case_id")
+            .agg(pl.col("year").min().alias(alias))
+        )
+
+    def last_outcome(code: str, summary: dict[str, str], name: str) -> pl.DataFrame:
+        # Rows are in (date, id) order per case: the last one is the decision that stands.
+        return (
+            events.filter(pl.col("event") == code)
+            .group_by("case_id", maintain_order=True)
+            .agg(pl.col("outcome").last().alias(name), pl.col("year").last().alias(f"jaar_{name}"))
+            .with_columns(pl.col(name).replace_strict(summary, default=None))
+        )
+
+    table = base.with_columns(
+        pl.col("intake_date").dt.year().cast(pl.Int32).alias("jaar_instroom"),
+        pl.col("minor").cast(pl.Int8).alias("minderjarig"),
+        *(
+            pl.col("case_id")
+            .is_in(form_rows.filter(pl.col("form") == code).get_column("case_id").implode())
+            .cast(pl.Int8)
+            .alias(f"vorm_{code}")
+            for code, _ in forms
+        ),
+    )
+    for part in (
+        first_year("first_police_contact", "jaar_eerste_politiecontact"),
+        first_year("complaint_filed", "jaar_aangifte"),
+        last_outcome("prosecution_decision", PROSECUTION_SUMMARY, "vervolgingsbeslissing"),
+        last_outcome("verdict", VERDICT_SUMMARY, "vonnis"),
+    ):
+        table = table.join(part, on="case_id", how="left")
+    table = table.with_columns(
+        pl.col("jaar_aangifte").is_not_null().cast(pl.Int8).alias("aangifte"),
+    )
+    # The pseudonymous row number: a fresh random permutation for every export.
+    row_ids = list(range(1, table.height + 1))
+    rng.shuffle(row_ids)
+    table = table.with_columns(pl.Series("rij_id", row_ids, dtype=pl.Int32)).sort("rij_id")
+    schema = microdata_schema(variables)
+    return table.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
+
+
+def _variables_for(df: pl.DataFrame) -> list[Variable]:
+    """The Variable of every column of ``df`` (the forms follow the reference rows)."""
+    known = {v.name: v for v in microdata_variables()}
+    missing = [c for c in df.columns if c not in known]
+    if missing:
+        raise ValueError(f"Onbekende kolommen voor microdata: {', '.join(missing)}.")
+    return [known[c] for c in df.columns]
+
+
+# --- writers and readers ------------------------------------------------------------------------
+
+
+def write_csv(df: pl.DataFrame, target: str | os.PathLike | IO) -> None:
+    """UTF-8 CSV with a header row; empty fields are missing values."""
+    if isinstance(target, io.TextIOBase):
+        target.write(df.write_csv())
+    else:
+        df.write_csv(target)
+
+
+def read_csv(source: str | os.PathLike | IO) -> pl.DataFrame:
+    """Read a microdata CSV back into the frame it was written from (types restored)."""
+    header = _csv_header(source)
+    variables = {v.name: v for v in microdata_variables()}
+    schema = {name: variables[name].dtype for name in header if name in variables}
+    return pl.read_csv(source, schema_overrides=schema)
+
+
+def _csv_header(source) -> list[str]:
+    if isinstance(source, str | os.PathLike):
+        with open(source, encoding="utf-8", newline="") as stream:
+            return next(csv.reader(stream))
+    position = source.tell()
+    first = source.readline()
+    source.seek(position)
+    if isinstance(first, bytes):
+        first = first.decode("utf-8")
+    return next(csv.reader([first]))
+
+
+MICRODATA_SHEET = "Microdata"
+NOTES_SHEET = "Toelichting"
+
+
+def _codes_text(variable: Variable) -> str:
+    return "; ".join(f"{value} = {label}" for value, _, label in variable.codes)
+
+
+def write_xlsx(df: pl.DataFrame, target: str | os.PathLike | IO) -> None:
+    """An XLSX workbook: sheet "Microdata" (a header row, then one row per case) and sheet
+    "Toelichting" with every variable's Dutch label and its codes."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    variables = _variables_for(df)
+    # Write-only mode streams the rows: a national export does not sit in memory twice.
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def header(sheet, names):
+        cells = []
+        for name in names:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = bold
+            cells.append(cell)
+        sheet.append(cells)
+
+    sheet = workbook.create_sheet(MICRODATA_SHEET)
+    sheet.freeze_panes = "A2"
+    header(sheet, df.columns)
+    for row in df.iter_rows():
+        sheet.append(list(row))
+
+    notes = workbook.create_sheet(NOTES_SHEET)
+    notes.column_dimensions["A"].width = 28
+    notes.column_dimensions["B"].width = 70
+    notes.column_dimensions["C"].width = 80
+    header(notes, ["Variabele", "Omschrijving", "Codes"])
+    for variable in variables:
+        notes.append([variable.name, variable.label, _codes_text(variable)])
+    notes.append([])
+    for line in NOTES:
+        notes.append([line])
+    workbook.save(target)
+
+
+NOTES = (
+    "Gepseudonimiseerde microdata uit InBeeld: één rij per casus met toestemming voor onderzoek.",
+    "Rijnummers zijn per export willekeurig: ze verwijzen niet naar een casus en verschillen per "
+    "export.",
+    "Datums zijn afgerond op jaren; geen namen, casuscodes, vrije tekst of koppelsleutels.",
+    "Uitkomsten tellen alleen geldende ketengebeurtenissen (een correctie vervangt het origineel).",
+    "Publiceer alleen tabellen die de onthullingscontrole doorstaan (minimale celgrootte).",
+)
+
+
+def read_xlsx(source: str | os.PathLike | IO) -> tuple[pl.DataFrame, dict[str, str]]:
+    """Read a microdata workbook back: the frame (types restored) and {variable: label} from the
+    sheet "Toelichting"."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(source, read_only=True, data_only=True)
+    rows = list(workbook[MICRODATA_SHEET].iter_rows(values_only=True))
+    header, body = list(rows[0]), rows[1:]
+    variables = {v.name: v for v in microdata_variables()}
+    frame = pl.DataFrame(
+        # Trailing empty cells may be left out of a row: pad to the header.
+        [[*r, *([None] * (len(header) - len(r)))][: len(header)] for r in body],
+        schema={name: variables[name].dtype for name in header},
+        orient="row",
+    )
+    labels = {}
+    for row in workbook[NOTES_SHEET].iter_rows(min_row=2, values_only=True):
+        if row and row[0] in variables:
+            labels[row[0]] = row[1]
+    workbook.close()
+    return frame, labels
+
+
+def write_sav(df: pl.DataFrame, target: str | os.PathLike) -> None:
+    """An SPSS .sav: categorical variables as fixed numeric codes with Dutch value labels, yes/no
+    variables as 0/1 (nee/ja), every variable with its Dutch variable label."""
+    import pyreadstat
+
+    variables = _variables_for(df)
+    numeric = df.with_columns(
+        pl.col(v.name).replace_strict(v.to_number(), default=None, return_dtype=pl.Int32)
+        for v in variables
+        if v.categorical
+    )
+    pyreadstat.write_sav(
+        numeric,
+        os.fspath(target),
+        file_label="InBeeld microdata (gepseudonimiseerd)",
+        column_labels={v.name: v.label for v in variables},
+        variable_value_labels={v.name: v.value_labels() for v in variables if v.codes},
+        variable_measure={v.name: v.measure for v in variables},
+        variable_format={v.name: v.spss_format for v in variables},
+        note=_document_lines(NOTES),
+    )
+
+
+def _document_lines(notes: Sequence[str], limit: int = 80) -> list[str]:
+    """SPSS document lines hold at most 80 bytes (UTF-8: 'één' counts 5)."""
+    lines = []
+    for note in notes:
+        width = limit
+        while any(len(line.encode()) > limit for line in textwrap.wrap(note, width)):
+            width -= 4
+        lines.extend(textwrap.wrap(note, width))
+    return lines
+
+
+@dataclass(frozen=True)
+class SavContents:
+    frame: pl.DataFrame  # decoded back to the frame's codes and types
+    variable_labels: dict[str, str]
+    value_labels: dict[str, dict[int, str]]
+    raw: pl.DataFrame = field(repr=False)  # as stored: numeric codes
+
+
+def read_sav(source: str | os.PathLike) -> SavContents:
+    """Read a microdata .sav back: the numeric codes decoded to the frame's codes (through the
+    fixed code tables), and the variable and value labels stored in the file."""
+    import pyreadstat
+
+    raw, meta = pyreadstat.read_sav(os.fspath(source), output_format="polars")
+    variables = {v.name: v for v in microdata_variables()}
+    decoded = raw.select(
+        (
+            pl.col(name)
+            .cast(pl.Int64)
+            .replace_strict(variables[name].from_number(), default=None, return_dtype=pl.String)
+            if variables[name].categorical
+            else pl.col(name).cast(variables[name].dtype)
+        )
+        for name in raw.columns
+    )
+    value_labels = {
+        name: {int(k): v for k, v in labels.items()}
+        for name, labels in meta.variable_value_labels.items()
+    }
+    return SavContents(
+        frame=decoded,
+        variable_labels=dict(meta.column_names_to_labels),
+        value_labels=value_labels,
+        raw=raw,
+    )
+
+
+# --- the service --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    content: bytes
+    filename: str
+    content_type: str
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "sav": "application/x-spss-sav",
+    "ctdc": "text/csv; charset=utf-8",
+}
+
+
+def _render(df: pl.DataFrame, format: str) -> bytes:
+    if format == "csv":
+        buffer = io.BytesIO()
+        write_csv(df, buffer)
+        return buffer.getvalue()
+    if format == "xlsx":
+        buffer = io.BytesIO()
+        write_xlsx(df, buffer)
+        return buffer.getvalue()
+    if format == "ctdc":
+        from inbeeld.publication.ctdc import to_ctdc, write_ctdc
+
+        buffer = io.BytesIO()
+        write_ctdc(to_ctdc(df), buffer)
+        return buffer.getvalue()
+    # pyreadstat writes to a path only.
+    with tempfile.TemporaryDirectory(prefix="inbeeld-export-") as directory:
+        path = Path(directory) / "microdata.sav"
+        write_sav(df, path)
+        return path.read_bytes()
+
+
+def export_filename(format: str, today: dt.date | None = None) -> str:
+    today = today or timezone.localdate()
+    if format == "ctdc":
+        return f"inbeeld-ctdc-{today:%Y-%m-%d}.csv"
+    return f"inbeeld-microdata-{today:%Y-%m-%d}.{format}"
+
+
+def export_microdata(*, actor, format: str) -> ExportFile:
+    """Build, write and audit a microdata export for ``actor`` (a researcher).
+
+    ``format``: csv, xlsx, sav, or ctdc (the CTDC/HTCDS-compatible CSV of the same rows).
+    Raises PermissionDenied (nothing built, nothing logged as an export) for anyone without
+    EXPORT_MICRODATA, ValueError for an unknown format.
+    """
+    if format not in FORMATS:
+        raise ValueError(f"Onbekend formaat {format!r}: kies uit {', '.join(FORMATS)}.")
+    if not policy.can(actor, policy.Action.EXPORT_MICRODATA):
+        raise PermissionDenied("Alleen onderzoekers mogen microdata exporteren.")
+    with transaction.atomic():
+        df = microdata_table(actor)
+        content = _render(df, format)
+        filename = export_filename(format)
+        columns = list(df.columns) if format != "ctdc" else _ctdc_columns()
+        audit_record(
+            actor=actor,
+            action=AuditAction.EXPORT_CREATED,
+            subject_type="microdata",
+            subject_ref=format,
+            extra={
+                "format": format,
+                "rows": df.height,
+                "columns": columns,
+                "filename": filename,
+                "bytes": len(content),
+                "sha256": hashlib.sha256(content).hexdigest(),
+            },
+        )
+    return ExportFile(content=content, filename=filename, content_type=CONTENT_TYPES[format])
+
+
+def _ctdc_columns() -> list[str]:
+    from inbeeld.publication.ctdc import CTDC_EXPORT_COLUMNS
+
+    return list(CTDC_EXPORT_COLUMNS)
