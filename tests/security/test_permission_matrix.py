@@ -163,6 +163,17 @@ MATRIX: list[tuple] = [
     ("evaluation:lead_times",        "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("evaluation:intervention",      "intervention",  "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("evaluation:intervention",      "missing",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
+    # Reports and exports that can leave the platform, and the monitor page: researchers only.
+    ("reports:index",                "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:monitor_page",         "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:evaluation",           "html",          "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:evaluation",           "pdf",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:evaluation",           "unknown",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
+    ("reports:monitor",              "html",          "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:monitor",              "pdf",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:microdata",            "csv",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:microdata",            "sav",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:microdata",            "unknown",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
     # Anonymous intake: the public form, the status page for a receipt code and the form behind a
     # one-time link answer everyone (an empty POST is an invalid form, nothing stored); an unknown
     # or used link is not found.
@@ -627,6 +638,9 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
         return [
             (label, reverse(row.name, args=[s.reference])) for label, s in world.signals[row.obj]
         ]
+    if row.name in ("reports:evaluation", "reports:monitor", "reports:microdata"):
+        fmt = "docx" if row.obj == "unknown" else row.obj
+        return [(row.obj, reverse(row.name, args=[fmt]))]
     if row.name == "evaluation:intervention":
         code = "psychologist" if row.obj == "intervention" else "bestaat-niet"
         return [(row.obj, reverse(row.name, args=[code]))]
@@ -787,7 +801,7 @@ def test_the_table_keeps_to_design_section_1():
                 assert readers <= {VC, RES}, row
             else:
                 assert readers <= {VC}, row
-        if row.name.startswith("evaluation:"):
+        if row.name.startswith(("evaluation:", "reports:")):
             assert {r for r in LOGGED_IN if answers[r] in reads} <= {RES}, row
         if row.name.startswith("privacy:"):
             assert {r for r in LOGGED_IN if answers[r] in reads | {QUEUE}} <= {

@@ -17,6 +17,7 @@ def navigation(request) -> dict:
             "funnel": policy.can(user, policy.Action.SIGNAL_FUNNEL),
             "pilot": policy.can(user, policy.Action.PILOT_READ),
             "evaluation": policy.can(user, policy.Action.EVALUATION_READ),
+            "monitor": policy.can(user, policy.Action.MONITOR_READ),
             "break_glass": policy.can(user, policy.Action.BREAK_GLASS),
             "privacy": policy.can(user, policy.Action.AUDIT_READ),
             "admin": policy.may_administer(user),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("privacy/", include("inbeeld.audit.urls")),
     path("signalen/", include("inbeeld.intake.urls")),
     path("evaluatie/", include("inbeeld.analysis.urls")),
+    path("rapporten/", include("inbeeld.publication.urls")),
     path("melden/", include("inbeeld.intake.public_urls")),
     path("beheer/", admin.site.urls),
 ]

@@ -1,0 +1,258 @@
+"""The monitor as it may leave the platform: the figures of stats.monitor with disclosure control
+applied to every table (stats.disclosure), the dark number (stats.mse over the linkage keys), and
+the same context for the researchers' monitor page, the HTML report and the PDF.
+
+Rules: counts below the minimum cell size are suppressed (primary), and so many others that no
+suppressed count can be recovered from the totals (secondary, checked by linear programming);
+percentages only over a denominator of at least the policy's minimum; a repeat-victimisation
+share only for a group of at least that size whose number of events is 0 or at least the minimum
+cell size."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inbeeld.analysis import presenter
+from inbeeld.analysis.monitor_tables import monitor_tables_for, monitor_tables_for_cases
+from inbeeld.analysis.tables import research_cases
+from inbeeld.cases.models import NationalityGroup
+from inbeeld.publication.reports import Report
+from inbeeld.reference.models import ExploitationForm, PoliceUnit
+from inbeeld.stats.disclosure import DisclosurePolicy, protect_one_way, protect_table
+from inbeeld.stats.exceptions import StatsError
+from inbeeld.stats.monitor import build_monitor
+
+SUPPRESSED = "×"
+STAGE_LABELS = {
+    "cases": "Geregistreerde casussen",
+    "police_contact": "Eerste politiecontact",
+    "complaint": "Aangifte",
+    "prosecution_decision": "Beslissing OM",
+    "summons": "Dagvaarding",
+    "conviction": "Veroordeling (eerste aanleg)",
+}
+BREAKDOWNS = (
+    ("by_form", "Uitbuitingsvorm"),
+    ("by_minor", "Minderjarig of meerderjarig"),
+    ("by_nationality", "Nationaliteit"),
+    ("by_police_unit", "Politie-eenheid"),
+)
+
+
+def disclosure_policy() -> DisclosurePolicy:
+    return DisclosurePolicy(min_cell=settings.INBEELD_DISCLOSURE_MIN_CELL)
+
+
+def _row_labels(by: str, codes) -> list[str]:
+    if by == "by_form":
+        names = dict(ExploitationForm.objects.values_list("code", "label"))
+    elif by == "by_police_unit":
+        names = dict(PoliceUnit.objects.values_list("code", "name"))
+    elif by == "by_nationality":
+        names = dict(NationalityGroup.choices)
+    else:
+        names = {"minor": _("Minderjarig"), "adult": _("Meerderjarig"), "unknown": _("Onbekend")}
+    return [str(names.get(code, code)) for code in codes]
+
+
+def _cell(value) -> str:
+    return SUPPRESSED if value is None else presenter.number(value, 0)
+
+
+def protected_count_table(table, by: str, policy: DisclosurePolicy) -> dict:
+    years = [str(y) for y in table.years]
+    labels = _row_labels(by, table.row_labels)
+    if not years or not labels:
+        return {"years": [], "rows": [], "footer": None, "unique": None, "note": "", "empty": True}
+    protected = protect_table(table.counts, labels, years, policy)
+    rows = [
+        {
+            "label": label,
+            "cells": [_cell(protected.value(i, j)) for j in range(len(years))],
+            "total": _cell(protected.value(i, None)),
+        }
+        for i, label in enumerate(labels)
+    ]
+    footer = {
+        "label": _("Totaal (vormen)") if table.overlapping else _("Totaal"),
+        "cells": [_cell(protected.value(None, j)) for j in range(len(years))],
+        "total": _cell(protected.value(None, None)),
+    }
+    unique = None
+    if table.overlapping:
+        series = protect_one_way(list(table.cases_per_year), years, policy)
+        unique = {
+            "label": _("Casussen (elke casus één keer)"),
+            "cells": [_cell(series.value(j)) for j in range(len(years))],
+            "total": _cell(series.value(None)),
+        }
+    return {
+        "years": years,
+        "rows": rows,
+        "footer": footer,
+        "unique": unique,
+        "note": table.note,
+        "suppressed": protected.n_suppressed,
+    }
+
+
+def protected_funnel(funnel, policy: DisclosurePolicy) -> dict:
+    years = [str(y.year) for y in funnel.years]
+    rows = []
+    if not years:
+        return {"years": [], "rows": []}
+    for code, label in STAGE_LABELS.items():
+        counts = []
+        for year in funnel.years:
+            stage = next((s for s in year.stages if s.code == code), None)
+            counts.append(None if stage is None else stage.reached)
+        if any(c is None for c in counts):
+            continue  # the stage needs outcomes that are not recorded
+        series = protect_one_way(counts, years, policy)
+        rows.append(
+            {
+                "label": _(label),
+                "cells": [_cell(series.value(j)) for j in range(len(years))],
+                "total": _cell(series.value(None)),
+                "published_total": series.value(None),
+            }
+        )
+    for previous, row in zip(rows, rows[1:], strict=False):
+        a, b = previous["published_total"], row["published_total"]
+        row["share"] = (
+            presenter.pct(b / a, 0) if a and b is not None and a >= policy.min_denominator else "–"
+        )
+    if rows:
+        rows[0]["share"] = ""
+    return {"years": years, "rows": rows}
+
+
+def protected_repeat(repeat, policy: DisclosurePolicy) -> list[dict]:
+    out = []
+    names = {
+        "all": _("Alle slachtoffers"),
+        "minor": _("Minderjarig bij instroom"),
+        "adult": _("Meerderjarig"),
+    }
+    for name in ("all", "minor", "adult"):
+        try:
+            group = repeat.group(name)
+        except StatsError:  # a group these data do not have
+            continue
+        cells = []
+        publishable = group.n >= policy.min_denominator and (
+            group.n_events == 0 or group.n_events >= policy.min_cell
+        )
+        for years in (5, 7):
+            at = group.at(years)
+            if not publishable:
+                cells.append(_("onderdrukt (te weinig slachtoffers)"))
+            elif at.estimate is None:
+                cells.append(_("nog niet te schatten"))
+            else:
+                cells.append(presenter.interval_pct(at.estimate))
+        out.append(
+            {
+                "label": names[name],
+                "n": presenter.number(group.n, 0)
+                if group.n >= policy.min_cell
+                else f"<{policy.min_cell}",
+                "cells": cells,
+            }
+        )
+    return out
+
+
+def dark_number_context(result) -> dict | None:
+    if result is None:
+        return None
+    estimate = getattr(result, "estimate", None)
+    if estimate is None:
+        return {"reason": getattr(result, "reason", "")}
+    return {
+        "observed": presenter.number(result.observed, 0),
+        "estimate": presenter.number(result.estimate, 0),
+        "low": presenter.number(result.interval.low, 0),
+        "high": presenter.number(result.interval.high, 0),
+        "ratio": presenter.number(result.ratio, 1),
+        "lists": ", ".join(result.lists),
+        "model": ", ".join(result.model) or _("onafhankelijkheid (geen interacties)"),
+    }
+
+
+def monitor_context(
+    tables, *, dark_number=None, progress: Callable[[str], None] | None = None
+) -> dict:
+    progress = progress or (lambda step: None)
+    policy = disclosure_policy()
+    report = build_monitor(tables)
+    progress(_("monitorcijfers"))
+    breakdowns = []
+    for attribute, title in BREAKDOWNS:
+        breakdowns.append(
+            {
+                "title": _(title),
+                "table": protected_count_table(getattr(report, attribute), attribute, policy),
+            }
+        )
+    progress(_("onthullingscontrole"))
+    return {
+        "cutoff": report.cutoff,
+        "n_cases": presenter.number(report.n_cases, 0),
+        "breakdowns": breakdowns,
+        "funnel": protected_funnel(report.funnel, policy),
+        "repeat": protected_repeat(report.repeat_victimisation, policy),
+        "dark": dark_number_context(dark_number),
+        "min_cell": policy.min_cell,
+        "min_denominator": policy.min_denominator,
+        "suppressed_symbol": SUPPRESSED,
+    }
+
+
+def _dark_number(cases=None, user=None):
+    try:
+        from inbeeld.analysis import dark_number
+    except ImportError:  # pragma: no cover (module arrives with the demo linkage keys)
+        return None
+    if user is not None:
+        return dark_number.dark_number_for(user)
+    return dark_number.dark_number_for_cases(cases)
+
+
+def _report(context: dict, scope_label: str) -> Report:
+    title = _("Monitor mensenhandel: slachtoffers in beeld")
+    html = render_to_string(
+        "reports/monitor.html",
+        {
+            **context,
+            "title": title,
+            "generated_at": timezone.localtime(),
+            "scope_label": scope_label,
+        },
+    )
+    stamp = timezone.localdate().isoformat()
+    return Report(title=title, html=html, filename_stem=f"inbeeld-monitor-{stamp}")
+
+
+def monitor_context_for(user) -> dict:
+    return monitor_context(monitor_tables_for(user), dark_number=_dark_number(user=user))
+
+
+def monitor_report_for(user, *, scope_label: str) -> Report:
+    return _report(monitor_context_for(user), scope_label)
+
+
+def research_monitor_report(*, scope_label: str, progress=None) -> Report:
+    cases = research_cases()
+    tables = monitor_tables_for_cases(cases)
+    if progress:
+        progress(_("tabellen geladen"))
+    context = monitor_context(tables, dark_number=_dark_number(cases=cases), progress=progress)
+    if progress:
+        progress(_("verborgen aantal geschat"))
+    return _report(context, scope_label)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from inbeeld.publication import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("monitor/", views.monitor_page, name="monitor_page"),
+    path("evaluatie.<str:fmt>", views.evaluation, name="evaluation"),
+    path("monitor.<str:fmt>", views.monitor, name="monitor"),
+    path("microdata.<str:fmt>", views.microdata, name="microdata"),
+]
