@@ -19,6 +19,8 @@ from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
 
 # Interventions acting before any police contact: the safety coordinator's safety assessment.
 STAGES_BEFORE_POLICE = {"safety_assessment", "signal_received"}
+# Interventions acting only after the complaint (the RC hearing, the OM's decision).
+STAGES_AFTER_COMPLAINT = {"rc_hearing", "prosecution_decision", "trial_hearing", "verdict"}
 CACHE_SECONDS = 60 * 60
 
 
@@ -31,6 +33,7 @@ def intervention_specs() -> list[InterventionSpec]:
             label=i.label,
             requires_police_contact=i.chain_stage not in STAGES_BEFORE_POLICE,
             phase_target=target,
+            after_complaint=i.chain_stage in STAGES_AFTER_COMPLAINT,
         )
         for i in Intervention.objects.order_by("order")
     ]

@@ -151,6 +151,11 @@ def overview_row(item) -> dict:
         "delivered_rd": interval_pp(delivered.risk_difference),
         "itt_rd_short": interval_pp_short(itt.risk_difference),
         "delivered_rd_short": interval_pp_short(delivered.risk_difference),
+        **(
+            {"delivered_rd": _("n.v.t. (na de aangifte)"), "delivered_rd_short": _("n.v.t.")}
+            if item.spec.after_complaint
+            else {}
+        ),
         "delivered_n": f"{number(delivered.n1, 0)} / {number(delivered.n0, 0)}",
         "posterior": pct(itt.posterior_positive, 0) if itt.posterior_positive is not None else "–",
         "indicative": itt.indicative,
@@ -309,7 +314,19 @@ def intervention_sections(item, horizon: int) -> list[dict]:
                     "Let op: wie de interventie krijgt kan verschillen van wie haar niet krijgt; "
                     "de vergelijking per regio (intention to treat) is daar niet gevoelig voor."
                 )
-            ],
+            ]
+            + (
+                [
+                    _(
+                        "Deze interventie grijpt pas na de aangifte aan (bijvoorbeeld bij het "
+                        "verhoor door de rechter-commissaris): alleen wie al aangifte deed kan haar "
+                        "krijgen. Dit verschil zegt dus niets over aangiftebereidheid; lees het "
+                        "niet als effect."
+                    )
+                ]
+                if item.spec.after_complaint
+                else []
+            ),
         },
     ]
     survival = []

@@ -13,14 +13,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inbeeld.analysis import presenter
-from inbeeld.analysis.monitor_tables import monitor_tables_for, monitor_tables_for_cases
+from inbeeld.analysis.monitor_tables import (
+    MONITOR_CONSENT_SCOPE,
+    monitor_tables_for,
+    monitor_tables_for_cases,
+)
 from inbeeld.analysis.tables import research_cases
-from inbeeld.cases.models import NationalityGroup
+from inbeeld.cases.models import ConsentRecord, NationalityGroup
 from inbeeld.publication.reports import Report
 from inbeeld.reference.models import ExploitationForm, PoliceUnit
 from inbeeld.stats.disclosure import DisclosurePolicy, protect_one_way, protect_table
@@ -247,8 +252,23 @@ def monitor_report_for(user, *, scope_label: str) -> Report:
     return _report(monitor_context_for(user), scope_label)
 
 
+def research_monitor_cases():
+    """The cases of the national monitor without a user (`inbeeld report monitor`): research
+    consent, and the current consent covers the monitor (the rule of
+    analysis.monitor_tables.monitor_cases_for for a researcher; consent for the evaluation only,
+    or consent without a record of its scope, leaves a case out)."""
+    latest_scope = (
+        ConsentRecord.objects.filter(case=OuterRef("pk")).order_by("-pk").values("scope")[:1]
+    )
+    return (
+        research_cases()
+        .annotate(consent_scope=Subquery(latest_scope))
+        .filter(consent_scope=MONITOR_CONSENT_SCOPE)
+    )
+
+
 def research_monitor_report(*, scope_label: str, progress=None) -> Report:
-    cases = research_cases()
+    cases = research_monitor_cases()
     tables = monitor_tables_for_cases(cases)
     if progress:
         progress(_("tabellen geladen"))

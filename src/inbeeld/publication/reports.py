@@ -9,6 +9,7 @@ refuses every URL, the charts are inline SVG and the styles are in the document.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -58,7 +59,24 @@ def comparison_publishable(comparison, threshold: int | None = None) -> bool:
     return comparison.n1 > 0 and comparison.n0 > 0 and all(c == 0 or c >= threshold for c in cells)
 
 
+def survival_publishable(comparison, threshold: int | None = None) -> bool:
+    """Whether both Kaplan–Meier groups of a time-to-complaint comparison may be described: in
+    each group the cases with and without a complaint are 0 or at least the minimum cell size (a
+    median or a curve of a smaller group gives individual durations away)."""
+    threshold = threshold or min_cell()
+    groups = (comparison.exposed, comparison.unexposed)
+    if any(group is None for group in groups):
+        return False
+    return all(
+        group.n > 0 and all(c == 0 or c >= threshold for c in (group.n_events, group.n_censored))
+        for group in groups
+    )
+
+
 def _suppressed_row(row: dict) -> dict:
+    """An overview row whose intention-to-treat comparison is suppressed: every number derived
+    from its 2×2 table goes (the shares, the difference in both forms, the posterior and the
+    cases still needed, which follows from the two shares)."""
     label = _("onderdrukt")
     return {
         **row,
@@ -66,8 +84,47 @@ def _suppressed_row(row: dict) -> dict:
         "itt_p1": label,
         "itt_p0": label,
         "itt_rd": label,
+        "itt_rd_short": label,
         "posterior": label,
+        "still_needed": label,
     }
+
+
+def _without_small_survival(item, threshold: int) -> tuple[object, list[str]]:
+    """``item`` with the time-to-complaint comparisons that may not be published taken out (the
+    presenter skips a comparison without an exposed curve), and a sentence for each."""
+    sentences = []
+    for attribute, name in (
+        ("survival_itt", _("Intention to treat")),
+        ("survival_delivered", _("Zoals uitgevoerd")),
+    ):
+        comparison = getattr(item, attribute)
+        if comparison.exposed is None or survival_publishable(comparison, threshold):
+            continue
+        item = dataclasses.replace(
+            item, **{attribute: dataclasses.replace(comparison, exposed=None, unexposed=None)}
+        )
+        sentences.append(
+            _("%(name)s: onderdrukt, een van de groepen is kleiner dan %(min)s casussen.")
+            % {"name": name, "min": threshold}
+        )
+    return item, sentences
+
+
+def _lead_time_sentences(result, threshold: int) -> list[str]:
+    """The lead-time sentences without the median of a step with fewer than ``threshold`` cases
+    (the bottleneck sentence and the end-to-end median)."""
+    small = {
+        lead.stage for lead in (*result.lead_times, result.end_to_end) if lead.summary.n < threshold
+    }
+    if result.bottleneck in small:
+        result = dataclasses.replace(result, bottleneck=None)
+    sentences = presenter.lead_time_sentences(result)
+    if result.end_to_end.stage in small:
+        sentences[-1] = _(
+            "Van eerste politiecontact tot uitspraak: minder dan %(min)s zaken, dus geen mediaan."
+        ) % {"min": threshold}
+    return sentences
 
 
 def evaluation_report(
@@ -84,7 +141,9 @@ def evaluation_report(
         if not comparison_publishable(item.delivered, threshold):
             row["delivered_rd"] = row["delivered_rd_short"] = _("onderdrukt")
         rows.append(row)
-        sections = presenter.intervention_sections(item, result.horizon_days)
+        shown, hidden_survival = _without_small_survival(item, threshold)
+        sections = presenter.intervention_sections(shown, result.horizon_days)
+        sections[2]["sentences"] = [*sections[2]["sentences"], *hidden_survival]
         for index, comparison in ((0, item.itt), (1, item.delivered)):
             if not comparison_publishable(comparison, threshold):
                 sections[index] = {
@@ -98,7 +157,9 @@ def evaluation_report(
                     ],
                 }
         km = None
-        if comparison_publishable(item.itt, threshold) and item.survival_itt.exposed is not None:
+        if comparison_publishable(item.itt, threshold) and survival_publishable(
+            item.survival_itt, threshold
+        ):
             km = charts.kaplan_meier_chart(
                 [
                     (_("regio's met de interventie"), item.survival_itt.exposed),
@@ -136,7 +197,7 @@ def evaluation_report(
             "items": items,
             "lead_rows": lead_rows,
             "lead_chart": lead_chart,
-            "lead_sentences": presenter.lead_time_sentences(result),
+            "lead_sentences": _lead_time_sentences(result, threshold),
             "min_cell": threshold,
         },
     )

@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("monitor/", views.monitor_page, name="monitor_page"),
+    path("open-data/", views.open_data, name="open_data"),
     path("evaluatie.<str:fmt>", views.evaluation, name="evaluation"),
     path("monitor.<str:fmt>", views.monitor, name="monitor"),
     path("microdata.<str:fmt>", views.microdata, name="microdata"),

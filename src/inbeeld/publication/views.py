@@ -1,18 +1,28 @@
 """Reports for researchers: the evaluation report and the monitor report as HTML or PDF. The same
-access rules as the pages they summarise (the policy decides); every download is audited."""
+access rules as the pages they summarise (the policy decides); every download is audited. And the
+open-data page: noisy counts of a monitor table with differential privacy, charged to a privacy
+budget (publication.services.dp_release)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 from inbeeld.publication import reports
+from inbeeld.publication.models import PrivacyBudget, PrivacyRelease
+from inbeeld.publication.services import dp_release
 
 FORMATS = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 SCOPE_LABEL = "landelijk, alleen casussen met toestemming voor onderzoek"
@@ -36,6 +46,8 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "may_evaluation": may_evaluation,
             "may_monitor": may_monitor,
+            "may_export": may_export,
+            "may_open_data": policy.can(request.user, policy.Action.DP_RELEASE),
             "min_cell": reports.min_cell(),
         },
     )
@@ -99,3 +111,182 @@ def monitor_page(request: HttpRequest) -> HttpResponse:
 
     _require(request.user, policy.Action.MONITOR_READ)
     return render(request, "monitor/page.html", monitor_context_for(request.user))
+
+
+# --- open data with differential privacy ---------------------------------------------------------
+
+OPEN_DATA_TABLES = {
+    "form": (
+        "by_form",
+        _lazy("Geregistreerde casussen per jaar van instroom, naar uitbuitingsvorm"),
+    ),
+    "police_unit": (
+        "by_police_unit",
+        _lazy("Geregistreerde casussen per jaar van instroom, naar politie-eenheid"),
+    ),
+}
+CELL_SEPARATOR = " – "
+
+
+class OpenDataForm(forms.Form):
+    """Which table to release, charged to which data set's budget, at what epsilon."""
+
+    dataset = forms.ChoiceField(
+        label=_lazy("Dataset (privacybudget)"),
+        error_messages={
+            "required": _lazy("Kies de dataset waarvan het budget wordt gebruikt."),
+            "invalid_choice": _lazy("Kies een dataset uit de lijst."),
+        },
+    )
+    table = forms.ChoiceField(
+        label=_lazy("Tabel"),
+        choices=[(code, label) for code, (_attr, label) in OPEN_DATA_TABLES.items()],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _lazy("Kies welke tabel u wilt vrijgeven."),
+            "invalid_choice": _lazy("Kies een tabel uit de lijst."),
+        },
+    )
+    epsilon = forms.CharField(
+        label=_lazy("Epsilon (privacyverlies van deze vrijgave)"),
+        max_length=20,
+        help_text=_lazy(
+            "Een getal groter dan 0, bijvoorbeeld 0,5. Hoe kleiner epsilon, hoe meer ruis en hoe "
+            "beter de privacy; de vrijgave kost precies dit deel van het budget."
+        ),
+        error_messages={"required": _lazy("Vul epsilon in.")},
+    )
+
+    def __init__(self, *args, budgets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dataset"].choices = [(b.dataset, f"{b.label} ({b.dataset})") for b in budgets]
+
+    def clean_epsilon(self) -> Decimal:
+        text = self.cleaned_data["epsilon"].strip().replace(" ", "").replace(",", ".")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise forms.ValidationError(
+                _("Epsilon moet een getal zijn, bijvoorbeeld 0,5.")
+            ) from None
+        if not value.is_finite() or value <= 0:
+            raise forms.ValidationError(_("Epsilon moet groter zijn dan 0."))
+        return value
+
+
+def _epsilon_text(value) -> str:
+    text = format(Decimal(value).normalize(), "f")
+    return text.replace(".", ",")
+
+
+def _budget_rows(budgets) -> list[dict]:
+    return [
+        {
+            "budget": budget,
+            "total": _epsilon_text(budget.epsilon_total),
+            "spent": _epsilon_text(budget.epsilon_spent()),
+            "remaining": _epsilon_text(budget.epsilon_remaining()),
+            "releases": [
+                {
+                    "pk": release.pk,
+                    "query": release.query,
+                    "epsilon": _epsilon_text(release.epsilon),
+                    "created_at": release.created_at,
+                }
+                for release in budget.releases.order_by("-created_at", "-pk")[:5]
+            ],
+        }
+        for budget in budgets
+    ]
+
+
+def _open_data_cells(user, table_code: str) -> tuple[list[int], list[str], int, str]:
+    """The chosen monitor table within ``user``'s scope as flat cells (counts, labels), its L1
+    sensitivity and a description of the query."""
+    from inbeeld.analysis.monitor_tables import monitor_tables_for
+    from inbeeld.publication.monitor_report import _row_labels
+    from inbeeld.stats.monitor import yearly_counts
+
+    attribute, description = OPEN_DATA_TABLES[table_code]
+    tables = monitor_tables_for(user)
+    table = yearly_counts(tables, table_code)
+    rows = _row_labels(attribute, table.row_labels)
+    counts, labels = [], []
+    for i, row in enumerate(rows):
+        for j, year in enumerate(table.years):
+            counts.append(int(table.counts[i, j]))
+            labels.append(f"{row}{CELL_SEPARATOR}{year}")
+    # One victim (case) is in one year and, per breakdown, in one row; with exploitation forms a
+    # case counts once in each of its forms, so it can change every form row (of its year).
+    sensitivity = len(table.row_labels) if table.overlapping else 1
+    query = _("%(table)s, gegevens tot en met %(cutoff)s") % {
+        "table": description,
+        "cutoff": tables.cutoff.strftime("%d-%m-%Y"),
+    }
+    return counts, labels, sensitivity, query
+
+
+def _release_context(release) -> dict:
+    from inbeeld.analysis import presenter
+
+    cells = []
+    for label, value in zip(release.labels, release.values, strict=False):
+        group, _sep, year = label.rpartition(CELL_SEPARATOR)
+        cells.append({"group": group or label, "year": year if group else "", "value": value})
+    return {
+        "release": release,
+        "cells": cells,
+        "epsilon": _epsilon_text(release.epsilon),
+        "accuracy": presenter.number(release.confidence_halfwidth_95, 1),
+        "remaining": _epsilon_text(release.budget.epsilon_remaining()),
+    }
+
+
+def _service_errors(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@require_http_methods(["GET", "POST"])
+def open_data(request: HttpRequest) -> HttpResponse:
+    """Open data with differential privacy: the privacy budgets (spent and remaining), and a
+    release of noisy counts of a monitor table charged to a chosen budget (researchers only).
+
+    A release is refused (over budget, a bad epsilon) with a Dutch message on the form and leaves
+    nothing behind; after a release the page shows it (post/redirect/get, so reloading the page
+    does not spend the budget twice)."""
+    _require(request.user, policy.Action.DP_RELEASE)
+    budgets = list(PrivacyBudget.objects.order_by("dataset"))
+    form = OpenDataForm(request.POST or None, budgets=budgets)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        counts, labels, sensitivity, query = _open_data_cells(request.user, data["table"])
+        try:
+            release = dp_release(
+                actor=request.user,
+                dataset=data["dataset"],
+                counts=counts,
+                labels=labels,
+                epsilon=data["epsilon"],
+                query=query,
+                sensitivity=sensitivity,
+            )
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("De cijfers met ruis zijn vrijgegeven."))
+            return redirect(f"{reverse('reports:open_data')}?vrijgave={release.pk}")
+    shown = None
+    wanted = request.GET.get("vrijgave", "")
+    if request.method == "GET" and wanted.isdigit() and len(wanted) < 12:
+        release = PrivacyRelease.objects.select_related("budget").filter(pk=int(wanted)).first()
+        if release is not None:
+            shown = _release_context(release)
+    return render(
+        request,
+        "reports/open_data.html",
+        {"form": form, "budgets": _budget_rows(budgets), "shown": shown},
+    )

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
+from threadpoolctl import threadpool_limits
 
 from inbeeld.stats import did as did_module
 from inbeeld.stats import power, proportions, regression, survival
@@ -48,6 +49,10 @@ class InterventionSpec:
     label: str
     requires_police_contact: bool = True
     phase_target: int | None = None  # victims the current phase aims for
+    # The intervention acts only after the complaint (e.g. at the RC hearing): its as-delivered
+    # comparison on willingness to report is not meaningful (only victims who already filed a
+    # complaint can be reached), so it is labelled so and never read as an effect.
+    after_complaint: bool = False
 
 
 @dataclass(frozen=True)
@@ -391,6 +396,19 @@ def evaluate(
     interventions: list[InterventionSpec] | tuple[InterventionSpec, ...],
     *,
     horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> Evaluation:
+    """The whole evaluation. BLAS runs single-threaded here: the fits are many small matrix
+    products, which multi-threaded OpenBLAS slows down (threads waiting on each other, badly so on
+    a busy machine); the numbers are the same."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _evaluate(tables, interventions, horizon_days=horizon_days)
+
+
+def _evaluate(
+    tables: EvaluationTables,
+    interventions: list[InterventionSpec] | tuple[InterventionSpec, ...],
+    *,
+    horizon_days: int,
 ) -> Evaluation:
     outcomes = case_outcomes(tables, horizon_days=horizon_days)
     exposure_rows = exposures(tables, outcomes)

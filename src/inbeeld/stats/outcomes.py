@@ -62,7 +62,7 @@ def first_dates(tables: EvaluationTables) -> pl.DataFrame:
     in columns named after the event code."""
     wanted = tables.events.filter(pl.col("event").is_in(FIRST_DATE_EVENTS))
     # One group-by per case with a filtered minimum per event: the same table as grouping by
-    # case and event and pivoting, in a third of the time on millions of events.
+    # case and event and pivoting, about twice as fast on millions of events.
     return wanted.group_by("case_id").agg(
         pl.col("date").filter(pl.col("event") == code).min().alias(code)
         for code in FIRST_DATE_EVENTS

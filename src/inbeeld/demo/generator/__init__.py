@@ -21,6 +21,7 @@ import numpy as np
 
 from inbeeld.demo.generator.data import DemoConfig, DemoData, Vocabulary, day_number
 from inbeeld.demo.generator.extras import draw_assignments, draw_corrections, draw_notes
+from inbeeld.demo.generator.linkage import LinkageSummary, generate_demo_linkage
 from inbeeld.demo.generator.pilot import PilotDesign, PilotPlan
 from inbeeld.demo.generator.population import draw_population
 from inbeeld.demo.generator.signals import generate_demo_signals
@@ -42,6 +43,8 @@ class GenerateResult:
     deliveries: int = 0  # pilot deliveries (delivered or not)
     measures: int = 0  # victim-reported measures
     signals: int = 0  # early signals (generator/signals.py)
+    linkage_keys: int = 0  # linkage keys (generator/linkage.py)
+    linkage: LinkageSummary | None = None  # with the simulated true number of victims
 
 
 def build_demo_data(
@@ -133,6 +136,7 @@ def generate(config: DemoConfig, *, if_empty: bool = False) -> GenerateResult:
     if summary is None:
         return GenerateResult(0, 0, time.perf_counter() - start, skipped=True)
     signals = generate_demo_signals(data)  # its own transaction, after the cases it links to
+    linkage = generate_demo_linkage(data)  # likewise
     end = time.perf_counter()
     return GenerateResult(
         cases=summary.cases,
@@ -143,6 +147,8 @@ def generate(config: DemoConfig, *, if_empty: bool = False) -> GenerateResult:
         deliveries=summary.deliveries,
         measures=summary.measures,
         signals=signals,
+        linkage_keys=linkage.keys,
+        linkage=linkage,
     )
 
 
