@@ -174,6 +174,9 @@ MATRIX: list[tuple] = [
     ("reports:microdata",            "csv",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("reports:microdata",            "sav",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("reports:microdata",            "unknown",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
+    # Open data with differential privacy: researchers spend a privacy budget (an empty POST is an
+    # invalid form: nothing released).
+    ("reports:open_data",            "-",             "GET POST", LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     # Anonymous intake: the public form, the status page for a receipt code and the form behind a
     # one-time link answer everyone (an empty POST is an invalid form, nothing stored); an unknown
     # or used link is not found.

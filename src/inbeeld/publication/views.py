@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
@@ -23,6 +24,7 @@ from inbeeld.audit.services import audit_record
 from inbeeld.publication import reports
 from inbeeld.publication.models import PrivacyBudget, PrivacyRelease
 from inbeeld.publication.services import dp_release
+from inbeeld.reference.models import PoliceUnit
 
 FORMATS = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 SCOPE_LABEL = "landelijk, alleen casussen met toestemming voor onderzoek"
@@ -126,10 +128,15 @@ OPEN_DATA_TABLES = {
     ),
 }
 CELL_SEPARATOR = " – "
+FIRST_YEAR = 2000
+MAX_YEARS = 25
 
 
 class OpenDataForm(forms.Form):
-    """Which table to release, charged to which data set's budget, at what epsilon."""
+    """Which table (and which intake years) to release, charged to which data set's budget, at
+    what epsilon."""
+
+    field_order = ["dataset", "table", "first_year", "last_year", "epsilon"]
 
     dataset = forms.ChoiceField(
         label=_lazy("Dataset (privacybudget)"),
@@ -157,6 +164,29 @@ class OpenDataForm(forms.Form):
         error_messages={"required": _lazy("Vul epsilon in.")},
     )
 
+    first_year = forms.IntegerField(
+        label=_lazy("Van jaar van instroom"),
+        min_value=FIRST_YEAR,
+        error_messages={
+            "required": _lazy("Vul het eerste jaar in."),
+            "invalid": _lazy("Vul een jaartal in, bijvoorbeeld 2022."),
+            "min_value": _lazy("Kies een jaar vanaf %(limit_value)s."),
+        },
+    )
+    last_year = forms.IntegerField(
+        label=_lazy("Tot en met jaar van instroom"),
+        min_value=FIRST_YEAR,
+        help_text=_lazy(
+            "Elk jaar telt als een kolom, ook een jaar zonder casussen: welke jaren er zijn, "
+            "kiest u vooraf en volgt niet uit de gegevens."
+        ),
+        error_messages={
+            "required": _lazy("Vul het laatste jaar in."),
+            "invalid": _lazy("Vul een jaartal in, bijvoorbeeld 2024."),
+            "min_value": _lazy("Kies een jaar vanaf %(limit_value)s."),
+        },
+    )
+
     def __init__(self, *args, budgets=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["dataset"].choices = [(b.dataset, f"{b.label} ({b.dataset})") for b in budgets]
@@ -166,12 +196,27 @@ class OpenDataForm(forms.Form):
         try:
             value = Decimal(text)
         except InvalidOperation:
-            raise forms.ValidationError(
-                _("Epsilon moet een getal zijn, bijvoorbeeld 0,5.")
-            ) from None
-        if not value.is_finite() or value <= 0:
+            value = None
+        if value is None or not value.is_finite():
+            raise forms.ValidationError(_("Epsilon moet een getal zijn, bijvoorbeeld 0,5."))
+        if value <= 0:
             raise forms.ValidationError(_("Epsilon moet groter zijn dan 0."))
         return value
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first_year"), data.get("last_year")
+        this_year = timezone.localdate().year
+        if last is not None and last > this_year:
+            self.add_error(
+                "last_year", _("Kies een jaar tot en met %(year)s.") % {"year": this_year}
+            )
+        elif first is not None and last is not None:
+            if first > last:
+                self.add_error("last_year", _("Het laatste jaar ligt voor het eerste jaar."))
+            elif last - first + 1 > MAX_YEARS:
+                self.add_error("last_year", _("Kies ten hoogste %(n)d jaren.") % {"n": MAX_YEARS})
+        return data
 
 
 def _epsilon_text(value) -> str:
@@ -200,9 +245,25 @@ def _budget_rows(budgets) -> list[dict]:
     ]
 
 
-def _open_data_cells(user, table_code: str) -> tuple[list[int], list[str], int, str]:
+def _open_data_rows(table_code: str) -> list[str]:
+    """The row codes of a released table, fixed in advance (never taken from the data: which
+    categories occur is itself information about the victims)."""
+    from inbeeld.stats.monitor import MONITOR_FORMS
+
+    if table_code == "form":
+        return list(MONITOR_FORMS)
+    return list(PoliceUnit.objects.values_list("code", flat=True))
+
+
+def _open_data_cells(
+    user, table_code: str, first_year: int, last_year: int
+) -> tuple[list[int], list[str], int, str]:
     """The chosen monitor table within ``user``'s scope as flat cells (counts, labels), its L1
-    sensitivity and a description of the query."""
+    sensitivity and a description of the query.
+
+    The cells are every row of the catalogue (all exploitation forms, all police units) × every
+    chosen year, also the empty ones: the table's shape depends on the question, not on the data.
+    """
     from inbeeld.analysis.monitor_tables import monitor_tables_for
     from inbeeld.publication.monitor_report import _row_labels
     from inbeeld.stats.monitor import yearly_counts
@@ -210,17 +271,23 @@ def _open_data_cells(user, table_code: str) -> tuple[list[int], list[str], int, 
     attribute, description = OPEN_DATA_TABLES[table_code]
     tables = monitor_tables_for(user)
     table = yearly_counts(tables, table_code)
-    rows = _row_labels(attribute, table.row_labels)
-    counts, labels = [], []
-    for i, row in enumerate(rows):
-        for j, year in enumerate(table.years):
-            counts.append(int(table.counts[i, j]))
-            labels.append(f"{row}{CELL_SEPARATOR}{year}")
+    found = {
+        (row, year): int(table.counts[i, j])
+        for i, row in enumerate(table.row_labels)
+        for j, year in enumerate(table.years)
+    }
+    codes = _open_data_rows(table_code)
+    names = _row_labels(attribute, codes)
+    years = range(first_year, last_year + 1)
+    counts = [found.get((code, year), 0) for code in codes for year in years]
+    labels = [f"{name}{CELL_SEPARATOR}{year}" for name in names for year in years]
     # One victim (case) is in one year and, per breakdown, in one row; with exploitation forms a
     # case counts once in each of its forms, so it can change every form row (of its year).
-    sensitivity = len(table.row_labels) if table.overlapping else 1
-    query = _("%(table)s, gegevens tot en met %(cutoff)s") % {
+    sensitivity = len(codes) if table.overlapping else 1
+    query = _("%(table)s, %(first)s–%(last)s, gegevens tot en met %(cutoff)s") % {
         "table": description,
+        "first": first_year,
+        "last": last_year,
         "cutoff": tables.cutoff.strftime("%d-%m-%Y"),
     }
     return counts, labels, sensitivity, query
@@ -260,10 +327,17 @@ def open_data(request: HttpRequest) -> HttpResponse:
     does not spend the budget twice)."""
     _require(request.user, policy.Action.DP_RELEASE)
     budgets = list(PrivacyBudget.objects.order_by("dataset"))
-    form = OpenDataForm(request.POST or None, budgets=budgets)
+    this_year = timezone.localdate().year
+    form = OpenDataForm(
+        request.POST or None,
+        budgets=budgets,
+        initial={"first_year": this_year - 4, "last_year": this_year},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        counts, labels, sensitivity, query = _open_data_cells(request.user, data["table"])
+        counts, labels, sensitivity, query = _open_data_cells(
+            request.user, data["table"], data["first_year"], data["last_year"]
+        )
         try:
             release = dp_release(
                 actor=request.user,
