@@ -20,8 +20,12 @@ does:
   steps of ``build_monitor`` timed apart, and, because no count of the 1,000,000-case tables is
   small enough to be suppressed, the disclosure control on random samples of the same cases
   (where the linear-programming audit does run), with the number of LPs solved.
-- The dark number when ``inbeeld.analysis.dark_number`` exists and the demo has linkage keys;
-  otherwise the section says it was skipped.
+- The dark number, when ``inbeeld.analysis.dark_number`` and the demo linkage keys
+  (``demo.generator.linkage.plan_demo_linkage``) exist (otherwise the section says it was
+  skipped): from the plan's arrays the capture histories of the research scope (what
+  ``capture_histories_for`` reads from the database) and ``estimate_population`` with that
+  module's defaults, timed REPEATS times; its result goes into the report context, so the HTML
+  and the PDF include it. The estimate is compared with the demo's simulated truth.
 
 No server is needed. Environment: BENCH_MONITOR_CASES (default 1000000), BENCH_MONITOR_SEED
 (2021).
@@ -138,7 +142,7 @@ def disclosure(report) -> dict:
     }
 
 
-def context_of(report, protected: dict) -> dict:
+def context_of(report, protected: dict, dark=None) -> dict:
     """The template context monitor_context builds from ``report`` and its protected tables."""
     from inbeeld.analysis import presenter
     from inbeeld.publication import monitor_report as mr
@@ -150,7 +154,7 @@ def context_of(report, protected: dict) -> dict:
         "breakdowns": protected["breakdowns"],
         "funnel": protected["funnel"],
         "repeat": protected["repeat"],
-        "dark": mr.dark_number_context(None),
+        "dark": mr.dark_number_context(dark),
         "min_cell": policy.min_cell,
         "min_denominator": policy.min_denominator,
         "suppressed_symbol": mr.SUPPRESSED,
@@ -158,25 +162,36 @@ def context_of(report, protected: dict) -> dict:
 
 
 class LPCounter:
-    """Counts the linprog calls of stats.disclosure while active."""
+    """Counts the linprog calls of the disclosure control while active (stats.disclosure, and
+    publication.monitor_report when it solves LPs of its own)."""
+
+    MODULES = ("inbeeld.stats.disclosure", "inbeeld.publication.monitor_report")
 
     def __init__(self) -> None:
         self.calls = 0
+        self.patched: list[tuple[object, object]] = []
 
     def __enter__(self) -> LPCounter:
-        from inbeeld.stats import disclosure as module
+        import importlib
 
-        self.module, self.original = module, module.linprog
+        for name in self.MODULES:
+            module = importlib.import_module(name)
+            original = getattr(module, "linprog", None)
+            if original is None:
+                continue
 
-        def counting(*args, **kwargs):
-            self.calls += 1
-            return self.original(*args, **kwargs)
+            def counting(*args, _original=original, **kwargs):
+                self.calls += 1
+                return _original(*args, **kwargs)
 
-        module.linprog = counting
+            module.linprog = counting
+            self.patched.append((module, original))
         return self
 
     def __exit__(self, *exc) -> None:
-        self.module.linprog = self.original
+        for module, original in self.patched:
+            module.linprog = original
+        self.patched.clear()
 
 
 def suppression_summary(protected: dict) -> dict:
@@ -250,30 +265,71 @@ def sample_disclosure(tables) -> list[dict]:
     return out
 
 
-def dark_number_status(data) -> tuple[str, object]:
-    """('run', callable) when the dark number can be estimated from the demo, else ('skipped',
-    reason)."""
-    if importlib.util.find_spec("inbeeld.analysis.dark_number") is None:
-        return "skipped", "src/inbeeld/analysis/dark_number.py does not exist (yet)"
-    keys = [name for name in vars(data) if "linkage" in name]
-    if not keys:
-        return "skipped", "the demo data have no linkage keys (yet)"
-    from inbeeld.analysis import dark_number
+def dark_number_plan(data) -> tuple[object | None, str, float]:
+    """The demo's linkage plan (``plan_demo_linkage``: which sources registered each case's
+    victim, the keys) and the seconds it took; (None, reason, 0) when the dark number cannot be
+    run here."""
+    for module, what in (
+        ("inbeeld.analysis.dark_number", "src/inbeeld/analysis/dark_number.py"),
+        ("inbeeld.demo.generator.linkage", "the demo linkage keys (demo/generator/linkage.py)"),
+    ):
+        if importlib.util.find_spec(module) is None:
+            return None, f"{what} do(es) not exist (yet)", 0.0
+    from inbeeld.demo.generator import linkage
 
-    for name in ("dark_number_for_demo", "dark_number_from_demo", "demo_dark_number"):
-        function = getattr(dark_number, name, None)
-        if callable(function):
-            return "run", function
-    return "skipped", (
-        f"inbeeld.analysis.dark_number has no function for in-memory demo data (linkage arrays: "
-        f"{', '.join(keys)}); only the ORM path (dark_number_for_cases) exists"
+    if not hasattr(linkage, "plan_demo_linkage"):
+        return None, "demo/generator/linkage.py has no plan_demo_linkage", 0.0
+    clock = time.perf_counter()
+    plan = linkage.plan_demo_linkage(data)
+    return plan, "", time.perf_counter() - clock
+
+
+def capture_histories(plan):
+    """What ``analysis.dark_number.capture_histories_for(research cases)`` returns, from the plan's
+    arrays: the victims linked to the consented cases, on a source when one of their consented
+    cases has a key from it; one row per pattern with its frequency."""
+    import numpy as np
+    import polars as pl
+
+    from inbeeld.analysis.dark_number import FREQUENCY
+
+    keep = np.asarray(plan.case_consent, dtype=bool)
+    victims = plan.case_victim[keep]
+    case_sources = plan.case_sources[keep]
+    pattern = np.zeros((plan.victims, len(plan.sources)), dtype=bool)
+    for j in range(len(plan.sources)):
+        pattern[victims[case_sources[:, j]], j] = True
+    seen = np.zeros(plan.victims, dtype=bool)
+    seen[victims] = True
+    pattern = pattern[seen]
+    present = [s for j, s in enumerate(plan.sources) if pattern[:, j].any()]
+    frame = pl.DataFrame(
+        {s: pattern[:, j].astype(np.int8) for j, s in enumerate(plan.sources) if s in present}
+    )
+    return (
+        frame.group_by(present)
+        .len(name=FREQUENCY)
+        .with_columns(pl.col(FREQUENCY).cast(pl.Int64))
+        .sort(present, descending=True)
     )
 
 
+def dark_number(plan):
+    """The dark number of the research scope: the capture histories and the estimate with
+    ``analysis.dark_number``'s defaults (``estimate_population``: stepwise BIC, empty overlaps
+    'extended', 95 % profile-likelihood interval)."""
+    from inbeeld.analysis.dark_number import FREQUENCY
+    from inbeeld.stats.mse import estimate_population
+
+    return estimate_population(capture_histories(plan), frequency=FREQUENCY)
+
+
 def child(cases: int, seed: int) -> dict:
+    import dataclasses
     import gc
 
     import django
+    import numpy as np
 
     django.setup()
     from inbeeld.demo.generator import DemoConfig, build_demo_data
@@ -291,11 +347,7 @@ def child(cases: int, seed: int) -> dict:
     clock = time.perf_counter()
     tables, evaluation = monitor_tables(data)
     build_tables = time.perf_counter() - clock
-    dark_state, dark = dark_number_status(data)
-    dark_result = None
-    if dark_state == "run":
-        dark_value, dark_timing = timed(lambda data=data: dark(data), REPEATS)
-        dark_result = {"timing": dark_timing, "context": mr.dark_number_context(dark_value)}
+    plan, dark_reason, plan_seconds = dark_number_plan(data)
     del data, evaluation
     gc.collect()
     sizes = {
@@ -307,14 +359,52 @@ def child(cases: int, seed: int) -> dict:
     }
     print(f"   {sizes['cases']:,} cases, {sizes['events']:,} events", file=sys.stderr, flush=True)
 
+    mse, t_dark, dark_info = None, None, {"state": "skipped", "reason": dark_reason}
+    if plan is not None:
+        mse, t_dark = timed(lambda: dark_number(plan), REPEATS)
+        print(f"   dark number {t_dark['runs']}", file=sys.stderr, flush=True)
+        truth = plan.true_consented_population
+        dark_info = {
+            "state": "run",
+            "plan_seconds": plan_seconds,
+            "timing": t_dark,
+            "victims_all": plan.victims,
+            "keys": plan.key_count,
+            "patterns": capture_histories(plan).height,
+            "observed": mse.observed,
+            "lists": list(mse.lists),
+            "model": list(mse.model),
+            "estimate": mse.estimate,
+            "low": mse.interval.low,
+            "high": mse.interval.high,
+            "ratio": mse.ratio,
+            "truth": truth,
+            "covered": bool(mse.interval.low <= truth <= mse.interval.high),
+            "candidates": len(mse.candidates),
+        }
+        # The same estimate over every case (no consent filter), against the full truth.
+        everyone = dark_number(
+            dataclasses.replace(plan, case_consent=np.ones(plan.cases, dtype=bool))
+        )
+        dark_info["all_cases"] = {
+            "observed": everyone.observed,
+            "estimate": everyone.estimate,
+            "low": everyone.interval.low,
+            "high": everyone.interval.high,
+            "truth": plan.true_population,
+            "covered": bool(
+                everyone.interval.low <= plan.true_population <= everyone.interval.high
+            ),
+        }
+
     report, t_build = timed(lambda: build_monitor(tables), REPEATS)
     print(f"   build_monitor {t_build['runs']}", file=sys.stderr, flush=True)
     with LPCounter() as lps:
         protected = disclosure(report)
     protected, t_disclosure = timed(lambda: disclosure(report), REPEATS)
     print(f"   disclosure {t_disclosure['runs']}", file=sys.stderr, flush=True)
-    context = context_of(report, protected)
-    official = mr.monitor_context(tables)
+    context = context_of(report, protected, mse)
+    official = mr.monitor_context(tables, dark_number=mse)
     same_context = all(context[key] == official[key] for key in official)
     html, t_html = timed(lambda: mr._report(context, SCOPE_LABEL).html, REPEATS)
     print(f"   html {t_html['runs']}", file=sys.stderr, flush=True)
@@ -322,7 +412,8 @@ def child(cases: int, seed: int) -> dict:
     print(f"   pdf {t_pdf['runs']}", file=sys.stderr, flush=True)
 
     def end_to_end() -> bytes:
-        return mr._report(mr.monitor_context(tables), SCOPE_LABEL).pdf()
+        dark = dark_number(plan) if plan is not None else None
+        return mr._report(mr.monitor_context(tables, dark_number=dark), SCOPE_LABEL).pdf()
 
     whole_pdf, t_whole = timed(end_to_end, 1)
     print(f"   end to end {t_whole['runs']}", file=sys.stderr, flush=True)
@@ -345,13 +436,13 @@ def child(cases: int, seed: int) -> dict:
         "suppression": suppression_summary(protected),
         "same_context": same_context,
         "html_bytes": len(html.encode("utf-8")),
+        "dark_in_report": 'data-testid="dark-number"' in html,
         "pdf_bytes": len(pdf),
         "pdf_pages": pdf_pages(pdf),
         "min_cell": mr.disclosure_policy().min_cell,
         "end_to_end_pages": pdf_pages(whole_pdf),
         "samples": samples,
-        "dark": {"state": dark_state, "reason": dark if dark_state == "skipped" else ""}
-        | ({"result": dark_result} if dark_result else {}),
+        "dark": dark_info,
         "figures": {
             "funnel": funnel,
             "repeat": {row["label"]: row["cells"] for row in protected["repeat"]},
@@ -416,9 +507,12 @@ def render(info: dict, r: dict, when: dt.datetime) -> str:
     dark = r["dark"]
     dark_row = []
     if dark["state"] == "run":
-        t_dark = dark["result"]["timing"]
+        t_dark = dark["timing"]
         total += t_dark["median"]
-        dark_row = [f"| dark number | {_runs(t_dark)} | {_s(t_dark['median'])} |"]
+        dark_row = [
+            "| dark number (capture histories of the research scope + `estimate_population`) | "
+            f"{_runs(t_dark)} | {_s(t_dark['median'])} |"
+        ]
     steps = r["steps"]
     build_sum = sum(steps.values())
     step_rows = [
@@ -468,13 +562,16 @@ def render(info: dict, r: dict, when: dt.datetime) -> str:
         "consent) and `MonitorTables.from_evaluation` with the nationality group of each case and "
         "the prosecution decisions and verdicts with their outcome from the demo arrays (first "
         "date per case, event and outcome, as `analysis.monitor_tables` reads them from the "
-        "database); no signals. Then timed in one process, the first run included (no warm-up): "
+        "database); the other events are every event of the demo (the database path reads the "
+        "first date of each event type per case and every revictimisation date, so fewer "
+        "rows); no signals. Then timed in one process, the first run included (no warm-up): "
         "`build_monitor`; the disclosure control of every table (`protected_count_table` for the "
         "four breakdowns, `protected_funnel`, `protected_repeat`: what `monitor_context` does "
         "after `build_monitor`; checked to give exactly `monitor_context`'s tables: "
         f"**{'identical' if r['same_context'] else 'DIFFERENT'}**); the HTML "
         "(`monitor_report._report`, the `reports/monitor.html` template); the PDF "
-        "(`reports.render_pdf`, WeasyPrint). The process runs with a temporary INBEELD_VAR_DIR "
+        "(`reports.render_pdf`, WeasyPrint); the dark number (below). The process runs with a "
+        "temporary INBEELD_VAR_DIR "
         "whose new SQLite database was migrated first, so the reference labels exist "
         f"(`inbeeld migrate`: {r['migrate_seconds']:.1f} s, not timed below); no server.",
         "",
@@ -508,7 +605,28 @@ def render(info: dict, r: dict, when: dt.datetime) -> str:
         "",
         "Dark number: "
         + (
-            "included above."
+            f"`plan_demo_linkage(data)` drew the demo's linkage keys ({dark['keys']:,} keys of "
+            f"{dark['victims_all']:,} victims, {dark['plan_seconds']:.1f} s, not in the total: it "
+            "draws the sources and computes an HMAC key per victim). The step above builds, from "
+            "these arrays, what `analysis.dark_number.capture_histories_for` reads from the "
+            "database for the research scope (the victims linked to consented cases, on a source "
+            "when one of their consented cases has a key from it) and runs `estimate_population` "
+            "with that module's defaults (stepwise BIC, empty overlaps 'extended', 95 % profile-"
+            "likelihood interval); the result goes to `monitor_context(dark_number=...)` and so "
+            "into the HTML and the PDF (the estimate's paragraph is in the report: "
+            f"{'yes' if r['dark_in_report'] else '**no**'}). {dark['observed']:,} victims on {len(dark['lists'])} "
+            f"sources ({', '.join(dark['lists'])}) in {dark['patterns']} overlap patterns; "
+            f"{dark['candidates']} models fitted; chosen: {', '.join(dark['model']) or 'none'}. "
+            f"Estimate **{dark['estimate']:,.0f}** (95 % interval {dark['low']:,.0f} to "
+            f"{dark['high']:,.0f}), {dark['ratio']:.2f} times the observed; the demo's simulated "
+            f"truth for this scope is {dark['truth']:,} "
+            f"({'inside' if dark['covered'] else '**outside**'} the interval). Over every case "
+            "(no consent filter, not timed): "
+            f"{dark['all_cases']['observed']:,} victims, estimate "
+            f"{dark['all_cases']['estimate']:,.0f} ({dark['all_cases']['low']:,.0f} to "
+            f"{dark['all_cases']['high']:,.0f}), truth {dark['all_cases']['truth']:,} "
+            f"({'inside' if dark['all_cases']['covered'] else '**outside**'} the interval). "
+            "The database query behind it (`dark_number_for_cases`) is not measured here."
             if dark["state"] == "run"
             else f"**not measured**: {dark['reason']}; the report says there are no linkage "
             "keys to estimate it from."
@@ -538,6 +656,15 @@ def render(info: dict, r: dict, when: dt.datetime) -> str:
         "| step | seconds |",
         "|---|---|",
         *step_rows,
+        "",
+        f"The steps were timed after the runs above; their sum is {_s(build_sum)} against "
+        f"the median {_s(r['build']['median'])} of `build_monitor`"
+        + (
+            ": the other jobs on the machine slowed those runs (polars spreads each step over "
+            "every CPU, so it waits whenever another process holds one)."
+            if r["build"]["median"] > 1.3 * build_sum
+            else "."
+        ),
         "",
         "Where the time goes: `build_monitor` is polars over the "
         f"{sizes['cases']:,}-case and {sizes['events']:,}-event tables. The funnel "
