@@ -307,20 +307,41 @@ def protected_repeat(repeat, policy: DisclosurePolicy) -> list[dict]:
     return out
 
 
-def dark_number_context(result) -> dict | None:
-    if result is None:
+SOURCE_LABELS = {
+    "police": "politie",
+    "kmar": "Koninklijke Marechaussee",
+    "nla": "Arbeidsinspectie",
+    "comensha": "CoMensha",
+    "care": "zorg en opvang",
+    "om": "Openbaar Ministerie",
+    "other": "andere bron",
+}
+
+
+def dark_number_context(dark, *, min_cell: int | None = None) -> dict | None:
+    """What the page and the report say about the dark number. ``dark`` is an
+    analysis.dark_number.DarkNumber (the estimate, or the reason there is none) or None. Nothing
+    is published when fewer than ``min_cell`` victims are in view."""
+    if dark is None:
         return None
-    estimate = getattr(result, "estimate", None)
-    if estimate is None:
-        return {"reason": getattr(result, "reason", "")}
+    min_cell = min_cell or settings.INBEELD_DISCLOSURE_MIN_CELL
+    result = getattr(dark, "result", dark)
+    if result is None or not hasattr(result, "estimate"):
+        return {"reason": getattr(dark, "reason", "") or _("te weinig gegevens.")}
+    if result.observed < min_cell:
+        return {"reason": _("te weinig slachtoffers in beeld om iets te publiceren.")}
     return {
         "observed": presenter.number(result.observed, 0),
         "estimate": presenter.number(result.estimate, 0),
         "low": presenter.number(result.interval.low, 0),
         "high": presenter.number(result.interval.high, 0),
         "ratio": presenter.number(result.ratio, 1),
-        "lists": ", ".join(result.lists),
-        "model": ", ".join(result.model) or _("onafhankelijkheid (geen interacties)"),
+        "lists": ", ".join(SOURCE_LABELS.get(code, code) for code in result.lists),
+        "model": ", ".join(
+            " × ".join(SOURCE_LABELS.get(part, part) for part in term.split(":"))
+            for term in result.model
+        )
+        or _("geen (onafhankelijke bronnen)"),
     }
 
 
