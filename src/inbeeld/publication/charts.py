@@ -216,3 +216,44 @@ def lead_time_chart(rows: list[tuple[str, object]], *, title: str) -> SafeString
         ),
         body=_join(body),
     )
+
+
+def bar_chart(
+    rows: list[tuple[str, int | None]], *, title: str, desc: str, suppressed: str = "×"
+) -> SafeString:
+    """Horizontal bars, one per row; a suppressed value (None) gets no bar, only the symbol, so
+    the chart never shows more than the table under it."""
+    width, row_h, left, right = 560.0, 22.0, 190.0, 70.0
+    height = 12.0 + row_h * len(rows) + 8.0
+    known = [v for _, v in rows if v is not None]
+    top_value = max(known) if known else 1
+    plot_w = width - left - right
+    body = []
+    for number, (label, value) in enumerate(rows):
+        y = 8.0 + number * row_h
+        body.append(
+            format_html(
+                '<text x="{}" y="{}" text-anchor="end">{}</text>', _n(left - 8), _n(y + 14), label
+            )
+        )
+        if value is None:
+            body.append(
+                format_html('<text x="{}" y="{}">{}</text>', _n(left + 4), _n(y + 14), suppressed)
+            )
+            continue
+        bar = plot_w * value / top_value if top_value else 0
+        body.append(
+            format_html(
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
+                '<text class="pilot-value" x="{}" y="{}">{}</text>',
+                _n(left),
+                _n(y + 3),
+                _n(max(bar, 1)),
+                _n(row_h - 8),
+                EXPOSED_COLOUR,
+                _n(left + bar + 4),
+                _n(y + 14),
+                f"{value:,}".replace(",", "."),
+            )
+        )
+    return _frame(width=width, height=height, title=title, desc=desc, body=_join(body))

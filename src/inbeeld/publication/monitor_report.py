@@ -345,6 +345,35 @@ def dark_number_context(dark, *, min_cell: int | None = None) -> dict | None:
     }
 
 
+def _published(cell: str) -> int | None:
+    return None if cell == SUPPRESSED else int(cell.replace(".", ""))
+
+
+def _charts(breakdowns: list[dict], funnel: dict) -> dict:
+    """Bar charts drawn from the PROTECTED tables (never from the raw counts)."""
+    from inbeeld.publication import charts
+
+    out = {}
+    table = breakdowns[0]["table"] if breakdowns else {}
+    per_year = table.get("unique") or table.get("footer")  # cases, each counted once
+    if per_year:
+        cells = [_published(c) for c in per_year["cells"]]
+        out["per_year"] = charts.bar_chart(
+            list(zip(table["years"], cells, strict=True)),
+            title=_("Geregistreerde casussen per jaar van instroom"),
+            desc=_(
+                "Aantal casussen per jaar; × is onderdrukt. De tabel eronder geeft dezelfde getallen."
+            ),
+        )
+    if funnel["rows"]:
+        out["funnel"] = charts.bar_chart(
+            [(row["label"], _published(row["total"])) for row in funnel["rows"]],
+            title=_("De keten, alle jaren samen"),
+            desc=_("Aantal casussen dat elke stap bereikte; × is onderdrukt."),
+        )
+    return out
+
+
 def monitor_context(
     tables, *, dark_number=None, progress: Callable[[str], None] | None = None
 ) -> dict:
@@ -361,11 +390,13 @@ def monitor_context(
             }
         )
     progress(_("onthullingscontrole"))
+    charts_ = _charts(breakdowns, funnel_table := protected_funnel(report.funnel, policy))
     return {
+        "charts": charts_,
         "cutoff": report.cutoff,
         "n_cases": presenter.number(report.n_cases, 0),
         "breakdowns": breakdowns,
-        "funnel": protected_funnel(report.funnel, policy),
+        "funnel": funnel_table,
         "repeat": protected_repeat(report.repeat_victimisation, policy),
         "dark": dark_number_context(dark_number),
         "min_cell": policy.min_cell,
