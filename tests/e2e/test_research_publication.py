@@ -1,0 +1,244 @@
+"""End to end, in Chromium: the researcher's path through evaluation, monitor and reports (Dutch UI).
+
+The researcher (`onderzoeker`) reads the evaluation per intervention, recomputes it at another
+horizon, looks at the lead times and the monitor, and downloads the reports and the microdata; a
+police officer sees none of that in the menu and gets the Dutch 403 page for a report.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .test_case_flow import check_accessibility, label, snapshot
+from .test_signal_intake import log_in, menu
+
+pytestmark = pytest.mark.e2e
+
+INTERVENTIONS = (
+    "Recherchepsycholoog",
+    "Gespecialiseerde rechter-commissaris",
+    "Veiligheidscoördinator (zorgcoördinator-plus)",
+    "Ervaringsdeskundige",
+    "Kortere doorlooptijden",
+)
+LEAD_TIME_STAGES = (  # analysis.presenter.STAGE_LABELS
+    "eerste politiecontact → aangifte",
+    "aangifte → beslissing OM",
+    "beslissing OM → zitting",
+    "zitting → uitspraak",
+    "eerste politiecontact → uitspraak (totaal)",
+)
+MONITOR_BREAKDOWNS = (  # publication.monitor_report.BREAKDOWNS
+    "Uitbuitingsvorm",
+    "Minderjarig of meerderjarig",
+    "Nationaliteit",
+    "Politie-eenheid",
+)
+RESEARCH_MENU = ("Evaluatie", "Monitor", "Rapporten")
+CASE_CODE = re.compile(r"IB-[2-9A-Z]{4}-[2-9A-Z]{4}")
+MIN_PDF_BYTES = 10 * 1024
+
+
+@pytest.fixture
+def demo_data(demo_users):
+    """3000 synthetic cases (and the demo accounts), as `inbeeld demo` makes them."""
+    from inbeeld.demo.generator import DemoConfig, generate
+
+    result = generate(DemoConfig(cases=3000, seed=2021))
+    assert result.cases == 3000
+    return result
+
+
+def download(page: Page, link_name: str) -> tuple[str, bytes]:
+    """Click a download link on the current page; the suggested file name and the bytes."""
+    with page.expect_download() as info:
+        page.get_by_role("link", name=link_name, exact=True).click()
+    file = info.value
+    assert file.failure() is None, file.failure()
+    return file.suggested_filename, Path(file.path()).read_bytes()
+
+
+def test_researcher_reads_the_evaluation(page: Page, demo_data, broken_assets: list[str]) -> None:
+    log_in(page, "onderzoeker")
+    menu(page, "Evaluatie")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Evaluatie: verhogen de interventies de aangiftebereidheid?"
+    )
+    overview = page.get_by_test_id("evaluation-overview")
+    expect(overview.locator("caption")).to_have_text("Aangifte binnen 180 dagen per interventie")
+    expect(overview.locator("tbody tr")).to_have_count(len(INTERVENTIONS))
+    for number, name in enumerate(INTERVENTIONS):
+        expect(overview.locator("tbody tr").nth(number).locator("th")).to_contain_text(name)
+    expect(page.locator(".pilot-lead")).to_contain_text("De evaluatie gebruikt")
+    check_accessibility(page)
+    snapshot(page, "evaluation-overview")
+
+    # One intervention: the four sections, two survival charts, an effect in percentage points.
+    overview.get_by_role("link", name="Recherchepsycholoog", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/evaluatie/psychologist/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recherchepsycholoog")
+    main = page.locator("main")
+    sections = main.get_by_role("heading", level=2)
+    expect(sections).to_have_text(
+        [
+            "Intention to treat: regio's met en zonder de interventie",
+            "Zoals uitgevoerd: bereikt of niet bereikt",
+            "Tijd tot aangifte",
+            "Gespreide invoering (difference-in-differences)",
+        ]
+    )
+    survival = page.get_by_role("region", name="Tijd tot aangifte")
+    charts = survival.get_by_role("img")
+    expect(charts).to_have_count(2)
+    expect(charts.nth(0)).to_have_accessible_name(
+        re.compile(r"^Aangifte in de tijd: intention to treat")
+    )
+    expect(charts.nth(1)).to_have_accessible_name(
+        re.compile(r"^Aangifte in de tijd: zoals uitgevoerd")
+    )
+    itt = page.get_by_role(
+        "region", name="Intention to treat: regio's met en zonder de interventie"
+    )
+    expect(itt).to_contain_text("procentpunt")
+    expect(itt).to_contain_text("binnen 180 dagen aangifte")
+    staggered = page.get_by_role("region", name="Gespreide invoering (difference-in-differences)")
+    expect(staggered).to_contain_text("procentpunt")
+    check_accessibility(page)
+
+    # Another horizon: the numbers are recomputed at 365 days.
+    horizon = page.get_by_label(label("Horizon (dagen na de indexdatum)"))
+    expect(horizon).to_have_value("180")
+    horizon.fill("365")
+    page.get_by_role("button", name="Opnieuw berekenen").click()
+    expect(page).to_have_url(re.compile(r"/evaluatie/psychologist/\?horizon=365$"))
+    expect(page.get_by_label(label("Horizon (dagen na de indexdatum)"))).to_have_value("365")
+    expect(itt).to_contain_text("binnen 365 dagen aangifte")
+    expect(itt).not_to_contain_text("binnen 180 dagen")
+    expect(itt).to_contain_text("procentpunt")
+    expect(survival.get_by_role("img")).to_have_count(2)
+    snapshot(page, "evaluation-psychologist-365")
+
+    # The overview at the same horizon: the table's caption says so.
+    page.get_by_role("navigation", name="Evaluatie").get_by_role(
+        "link", name="Overzicht", exact=True
+    ).click()
+    horizon = page.get_by_label(label("Horizon (dagen na de indexdatum)"))
+    horizon.fill("365")
+    page.get_by_role("button", name="Opnieuw berekenen").click()
+    expect(page.get_by_test_id("evaluation-overview").locator("caption")).to_have_text(
+        "Aangifte binnen 365 dagen per interventie"
+    )
+
+    # The lead times per chain stage, with the bottleneck tagged.
+    page.get_by_role("navigation", name="Evaluatie").get_by_role(
+        "link", name="Doorlooptijden", exact=True
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Doorlooptijden per ketenstap")
+    lead_times = page.get_by_test_id("lead-times")
+    expect(lead_times.locator("caption")).to_have_text(
+        "Doorlooptijd in dagen (Kaplan–Meier, met censurering)"
+    )
+    expect(lead_times.locator("tbody th")).to_contain_text(list(LEAD_TIME_STAGES))
+    tagged = lead_times.locator("tbody tr").filter(has=page.locator(".tag", has_text="knelpunt"))
+    expect(tagged).to_have_count(1)
+    stage = tagged.locator("th").inner_text().replace("knelpunt", "").strip()
+    assert stage in LEAD_TIME_STAGES, stage
+    # The sentence above the table names the same stage.
+    expect(page.locator("main")).to_contain_text(f"Het knelpunt is de stap {stage}")
+    expect(
+        page.locator("main").get_by_role("img", name=re.compile(r"^Doorlooptijd per ketenstap"))
+    ).to_have_count(1)
+    expect(page.get_by_test_id("unit-bottlenecks").locator("tbody tr").first).to_be_visible()
+    check_accessibility(page)
+    snapshot(page, "evaluation-lead-times")
+    assert broken_assets == [], f"page assets that did not load: {broken_assets}"
+
+
+def test_researcher_reads_the_monitor_and_downloads_reports(
+    page: Page, demo_data, broken_assets: list[str]
+) -> None:
+    from inbeeld.cases.models import Case
+
+    log_in(page, "onderzoeker")
+    menu(page, "Monitor")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Monitor mensenhandel: slachtoffers in beeld"
+    )
+    expect(page.locator("main")).to_contain_text(
+        re.compile(r"Deze monitor telt [1-9][\d.]* casussen\.")
+    )
+    # One table per breakdown: intake years as columns, a total column and a total row.
+    yearly = page.locator("table.monitor-table").filter(has=page.locator("caption"))
+    expect(yearly.locator("caption")).to_have_text(list(MONITOR_BREAKDOWNS))
+    first = yearly.first
+    expect(first.locator("thead th").nth(1)).to_have_text(re.compile(r"^20\d\d$"))
+    expect(first.locator("thead th").last).to_have_text("Totaal")
+    expect(first.locator("tbody")).to_contain_text("Seksuele uitbuiting")
+    expect(first.locator("tfoot")).to_contain_text("Casussen (elke casus één keer)")
+    # The chain funnel, from registration to conviction.
+    expect(
+        page.get_by_role("heading", name="De keten: van registratie tot veroordeling")
+    ).to_be_visible()
+    funnel = page.get_by_test_id("monitor-funnel")
+    expect(funnel.locator("thead")).to_contain_text("Van vorige stap")
+    expect(funnel.locator("tbody th").first).to_have_text("Geregistreerde casussen")
+    expect(funnel.locator("tbody")).to_contain_text("Aangifte")
+    # Repeat victimisation and the dark number.
+    expect(page.get_by_role("heading", name="Herhaald slachtofferschap")).to_be_visible()
+    repeat = page.get_by_test_id("monitor-repeat")
+    expect(repeat.locator("tbody th").first).to_have_text("Alle slachtoffers")
+    expect(repeat.locator("thead")).to_contain_text("Binnen 5 jaar")
+    expect(
+        page.get_by_role("heading", name="Hoeveel slachtoffers blijven buiten beeld?")
+    ).to_be_visible()
+    dark = page.get_by_test_id("dark-number")
+    expect(dark).to_contain_text("slachtoffers staan in ten minste één registratie")
+    expect(dark).to_contain_text(re.compile(r"95 %-interval [\d.]+ tot [\d.]+"))
+    expect(dark).to_contain_text("keer zoveel als er in beeld zijn")
+    check_accessibility(page)
+    snapshot(page, "monitor-page")
+
+    # The reports: two PDFs and the microdata as CSV.
+    menu(page, "Rapporten")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rapporten om te publiceren")
+    check_accessibility(page)
+    for link in ("Monitorrapport (PDF)", "Evaluatierapport (PDF)"):
+        name, content = download(page, link)
+        assert name.endswith(".pdf"), name
+        assert content.startswith(b"%PDF"), f"{link}: not a PDF: {content[:20]!r}"
+        assert len(content) > MIN_PDF_BYTES, f"{link}: only {len(content)} bytes"
+
+    name, content = download(page, "CSV")
+    assert name.endswith(".csv"), name
+    text = content.decode("utf-8-sig")
+    header, *rows = text.splitlines()
+    assert "rij_id" in header.split(","), header
+    assert rows, "the microdata has no rows"
+    assert "IB-" not in text, "a case code in the pseudonymised microdata"
+    assert not CASE_CODE.search(text)
+    some_code = Case.objects.values_list("code", flat=True).first()
+    assert some_code not in text
+    assert broken_assets == [], f"page assets that did not load: {broken_assets}"
+
+
+def test_police_officer_has_no_research_pages(
+    page: Page, demo_users, broken_assets: list[str]
+) -> None:
+    log_in(page, "politie.amsterdam")
+    nav = page.get_by_role("navigation", name="Hoofdmenu")
+    expect(nav.get_by_role("link", name="Casussen")).to_be_visible()
+    for item in RESEARCH_MENU:
+        expect(nav.get_by_role("link", name=item, exact=True)).to_have_count(0)
+
+    response = page.goto("/rapporten/monitor.pdf")
+    assert response is not None and response.status == 403
+    assert response.headers["content-type"].startswith("text/html")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Geen toegang")
+    expect(page.locator("main")).to_contain_text("U heeft geen toegang tot deze rapporten.")
+    expect(page.get_by_role("link", name="Terug naar de startpagina")).to_be_visible()
+    check_accessibility(page)
+    assert broken_assets == [], f"page assets that did not load: {broken_assets}"
