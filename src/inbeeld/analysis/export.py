@@ -95,55 +95,19 @@ def to_csv_rows(result) -> list[list]:
         code = item.spec.code
         for c in (item.itt, item.delivered, item.cooperation_itt):
             flag = "yes" if c.indicative else "no"
-            rows.append(
-                _interval_row(
-                    "effect", code, c.exposure, c.outcome, "share_exposed", c.p1, c.n1, c.x1, flag
+            n, events = c.n1 + c.n0, c.x1 + c.x0
+            for measure, interval, count, hits in (
+                ("share_exposed", c.p1, c.n1, c.x1),
+                ("share_unexposed", c.p0, c.n0, c.x0),
+                ("risk_difference", c.risk_difference, n, events),
+                ("risk_ratio", c.risk_ratio, n, events),
+                ("adjusted_odds_ratio", c.adjusted_odds_ratio, n, events),
+            ):
+                rows.append(
+                    _interval_row(
+                        "effect", code, c.exposure, c.outcome, measure, interval, count, hits, flag
+                    )
                 )
-            )
-            rows.append(
-                _interval_row(
-                    "effect", code, c.exposure, c.outcome, "share_unexposed", c.p0, c.n0, c.x0, flag
-                )
-            )
-            rows.append(
-                _interval_row(
-                    "effect",
-                    code,
-                    c.exposure,
-                    c.outcome,
-                    "risk_difference",
-                    c.risk_difference,
-                    c.n1 + c.n0,
-                    c.x1 + c.x0,
-                    flag,
-                )
-            )
-            rows.append(
-                _interval_row(
-                    "effect",
-                    code,
-                    c.exposure,
-                    c.outcome,
-                    "risk_ratio",
-                    c.risk_ratio,
-                    c.n1 + c.n0,
-                    c.x1 + c.x0,
-                    flag,
-                )
-            )
-            rows.append(
-                _interval_row(
-                    "effect",
-                    code,
-                    c.exposure,
-                    c.outcome,
-                    "adjusted_odds_ratio",
-                    c.adjusted_odds_ratio,
-                    c.n1 + c.n0,
-                    c.x1 + c.x0,
-                    flag,
-                )
-            )
             if c.fisher is not None:
                 rows.append(
                     [
