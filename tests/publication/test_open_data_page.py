@@ -367,3 +367,19 @@ def test_anonymous_visitors_are_sent_to_the_login_page(administrator):
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("accounts:login"))
     assert _stored() == (0, 0)
+
+
+def test_the_demo_fixes_one_privacy_budget_so_a_researcher_can_try_a_release():
+    from inbeeld.audit.models import AuditEvent
+    from inbeeld.demo.generator import generate
+    from inbeeld.demo.generator.data import DemoConfig
+    from inbeeld.publication.models import PrivacyBudget
+    from inbeeld.publication.services import budget_remaining
+
+    generate(DemoConfig(cases=200, seed=1))
+    generate(DemoConfig(cases=200, seed=2))  # a second load leaves the budget as it was
+    budget = PrivacyBudget.objects.get()
+    assert budget.dataset == "monitor-open-data"
+    assert budget_remaining(dataset="monitor-open-data") == pytest.approx(3.0)
+    created = AuditEvent.objects.filter(action="publication.dp_budget", actor__username="beheerder")
+    assert created.count() == 1

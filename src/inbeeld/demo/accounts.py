@@ -181,3 +181,17 @@ def current_code(user) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     return f"{totp.token():0{device.digits}d}"
+
+
+DEMO_PRIVACY_BUDGET = ("monitor-open-data", "Monitor als open data (demo)", 3.0)
+
+
+def ensure_demo_privacy_budget(users: dict[str, User]) -> None:
+    """One privacy budget for the demo's open data, fixed by the demo administrator (audited like
+    any budget), so a researcher can try a differentially private release; idempotent."""
+    from inbeeld.publication.models import PrivacyBudget
+    from inbeeld.publication.services import budget_create
+
+    dataset, label, epsilon = DEMO_PRIVACY_BUDGET
+    if not PrivacyBudget.objects.filter(dataset=dataset).exists():
+        budget_create(actor=users["beheerder"], dataset=dataset, label=label, epsilon_total=epsilon)

@@ -120,10 +120,10 @@ def generate(config: DemoConfig, *, if_empty: bool = False) -> GenerateResult:
     already in the database are never reused. Exactly one DEMO_LOADED audit row is written.
     """
     from inbeeld.cases.models import Case
-    from inbeeld.demo.accounts import ensure_demo_accounts
+    from inbeeld.demo.accounts import ensure_demo_accounts, ensure_demo_privacy_budget
 
     start = time.perf_counter()
-    ensure_demo_accounts()
+    ensure_demo_privacy_budget(ensure_demo_accounts())
     has_cases = Case.objects.exists()
     if if_empty and has_cases:
         return GenerateResult(0, 0, time.perf_counter() - start, skipped=True)
