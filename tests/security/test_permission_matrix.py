@@ -171,6 +171,9 @@ MATRIX: list[tuple] = [
     ("reports:evaluation",           "unknown",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
     ("reports:monitor",              "html",          "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("reports:monitor",              "pdf",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:monitor_tables",       "csv",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:monitor_tables",       "xlsx",          "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:monitor_tables",       "unknown",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
     ("reports:microdata",            "csv",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("reports:microdata",            "sav",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("reports:microdata",            "unknown",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
@@ -641,7 +644,12 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
         return [
             (label, reverse(row.name, args=[s.reference])) for label, s in world.signals[row.obj]
         ]
-    if row.name in ("reports:evaluation", "reports:monitor", "reports:microdata"):
+    if row.name in (
+        "reports:evaluation",
+        "reports:monitor",
+        "reports:microdata",
+        "reports:monitor_tables",
+    ):
         fmt = "docx" if row.obj == "unknown" else row.obj
         return [(row.obj, reverse(row.name, args=[fmt]))]
     if row.name == "evaluation:intervention":

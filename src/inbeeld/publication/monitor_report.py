@@ -462,3 +462,71 @@ def research_monitor_report(*, scope_label: str, progress=None) -> Report:
     if progress:
         progress(_("verborgen aantal geschat"))
     return _report(context, scope_label)
+
+
+def monitor_table_rows(context: dict) -> list[list[str]]:
+    """The monitor's tables as they are published (the protected values, × where suppressed), in
+    long format for CSV and XLSX: table, row, column, value."""
+    rows = [["tabel", "rij", "kolom", "waarde"]]
+    for breakdown in context["breakdowns"]:
+        table = breakdown["table"]
+        if table.get("empty"):
+            continue
+        lines = [*table["rows"], table["footer"], *([table["unique"]] if table["unique"] else [])]
+        for line in lines:
+            for year, cell in zip(table["years"], line["cells"], strict=True):
+                rows.append([breakdown["title"], line["label"], year, cell])
+            rows.append([breakdown["title"], line["label"], _("Totaal"), line["total"]])
+    funnel = context["funnel"]
+    for line in funnel["rows"]:
+        for year, cell in zip(funnel["years"], line["cells"], strict=True):
+            rows.append([_("Keten"), line["label"], year, cell])
+        rows.append([_("Keten"), line["label"], _("Totaal"), line["total"]])
+    for line in context["repeat"]:
+        rows.append([_("Herhaald slachtofferschap"), line["label"], _("Slachtoffers"), line["n"]])
+        for years, cell in zip((5, 7), line["cells"], strict=True):
+            rows.append(
+                [
+                    _("Herhaald slachtofferschap"),
+                    line["label"],
+                    _("binnen %(y)s jaar") % {"y": years},
+                    cell,
+                ]
+            )
+    return rows
+
+
+def monitor_tables_file(context: dict, fmt: str) -> bytes:
+    import csv
+    import io
+
+    rows = monitor_table_rows(context)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        return buffer.getvalue().encode("utf-8")
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Monitor"
+    for row in rows:
+        sheet.append(row)
+    note = book.create_sheet("Toelichting")
+    note.append(
+        [
+            _(
+                "Aantallen kleiner dan %(n)s en aantallen die ze zouden verraden zijn vervangen door ×."
+            )
+            % {"n": context["min_cell"]}
+        ]
+    )
+    note.append(
+        [
+            _("Gegevens tot en met %(d)s; alleen casussen met toestemming voor onderzoek.")
+            % {"d": context["cutoff"].isoformat()}
+        ]
+    )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

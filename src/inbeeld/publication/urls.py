@@ -10,5 +10,6 @@ urlpatterns = [
     path("open-data/", views.open_data, name="open_data"),
     path("evaluatie.<str:fmt>", views.evaluation, name="evaluation"),
     path("monitor.<str:fmt>", views.monitor, name="monitor"),
+    path("monitortabellen.<str:fmt>", views.monitor_tables, name="monitor_tables"),
     path("microdata.<str:fmt>", views.microdata, name="microdata"),
 ]

@@ -364,3 +364,35 @@ def open_data(request: HttpRequest) -> HttpResponse:
         "reports/open_data.html",
         {"form": form, "budgets": _budget_rows(budgets), "shown": shown},
     )
+
+
+TABLE_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@require_http_methods(["GET"])
+def monitor_tables(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The monitor's published tables (disclosure-controlled) as CSV or XLSX."""
+    from django.utils import timezone
+
+    from inbeeld.publication.monitor_report import monitor_context_for, monitor_tables_file
+
+    _require(request.user, policy.Action.MONITOR_READ)
+    if fmt not in TABLE_FORMATS:
+        raise Http404("unknown format")
+    data = monitor_tables_file(monitor_context_for(request.user), fmt)
+    audit_record(
+        actor=request.user,
+        action=AuditAction.REPORT_CREATED,
+        subject_type="report",
+        subject_ref="monitor_tables",
+        extra={"format": fmt, "bytes": len(data)},
+    )
+    response = HttpResponse(data, content_type=TABLE_FORMATS[fmt])
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = (
+        f'attachment; filename="inbeeld-monitortabellen-{stamp}.{fmt}"'
+    )
+    return response
