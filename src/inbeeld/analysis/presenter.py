@@ -15,15 +15,6 @@ STAGE_LABELS = {
     "trial_verdict": "zitting → uitspraak",
     "contact_verdict": "eerste politiecontact → uitspraak (totaal)",
 }
-UNIT_LABELS: dict[str, str] = {}
-
-
-def unit_label(code: str) -> str:
-    if not UNIT_LABELS:
-        from inbeeld.reference.models import PoliceUnit
-
-        UNIT_LABELS.update(dict(PoliceUnit.objects.values_list("code", "name")))
-    return UNIT_LABELS.get(code, code)
 
 
 def number(value: float, digits: int = 1) -> str:
@@ -454,9 +445,13 @@ def lead_time_sentences(result) -> list[str]:
 
 
 def unit_bottleneck_rows(result) -> list[dict]:
+    from inbeeld.reference.models import PoliceUnit
+
+    # Names read once per page, not cached across requests (a renamed unit shows at once).
+    names = dict(PoliceUnit.objects.values_list("code", "name"))
     return [
         {
-            "unit": unit_label(row.police_unit),
+            "unit": names.get(row.police_unit, row.police_unit),
             "stage": STAGE_LABELS.get(row.stage, "–") if row.stage else "–",
             "median": days(row.median_days),
             "medians": [days(s.summary.median) for s in row.stages],

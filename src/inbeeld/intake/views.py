@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
+from inbeeld.cases.views import _apply_service_errors
 from inbeeld.intake import funnel, selectors, services
 from inbeeld.intake.forms import (
     AnswerForm,
@@ -46,16 +47,6 @@ PAGE_SIZE = 50
 def _require(user, action: policy.Action) -> None:
     if not policy.can(user, action):
         raise PermissionDenied(_("U heeft geen toegang tot deze pagina."))
-
-
-def _apply_errors(form, exc: Exception) -> None:
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    elif isinstance(exc, ValidationError):
-        form.add_error(None, exc.messages)
-    else:
-        form.add_error(None, str(exc))
 
 
 def _client_address(request: HttpRequest) -> str:
@@ -110,7 +101,7 @@ def _submit(request: HttpRequest, *, channel: str, link=None) -> HttpResponse:
             catalogue_version=version,
         )
     except (ValidationError, PermissionDenied) as exc:
-        _apply_errors(form, exc)
+        _apply_service_errors(form, exc)
         return render(request, template, context)
     if channel == Channel.ACCOUNT:
         messages.success(
@@ -176,7 +167,7 @@ def receipt_status(request: HttpRequest) -> HttpResponse:
                 actor=None, signal=signal, answer=answer_form.cleaned_data["answer"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            _apply_errors(answer_form, exc)
+            _apply_service_errors(answer_form, exc)
         else:
             context["answered"] = True
             answer_form = AnswerForm()
@@ -215,7 +206,7 @@ def own_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 actor=request.user, signal=signal, answer=answer_form.cleaned_data["answer"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            _apply_errors(answer_form, exc)
+            _apply_service_errors(answer_form, exc)
         else:
             messages.success(request, _("Uw antwoord is verstuurd naar de veiligheidscoördinator."))
             return redirect("intake:own_detail", reference=signal.reference)
@@ -325,7 +316,7 @@ def triage(request: HttpRequest, reference: str) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
         except (ValidationError, PermissionDenied, services.ConcurrentSignalChange) as exc:
-            _apply_errors(form, exc)
+            _apply_service_errors(form, exc)
         else:
             messages.success(request, _("De status van het signaal is bijgewerkt."))
             return _back(signal)
@@ -354,7 +345,7 @@ def reroute(request: HttpRequest, reference: str) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
         except (ValidationError, PermissionDenied, services.ConcurrentSignalChange) as exc:
-            _apply_errors(form, exc)
+            _apply_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -385,7 +376,7 @@ def ask(request: HttpRequest, reference: str) -> HttpResponse:
                 actor=request.user, signal=signal, question=form.cleaned_data["question"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            _apply_errors(form, exc)
+            _apply_service_errors(form, exc)
         else:
             messages.success(request, _("Uw vraag staat klaar voor de signaalgever."))
             return _back(signal)
@@ -428,7 +419,7 @@ def convert(request: HttpRequest, reference: str) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
         except (ValidationError, PermissionDenied, services.ConcurrentSignalChange) as exc:
-            _apply_errors(form, exc)
+            _apply_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -464,7 +455,7 @@ def links(request: HttpRequest) -> HttpResponse:
                 label=form.cleaned_data["label"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _apply_errors(form, exc)
+            _apply_service_errors(form, exc)
         else:
             new_link_url = request.build_absolute_uri(reverse("public_intake:link", args=[token]))
             form = IntakeLinkForm(units=units)

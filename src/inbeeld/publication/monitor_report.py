@@ -406,10 +406,8 @@ def monitor_context(
 
 
 def _dark_number(cases=None, user=None):
-    try:
-        from inbeeld.analysis import dark_number
-    except ImportError:  # pragma: no cover (module arrives with the demo linkage keys)
-        return None
+    from inbeeld.analysis import dark_number
+
     if user is not None:
         return dark_number.dark_number_for(user)
     return dark_number.dark_number_for_cases(cases)

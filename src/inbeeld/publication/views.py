@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
+from inbeeld.cases.views import _apply_service_errors
 from inbeeld.publication import reports
 from inbeeld.publication.models import PrivacyBudget, PrivacyRelease
 from inbeeld.publication.services import dp_release
@@ -309,14 +310,6 @@ def _release_context(release) -> dict:
     }
 
 
-def _service_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @require_http_methods(["GET", "POST"])
 def open_data(request: HttpRequest) -> HttpResponse:
     """Open data with differential privacy: the privacy budgets (spent and remaining), and a
@@ -349,7 +342,7 @@ def open_data(request: HttpRequest) -> HttpResponse:
                 sensitivity=sensitivity,
             )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            _apply_service_errors(form, exc)
         else:
             messages.success(request, _("De cijfers met ruis zijn vrijgegeven."))
             return redirect(f"{reverse('reports:open_data')}?vrijgave={release.pk}")
