@@ -99,6 +99,24 @@ class AuditAction(models.TextChoices):
     REPORT_CREATED = "publication.report", _("Rapport gemaakt")
     EXPORT_CREATED = "publication.export", _("Microdata geëxporteerd")
     CTDC_IMPORTED = "publication.ctdc_import", _("CTDC-bestand ingelezen")
+    # Second wave (issue 11): account administration, four eyes, audit anchoring, refusals.
+    PASSWORD_CHANGED = "auth.password_changed", _("Wachtwoord gewijzigd")
+    PASSWORD_RESET_LINK_CREATED = "auth.reset_link", _("Herstellink voor wachtwoord gemaakt")
+    PASSWORD_RESET = "auth.password_reset", _("Wachtwoord opnieuw ingesteld via herstellink")
+    ENROLMENT_LINK_CREATED = "auth.enrolment_link", _("Inschrijflink tweede factor gemaakt")
+    SECOND_FACTOR_REMOVED = "auth.2fa_removed", _("Tweede factor verwijderd")
+    SESSION_EXPIRED = "auth.session_expired", _("Sessie verlopen")
+    APPROVAL_REQUESTED = "approval.requested", _("Wijziging ter goedkeuring aangeboden")
+    APPROVAL_APPROVED = "approval.approved", _("Wijziging goedgekeurd (vier ogen)")
+    APPROVAL_REJECTED = "approval.rejected", _("Wijziging afgewezen (vier ogen)")
+    REFERENCE_CHANGED = "reference.changed", _("Referentiegegevens gewijzigd")
+    FUNCTION_ACCESS_DENIED = "page.access_denied", _("Toegang tot functie geweigerd")
+    AUDIT_CHECKPOINT = "audit.checkpoint", _("Controlepunt auditketen vastgelegd")
+    DATA_USE_AGREEMENT_ACCEPTED = "publication.dua", _("Gebruiksvoorwaarden microdata aanvaard")
+    MICRODATA_POLICY_CHANGED = "publication.microdata_k", _("Drempel microdata gewijzigd")
+    RECEIPT_CHECK_FAILED = "signal.receipt_failed", _("Onjuiste ontvangstcode")
+    RECEIPT_LOCKED = "signal.receipt_locked", _("Ontvangstcode tijdelijk geblokkeerd")
+    RECEIPT_UNLOCKED = "signal.receipt_unlocked", _("Ontvangstcode vrijgegeven met eigen antwoord")
 
 
 class AuditEvent(AppendOnlyModel):
