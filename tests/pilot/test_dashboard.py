@@ -461,6 +461,7 @@ def _form_data(deployment: Deployment, **changes) -> dict:
         "end": deployment.end.isoformat() if deployment.end else "",
         "partners": deployment.partners,
         "note": deployment.note,
+        "version": deployment.version,  # the version the page was read at (optimistic locking)
     }
     if deployment.regions_assumed:
         data["regions_assumed"] = "on"

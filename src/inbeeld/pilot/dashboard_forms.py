@@ -7,11 +7,19 @@ The rules of a deployment (for example: the end does not lie before the start) l
 from __future__ import annotations
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from inbeeld.cases.forms import DateInput
 from inbeeld.pilot.models import Deployment, Intervention, Phase
 from inbeeld.reference.models import PoliceUnit
+
+# The largest version a form accepts: a larger posted number would overflow the database integer.
+MAX_VERSION = 2**31 - 1
+STALE_PAGE = _(
+    "Deze pagina is onvolledig of verouderd. Open de inzet opnieuw via 'Inzet beheren' en voer "
+    "uw wijziging opnieuw in."
+)
 
 
 class DeploymentForm(forms.Form):
@@ -61,6 +69,7 @@ class DeploymentForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Alleen zichtbaar voor wie de inzet beheert; versleuteld opgeslagen."),
     )
 
     def __init__(self, *args, deployment: Deployment | None = None, **kwargs):
@@ -77,10 +86,21 @@ class DeploymentForm(forms.Form):
                     "partners": deployment.partners,
                     "regions_assumed": deployment.regions_assumed,
                     "note": deployment.note,
+                    "version": deployment.version,
                 },
             )
         super().__init__(*args, **kwargs)
         if deployment is not None and deployment.pk:
+            # The version this page was read at: the service refuses the save when someone else
+            # changed the deployment in between (optimistic locking, as for cases).
+            self.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput,
+                min_value=1,
+                max_value=MAX_VERSION,
+                error_messages={
+                    key: STALE_PAGE for key in ("required", "invalid", "min_value", "max_value")
+                },
+            )
             # An existing deployment keeps its intervention and phase (another intervention or
             # phase is a new deployment); what changes is where, when and with whom.
             for name in ("intervention", "phase"):
@@ -89,3 +109,34 @@ class DeploymentForm(forms.Form):
                     "Vast voor een bestaande inzet; maak een nieuwe inzet voor een andere "
                     "interventie of fase."
                 )
+
+    def conflict_rows(self, current: Deployment) -> list[tuple[str, str, str]]:
+        """(label, stored now, what this form asked) for every field where the writer's unsaved
+        input differs from the stored deployment: shown when the save lost a version race."""
+        data = self.cleaned_data
+
+        def units(values) -> str:
+            names = sorted(u.name for u in values)
+            return ", ".join(names) if names else str(_("geen"))
+
+        def day(value) -> str:
+            return date_format(value, "j F Y") if value else str(_("loopt door"))
+
+        def yes_no(value: bool) -> str:
+            return str(_("ja") if value else _("nee"))
+
+        pairs = [
+            ("police_units", units(current.police_units.all()), units(data["police_units"])),
+            ("start", day(current.start), day(data["start"])),
+            ("end", day(current.end), day(data["end"])),
+            ("partners", current.partners or "–", data["partners"].strip() or "–"),
+            (
+                "regions_assumed",
+                yes_no(current.regions_assumed),
+                yes_no(data["regions_assumed"]),
+            ),
+            ("note", current.note or "–", data["note"].strip() or "–"),
+        ]
+        return [
+            (str(self.fields[name].label), now, asked) for name, now, asked in pairs if now != asked
+        ]

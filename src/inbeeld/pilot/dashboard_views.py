@@ -37,6 +37,8 @@ def deployment_list(request: HttpRequest) -> HttpResponse:
 
 
 def _save(request: HttpRequest, form: DeploymentForm, deployment: Deployment) -> bool:
+    """Save through the service; False with the service's messages on the form. A lost version
+    race raises ConcurrentDeploymentEdit for the caller (nothing was stored)."""
     data = form.cleaned_data
     if not deployment.pk:
         deployment.intervention = data["intervention"]
@@ -51,6 +53,7 @@ def _save(request: HttpRequest, form: DeploymentForm, deployment: Deployment) ->
             partners=data["partners"].strip(),
             regions_assumed=data["regions_assumed"],
             note=data["note"].strip(),
+            expected_version=data.get("version") if deployment.pk else None,
         )
     except (ValidationError, PermissionDenied) as exc:
         _apply_service_errors(form, exc)
@@ -73,7 +76,20 @@ def deployment_create(request: HttpRequest) -> HttpResponse:
 def deployment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     deployment = dashboard.deployment_get_for(request.user, pk)
     form = DeploymentForm(request.POST or None, deployment=deployment)
-    if request.method == "POST" and form.is_valid() and _save(request, form, deployment):
-        messages.success(request, _("De inzet is gewijzigd."))
-        return redirect("pilot:deployment_list")
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = _save(request, form, deployment)
+        except services.ConcurrentDeploymentEdit as exc:
+            # Nothing was stored. Show the stored deployment in a fresh form (at its current
+            # version) next to what this writer asked, so they can redo their change on top.
+            current = dashboard.deployment_get_for(request.user, exc.current.pk)
+            context = {
+                "form": DeploymentForm(deployment=current),
+                "deployment": current,
+                "conflict": form.conflict_rows(current),
+            }
+            return render(request, "pilot/deployment_form.html", context, status=409)
+        if saved:
+            messages.success(request, _("De inzet is gewijzigd."))
+            return redirect("pilot:deployment_list")
     return render(request, "pilot/deployment_form.html", {"form": form, "deployment": deployment})

@@ -89,8 +89,15 @@ class Deployment(models.Model):
         default=False,
         help_text=_("De bron noemt de regio's niet; deze keuze is een aanname voor de demo."),
     )
-    note = models.TextField(_("toelichting"), blank=True)
+    # Free text, so encrypted at rest like every note (read through ``note``; rotated by
+    # ``inbeeld rotate_keys`` through ENCRYPTED_FIELDS).
+    note_ciphertext = models.TextField(_("toelichting (versleuteld)"), blank=True)
     seed_key = models.CharField(max_length=60, blank=True, unique=True, null=True, editable=False)
+    # Optimistic locking (as Case.version): every change bumps the version; a writer that read an
+    # older version gets a conflict instead of silently overwriting the other edit.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    ENCRYPTED_FIELDS = ("note_ciphertext",)
 
     class Meta:
         ordering = ["phase__start", "intervention__order", "start"]
@@ -99,6 +106,13 @@ class Deployment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intervention} – {self.phase}"
+
+    @property
+    def note(self) -> str:
+        """The decrypted note; show it only to those who manage the pilot (PILOT_MANAGE)."""
+        from inbeeld.crypto import decrypt_text
+
+        return decrypt_text(self.note_ciphertext)
 
 
 class Delivery(models.Model):

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inbeeld import policy
 from inbeeld.audit.models import AuditAction
@@ -18,6 +19,7 @@ from inbeeld.pilot.models import Delivery, Deployment, Instrument, Intervention,
 
 SCALE = range(1, 6)
 MAX_REASON_LENGTH = 300
+MAX_NOTE_LENGTH = 2000  # a deployment note (the form allows the same)
 
 
 def delivery_record(
@@ -173,7 +175,21 @@ def measure_record(
     return measure
 
 
+class ConcurrentDeploymentEdit(Exception):
+    """The deployment changed since the writer loaded it; nothing was written. ``current`` is the
+    deployment as it is stored now (to show the writer what changed)."""
+
+    message = gettext_lazy(
+        "Deze inzet is intussen door iemand anders gewijzigd. Uw wijziging is niet opgeslagen."
+    )
+
+    def __init__(self, current: Deployment):
+        super().__init__(str(self.message))
+        self.current = current
+
+
 def _deployment_snapshot(deployment: Deployment) -> dict:
+    # The note is free text: the audit row records only whether it changed, never its text.
     return {
         "intervention": deployment.intervention.code,
         "phase": deployment.phase.code,
@@ -183,6 +199,17 @@ def _deployment_snapshot(deployment: Deployment) -> dict:
         "partners": deployment.partners,
         "regions_assumed": deployment.regions_assumed,
     }
+
+
+def _lock_deployment(deployment: Deployment, expected_version: int | None) -> Deployment:
+    locked = (
+        Deployment.objects.select_for_update(of=("self",))
+        .select_related("intervention", "phase")
+        .get(pk=deployment.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise ConcurrentDeploymentEdit(locked)
+    return locked
 
 
 def deployment_save(
@@ -195,30 +222,57 @@ def deployment_save(
     partners: str,
     regions_assumed: bool,
     note: str = "",
+    expected_version: int | None = None,
 ) -> Deployment:
-    """Create or change a deployment (researchers); old and new values are audited."""
+    """Create or change a deployment (researchers); old and new values are audited (the note only
+    as changed or not). A change of an existing deployment is refused with
+    ConcurrentDeploymentEdit when ``expected_version`` (the version the writer read) is no longer
+    the stored version: a second writer never silently overwrites the first."""
     if not policy.can(actor, policy.Action.PILOT_MANAGE):
         raise PermissionDenied(_("Alleen onderzoekers beheren de inzet van interventies."))
     if end is not None and end < start:
         raise ValidationError({"end": _("Het einde ligt vóór het begin.")})
-    with transaction.atomic():
-        # Old values from the database, not from the (possibly already changed) object.
-        stored = Deployment.objects.filter(pk=deployment.pk).first() if deployment.pk else None
-        old = _deployment_snapshot(stored) if stored else {}
-        deployment.start, deployment.end = start, end
-        deployment.partners, deployment.regions_assumed, deployment.note = (
-            partners,
-            regions_assumed,
-            note,
+    if len(note) > MAX_NOTE_LENGTH:
+        raise ValidationError(
+            {"note": _("Gebruik ten hoogste %(n)d tekens.") % {"n": MAX_NOTE_LENGTH}}
         )
+    with transaction.atomic():
+        # Old values from the locked row, not from the (possibly already changed) object.
+        stored = _lock_deployment(deployment, expected_version) if deployment.pk else None
+        old = _deployment_snapshot(stored) if stored else {}
+        old_note = stored.note if stored else ""
+        deployment.start, deployment.end = start, end
+        deployment.partners, deployment.regions_assumed = partners, regions_assumed
+        deployment.note_ciphertext = encrypt_text(note)
         deployment.full_clean(exclude=["seed_key"])
-        deployment.save()
+        if stored is None:
+            deployment.version = 1
+            deployment.save()
+        else:
+            # Compare-and-set on the version as well as the row lock: on any database the UPDATE
+            # only lands when nobody else bumped the version since it was read.
+            updated = Deployment.objects.filter(pk=stored.pk, version=stored.version).update(
+                start=start,
+                end=end,
+                partners=partners,
+                regions_assumed=regions_assumed,
+                note_ciphertext=deployment.note_ciphertext,
+                version=stored.version + 1,
+            )
+            if updated != 1:  # pragma: no cover (the row lock makes this unreachable)
+                raise ConcurrentDeploymentEdit(Deployment.objects.get(pk=stored.pk))
+            deployment.version = stored.version + 1
         deployment.police_units.set(police_units)
         audit_record(
             actor=actor,
             action=AuditAction.DEPLOYMENT_CHANGED,
             subject_type="deployment",
             subject_ref=str(deployment.pk),
-            extra={"old": old, "new": _deployment_snapshot(deployment)},
+            extra={
+                "old": old,
+                "new": _deployment_snapshot(deployment),
+                "note_changed": note != old_note,
+                "version": {"old": stored.version if stored else None, "new": deployment.version},
+            },
         )
     return deployment

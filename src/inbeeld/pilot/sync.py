@@ -22,6 +22,7 @@ def load_pilot_document() -> dict:
 
 @transaction.atomic
 def sync_pilot_design() -> None:
+    from inbeeld.crypto import encrypt_text
     from inbeeld.pilot.models import Deployment, FidelityItem, Instrument, Intervention, Phase
     from inbeeld.reference.models import PoliceUnit
 
@@ -69,7 +70,7 @@ def sync_pilot_design() -> None:
             end=dt.date.fromisoformat(row["end"]) if row["end"] else None,
             partners=row["partners"],
             regions_assumed=row["assumed"],
-            note=row["note"],
+            note_ciphertext=encrypt_text(row["note"]),
         )
         deployment.police_units.set([units[code] for code in row["units"]])
     for row in doc["instruments"]:
