@@ -5,7 +5,8 @@ Read it top to bottom:
 2. ROLE_ACTIONS: which actions a role may take at all (default deny: absent means no).
 3. EVENT_RECORDERS: which roles may record which chain events.
 4. NOTE_FAMILY: whose free text a role may read (need-to-know; researchers, privacy officers and
-   administrators read none).
+   administrators read none). Every free text on a case (chain-event notes, the pilot's reasons
+   "not delivered") carries the family of its writer and is shown only to that family.
 The functions below combine these with a user's active memberships. Every view, form, export and
 later the API asks these functions; selectors use `case_scope_filter` to load only what is allowed.
 """
@@ -359,6 +360,24 @@ def note_family_for_writer(user, case: Case, event_code: str | None = None) -> s
     if event_code is not None:
         recorders = EVENT_RECORDERS.get(event_code, frozenset())
         memberships.sort(key=lambda m: m.role not in recorders)
+    return NOTE_FAMILY[memberships[0].role] if memberships else None
+
+
+def delivery_memberships(user, case: Case, intervention_code: str) -> list[Membership]:
+    """The memberships through which ``user`` records a delivery of ``intervention_code`` on
+    ``case`` (a user with two roles records a psychologist delivery as police, not as OM)."""
+    recorders = DELIVERY_RECORDERS.get(intervention_code, frozenset())
+    return [
+        m for m in case_memberships(user, Action.DELIVERY_RECORD, case) if m.role in recorders
+    ]
+
+
+def note_family_for_delivery(user, case: Case, intervention_code: str) -> str | None:
+    """The free-text family of a delivery's reason by ``user`` (None: may not record it): the
+    family of the role through which the delivery is recorded, read like a note of that family."""
+    memberships = [
+        m for m in delivery_memberships(user, case, intervention_code) if m.role in NOTE_FAMILY
+    ]
     return NOTE_FAMILY[memberships[0].role] if memberships else None
 
 

@@ -177,7 +177,7 @@ def test_the_researcher_sees_deliveries_and_scores_but_no_names_no_reasons_no_li
     assert police_officer.memberships.get().organisation.name not in page
     assert "Vastgelegd door" not in section
     assert "Kerkstraat" not in page  # the reason is free text
-    assert "reden alleen zichtbaar voor behandelaars" in section
+    assert "reden alleen zichtbaar voor de beroepsgroep die haar vastlegde" in section
     assert "Uitvoering vastleggen" not in page and "Meting vastleggen" not in page
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from inbeeld.cases.models import NoteFamily
 from inbeeld.reference.models import PoliceUnit
 
 
@@ -129,8 +130,13 @@ class Delivery(models.Model):
     )
     date = models.DateField(_("datum"))
     delivered = models.BooleanField(_("uitgevoerd"))
-    # Free text, so encrypted at rest like every note (read through reason_not_delivered).
+    # Free text, so encrypted at rest like every note (read through reason_not_delivered), and
+    # tagged with the role family of its writer: only that family reads it (policy.NOTE_FAMILY).
+    # Empty with a reason: the family is unknown and nobody is shown the reason.
     reason_ciphertext = models.TextField(_("reden niet uitgevoerd (versleuteld)"), blank=True)
+    reason_family = models.CharField(
+        _("beroepsgroep van de reden"), max_length=20, choices=NoteFamily.choices, blank=True
+    )
     fidelity = models.JSONField(_("uitvoering volgens ontwerp"), default=dict, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -158,7 +164,8 @@ class Delivery(models.Model):
 
     @property
     def reason_not_delivered(self) -> str:
-        """The decrypted reason; show it only where the policy shows free text."""
+        """The decrypted reason; show it only to readers of ``reason_family`` (see
+        pilot.selectors.case_deliveries), never in an export."""
         from inbeeld.crypto import decrypt_text
 
         return decrypt_text(self.reason_ciphertext)

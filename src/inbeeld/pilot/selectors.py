@@ -2,7 +2,8 @@
 
 ``case`` must come from ``cases.selectors.case_get_for`` (already authorised and audited). Who
 recorded a delivery is shown only to viewers who may see people on the case page (the same rule
-as the timeline: researchers see no names); scores of measures are numbers, not free text, so
+as the timeline: researchers see no names); a reason "not delivered" only to the role family
+that wrote it (like a note); scores of measures are numbers, not free text, so
 every viewer of the case sees them.
 """
 
@@ -40,6 +41,8 @@ class DeliveryRow:
     total: int
     recorded_by: str | None  # None: the viewer may not see people
     organisation: str | None
+    reason: str | None  # None: there is no reason, or the viewer's family may not read it
+    has_reason: bool
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,12 @@ def eligible_for_case(case, *, index_date: dt.date | None = None) -> list[Eligib
 
 
 def case_deliveries(user, case) -> list[DeliveryRow]:
-    """The deliveries recorded on ``case``, oldest first, with their fidelity checklists."""
+    """The deliveries recorded on ``case``, oldest first, with their fidelity checklists.
+
+    A reason "not delivered" is free text: decrypted only for a viewer whose role family wrote it
+    (policy.readable_note_families, as notes); a reason without a family is shown to nobody."""
     show_people = policy.can(user, policy.Action.NOTE_READ, case)
+    families = policy.readable_note_families(user, case)
     deliveries = (
         Delivery.objects.filter(case=case)
         .select_related("intervention", "recorded_by", "organisation")
@@ -119,6 +126,10 @@ def case_deliveries(user, case) -> list[DeliveryRow]:
                 organisation=str(delivery.organisation)
                 if show_people and delivery.organisation
                 else None,
+                reason=delivery.reason_not_delivered
+                if delivery.reason_ciphertext and delivery.reason_family in families
+                else None,
+                has_reason=bool(delivery.reason_ciphertext),
             )
         )
     return rows

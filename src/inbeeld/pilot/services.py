@@ -71,13 +71,12 @@ def delivery_record(
         raise ValidationError({"fidelity": _("Een controlepunt is aangevinkt of niet (ja/nee).")})
     checklist = {code: fidelity.get(code, False) for code in items} if delivered else {}
     # The organisation of a membership through which the actor delivers this intervention (a
-    # user with two roles records a psychologist delivery as police, not as prosecutor).
-    recorders = policy.DELIVERY_RECORDERS.get(intervention.code, frozenset())
-    memberships = [
-        m
-        for m in policy.case_memberships(actor, policy.Action.DELIVERY_RECORD, case)
-        if m.role in recorders
-    ]
+    # user with two roles records a psychologist delivery as police, not as prosecutor); the
+    # reason carries that role's note family, so only that family reads it.
+    memberships = policy.delivery_memberships(actor, case, intervention.code)
+    family = policy.note_family_for_delivery(actor, case, intervention.code) if reason else None
+    if reason and family is None:  # pragma: no cover (every delivering role has a family)
+        raise PermissionDenied(_("U mag hier geen reden vastleggen."))
     with transaction.atomic():
         delivery = Delivery(
             case=case,
@@ -85,6 +84,7 @@ def delivery_record(
             date=date,
             delivered=delivered,
             reason_ciphertext=encrypt_text(reason),
+            reason_family=family or "",
             fidelity=checklist,
             recorded_by=actor,
             organisation=memberships[0].organisation if memberships else None,

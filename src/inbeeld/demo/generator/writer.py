@@ -20,7 +20,8 @@ from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models.fields import NOT_PROVIDED
 
-from inbeeld.accounts.models import User
+from inbeeld import policy
+from inbeeld.accounts.models import Role, User
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 from inbeeld.cases.models import Case, CaseAssignment, ChainEvent, ConsentRecord
@@ -414,6 +415,17 @@ def _write(data: DemoData, connection, backend: _Backend, seconds: dict[str, flo
     seconds["pilot"] = time.perf_counter() - clock
 
 
+# Who records a delivery in the demo (the profession that delivers the intervention); the reason
+# "not delivered" gets that role's note family.
+DEMO_DELIVERING_ROLE = {
+    "psychologist": Role.PSYCHOLOGIST,
+    "examining_judge": Role.EXAMINING_JUDGE,
+    "safety_coordinator": Role.SAFETY_COORDINATOR,
+    "peer_expert": Role.PEER_EXPERT,
+    "shorter_lead_times": Role.PROSECUTOR,
+}
+
+
 def _write_pilot(data: DemoData, connection, backend: _Backend, case_ids, date, noon) -> None:
     """Deliveries (with their fidelity checklists) and victim-reported measures."""
     pilot = data.pilot
@@ -434,6 +446,14 @@ def _write_pilot(data: DemoData, connection, backend: _Backend, case_ids, date, 
                     "reason_ciphertext": _lookup(
                         encrypt_text(r) if r else "" for r in pilot.reasons
                     )[pilot.delivery_reason],
+                    # A reason is read only by the family of the profession that delivers.
+                    "reason_family": np.where(
+                        pilot.delivery_reason > 0,
+                        _lookup(
+                            policy.NOTE_FAMILY[DEMO_DELIVERING_ROLE[c]] for c in pilot.interventions
+                        )[pilot.delivery_intervention],
+                        "",
+                    ),
                     "fidelity": _lookup(pilot.fidelity_json()),
                     "recorded_by": Const(None),
                     "organisation": Const(None),
