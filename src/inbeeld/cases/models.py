@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inbeeld.audit.models import AppendOnlyModel
 from inbeeld.cases.workflow import Status
+from inbeeld.crypto import decrypt_text, encrypt_text
 from inbeeld.reference.models import (
     ChainEventType,
     Court,
@@ -213,8 +214,13 @@ class BreakGlassGrant(models.Model):
     """Time-limited access to a case outside the user's scope, given for a stated reason.
 
     The grant itself is never edited except by the privacy officer's review (justified or not),
-    which is audited. Expired grants stay as evidence.
+    which is audited. Expired grants stay as evidence. The reason and the review note are free
+    text: encrypted at rest (read through ``reason`` and ``review_note``), rotated with the keys,
+    never copied into the audit log (its rows name the grant's id instead), and gone with the
+    grant when retention removes it.
     """
+
+    ENCRYPTED_FIELDS = ("reason_ciphertext", "review_note_ciphertext")
 
     class Review(models.TextChoices):
         PENDING = "pending", _("te beoordelen")
@@ -225,7 +231,7 @@ class BreakGlassGrant(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_grants"
     )
-    reason = models.TextField(_("reden"))
+    reason_ciphertext = models.TextField(_("reden (versleuteld)"))
     granted_at = models.DateTimeField(_("verleend op"))
     expires_at = models.DateTimeField(_("geldig tot"), db_index=True)
     review = models.CharField(
@@ -239,7 +245,9 @@ class BreakGlassGrant(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(_("beoordeeld op"), null=True, blank=True)
-    review_note = models.TextField(_("toelichting beoordeling"), blank=True)
+    review_note_ciphertext = models.TextField(
+        _("toelichting beoordeling (versleuteld)"), blank=True
+    )
 
     class Meta:
         ordering = ["-granted_at"]
@@ -248,6 +256,24 @@ class BreakGlassGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.case_id} {self.granted_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def reason(self) -> str:
+        """The decrypted reason: for the grant's holder and the privacy officer only."""
+        return decrypt_text(self.reason_ciphertext)
+
+    @reason.setter
+    def reason(self, plaintext: str) -> None:
+        self.reason_ciphertext = encrypt_text(plaintext)
+
+    @property
+    def review_note(self) -> str:
+        """The privacy officer's decrypted review note: for the privacy officer only."""
+        return decrypt_text(self.review_note_ciphertext)
+
+    @review_note.setter
+    def review_note(self, plaintext: str) -> None:
+        self.review_note_ciphertext = encrypt_text(plaintext)
 
 
 class LinkageKey(models.Model):

@@ -349,7 +349,9 @@ def break_glass_open(*, actor, code: str, reason: str) -> tuple[Case, BreakGlass
             action=AuditAction.BREAK_GLASS_OPENED,
             subject_type="case",
             subject_ref=code[:80],
-            extra={"reason": reason, "found": False},
+            # No grant row holds this reason, and free text never goes into the audit log
+            # (retention cannot reach it there): the attempt and the code tried are the evidence.
+            extra={"found": False},
         )
         raise CaseNotFound(CaseNotFound.message)
     with transaction.atomic():
@@ -359,7 +361,7 @@ def break_glass_open(*, actor, code: str, reason: str) -> tuple[Case, BreakGlass
         grant = BreakGlassGrant.objects.create(
             case=case,
             user=actor,
-            reason=reason,
+            reason_ciphertext=encrypt_text(reason),
             granted_at=now,
             expires_at=now + dt.timedelta(minutes=settings.INBEELD_BREAK_GLASS_MINUTES),
         )
@@ -369,8 +371,8 @@ def break_glass_open(*, actor, code: str, reason: str) -> tuple[Case, BreakGlass
             subject_type="case",
             subject_ref=case.code,
             case_code=case.code,
+            # The reason stays in the (encrypted) grant row; the audit row names the grant.
             extra={
-                "reason": reason,
                 "found": True,
                 "grant": grant.pk,
                 "expires_at": grant.expires_at.isoformat(),
@@ -398,8 +400,10 @@ def break_glass_review(*, actor, grant: BreakGlassGrant, verdict: str, note: str
         locked.review = verdict
         locked.reviewed_by = actor
         locked.reviewed_at = timezone.now()
-        locked.review_note = note.strip()
-        locked.save(update_fields=["review", "reviewed_by", "reviewed_at", "review_note"])
+        locked.review_note_ciphertext = encrypt_text(note.strip())
+        locked.save(
+            update_fields=["review", "reviewed_by", "reviewed_at", "review_note_ciphertext"]
+        )
         audit_record(
             actor=actor,
             action=AuditAction.BREAK_GLASS_REVIEWED,
@@ -408,7 +412,8 @@ def break_glass_review(*, actor, grant: BreakGlassGrant, verdict: str, note: str
             case_code=locked.case.code,
             extra={
                 "old": {"review": "pending"},
-                "new": {"review": verdict, "note": locked.review_note},
+                # The note itself stays encrypted in the grant row (this row's subject).
+                "new": {"review": verdict, "has_note": bool(note.strip())},
                 "user": locked.user.get_username(),
             },
         )
