@@ -417,22 +417,30 @@ def test_to_ctdc_round_trips_through_read_ctdc():
 
 @pytest.mark.django_db
 def test_ctdc_export_of_the_database_round_trips(researcher):
+    from inbeeld.publication import agreement
+    from inbeeld.publication.services import data_use_agreement_accept
     from tests.factories import CaseFactory
 
-    CaseFactory(intake_date=dt.date(2020, 3, 1), forms=["sexual"], minor=True)
-    CaseFactory(intake_date=dt.date(2017, 3, 1), forms=["labour"], gender="male")
+    # Five of each kind: the CTDC file is k-anonymous (k = 5) on its own columns, so these
+    # groups pass whole (tests/publication/test_microdata_anonymity.py covers smaller ones).
+    for _ in range(5):
+        CaseFactory(intake_date=dt.date(2020, 3, 1), forms=["sexual"], minor=True)
+        CaseFactory(intake_date=dt.date(2017, 3, 1), forms=["labour"], gender="male")
     CaseFactory(intake_date=dt.date(2018, 3, 1), without_consent=True)
+    data_use_agreement_accept(actor=researcher, version=agreement.VERSION)
     micro = microdata_table(researcher)
     export = export_microdata(actor=researcher, format="ctdc")
     assert export.filename.endswith(".csv") and export.filename.startswith("inbeeld-ctdc-")
     back = read_ctdc(io.BytesIO(export.content)).sort("year_register")
-    assert back.height == micro.height == 2
-    assert back.select("year_register", "gender", "majority_status").rows() == [
+    assert back.height == micro.height == 10
+    assert back.select("year_register", "gender", "majority_status").unique(
+        maintain_order=True
+    ).rows() == [
         ("2014-2018", "male", "adult"),
         ("2020", "female", "minor"),
     ]
-    assert back.get_column("is_forced_labour").to_list() == [True, None]
-    assert back.get_column("is_sexual_exploit").to_list() == [None, True]
+    assert back.get_column("is_forced_labour").to_list() == [True] * 5 + [None] * 5
+    assert back.get_column("is_sexual_exploit").to_list() == [None] * 5 + [True] * 5
     row = AuditEvent.objects.get(action=AuditAction.EXPORT_CREATED)
     assert row.extra["format"] == "ctdc" and row.extra["columns"] == list(CTDC_EXPORT_COLUMNS)
 

@@ -134,6 +134,17 @@ def world():
     return World()
 
 
+@pytest.fixture
+def researcher(researcher):
+    """A researcher who accepted the data-use agreement (needed for every export since issue 11;
+    tests/publication/test_microdata_anonymity.py covers the refusal without it)."""
+    from inbeeld.publication import agreement
+    from inbeeld.publication.services import data_use_agreement_accept
+
+    data_use_agreement_accept(actor=researcher, version=agreement.VERSION)
+    return researcher
+
+
 def by_intake_year(df: pl.DataFrame) -> dict[int, dict]:
     rows = df.rows(named=True)
     assert len({r["jaar_instroom"] for r in rows}) == len(rows)
@@ -312,6 +323,7 @@ def test_sav_round_trip_with_variable_and_value_labels(world, researcher, tmp_pa
         2: "EU (niet Nederlands)",
         3: "buiten de EU",
         9: "onbekend",
+        5: "niet Nederlands (EU of buiten de EU)",  # the group after generalisation
     }
     # Stored as numbers: a 2021 woman is gender 1, her verdict 1 (conviction).
     raw = contents.raw.with_columns(pl.col("jaar_instroom").cast(pl.Int32))
@@ -341,14 +353,18 @@ def test_empty_export_round_trips(researcher, tmp_path):
 # --- the service: policy and audit ---------------------------------------------------------------
 
 
-def test_export_is_audited_in_the_same_transaction(world, researcher):
+def test_export_is_audited_in_the_same_transaction(world, researcher, tmp_path):
     export = export_microdata(actor=researcher, format="sav")
     assert export.filename.endswith(".sav") and export.content_type == "application/x-spss-sav"
     row = AuditEvent.objects.filter(action=AuditAction.EXPORT_CREATED).get()
     assert row.actor == researcher
     assert row.subject_ref == "sav"
     assert row.extra["format"] == "sav"
-    assert row.extra["rows"] == 4
+    (tmp_path / "x.sav").write_bytes(export.content)
+    # Four consented cases, each unique: disclosure control (k = 5) leaves none of them.
+    assert row.extra["rows"] == read_sav(tmp_path / "x.sav").frame.height == 0
+    assert row.extra["disclosure_control"]["records_suppressed"] == 4
+    assert row.extra["disclosure_control"]["k"] == 5
     assert row.extra["columns"] == [v.name for v in microdata_variables()]
     import hashlib
 
@@ -410,8 +426,9 @@ def test_command_exports_for_a_researcher(world, researcher, tmp_path):
     path = tmp_path / "uit.sav"
     call_command("export", format="sav", user=researcher.username, output=str(path), stdout=out)
     assert "geschreven" in out.getvalue()
-    assert read_sav(path).frame.height == 4
-    assert AuditEvent.objects.filter(action=AuditAction.EXPORT_CREATED, actor=researcher).exists()
+    row = AuditEvent.objects.filter(action=AuditAction.EXPORT_CREATED, actor=researcher).get()
+    assert read_sav(path).frame.height == row.extra["rows"]
+    assert read_sav(path).frame.columns == row.extra["columns"]
 
 
 def test_command_refuses_a_police_officer_in_dutch(world, police_officer, tmp_path):
@@ -432,4 +449,5 @@ def test_command_default_filename(world, researcher, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     call_command("export", format="xlsx", user=researcher.username, stdout=io.StringIO())
     (written,) = Path(tmp_path).glob("inbeeld-microdata-*.xlsx")
-    assert read_xlsx(written)[0].height == 4
+    row = AuditEvent.objects.filter(action=AuditAction.EXPORT_CREATED, actor=researcher).get()
+    assert read_xlsx(written)[0].height == row.extra["rows"]

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from inbeeld.spreadsheet_safety import neutralise_rows
 from inbeeld.stats.results import Interval
 
 
@@ -77,7 +78,9 @@ def _interval_row(
 
 
 def to_csv_rows(result) -> list[list]:
-    """Long format: one row per number, with its interval where it has one."""
+    """Long format: one row per number, with its interval where it has one. Text cells (codes
+    of interventions and units come from reference data) are neutralised against formula
+    injection; numbers stay numbers."""
     rows = [CSV_HEADER]
     for name in ("complaint_within", "cooperation_within", "dropout_after_complaint"):
         rows.append(
@@ -257,4 +260,4 @@ def to_csv_rows(result) -> list[list]:
                 "",
             ]
         )
-    return [["" if v is None else v for v in row] for row in rows]
+    return neutralise_rows([["" if v is None else v for v in row] for row in rows])

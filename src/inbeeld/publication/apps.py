@@ -5,3 +5,7 @@ class PublicationConfig(AppConfig):
     name = "inbeeld.publication"
     label = "publication"
     verbose_name = "Publicatie"
+
+    def ready(self) -> None:
+        # The microdata threshold's admin lives in its own module (admin.py holds the ledger).
+        from inbeeld.publication import anonymity_admin  # noqa: F401

@@ -604,5 +604,8 @@ def to_ctdc(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_ctdc(df: pl.DataFrame, target: str | os.PathLike | IO) -> None:
-    """CSV as CTDC publishes it: a header row, blanks for missing values."""
-    df.write_csv(target, null_value="")
+    """CSV as CTDC publishes it: a header row, blanks for missing values; text cells that a
+    spreadsheet would read as a formula are neutralised."""
+    from inbeeld.spreadsheet_safety import neutralise_frame
+
+    neutralise_frame(df).write_csv(target, null_value="")

@@ -21,9 +21,13 @@ in the frame, CSV and XLSX; the .sav file stores them as numeric codes with Dutc
 XLSX repeats on its sheet "Toelichting". The numeric codes are fixed (see ``Variable.codes``), so
 syntax written for one export works on the next.
 
-The service ``export_microdata`` checks the policy (``EXPORT_MICRODATA``: researchers only),
-builds the table, writes the file and the audit row (format, rows, columns, SHA-256) in one
-transaction.
+The service ``export_microdata`` checks the policy (``EXPORT_MICRODATA``: researchers only) and
+the researcher's acceptance of the data-use agreement, builds the table, applies disclosure control
+(k-anonymity and l-diversity with the administrator's k and l, publication.microdata_anonymity:
+generalised columns hold their group's code, e.g. "2020-2021", "hof-amsterdam", "18+"; a blank
+quasi-identifier cell is suppressed), writes the file with what the control did in its codebook,
+and the audit row (format, rows, columns, SHA-256, achieved k and l) in one transaction. Text cells
+of the CSV and XLSX are neutralised against formula injection (inbeeld.spreadsheet_safety).
 """
 
 from __future__ import annotations
@@ -51,7 +55,9 @@ from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 from inbeeld.cases.models import AgeBand, Case, ChainEvent, Gender, NationalityGroup
 from inbeeld.cases.selectors import cases_visible_to
+from inbeeld.publication import microdata_anonymity as anonymity
 from inbeeld.reference.models import ExploitationForm, PoliceUnit
+from inbeeld.spreadsheet_safety import neutralise_cell, neutralise_frame
 
 ExportFormat = Literal["csv", "xlsx", "sav", "ctdc"]
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "sav", "ctdc")
@@ -148,7 +154,7 @@ def microdata_variables(forms: Sequence[tuple[str, str]] | None = None) -> list[
             "eenheid",
             "Politie-eenheid van registratie",
             pl.String(),
-            _unit_codes(),
+            (*_unit_codes(), *anonymity.region_codes()),
             measure="nominal",
             spss_format="F2.0",
         ),
@@ -156,7 +162,10 @@ def microdata_variables(forms: Sequence[tuple[str, str]] | None = None) -> list[
             "leeftijd",
             "Leeftijdscategorie bij instroom",
             pl.String(),
-            _choice_codes(AgeBand.choices, _ordered(AgeBand.choices)),
+            (
+                *_choice_codes(AgeBand.choices, _ordered(AgeBand.choices)),
+                *anonymity.AGE_GROUP_CODES,
+            ),
             measure="ordinal",
             spss_format="F1.0",
         ),
@@ -173,7 +182,10 @@ def microdata_variables(forms: Sequence[tuple[str, str]] | None = None) -> list[
             "nationaliteit",
             "Nationaliteitsgroep",
             pl.String(),
-            _choice_codes(NationalityGroup.choices, _ordered(NationalityGroup.choices)),
+            (
+                *_choice_codes(NationalityGroup.choices, _ordered(NationalityGroup.choices)),
+                *anonymity.NATIONALITY_GROUP_CODES,
+            ),
             measure="nominal",
             spss_format="F1.0",
         ),
@@ -323,14 +335,40 @@ def _variables_for(df: pl.DataFrame) -> list[Variable]:
     missing = [c for c in df.columns if c not in known]
     if missing:
         raise ValueError(f"Onbekende kolommen voor microdata: {', '.join(missing)}.")
-    return [known[c] for c in df.columns]
+    return [_as_in(known[c], df.schema[c]) for c in df.columns]
+
+
+def _as_in(variable: Variable, dtype: pl.DataType) -> Variable:
+    """A year generalised to periods ("2020-2021") is text in the released frame."""
+    if dtype == pl.String and variable.dtype != pl.String:
+        return Variable(variable.name, variable.label, pl.String(), variable.codes, "ordinal", "A9")
+    return variable
+
+
+def _restore_types(frame: pl.DataFrame) -> pl.DataFrame:
+    """Cast text read from a file to the variables' types; a year column that holds periods
+    (generalised by the disclosure control) stays text."""
+    variables = {v.name: v for v in microdata_variables()}
+    columns = []
+    for name in frame.columns:
+        column = frame.get_column(name)
+        dtype = variables[name].dtype if name in variables else column.dtype
+        if column.dtype == dtype:
+            columns.append(column)
+            continue
+        text = column.cast(pl.String)
+        cast = text.cast(dtype, strict=False)
+        columns.append(cast if cast.null_count() == text.null_count() else text)
+    return pl.DataFrame(columns, schema={c.name: c.dtype for c in columns})
 
 
 # --- writers and readers ------------------------------------------------------------------------
 
 
 def write_csv(df: pl.DataFrame, target: str | os.PathLike | IO) -> None:
-    """UTF-8 CSV with a header row; empty fields are missing values."""
+    """UTF-8 CSV with a header row; empty fields are missing values; text cells that a
+    spreadsheet would read as a formula are neutralised."""
+    df = neutralise_frame(df)
     if isinstance(target, io.TextIOBase):
         target.write(df.write_csv())
     else:
@@ -340,9 +378,9 @@ def write_csv(df: pl.DataFrame, target: str | os.PathLike | IO) -> None:
 def read_csv(source: str | os.PathLike | IO) -> pl.DataFrame:
     """Read a microdata CSV back into the frame it was written from (types restored)."""
     header = _csv_header(source)
-    variables = {v.name: v for v in microdata_variables()}
-    schema = {name: variables[name].dtype for name in header if name in variables}
-    return pl.read_csv(source, schema_overrides=schema)
+    return _restore_types(
+        pl.read_csv(source, schema_overrides={name: pl.String for name in header})
+    )
 
 
 def _csv_header(source) -> list[str]:
@@ -359,15 +397,19 @@ def _csv_header(source) -> list[str]:
 
 MICRODATA_SHEET = "Microdata"
 NOTES_SHEET = "Toelichting"
+DISCLOSURE_SHEET = "Onthullingscontrole"
 
 
 def _codes_text(variable: Variable) -> str:
     return "; ".join(f"{value} = {label}" for value, _, label in variable.codes)
 
 
-def write_xlsx(df: pl.DataFrame, target: str | os.PathLike | IO) -> None:
-    """An XLSX workbook: sheet "Microdata" (a header row, then one row per case) and sheet
-    "Toelichting" with every variable's Dutch label and its codes."""
+def write_xlsx(
+    df: pl.DataFrame, target: str | os.PathLike | IO, disclosure: Sequence[str] = ()
+) -> None:
+    """An XLSX workbook: sheet "Microdata" (a header row, then one row per case), sheet
+    "Toelichting" with every variable's Dutch label and its codes, and, given the lines of the
+    disclosure control, sheet "Onthullingscontrole" with them."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -389,7 +431,7 @@ def write_xlsx(df: pl.DataFrame, target: str | os.PathLike | IO) -> None:
     sheet.freeze_panes = "A2"
     header(sheet, df.columns)
     for row in df.iter_rows():
-        sheet.append(list(row))
+        sheet.append([neutralise_cell(value) for value in row])
 
     notes = workbook.create_sheet(NOTES_SHEET)
     notes.column_dimensions["A"].width = 28
@@ -401,6 +443,12 @@ def write_xlsx(df: pl.DataFrame, target: str | os.PathLike | IO) -> None:
     notes.append([])
     for line in NOTES:
         notes.append([line])
+    if disclosure:
+        control = workbook.create_sheet(DISCLOSURE_SHEET)
+        control.column_dimensions["A"].width = 120
+        header(control, ["Onthullingscontrole"])
+        for line in disclosure:
+            control.append([neutralise_cell(line)])
     workbook.save(target)
 
 
@@ -423,11 +471,16 @@ def read_xlsx(source: str | os.PathLike | IO) -> tuple[pl.DataFrame, dict[str, s
     rows = list(workbook[MICRODATA_SHEET].iter_rows(values_only=True))
     header, body = list(rows[0]), rows[1:]
     variables = {v.name: v for v in microdata_variables()}
-    frame = pl.DataFrame(
-        # Trailing empty cells may be left out of a row: pad to the header.
-        [[*r, *([None] * (len(header) - len(r)))][: len(header)] for r in body],
-        schema={name: variables[name].dtype for name in header},
-        orient="row",
+    # Trailing empty cells may be left out of a row: pad to the header.
+    padded = [[*r, *([None] * (len(header) - len(r)))][: len(header)] for r in body]
+    columns = list(zip(*padded, strict=True)) if padded else [() for _ in header]
+    frame = _restore_types(
+        pl.DataFrame(
+            [
+                pl.Series(name, [None if v is None else str(v) for v in values], dtype=pl.String)
+                for name, values in zip(header, columns, strict=True)
+            ]
+        )
     )
     labels = {}
     for row in workbook[NOTES_SHEET].iter_rows(min_row=2, values_only=True):
@@ -437,7 +490,7 @@ def read_xlsx(source: str | os.PathLike | IO) -> tuple[pl.DataFrame, dict[str, s
     return frame, labels
 
 
-def write_sav(df: pl.DataFrame, target: str | os.PathLike) -> None:
+def write_sav(df: pl.DataFrame, target: str | os.PathLike, disclosure: Sequence[str] = ()) -> None:
     """An SPSS .sav: categorical variables as fixed numeric codes with Dutch value labels, yes/no
     variables as 0/1 (nee/ja), every variable with its Dutch variable label."""
     import pyreadstat
@@ -456,7 +509,7 @@ def write_sav(df: pl.DataFrame, target: str | os.PathLike) -> None:
         variable_value_labels={v.name: v.value_labels() for v in variables if v.codes},
         variable_measure={v.name: v.measure for v in variables},
         variable_format={v.name: v.spss_format for v in variables},
-        note=_document_lines(NOTES),
+        note=_document_lines((*NOTES, *disclosure)),
     )
 
 
@@ -492,7 +545,9 @@ def read_sav(source: str | os.PathLike) -> SavContents:
             .cast(pl.Int64)
             .replace_strict(variables[name].from_number(), default=None, return_dtype=pl.String)
             if variables[name].categorical
-            else pl.col(name).cast(variables[name].dtype)
+            else pl.col(name).cast(
+                pl.String if raw.schema[name] == pl.String else variables[name].dtype
+            )
         )
         for name in raw.columns
     )
@@ -526,25 +581,58 @@ CONTENT_TYPES = {
 }
 
 
-def _render(df: pl.DataFrame, format: str) -> bytes:
+class DataUseAgreementRequired(PermissionDenied):
+    """The researcher has not accepted the current data-use agreement for microdata."""
+
+
+@dataclass(frozen=True)
+class ReleasedMicrodata:
+    """What leaves the platform for one format: the released (disclosure-controlled) frame and
+    the Dutch lines of its codebook section."""
+
+    frame: pl.DataFrame
+    release: object  # inbeeld.stats.anonymity.Release
+    lines: tuple[str, ...]
+
+
+def released_microdata(user, format: str, *, rng: random.Random | None = None) -> ReleasedMicrodata:
+    """``user``'s microdata for ``format`` after disclosure control: the microdata columns for
+    csv/xlsx/sav, the CTDC columns for ctdc (each controlled on its own quasi-identifiers)."""
+    df = microdata_table(user, rng=rng)
+    if format == "ctdc":
+        from inbeeld.publication.ctdc import to_ctdc
+
+        release = anonymity.release_ctdc(to_ctdc(df))
+        frame = release.frame
+    else:
+        release = anonymity.release_microdata(df)
+        # Renumber 1..n in the (random) order: dropped records leave no gaps.
+        frame = release.frame.with_columns(
+            pl.int_range(1, release.frame.height + 1, dtype=pl.Int32).alias("rij_id")
+        )
+    return ReleasedMicrodata(frame, release, tuple(anonymity.codebook_lines(release)))
+
+
+def _render(released: ReleasedMicrodata, format: str) -> bytes:
+    df, lines = released.frame, released.lines
     if format == "csv":
         buffer = io.BytesIO()
         write_csv(df, buffer)
         return buffer.getvalue()
     if format == "xlsx":
         buffer = io.BytesIO()
-        write_xlsx(df, buffer)
+        write_xlsx(df, buffer, lines)
         return buffer.getvalue()
     if format == "ctdc":
-        from inbeeld.publication.ctdc import to_ctdc, write_ctdc
+        from inbeeld.publication.ctdc import write_ctdc
 
         buffer = io.BytesIO()
-        write_ctdc(to_ctdc(df), buffer)
+        write_ctdc(df, buffer)
         return buffer.getvalue()
     # pyreadstat writes to a path only.
     with tempfile.TemporaryDirectory(prefix="inbeeld-export-") as directory:
         path = Path(directory) / "microdata.sav"
-        write_sav(df, path)
+        write_sav(df, path, lines)
         return path.read_bytes()
 
 
@@ -558,19 +646,28 @@ def export_filename(format: str, today: dt.date | None = None) -> str:
 def export_microdata(*, actor, format: str) -> ExportFile:
     """Build, write and audit a microdata export for ``actor`` (a researcher).
 
-    ``format``: csv, xlsx, sav, or ctdc (the CTDC/HTCDS-compatible CSV of the same rows).
+    ``format``: csv, xlsx, sav, or ctdc (the CTDC/HTCDS-compatible CSV of the same cases).
     Raises PermissionDenied (nothing built, nothing logged as an export) for anyone without
-    EXPORT_MICRODATA, ValueError for an unknown format.
+    EXPORT_MICRODATA, DataUseAgreementRequired (a PermissionDenied) when the researcher has not
+    accepted the current data-use agreement, ValueError for an unknown format. The file is
+    disclosure-controlled (k-anonymous, l-diverse) and says so in its codebook.
     """
+    from inbeeld.publication.services import data_use_agreement_accepted
+
     if format not in FORMATS:
         raise ValueError(f"Onbekend formaat {format!r}: kies uit {', '.join(FORMATS)}.")
     if not policy.can(actor, policy.Action.EXPORT_MICRODATA):
         raise PermissionDenied("Alleen onderzoekers mogen microdata exporteren.")
+    if not data_use_agreement_accepted(actor):
+        raise DataUseAgreementRequired(
+            "Aanvaard eerst de gebruiksvoorwaarden voor microdata (Rapporten → Microdata)."
+        )
     with transaction.atomic():
-        df = microdata_table(actor)
-        content = _render(df, format)
+        released = released_microdata(actor, format)
+        df = released.frame
+        content = _render(released, format)
         filename = export_filename(format)
-        columns = list(df.columns) if format != "ctdc" else _ctdc_columns()
+        columns = list(df.columns)
         audit_record(
             actor=actor,
             action=AuditAction.EXPORT_CREATED,
@@ -583,12 +680,7 @@ def export_microdata(*, actor, format: str) -> ExportFile:
                 "filename": filename,
                 "bytes": len(content),
                 "sha256": hashlib.sha256(content).hexdigest(),
+                "disclosure_control": anonymity.release_summary(released.release),
             },
         )
     return ExportFile(content=content, filename=filename, content_type=CONTENT_TYPES[format])
-
-
-def _ctdc_columns() -> list[str]:
-    from inbeeld.publication.ctdc import CTDC_EXPORT_COLUMNS
-
-    return list(CTDC_EXPORT_COLUMNS)

@@ -93,3 +93,81 @@ class PrivacyRelease(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.budget.dataset} ε={self.epsilon} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- microdata: the disclosure-control threshold and the data-use agreement ---------------------
+
+DEFAULT_MICRODATA_K = 5
+DEFAULT_MICRODATA_L = 2
+MAX_MICRODATA_K = 100
+MAX_MICRODATA_L = 10
+
+
+class MicrodataPolicy(AppendOnlyModel):
+    """The k (and l) every microdata export must reach, set by the administrator.
+
+    Append-only: a change is a new row (who, when, the new values), so the history of thresholds
+    stays; the newest row is in force (``microdata_policy_current``). Without a row the defaults
+    hold (k = 5, l = 2). Written through services.microdata_policy_set (audited)."""
+
+    k = models.PositiveSmallIntegerField(
+        _("k (minimale groepsgrootte)"),
+        default=DEFAULT_MICRODATA_K,
+        validators=[MinValueValidator(2), MaxValueValidator(MAX_MICRODATA_K)],
+        help_text=_(
+            "Elke combinatie van quasi-identificerende kenmerken komt in de microdata ten minste "
+            "k keer voor."
+        ),
+    )
+    l_diversity = models.PositiveSmallIntegerField(
+        _("l (verschillende uitkomsten per groep)"),
+        default=DEFAULT_MICRODATA_L,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_MICRODATA_L)],
+        help_text=_(
+            "Elke groep bevat ten minste l verschillende vervolgingsbeslissingen (1: uit)."
+        ),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vastgelegd door"),
+    )
+    created_at = models.DateTimeField(_("vastgelegd op"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("drempel microdata")
+        verbose_name_plural = _("drempels microdata")
+
+    def __str__(self) -> str:
+        return f"k = {self.k}, l = {self.l_diversity} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class DataUseAgreementAcceptance(AppendOnlyModel):
+    """A researcher accepted a version of the data-use agreement for microdata (append-only).
+
+    Written through services.data_use_agreement_accept with the audit row in the same
+    transaction; a microdata export needs a row for the current version."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("gebruiker"),
+    )
+    version = models.CharField(_("versie"), max_length=20)
+    accepted_at = models.DateTimeField(_("aanvaard op"))
+
+    class Meta:
+        ordering = ["-accepted_at", "-id"]
+        verbose_name = _("aanvaarding gebruiksvoorwaarden microdata")
+        verbose_name_plural = _("aanvaardingen gebruiksvoorwaarden microdata")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version"], name="dua_once_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.version} {self.accepted_at:%Y-%m-%d %H:%M}"

@@ -498,7 +498,10 @@ def monitor_tables_file(context: dict, fmt: str) -> bytes:
     import csv
     import io
 
-    rows = monitor_table_rows(context)
+    from inbeeld.spreadsheet_safety import neutralise_rows
+
+    # Labels come from reference data (unit names): never a formula in a spreadsheet.
+    rows = neutralise_rows(monitor_table_rows(context))
     if fmt == "csv":
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(rows)

@@ -236,3 +236,96 @@ def _decimal_text(value: Decimal) -> str:
     """A ledger epsilon without trailing zeros, with a decimal comma (Dutch)."""
     text = format(value.normalize(), "f")
     return text.replace(".", ",")
+
+
+# --- microdata: the threshold (administrator) and the data-use agreement (researcher) ----------
+
+
+def microdata_policy_current() -> tuple[int, int]:
+    """The (k, l) every microdata export must reach now: the newest MicrodataPolicy row, or the
+    defaults (5, 2) when the administrator has set none."""
+    from inbeeld.publication.models import (
+        DEFAULT_MICRODATA_K,
+        DEFAULT_MICRODATA_L,
+        MicrodataPolicy,
+    )
+
+    row = MicrodataPolicy.objects.order_by("-created_at", "-id").first()
+    if row is None:
+        return DEFAULT_MICRODATA_K, DEFAULT_MICRODATA_L
+    return row.k, row.l_diversity
+
+
+def microdata_policy_set(*, actor, k: int, l_diversity: int):
+    """Set the k and l of microdata exports (administrator only), audited as
+    MICRODATA_POLICY_CHANGED with the old and new values, in one transaction."""
+    from inbeeld.publication.models import MicrodataPolicy
+
+    if not policy.can(actor, policy.Action.ADMINISTER):
+        raise PermissionDenied(_("Alleen de beheerder stelt de drempel voor microdata in."))
+    errors = {}
+    for field, value in (("k", k), ("l_diversity", l_diversity)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            errors[field] = _("Vul een geheel getal in.")
+    if errors:
+        raise ValidationError(errors)
+    row = MicrodataPolicy(
+        k=k,
+        l_diversity=l_diversity,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        created_at=timezone.now(),
+    )
+    row.full_clean(exclude=["actor"])
+    with transaction.atomic():
+        old_k, old_l = microdata_policy_current()
+        row.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.MICRODATA_POLICY_CHANGED,
+            subject_type="microdata_policy",
+            subject_ref=str(row.pk),
+            extra={"old": {"k": old_k, "l": old_l}, "new": {"k": row.k, "l": row.l_diversity}},
+        )
+    return row
+
+
+def data_use_agreement_accepted(user, version: str | None = None) -> bool:
+    """Has ``user`` accepted (this version of) the data-use agreement for microdata?"""
+    from inbeeld.publication import agreement
+    from inbeeld.publication.models import DataUseAgreementAcceptance
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return DataUseAgreementAcceptance.objects.filter(
+        user=user, version=version or agreement.VERSION
+    ).exists()
+
+
+def data_use_agreement_accept(*, actor, version: str):
+    """Record that ``actor`` (who may export microdata) accepts the agreement ``version`` (the
+    current one), with the DATA_USE_AGREEMENT_ACCEPTED audit row in the same transaction.
+    Accepting again is harmless: the first acceptance stands and nothing is written twice."""
+    from inbeeld.publication import agreement
+    from inbeeld.publication.models import DataUseAgreementAcceptance
+
+    if not policy.can(actor, policy.Action.EXPORT_MICRODATA):
+        raise PermissionDenied(_("Alleen onderzoekers mogen microdata downloaden."))
+    if version != agreement.VERSION:
+        raise ValidationError(
+            _("Deze versie van de gebruiksvoorwaarden geldt niet meer: lees de huidige versie.")
+        )
+    with transaction.atomic():
+        existing = DataUseAgreementAcceptance.objects.filter(user=actor, version=version).first()
+        if existing is not None:
+            return existing
+        row = DataUseAgreementAcceptance.objects.create(
+            user=actor, version=version, accepted_at=timezone.now()
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.DATA_USE_AGREEMENT_ACCEPTED,
+            subject_type="data_use_agreement",
+            subject_ref=version,
+            extra={"version": version},
+        )
+    return row

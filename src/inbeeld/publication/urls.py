@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbeeld.publication import views
+from inbeeld.publication import microdata_views, views
 
 app_name = "reports"
 
@@ -12,4 +12,10 @@ urlpatterns = [
     path("monitor.<str:fmt>", views.monitor, name="monitor"),
     path("monitortabellen.<str:fmt>", views.monitor_tables, name="monitor_tables"),
     path("microdata.<str:fmt>", views.microdata, name="microdata"),
+    path("microdata/", microdata_views.microdata_page, name="microdata_page"),
+    path(
+        "microdata/gebruiksvoorwaarden/",
+        microdata_views.data_use_agreement,
+        name="data_use_agreement",
+    ),
 ]

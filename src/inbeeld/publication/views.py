@@ -96,12 +96,18 @@ def monitor(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def microdata(request: HttpRequest, fmt: str) -> HttpResponse:
-    """Pseudonymised microdata for the researcher's own analysis (not for publication)."""
+    """Pseudonymised, disclosure-controlled microdata for the researcher's own analysis (not for
+    publication), after the data-use agreement."""
     from inbeeld.publication.exports import CONTENT_TYPES, export_microdata
+    from inbeeld.publication.microdata_views import agreement_url
+    from inbeeld.publication.services import data_use_agreement_accepted
 
     _require(request.user, policy.Action.EXPORT_MICRODATA)
     if fmt not in CONTENT_TYPES:
         raise Http404("unknown format")
+    if not data_use_agreement_accepted(request.user):
+        # First the data-use agreement, then back to this download.
+        return redirect(agreement_url(reverse("reports:microdata", args=[fmt])))
     export = export_microdata(actor=request.user, format=fmt)
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'

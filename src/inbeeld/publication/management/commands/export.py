@@ -4,8 +4,9 @@
     inbeeld export ctdc-import FILE
 
 The export runs as the named user: their scope decides which cases are in it (a researcher:
-national, only cases with research consent) and the service checks the policy and writes the
-audit row. The CTDC import creates no cases: it prints counts of the file.
+national, only cases with research consent) and the service checks the policy, requires the
+user's recorded acceptance of the data-use agreement, applies disclosure control (k-anonymity) and
+writes the audit row. The CTDC import creates no cases: it prints counts of the file.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
+from inbeeld.publication import agreement
 from inbeeld.publication.ctdc import CtdcFormatError, ctdc_import_summary, read_ctdc_with_report
-from inbeeld.publication.exports import FORMATS, export_microdata
+from inbeeld.publication.exports import FORMATS, DataUseAgreementRequired, export_microdata
 
 CTDC_IMPORT = "ctdc-import"
 
@@ -87,6 +89,12 @@ class Command(BaseCommand):
             raise CommandError(f"Gebruiker '{username}' bestaat niet of is niet actief.")
         try:
             export = export_microdata(actor=user, format=format)
+        except DataUseAgreementRequired as exc:
+            raise CommandError(
+                f"Gebruiker '{username}' heeft de gebruiksvoorwaarden voor microdata (versie "
+                f"{agreement.VERSION}) nog niet aanvaard. Aanvaard ze eerst in InBeeld onder "
+                "Rapporten → Microdata downloaden; daarna kan de export ook hier."
+            ) from exc
         except PermissionDenied as exc:
             raise CommandError(
                 f"Gebruiker '{username}' mag geen microdata exporteren: alleen de rol "
