@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from inbeeld.accounts.models import Membership, Role, User
+from inbeeld.approvals.models import ChangeRequest
 from inbeeld.audit.models import AuditAction, AuditEvent
 from tests.factories import OrganisationFactory, district, make_user, unit
 
@@ -90,21 +91,25 @@ def test_a_membership_change_through_the_admin_is_audited(
 
 
 def _change_membership_and_check_the_audit(client, actor, membership):
+    """Moving a police membership to another unit widens its reach: the admin stores it as a
+    pending four-eyes request (audited), and the membership stays as it was (ADR 0008)."""
     url = reverse("admin:accounts_membership_change", args=[membership.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, _membership_post(membership, police_unit=unit("limburg").pk))
     assert response.status_code == 302, response.content.decode()[:2000]
     membership.refresh_from_db()
-    assert membership.police_unit.code == "limburg"
-    row = AuditEvent.objects.get(action=AuditAction.MEMBERSHIP_CHANGED)
+    assert membership.police_unit.code == "amsterdam"
+    request = ChangeRequest.objects.get()
+    assert request.changes == {"police_unit": unit("limburg").pk}
+    row = AuditEvent.objects.get(action=AuditAction.APPROVAL_REQUESTED)
     assert (row.actor, row.subject_type, row.subject_ref) == (
         actor,
-        "membership",
-        str(membership.pk),
+        "change_request",
+        str(request.pk),
     )
-    assert row.extra["old"]["police_unit"] == str(unit("amsterdam").pk)
-    assert row.extra["new"]["police_unit"] == str(unit("limburg").pk)
-    assert row.extra["old"]["role"] == row.extra["new"]["role"] == Role.POLICE_OFFICER
+    assert row.extra["old"]["police_unit"] == unit("amsterdam").pk
+    assert row.extra["new"]["police_unit"] == unit("limburg").pk
+    assert not AuditEvent.objects.filter(action=AuditAction.MEMBERSHIP_CHANGED).exists()
 
 
 def test_the_admin_refuses_a_membership_without_the_scope_its_role_needs(
@@ -124,6 +129,7 @@ def test_the_admin_refuses_a_membership_without_the_scope_its_role_needs(
 
 
 def test_adding_a_membership_through_the_admin_is_audited(login, superuser_administrator):
+    """A prosecutor's membership reaches cases: it waits for a second person (ADR 0008)."""
     target = make_user(None, username="nieuwe.ovj")
     organisation = OrganisationFactory(name="Parket Limburg (test)")
     response = login(superuser_administrator).post(
@@ -137,11 +143,34 @@ def test_adding_a_membership_through_the_admin_is_audited(login, superuser_admin
         },
     )
     assert response.status_code == 302
+    assert not Membership.objects.filter(user=target).exists()
+    request = ChangeRequest.objects.get()
+    row = AuditEvent.objects.get(action=AuditAction.APPROVAL_REQUESTED)
+    assert row.subject_ref == str(request.pk)
+    assert row.extra["old"] == {}
+    assert row.extra["new"]["role"] == Role.PROSECUTOR
+
+
+def test_adding_a_signaller_membership_applies_at_once_and_is_audited(
+    login, superuser_administrator
+):
+    target = make_user(None, username="nieuwe.juf")
+    organisation = OrganisationFactory(name="School (test)")
+    response = login(superuser_administrator).post(
+        reverse("admin:accounts_membership_add"),
+        {
+            "user": target.pk,
+            "organisation": organisation.pk,
+            "role": Role.SIGNALLER,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
     membership = Membership.objects.get(user=target)
     row = AuditEvent.objects.get(action=AuditAction.MEMBERSHIP_CHANGED)
     assert row.subject_ref == str(membership.pk)
     assert row.extra["old"] == {}
-    assert row.extra["new"]["role"] == Role.PROSECUTOR
+    assert row.extra["new"]["role"] == Role.SIGNALLER
 
 
 def test_deleting_a_membership_through_the_admin_is_audited(
@@ -194,8 +223,8 @@ def test_a_user_change_through_the_admin_is_audited(
     assert user_row.extra["new"]["last_name"] == "Nieuwe-Achternaam"
     assert user_row.extra["password_changed"] is False
     membership_row = AuditEvent.objects.get(action=AuditAction.MEMBERSHIP_CHANGED)
-    assert membership_row.extra["old"]["is_active"] == "True"
-    assert membership_row.extra["new"]["is_active"] == "False"
+    assert membership_row.extra["old"]["is_active"] is True
+    assert membership_row.extra["new"]["is_active"] is False
     officer_membership.refresh_from_db()
     assert not officer_membership.is_active
 

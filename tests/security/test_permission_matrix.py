@@ -138,6 +138,9 @@ MATRIX: list[tuple] = [
     # POST only; an empty body is an invalid review: a message, back to the queue.
     ("privacy:break_glass_review",   "grant",         "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   QUEUE, 403),
     ("privacy:break_glass_review",   "missing",       "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   404,   403),
+    # Four eyes (ADR 0008): the privacy officer and administrators see every grant and decide
+    # requests; an empty POST is an invalid decision: the page again, with an error summary.
+    ("approvals:list",               "-",             "GET POST", LOGIN, 403,   403,   403,   403,   403,   403,   403,   403,   200,   200),
     # Signals (intake). The safety coordinator triages the signals of their unit; a signaller
     # submits and follows their own signals only; nobody else reaches a signal.
     ("intake:queue",                 "-",             "GET",      LOGIN, 403,   200,   403,   403,   403,   403,   403,   403,   403,   403),

@@ -1,15 +1,19 @@
 """The admin for administrators: users, organisations, memberships and reference data.
 
 Only users whose policy allows ADMINISTER (and who are staff) reach it; case content is not
-registered here, so administrators never see it. Changes to users and memberships are audited.
+registered here, so administrators never see it. Every change is audited with old and new values
+in the admin's transaction; a grant of a role that reaches cases (or approvals), its re-activation
+or move, and every change that widens scope wait for a second person (inbeeld.approvals, ADR 0008).
+An administrator never grants such a role to themselves.
 """
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
-from django.forms.models import model_to_dict
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, router, transaction
+from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,7 +21,16 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as OTPTOTPDeviceAd
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from inbeeld import policy
+from inbeeld.accounts.admin_json import BoundedJSONFormField
 from inbeeld.accounts.models import Membership, Organisation, User
+from inbeeld.approvals.admin_guard import (
+    AuditedAdminMixin,
+    HeldAddMixin,
+    membership_admin_delete,
+    membership_admin_save,
+    refuse_self_grant,
+)
+from inbeeld.approvals.services import user_is_guarded
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 
@@ -31,7 +44,10 @@ def _admin_has_permission(request) -> bool:
 
 
 class PolicyAdminMixin:
-    """Admin permissions come from policy.py (the ADMINISTER action), not Django model perms."""
+    """Admin permissions come from policy.py (the ADMINISTER action), not Django model perms.
+    JSON fields parse with bounds, so hostile input gets a Dutch message, never a 500."""
+
+    formfield_overrides = {models.JSONField: {"form_class": BoundedJSONFormField}}
 
     def has_module_permission(self, request):
         return policy.may_administer(request.user)
@@ -69,117 +85,71 @@ admin.site.login = _admin_login
 admin.site.unregister(Group)
 
 
-def _snapshot(obj, fields) -> dict:
-    if obj is None or obj.pk is None:
-        return {}
-    return {k: (str(v) if v is not None else None) for k, v in model_to_dict(obj, fields).items()}
+def _membership_state(cleaned_data) -> dict:
+    return {"role": cleaned_data.get("role"), "is_active": cleaned_data.get("is_active")}
 
 
-class AuditedAdminMixin:
-    """Every save and delete through this admin writes an audit row with old and new values, in
-    the admin's transaction. Subclasses set audit_action, audit_subject and audit_fields."""
+class MembershipInlineFormSet(BaseInlineFormSet):
+    actor = None
 
-    audit_action: str
-    audit_subject: str
-    audit_fields: list[str]
-
-    def _audit(self, request, pk, old, new) -> None:
-        audit_record(
-            actor=request.user,
-            action=self.audit_action,
-            subject_type=self.audit_subject,
-            subject_ref=str(pk),
-            extra={"old": old, "new": new},
-        )
-
-    def save_model(self, request, obj, form, change):
-        old = _snapshot(type(obj).objects.filter(pk=obj.pk).first(), self.audit_fields)
-        super().save_model(request, obj, form, change)
-        self._audit(request, obj.pk, old, _snapshot(obj, self.audit_fields))
-
-    def delete_model(self, request, obj):
-        old, pk = _snapshot(obj, self.audit_fields), obj.pk
-        super().delete_model(request, obj)
-        self._audit(request, pk, old, {})
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or not form.has_changed() or self._should_delete_form(form):
+                continue
+            refuse_self_grant(self.actor, self.instance.pk, _membership_state(data))
 
 
 class MembershipInline(PolicyAdminMixin, admin.TabularInline):
     model = Membership
+    formset = MembershipInlineFormSet
     extra = 0
     fields = ["organisation", "role", "police_unit", "om_district", "court", "is_active"]
 
-
-@admin.register(User)
-class UserAdmin(PolicyAdminMixin, DjangoUserAdmin):
-    inlines = [MembershipInline]
-    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
-
-    def save_model(self, request, obj, form, change):
-        fields = [
-            "username",
-            "first_name",
-            "last_name",
-            "email",
-            "is_active",
-            "is_staff",
-            "is_superuser",
-        ]
-        old = _snapshot(type(obj).objects.filter(pk=obj.pk).first(), fields) if change else {}
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user,
-            action=AuditAction.USER_CHANGED,
-            subject_type="user",
-            subject_ref=obj.get_username(),
-            extra={
-                "old": old,
-                "new": _snapshot(obj, fields),
-                "password_changed": "password" in form.changed_data,
-            },
-        )
-
-    def save_formset(self, request, form, formset, change):
-        _audit_membership_formset(request, formset)
-        super().save_formset(request, form, formset, change)
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"actor": request.user})
 
 
-MEMBERSHIP_FIELDS = [
-    "user",
-    "organisation",
-    "role",
-    "police_unit",
-    "om_district",
-    "court",
+USER_FIELDS = [
+    "username",
+    "first_name",
+    "last_name",
+    "email",
     "is_active",
+    "is_staff",
+    "is_superuser",
 ]
 
 
-def _audit_membership_formset(request, formset) -> None:
-    for inline_form in formset.forms:
-        if not inline_form.has_changed() and not inline_form.cleaned_data.get("DELETE"):
-            continue
-        instance = inline_form.instance
-        old = _snapshot(Membership.objects.filter(pk=instance.pk).first(), MEMBERSHIP_FIELDS)
-        new = (
-            {}
-            if inline_form.cleaned_data.get("DELETE")
-            else {
-                k: str(v) if v is not None else None
-                for k, v in inline_form.cleaned_data.items()
-                if k in MEMBERSHIP_FIELDS
-            }
-        )
-        audit_record(
-            actor=request.user,
-            action=AuditAction.MEMBERSHIP_CHANGED,
-            subject_type="membership",
-            subject_ref=str(instance.pk or ""),
-            extra={"old": old, "new": new},
-        )
+@admin.register(User)
+class UserAdmin(PolicyAdminMixin, AuditedAdminMixin, DjangoUserAdmin):
+    """Users, with their memberships inline (held for approval like MembershipAdmin's)."""
+
+    inlines = [MembershipInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
+
+    audit_action = AuditAction.USER_CHANGED
+    audit_subject = "user"
+    audit_fields = USER_FIELDS
+
+    def widening_applies(self, obj) -> bool:
+        # E-mail (where reset links go), re-activation and staff status matter for an account that
+        # holds or awaits a role reaching cases or approvals.
+        return user_is_guarded(obj)
+
+    def audit_extra(self, request, form) -> dict:
+        return {"password_changed": "password" in form.changed_data}
+
+    def delete_model(self, request, obj):
+        # The user's memberships go with the account: each revocation is audited.
+        for membership in obj.memberships.all():
+            membership_admin_delete(request, membership)
+        super().delete_model(request, obj)
 
 
-@admin.register(Membership)
-class MembershipAdmin(PolicyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class MembershipAdmin(PolicyAdminMixin, HeldAddMixin, admin.ModelAdmin):
     list_display = [
         "user",
         "role",
@@ -191,10 +161,36 @@ class MembershipAdmin(PolicyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     ]
     list_filter = ["role", "is_active"]
 
-    audit_action = AuditAction.MEMBERSHIP_CHANGED
-    audit_subject = "membership"
-    audit_fields = MEMBERSHIP_FIELDS
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = super().get_form(request, obj, change=change, **kwargs)
+        actor = request.user
 
+        class RefusingSelfGrants(base):
+            def clean(self):
+                data = super().clean()
+                if self.has_changed():
+                    user = data.get("user")
+                    try:
+                        refuse_self_grant(actor, getattr(user, "pk", None), _membership_state(data))
+                    except ValidationError as exc:
+                        self.add_error(None, exc)
+                return data
+
+        return RefusingSelfGrants
+
+    def save_model(self, request, obj, form, change):
+        request._inbeeld_held = membership_admin_save(request, obj)
+
+    def delete_model(self, request, obj):
+        membership_admin_delete(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic(using=router.db_for_write(Membership)):
+            for membership in queryset:
+                membership_admin_delete(request, membership)
+
+
+admin.site.register(Membership, MembershipAdmin)
 
 ORGANISATION_FIELDS = ["name", "type", "police_unit", "is_active"]
 

@@ -20,6 +20,7 @@ def navigation(request) -> dict:
             "monitor": policy.can(user, policy.Action.MONITOR_READ),
             "break_glass": policy.can(user, policy.Action.BREAK_GLASS),
             "privacy": policy.can(user, policy.Action.AUDIT_READ),
+            "approvals": policy.can(user, policy.Action.APPROVAL_DECIDE),
             "admin": policy.may_administer(user),
         }
     }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("casussen/", include("inbeeld.cases.urls")),
     path("proeftuin/", include("inbeeld.pilot.dashboard_urls")),
     path("privacy/", include("inbeeld.audit.urls")),
+    path("goedkeuringen/", include("inbeeld.approvals.urls")),
     path("signalen/", include("inbeeld.intake.urls")),
     path("evaluatie/", include("inbeeld.analysis.urls")),
     path("rapporten/", include("inbeeld.publication.urls")),

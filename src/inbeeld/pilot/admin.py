@@ -1,10 +1,16 @@
 """Administrators maintain the pilot's reference data (phases, interventions, fidelity items,
-questionnaires); deployments are managed by researchers on the pilot pages."""
+questionnaires), audited as REFERENCE_CHANGED with old and new values (inlines and bulk deletes
+included); deployments are managed by researchers on the pilot pages."""
 
 from django.contrib import admin
 
 from inbeeld.accounts.admin import PolicyAdminMixin
+from inbeeld.approvals.admin_guard import AuditedAdminMixin
 from inbeeld.pilot import models
+
+
+class PilotReferenceAdmin(PolicyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    pass
 
 
 class FidelityItemInline(PolicyAdminMixin, admin.TabularInline):
@@ -13,17 +19,17 @@ class FidelityItemInline(PolicyAdminMixin, admin.TabularInline):
 
 
 @admin.register(models.Intervention)
-class InterventionAdmin(PolicyAdminMixin, admin.ModelAdmin):
+class InterventionAdmin(PilotReferenceAdmin):
     list_display = ["order", "code", "label", "chain_stage", "partner_type"]
     list_display_links = ["code"]
     inlines = [FidelityItemInline]
 
 
 @admin.register(models.Phase)
-class PhaseAdmin(PolicyAdminMixin, admin.ModelAdmin):
+class PhaseAdmin(PilotReferenceAdmin):
     list_display = ["code", "label", "start", "end", "target_victims"]
 
 
 @admin.register(models.Instrument)
-class InstrumentAdmin(PolicyAdminMixin, admin.ModelAdmin):
+class InstrumentAdmin(PilotReferenceAdmin):
     list_display = ["code", "version", "label"]

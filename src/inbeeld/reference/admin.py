@@ -1,7 +1,17 @@
+"""Reference data in the admin: every change (inlines, many-to-many fields and bulk deletes
+included) is audited as REFERENCE_CHANGED with old and new values; a change that widens someone's
+scope (policy.SCOPE_WIDENING_FIELDS: a unit's OM district, a district's courts, a court's court of
+appeal) waits for a second person."""
+
 from django.contrib import admin
 
 from inbeeld.accounts.admin import PolicyAdminMixin
+from inbeeld.approvals.admin_guard import AuditedAdminMixin
 from inbeeld.reference import models
+
+
+class ReferenceAdmin(PolicyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    pass
 
 
 class OutcomeInline(PolicyAdminMixin, admin.TabularInline):
@@ -10,35 +20,35 @@ class OutcomeInline(PolicyAdminMixin, admin.TabularInline):
 
 
 @admin.register(models.ChainEventType)
-class ChainEventTypeAdmin(PolicyAdminMixin, admin.ModelAdmin):
+class ChainEventTypeAdmin(ReferenceAdmin):
     list_display = ["order", "code", "label", "outcome_required"]
     list_display_links = ["code"]
     inlines = [OutcomeInline]
 
 
 @admin.register(models.PoliceUnit)
-class PoliceUnitAdmin(PolicyAdminMixin, admin.ModelAdmin):
+class PoliceUnitAdmin(ReferenceAdmin):
     list_display = ["order", "code", "name", "kind", "om_district"]
     list_display_links = ["code"]
 
 
 @admin.register(models.OMDistrict)
-class OMDistrictAdmin(PolicyAdminMixin, admin.ModelAdmin):
+class OMDistrictAdmin(ReferenceAdmin):
     list_display = ["code", "name", "kind"]
     filter_horizontal = ["courts"]
 
 
 @admin.register(models.Court)
-class CourtAdmin(PolicyAdminMixin, admin.ModelAdmin):
+class CourtAdmin(ReferenceAdmin):
     list_display = ["code", "name", "court_of_appeal"]
 
 
 @admin.register(models.CourtOfAppeal)
-class CourtOfAppealAdmin(PolicyAdminMixin, admin.ModelAdmin):
+class CourtOfAppealAdmin(ReferenceAdmin):
     list_display = ["code", "name"]
 
 
 @admin.register(models.ExploitationForm)
-class ExploitationFormAdmin(PolicyAdminMixin, admin.ModelAdmin):
+class ExploitationFormAdmin(ReferenceAdmin):
     list_display = ["order", "code", "label"]
     list_display_links = ["code"]

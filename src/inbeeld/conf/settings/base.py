@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "inbeeld.reference",
     "inbeeld.accounts",
     "inbeeld.audit",
+    "inbeeld.approvals",
     "inbeeld.cases",
     "inbeeld.pilot",
     "inbeeld.intake",
