@@ -47,6 +47,13 @@ def _block_outbound_network():
         socket.socket.connect = original
 
 
+@pytest.fixture(autouse=True)
+def _audit_checkpoint_dir(settings, tmp_path_factory):
+    """Every test its own directory for the signed audit checkpoints (they live outside the
+    database, so the test database's rollback would not undo them)."""
+    settings.INBEELD_AUDIT_CHECKPOINT_DIR = tmp_path_factory.mktemp("audit-checkpoints")
+
+
 @pytest.fixture
 def make_user(db):
     """``make_user(role, unit_code=..., district_code=..., court_code=...)``: a user with one

@@ -144,6 +144,8 @@ def test_a_well_configured_production_start_passes_the_checks(tmp_path):
         INBEELD_SECRET_KEY=STRONG_SECRET,
         INBEELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         INBEELD_LINKAGE_KEY="z" * 20 + "Y" * 20,
+        INBEELD_AUDIT_KEY="0123456789abcdefghijklmnopqrstuvwxyzABCD",
+        INBEELD_AUDIT_SIGNING_KEY="AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
     )
     assert result.returncode == 0, result.stderr
     assert "inbeeld.E0" not in result.stderr

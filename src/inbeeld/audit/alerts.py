@@ -16,6 +16,7 @@ MIN_DAILY_CASES = 20  # never alert below this many distinct cases a day
 DAILY_FACTOR = 3.0  # ... and only at 3× the user's own daily average of the previous 30 days
 BASELINE_DAYS = 30
 MIN_DENIED_PER_DAY = 3
+MIN_FUNCTION_DENIED_PER_DAY = 3
 MIN_NIGHT_READS = 5
 MIN_FAILED_LOGINS = 5
 
@@ -90,6 +91,19 @@ def denied_alerts(rows: list[DailyCount], since: dt.date) -> list[Alert]:
         since=since,
         sentence="{user} probeerde op {day:%d-%m-%Y} {count} keer een casus buiten het eigen "
         "werkgebied te openen.",
+    )
+
+
+def function_denied_alerts(rows: list[DailyCount], since: dt.date) -> list[Alert]:
+    """Repeated refused function pages (FUNCTION_ACCESS_DENIED): someone trying pages of other
+    roles, such as reports, exports or this audit log."""
+    return threshold_alerts(
+        rows,
+        rule="function_denied",
+        minimum=MIN_FUNCTION_DENIED_PER_DAY,
+        since=since,
+        sentence="{user} kreeg op {day:%d-%m-%Y} {count} keer geen toegang tot een functie van "
+        "een andere rol (bijvoorbeeld rapporten, exports of de auditlog).",
     )
 
 

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +13,12 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+# The search accepts dates within these bounds; outside them, date arithmetic in the query would
+# overflow (?date_to=9999-12-31 answered 500 before issue 11).
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
 
 
 class AuditSearchForm(forms.Form):
@@ -27,6 +35,21 @@ class AuditSearchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+    def _bounded(self, name: str) -> dt.date | None:
+        value = self.cleaned_data.get(name)
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise forms.ValidationError(
+                _("Kies een datum tussen %(first)s en %(last)s.")
+                % {"first": f"{EARLIEST_DATE:%d-%m-%Y}", "last": f"{LATEST_DATE:%d-%m-%Y}"}
+            )
+        return value
+
+    def clean_date_from(self):
+        return self._bounded("date_from")
+
+    def clean_date_to(self):
+        return self._bounded("date_to")
 
     def clean(self):
         data = super().clean()

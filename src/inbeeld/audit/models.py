@@ -1,9 +1,11 @@
-"""The audit log: append-only and hash-chained.
+"""The audit log: append-only, chained with a keyed MAC and anchored outside the database.
 
 Shaped like Zulip's RealmAuditLog: who (actor), what (an enumerated action), on what (subject
 type and reference, plus the case code when a case is involved), when, and `extra` with old/new
-values. Each row stores the SHA-256 of the previous row's hash and its own content, so a changed
-or removed row breaks the chain from there on (verified by `inbeeld audit_verify`).
+values. Each row stores the HMAC-SHA256 (key from the environment) of the previous row's MAC and
+its own content, so a changed or removed row breaks the chain from there on; signed checkpoints
+of the head, written outside the database, catch a log that was cut short or emptied (verified by
+`inbeeld audit verify`; audit/chain.py, audit/checkpoints.py, docs/adr/0008-audit-anchoring.md).
 """
 
 from django.conf import settings
@@ -137,6 +139,8 @@ class AuditEvent(AppendOnlyModel):
     extra = models.JSONField(_("details"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64, unique=True)
+    # 1: legacy unkeyed SHA-256 (rows from before issue 11); 2: HMAC-SHA256 (audit/chain.py).
+    chain_version = models.PositiveSmallIntegerField(default=2)
 
     class Meta:
         ordering = ["id"]
@@ -153,6 +157,8 @@ class AuditChainHead(models.Model):
     """A single row that serialises audit writers (select_for_update) and holds the last hash."""
 
     last_hash = models.CharField(max_length=64)
+    # Rows written since the last automatic checkpoint was scheduled (audit/services.py).
+    since_checkpoint = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("auditketen")

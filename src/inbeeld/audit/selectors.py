@@ -16,7 +16,7 @@ from django.utils import timezone
 from inbeeld import policy
 from inbeeld.audit import alerts
 from inbeeld.audit.models import AuditAction, AuditEvent
-from inbeeld.audit.services import audit_record
+from inbeeld.audit.services import audit_query_params, audit_record
 
 
 def _require(user, action: policy.Action) -> None:
@@ -58,7 +58,11 @@ def audit_log_search(user, filters: AuditFilters) -> QuerySet[AuditEvent]:
         actor=user,
         action=AuditAction.AUDIT_LOG_READ,
         subject_type="audit_log",
-        extra={"filters": {k: str(v) for k, v in filters.__dict__.items() if v}},
+        extra={
+            "filters": audit_query_params(
+                {k: str(v) for k, v in filters.__dict__.items() if v}, AuditFilters.__annotations__
+            )
+        },
     )
     return qs.select_related("actor").order_by("-id")
 
@@ -110,6 +114,12 @@ def access_alerts(user, *, days: int = 14, today: dt.date | None = None) -> list
             ),
             since,
         )
+        + alerts.function_denied_alerts(
+            _daily_counts(
+                recent.filter(action=AuditAction.FUNCTION_ACCESS_DENIED), user_field="actor_label"
+            ),
+            since,
+        )
         + alerts.night_alerts(_daily_counts(night, user_field="actor_label"), since)
         + alerts.failed_login_alerts(
             _daily_counts(recent.filter(action=AuditAction.LOGIN_FAILED), user_field="subject_ref"),
@@ -117,6 +127,35 @@ def access_alerts(user, *, days: int = 14, today: dt.date | None = None) -> list
         )
     )
     return sorted(found, key=lambda a: (a.day, a.rule, a.user), reverse=True)
+
+
+CHECKPOINT_KINDS = {
+    "periodic": "automatisch",
+    "command": "handmatig",
+    "verify": "na volledige controle",
+    "upgrade": "bij de upgrade naar de gesleutelde keten",
+    "restore": "na herstel van een back-up",
+}
+
+
+def audit_anchoring(user) -> dict:
+    """The quick check of the log against its signed checkpoints outside the database, for the
+    privacy officer's overview (the full check is `inbeeld audit verify`)."""
+    from inbeeld.audit.checkpoints import key_fingerprint
+    from inbeeld.audit.verify import anchoring_status
+
+    _require(user, policy.Action.AUDIT_READ)
+    status = anchoring_status()
+    latest = status.latest
+    return {
+        "ok": status.ok,
+        "message": status.message,
+        "checkpoints": status.checkpoints,
+        "latest": latest,
+        "latest_kind": CHECKPOINT_KINDS.get(latest.kind, latest.kind) if latest else "",
+        "verified": status.latest_verified,
+        "key": key_fingerprint(),
+    }
 
 
 def break_glass_queue(user, *, pending_only: bool = True):

@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from inbeeld.audit.chain import (
+    GENESIS_HASH,
+    KEYED_HMAC,
+    LEGACY_HEAD_MARK,
+    keyed_mac,
+    row_digest,
+)
 from inbeeld.audit.models import AuditAction, AuditChainHead, AuditEvent
 
-GENESIS_HASH = "0" * 64
+__all__ = [
+    "GENESIS_HASH",
+    "audit_query_params",
+    "audit_record",
+    "audit_refusal",
+    "compute_row_hash",
+]
 
-
-def _canonical(event: AuditEvent) -> bytes:
-    body = {
-        "created_at": event.created_at.isoformat(),
-        "actor": event.actor_id,
-        "actor_label": event.actor_label,
-        "action": event.action,
-        "subject_type": event.subject_type,
-        "subject_ref": event.subject_ref,
-        "case_code": event.case_code,
-        "extra": event.extra,
-    }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")
+# Bounds for request parameters copied into audit rows (audit_query_params).
+QUERY_MAX_KEYS = 20
+QUERY_MAX_VALUES = 5
+QUERY_MAX_LENGTH = 100
+PATH_MAX_LENGTH = 300
 
 
 def compute_row_hash(event: AuditEvent, prev_hash: str) -> str:
-    return hashlib.sha256(prev_hash.encode("ascii") + _canonical(event)).hexdigest()
+    """The digest that links ``event`` to ``prev_hash`` under the event's chain version."""
+    return row_digest(event, prev_hash)
 
 
 def audit_record(
@@ -41,17 +48,19 @@ def audit_record(
     case_code: str = "",
     extra: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit row, chained to the previous one.
+    """Append one audit row, chained to the previous one with the keyed MAC.
 
     Opens (or joins) a transaction and locks the chain head, so concurrent writers append one
-    after the other and the chain never forks.
+    after the other and the chain never forks. Every INBEELD_AUDIT_CHECKPOINT_EVERY rows (and at
+    the first row after an upgrade from the unkeyed chain) a signed checkpoint is scheduled for
+    after the commit.
     """
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(
             pk=1, defaults={"last_hash": GENESIS_HASH}
         )
         is_user = actor is not None and getattr(actor, "is_authenticated", False)
-        # Round-trip the extra through JSON now, so the hash covers exactly what is stored.
+        # Round-trip the extra through JSON now, so the MAC covers exactly what is stored.
         stored_extra = json.loads(json.dumps(extra or {}, default=str))
         event = AuditEvent(
             created_at=timezone.now(),
@@ -63,9 +72,55 @@ def audit_record(
             case_code=case_code,
             extra=stored_extra,
             prev_hash=head.last_hash,
+            chain_version=KEYED_HMAC,
         )
-        event.row_hash = compute_row_hash(event, head.last_hash)
+        event.row_hash = keyed_mac(event, head.last_hash)
         event.save()
         head.last_hash = event.row_hash
-        head.save(update_fields=["last_hash"])
+        every = settings.INBEELD_AUDIT_CHECKPOINT_EVERY
+        upgrade = head.since_checkpoint >= LEGACY_HEAD_MARK  # set by migration 0012
+        head.since_checkpoint = 0 if upgrade else head.since_checkpoint + 1
+        if upgrade or (every > 0 and head.since_checkpoint >= every):
+            from inbeeld.audit.checkpoints import checkpoint_after_commit
+
+            kind = "upgrade" if upgrade else "periodic"
+            head.since_checkpoint = 0
+            transaction.on_commit(lambda: checkpoint_after_commit(kind))
+        head.save(update_fields=["last_hash", "since_checkpoint"])
         return event
+
+
+def audit_query_params(
+    params: Mapping[str, Any], allowed: Iterable[str]
+) -> dict[str, str | list[str]]:
+    """The request parameters worth keeping in an audit row: only the ``allowed`` (recognised
+    filter) names, at most QUERY_MAX_KEYS of them, at most QUERY_MAX_VALUES values each, every
+    value cut to QUERY_MAX_LENGTH characters. A crafted 60,000-character parameter thus leaves a
+    small row, and unknown parameters leave nothing at all."""
+    allowed = set(allowed)
+    kept: dict[str, str | list[str]] = {}
+    getlist = getattr(params, "getlist", None)
+    for name in params:
+        if name not in allowed or len(kept) >= QUERY_MAX_KEYS:
+            continue
+        values = getlist(name) if getlist else [params[name]]
+        values = [str(v)[:QUERY_MAX_LENGTH] for v in values[:QUERY_MAX_VALUES] if str(v) != ""]
+        if values:
+            kept[name] = values[0] if len(values) == 1 else values
+    return kept
+
+
+def audit_refusal(*, actor, path: str, view_name: str, method: str, status: int) -> AuditEvent:
+    """Log a refused function page (HTTP 403, or a policy refusal answered 404) for a logged-in
+    user: the path without its query string and the view's name, both bounded."""
+    return audit_record(
+        actor=actor,
+        action=AuditAction.FUNCTION_ACCESS_DENIED,
+        subject_type="page",
+        subject_ref=view_name[:80],
+        extra={
+            "path": path.split("?", 1)[0][:PATH_MAX_LENGTH],
+            "method": method[:10],
+            "status": status,
+        },
+    )

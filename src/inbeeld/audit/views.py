@@ -31,6 +31,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "alerts": selectors.access_alerts(request.user),
             "pending": selectors.break_glass_queue(request.user),
+            "anchoring": selectors.audit_anchoring(request.user),
         },
     )
 

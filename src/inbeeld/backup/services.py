@@ -15,6 +15,11 @@ restore. Every other table must be empty, or the restore is refused.
 Rows are inserted in batches, raw (as loaddata does: no save(), no signals, auto_now values kept).
 Foreign keys are checked before the commit; on PostgreSQL the identity sequences are moved past the
 restored ids. The audit table's append-only trigger is no obstacle: restore only inserts.
+
+Audit checkpoints live outside the database and are not in the backup. After the commit, restore
+writes a signed "restore" checkpoint: the log is valid again from the restored rows on; the
+restored rows must still agree with every older checkpoint that covers them, and checkpoints
+beyond the backup's last row are superseded (the rows after the backup are knowingly lost).
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ from django.db import DatabaseError, connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from inbeeld.audit.checkpoints import CheckpointError, checkpoint_create
+from inbeeld.audit.models import AuditEvent
 from inbeeld.audit.services import audit_record
 from inbeeld.backup.archive import (
     FORMAT_VERSION,
@@ -308,6 +315,9 @@ class BackupInfo:
 class RestoreResult:
     backup_id: str
     rows: dict[str, int]
+    # The signed restore checkpoint outside the database (audit/checkpoints.py), or why not.
+    checkpoint_seq: int | None = None
+    checkpoint_problem: str = ""
 
     @property
     def total_rows(self) -> int:
@@ -434,6 +444,10 @@ def backup_restore(info: BackupInfo, *, using: str = "default") -> RestoreResult
             connection.check_constraints(table_names=[model._meta.db_table for model in expected])
             _reset_sequences(connection, expected)
             _forget_cached_rows()
+            restored_last_id = (
+                AuditEvent.objects.using(using).order_by("-id").values_list("id", flat=True).first()
+                or 0
+            )
             audit_record(
                 actor=None,
                 action=ACTION_BACKUP_RESTORED,
@@ -455,7 +469,17 @@ def backup_restore(info: BackupInfo, *, using: str = "default") -> RestoreResult
     except BaseException:
         _forget_cached_rows()
         raise
-    return RestoreResult(backup_id=info.backup_id, rows=rows)
+    # After the commit: a signed restore checkpoint records that the log now ends where the
+    # backup ended (plus the restore row). Checkpoints made after the backup name rows the backup
+    # does not hold; this signed line supersedes them knowingly (docs/adr/0008-audit-anchoring.md).
+    try:
+        checkpoint = checkpoint_create(
+            kind="restore",
+            extra={"backup_id": info.backup_id, "restored_last_id": restored_last_id},
+        )
+    except CheckpointError as exc:
+        return RestoreResult(backup_id=info.backup_id, rows=rows, checkpoint_problem=str(exc))
+    return RestoreResult(backup_id=info.backup_id, rows=rows, checkpoint_seq=checkpoint.seq)
 
 
 def _clear(filled: set[type[models.Model]], connection) -> None:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
 from inbeeld.audit.models import AuditAction
-from inbeeld.audit.services import audit_record
+from inbeeld.audit.services import audit_query_params, audit_record
 from inbeeld.cases import selectors, services
 from inbeeld.cases.forms import (
     BreakGlassForm,
@@ -55,7 +55,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         action=AuditAction.CASE_LIST_READ,
         subject_type="case_list",
         extra={
-            "filters": {k: v for k, v in request.GET.items() if k != "csrfmiddlewaretoken"},
+            "filters": audit_query_params(request.GET, CaseFilterForm.base_fields),
             "page": page.number,
             "shown": [c.code for c in page.object_list],
         },

@@ -4,6 +4,8 @@ They run on every `manage.py` command and on server start; in production each fi
 error, so `runserver`, `migrate` and the WSGI start-up via `check --deploy` stop at once.
 """
 
+import os
+
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
@@ -56,4 +58,40 @@ def check_production_configuration(app_configs=None, **kwargs):
         )
     if settings.PASSWORD_HASHERS[0] != "django.contrib.auth.hashers.Argon2PasswordHasher":
         errors.append(Error("Passwords must be hashed with Argon2.", id="inbeeld.E008"))
+    return errors
+
+
+@register(Tags.security, deploy=False)
+def check_audit_anchoring(app_configs=None, **kwargs):
+    """Production needs its own audit chain key and checkpoint signing key (never derived from
+    the secret key) and a checkpoint directory it can write (docs/adr/0008-audit-anchoring.md)."""
+    if not _production():
+        return []
+    from inbeeld.audit.chain import MIN_KEY_LENGTH, AuditKeyError, signing_seed
+
+    errors = []
+    key = settings.INBEELD_AUDIT_KEY or ""
+    others = {settings.SECRET_KEY, settings.INBEELD_LINKAGE_KEY}
+    if len(key) < MIN_KEY_LENGTH or len(set(key)) < 10 or key in others:
+        errors.append(
+            Error(
+                f"INBEELD_AUDIT_KEY must be set to at least {MIN_KEY_LENGTH} random characters, "
+                "different from the secret and linkage keys.",
+                id="inbeeld.E030",
+            )
+        )
+    try:
+        signing_seed()
+    except AuditKeyError as exc:
+        errors.append(Error(f"Audit checkpoint signing key unusable: {exc}", id="inbeeld.E031"))
+    directory = settings.INBEELD_AUDIT_CHECKPOINT_DIR
+    existing = next((p for p in (directory, *directory.parents) if p.exists()), None)
+    if not directory.is_absolute() or existing is None or not os.access(existing, os.W_OK):
+        errors.append(
+            Error(
+                f"INBEELD_AUDIT_CHECKPOINT_DIR ({directory}) must be an absolute path the "
+                "application can write.",
+                id="inbeeld.E032",
+            )
+        )
     return errors

@@ -28,3 +28,42 @@ class SecurityHeadersMiddleware:
             # Pages with case data must not linger in shared caches or the back button.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+class AuditRefusalMiddleware:
+    """Every refused function page leaves an audit row (FUNCTION_ACCESS_DENIED): a view that
+    raises PermissionDenied (answered 403) or a policy refusal it marks as such while answering
+    404 (an Http404 with ``audit_refusal = True``), for a logged-in user. Path without query
+    string and the view's name, both bounded (audit.services.audit_refusal). Refused objects (a
+    case or signal outside one's scope) are logged where they are refused, with the object."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        if isinstance(exception, PermissionDenied):
+            status = 403
+        elif isinstance(exception, Http404) and getattr(exception, "audit_refusal", False):
+            status = 404
+        else:
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        from inbeeld.audit.services import audit_refusal
+
+        match = getattr(request, "resolver_match", None)
+        audit_refusal(
+            actor=user,
+            path=request.path,
+            view_name=(match.view_name if match else "") or "",
+            method=request.method or "",
+            status=status,
+        )
+        return None  # Django answers with the Dutch 403/404 page as before

@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Refused function pages leave an audit row (issue 11).
+    "inbeeld.conf.middleware.AuditRefusalMiddleware",
 ]
 
 ROOT_URLCONF = "inbeeld.conf.urls"
@@ -277,4 +279,37 @@ INBEELD_DISCLOSURE_MIN_CELL = env(
     cast=int,
     default=10,
     help="Smallest count published in a table that leaves the platform; smaller cells are suppressed",
+)
+
+# Audit anchoring (issue 11, docs/adr/0008-audit-anchoring.md). The chain MAC key and the
+# checkpoint signing key live in the environment, never in the database; outside production an
+# empty value derives a key from INBEELD_SECRET_KEY, so an existing development environment keeps
+# working (the production checks refuse that).
+INBEELD_AUDIT_KEY = env(
+    "INBEELD_AUDIT_KEY",
+    default="",
+    help="Secret (at least 32 characters) for the HMAC-SHA256 chain of the audit log. Required "
+    "in production; elsewhere empty means a key derived from the secret key",
+)
+INBEELD_AUDIT_SIGNING_KEY = env(
+    "INBEELD_AUDIT_SIGNING_KEY",
+    default="",
+    help="Ed25519 private key (32 bytes, base64) that signs the audit checkpoints. Required in "
+    "production; elsewhere empty means a key derived from the secret key",
+)
+INBEELD_AUDIT_CHECKPOINT_DIR = Path(
+    env(
+        "INBEELD_AUDIT_CHECKPOINT_DIR",
+        default="",
+        help="Directory OUTSIDE the database for the signed, append-only audit checkpoints "
+        "(empty: var/audit-checkpoints; in production on storage the database's administrators "
+        "cannot rewrite)",
+    )
+    or VAR_DIR / "audit-checkpoints"
+)
+INBEELD_AUDIT_CHECKPOINT_EVERY = env(
+    "INBEELD_AUDIT_CHECKPOINT_EVERY",
+    cast=int,
+    default=1000,
+    help="Write a signed audit checkpoint after this many new audit rows (0: only by command)",
 )

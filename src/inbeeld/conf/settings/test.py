@@ -1,12 +1,19 @@
 """Test settings: fixed throw-away keys, fast hashing, the same database code path."""
 
 import os
+import tempfile
 
 # Throw-away keys that protect nothing but test rows; real keys never live in the repository.
 os.environ.setdefault("INBEELD_SECRET_KEY", "test-secret-key-" + "x" * 50)
 os.environ.setdefault("INBEELD_ENCRYPTION_KEYS", "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdDE=")
 os.environ.setdefault("INBEELD_LINKAGE_KEY", "test-linkage-key")
 os.environ.setdefault("INBEELD_ENVIRONMENT", "test")
+os.environ.setdefault("INBEELD_AUDIT_KEY", "test-audit-chain-key-" + "y" * 32)
+os.environ.setdefault("INBEELD_AUDIT_SIGNING_KEY", "dGVzdC1hdWRpdC1zaWduaW5nLWtleS0zMi1ieXRlcyE=")
+# Checkpoints never land in the project's var/; tests/conftest.py gives every test its own dir.
+os.environ.setdefault(
+    "INBEELD_AUDIT_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="inbeeld-test-checkpoints-")
+)
 
 from inbeeld.conf.settings.base import *  # noqa: E402,F403
 

@@ -62,6 +62,12 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Hersteld: {dutch_number(result.total_rows)} rijen.")
+        if result.checkpoint_seq:
+            self.stdout.write(
+                f"Controlepunt {result.checkpoint_seq} van de auditlog vastgelegd (herstel)."
+            )
+        else:
+            self.stderr.write(f"LET OP: {result.checkpoint_problem}")
 
         report = audit_chain_verify()
         if report.ok:
