@@ -78,13 +78,14 @@ def researcher(db):
 
 def verified_login(client, user):
     """Log ``client`` in as ``user`` with a passed second factor, as after a real TOTP login:
-    a confirmed TOTP device and its id in the session (what django_otp.login stores)."""
+    a confirmed authenticator device and its id in the session (what django_otp.login stores)."""
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    from inbeeld.accounts.models import AuthenticatorDevice
+
+    device = AuthenticatorDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        device = AuthenticatorDevice.create_for(user=user, name="test", confirmed=True)
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id

@@ -359,14 +359,15 @@ def current_totp(device) -> str:
 
 
 def pass_second_factor(client, user):
-    """Complete the real second step of a login: a confirmed TOTP device and its current code
-    posted to the second-factor page."""
+    """Complete the real second step of a login: a confirmed authenticator device and its current
+    code posted to the second-factor page."""
     from django.urls import reverse
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device = TOTPDevice.objects.filter(
+    from inbeeld.accounts.models import AuthenticatorDevice
+
+    device = AuthenticatorDevice.objects.filter(
         user=user, confirmed=True
-    ).first() or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    ).first() or AuthenticatorDevice.create_for(user=user, name="test", confirmed=True)
     response = client.post(reverse("accounts:second_factor"), {"token": current_totp(device)})
     assert response.status_code == 302, "second factor refused"
     return client

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test import override_settings
 from django.urls import reverse
 
 from inbeeld.accounts.models import Role
+from inbeeld.accounts.services import login_subject_ref
 from inbeeld.audit.models import AuditAction, AuditEvent
 from tests.factories import PASSWORD, make_user, pass_second_factor
 
@@ -53,10 +56,36 @@ def test_a_failed_login_is_audited_without_the_password(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_a_login_with_an_unknown_username_is_audited(client):
-    client.post(LOGIN, {"username": "bestaat.niet", "password": "iets"})
+def test_a_login_with_an_unknown_username_is_audited_by_keyed_hash_only(client):
+    """The attack: a password typed into the user-name field landed in the audit log. A name that
+    is no account is stored only as HMAC(key outside the database, name)."""
+    typed = "Mijn-Geheime-Wachtwoord-2026"
+    client.post(LOGIN, {"username": typed, "password": "iets"})
     row = AuditEvent.objects.get(action=AuditAction.LOGIN_FAILED)
-    assert row.subject_ref == "bestaat.niet"
+    assert row.subject_ref.startswith("hmac:") and len(row.subject_ref) == 5 + 64
+    assert row.subject_ref == login_subject_ref(typed)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM audit_auditevent")
+        stored = " ".join(str(value) for r in cursor.fetchall() for value in r)
+    assert typed not in stored and typed.lower() not in stored
+    # Keyed: another key gives another value (no dictionary of plain hashes works).
+    with override_settings(INBEELD_LINKAGE_KEY="een-andere-sleutel"):
+        assert login_subject_ref(typed) != row.subject_ref
+
+
+def test_unknown_names_are_still_locked_out_by_their_hash(client):
+    typed = "Geraden-Naam-1"
+    for i in range(5):
+        client.post(
+            LOGIN, {"username": typed, "password": "x"}, REMOTE_ADDR=f"127.0.1.{i}"
+        )
+    assert AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED).count() == 5
+    blocked = client.post(
+        LOGIN, {"username": typed.upper(), "password": "x"}, REMOTE_ADDR="127.0.1.9"
+    )
+    assert "Te veel mislukte inlogpogingen" in blocked.content.decode()
+    row = AuditEvent.objects.get(action=AuditAction.LOGIN_BLOCKED)
+    assert row.subject_ref == login_subject_ref(typed) and typed not in str(row.extra)
 
 
 def test_an_inactive_user_cannot_log_in(client):

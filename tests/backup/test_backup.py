@@ -21,9 +21,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from inbeeld.accounts.models import User
+from inbeeld.accounts.models import AuthenticatorDevice, User
 from inbeeld.audit.models import AuditChainHead, AuditEvent
 from inbeeld.audit.verify import audit_chain_verify
 from inbeeld.backup import archive
@@ -59,7 +58,7 @@ def build_data() -> dict:
     )
     psychologist = make_user(Role.PSYCHOLOGIST)
     assign(complaint, psychologist, Role.PSYCHOLOGIST)
-    TOTPDevice.objects.create(user=officer, name="telefoon", confirmed=True)
+    AuthenticatorDevice.create_for(user=officer, name="telefoon", confirmed=True)
     # Content types and permissions come from the backup, ids and all: a stale content type that
     # a fresh `migrate` would never make, a group and a user permission that point at them.
     stale = ContentType.objects.create(app_label="oud", model="verdwenen")
@@ -154,7 +153,7 @@ def test_a_round_trip_restores_every_row_of_every_table(tmp_path):
         "cases.chainevent",
         "cases.case_exploitation_forms",
         "cases.caseassignment",
-        "otp_totp.totpdevice",
+        "accounts.authenticatordevice",
         "auth.group_permissions",
         "accounts.user_user_permissions",
         "admin.logentry",

@@ -35,10 +35,11 @@ def unused_code(username: str) -> str:
     code, as an authenticator whose clock runs a little ahead would; the server accepts codes one
     step either side (django-otp's default tolerance)."""
     from django_otp.oath import TOTP
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from inbeeld.accounts.models import AuthenticatorDevice
 
     user = User.objects.get(username=username)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    device = AuthenticatorDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     if device.last_t is not None and totp.t() <= device.last_t:

@@ -6,15 +6,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client, override_settings
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from inbeeld.accounts.models import Role
+from inbeeld.accounts import links
+from inbeeld.accounts.models import AuthenticatorDevice, Role
 from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.conf.checks import check_production_configuration
 from tests.conftest import verified_login
@@ -38,13 +39,25 @@ def test_a_password_alone_reaches_no_page_with_case_data(client):
         assert response.url.startswith(reverse("accounts:second_factor_setup"))
 
 
+def _enrolment_url(client, user) -> str:
+    """The link in the enrolment e-mail an administrator sends ``user``."""
+    from django.core import mail
+    from django.test import RequestFactory
+
+    administrator = make_user(Role.ADMINISTRATOR, is_staff=True)
+    links.enrolment_link_send(actor=administrator, user=user, request=RequestFactory().get("/"))
+    body = mail.outbox[-1].body
+    return next(word for word in body.split() if "/tweede-factor/instellen/" in word)
+
+
 def test_enrolment_shows_a_server_rendered_qr_code_and_confirms_with_a_first_code(client):
-    user = make_user(Role.POLICE_OFFICER, username="sam")
+    user = make_user(Role.POLICE_OFFICER, username="sam", email="sam@politie.example")
     _password_login(client, "sam")
-    page = client.get(reverse("accounts:second_factor_setup"))
+    enrol = _enrolment_url(client, user)
+    page = client.get(enrol)
     html = page.content.decode()
     assert page.status_code == 200 and reverse("accounts:second_factor_qr") in html
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    device = AuthenticatorDevice.objects.get(user=user, confirmed=False)
     qr = client.get(reverse("accounts:second_factor_qr"))
     assert (
         qr["Content-Type"] == "image/svg+xml"
@@ -53,22 +66,16 @@ def test_enrolment_shows_a_server_rendered_qr_code_and_confirms_with_a_first_cod
     )
     assert qr["Cache-Control"] == "no-store"
 
-    wrong = client.post(
-        reverse("accounts:second_factor_setup"),
-        {"token": "000000" if current_totp(device) != "000000" else "111111"},
-    )
+    wrong = client.post(enrol, {"token": "000000" if current_totp(device) != "000000" else "111111"})
     assert "Deze code klopt niet" in wrong.content.decode()
     assert client.get(reverse("cases:list")).status_code == 302
     # Right after a wrong code, even the right one is refused for a moment (throttling) ...
-    refused = client.post(reverse("accounts:second_factor_setup"), {"token": current_totp(device)})
+    refused = client.post(enrol, {"token": current_totp(device)})
     assert refused.status_code == 200
     # ... which passes after the delay; reset it instead of sleeping in a test.
-    TOTPDevice.objects.get(pk=device.pk).throttle_reset()
+    AuthenticatorDevice.objects.get(pk=device.pk).throttle_reset()
 
-    ok = client.post(
-        reverse("accounts:second_factor_setup"),
-        {"token": current_totp(device), "next": reverse("cases:list")},
-    )
+    ok = client.post(enrol, {"token": current_totp(device), "next": reverse("cases:list")})
     assert ok.status_code == 302 and ok.url == reverse("cases:list")
     device.refresh_from_db()
     assert device.confirmed
@@ -83,7 +90,7 @@ def test_enrolment_shows_a_server_rendered_qr_code_and_confirms_with_a_first_cod
 
 def test_a_wrong_code_is_refused_with_a_dutch_message_and_audited(client):
     user = make_user(Role.RESEARCHER, username="tom")
-    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    device = AuthenticatorDevice.create_for(user=user, name="app", confirmed=True)
     _password_login(client, "tom")
     wrong = "123456" if current_totp(device) != "123456" else "654321"
     response = client.post(reverse("accounts:second_factor"), {"token": wrong})
@@ -97,7 +104,7 @@ def test_a_wrong_code_is_refused_with_a_dutch_message_and_audited(client):
 
 def test_a_code_cannot_be_used_twice(client):
     user = make_user(Role.RESEARCHER, username="tom")
-    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    device = AuthenticatorDevice.create_for(user=user, name="app", confirmed=True)
     code = current_totp(device)
     _password_login(client, "tom")
     assert client.post(reverse("accounts:second_factor"), {"token": code}).status_code == 302
@@ -146,6 +153,52 @@ def test_sessions_end_after_fifteen_idle_minutes(client, settings):
     session.save()
     response = client.get(reverse("cases:list"))
     assert response.status_code == 302 and response.url.startswith(LOGIN)
+
+
+def test_the_session_key_changes_when_the_second_factor_is_passed(client):
+    """Session fixation: a key known before the login (planted, or seen after the password step)
+    is worthless once the second factor is passed."""
+    user = make_user(Role.POLICE_OFFICER, username="sam")
+    _password_login(client, "sam")
+    before = client.cookies["sessionid"].value
+    pass_second_factor(client, user)
+    after = client.cookies["sessionid"].value
+    assert after != before
+    assert client.get(reverse("cases:list")).status_code == 200
+    planted = Client()
+    planted.cookies["sessionid"] = before
+    assert planted.get(reverse("cases:list")).url.startswith(LOGIN)
+
+
+def test_a_session_ends_after_its_absolute_lifetime_however_active(client, settings):
+    from inbeeld.accounts.services import SESSION_LOGIN_AT
+    from inbeeld.conf.settings import base
+
+    assert base.INBEELD_SESSION_MAX_HOURS == 12
+    user = make_user(Role.POLICE_OFFICER, username="sam")
+    verified_login(client, user)
+    now = int(time.time())
+    session = client.session
+    session[SESSION_LOGIN_AT] = now - 11 * 3600  # busy all day: still within the lifetime
+    session.save()
+    assert client.get(reverse("cases:list")).status_code == 200
+    session = client.session
+    session[SESSION_LOGIN_AT] = now - 12 * 3600 - 60
+    session.save()
+    response = client.get(reverse("cases:list"))
+    assert response.status_code == 302 and response.url.startswith(LOGIN + "?verlopen=1")
+    row = AuditEvent.objects.get(action=AuditAction.SESSION_EXPIRED)
+    assert (row.actor, row.subject_ref, row.extra["max_hours"]) == (user, "sam", 12)
+    assert not AuditEvent.objects.filter(action=AuditAction.LOGOUT).exists()
+    assert client.get(reverse("cases:list")).url.startswith(LOGIN)  # the session is gone
+    assert "Uw sessie is verlopen" in client.get(response.url).content.decode()
+    # The lifetime is a setting.
+    settings.INBEELD_SESSION_MAX_HOURS = 1
+    verified_login(client, user)
+    session = client.session
+    session[SESSION_LOGIN_AT] = now - 3600 - 60
+    session.save()
+    assert client.get(reverse("cases:list")).url.startswith(LOGIN)
 
 
 def test_log_out_everywhere_ends_every_session_of_the_user():

@@ -42,12 +42,13 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from inbeeld.accounts.models import Membership, Organisation, Role, User
+from inbeeld.accounts import links
+from inbeeld.accounts.models import AuthenticatorDevice, Membership, Organisation, Role, User
 from inbeeld.cases.models import BreakGlassGrant
 from inbeeld.cases.services import break_glass_open
 from tests.conftest import verified_login
@@ -68,8 +69,8 @@ OTP = "/account/tweede-factor/"
 QUEUE = "/privacy/noodtoegang/"  # the privacy officer's break-glass review queue
 ADMIN_LOGIN = "/beheer/login/"
 ADMIN_INDEX = "/beheer/"
-CHANGE_PAGE = "<the object's change page>"  # the admin's old object URL redirects there
 DUA = "/rapporten/microdata/gebruiksvoorwaarden/"  # microdata: accept the data-use agreement first
+CHANGE_PAGE = "<the object's change page>"  # the admin's old object URL redirects there
 
 DUTCH_ERROR_PAGES = ("Geen toegang", "Niet gevonden")
 MISSING_ID = 999999
@@ -94,6 +95,14 @@ MATRIX: list[tuple] = [
     ("accounts:second_factor_setup", "-",             "GET POST", LOGIN, OTP,   OTP,   OTP,   OTP,   OTP,   OTP,   OTP,   OTP,   OTP,   OTP),
     # The enrolment QR code exists only before a device is confirmed.
     ("accounts:second_factor_qr",    "-",             "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # Enrolment needs a one-time link from the administrator (and the password first); with a
+    # device already confirmed one is sent to the code step.
+    ("accounts:second_factor_enrol", "missing",       "GET POST", LOGIN, OTP,   OTP,   OTP,   OTP,   OTP,   OTP,   OTP,   OTP,   OTP,   OTP),
+    # Every logged-in user changes their own password (an empty POST is an invalid form).
+    ("accounts:password_change",     "-",             "GET POST", LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    # A password-reset link answers whoever holds it; an unknown or used one is not found.
+    ("accounts:password_reset",      "valid",         "GET POST", 200,   200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    ("accounts:password_reset",      "missing",       "GET POST", 404,   404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("accounts:logout_everywhere",   "-",             "POST",     LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     ("accounts:account",             "-",             "GET",      LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
     # Cases. Signallers, the privacy officer and the administrator never see case data.
@@ -182,6 +191,8 @@ MATRIX: list[tuple] = [
     ("reports:microdata",            "csv",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   DUA,   403,   403),
     ("reports:microdata",            "sav",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   DUA,   403,   403),
     ("reports:microdata",            "unknown",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
+    ("reports:microdata_page",       "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:data_use_agreement",   "-",             "GET POST", LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     # Open data with differential privacy: researchers spend a privacy budget (an empty POST is an
     # invalid form: nothing released).
     ("reports:open_data",            "-",             "GET POST", LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
@@ -194,8 +205,6 @@ MATRIX: list[tuple] = [
     ("public_intake:link",           "missing",       "GET POST", 404,   404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
 ]  # fmt: skip
 
-    ("reports:microdata_page",       "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
-    ("reports:data_use_agreement",   "-",             "GET POST", LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
 # URL names whose first argument is a case code (the objects own/other/granted apply).
 CASE_URL_NAMES = {
     "cases:detail",
@@ -234,14 +243,14 @@ ADMIN_SITE_PAGES: dict[str | None, dict[str, tuple[str, int | str]]] = {
     "admin:index":                 {"-":         ("GET", 200)},
     "admin:login":                 {"-":         ("GET", LOGIN)},  # one login page (ours, with 2FA)
     "admin:logout":                {"-":         ("POST", LOGIN)},  # POST only; logs out
-    "admin:password_change":       {"-":         ("GET", 200)},
-    "admin:password_change_done":  {"-":         ("GET", 200)},
+    # The administrator's own password: the account page's form (NIST rules, audited).
+    "admin:password_change":       {"-":         ("GET", "/account/wachtwoord/")},
+    "admin:password_change_done":  {"-":         ("GET", "/account/wachtwoord/")},
     "admin:autocomplete":          {"-":         ("GET", 403)},  # without its query parameters
     "admin:jsi18n":                {"-":         ("GET", 200)},
     "admin:view_on_site":          {"user":      ("GET", 404)},  # no model here has a public page
     "admin:app_list":              {"accounts":  ("GET", 200),
                                     "reference": ("GET", 200),
-                                    "otp_totp":  ("GET", 200),
                                     "pilot":     ("GET", 200),
                                     "publication": ("GET", 200)},
     None:                          {"-":         ("GET", 404)},  # the catch-all (/beheer/<url>)
@@ -259,19 +268,16 @@ _POLICY_MODEL = {
     "delete": {"real": 200, "missing": ADMIN_INDEX},  # an empty POST never confirms a deletion
     "password": {"real": 200, "missing": 404},  # the user's password form
 }
-# Second-factor devices follow the policy too: the administrator may list, change and remove a
-# device (a lost phone) but never add one (users enrol themselves).
-_TOTP_DEVICE = {
+# Second-factor devices follow the policy too: the administrator may list, view and remove a
+# device (a lost phone) but never add or change one (users enrol themselves, through a link); the
+# change page is read-only and no page shows a secret or QR code.
+_AUTHENTICATOR_DEVICE = {
     "changelist": {"-": 200},
     "add": {"-": 403},
     "object": {"real": CHANGE_PAGE, "missing": CHANGE_PAGE},
     "change": {"real": 200, "missing": ADMIN_INDEX},
     "history": {"real": 200, "missing": ADMIN_INDEX},
     "delete": {"real": 200, "missing": ADMIN_INDEX},
-    # OTP_ADMIN_HIDE_SENSITIVE_DATA: refused before the device is looked up (no 500 on a missing
-    # one), and no administrator ever sees a TOTP secret.
-    "config": {"real": 403, "missing": 403},
-    "qrcode": {"real": 403, "missing": 403},
 }
 # The privacy-budget ledger: the administrator lists budgets and adds one (audited), but never
 # changes or deletes one (the view is read-only; delete is refused before the lookup). The matrix's
@@ -294,11 +300,13 @@ ADMIN_MODEL_PAGES: dict[str, dict[str, dict[str, int | str]]] = {
     "reference.court": _POLICY_MODEL,
     "reference.courtofappeal": _POLICY_MODEL,
     "reference.exploitationform": _POLICY_MODEL,
-    "otp_totp.totpdevice": _TOTP_DEVICE,
+    "accounts.authenticatordevice": _AUTHENTICATOR_DEVICE,
     "pilot.intervention": _POLICY_MODEL,
     "pilot.phase": _POLICY_MODEL,
     "pilot.instrument": _POLICY_MODEL,
     "publication.privacybudget": _PRIVACY_BUDGET,
+    # The microdata threshold (k, l): added (audited), never changed or deleted, like a budget.
+    "publication.microdatapolicy": _PRIVACY_BUDGET,
 }
 
 # --- known product bugs: the table above holds the correct answer --------------------------------
@@ -308,8 +316,6 @@ NON_ADMINISTRATORS = tuple(r for r in LOGGED_IN if r != Role.ADMINISTRATOR)
 # A bug found by this matrix goes here (bug id: (reason, cells (URL name, object, method), roles))
 # with the correct answer kept in the table; test_known_bug keeps it visible as a strict xfail.
 KNOWN_BUGS: dict[str, tuple[str, list[tuple[str, str, str]], tuple[str, ...]]] = {}
-    # The microdata threshold (k, l): added (audited), never changed or deleted, like a budget.
-    "publication.microdatapolicy": _PRIVACY_BUDGET,
 
 
 def _known_bug_cells() -> set[tuple[str, str, str, str]]:
@@ -477,6 +483,7 @@ class World:
     grant: BreakGlassGrant | None = None  # a police officer's grant, for the review page
     signals: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
     link_token: str = ""
+    reset_token: str = ""
 
     def login(self) -> None:
         if self.user is not None:
@@ -504,8 +511,10 @@ def build_world(role: str, *, with_cases: bool = True) -> World:
         # role), not from Django's staff flag.
         user = make_user(role, is_staff=True)
     administrator = make_user(Role.ADMINISTRATOR, is_staff=True)
-    TOTPDevice.objects.create(user=administrator, name="beheerder", confirmed=True)
+    AuthenticatorDevice.create_for(user=administrator, name="beheerder", confirmed=True)
     world = World(role, user, Client(raise_request_exception=False), administrator)
+    links.password_reset_link_send(actor=administrator, user=administrator, request=None)
+    world.reset_token = mail.outbox[-1].body.split("/wachtwoord/herstellen/")[1].split("/")[0]
     if with_cases:
         _add_cases(world)
         _add_signals(world)
@@ -600,7 +609,7 @@ def _real_admin_object(model_label: str, world: World):
         "accounts.user": admin_user,
         "accounts.membership": membership,
         "accounts.organisation": Organisation.objects.get(pk=membership.organisation_id),
-        "otp_totp.totpdevice": TOTPDevice.objects.filter(user=admin_user).first(),
+        "accounts.authenticatordevice": AuthenticatorDevice.objects.filter(user=admin_user).first(),
     }
     if model_label in objects:
         return objects[model_label]
@@ -667,6 +676,11 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
     if row.name == "public_intake:link":
         token = world.link_token if row.obj == "valid" else "onbekende-link"
         return [(row.obj, reverse(row.name, args=[token]))]
+    if row.name == "accounts:password_reset":
+        token = world.reset_token if row.obj == "valid" else "onbekende-link"
+        return [(row.obj, reverse(row.name, args=[token]))]
+    if row.name == "accounts:second_factor_enrol":
+        return [(row.obj, reverse(row.name, args=["onbekende-link"]))]
     if row.name == "privacy:break_glass_review":
         grant_id = world.grant.pk if row.obj == "grant" else MISSING_ID
         return [(row.obj, reverse(row.name, args=[grant_id]))]

@@ -17,12 +17,12 @@ from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as OTPTOTPDeviceAdmin
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from inbeeld import policy
+from inbeeld.accounts import services as account_services
 from inbeeld.accounts.admin_json import BoundedJSONFormField
-from inbeeld.accounts.models import Membership, Organisation, User
+from inbeeld.accounts.models import AuthenticatorDevice, Membership, Organisation, User
+from inbeeld.accounts.recovery_admin import RecoveryUserAdminMixin
 from inbeeld.approvals.admin_guard import (
     AuditedAdminMixin,
     HeldAddMixin,
@@ -32,7 +32,6 @@ from inbeeld.approvals.admin_guard import (
 )
 from inbeeld.approvals.services import user_is_guarded
 from inbeeld.audit.models import AuditAction
-from inbeeld.audit.services import audit_record
 
 admin.site.site_header = "InBeeld – beheer"
 admin.site.site_title = "InBeeld beheer"
@@ -124,8 +123,9 @@ USER_FIELDS = [
 
 
 @admin.register(User)
-class UserAdmin(PolicyAdminMixin, AuditedAdminMixin, DjangoUserAdmin):
-    """Users, with their memberships inline (held for approval like MembershipAdmin's)."""
+class UserAdmin(RecoveryUserAdminMixin, PolicyAdminMixin, AuditedAdminMixin, DjangoUserAdmin):
+    """Users: no password is ever set here (RecoveryUserAdminMixin sends one-time links instead);
+    memberships inline, held for approval like MembershipAdmin's."""
 
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
@@ -206,37 +206,42 @@ class OrganisationAdmin(PolicyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     audit_fields = ORGANISATION_FIELDS
 
 
-# Second-factor devices: an administrator can remove a device (lost phone) so the user enrols
-# again at the next login; secrets and QR codes are never shown (OTP_ADMIN_HIDE_SENSITIVE_DATA).
-admin.site.unregister(TOTPDevice)
+# Second-factor devices: an administrator can remove a device (lost phone); the user then needs
+# an enrolment link (accounts/links.py): the password alone never enrols a new one. Secrets and QR
+# codes are never shown, a device is never added or changed here, and every removal (also the
+# bulk "delete selected") is audited as SECOND_FACTOR_REMOVED with the device's old values.
 
 
-@admin.register(TOTPDevice)
-class TOTPDeviceAdmin(PolicyAdminMixin, OTPTOTPDeviceAdmin):
+@admin.register(AuthenticatorDevice)
+class AuthenticatorDeviceAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username", "user__last_name"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    readonly_fields = fields
+
     def has_add_permission(self, request, *args):
         return False  # users enrol themselves; an administrator never holds someone's secret
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user,
-            action=AuditAction.USER_CHANGED,
-            subject_type="user",
-            subject_ref=obj.user.get_username(),
-            extra={"second_factor": "changed", "device": obj.pk, "confirmed": obj.confirmed},
-        )
+    def has_change_permission(self, request, obj=None):
+        return False  # moving a device to another account would hand over its second factor
 
     def delete_model(self, request, obj):
-        username, pk = obj.user.get_username(), obj.pk
-        super().delete_model(request, obj)
-        audit_record(
-            actor=request.user,
-            action=AuditAction.USER_CHANGED,
-            subject_type="user",
-            subject_ref=username,
-            extra={"second_factor": "removed", "device": pk},
-        )
+        account_services.second_factor_remove(actor=request.user, device=obj, request=request)
 
     def delete_queryset(self, request, queryset):
-        for device in queryset:
-            self.delete_model(request, device)
+        with transaction.atomic():
+            for device in queryset.select_related("user"):
+                account_services.second_factor_remove(
+                    actor=request.user, device=device, request=request
+                )
+
+
+
+def _own_password_change(request, extra_context=None):
+    """The admin's own "change password" is the account page's (NIST rules, audited)."""
+    return redirect("accounts:password_change")
+
+
+admin.site.password_change = _own_password_change
+admin.site.password_change_done = _own_password_change

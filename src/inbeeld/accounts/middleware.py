@@ -1,19 +1,39 @@
 """Second factor for every role: a logged-in user who has not passed TOTP reaches only the pages
-that let them pass it (or log out)."""
+that let them pass it (or log out). And an absolute session lifetime besides the idle timeout."""
 
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 
 EXEMPT_VIEWS = {
     "accounts:login",
     "accounts:logout",
     "accounts:second_factor",
     "accounts:second_factor_setup",
+    "accounts:second_factor_enrol",
     "accounts:second_factor_qr",
+    "accounts:password_reset",
 }
+
+
+class SessionLifetimeMiddleware:
+    """A login ends INBEELD_SESSION_MAX_HOURS after it began, however active the user is (the
+    idle timeout alone lets a session that is used every few minutes live for ever). The start is
+    stored in the session at login (accounts.signals); the end is audited as SESSION_EXPIRED."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from inbeeld.accounts import services
+
+        if request.user.is_authenticated and services.session_too_old(request):
+            services.session_expire(request=request)
+            query = urlencode({"verlopen": "1", "next": request.get_full_path()})
+            return redirect(f"{reverse('accounts:login')}?{query}")
+        return self.get_response(request)
 
 
 class RequireSecondFactorMiddleware:

@@ -1,4 +1,4 @@
-"""Audit of logins, failed logins and logouts."""
+"""Audit of logins, failed logins and logouts; the start of a login for the session lifetime."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
@@ -18,6 +18,9 @@ def _client(request) -> dict:
 
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
+    from inbeeld.accounts.services import session_started
+
+    session_started(request=request)
     audit_record(
         actor=user,
         action=AuditAction.LOGIN_SUCCEEDED,
@@ -29,14 +32,10 @@ def audit_login(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
-    username = str(credentials.get("username", ""))[:150]
-    audit_record(
-        actor=None,
-        action=AuditAction.LOGIN_FAILED,
-        subject_type="user",
-        subject_ref=username,
-        extra=_client(request),
-    )
+    from inbeeld.accounts.services import login_failed_record
+
+    # A typed name that is no account is stored only as its keyed hash (it may be a password).
+    login_failed_record(username=str(credentials.get("username", ""))[:150], request=request)
 
 
 @receiver(user_logged_out)

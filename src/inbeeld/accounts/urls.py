@@ -9,7 +9,14 @@ urlpatterns = [
     path("uitloggen/", views.LogoutView.as_view(), name="logout"),
     path("tweede-factor/", views.second_factor, name="second_factor"),
     path("tweede-factor/instellen/", views.second_factor_setup, name="second_factor_setup"),
+    path(
+        "tweede-factor/instellen/<str:token>/",
+        views.second_factor_enrol,
+        name="second_factor_enrol",
+    ),
     path("tweede-factor/qr.svg", views.second_factor_qr, name="second_factor_qr"),
+    path("wachtwoord/", views.password_change, name="password_change"),
+    path("wachtwoord/herstellen/<str:token>/", views.password_reset, name="password_reset"),
     path("overal-uitloggen/", views.logout_everywhere, name="logout_everywhere"),
     path("", views.account, name="account"),
 ]

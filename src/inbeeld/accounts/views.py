@@ -2,6 +2,8 @@ from base64 import b32encode
 
 import qrcode
 import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from inbeeld import policy
-from inbeeld.accounts import services
-from inbeeld.accounts.forms import LoginForm, TokenForm
+from inbeeld.accounts import links, services
+from inbeeld.accounts.forms import LoginForm, NewPasswordForm, PasswordChangeForm, TokenForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -36,6 +38,11 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["session_expired"] = self.request.GET.get("verlopen") == "1"
+        return context
 
 
 class LogoutView(auth_views.LogoutView):
@@ -76,15 +83,35 @@ def second_factor(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def second_factor_setup(request: HttpRequest) -> HttpResponse:
-    """Enrolment: scan the QR code (rendered on the server) and confirm with a first code."""
+    """No second factor yet and no enrolment link: the password alone never enrols one. Says what
+    to do (ask the administrator for an enrolment link) and offers to log out."""
     if services.confirmed_devices(request.user):
         return redirect("accounts:second_factor")
+    return render(request, "accounts/second_factor_missing.html")
+
+
+def _link_invalid(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/link_invalid.html", status=404)
+
+
+@require_http_methods(["GET", "POST"])
+def second_factor_enrol(request: HttpRequest, token: str) -> HttpResponse:
+    """Enrolment through a one-time link from the administrator (after the password): scan the
+    QR code (rendered on the server) and confirm with a first code."""
+    if services.confirmed_devices(request.user):
+        return redirect("accounts:second_factor")
+    link = links.link_get(token=token, purpose=links.Purpose.ENROLMENT, user=request.user)
+    if link is None:
+        return _link_invalid(request)
+    request.session[ENROLMENT_LINK_SESSION_KEY] = link.pk
     device = services.totp_enrolment_device(request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if services.totp_enrol_confirm(
-            request=request, device=device, token=form.cleaned_data["token"]
+            request=request, device=device, link=link, token=form.cleaned_data["token"]
         ):
+            request.session.pop(ENROLMENT_LINK_SESSION_KEY, None)
+            messages.success(request, _("Uw tweede factor is ingesteld."))
             return redirect(_next_url(request))
         form.add_error(
             "token",
@@ -101,11 +128,19 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
+ENROLMENT_LINK_SESSION_KEY = "inbeeld_enrolment_link"
+
+
 @require_http_methods(["GET"])
 def second_factor_qr(request: HttpRequest) -> HttpResponse:
-    """The enrolment QR code as SVG, made on the server (no third party sees the secret)."""
+    """The enrolment QR code as SVG, made on the server (no third party sees the secret); only
+    while the user holds a valid enrolment link opened in this session."""
     if services.confirmed_devices(request.user):
         raise Http404  # the secret is shown once, at enrolment only
+    if not links.enrolment_link_open(
+        user=request.user, pk=request.session.get(ENROLMENT_LINK_SESSION_KEY)
+    ):
+        raise Http404
     device = services.totp_enrolment_device(request.user)
     image = qrcode.make(
         device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2
@@ -113,6 +148,42 @@ def second_factor_qr(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(image.to_string(), content_type="image/svg+xml")
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest, token: str) -> HttpResponse:
+    """Set a new password through a one-time link the administrator had e-mailed to the user."""
+    link = links.link_get(token=token, purpose=links.Purpose.PASSWORD_RESET)
+    if link is None:
+        return _link_invalid(request)
+    form = NewPasswordForm(link.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if links.password_reset_complete(
+            link=link, new_password=form.cleaned_data["new_password1"], request=request
+        ):
+            if request.user.is_authenticated:
+                logout(request)
+            messages.success(request, _("Uw nieuwe wachtwoord is ingesteld. Log ermee in."))
+            return redirect("accounts:login")
+        return _link_invalid(request)
+    response = render(request, "accounts/password_reset.html", {"form": form, "account": link.user})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Mijn account → Wachtwoord wijzigen: the current password and the new one twice."""
+    form = PasswordChangeForm(request.user, request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        services.password_change(request=request, new_password=form.cleaned_data["new_password1"])
+        messages.success(
+            request,
+            _("Uw wachtwoord is gewijzigd. Uw sessies op andere apparaten zijn beëindigd."),
+        )
+        return redirect("accounts:account")
+    return render(request, "accounts/password_change.html", {"form": form})
 
 
 @require_POST

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from inbeeld.accounts.models import Membership, Organisation, Role, User
+from inbeeld.accounts.models import AuthenticatorDevice, Membership, Organisation, Role, User
 from inbeeld.reference.models import Court, OMDistrict, PoliceUnit
 
 DEMO_PASSWORD = "InBeeld-demo-2026"  # noqa: S105 (synthetic demo accounts only)
@@ -155,6 +154,8 @@ def ensure_demo_accounts() -> dict[str, User]:
                 "first_name": spec.first_name,
                 "last_name": spec.last_name,
                 "is_staff": spec.is_staff,
+                # Where one-time links go (in development the console prints the mail).
+                "email": f"{spec.username}@demo.inbeeld.invalid",
             },
         )
         if created:
@@ -169,15 +170,16 @@ def ensure_demo_accounts() -> dict[str, User]:
             court=courts.get(spec.court),
         )
         # Demo mode pre-enrols the second factor; `inbeeld demo_codes` shows the current codes.
-        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-            TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+        # The secret is encrypted at rest like every real one.
+        if not AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists():
+            AuthenticatorDevice.create_for(user=user, name="demo", confirmed=True)
         users[spec.username] = user
     return users
 
 
 def current_code(user) -> str:
     """The demo account's current TOTP code (demo accounts only; synthetic)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    device = AuthenticatorDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     return f"{totp.token():0{device.digits}d}"

@@ -57,8 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # django-otp's framework; the TOTP device is accounts.AuthenticatorDevice (secret encrypted).
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "inbeeld.conf",
     "inbeeld.reference",
     "inbeeld.accounts",
@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A login lasts at most INBEELD_SESSION_MAX_HOURS, however active.
+    "inbeeld.accounts.middleware.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Secure by default: every view needs a login unless it opts out explicitly ...
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -137,12 +139,28 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "inbeeld.accounts.passwords.DutchMinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "inbeeld.accounts.passwords.ContextWordsValidator"},
 ]
+# NIST 800-63B: besides Django's 20,000 common passwords, an optional larger local list of
+# breached passwords (accounts/passwords.py says why no package ships one).
+INBEELD_PASSWORD_LIST_FILE = env(
+    "INBEELD_PASSWORD_LIST_FILE",
+    default="",
+    help="Optional local file of breached passwords (one per line, may be .gz) refused as "
+    "passwords, besides Django's list of 20,000 common ones",
+)
+if INBEELD_PASSWORD_LIST_FILE:
+    AUTH_PASSWORD_VALIDATORS.append(
+        {
+            "NAME": "django.contrib.auth.password_validation.CommonPasswordValidator",
+            "OPTIONS": {"password_list_path": INBEELD_PASSWORD_LIST_FILE},
+        }
+    )
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -167,6 +185,14 @@ INBEELD_IDLE_TIMEOUT_MINUTES = env(
     help="Minutes without activity after which a user is logged out",
 )
 SESSION_COOKIE_AGE = INBEELD_IDLE_TIMEOUT_MINUTES * 60
+# Absolute lifetime: however active, a login ends this many hours after it began
+# (accounts.middleware.SessionLifetimeMiddleware, audited as SESSION_EXPIRED).
+INBEELD_SESSION_MAX_HOURS = env(
+    "INBEELD_SESSION_MAX_HOURS",
+    cast=int,
+    default=12,
+    help="Hours after a login at which the session ends, however active (besides the idle timeout)",
+)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 INBEELD_LOGIN_MAX_FAILURES = env(
@@ -190,6 +216,37 @@ INBEELD_LOGIN_LOCKOUT_MINUTES = env(
 OTP_TOTP_ISSUER = "InBeeld"
 # Administrators manage devices (e.g. reset a lost phone) but never see TOTP secrets or QR codes.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# One-time links an administrator sends to a user's own e-mail address (accounts/links.py): a
+# password reset (an administrator never knows or sets a password) and a second-factor enrolment.
+INBEELD_ACCOUNT_LINK_HOURS = env(
+    "INBEELD_ACCOUNT_LINK_HOURS",
+    cast=int,
+    default=24,
+    help="Hours a one-time password-reset or second-factor enrolment link stays valid",
+)
+
+# E-mail (the one-time account links). Development prints mails on the console; production sets
+# an SMTP server. Tests use Django's in-memory outbox or a local SMTP server.
+EMAIL_BACKEND = env(
+    "INBEELD_EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend",
+    help="Django e-mail backend; django.core.mail.backends.smtp.EmailBackend in production",
+)
+EMAIL_HOST = env("INBEELD_EMAIL_HOST", default="localhost", help="SMTP server host")
+EMAIL_PORT = env("INBEELD_EMAIL_PORT", cast=int, default=25, help="SMTP server port")
+EMAIL_HOST_USER = env("INBEELD_EMAIL_HOST_USER", default="", help="SMTP user name (if any)")
+EMAIL_HOST_PASSWORD = env(
+    "INBEELD_EMAIL_HOST_PASSWORD", default="", help="SMTP password (if any)"
+)
+EMAIL_USE_TLS = env(
+    "INBEELD_EMAIL_USE_TLS", cast=bool, default=False, help="Use STARTTLS to the SMTP server"
+)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env(
+    "INBEELD_EMAIL_FROM",
+    default="InBeeld <noreply@inbeeld.invalid>",
+    help="Sender address of the e-mails InBeeld sends",
+)
 
 # Retention per data category (`inbeeld retention apply`, see docs/security.md).
 INBEELD_RETENTION = {

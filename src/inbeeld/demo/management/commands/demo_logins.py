@@ -21,4 +21,8 @@ class Command(BaseCommand):
             "  tweede factor: de demo-accounts zijn vooraf ingeschreven; hieronder verschijnt elke "
             "30 s hun actuele code (ook: `make codes`)."
         )
+        self.stdout.write(
+            "  herstel- en inschrijflinks die de beheerder stuurt, verschijnen in ontwikkeling als "
+            "e-mail in deze console."
+        )
         self.stdout.write("")
