@@ -17,8 +17,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml requirements-oracles-nodeps.txt
 	$(PIP) install --quiet -e '.[test,dev]'
+	$(PIP) install --quiet --no-deps --require-hashes -r requirements-oracles-nodeps.txt
 	touch $@
 
 install: $(VENV)/.installed
