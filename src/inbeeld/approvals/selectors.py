@@ -46,25 +46,32 @@ def require_decider(user) -> None:
         raise PermissionDenied(_("U heeft geen toegang tot deze functie."))
 
 
-def _lines(request: ChangeRequest) -> list[ChangeLine]:
+def _lines(request: ChangeRequest, memo: dict) -> list[ChangeLine]:
     try:
         model = apps.get_model(request.target)
     except LookupError:
         return []
+
+    def shown(name, value) -> str:
+        key = (request.target, name, repr(value))
+        if key not in memo:  # the same units, roles and users recur on one page
+            memo[key] = display_value(model, name, value)
+        return memo[key]
+
     return [
         ChangeLine(
             field_label(model, name),
-            display_value(model, name, request.before.get(name)) if request.before else "—",
-            display_value(model, name, value),
+            shown(name, request.before.get(name)) if request.before else "—",
+            shown(name, value),
         )
         for name, value in request.changes.items()
     ]
 
 
-def _view(user, request: ChangeRequest) -> RequestView:
+def _view(user, request: ChangeRequest, memo: dict) -> RequestView:
     return RequestView(
         request=request,
-        lines=_lines(request),
+        lines=_lines(request, memo),
         may_decide=request.status == ChangeRequest.Status.PENDING
         and policy.may_decide_change(
             user,
@@ -82,13 +89,15 @@ def _requests():
 def pending_requests(user) -> list[RequestView]:
     require_decider(user)
     rows = _requests().filter(status=ChangeRequest.Status.PENDING).order_by("requested_at", "pk")
-    return [_view(user, row) for row in rows]
+    memo: dict = {}
+    return [_view(user, row, memo) for row in rows]
 
 
 def decided_requests(user) -> list[RequestView]:
     require_decider(user)
     rows = _requests().exclude(status=ChangeRequest.Status.PENDING).order_by("-decided_at", "-pk")
-    return [_view(user, row) for row in rows[:DECIDED_SHOWN]]
+    memo: dict = {}
+    return [_view(user, row, memo) for row in rows[:DECIDED_SHOWN]]
 
 
 def pending_request_get(user, request_id: int) -> ChangeRequest:
