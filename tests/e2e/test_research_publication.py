@@ -212,6 +212,21 @@ def test_researcher_reads_the_monitor_and_downloads_reports(
         assert content.startswith(b"%PDF"), f"{link}: not a PDF: {content[:20]!r}"
         assert len(content) > MIN_PDF_BYTES, f"{link}: only {len(content)} bytes"
 
+    # Microdata: first the data-use agreement (issue 11), then the disclosure-controlled CSV.
+    page.get_by_role("link", name="Microdata downloaden", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Microdata voor eigen analyse")
+    expect(page.get_by_test_id("microdata-policy")).to_contain_text("k = 5")
+    expect(page.get_by_test_id("microdata-codebook")).to_contain_text("k-anonimiteit met k = 5")
+    check_accessibility(page)
+    page.get_by_role("link", name="Gebruiksvoorwaarden lezen en aanvaarden").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Gebruiksvoorwaarden microdata")
+    expect(page.get_by_test_id("agreement-clauses")).to_contain_text("Geen heridentificatie")
+    check_accessibility(page)
+    page.get_by_role("button", name="Aanvaarden en doorgaan").click()
+    expect(page.get_by_test_id("agreement-errors")).to_contain_text("Vink aan")
+    page.get_by_label(re.compile("Ik heb de gebruiksvoorwaarden gelezen")).check()
+    page.get_by_role("button", name="Aanvaarden en doorgaan").click()
+    expect(page.get_by_test_id("agreement-status")).to_contain_text("aanvaard")
     name, content = download(page, "CSV")
     assert name.endswith(".csv"), name
     text = content.decode("utf-8-sig")
