@@ -137,12 +137,15 @@ def test_a_round_trip_restores_every_row_of_every_table(tmp_path):
     assert "Hersteld:" in output and "Auditlog in orde" in output
 
     after = snapshot()
-    # The restore appended its own audit row, chained to the restored head.
-    restored_row = AuditEvent.objects.order_by("-id").first()
+    # The restore appended its own audit row, chained to the restored head, and then the row of
+    # its signed checkpoint outside the database (issue 11).
+    checkpoint_row, restored_row = AuditEvent.objects.order_by("-id")[:2]
     assert restored_row.action == ACTION_BACKUP_RESTORED
     assert restored_row.prev_hash == head_before
-    assert after["audit.auditevent"][:-1] == before["audit.auditevent"]
-    assert after["audit.auditchainhead"] == [(1, restored_row.row_hash)]
+    assert checkpoint_row.action == "audit.checkpoint"
+    assert checkpoint_row.prev_hash == restored_row.row_hash
+    assert after["audit.auditevent"][:-2] == before["audit.auditevent"]
+    assert [row[:2] for row in after["audit.auditchainhead"]] == [(1, checkpoint_row.row_hash)]
     for label in before:
         if label not in {"audit.auditevent", "audit.auditchainhead"}:
             assert after[label] == before[label], label

@@ -44,7 +44,7 @@ FILE_NAME = "checkpoints.jsonl"
 LOCK_NAME = ".checkpoints.lock"
 FORMAT = 1
 MAIN_CHAIN = "main"
-KINDS = ("periodic", "command", "verify", "upgrade", "restore")
+KINDS = ("periodic", "command", "verify", "upgrade", "backup", "restore")
 _FIELDS = {"v", "series", "seq", "kind", "created_at", "chains", "prev", "extra", "key", "sig"}
 
 
@@ -237,11 +237,16 @@ def _head(previous: Checkpoint | None) -> ChainHead:
 
 
 def checkpoint_create(
-    *, kind: str, extra: dict | None = None, directory: Path | None = None
+    *,
+    kind: str,
+    extra: dict | None = None,
+    head: ChainHead | None = None,
+    directory: Path | None = None,
 ) -> Checkpoint:
-    """Sign the current head of the audit chain and append it to the checkpoint file; then record
-    the checkpoint as an audit row. Raises CheckpointError when the file cannot be written or is
-    damaged (a damaged file is never extended: it is evidence)."""
+    """Sign the current head of the audit chain (or ``head``, e.g. the head inside a backup) and
+    append it to the checkpoint file; then record the checkpoint as an audit row. Raises
+    CheckpointError when the file cannot be written or is damaged (a damaged file is never
+    extended: it is evidence)."""
     from inbeeld.audit.models import AuditAction
     from inbeeld.audit.services import audit_record
 
@@ -259,7 +264,7 @@ def checkpoint_create(
                     "gegevensbescherming."
                 )
             previous = existing.latest
-            head = _head(previous)
+            head = head or _head(previous)
             payload = {
                 "v": FORMAT,
                 "series": previous.series if previous else uuid.uuid4().hex,

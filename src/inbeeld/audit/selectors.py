@@ -134,6 +134,7 @@ CHECKPOINT_KINDS = {
     "command": "handmatig",
     "verify": "na volledige controle",
     "upgrade": "bij de upgrade naar de gesleutelde keten",
+    "backup": "bij het maken van een back-up",
     "restore": "na herstel van een back-up",
 }
 

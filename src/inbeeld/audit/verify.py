@@ -39,13 +39,20 @@ def _when(checkpoint: Checkpoint) -> str:
 def _active(checkpoints: list[Checkpoint]) -> tuple[list[Checkpoint], int]:
     """The checkpoints the log must still agree with, and the id up to which the log was
     restored last. A restore checkpoint (written by `inbeeld restore`, signed) supersedes the
-    checkpoints beyond the rows the backup held: those rows were knowingly given up."""
+    checkpoints beyond the rows the backup held: those rows were knowingly given up. The
+    checkpoint made when that backup was written stays: a backup cut short still shows."""
     active: list[Checkpoint] = []
     floor = 0
     for checkpoint in checkpoints:
         restored = checkpoint.restored_last_id
         if restored is not None:
-            active = [c for c in active if c.main.last_id <= restored]
+            backup_id = checkpoint.extra.get("backup_id")
+            active = [
+                c
+                for c in active
+                if c.main.last_id <= restored
+                or (c.kind == "backup" and c.extra.get("backup_id") == backup_id)
+            ]
             floor = restored
         active.append(checkpoint)
     return active, floor

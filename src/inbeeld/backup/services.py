@@ -30,6 +30,7 @@ import gzip
 import importlib.metadata
 import io
 import json
+import logging
 import os
 import uuid
 import zlib
@@ -49,7 +50,8 @@ from django.db import DatabaseError, connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from inbeeld.audit.checkpoints import CheckpointError, checkpoint_create
+from inbeeld.audit.chain import GENESIS_HASH
+from inbeeld.audit.checkpoints import ChainHead, CheckpointError, checkpoint_create
 from inbeeld.audit.models import AuditEvent
 from inbeeld.audit.services import audit_record
 from inbeeld.backup.archive import (
@@ -61,6 +63,8 @@ from inbeeld.backup.archive import (
     ChunkStream,
     backup_fernet,
 )
+
+logger = logging.getLogger("inbeeld.backup")
 
 # AuditAction values (plain strings here; the choices live in audit/models.py).
 ACTION_BACKUP_CREATED = "backup.created"
@@ -212,7 +216,7 @@ def backup_create(output: Path | str | None = None, *, using: str = "default") -
         raise BackupError(f"Kan het back-upbestand {path} niet aanmaken: {exc.strerror}.") from exc
     try:
         with os.fdopen(fd, "wb") as out:
-            backup_id, writer, trailer = _dump(out, fernet, using)
+            backup_id, writer, trailer, audit_head = _dump(out, fernet, using)
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, path)
@@ -227,6 +231,12 @@ def backup_create(output: Path | str | None = None, *, using: str = "default") -
         file_sha256=writer.file_sha256,
         archive_sha256=trailer["archive_sha256"],
     )
+    # The audit log inside the backup, signed outside the database: a restore of this backup
+    # that was cut short afterwards contradicts it (audit/verify.py).
+    try:
+        checkpoint_create(kind="backup", extra={"backup_id": backup_id}, head=audit_head)
+    except CheckpointError as exc:
+        logger.error("no audit checkpoint for backup %s: %s", backup_id, exc)
     with transaction.atomic(using=using):
         audit_record(
             actor=None,
@@ -244,7 +254,7 @@ def backup_create(output: Path | str | None = None, *, using: str = "default") -
     return result
 
 
-def _dump(out, fernet, using: str) -> tuple[str, ArchiveWriter, dict]:
+def _dump(out, fernet, using: str) -> tuple[str, ArchiveWriter, dict, ChainHead]:
     connection = connections[using]
     snapshot = not connection.in_atomic_block
     with transaction.atomic(using=using):
@@ -280,7 +290,13 @@ def _dump(out, fernet, using: str) -> tuple[str, ArchiveWriter, dict]:
         text.detach()
         compressed.close()  # writes the gzip end; the writer itself stays open
         trailer = writer.finish({"backup_id": backup_id, "rows": rows})
-    return backup_id, writer, trailer
+        last = AuditEvent.objects.using(using).order_by("-id").values_list("id", "row_hash").first()
+        audit_head = ChainHead(
+            rows=rows.get(AuditEvent._meta.label_lower, 0),
+            last_id=last[0] if last else 0,
+            last_mac=last[1] if last else GENESIS_HASH,
+        )
+    return backup_id, writer, trailer, audit_head
 
 
 # --- restore ---------------------------------------------------------------------------------
