@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from inbeeld.accounts.models import Membership, Organisation, Role
+from inbeeld.accounts.models import Membership, Organisation, Role, User
 from inbeeld.approvals.models import ChangeRequest
 from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.pilot.models import Instrument
@@ -312,3 +312,89 @@ def test_hostile_json_in_the_admin_gets_a_dutch_message_not_a_500(beheerder, ite
     stored = Instrument.objects.get(pk=instrument.pk)
     assert stored.items == instrument.items
     assert not AuditEvent.objects.filter(action=AuditAction.REFERENCE_CHANGED).exists()
+
+
+def test_a_new_account_with_a_police_membership_inline_waits_for_approval(beheerder, police_org):
+    response = _client(beheerder).post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "nieuw.account",
+            "first_name": "Nieuw",
+            "last_name": "Account",
+            "email": "nieuw@politie.example",
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000",
+            "memberships-0-organisation": police_org.pk,
+            "memberships-0-role": Role.POLICE_OFFICER,
+            "memberships-0-police_unit": unit("amsterdam").pk,
+            "memberships-0-is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    account = User.objects.get(username="nieuw.account")
+    assert not account.memberships.exists()
+    request = ChangeRequest.objects.get()
+    assert request.subject_user == account and request.changes["role"] == Role.POLICE_OFFICER
+    created = AuditEvent.objects.get(action=AuditAction.USER_CHANGED)
+    assert created.extra["old"] == {} and created.extra["new"]["username"] == "nieuw.account"
+
+
+def test_bulk_deleting_memberships_and_users_revokes_at_once_and_audits_each(beheerder):
+    officers = [make_user(Role.POLICE_OFFICER, username=f"weg{n}") for n in range(2)]
+    memberships = [officer.memberships.get() for officer in officers]
+    client = _client(beheerder)
+    response = client.post(
+        reverse("admin:accounts_membership_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [memberships[0].pk],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk=memberships[0].pk).exists()
+    row = AuditEvent.objects.get(action=AuditAction.MEMBERSHIP_CHANGED)
+    assert row.subject_ref == str(memberships[0].pk) and row.extra["new"] == {}
+    assert row.extra["old"]["role"] == Role.POLICE_OFFICER
+
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [officers[1].pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk=memberships[1].pk).exists()
+    revoked = AuditEvent.objects.filter(action=AuditAction.MEMBERSHIP_CHANGED).last()
+    assert revoked.subject_ref == str(memberships[1].pk) and revoked.extra["new"] == {}
+    gone = AuditEvent.objects.get(action=AuditAction.USER_CHANGED)
+    assert gone.subject_ref == "weg1" and gone.extra["new"] == {}
+
+
+def test_inline_fidelity_items_and_a_deleted_reference_row_are_audited(beheerder):
+    from inbeeld.pilot.models import FidelityItem, Intervention
+    from inbeeld.reference.models import CourtOfAppeal
+
+    intervention = Intervention.objects.filter(fidelity_items__isnull=False).first()
+    item = intervention.fidelity_items.order_by("pk").first()
+    index = list(intervention.fidelity_items.order_by("order", "pk")).index(item)
+    client = _client(beheerder)
+    url = reverse("admin:pilot_intervention_change", args=[intervention.pk])
+    response = resubmit(client, url, {f"fidelity_items-{index}-label": "Nieuwe omschrijving"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert FidelityItem.objects.get(pk=item.pk).label == "Nieuwe omschrijving"
+    row = AuditEvent.objects.get(action=AuditAction.REFERENCE_CHANGED)
+    assert (row.subject_type, row.subject_ref) == ("pilot.fidelityitem", str(item.pk))
+    assert row.extra["old"]["label"] == item.label
+    assert row.extra["new"]["label"] == "Nieuwe omschrijving"
+
+    spare = CourtOfAppeal.objects.create(code="test-hof", name="Testhof")
+    response = client.post(
+        reverse("admin:reference_courtofappeal_delete", args=[spare.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not CourtOfAppeal.objects.filter(pk=spare.pk).exists()
+    deleted = AuditEvent.objects.filter(action=AuditAction.REFERENCE_CHANGED).last()
+    assert deleted.subject_type == "reference.courtofappeal"
+    assert deleted.extra["old"] == {"code": "test-hof", "name": "Testhof"}
+    assert deleted.extra["new"] == {}
