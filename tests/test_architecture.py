@@ -306,9 +306,11 @@ PUBLIC_URL_NAMES = {
     "public_intake:create",
     "public_intake:status",
     "public_intake:link",
+    # A one-time password-reset link from the administrator (the user cannot log in yet).
+    "accounts:password_reset",
 }
 # Public pages that answer 404 for the sample URL (an unknown one-time link).
-PUBLIC_NOT_FOUND_FOR_SAMPLE = {"public_intake:link"}
+PUBLIC_NOT_FOUND_FOR_SAMPLE = {"public_intake:link", "accounts:password_reset"}
 LOGIN_PATH = "/account/inloggen/"
 ADMIN_LOGIN_PATH = "/beheer/login/"
 
