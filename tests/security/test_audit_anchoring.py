@@ -364,3 +364,26 @@ def test_production_refuses_missing_or_weak_audit_keys(settings, tmp_path):
     settings.INBEELD_AUDIT_SIGNING_KEY = base64.b64encode(b"s" * 32).decode()
     settings.INBEELD_AUDIT_CHECKPOINT_DIR = Path("relative/checkpoints")
     assert [e.id for e in check_audit_anchoring()] == ["inbeeld.E032"]
+
+
+# --- the privacy officer's page -------------------------------------------------------------------
+
+
+def test_the_privacy_officer_sees_the_latest_checkpoint_and_the_check_in_dutch(login):
+    from django.urls import reverse
+
+    from inbeeld.accounts.models import Role
+    from tests.factories import make_user
+
+    client = login(make_user(Role.PRIVACY_OFFICER))
+    _rows(3)
+    html = client.get(reverse("privacy:overview")).content.decode()
+    assert 'data-ok="nee"' in html and "nog geen ondertekend controlepunt" in html
+    call_command("audit", "verify", stdout=io.StringIO())
+    html = client.get(reverse("privacy:overview")).content.decode()
+    assert 'data-ok="ja"' in html and "In orde." in html
+    assert "Laatste controlepunt" in html and "na volledige controle" in html
+    assert "Laatste volledige controle" in html and "regels in orde" in html
+    owner_sql("DELETE FROM audit_auditevent")
+    html = client.get(reverse("privacy:overview")).content.decode()
+    assert 'data-ok="nee"' in html and "NIET in orde." in html and "ingekort of leeggemaakt" in html

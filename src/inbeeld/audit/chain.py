@@ -5,7 +5,7 @@ a key that lives in the environment and never in the database: someone who can w
 but does not hold the key cannot recompute the chain after changing, adding or removing rows.
 Version 1 (rows written before) used a plain SHA-256 that anyone can recompute; such rows are
 accepted only before the first keyed row and only when a signed checkpoint covers them
-(docs/adr/0008-audit-anchoring.md, audit/verify.py).
+(docs/adr/0009-audit-anchoring.md, audit/verify.py).
 """
 
 from __future__ import annotations

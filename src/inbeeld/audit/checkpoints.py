@@ -6,7 +6,7 @@ chain (rows, last id, last MAC) and the digest of the previous line, signed with
 (INBEELD_AUDIT_SIGNING_KEY, from the environment). Each line covers the one before it, so the
 signature on the newest line vouches for the whole file. Someone who can write the database cannot
 shorten or empty the log without contradicting a checkpoint; someone who can also write the file
-cannot make a line that verifies without the signing key (docs/adr/0008-audit-anchoring.md).
+cannot make a line that verifies without the signing key (docs/adr/0009-audit-anchoring.md).
 
 Checkpoints are made by `inbeeld audit checkpoint`, after every successful `inbeeld audit verify`,
 after a restore, and automatically after every INBEELD_AUDIT_CHECKPOINT_EVERY audit rows. Each one

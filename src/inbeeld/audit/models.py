@@ -5,7 +5,7 @@ type and reference, plus the case code when a case is involved), when, and `extr
 values. Each row stores the HMAC-SHA256 (key from the environment) of the previous row's MAC and
 its own content, so a changed or removed row breaks the chain from there on; signed checkpoints
 of the head, written outside the database, catch a log that was cut short or emptied (verified by
-`inbeeld audit verify`; audit/chain.py, audit/checkpoints.py, docs/adr/0008-audit-anchoring.md).
+`inbeeld audit verify`; audit/chain.py, audit/checkpoints.py, docs/adr/0009-audit-anchoring.md).
 """
 
 from django.conf import settings

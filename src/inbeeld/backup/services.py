@@ -487,7 +487,7 @@ def backup_restore(info: BackupInfo, *, using: str = "default") -> RestoreResult
         raise
     # After the commit: a signed restore checkpoint records that the log now ends where the
     # backup ended (plus the restore row). Checkpoints made after the backup name rows the backup
-    # does not hold; this signed line supersedes them knowingly (docs/adr/0008-audit-anchoring.md).
+    # does not hold; this signed line supersedes them knowingly (docs/adr/0009-audit-anchoring.md).
     try:
         checkpoint = checkpoint_create(
             kind="restore",

@@ -64,7 +64,7 @@ def check_production_configuration(app_configs=None, **kwargs):
 @register(Tags.security, deploy=False)
 def check_audit_anchoring(app_configs=None, **kwargs):
     """Production needs its own audit chain key and checkpoint signing key (never derived from
-    the secret key) and a checkpoint directory it can write (docs/adr/0008-audit-anchoring.md)."""
+    the secret key) and a checkpoint directory it can write (docs/adr/0009-audit-anchoring.md)."""
     if not _production():
         return []
     from inbeeld.audit.chain import MIN_KEY_LENGTH, AuditKeyError, signing_seed

@@ -3,7 +3,7 @@
 - Existing rows keep their legacy SHA-256 link and get chain_version 1; every new row is chained
   with HMAC-SHA256 (version 2). The chain head's counter starts high on an existing log, so the
   first row written after the upgrade schedules the signed upgrade checkpoint that covers the
-  legacy rows (audit/services.py, docs/adr/0008-audit-anchoring.md).
+  legacy rows (audit/services.py, docs/adr/0009-audit-anchoring.md).
 - SQLite gets BEFORE UPDATE / BEFORE DELETE triggers that abort; PostgreSQL (which has the row
   trigger of 0002) gets a statement-level BEFORE TRUNCATE trigger. `inbeeld flush` (tests,
   development) suspends them for its own run only (audit/management/commands/flush.py).

@@ -338,7 +338,7 @@ INBEELD_DISCLOSURE_MIN_CELL = env(
     help="Smallest count published in a table that leaves the platform; smaller cells are suppressed",
 )
 
-# Audit anchoring (issue 11, docs/adr/0008-audit-anchoring.md). The chain MAC key and the
+# Audit anchoring (issue 11, docs/adr/0009-audit-anchoring.md). The chain MAC key and the
 # checkpoint signing key live in the environment, never in the database; outside production an
 # empty value derives a key from INBEELD_SECRET_KEY, so an existing development environment keeps
 # working (the production checks refuse that).
