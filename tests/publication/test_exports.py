@@ -33,13 +33,11 @@ from inbeeld.publication.exports import (
     export_microdata,
     microdata_table,
     microdata_variables,
-    read_csv,
-    read_sav,
-    read_xlsx,
     write_csv,
     write_sav,
     write_xlsx,
 )
+from inbeeld.publication.microdata_readers import read_csv, read_sav, read_xlsx
 from tests.factories import CaseFactory, add_membership, event_type, make_user
 
 pytestmark = pytest.mark.django_db

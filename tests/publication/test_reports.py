@@ -342,9 +342,19 @@ def test_the_index_links_every_report_and_the_microdata(world):
     html = response.content.decode()
     for name, fmt in REPORT_URLS:
         assert f'href="{reverse(name, args=[fmt])}"' in html
-    for fmt in ("csv", "xlsx", "sav", "ctdc"):
-        assert f'href="{reverse("reports:microdata", args=[fmt])}"' in html
     assert f'href="{reverse("reports:open_data")}"' in html
+    # Microdata: the index leads to the microdata page, which links every format once the
+    # data-use agreement is accepted (issue 11), and the agreement before that.
+    assert f'href="{reverse("reports:microdata_page")}"' in html
+    from inbeeld.publication import agreement
+    from inbeeld.publication.services import data_use_agreement_accept
+
+    page = _get(world.researcher, "reports:microdata_page").content.decode()
+    assert f'href="{reverse("reports:data_use_agreement")}"' in page
+    data_use_agreement_accept(actor=world.researcher, version=agreement.VERSION)
+    page = _get(world.researcher, "reports:microdata_page").content.decode()
+    for fmt in ("csv", "xlsx", "sav", "ctdc"):
+        assert f'href="{reverse("reports:microdata", args=[fmt])}"' in page
 
 
 # --- disclosure control in the rendered output ---------------------------------------------------
