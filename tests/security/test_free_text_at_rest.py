@@ -44,6 +44,8 @@ def _every_text_in_the_database() -> list[tuple[str, str, str]]:
                 for column, value in zip(columns, row, strict=True):
                     if isinstance(value, bytes | memoryview):
                         value = bytes(value).decode("utf-8", "replace")
+                    elif isinstance(value, dict | list):  # JSON a driver already decoded
+                        value = json.dumps(value, ensure_ascii=False)
                     if isinstance(value, str) and value:
                         found.append((table, column, value))
     return found

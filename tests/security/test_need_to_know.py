@@ -14,7 +14,8 @@ Free-text fields covered (TextField/CharField users type into): chain-event note
 prosecution, judiciary), pilot reasons "not delivered" (the same families), the signal's name,
 description, municipality and contact details, the coordinator's internal note, messages to the
 signaller, question and answer, break-glass reasons, the privacy officer's review note, the
-deployment's note and partners, and the one-time intake link's label.
+deployment's note and partners, the one-time intake link's label and the explanation of a
+four-eyes decision.
 """
 
 from __future__ import annotations
@@ -128,6 +129,8 @@ def readers() -> dict[str, set[str]]:
     # The pilot's deployments are managed by researchers.
     table[marker("deployment", "note")] = {"researcher"}
     table[marker("deployment", "partners")] = {"researcher"}
+    # A four-eyes decision's explanation: the deciders (privacy officers and administrators).
+    table[marker("approval", "reason")] = {"privacy", "admin"}
     return table
 
 
@@ -240,6 +243,19 @@ def _plant(users: dict) -> dict:
         regions_assumed=False,
         note=marker("deployment", "note"),
     )
+    from inbeeld.approvals import services as approvals
+
+    limburg = unit("limburg")
+    change = approvals.change_request_create(
+        actor=users["admin"],
+        model=type(limburg),
+        obj=limburg,
+        before={"om_district": limburg.om_district_id},
+        changes={"om_district": case.police_unit.om_district_id},
+    )
+    approvals.change_request_reject(
+        actor=users["privacy"], request_id=change.pk, reason=marker("approval", "reason")
+    )
     return {
         "case": case,
         "events": events,
@@ -283,8 +299,12 @@ def _routes(patterns, prefix: str = "", namespace: str = ""):
 
 
 def _values(name: str, param: str, world: dict) -> list[str]:
-    if name == "analysis:intervention" and param == "code":
+    if name == "evaluation:intervention" and param == "code":
         return list(Intervention.objects.values_list("code", flat=True))
+    if param == "token" and name != "public_intake:link":
+        # Account links (password reset, second-factor enrolment) are personal and show none of
+        # the planted texts; an unknown token answers 404.
+        return ["onbekend"]
     known = {
         "code": [world["case"].code],
         "event_id": [str(e.pk) for e in world["events"]],
