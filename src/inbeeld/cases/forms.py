@@ -18,6 +18,7 @@ from inbeeld.cases.models import (
 from inbeeld.cases.selectors import SORTS, CaseFilters
 from inbeeld.cases.services import MAX_NOTE_LENGTH
 from inbeeld.cases.workflow import Status
+from inbeeld.forms_safe import SafeIntegerField, SafeModelChoiceField, SafeModelMultipleChoiceField
 from inbeeld.pilot.models import Intervention
 from inbeeld.reference.models import ChainEventOutcome, ChainEventType, ExploitationForm, PoliceUnit
 
@@ -33,7 +34,7 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Fase"), required=False, choices=[("", _("Alle fasen")), *Status.choices]
     )
-    form = forms.ModelChoiceField(
+    form = SafeModelChoiceField(
         label=_("Uitbuitingsvorm"),
         required=False,
         queryset=ExploitationForm.objects.all(),
@@ -47,14 +48,14 @@ class CaseFilterForm(forms.Form):
     )
     intake_from = forms.DateField(label=_("Instroom vanaf"), required=False, widget=DateInput())
     intake_to = forms.DateField(label=_("Instroom tot en met"), required=False, widget=DateInput())
-    reached_by = forms.ModelChoiceField(
+    reached_by = SafeModelChoiceField(
         label=_("Bereikt door interventie"),
         required=False,
         queryset=Intervention.objects.all(),
         to_field_name="code",
         empty_label=_("Alle casussen"),
     )
-    unit = forms.ModelChoiceField(
+    unit = SafeModelChoiceField(
         label=_("Eenheid"),
         required=False,
         queryset=PoliceUnit.objects.all(),
@@ -96,10 +97,10 @@ class CaseFilterForm(forms.Form):
 
 
 class CaseForm(forms.Form):
-    police_unit = forms.ModelChoiceField(
+    police_unit = SafeModelChoiceField(
         label=_("Eenheid"), queryset=PoliceUnit.objects.none(), empty_label=None
     )
-    exploitation_forms = forms.ModelMultipleChoiceField(
+    exploitation_forms = SafeModelMultipleChoiceField(
         label=_("Uitbuitingsvorm(en)"),
         queryset=ExploitationForm.objects.all(),
         widget=forms.CheckboxSelectMultiple,
@@ -145,7 +146,7 @@ class CaseForm(forms.Form):
 
 
 class EventForm(forms.Form):
-    event_type = forms.ModelChoiceField(
+    event_type = SafeModelChoiceField(
         label=_("Gebeurtenis"),
         queryset=ChainEventType.objects.none(),
         to_field_name="code",
@@ -169,7 +170,7 @@ class EventForm(forms.Form):
         max_length=MAX_NOTE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = SafeIntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, event_codes=(), allow_note=True, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -260,7 +261,7 @@ class ConsentForm(forms.Form):
         widget=DateInput(),
         error_messages={"invalid": _("Vul een geldige datum in (jjjj-mm-dd).")},
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = SafeIntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")

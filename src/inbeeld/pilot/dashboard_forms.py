@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from inbeeld.cases.forms import DateInput
+from inbeeld.forms_safe import SafeModelChoiceField, SafeModelMultipleChoiceField
 from inbeeld.pilot.models import Deployment, Intervention, Phase
 from inbeeld.reference.models import PoliceUnit
 
@@ -23,19 +24,19 @@ STALE_PAGE = _(
 
 
 class DeploymentForm(forms.Form):
-    intervention = forms.ModelChoiceField(
+    intervention = SafeModelChoiceField(
         label=_("Interventie"),
         queryset=Intervention.objects.order_by("order"),
         empty_label=_("Kies een interventie"),
         error_messages={"required": _("Kies een interventie.")},
     )
-    phase = forms.ModelChoiceField(
+    phase = SafeModelChoiceField(
         label=_("Fase"),
         queryset=Phase.objects.order_by("start"),
         empty_label=_("Kies een fase"),
         error_messages={"required": _("Kies een fase.")},
     )
-    police_units = forms.ModelMultipleChoiceField(
+    police_units = SafeModelMultipleChoiceField(
         label=_("Politie-eenheden"),
         queryset=PoliceUnit.objects.all(),
         required=False,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inbeeld.cases.forms import DateInput
+from inbeeld.forms_safe import SafeModelChoiceField
 from inbeeld.pilot.models import Instrument, Intervention, Moment
 
 DATE_ERRORS = {
@@ -131,7 +132,7 @@ class DeliveryForm(forms.Form):
 class MeasureForm(forms.Form):
     """The victim's answers on one questionnaire at one moment; every item may stay empty."""
 
-    instrument = forms.ModelChoiceField(
+    instrument = SafeModelChoiceField(
         queryset=Instrument.objects.all(),
         widget=forms.HiddenInput,
         error_messages={
@@ -192,7 +193,7 @@ class MeasureForm(forms.Form):
 class InstrumentChoiceForm(forms.Form):
     """A GET form to switch questionnaire (shown only when there is more than one)."""
 
-    vragenlijst = forms.ModelChoiceField(
+    vragenlijst = SafeModelChoiceField(
         label=_("Vragenlijst"), queryset=Instrument.objects.none(), empty_label=None
     )
 
