@@ -156,3 +156,23 @@ def test_audit_query_params_keeps_recognised_names_bounded():
     kept = audit_query_params(query, ["multi"])
     assert kept["multi"] == [str(i) * QUERY_MAX_LENGTH for i in range(QUERY_MAX_VALUES)]
     assert audit_query_params({"status": ""}, ["status"]) == {}
+
+
+def test_a_policy_refusal_answered_404_is_logged_when_marked(rf):
+    """Function pages that answer a policy refusal with 404 (to hide that they exist) mark the
+    Http404 with ``audit_refusal = True``; an ordinary 404 (a missing object) is not a refusal."""
+    from django.http import Http404
+
+    from inbeeld.conf.middleware import AuditRefusalMiddleware
+
+    user = make_user(Role.POLICE_OFFICER)
+    middleware = AuditRefusalMiddleware(lambda request: None)
+    request = rf.get("/verborgen/functie/?q=1")
+    request.user = user
+    middleware.process_exception(request, Http404("missing"))
+    assert not AuditEvent.objects.filter(action=AuditAction.FUNCTION_ACCESS_DENIED).exists()
+    refusal = Http404("refused")
+    refusal.audit_refusal = True
+    assert middleware.process_exception(request, refusal) is None  # Django still answers 404
+    row = AuditEvent.objects.get(action=AuditAction.FUNCTION_ACCESS_DENIED)
+    assert row.extra == {"path": "/verborgen/functie/", "method": "GET", "status": 404}

@@ -310,6 +310,7 @@ def checkpoint_create(
             "rows": head.rows,
             "last_id": head.last_id,
         },
+        _checkpoint_row=True,
     )
     return checkpoint
 

@@ -47,6 +47,7 @@ def audit_record(
     subject_ref: str = "",
     case_code: str = "",
     extra: dict[str, Any] | None = None,
+    _checkpoint_row: bool = False,
 ) -> AuditEvent:
     """Append one audit row, chained to the previous one with the keyed MAC.
 
@@ -80,7 +81,9 @@ def audit_record(
         every = settings.INBEELD_AUDIT_CHECKPOINT_EVERY
         upgrade = head.since_checkpoint >= LEGACY_HEAD_MARK  # set by migration 0012
         head.since_checkpoint = 0 if upgrade else head.since_checkpoint + 1
-        if upgrade or (every > 0 and head.since_checkpoint >= every):
+        if _checkpoint_row:  # the row of a checkpoint just made (audit/checkpoints.py)
+            head.since_checkpoint = 0
+        elif upgrade or (every > 0 and head.since_checkpoint >= every):
             from inbeeld.audit.checkpoints import checkpoint_after_commit
 
             kind = "upgrade" if upgrade else "periodic"
