@@ -8,6 +8,7 @@ from django.urls import reverse
 from inbeeld.accounts.models import Membership, Role, User
 from inbeeld.approvals.models import ChangeRequest
 from inbeeld.audit.models import AuditAction, AuditEvent
+from tests.approvals.admin_forms import form_data
 from tests.factories import OrganisationFactory, district, make_user, unit
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,12 @@ def _membership_post(membership, **overrides):
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v != ""}
+
+
+def _fingerprint(client, url) -> dict:
+    """The change page's fingerprint of the values it shows: a save without it is refused as a
+    possible lost update (tests/security/test_admin_lost_updates.py)."""
+    return {"row_fingerprint": form_data(client.get(url).content.decode())["row_fingerprint"][0]}
 
 
 def test_an_administrator_reaches_the_admin(login, administrator):
@@ -95,7 +102,13 @@ def _change_membership_and_check_the_audit(client, actor, membership):
     pending four-eyes request (audited), and the membership stays as it was (ADR 0008)."""
     url = reverse("admin:accounts_membership_change", args=[membership.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, _membership_post(membership, police_unit=unit("limburg").pk))
+    response = client.post(
+        url,
+        {
+            **_membership_post(membership, police_unit=unit("limburg").pk),
+            **_fingerprint(client, url),
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     membership.refresh_from_db()
     assert membership.police_unit.code == "amsterdam"
@@ -116,8 +129,10 @@ def test_the_admin_refuses_a_membership_without_the_scope_its_role_needs(
     login, superuser_administrator, officer_membership
 ):
     url = reverse("admin:accounts_membership_change", args=[officer_membership.pk])
-    response = login(superuser_administrator).post(
-        url, _membership_post(officer_membership, role=Role.PROSECUTOR)
+    client = login(superuser_administrator)
+    response = client.post(
+        url,
+        {**_membership_post(officer_membership, role=Role.PROSECUTOR), **_fingerprint(client, url)},
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -214,7 +229,7 @@ def test_a_user_change_through_the_admin_is_audited(
         f"{prefix}-0-police_unit": officer_membership.police_unit_id,
         # is_active left out: the inline membership is switched off
     }
-    response = client.post(url, data)
+    response = client.post(url, {**data, **_fingerprint(client, url)})
     assert response.status_code == 302, response.content.decode()[:3000]
     assert User.objects.get(pk=user.pk).last_name == "Nieuwe-Achternaam"
     user_row = AuditEvent.objects.get(action=AuditAction.USER_CHANGED)
@@ -235,9 +250,15 @@ def test_switching_an_organisation_off_through_the_admin_is_audited(
     organisation = officer_membership.organisation
     client = login(superuser_administrator)
     before = AuditEvent.objects.count()
+    url = reverse("admin:accounts_organisation_change", args=[organisation.pk])
     response = client.post(
-        reverse("admin:accounts_organisation_change", args=[organisation.pk]),
-        {"name": organisation.name, "type": organisation.type, "police_unit": ""},
+        url,
+        {
+            "name": organisation.name,
+            "type": organisation.type,
+            "police_unit": "",
+            **_fingerprint(client, url),
+        },
     )
     assert response.status_code == 302
     organisation.refresh_from_db()

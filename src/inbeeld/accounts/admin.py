@@ -30,6 +30,7 @@ from inbeeld.approvals.admin_guard import (
     membership_admin_save,
     refuse_self_grant,
 )
+from inbeeld.approvals.admin_version import RowVersionAdminMixin
 from inbeeld.approvals.services import user_is_guarded
 from inbeeld.audit.models import AuditAction
 
@@ -42,9 +43,11 @@ def _admin_has_permission(request) -> bool:
     return policy.may_administer(request.user)
 
 
-class PolicyAdminMixin:
+class PolicyAdminMixin(RowVersionAdminMixin):
     """Admin permissions come from policy.py (the ADMINISTER action), not Django model perms.
-    JSON fields parse with bounds, so hostile input gets a Dutch message, never a 500."""
+    JSON fields parse with bounds, so hostile input gets a Dutch message, never a 500. Every
+    change form is optimistically locked (RowVersionAdminMixin: a save over someone else's newer
+    change is refused); on inlines the mixin's ModelAdmin hooks are simply never called."""
 
     formfield_overrides = {models.JSONField: {"form_class": BoundedJSONFormField}}
 
