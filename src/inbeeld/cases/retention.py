@@ -83,7 +83,7 @@ def _run(*, today: dt.date | None, apply: bool) -> list[RetentionOutcome]:
         count = notes.count() + reasons.count()
         if apply and count:
             notes.rewrite_ciphertext(note_ciphertext="")
-            reasons.update(reason_ciphertext="")
+            reasons.update(reason_ciphertext="", reason_family="")
         outcomes.append(
             RetentionOutcome("notes", f"{periods['notes']} jaar na afsluiten", count, codes)
         )
