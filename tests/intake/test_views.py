@@ -420,14 +420,16 @@ def test_without_an_open_question_there_is_no_answer_form(client, submit):
 def _make_link(login, coordinator, label="Trainer FC Zaandam") -> tuple[IntakeLink, str, str]:
     client = login(coordinator)
     response = client.post(
-        LINKS_URL, {"label": label, "police_unit": str(unit("noord-holland").pk)}
+        LINKS_URL, {"label": label, "police_unit": str(unit("noord-holland").pk)}, follow=True
     )
+    # Post/redirect/get (issue 11): the link is shown on the page after the redirect.
+    assert response.redirect_chain == [(LINKS_URL, 302)]
     assert response.status_code == 200
     match = re.search(r'data-testid="new-link">([^<]+)<', response.content.decode())
     assert match, "the new link is not shown"
     url = match.group(1)
     token = re.search(r"/melden/link/([^/]+)/$", url).group(1)
-    return IntakeLink.objects.get(label=label), url, token
+    return IntakeLink.objects.get(token_hash=services.token_hash(token)), url, token
 
 
 def test_a_coordinator_makes_a_link_shown_once_and_stored_as_a_hash(login, coordinator):

@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inbeeld.cases.models import AgeBand, Gender, NationalityGroup
+from inbeeld.forms_safe import SafeIntegerField, SafeModelChoiceField, SafeModelMultipleChoiceField
+from inbeeld.intake import receipts
 from inbeeld.intake.models import SignallerType, Urgency
 from inbeeld.intake.services import Contact
 from inbeeld.intake.workflow import NoActionReason, SignalStatus, allowed_targets
@@ -44,7 +46,7 @@ def regional_units():
     return PoliceUnit.objects.filter(kind=PoliceUnit.Kind.REGIONAL).order_by("order", "name")
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(SafeModelChoiceField):
     def label_from_instance(self, obj) -> str:
         areas = UNIT_AREAS.get(obj.code)
         return f"{obj.name} ({areas})" if areas else obj.name
@@ -128,6 +130,25 @@ class SignalForm(forms.Form):
         max_length=200,
         error_messages={"invalid": _("Vul een geldig e-mailadres in.")},
     )
+    # The reporter's own second factor, for when their receipt code is blocked (receipts.py).
+    recovery_question = forms.ChoiceField(
+        label=_("Eigen vraag (niet verplicht)"),
+        required=False,
+        choices=[("", _("— geen eigen vraag —")), *receipts.RecoveryQuestion.choices],
+        error_messages={"invalid_choice": _("Kies een vraag uit de lijst.")},
+        help_text=_(
+            "Als uw ontvangstcode ooit geblokkeerd raakt (bijvoorbeeld omdat op hetzelfde netwerk "
+            "vaak een verkeerde code is ingevuld), kunt u met uw code en dit antwoord toch verder."
+        ),
+    )
+    recovery_answer = forms.CharField(
+        label=_("Uw antwoord (niet verplicht)"),
+        required=False,
+        max_length=receipts.MAX_ANSWER,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("Wij bewaren alleen een onleesbare controlewaarde, nooit het antwoord zelf."),
+        error_messages={"max_length": _("Uw antwoord is te lang (maximaal 100 tekens).")},
+    )
     # Honeypot: hidden from people (CSS and aria-hidden); a bot that fills it stores nothing.
     website = forms.CharField(label=_("Laat dit veld leeg"), required=False)
 
@@ -145,6 +166,8 @@ class SignalForm(forms.Form):
         if channel == "account":
             del self.fields["signaller_type"]
             del self.fields["website"]
+            del self.fields["recovery_question"]
+            del self.fields["recovery_answer"]
             self.organisation = organisation
             if organisation is not None and organisation.police_unit_id:
                 self.fields["police_unit"].initial = organisation.police_unit_id
@@ -191,7 +214,23 @@ class SignalForm(forms.Form):
                 "indicators",
                 _("Kies ten minste één signaal of beschrijf in eigen woorden wat u opviel."),
             )
+        if "recovery_answer" in self.fields:
+            question = data.get("recovery_question") or ""
+            answer = (data.get("recovery_answer") or "").strip()
+            if question and not answer:
+                self.add_error("recovery_answer", _("Vul uw antwoord op de gekozen vraag in."))
+            elif answer and not question and "recovery_question" not in self.errors:
+                self.add_error("recovery_question", _("Kies bij welke vraag uw antwoord hoort."))
+            elif answer and len(answer) < receipts.MIN_ANSWER:
+                self.add_error("recovery_answer", _("Gebruik voor uw antwoord ten minste 2 tekens."))
         return data
+
+    def recovery(self) -> tuple[str, str]:
+        """(question, answer) the reporter chose, or two empty strings."""
+        return (
+            self.cleaned_data.get("recovery_question") or "",
+            (self.cleaned_data.get("recovery_answer") or "").strip(),
+        )
 
 
 class QueueFilterForm(forms.Form):
@@ -234,7 +273,7 @@ class TriageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Kort en zonder gegevens over de persoon of een casus."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = SafeIntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, current_status: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -246,7 +285,7 @@ class TriageForm(forms.Form):
 
 
 class RerouteForm(forms.Form):
-    police_unit = forms.ModelChoiceField(
+    police_unit = SafeModelChoiceField(
         label=_("Naar eenheid"),
         queryset=PoliceUnit.objects.none(),
         empty_label=_("— kies —"),
@@ -258,7 +297,7 @@ class RerouteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Geef aan waarom het signaal naar een andere eenheid gaat.")},
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = SafeIntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, current_unit, **kwargs):
         super().__init__(*args, **kwargs)
@@ -285,7 +324,7 @@ class AnswerForm(forms.Form):
 
 
 class ConvertForm(forms.Form):
-    exploitation_forms = forms.ModelMultipleChoiceField(
+    exploitation_forms = SafeModelMultipleChoiceField(
         label=_("Uitbuitingsvormen"),
         queryset=ExploitationForm.objects.all(),
         widget=forms.CheckboxSelectMultiple,
@@ -303,7 +342,7 @@ class ConvertForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("De signaalgever ziet alleen dat het signaal is opgepakt, nooit de casus."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = SafeIntegerField(widget=forms.HiddenInput)
 
 
 class IntakeLinkForm(forms.Form):
@@ -312,7 +351,7 @@ class IntakeLinkForm(forms.Form):
         max_length=100,
         error_messages={"required": _("Geef aan voor wie de link is.")},
     )
-    police_unit = forms.ModelChoiceField(
+    police_unit = SafeModelChoiceField(
         label=_("Eenheid"), queryset=PoliceUnit.objects.none(), empty_label=None
     )
 
@@ -328,8 +367,29 @@ class ReceiptForm(forms.Form):
         label=_("Uw ontvangstcode"),
         max_length=30,
         help_text=_("Bijvoorbeeld ABCD-EFGH-JKMN. U kreeg de code na het melden."),
-        error_messages={"required": _("Vul uw ontvangstcode in.")},
+        error_messages={
+            "required": _("Vul uw ontvangstcode in."),
+            "max_length": _("Een ontvangstcode heeft 12 tekens, bijvoorbeeld ABCD-EFGH-JKMN."),
+        },
     )
+    recovery_answer = forms.CharField(
+        label=_("Antwoord op uw eigen vraag"),
+        required=False,
+        max_length=receipts.MAX_ANSWER,
+        help_text=_(
+            "Alleen nodig als de code geblokkeerd is en u bij het melden een eigen vraag koos."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"max_length": _("Uw antwoord is te lang (maximaal 100 tekens).")},
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if not receipts.code_is_well_formed(code):
+            raise forms.ValidationError(
+                _("Een ontvangstcode heeft 12 tekens, bijvoorbeeld ABCD-EFGH-JKMN.")
+            )
+        return code
 
 
 class FunnelFilterForm(forms.Form):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inbeeld.audit.models import AppendOnlyModel
 from inbeeld.cases.models import AgeBand, Gender
+from inbeeld.crypto import decrypt_text
 from inbeeld.intake.workflow import NoActionReason, SignalStatus
 from inbeeld.reference.models import Indicator, IndicatorCatalogueVersion, PoliceUnit
 
@@ -60,11 +61,14 @@ class IntakeLink(models.Model):
     """A one-time link a coordinator makes for someone without an account (e.g. a sports coach).
     Only a hash of the token is stored; the link works once, until it expires."""
 
+    ENCRYPTED_FIELDS = ("label_ciphertext",)
+
     token_hash = models.CharField(max_length=64, unique=True)
     police_unit = models.ForeignKey(
         PoliceUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("eenheid")
     )
-    label = models.CharField(_("voor wie (intern)"), max_length=100)
+    # "For whom" is free text (often a name): encrypted at rest like every free text.
+    label_ciphertext = models.TextField(_("voor wie (intern, versleuteld)"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -81,7 +85,12 @@ class IntakeLink(models.Model):
         verbose_name_plural = _("eenmalige meldlinks")
 
     def __str__(self) -> str:
-        return f"{self.label} ({self.police_unit})"
+        return f"{_('meldlink')} {self.pk} ({self.police_unit})"
+
+    @property
+    def label(self) -> str:
+        """The decrypted "for whom" (for the coordinators' list of links)."""
+        return decrypt_text(self.label_ciphertext)
 
 
 class Signal(models.Model):
@@ -92,6 +101,10 @@ class Signal(models.Model):
     )
     # Keyed hash of the receipt code (anonymous channels only).
     receipt_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # The reporter's own second factor for a locked code (intake/receipts.py): the question they
+    # picked and a slow keyed hash of their answer; never the answer itself.
+    recovery_question = models.CharField(max_length=20, blank=True)
+    recovery_answer_hash = models.CharField(max_length=200, blank=True)
     channel = models.CharField(_("kanaal"), max_length=10, choices=Channel.choices)
     intake_link = models.OneToOneField(
         IntakeLink, on_delete=models.PROTECT, null=True, blank=True, related_name="signal"

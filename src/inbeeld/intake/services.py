@@ -24,10 +24,10 @@ from inbeeld.cases.models import MINOR_AGE_BANDS, AgeBand, Gender, NationalityGr
 from inbeeld.cases.services import case_register, event_record
 from inbeeld.crypto import encrypt_text
 from inbeeld.intake import deadlines
+from inbeeld.intake.limits import client_hash, public_attempt_allowed  # noqa: F401 (re-exported)
 from inbeeld.intake.models import (
     Channel,
     IntakeLink,
-    PublicIntakeAttempt,
     Signal,
     SignalEvent,
     SignallerType,
@@ -200,13 +200,17 @@ def signal_submit(
     contact: Contact | None = None,
     intake_link: IntakeLink | None = None,
     catalogue_version: IndicatorCatalogueVersion | None = None,
+    recovery_question: str = "",
+    recovery_answer: str = "",
 ) -> tuple[Signal, str]:
     """Take in a signal and route it to the safety coordinators of ``police_unit``.
 
     Returns the signal and, for the anonymous channels (public form, one-time link), the receipt
     code the submitter needs to follow it (shown once; only its hash is stored). A signal through a
-    one-time link goes to the link's unit and uses the link up.
+    one-time link goes to the link's unit and uses the link up. An anonymous submitter may add a
+    recovery answer to a question they pick (intake/receipts.py); only its slow keyed hash is kept.
     """
+    from inbeeld.intake import receipts
     contact = contact or Contact()
     indicators = list(indicators)
     catalogue_version = catalogue_version or current_catalogue_version()
@@ -234,6 +238,15 @@ def signal_submit(
         municipality=municipality,
         contact=contact,
     )
+    recovery_answer = recovery_answer.strip() if channel != Channel.ACCOUNT else ""
+    if recovery_answer and recovery_question not in receipts.RecoveryQuestion.values:
+        raise ValidationError({"recovery_question": _("Kies bij welke vraag uw antwoord hoort.")})
+    if recovery_answer and not (
+        receipts.MIN_ANSWER <= len(recovery_answer) <= receipts.MAX_ANSWER
+    ):
+        raise ValidationError(
+            {"recovery_answer": _("Gebruik voor uw antwoord 2 tot 100 tekens.")}
+        )
     receipt = "" if channel == Channel.ACCOUNT else new_receipt_code()
     now = timezone.now()
     acute = urgency == Urgency.ACUTE
@@ -248,6 +261,10 @@ def signal_submit(
             channel=channel,
             intake_link=intake_link,
             receipt_hash=receipt_hash(receipt) if receipt else "",
+            recovery_question=recovery_question if recovery_answer else "",
+            recovery_answer_hash=receipts.recovery_answer_hash(recovery_answer)
+            if recovery_answer
+            else "",
             signaller_type=signaller_type,
             organisation=organisation,
             submitted_by=actor if channel == Channel.ACCOUNT else None,
@@ -574,7 +591,7 @@ def intake_link_create(*, actor, police_unit: PoliceUnit, label: str) -> tuple[I
         link = IntakeLink.objects.create(
             token_hash=token_hash(token),
             police_unit=police_unit,
-            label=label.strip(),
+            label_ciphertext=encrypt_text(label.strip()),
             created_by=actor,
             created_at=now,
             expires_at=now + dt.timedelta(days=settings.INBEELD_INTAKE_LINK_DAYS),
@@ -587,35 +604,3 @@ def intake_link_create(*, actor, police_unit: PoliceUnit, label: str) -> tuple[I
             extra={"police_unit": police_unit.code, "expires_at": link.expires_at.isoformat()},
         )
     return link, token
-
-
-def client_hash(address: str) -> str:
-    """Keyed hash of a client address for rate limiting (the address itself is not stored)."""
-    message = f"client:{address}".encode()
-    return hmac.new(settings.INBEELD_LINKAGE_KEY.encode(), message, hashlib.sha256).hexdigest()
-
-
-def public_attempt_allowed(*, address: str, scope: str) -> bool:
-    """Count one anonymous request from ``address`` in ``scope`` ('submit', 'status'); False when
-    the address has used up its requests of the past hour (INBEELD_PUBLIC_INTAKE_PER_HOUR)."""
-    now = timezone.now()
-    window = now - dt.timedelta(hours=1)
-    key = client_hash(address)
-    with transaction.atomic():
-        PublicIntakeAttempt.objects.filter(created_at__lt=window - dt.timedelta(hours=1)).delete()
-        used = PublicIntakeAttempt.objects.filter(
-            client_hash=key, scope=scope, created_at__gte=window
-        ).count()
-        if used >= settings.INBEELD_PUBLIC_INTAKE_PER_HOUR:
-            return False
-        PublicIntakeAttempt.objects.create(client_hash=key, scope=scope, created_at=now)
-    return True
-
-
-def public_attempts_exhausted(*, address: str, scope: str) -> bool:
-    """Whether ``address`` has used up its anonymous requests in ``scope`` this hour (read only)."""
-    window = timezone.now() - dt.timedelta(hours=1)
-    used = PublicIntakeAttempt.objects.filter(
-        client_hash=client_hash(address), scope=scope, created_at__gte=window
-    ).count()
-    return used >= settings.INBEELD_PUBLIC_INTAKE_PER_HOUR

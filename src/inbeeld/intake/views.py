@@ -10,6 +10,9 @@ Thin: forms validate, the services act; signals are loaded through the selectors
 
 from __future__ import annotations
 
+import functools
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,12 +22,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
 from inbeeld.cases.views import _apply_service_errors
-from inbeeld.intake import funnel, selectors, services
+from inbeeld.crypto import decrypt_text, encrypt_text
+from inbeeld.intake import funnel, receipts, selectors, services
 from inbeeld.intake.forms import (
     AnswerForm,
     ConvertForm,
@@ -42,6 +47,8 @@ from inbeeld.intake.workflow import SignalStatus, allowed_targets
 from inbeeld.reference.models import PoliceUnit
 
 PAGE_SIZE = 50
+# The one-time link just made, shown once on the page after the redirect.
+NEW_LINK_SESSION_KEY = "intake_new_link"
 
 
 def _require(user, action: policy.Action) -> None:
@@ -51,6 +58,29 @@ def _require(user, action: policy.Action) -> None:
 
 def _client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
+
+
+def public_body_cap(view):
+    """The anonymous pages take small bodies only: a larger one is refused before it is read,
+    with a Dutch 413 page (INBEELD_PUBLIC_FORM_MAX_BYTES; the site-wide caps are Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE and DATA_UPLOAD_MAX_NUMBER_FIELDS, answered with the Dutch 400)."""
+
+    @functools.wraps(view)
+    def capped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > settings.INBEELD_PUBLIC_FORM_MAX_BYTES:
+            return render(
+                request,
+                "intake/too_large.html",
+                {"limit_kb": settings.INBEELD_PUBLIC_FORM_MAX_BYTES // 1024},
+                status=413,
+            )
+        return view(request, *args, **kwargs)
+
+    return capped
 
 
 # --- submitting --------------------------------------------------------------------------------------
@@ -99,6 +129,8 @@ def _submit(request: HttpRequest, *, channel: str, link=None) -> HttpResponse:
             contact=form.contact(),
             intake_link=link,
             catalogue_version=version,
+            recovery_question=form.recovery()[0] if channel != Channel.ACCOUNT else "",
+            recovery_answer=form.recovery()[1] if channel != Channel.ACCOUNT else "",
         )
     except (ValidationError, PermissionDenied) as exc:
         _apply_service_errors(form, exc)
@@ -114,7 +146,12 @@ def _submit(request: HttpRequest, *, channel: str, link=None) -> HttpResponse:
     return render(
         request,
         "intake/receipt.html",
-        {"receipt": receipt, "acute": signal.is_acute, "unit": signal.police_unit},
+        {
+            "receipt": receipt,
+            "acute": signal.is_acute,
+            "unit": signal.police_unit,
+            "has_recovery": bool(signal.recovery_answer_hash),
+        },
     )
 
 
@@ -127,6 +164,7 @@ def signal_create(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
+@public_body_cap
 def public_create(request: HttpRequest) -> HttpResponse:
     return _submit(request, channel=Channel.PUBLIC)
 
@@ -134,6 +172,7 @@ def public_create(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
+@public_body_cap
 def link_create_signal(request: HttpRequest, token: str) -> HttpResponse:
     link = selectors.intake_link_by_token(token)
     if link is None:
@@ -141,25 +180,56 @@ def link_create_signal(request: HttpRequest, token: str) -> HttpResponse:
     return _submit(request, channel=Channel.LINK, link=link)
 
 
+LOCK_MESSAGES = {
+    ("code", "address"): _lazy(
+        "Te veel onjuiste codes. Probeer het over een uur opnieuw. Koos u bij het melden een eigen "
+        "vraag? Vul dan hieronder uw code en het antwoord in; dan kunt u meteen verder."
+    ),
+    ("code", "code"): _lazy(
+        "Met deze code is het afgelopen uur te vaak geprobeerd. Probeer het over een uur opnieuw. "
+        "Koos u bij het melden een eigen vraag? Vul dan hieronder uw code en het antwoord in; dan "
+        "kunt u meteen verder."
+    ),
+    ("answer", "address"): _lazy(
+        "Te veel pogingen met een antwoord vanaf dit adres. Probeer het over een uur opnieuw."
+    ),
+    ("answer", "code"): _lazy(
+        "Te veel pogingen met een antwoord bij deze code. Probeer het over een uur opnieuw."
+    ),
+}
+
+
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
+@public_body_cap
 def receipt_status(request: HttpRequest) -> HttpResponse:
     """An anonymous submitter checks the status with the receipt code (POST only, so the code
-    never lands in a URL or a log) and can answer an open question."""
+    never lands in a URL or a log) and can answer an open question. Every check is counted before
+    it is made (intake/receipts.py); a blocked code opens with the reporter's own answer."""
     form = ReceiptForm(request.POST if request.method == "POST" else None)
     context = {"form": form}
     if request.method != "POST" or not form.is_valid():
         return render(request, "intake/receipt_status.html", context)
+    code = form.cleaned_data["code"]
+    recovery_answer = form.cleaned_data["recovery_answer"].strip()
     address = _client_address(request)
-    if services.public_attempts_exhausted(address=address, scope="status"):
-        form.add_error(None, _("Te veel onjuiste codes. Probeer het over een uur opnieuw."))
+    path = "answer" if recovery_answer else "code"
+    if recovery_answer:
+        result = receipts.receipt_unlock(code=code, answer=recovery_answer, address=address)
+    else:
+        result = receipts.receipt_check(code=code, address=address)
+    if result.locked:
+        form.add_error(None, LOCK_MESSAGES[(path, result.locked)])
+        context["locked"] = True
         return render(request, "intake/receipt_status.html", context, status=429)
-    signal = selectors.signal_by_receipt(form.cleaned_data["code"])
-    if signal is None:
-        services.public_attempt_allowed(address=address, scope="status")
-        form.add_error("code", _("Deze ontvangstcode kennen we niet. Controleer de code."))
+    if result.opened is None:
+        if recovery_answer:
+            form.add_error(None, _("De code of het antwoord klopt niet. Controleer beide."))
+        else:
+            form.add_error("code", _("Deze ontvangstcode kennen we niet. Controleer de code."))
         return render(request, "intake/receipt_status.html", context)
+    signal = result.opened
     answer_form = AnswerForm(request.POST if "answer" in request.POST else None)
     if "answer" in request.POST and answer_form.is_valid():
         try:
@@ -176,7 +246,8 @@ def receipt_status(request: HttpRequest) -> HttpResponse:
             "signal": signal,
             "history": selectors.signal_history(signal, for_signaller=True),
             "answer_form": answer_form,
-            "code": form.cleaned_data["code"],
+            "code": code,
+            "recovery_answer": recovery_answer,
         }
     )
     return render(request, "intake/receipt_status.html", context)
@@ -446,7 +517,6 @@ def links(request: HttpRequest) -> HttpResponse:
     _require(request.user, policy.Action.INTAKE_LINK_MANAGE)
     units = policy.intake_link_units(request.user)
     form = IntakeLinkForm(request.POST if request.method == "POST" else None, units=units)
-    new_link_url = ""
     if request.method == "POST" and form.is_valid():
         try:
             _, token = services.intake_link_create(
@@ -457,8 +527,14 @@ def links(request: HttpRequest) -> HttpResponse:
         except (ValidationError, PermissionDenied) as exc:
             _apply_service_errors(form, exc)
         else:
-            new_link_url = request.build_absolute_uri(reverse("public_intake:link", args=[token]))
-            form = IntakeLinkForm(units=units)
+            # Post/redirect/get: a reload shows the list, it never makes a second link. The new
+            # URL travels to the next page once, encrypted in the session (never in a URL).
+            url = request.build_absolute_uri(reverse("public_intake:link", args=[token]))
+            request.session[NEW_LINK_SESSION_KEY] = encrypt_text(url)
+            return redirect("intake:links")
+    new_link_url = ""
+    if request.method == "GET" and NEW_LINK_SESSION_KEY in request.session:
+        new_link_url = decrypt_text(request.session.pop(NEW_LINK_SESSION_KEY))
     return render(
         request,
         "intake/links.html",

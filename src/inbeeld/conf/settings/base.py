@@ -328,6 +328,50 @@ INBEELD_INTAKE_LINK_DAYS = env(
     default=14,
     help="Days a one-time intake link made by a safety coordinator stays valid",
 )
+# Receipt codes (intake/receipts.py): besides the per-address limit above, per code (its lookup
+# key) and, for the reporter's own answer that opens a blocked code, per address and per code.
+INBEELD_RECEIPT_PER_CODE_PER_HOUR = env(
+    "INBEELD_RECEIPT_PER_CODE_PER_HOUR",
+    cast=int,
+    default=5,
+    help="Receipt-code look-ups per hour under one code's lookup key (its first four "
+    "characters), from any address",
+)
+INBEELD_RECEIPT_UNLOCK_PER_HOUR = env(
+    "INBEELD_RECEIPT_UNLOCK_PER_HOUR",
+    cast=int,
+    default=5,
+    help="Attempts per hour, per address and per code, to open a blocked receipt code with the "
+    "reporter's own answer",
+)
+
+# Request bodies: Django refuses larger form bodies (400, nothing read further); the public
+# signal form has its own, smaller cap with a Dutch 413 page (intake/views.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env(
+    "INBEELD_MAX_REQUEST_BODY_BYTES",
+    cast=int,
+    default=1_048_576,
+    help="Largest form body (without uploaded files) any page accepts, in bytes",
+)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env(
+    "INBEELD_MAX_REQUEST_FIELDS",
+    cast=int,
+    default=2000,
+    help="Most form fields one request may send",
+)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env(
+    "INBEELD_FILE_UPLOAD_MEMORY_BYTES",
+    cast=int,
+    default=1_048_576,
+    help="Uploaded files larger than this many bytes go to a temporary file instead of memory",
+)
+INBEELD_PUBLIC_FORM_MAX_BYTES = env(
+    "INBEELD_PUBLIC_FORM_MAX_BYTES",
+    cast=int,
+    default=65_536,
+    help="Largest request body the anonymous pages (/melden/) accept, in bytes; larger ones get "
+    "a Dutch 413 page",
+)
 
 # Statistical disclosure control of every table that leaves the platform (pages for external
 # users, PDF, CSV/XLSX): cells below this count are suppressed (issue 7).

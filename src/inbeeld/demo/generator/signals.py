@@ -1105,7 +1105,7 @@ def write_demo_signals(plan: SignalPlan) -> int:
             links[index] = IntakeLink(
                 token_hash=digest,
                 police_unit_id=units[signal.police_unit],
-                label=signal.link_label,
+                label_ciphertext=encrypt_text(signal.link_label),
                 created_by_id=coordinator_id,
                 created_at=signal.link_created_at,
                 expires_at=signal.link_created_at + link_days,
