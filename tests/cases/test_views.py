@@ -16,6 +16,7 @@ from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.cases.models import Case, ChainEvent
 from inbeeld.cases.workflow import Status
 from tests.factories import CaseFactory, assign, court, form, make_user, record_events, unit
+from tests.test_architecture import PUBLIC_URL_NAMES
 
 pytestmark = pytest.mark.django_db
 
@@ -51,9 +52,9 @@ def _app_urls(case, event):
     """Every named URL of the product (the admin has its own login and is tested apart)."""
     urls = []
     for name, _pattern, converters in _walk(get_resolver().url_patterns):
-        # The login page and the anonymous intake pages (issue 5) are public on purpose
-        # (tests/test_architecture.py PUBLIC_URL_NAMES).
-        if name.startswith(("admin:", "public_intake:")) or name == "accounts:login":
+        # The public pages (login, anonymous intake, one-time reset link) are public on purpose:
+        # one list, tests/test_architecture.py PUBLIC_URL_NAMES.
+        if name.startswith("admin:") or name in PUBLIC_URL_NAMES:
             continue
         urls.append(reverse(name, kwargs=_sample_kwargs(converters, case, event)))
     return urls
