@@ -317,6 +317,15 @@ def test_a_change_made_outside_the_admin_makes_the_page_stale_too(first):
     assert (organisation.name, organisation.is_active) == ("Zorg West", False)
 
 
+@pytest.mark.parametrize("object_id", ["9" * 30, "abc", "-1", "1e5"])
+def test_a_crafted_object_id_on_the_locking_save_is_a_redirect_not_a_500(first, object_id):
+    client = _client(first)
+    client.raise_request_exception = True
+    for kind, data in (("change", {"name": "x"}), ("delete", {"post": "yes"})):
+        url = f"/beheer/accounts/organisation/{object_id}/{kind}/"
+        assert client.post(url, data).status_code in (302, 404)
+
+
 # --- four eyes ------------------------------------------------------------------------------------
 
 
