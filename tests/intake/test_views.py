@@ -36,6 +36,7 @@ from inbeeld.intake.models import (
 )
 from inbeeld.intake.workflow import SignalStatus
 from inbeeld.reference.models import Indicator
+from tests.conftest import verified_login
 from tests.factories import OrganisationFactory, event_type, form, make_user, unit
 from tests.intake.conftest import (
     DESCRIPTION,
@@ -910,6 +911,37 @@ def test_triage_with_a_stale_version_changes_nothing(login, coordinator, submit)
     assert (row_counts(), signal.status, signal.version) == before
 
 
+def test_a_question_from_a_stale_page_is_refused_after_a_colleague_closed_the_signal(
+    coordinator, make_user, submit
+):
+    """Two coordinators of one unit: the first closes the signal while the second still has the
+    question form open; the question must not be sent on top of the closed signal."""
+    signal, _ = submit()
+    colleague = make_user(Role.SAFETY_COORDINATOR, unit_code=signal.police_unit.code)
+    first = verified_login(Client(), coordinator)
+    second = verified_login(Client(), colleague)
+    url = f"/signalen/{signal.reference}/vraag/"
+    seen = second.get(url).context["form"].initial["version"]
+
+    closed = first.post(
+        f"/signalen/{signal.reference}/triage/", {"to_status": "in_triage", "version": seen}
+    )
+    assert closed.status_code == 302
+    signal.refresh_from_db()
+    before = (row_counts(), signal.question_open, signal.version)
+
+    response = second.post(url, {"question": "Weet u de naam van de school?", "version": seen})
+
+    assert response.status_code == 200
+    assert "Dit signaal is intussen door iemand anders gewijzigd." in text(response)
+    signal.refresh_from_db()
+    assert (row_counts(), signal.question_open, signal.version) == before
+    # No dead end: the reloaded page carries the current version and the question goes through.
+    fresh = second.get(url).context["form"].initial["version"]
+    sent = second.post(url, {"question": "Weet u de naam van de school?", "version": fresh})
+    assert sent.status_code == 302
+
+
 def test_no_action_without_a_reason_is_a_form_error(login, coordinator, submit):
     signal = bring_to(coordinator, submit()[0], SignalStatus.IN_TRIAGE)
     client = login(coordinator)
@@ -973,10 +1005,12 @@ def test_ask_opens_a_question(login, coordinator, submit):
     client = login(coordinator)
     url = f"/signalen/{signal.reference}/vraag/"
 
-    empty = client.post(url, {"question": ""})
+    empty = client.post(url, {"question": "", "version": signal.version})
     assert "Schrijf uw vraag op." in all_errors(empty)
 
-    response = client.post(url, {"question": "Weet u de naam van de school?"})
+    response = client.post(
+        url, {"question": "Weet u de naam van de school?", "version": signal.version}
+    )
 
     assert response.status_code == 302
     signal.refresh_from_db()

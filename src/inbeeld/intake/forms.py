@@ -312,6 +312,7 @@ class QuestionForm(forms.Form):
         error_messages={"required": _("Schrijf uw vraag op.")},
         help_text=_("De signaalgever ziet de vraag bij de status van het signaal."),
     )
+    version = SafeIntegerField(widget=forms.HiddenInput)
 
 
 class AnswerForm(forms.Form):

@@ -456,13 +456,18 @@ def signal_reroute(
     return signal
 
 
-def signal_ask(*, actor, signal: Signal, question: str) -> Signal:
-    """Ask the signaller a follow-up question; they see it with the status and can answer once."""
+def signal_ask(
+    *, actor, signal: Signal, question: str, expected_version: int | None = None
+) -> Signal:
+    """Ask the signaller a follow-up question; they see it with the status and can answer once.
+
+    With ``expected_version`` (the version the coordinator's page showed) a question asked from a
+    stale page - another coordinator closed or converted the signal meanwhile - is refused."""
     if not question.strip():
         raise ValidationError({"question": _("Schrijf uw vraag op.")})
     _check_length(question, MAX_MESSAGE, "question", _("De vraag"))
     with transaction.atomic():
-        signal = _lock(signal, None)
+        signal = _lock(signal, expected_version)
         _authorise_triage(actor, signal)
         if signal.status == SignalStatus.CONVERTED:
             raise ValidationError(

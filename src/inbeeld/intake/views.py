@@ -440,13 +440,18 @@ def reroute(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def ask(request: HttpRequest, reference: str) -> HttpResponse:
     signal = selectors.signal_get_for(request.user, reference, log_read=False)
-    form = QuestionForm(request.POST if request.method == "POST" else None)
+    form = QuestionForm(
+        request.POST if request.method == "POST" else None, initial={"version": signal.version}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.signal_ask(
-                actor=request.user, signal=signal, question=form.cleaned_data["question"]
+                actor=request.user,
+                signal=signal,
+                question=form.cleaned_data["question"],
+                expected_version=form.cleaned_data["version"],
             )
-        except (ValidationError, PermissionDenied) as exc:
+        except (ValidationError, PermissionDenied, services.ConcurrentSignalChange) as exc:
             _apply_service_errors(form, exc)
         else:
             messages.success(request, _("Uw vraag staat klaar voor de signaalgever."))
