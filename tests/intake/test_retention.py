@@ -74,3 +74,25 @@ def test_signal_texts_are_blanked_after_the_period_and_the_row_stays(submit, coo
         table = connection.ops.quote_name(Signal._meta.db_table)
         cursor.execute(f"SELECT * FROM {table} WHERE id = %s", [decided.pk])  # noqa: S608
         assert all(value in ("", None) or "Jamila" not in str(value) for value in cursor.fetchone())
+
+
+def test_the_reporters_recovery_answer_goes_with_the_texts(submit, coordinator, settings):
+    """The answer a reporter chose to unlock their receipt code (a slow keyed hash) is blanked
+    with the signal's texts once the retention period has passed."""
+    settings.INBEELD_RETENTION = {**settings.INBEELD_RETENTION, "signals": 2}
+    signal, _ = submit(recovery_question="street", recovery_answer="Dorpsstraat")
+    services.signal_triage(actor=coordinator, signal=signal, to_status=SignalStatus.IN_TRIAGE)
+    services.signal_triage(
+        actor=coordinator,
+        signal=signal,
+        to_status=SignalStatus.NO_ACTION,
+        reason=NoActionReason.ALREADY_KNOWN,
+        note="Bekend.",
+    )
+    signal.refresh_from_db()
+    assert signal.recovery_answer_hash and signal.recovery_question == "street"
+
+    retention_apply(today=(signal.decided_at + dt.timedelta(days=2 * 366 + 1)).date())
+
+    signal.refresh_from_db()
+    assert (signal.recovery_question, signal.recovery_answer_hash) == ("", "")

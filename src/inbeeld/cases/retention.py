@@ -146,8 +146,13 @@ def _signal_texts(today: dt.date, years: int, *, apply: bool) -> RetentionOutcom
 
     cutoff = timezone.make_aware(dt.datetime.combine(_years_ago(today, years), dt.time.min))
     old = Signal.objects.exclude(status__in=OPEN_STATUSES).filter(decided_at__lt=cutoff)
+    # The reporter's own recovery answer (a slow keyed hash) goes with the texts.
     with_text = old.exclude(
-        subject_name_ciphertext="", description_ciphertext="", contact_ciphertext=""
+        subject_name_ciphertext="",
+        description_ciphertext="",
+        contact_ciphertext="",
+        recovery_question="",
+        recovery_answer_hash="",
     )
     events = SignalEvent.objects.filter(signal__in=old).exclude(
         text_ciphertext="", message_ciphertext=""
@@ -155,7 +160,11 @@ def _signal_texts(today: dt.date, years: int, *, apply: bool) -> RetentionOutcom
     count = with_text.count() + events.count()
     if apply and count:
         with_text.update(
-            subject_name_ciphertext="", description_ciphertext="", contact_ciphertext=""
+            subject_name_ciphertext="",
+            description_ciphertext="",
+            contact_ciphertext="",
+            recovery_question="",
+            recovery_answer_hash="",
         )
         events.rewrite_ciphertext(text_ciphertext="", message_ciphertext="")
     return RetentionOutcome("signals", f"{years} jaar na besluit", count)
