@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from cryptography.fernet import Fernet
+from django.conf import settings as django_settings
 from django.core.checks import run_checks
 from django.test import override_settings
 
@@ -24,6 +25,7 @@ GOOD = {
     "SESSION_COOKIE_SECURE": True,
     "CSRF_COOKIE_SECURE": True,
     "PASSWORD_HASHERS": ["django.contrib.auth.hashers.Argon2PasswordHasher"],
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }
 BAD = {
     "INBEELD_ENVIRONMENT": "production",
@@ -36,6 +38,7 @@ BAD = {
     "CSRF_COOKIE_SECURE": False,
     "MIDDLEWARE": [],
     "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
 }
 
 
@@ -50,7 +53,7 @@ def test_a_good_production_configuration_passes():
 
 
 def test_a_bad_production_configuration_gives_every_error():
-    assert _ids(**BAD) == [f"inbeeld.E00{i}" for i in range(1, 9)]
+    assert _ids(**BAD) == [f"inbeeld.E{i:03d}" for i in range(1, 11)]
 
 
 @pytest.mark.parametrize(
@@ -68,6 +71,18 @@ def test_a_bad_production_configuration_gives_every_error():
         ({"ALLOWED_HOSTS": ["inbeeld.example.nl", "*"]}, "inbeeld.E005"),
         ({"SESSION_COOKIE_SECURE": False}, "inbeeld.E006"),
         ({"CSRF_COOKIE_SECURE": False}, "inbeeld.E006"),
+        ({"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}, "inbeeld.E009"),
+        ({"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"}, "inbeeld.E009"),
+        (
+            {
+                "MIDDLEWARE": [
+                    m
+                    for m in django_settings.MIDDLEWARE
+                    if not m.endswith("SessionLifetimeMiddleware")
+                ]
+            },
+            "inbeeld.E010",
+        ),
     ],
 )
 def test_each_weakness_gives_its_own_error(override, expected):

@@ -58,7 +58,34 @@ def check_production_configuration(app_configs=None, **kwargs):
         )
     if settings.PASSWORD_HASHERS[0] != "django.contrib.auth.hashers.Argon2PasswordHasher":
         errors.append(Error("Passwords must be hashed with Argon2.", id="inbeeld.E008"))
+    if settings.EMAIL_BACKEND in NON_DELIVERING_EMAIL_BACKENDS:
+        # One-time reset and enrolment links would land in a log (or nowhere): a secret in a log
+        # is an account takeover for whoever reads it.
+        errors.append(
+            Error(
+                "E-mail must be delivered in production (INBEELD_EMAIL_BACKEND: the SMTP backend): "
+                "one-time account links may never be written to a log or dropped.",
+                id="inbeeld.E009",
+            )
+        )
+    if "inbeeld.accounts.middleware.SessionLifetimeMiddleware" not in settings.MIDDLEWARE:
+        errors.append(
+            Error(
+                "Sessions need an absolute lifetime: SessionLifetimeMiddleware is required.",
+                id="inbeeld.E010",
+            )
+        )
     return errors
+
+
+NON_DELIVERING_EMAIL_BACKENDS = frozenset(
+    {
+        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.filebased.EmailBackend",
+        "django.core.mail.backends.locmem.EmailBackend",
+        "django.core.mail.backends.dummy.EmailBackend",
+    }
+)
 
 
 @register(Tags.security, deploy=False)
