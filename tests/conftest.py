@@ -93,6 +93,26 @@ def verified_login(client, user):
     return client
 
 
+def session_for(user):
+    """A test client of its own (a separate session), logged in as ``user`` with a passed second
+    factor: for two people working at once."""
+    from django.test import Client
+
+    return verified_login(Client(), user)
+
+
+@pytest.fixture
+def beheerder(db):
+    """An administrator (staff), as the demo's `beheerder`."""
+    return factories.make_user(factories.Role.ADMINISTRATOR, username="beheerder", is_staff=True)
+
+
+@pytest.fixture
+def fg(db):
+    """A privacy officer, as the demo's `fg`."""
+    return factories.make_user(factories.Role.PRIVACY_OFFICER, username="fg")
+
+
 @pytest.fixture
 def login(client):
     """``login(user)``: the test client, logged in as ``user`` (password and second factor)."""

@@ -7,13 +7,12 @@ import re
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inbeeld.accounts.models import Role
 from inbeeld.approvals.models import ChangeRequest
-from tests.conftest import verified_login
+from tests.conftest import session_for
 from tests.factories import OrganisationFactory, make_user, unit
 
 pytestmark = pytest.mark.django_db
@@ -21,25 +20,11 @@ pytestmark = pytest.mark.django_db
 URL = "/goedkeuringen/"
 
 
-def _client(user) -> Client:
-    return verified_login(Client(), user)
-
-
-@pytest.fixture
-def beheerder(db):
-    return make_user(Role.ADMINISTRATOR, username="beheerder", is_staff=True)
-
-
-@pytest.fixture
-def fg(db):
-    return make_user(Role.PRIVACY_OFFICER, username="fg")
-
-
 def _request_grant(beheerder, username: str, email: str) -> ChangeRequest:
     """Through the real admin, as the attack did."""
     grantee = make_user(None, username=username, email=email)
     org = OrganisationFactory(name=f"Politie ({username})", police_unit=unit("amsterdam"))
-    response = _client(beheerder).post(
+    response = session_for(beheerder).post(
         reverse("admin:accounts_membership_add"),
         {
             "user": grantee.pk,
@@ -58,10 +43,10 @@ def _request_grant(beheerder, username: str, email: str) -> ChangeRequest:
 def test_the_url_and_the_menu_entry_for_those_who_decide(fg, beheerder):
     assert reverse("approvals:list") == URL
     for user in (fg, beheerder):
-        html = _client(user).get(reverse("home")).content.decode()
+        html = session_for(user).get(reverse("home")).content.decode()
         assert f'href="{URL}"' in html and "Goedkeuringen" in html
     officer = make_user(Role.POLICE_OFFICER)
-    client = _client(officer)
+    client = session_for(officer)
     assert f'href="{URL}"' not in client.get(reverse("home")).content.decode()
     response = client.get(URL)
     assert response.status_code == 403 and "Geen toegang" in response.content.decode()
@@ -70,7 +55,7 @@ def test_the_url_and_the_menu_entry_for_those_who_decide(fg, beheerder):
 def test_the_privacy_officer_sees_every_grant_and_who_asked_and_approved(fg, beheerder):
     demo_officer = make_user(Role.POLICE_OFFICER, username="demo.agent")  # made outside the admin
     request = _request_grant(beheerder, "nieuwe.agent", "nieuwe.agent@politie.example")
-    client = _client(fg)
+    client = session_for(fg)
     html = client.get(URL).content.decode()
     pending = html[html.index("Wacht op goedkeuring") : html.index("Actieve rollen")]
     assert f"Verzoek {request.pk}" in pending
@@ -96,7 +81,7 @@ def test_the_privacy_officer_sees_every_grant_and_who_asked_and_approved(fg, beh
 
 def test_the_requester_sees_the_request_but_cannot_decide_it(beheerder):
     request = _request_grant(beheerder, "agent2", "agent2@politie.example")
-    client = _client(beheerder)
+    client = session_for(beheerder)
     html = client.get(URL).content.decode()
     assert f"Verzoek {request.pk}" in html
     assert "U kunt dit verzoek niet zelf beoordelen" in html
@@ -111,7 +96,7 @@ def test_the_requester_sees_the_request_but_cannot_decide_it(beheerder):
 
 def test_an_incomplete_decision_gets_a_dutch_error_summary_that_takes_focus(fg, beheerder):
     request = _request_grant(beheerder, "agent3", "agent3@politie.example")
-    response = _client(fg).post(URL, {"request": request.pk, "decision": "reject"})
+    response = session_for(fg).post(URL, {"request": request.pk, "decision": "reject"})
     assert response.status_code == 200
     html = response.content.decode()
     summary = re.search(r'<div class="error-summary"[^>]*>', html).group(0)
@@ -134,7 +119,7 @@ def test_an_incomplete_decision_gets_a_dutch_error_summary_that_takes_focus(fg, 
     ],
 )
 def test_hostile_posts_get_the_page_with_errors_not_a_500(fg, data):
-    client = _client(fg)
+    client = session_for(fg)
     client.raise_request_exception = True
     response = client.post(URL, data)
     assert response.status_code == 200
@@ -142,13 +127,13 @@ def test_hostile_posts_get_the_page_with_errors_not_a_500(fg, data):
 
 
 def test_a_missing_request_is_not_found(fg):
-    response = _client(fg).post(URL, {"request": 999999, "decision": "approve", "reason": "x"})
+    response = session_for(fg).post(URL, {"request": 999999, "decision": "approve", "reason": "x"})
     assert response.status_code == 404 and "Niet gevonden" in response.content.decode()
 
 
 def test_the_page_reads_at_phone_width(fg, beheerder):
     _request_grant(beheerder, "agent4", "agent4@politie.example")
-    html = _client(fg).get(URL).content.decode()
+    html = session_for(fg).get(URL).content.decode()
     assert 'name="viewport" content="width=device-width' in html
     # Every table scrolls inside its own box instead of widening the page.
     assert html.count("<table") == html.count('<div class="table-wrap"><table')
@@ -157,7 +142,7 @@ def test_the_page_reads_at_phone_width(fg, beheerder):
 def test_the_page_makes_a_bounded_number_of_queries(fg, beheerder):
     for n in range(3):
         _request_grant(beheerder, f"agent.q{n}", f"q{n}@politie.example")
-    client = _client(fg)
+    client = session_for(fg)
     client.get(URL)
     with CaptureQueriesContext(connection) as few:
         client.get(URL)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from inbeeld import policy
@@ -20,24 +19,10 @@ from inbeeld.crypto import decrypt_text
 from inbeeld.crypto_rotation import encrypted_columns
 from inbeeld.reference.models import Court, CourtOfAppeal, OMDistrict
 from tests.approvals.admin_forms import resubmit
-from tests.conftest import verified_login
+from tests.conftest import session_for
 from tests.factories import OrganisationFactory, add_membership, district, make_user, unit
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user) -> Client:
-    return verified_login(Client(), user)
-
-
-@pytest.fixture
-def beheerder(db):
-    return make_user(Role.ADMINISTRATOR, username="beheerder", is_staff=True)
-
-
-@pytest.fixture
-def fg(db):
-    return make_user(Role.PRIVACY_OFFICER, username="fg")
 
 
 @dataclass
@@ -119,7 +104,7 @@ def test_a_widening_change_in_the_admin_waits_for_a_second_person(key, beheerder
     obj = case.obj
     before = services.field_value(obj, name)
     url = reverse(f"admin:{case.url_name}_change", args=[obj.pk])
-    response = resubmit(_client(beheerder), url, case.form)
+    response = resubmit(session_for(beheerder), url, case.form)
     assert response.status_code == 302, response.content.decode()[:3000]
     obj.refresh_from_db()
     assert services.field_value(obj, name) == before  # no effect yet

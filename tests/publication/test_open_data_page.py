@@ -26,7 +26,7 @@ from inbeeld.cases.services import consent_record
 from inbeeld.publication.models import PrivacyBudget, PrivacyRelease
 from inbeeld.publication.services import budget_create, budget_remaining
 from inbeeld.reference.models import ExploitationForm, PoliceUnit
-from tests.conftest import verified_login
+from tests.conftest import session_for
 from tests.factories import CaseFactory, chain_recorder, make_user, unit
 
 pytestmark = pytest.mark.django_db
@@ -85,10 +85,6 @@ def _budget(administrator, epsilon_total=1.0, dataset=DATASET):
     )
 
 
-def _client(user) -> Client:
-    return verified_login(Client(), user)
-
-
 def _post(client, **data):
     values = {
         "dataset": DATASET,
@@ -129,7 +125,7 @@ def test_the_url_is_the_named_page():
 def test_the_page_lists_the_budgets_with_spent_and_remaining(administrator, researcher, cases):
     _budget(administrator, 1.0)
     _budget(administrator, 2.0, dataset="jaarcijfers")
-    client = _client(researcher)
+    client = session_for(researcher)
     assert _post(client, epsilon="0,25").status_code == 302
     response = client.get(URL)
     assert response.status_code == 200
@@ -154,7 +150,7 @@ def test_the_page_lists_the_budgets_with_spent_and_remaining(administrator, rese
 
 
 def test_without_a_budget_the_page_explains_and_offers_no_form(researcher):
-    response = _client(researcher).get(URL)
+    response = session_for(researcher).get(URL)
     assert response.status_code == 200
     assert "Er is nog geen privacybudget vastgelegd." in _text(response)
     assert '<form method="post" class="stacked' not in response.content.decode()
@@ -164,7 +160,7 @@ def test_a_release_through_the_page_spends_budget_and_shows_noisy_numbers(
     administrator, researcher, cases
 ):
     budget = _budget(administrator, 1.0)
-    client = _client(researcher)
+    client = session_for(researcher)
     response = _post(client, epsilon="0,5")
     assert response.status_code == 302
     release = PrivacyRelease.objects.get()
@@ -204,7 +200,7 @@ def test_the_released_counts_are_the_researchers_monitor_scope(administrator, re
     """At a very large epsilon the noise is (almost surely) at most 1: the released counts are the
     cases with consent for the monitor, not the cases without consent."""
     _budget(administrator, 500.0)
-    client = _client(researcher)
+    client = session_for(researcher)
     assert _post(client, epsilon="200").status_code == 302
     release = PrivacyRelease.objects.get()
     units = {
@@ -217,7 +213,7 @@ def test_the_released_counts_are_the_researchers_monitor_scope(administrator, re
 
 def test_the_form_table_counts_a_case_in_each_of_its_forms(administrator, researcher, cases):
     _budget(administrator, 500.0)
-    client = _client(researcher)
+    client = session_for(researcher)
     assert _post(client, table="form", epsilon="200").status_code == 302
     release = PrivacyRelease.objects.get()
     n_forms = 5  # sexual, labour, criminal, organ removal, unknown: a case can be in each
@@ -237,7 +233,7 @@ def test_past_the_budget_the_page_refuses_in_dutch_and_stores_nothing(
     administrator, researcher, cases
 ):
     _budget(administrator, 1.0)
-    client = _client(researcher)
+    client = session_for(researcher)
     response = _post(client, epsilon="1,5")
     assert response.status_code == 200
     text = _text(response)
@@ -271,7 +267,7 @@ def test_past_the_budget_the_page_refuses_in_dutch_and_stores_nothing(
 )
 def test_a_bad_epsilon_is_refused_in_dutch(administrator, researcher, cases, epsilon, message):
     _budget(administrator, 1.0)
-    response = _post(_client(researcher), epsilon=epsilon)
+    response = _post(session_for(researcher), epsilon=epsilon)
     assert response.status_code == 200
     assert message in _text(response)
     assert _stored() == (0, 0)
@@ -288,7 +284,7 @@ def test_a_bad_epsilon_is_refused_in_dutch(administrator, researcher, cases, eps
 )
 def test_a_bad_choice_is_refused_in_dutch(administrator, researcher, cases, data, message):
     _budget(administrator, 1.0)
-    response = _post(_client(researcher), **data)
+    response = _post(session_for(researcher), **data)
     assert response.status_code == 200
     assert message in _text(response)
     assert _stored() == (0, 0)
@@ -298,7 +294,7 @@ def test_the_years_are_chosen_not_taken_from_the_data(administrator, researcher,
     """Years without a case are cells too (0 before the noise): the table's shape says nothing
     about the data."""
     _budget(administrator, 500.0)
-    client = _client(researcher)
+    client = session_for(researcher)
     assert _post(client, first_year="2020", last_year="2024", epsilon="200").status_code == 302
     release = PrivacyRelease.objects.get()
     amsterdam = PoliceUnit.objects.get(code="amsterdam").name
@@ -312,7 +308,7 @@ def test_the_years_are_chosen_not_taken_from_the_data(administrator, researcher,
 
 def test_a_scope_without_cases_releases_noise_around_zero(administrator, researcher):
     _budget(administrator, 500.0)
-    assert _post(_client(researcher), epsilon="200").status_code == 302
+    assert _post(session_for(researcher), epsilon="200").status_code == 302
     release = PrivacyRelease.objects.get()
     assert len(release.values) == 2 * PoliceUnit.objects.count()
     assert all(value <= 1 for value in release.values)
@@ -334,7 +330,7 @@ def test_a_scope_without_cases_releases_noise_around_zero(administrator, researc
 )
 def test_a_bad_year_range_is_refused_in_dutch(administrator, researcher, cases, years, message):
     _budget(administrator, 1.0)
-    response = _post(_client(researcher), **years)
+    response = _post(session_for(researcher), **years)
     assert response.status_code == 200
     assert message in _text(response)
     assert _stored() == (0, 0)
@@ -342,7 +338,7 @@ def test_a_bad_year_range_is_refused_in_dutch(administrator, researcher, cases, 
 
 def test_an_unknown_release_in_the_address_is_ignored(administrator, researcher):
     _budget(administrator, 1.0)
-    client = _client(researcher)
+    client = session_for(researcher)
     for value in ("999999", "abc", "-1", "1" * 40, ""):
         response = client.get(URL, {"vrijgave": value})
         assert response.status_code == 200
@@ -352,7 +348,7 @@ def test_an_unknown_release_in_the_address_is_ignored(administrator, researcher)
 @pytest.mark.parametrize("role", [r for r in Role if r != Role.RESEARCHER])
 def test_nobody_but_a_researcher_reaches_the_page(administrator, cases, role):
     _budget(administrator, 1.0)
-    client = _client(make_user(role))
+    client = session_for(make_user(role))
     for response in (client.get(URL), _post(client, epsilon="0,5")):
         assert response.status_code == 403
         assert "Geen toegang" in response.content.decode()

@@ -16,7 +16,7 @@ import threading
 import pytest
 from django.contrib import admin
 from django.db import connection, connections, transaction
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.urls import reverse
 
 from inbeeld.accounts.models import Membership, Organisation, Role, User
@@ -32,7 +32,7 @@ from inbeeld.reference.models import (
     ExploitationForm,
 )
 from tests.approvals.admin_forms import form_data
-from tests.conftest import verified_login
+from tests.conftest import session_for
 from tests.factories import OrganisationFactory, district, make_user, unit
 
 pytestmark = pytest.mark.django_db
@@ -46,15 +46,6 @@ def first(db):
 @pytest.fixture
 def second(db):
     return make_user(Role.ADMINISTRATOR, username="beheerder.twee", is_staff=True)
-
-
-@pytest.fixture
-def fg(db):
-    return make_user(Role.PRIVACY_OFFICER, username="fg")
-
-
-def _client(user) -> Client:
-    return verified_login(Client(), user)
 
 
 def _open(client, url) -> dict[str, list[str]]:
@@ -102,7 +93,7 @@ def _assert_refused(response, typed: str | None = None) -> None:
 def _race(first, second, url, first_changes, second_changes, second_typed=None):
     """Both open ``url``; the first saves ``first_changes``; the second then saves
     ``second_changes`` from its old page. Returns the second's response and its page data."""
-    a, b = _client(first), _client(second)
+    a, b = session_for(first), session_for(second)
     page_a, page_b = _open(a, url), _open(b, url)
     assert page_a[FIELD_NAME] == page_b[FIELD_NAME]
     changes_a = first_changes(page_a) if callable(first_changes) else first_changes
@@ -132,7 +123,7 @@ def _an_object_of(model):
 def test_every_changeable_admin_change_form_carries_the_fingerprint(first):
     request = RequestFactory().get("/")
     request.user = first
-    client = _client(first)
+    client = session_for(first)
     checked = []
     for model, model_admin in admin.site._registry.items():
         assert isinstance(model_admin, RowVersionAdminMixin), type(model_admin)
@@ -290,7 +281,7 @@ def test_after_a_refusal_the_current_page_saves_and_a_plain_save_still_works(fir
 def test_a_missing_or_forged_fingerprint_is_refused_like_a_stale_one(first, fingerprint):
     organisation = OrganisationFactory(name="Zorg West")
     url = reverse("admin:accounts_organisation_change", args=[organisation.pk])
-    client = _client(first)
+    client = session_for(first)
     client.raise_request_exception = True
     page = _open(client, url)
     if fingerprint == "other-row":
@@ -309,7 +300,7 @@ def test_a_change_made_outside_the_admin_makes_the_page_stale_too(first):
     """E.g. a four-eyes approval applied in between: the fingerprint is of the stored row."""
     organisation = OrganisationFactory(name="Zorg West")
     url = reverse("admin:accounts_organisation_change", args=[organisation.pk])
-    client = _client(first)
+    client = session_for(first)
     page = _open(client, url)
     Organisation.objects.filter(pk=organisation.pk).update(is_active=False)
     _assert_refused(client.post(url, _with(page, {"name": "Zorg Noord"})))
@@ -319,7 +310,7 @@ def test_a_change_made_outside_the_admin_makes_the_page_stale_too(first):
 
 @pytest.mark.parametrize("object_id", ["9" * 30, "abc", "-1", "1e5"])
 def test_a_crafted_object_id_on_the_locking_save_is_a_redirect_not_a_500(first, object_id):
-    client = _client(first)
+    client = session_for(first)
     client.raise_request_exception = True
     for kind, data in (("change", {"name": "x"}), ("delete", {"post": "yes"})):
         url = f"/beheer/accounts/organisation/{object_id}/{kind}/"
@@ -332,7 +323,7 @@ def test_a_crafted_object_id_on_the_locking_save_is_a_redirect_not_a_500(first, 
 def test_the_four_eyes_path_still_works_and_an_approval_makes_open_pages_stale(first, second, fg):
     limburg = unit("limburg")
     url = reverse("admin:reference_policeunit_change", args=[limburg.pk])
-    a, b = _client(first), _client(second)
+    a, b = session_for(first), session_for(second)
     page_a = _open(a, url)
     response = a.post(url, _with(page_a, {"om_district": district("amsterdam").pk}))
     assert response.status_code == 302
@@ -341,7 +332,7 @@ def test_the_four_eyes_path_still_works_and_an_approval_makes_open_pages_stale(f
     assert limburg.om_district == district("limburg")  # held: the stored row is unchanged
 
     page_b = _open(b, url)  # opened while the request waits
-    approve = _client(fg).post(
+    approve = session_for(fg).post(
         reverse("approvals:list"),
         {"request": request.pk, "decision": "approve", "reason": "Gecontroleerd"},
     )
@@ -366,7 +357,7 @@ def test_the_delete_confirmation_shows_the_row_as_it_is_now(first, second):
     administrator asks to delete, so it names the row as it is then, and the audit row keeps the
     values that were deleted."""
     spare = CourtOfAppeal.objects.create(code="test-hof", name="Testhof")
-    a, b = _client(first), _client(second)
+    a, b = session_for(first), session_for(second)
     change = reverse("admin:reference_courtofappeal_change", args=[spare.pk])
     page_b = _open(b, change)
     assert (
@@ -392,7 +383,7 @@ def test_a_save_waits_for_a_concurrent_writer_and_then_sees_its_change(first, se
         pytest.skip("needs a server database (run with DATABASE_URL=postgres://...)")
     organisation = OrganisationFactory(name="Zorg West")
     url = reverse("admin:accounts_organisation_change", args=[organisation.pk])
-    b = _client(second)
+    b = session_for(second)
     page_b = _open(b, url)
     holding, release = threading.Event(), threading.Event()
 

@@ -10,7 +10,6 @@ with no audit row, and a 5,000-digit number in the admin's JSON raised ValueErro
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from inbeeld.accounts.models import Membership, Organisation, Role, User
@@ -19,24 +18,10 @@ from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.pilot.models import Instrument
 from inbeeld.reference.models import ChainEventOutcome, ChainEventType, OMDistrict
 from tests.approvals.admin_forms import add_inline_row, resubmit
-from tests.conftest import verified_login
+from tests.conftest import session_for
 from tests.factories import CaseFactory, OrganisationFactory, district, make_user, unit
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user) -> Client:
-    return verified_login(Client(), user)
-
-
-@pytest.fixture
-def beheerder(db):
-    return make_user(Role.ADMINISTRATOR, username="beheerder", is_staff=True)
-
-
-@pytest.fixture
-def fg(db):
-    return make_user(Role.PRIVACY_OFFICER, username="fg")
 
 
 @pytest.fixture
@@ -45,7 +30,7 @@ def police_org(db):
 
 
 def _approve(approver, request: ChangeRequest, reason: str = "Gecontroleerd bij de leiding"):
-    return _client(approver).post(
+    return session_for(approver).post(
         reverse("approvals:list"),
         {"request": request.pk, "decision": "approve", "reason": reason},
     )
@@ -60,7 +45,7 @@ def _actions() -> list[str]:
 
 def test_an_administrator_cannot_give_themselves_a_police_membership(beheerder, police_org):
     case = CaseFactory()  # an Amsterdam case
-    client = _client(beheerder)
+    client = session_for(beheerder)
     response = client.post(
         reverse("admin:accounts_membership_add"),
         {
@@ -81,7 +66,7 @@ def test_an_administrator_cannot_give_themselves_a_police_membership(beheerder, 
 def test_nor_through_the_membership_inline_on_their_own_user_page(beheerder, police_org):
     url = reverse("admin:accounts_user_change", args=[beheerder.pk])
     response = add_inline_row(
-        _client(beheerder),
+        session_for(beheerder),
         url,
         "memberships",
         {
@@ -100,7 +85,7 @@ def test_a_grant_to_an_accomplice_waits_for_a_second_person_and_then_opens_the_c
 ):
     accomplice = make_user(None, username="handlanger")
     case = CaseFactory()
-    response = _client(beheerder).post(
+    response = session_for(beheerder).post(
         reverse("admin:accounts_membership_add"),
         {
             "user": accomplice.pk,
@@ -112,7 +97,7 @@ def test_a_grant_to_an_accomplice_waits_for_a_second_person_and_then_opens_the_c
     )
     assert response.status_code == 302
     assert not Membership.objects.filter(user=accomplice).exists()  # no effect yet
-    accomplice_client = _client(accomplice)
+    accomplice_client = session_for(accomplice)
     assert accomplice_client.get(reverse("cases:detail", args=[case.code])).status_code in (
         403,
         404,
@@ -125,7 +110,7 @@ def test_a_grant_to_an_accomplice_waits_for_a_second_person_and_then_opens_the_c
 
     # The requester cannot approve it, neither can the grantee (who has no right to decide).
     assert _approve(beheerder, request).status_code == 200
-    assert _client(accomplice).post(reverse("approvals:list"), {}).status_code == 403
+    assert session_for(accomplice).post(reverse("approvals:list"), {}).status_code == 403
     request.refresh_from_db()
     assert request.status == ChangeRequest.Status.PENDING
 
@@ -143,7 +128,7 @@ def test_revoking_a_membership_takes_effect_at_once_and_is_audited(beheerder):
     officer = make_user(Role.POLICE_OFFICER, username="agent")
     membership = officer.memberships.get()
     url = reverse("admin:accounts_membership_change", args=[membership.pk])
-    response = resubmit(_client(beheerder), url, {"is_active": None})
+    response = resubmit(session_for(beheerder), url, {"is_active": None})
     assert response.status_code == 302
     membership.refresh_from_db()
     assert not membership.is_active
@@ -156,7 +141,7 @@ def test_re_activating_or_moving_a_membership_waits_for_approval(beheerder):
     officer = make_user(Role.POLICE_OFFICER, username="agent")
     membership = officer.memberships.get()
     url = reverse("admin:accounts_membership_change", args=[membership.pk])
-    client = _client(beheerder)
+    client = session_for(beheerder)
     assert resubmit(client, url, {"police_unit": unit("limburg").pk}).status_code == 302
     membership.refresh_from_db()
     assert membership.police_unit == unit("amsterdam")
@@ -176,7 +161,7 @@ def test_a_new_e_mail_address_for_a_user_with_a_case_role_waits_for_approval(beh
     officer = make_user(Role.POLICE_OFFICER, username="agent", email="agent@politie.example")
     url = reverse("admin:accounts_user_change", args=[officer.pk])
     response = resubmit(
-        _client(beheerder), url, {"email": "beheerder@evil.example", "last_name": "Nieuw"}
+        session_for(beheerder), url, {"email": "beheerder@evil.example", "last_name": "Nieuw"}
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     officer.refresh_from_db()
@@ -195,7 +180,7 @@ def test_a_new_e_mail_address_for_a_user_with_a_case_role_waits_for_approval(beh
 def test_a_signaller_s_e_mail_address_changes_at_once(beheerder):
     signaller = make_user(Role.SIGNALLER, username="juf", email="juf@school.example")
     url = reverse("admin:accounts_user_change", args=[signaller.pk])
-    assert resubmit(_client(beheerder), url, {"email": "juf2@school.example"}).status_code == 302
+    assert resubmit(session_for(beheerder), url, {"email": "juf2@school.example"}).status_code == 302
     signaller.refresh_from_db()
     assert signaller.email == "juf2@school.example"
     assert not ChangeRequest.objects.exists()
@@ -207,13 +192,13 @@ def test_a_signaller_s_e_mail_address_changes_at_once(beheerder):
 def test_moving_limburg_to_the_amsterdam_district_waits_for_approval_and_is_audited(beheerder, fg):
     ovj = make_user(Role.PROSECUTOR, username="ovj.amsterdam", district_code="amsterdam")
     limburg_case = CaseFactory(police_unit=unit("limburg"))
-    ovj_client = _client(ovj)
+    ovj_client = session_for(ovj)
     detail = reverse("cases:detail", args=[limburg_case.code])
     assert ovj_client.get(detail).status_code == 404
 
     limburg = unit("limburg")
     url = reverse("admin:reference_policeunit_change", args=[limburg.pk])
-    response = resubmit(_client(beheerder), url, {"om_district": district("amsterdam").pk})
+    response = resubmit(session_for(beheerder), url, {"om_district": district("amsterdam").pk})
     assert response.status_code == 302
     limburg.refresh_from_db()
     assert limburg.om_district == district("limburg")
@@ -235,7 +220,7 @@ def test_moving_limburg_to_the_amsterdam_district_waits_for_approval_and_is_audi
 def test_a_plain_reference_change_applies_at_once_with_old_and_new_values(beheerder):
     limburg = unit("limburg")
     url = reverse("admin:reference_policeunit_change", args=[limburg.pk])
-    assert resubmit(_client(beheerder), url, {"name": "Eenheid Limburg (nieuw)"}).status_code == 302
+    assert resubmit(session_for(beheerder), url, {"name": "Eenheid Limburg (nieuw)"}).status_code == 302
     limburg.refresh_from_db()
     assert limburg.name == "Eenheid Limburg (nieuw)"
     row = AuditEvent.objects.get(action=AuditAction.REFERENCE_CHANGED)
@@ -250,7 +235,7 @@ def test_adding_a_court_to_a_district_waits_and_removing_one_is_at_once(beheerde
     courts = sorted(amsterdam.courts.values_list("pk", flat=True))
     other = OMDistrict.objects.get(code="limburg").courts.first()
     url = reverse("admin:reference_omdistrict_change", args=[amsterdam.pk])
-    client = _client(beheerder)
+    client = session_for(beheerder)
     assert resubmit(client, url, {"courts": [*courts, other.pk]}).status_code == 302
     assert sorted(amsterdam.courts.values_list("pk", flat=True)) == courts
     assert ChangeRequest.objects.get().changes == {"courts": sorted([*courts, other.pk])}
@@ -262,7 +247,7 @@ def test_adding_a_court_to_a_district_waits_and_removing_one_is_at_once(beheerde
 
 def test_inline_outcome_changes_and_bulk_deletes_are_audited(beheerder):
     event_type = ChainEventType.objects.get(code="prosecution_decision")
-    client = _client(beheerder)
+    client = session_for(beheerder)
     url = reverse("admin:reference_chaineventtype_change", args=[event_type.pk])
     response = add_inline_row(
         client, url, "outcomes", {"code": "testuitkomst", "label": "Testuitkomst", "order": 99}
@@ -304,7 +289,7 @@ def test_inline_outcome_changes_and_bulk_deletes_are_audited(beheerder):
 def test_hostile_json_in_the_admin_gets_a_dutch_message_not_a_500(beheerder, items, message):
     instrument = Instrument.objects.order_by("pk").first()
     url = reverse("admin:pilot_instrument_change", args=[instrument.pk])
-    client = _client(beheerder)
+    client = session_for(beheerder)
     client.raise_request_exception = True
     response = resubmit(client, url, {"items": items})
     assert response.status_code == 200
@@ -315,7 +300,7 @@ def test_hostile_json_in_the_admin_gets_a_dutch_message_not_a_500(beheerder, ite
 
 
 def test_a_new_account_with_a_police_membership_inline_waits_for_approval(beheerder, police_org):
-    response = _client(beheerder).post(
+    response = session_for(beheerder).post(
         reverse("admin:accounts_user_add"),
         {
             "username": "nieuw.account",
@@ -344,7 +329,7 @@ def test_a_new_account_with_a_police_membership_inline_waits_for_approval(beheer
 def test_bulk_deleting_memberships_and_users_revokes_at_once_and_audits_each(beheerder):
     officers = [make_user(Role.POLICE_OFFICER, username=f"weg{n}") for n in range(2)]
     memberships = [officer.memberships.get() for officer in officers]
-    client = _client(beheerder)
+    client = session_for(beheerder)
     response = client.post(
         reverse("admin:accounts_membership_changelist"),
         {
@@ -378,7 +363,7 @@ def test_inline_fidelity_items_and_a_deleted_reference_row_are_audited(beheerder
     intervention = Intervention.objects.filter(fidelity_items__isnull=False).first()
     item = intervention.fidelity_items.order_by("pk").first()
     index = list(intervention.fidelity_items.order_by("order", "pk")).index(item)
-    client = _client(beheerder)
+    client = session_for(beheerder)
     url = reverse("admin:pilot_intervention_change", args=[intervention.pk])
     response = resubmit(client, url, {f"fidelity_items-{index}-label": "Nieuwe omschrijving"})
     assert response.status_code == 302, response.content.decode()[:3000]
