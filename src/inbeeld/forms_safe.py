@@ -8,7 +8,9 @@ id is simply "not one of the choices". ``SafeIntegerField`` bounds numbers to th
 integer range; ``SafeDateField`` to years a date calculation cannot overflow.
 
 Every ModelChoiceField, ModelMultipleChoiceField and IntegerField of the product's forms uses
-these (tests/security/test_crafted_input.py fuzzes every form page).
+these, the admin's too (accounts.admin.PolicyAdminMixin); every admin inline formset refuses a
+crafted management form (``SafeInlineFormSetMixin``). tests/security/test_crafted_input.py fuzzes
+every form page.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connections
+from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
 from django.utils.translation import gettext_lazy as _
 
 # Integers that fit every integer column we use (PostgreSQL's integer is the narrowest).
@@ -115,3 +118,49 @@ class SafeDateField(forms.DateField):
         super().validate(value)
         if value is not None and not (self.EARLIEST <= value <= self.LATEST):
             raise ValidationError(_("Kies een datum tussen 1900 en 2999."), code="out_of_range")
+
+
+class SafeInlineFormSetMixin:
+    """For an inline formset (the rows of one parent, e.g. an intervention's fidelity items).
+
+    Django trusts the posted management form: INITIAL_FORMS says how many of the posted rows are
+    stored ones. Lower than the stored count (or negative), the remaining stored rows come back
+    as new rows and their insert breaks a unique constraint (a 500); an initial row whose id is
+    not one of this parent's (another parent's, or none) is silently skipped while the rest is
+    saved. A browser always posts the stored rows, each once, as the initial forms; anything else
+    is refused here with one Dutch error above the rows, so nothing of the whole form is stored.
+    Django itself refuses a broken management form and more than ``absolute_max`` forms (we then
+    build none, instead of thousands of empty rows to validate and show again)."""
+
+    def _posted_counts(self) -> tuple[int, int] | None:
+        if not self.is_bound:
+            return None  # (an unbound management form asks total_form_count: check this first)
+        management = self.management_form
+        if not management.is_valid():
+            return None
+        data = management.cleaned_data
+        return data[TOTAL_FORM_COUNT], data[INITIAL_FORM_COUNT]
+
+    def total_form_count(self):
+        counts = self._posted_counts()
+        if counts is not None and counts[0] > self.absolute_max:
+            return 0  # refused by Django's full_clean as too many forms
+        return super().total_form_count()
+
+    def clean(self):
+        super().clean()
+        counts = self._posted_counts()
+        if counts is None:
+            return  # Django reports the missing or broken management form itself
+        total, initial = counts
+        stored = {obj.pk for obj in self.get_queryset()}
+        posted = [form.instance.pk for form in self.forms[: max(initial, 0)]]
+        if initial != len(stored) or total < initial or set(posted) != stored:
+            raise ValidationError(
+                _(
+                    "Deze regels passen niet bij wat er is opgeslagen: het formulier is aangepast "
+                    "of verouderd. Er is niets opgeslagen. Open de pagina opnieuw en voer uw "
+                    "wijziging opnieuw in."
+                ),
+                code="rows_mismatch",
+            )

@@ -7,7 +7,7 @@ or move, and every change that widens scope wait for a second person (inbeeld.ap
 An administrator never grants such a role to themselves.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import Group
@@ -33,10 +33,18 @@ from inbeeld.approvals.admin_guard import (
 from inbeeld.approvals.admin_version import RowVersionAdminMixin
 from inbeeld.approvals.services import user_is_guarded
 from inbeeld.audit.models import AuditAction
+from inbeeld.forms_safe import (
+    SafeInlineFormSetMixin,
+    SafeModelChoiceField,
+    SafeModelMultipleChoiceField,
+)
 
 admin.site.site_header = "InBeeld – beheer"
 admin.site.site_title = "InBeeld beheer"
 admin.site.index_title = "Beheer"
+
+
+ADMIN_SEARCH_MAX_CHARS = 200
 
 
 def _admin_has_permission(request) -> bool:
@@ -45,11 +53,39 @@ def _admin_has_permission(request) -> bool:
 
 class PolicyAdminMixin(RowVersionAdminMixin):
     """Admin permissions come from policy.py (the ADMINISTER action), not Django model perms.
-    JSON fields parse with bounds, so hostile input gets a Dutch message, never a 500. Every
-    change form is optimistically locked (RowVersionAdminMixin: a save over someone else's newer
-    change is refused); on inlines the mixin's ModelAdmin hooks are simply never called."""
+    Hostile input gets a Dutch message, never a 500: JSON fields parse with bounds, every choice
+    of a related object (foreign key, many-to-many) checks an id against its column's range
+    first (inbeeld.forms_safe: a 30-digit id overflowed the database's integer), and every inline
+    formset refuses a crafted management form. Every change form is optimistically locked
+    (RowVersionAdminMixin: a save over someone else's newer change is refused); on inlines the
+    mixin's ModelAdmin hooks are simply never called, and get_formset only on inlines."""
 
     formfield_overrides = {models.JSONField: {"form_class": BoundedJSONFormField}}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", SafeModelChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", SafeModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        # A search term becomes a LIKE pattern per search field; SQLite refuses one over 50,000
+        # bytes (a 500) and no name or code is anywhere near this long.
+        if len(search_term) > ADMIN_SEARCH_MAX_CHARS:
+            messages.error(
+                request,
+                _("Zoek met hoogstens %(max)s tekens.") % {"max": ADMIN_SEARCH_MAX_CHARS},
+            )
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if issubclass(formset, SafeInlineFormSetMixin):
+            return formset
+        return type(formset.__name__, (SafeInlineFormSetMixin, formset), {})
 
     def has_module_permission(self, request):
         return policy.may_administer(request.user)
@@ -132,6 +168,15 @@ class UserAdmin(RecoveryUserAdminMixin, PolicyAdminMixin, AuditedAdminMixin, Dja
 
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
+    # Rights come from policy.py and memberships (inline), never from Django's groups or model
+    # permissions: nothing reads them, so they are not offered here (no password either, see
+    # RecoveryUserAdminMixin).
+    fieldsets = (
+        (None, {"fields": ["username"]}),
+        ("Persoonlijke gegevens", {"fields": ["first_name", "last_name", "email"]}),
+        ("Status", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        ("Belangrijke datums", {"fields": ["last_login", "date_joined"]}),
+    )
 
     audit_action = AuditAction.USER_CHANGED
     audit_subject = "user"

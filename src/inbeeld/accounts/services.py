@@ -44,7 +44,9 @@ def login_subject_ref(username: str) -> str:
     typed = (username or "").strip()
     if not typed:
         return ""
-    existing = (
+    # A name longer than the column is no account (and SQLite refuses a LIKE pattern of 50 kB).
+    fits = len(typed) <= User._meta.get_field("username").max_length
+    existing = fits and (
         User.objects.filter(username=typed).values_list("username", flat=True).first()
         or User.objects.filter(username__iexact=typed)
         .order_by("pk")

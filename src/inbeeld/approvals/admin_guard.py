@@ -247,7 +247,9 @@ class AuditedAdminMixin:
                 subject_ref=str(pk),
                 extra={"old": old, "new": {}},
             )
-        for obj in [*formset.new_objects, *(o for o, _fields in formset.changed_objects)]:
+        # Stored rows before new ones (Django's own order): a code moved from a stored row to a
+        # new row in one save is free by the time the new row is inserted.
+        for obj in [*(o for o, _fields in formset.changed_objects), *formset.new_objects]:
             if model is Membership:
                 membership_admin_save(request, obj)
                 continue
