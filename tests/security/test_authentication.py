@@ -243,6 +243,7 @@ def test_production_refuses_to_run_without_the_second_factor(settings):
     settings.ALLOWED_HOSTS = ["inbeeld.example.nl"]
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     assert [e.id for e in check_production_configuration()] == []
     settings.MIDDLEWARE = [
         m
