@@ -41,6 +41,7 @@ from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
 from inbeeld.accounts.models import AuthenticatorDevice, Role
+from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.cases.services import break_glass_open
 from inbeeld.intake import services as intake_services
 from inbeeld.intake.models import Channel
@@ -605,6 +606,15 @@ def test_no_admin_form_answers_5xx_or_stores_half_on_hostile_values(world, name)
     if name.endswith("_change") and 'name="_save"' in html:
         # Some requests were saved: the fingerprint was current, the save path was reached.
         assert accepted, f"{name}: every request was refused; none reached the save"
+
+
+def test_a_nul_byte_in_a_list_filter_is_audited_visibly_not_a_500(client, police_officer):
+    # PostgreSQL refuses \u0000 in JSON: the audit row of the case list answered 500 there.
+    verified_login(client, police_officer)
+    response = client.get("/casussen/", {"status": "a\x00b"})
+    assert response.status_code == 200
+    row = AuditEvent.objects.filter(action=AuditAction.CASE_LIST_READ).latest("pk")
+    assert row.extra["filters"] == {"status": "a\ufffdb"}
 
 
 def test_every_page_that_must_be_fuzzed_exists():

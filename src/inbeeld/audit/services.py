@@ -99,7 +99,8 @@ def audit_query_params(
     """The request parameters worth keeping in an audit row: only the ``allowed`` (recognised
     filter) names, at most QUERY_MAX_KEYS of them, at most QUERY_MAX_VALUES values each, every
     value cut to QUERY_MAX_LENGTH characters. A crafted 60,000-character parameter thus leaves a
-    small row, and unknown parameters leave nothing at all."""
+    small row, and unknown parameters leave nothing at all. A NUL byte (which PostgreSQL refuses
+    in JSON) is kept visible as U+FFFD."""
     allowed = set(allowed)
     kept: dict[str, str | list[str]] = {}
     getlist = getattr(params, "getlist", None)
@@ -107,7 +108,11 @@ def audit_query_params(
         if name not in allowed or len(kept) >= QUERY_MAX_KEYS:
             continue
         values = getlist(name) if getlist else [params[name]]
-        values = [str(v)[:QUERY_MAX_LENGTH] for v in values[:QUERY_MAX_VALUES] if str(v) != ""]
+        values = [
+            str(v)[:QUERY_MAX_LENGTH].replace("\x00", "\ufffd")
+            for v in values[:QUERY_MAX_VALUES]
+            if str(v) != ""
+        ]
         if values:
             kept[name] = values[0] if len(values) == 1 else values
     return kept
