@@ -210,7 +210,8 @@ def _comparison_sentences(comparison, *, exposed: str, unexposed: str, horizon: 
         out.append(
             _(
                 "Rekening houdend met uitbuitingsvorm, minderjarigheid en eenheid (logistische "
-                "regressie met Firth-correctie, geschikt voor kleine aantallen) is de odds ratio "
+                "regressie met Firth-correctie, geschikt voor kleine aantallen; interval uit de "
+                "profiel-likelihood) is de odds ratio "
                 "%(or)s; boven 1 betekent meer aangiften met de interventie."
             )
             % {"or": ratio(c.adjusted_odds_ratio)}

@@ -173,7 +173,8 @@ def _adjusted(rows: pl.DataFrame, exposure: str, outcome: str) -> tuple[Interval
             categorical=["police_unit"],
             binary=["minor", *(f"form_{form}" for form in FORMS)],
         )
-        fit = regression.logistic_regression(y, X, names, firth=True)
+        # profile penalised-likelihood interval of the exposure, as logistf publishes it
+        fit = regression.logistic_regression(y, X, names, firth=True, profile_ci=exposure)
     except (StatsError, ValueError, np.linalg.LinAlgError) as exc:
         return None, f"not estimable: {exc}"
     if exposure not in fit.names:
@@ -183,7 +184,8 @@ def _adjusted(rows: pl.DataFrame, exposure: str, outcome: str) -> tuple[Interval
         float(fit.odds_ratio[i]),
         float(fit.ci_low[i]),
         float(fit.ci_high[i]),
-        method=f"{fit.method} logistic regression, adjusted for form, minor and unit",
+        method=f"{fit.method} logistic regression, adjusted for form, minor and unit, "
+        f"{fit.ci_method[i]} interval",
     )
     note = "" if fit.converged else "did not converge"
     return interval, note

@@ -34,8 +34,11 @@ because the penalised likelihood is then markedly asymmetric and the Wald interv
 the side of the separation. ``profile_ci=True`` (or a coefficient name, or several) computes them
 for the exposure (or the named coefficients): the bounds ``t`` at which
 ``2 (l*(b^) - max_{b: b_j = t} l*(b)) = chi2_1(confidence)``, the penalty being that of the full
-model (as in logistf), plus the penalised likelihood-ratio p-value for ``b_j = 0``. Each bound
-costs a root search over constrained fits, so it is several times slower than the fit itself.
+model (as in logistf), plus the penalised likelihood-ratio p-value for ``b_j = 0``, which then
+replaces the Wald p-value of that coefficient. The root search lives in ``stats/firth_profile.py``;
+its constrained fits are the Newton iteration below with ``b_j`` held fixed. Each bound costs a
+root search over constrained fits, so it is several times slower than the fit itself. The
+evaluation publishes the profile interval and p-value of the exposure.
 
 Separation is detected for both methods. A fast exact certificate first: at any ``b`` the
 weights ``lambda_i = |y_i - p_i|`` are positive and ``sum lambda_i s_i x_i = X'(y - p)`` (``s_i =
@@ -72,6 +75,7 @@ from scipy import stats as sps
 from scipy.linalg import blas
 
 from inbeeld.stats.exceptions import NotEstimable, StatsInputError
+from inbeeld.stats.firth_profile import ProfileInterval, profile_interval
 from inbeeld.stats.results import Interval
 
 __all__ = [
@@ -89,7 +93,6 @@ _MAX_STEP = 5.0  # largest Newton step on the coefficient scale (as logistf's ma
 _TOL = 1e-10  # convergence: largest coefficient change
 _MAX_HALVINGS = 40
 _COLLINEAR_TOL = 1e-10  # squared sine of the angle between a column and the span of the others
-_PROFILE_LIMIT = 50.0  # |coefficient| beyond which a profile bound is reported as infinite
 _FEW_EVENTS_PER_COVARIATE = 10
 
 
@@ -97,29 +100,9 @@ _FEW_EVENTS_PER_COVARIATE = 10
 
 
 @dataclass(frozen=True)
-class ProfileInterval:
-    """Profile (penalised) likelihood interval and likelihood-ratio test of one coefficient."""
-
-    name: str
-    coef_low: float
-    coef_high: float
-    lr_statistic: float  # 2 (l*(b^) - l*_profile(0)): the (penalised) likelihood-ratio statistic
-    p: float  # its chi-square(1) p-value
-    confidence: float = 0.95
-
-    @property
-    def odds_ratio_low(self) -> float:
-        return _exp(self.coef_low)
-
-    @property
-    def odds_ratio_high(self) -> float:
-        return _exp(self.coef_high)
-
-
-@dataclass(frozen=True)
 class LogisticResult:
     """A fitted logistic regression. Per-coefficient values are tuples in the order of ``names``;
-    ``ci_low``/``ci_high`` bound the odds ratio (Wald unless ``ci_method`` says "profile")."""
+    ``ci_low``/``ci_high`` bound the odds ratio and ``p`` tests it (Wald unless ``ci_method`` says "profile")."""
 
     names: tuple[str, ...]
     coef: tuple[float, ...]
@@ -715,78 +698,6 @@ def _single_column_separation(work: _Work) -> tuple[str, list[int]] | None:
     return ("complete" if complete else "quasi-complete"), columns
 
 
-# --- profile likelihood -----------------------------------------------------------------------
-
-
-def _profile(
-    work: _Work,
-    fit: _State,
-    j: int,
-    se_j: float,
-    confidence: float,
-    max_iter: int,
-    name: str,
-) -> tuple[ProfileInterval, list[str]]:
-    target = sps.chi2.ppf(confidence, 1)
-    best = fit.objective
-    cache: dict[float, np.ndarray] = {float(fit.b[j]): fit.b}
-    notes: list[str] = []
-    pending: list[str] = []  # fits that did not converge, reported when they shape a bound
-
-    def profile_objective(t: float) -> float:
-        start_at = min(cache, key=lambda v: abs(v - t))
-        b0 = cache[start_at].copy()
-        b0[j] = t
-        s, conv, _it, _div = _newton(work, b0, max_iter=max(max_iter, 200), fixed=j)
-        if not conv and s.chol is not None:
-            pending.append(f"profile fit for {name!r} at {t:.4g} did not fully converge")
-        cache[float(t)] = s.b
-        return s.objective
-
-    memo: dict[float, float] = {}
-
-    def excess(t: float) -> float:  # > 0 inside the interval, < 0 outside
-        t = float(t)
-        if t not in memo:
-            memo[t] = target - 2.0 * (best - profile_objective(t))
-        return memo[t]
-
-    bhat = float(fit.b[j])
-    half = sps.norm.ppf(0.5 + confidence / 2) * (se_j if math.isfinite(se_j) and se_j > 0 else 1.0)
-    bounds = []
-    for direction in (-1.0, 1.0):
-        pending.clear()
-        inner, width = bhat, min(max(half, 1e-3), 2.0)
-        bound = direction * math.inf
-        while True:
-            outer = bhat + direction * width
-            if direction * outer > _PROFILE_LIMIT:
-                notes.append(
-                    f"profile {'lower' if direction < 0 else 'upper'} bound for {name!r} "
-                    "is infinite (the likelihood does not fall far enough)"
-                )
-                break
-            if excess(outer) < 0:
-                bound = optimize.brentq(excess, min(inner, outer), max(inner, outer), xtol=1e-10)
-                break
-            inner, width = outer, width * 2.0
-        if math.isfinite(bound):
-            notes.extend(pending)
-        bounds.append(bound)
-    lr = max(0.0, 2.0 * (best - profile_objective(0.0))) if bhat != 0.0 else 0.0
-    return (
-        ProfileInterval(
-            name=name,
-            coef_low=float(bounds[0]),
-            coef_high=float(bounds[1]),
-            lr_statistic=float(lr),
-            p=float(sps.chi2.sf(lr, 1)),
-            confidence=confidence,
-        ),
-        sorted(set(notes)),
-    )
-
-
 # --- the estimator ----------------------------------------------------------------------------
 
 
@@ -810,7 +721,8 @@ def logistic_regression(
     ``X`` should contain an intercept column of ones (see :func:`design_matrix`). ``profile_ci``:
     ``True`` for a profile (penalised-)likelihood interval of the exposure (the first column after
     the intercept), or the name(s) of the coefficient(s) to profile; their ``ci_low``/``ci_high``
-    are then the profile bounds and ``profile`` holds the likelihood-ratio test as well.
+    are then the profile bounds, their ``p`` the (penalised) likelihood-ratio p-value, and
+    ``profile`` holds the test statistic as well.
     """
     if not 0.0 < confidence < 1.0:
         raise StatsInputError(f"confidence must be between 0 and 1, got {confidence}")
@@ -878,14 +790,21 @@ def logistic_regression(
             targets = [profile_ci]
         else:
             targets = list(profile_ci)
+        def constrained(b0: np.ndarray, j: int) -> tuple[float, np.ndarray, bool]:
+            s, conv, _it, _div = _newton(work, b0, max_iter=max(max_iter, 200), fixed=j)
+            return s.objective, s.b, bool(conv or s.chol is None)
+
         for name in targets:
             if name not in names:
                 raise StatsInputError(f"profile_ci: no coefficient named {name!r}")
             j = names.index(name)
-            pr, notes = _profile(work, state, j, float(se[j]), confidence, max_iter, name)
+            pr, notes = profile_interval(
+                constrained, state.b, state.objective, j, float(se[j]), confidence, name
+            )
             profiles.append(pr)
             warnings.extend(notes)
             lo[j], hi[j] = pr.odds_ratio_low, pr.odds_ratio_high
+            pvals[j] = pr.p  # the penalised likelihood-ratio test, as logistf reports it
             ci_method[j] = "profile penalised likelihood" if firth else "profile likelihood"
 
     return LogisticResult(
