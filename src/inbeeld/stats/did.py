@@ -4,7 +4,10 @@ starts in different units at different times and stays on.
 Input: a polars table with one row per case (unit, period, treated, outcome 0/1), or one row per
 (unit, period) with the outcome as a rate or mean; every row counts as one observation. ``treated``
 is 1 from the period in which the intervention started in that unit onwards (staggered adoption,
-never switching off); units that never start are the "never treated". Cases are aggregated per
+never switching off); units that never start are the "never treated". An optional ``transition``
+column marks a unit's cases in the period(s) just before its first treated period in which the
+intervention started part-way through: they count as neither control nor treated and are left
+out, and that unit's comparisons take the last period before them as base. Cases are aggregated per
 (unit, period) cell first; every estimate below is computed from the cell counts and sums, so a
 million cases cost one group-by.
 
@@ -131,23 +134,28 @@ def _rows(idx: np.ndarray, limit: int = 10) -> str:
     return shown + (f" (and {len(idx) - limit} more)" if len(idx) > limit else "")
 
 
-def _cells(df: pl.DataFrame, unit: str, period: str, treated: str, outcome: str) -> pl.DataFrame:
+def _cells(
+    df: pl.DataFrame, unit: str, period: str, treated: str, outcome: str, transition: str | None
+) -> pl.DataFrame:
     if not isinstance(df, pl.DataFrame):
         raise StatsInputError("staggered_did expects a polars DataFrame")
-    missing = [c for c in (unit, period, treated, outcome) if c not in df.columns]
+    extra = [transition] if transition is not None else []
+    missing = [c for c in (unit, period, treated, outcome, *extra) if c not in df.columns]
     if missing:
         raise StatsInputError(f"column(s) not in the table: {', '.join(missing)}")
-    if len({unit, period, treated, outcome}) < 4:
-        raise StatsInputError("unit, period, treated and outcome must be four different columns")
+    if len({unit, period, treated, outcome, *extra}) < 4 + len(extra):
+        raise StatsInputError(
+            "unit, period, treated, outcome (and transition) must be different columns"
+        )
     if df.height == 0:
         raise StatsInputError("the table has no rows")
-    for col in (unit, period, treated, outcome):
+    for col in (unit, period, treated, outcome, *extra):
         nulls = df[col].is_null()
         if nulls.any():
             raise StatsInputError(
                 f"column {col!r} has missing values in rows {_rows(np.flatnonzero(nulls.to_numpy()))}"
             )
-    for col in (treated, outcome):
+    for col in (treated, outcome, *extra):
         if not (df[col].dtype.is_numeric() or df[col].dtype == pl.Boolean):
             raise StatsInputError(f"column {col!r} must be numeric or boolean, not {df[col].dtype}")
     d = df[treated].cast(pl.Float64).to_numpy()
@@ -156,6 +164,18 @@ def _cells(df: pl.DataFrame, unit: str, period: str, treated: str, outcome: str)
         raise StatsInputError(
             f"column {treated!r} must be 0/1; rows {_rows(np.flatnonzero(bad))} are not"
         )
+    if transition is not None:
+        r = df[transition].cast(pl.Float64).to_numpy()
+        bad = (r != 0) & (r != 1)
+        if bad.any():
+            raise StatsInputError(
+                f"column {transition!r} must be 0/1; rows {_rows(np.flatnonzero(bad))} are not"
+            )
+        bad = (r == 1) & (d == 1)
+        if bad.any():
+            raise StatsInputError(
+                f"rows {_rows(np.flatnonzero(bad))} are marked both treated and transition"
+            )
     y = df[outcome].cast(pl.Float64).to_numpy()
     bad = ~np.isfinite(y)
     if bad.any():
@@ -169,6 +189,9 @@ def _cells(df: pl.DataFrame, unit: str, period: str, treated: str, outcome: str)
             pl.col(period).alias("period"),
             pl.col(treated).cast(pl.Int8).alias("d"),
             pl.col(outcome).cast(pl.Float64).alias("y"),
+            (
+                pl.col(transition).cast(pl.Int8) if transition is not None else pl.lit(0, pl.Int8)
+            ).alias("r"),
         )
         .group_by("unit", "period")
         .agg(
@@ -176,6 +199,8 @@ def _cells(df: pl.DataFrame, unit: str, period: str, treated: str, outcome: str)
             s=pl.col("y").sum(),
             d_min=pl.col("d").min(),
             d_max=pl.col("d").max(),
+            r_min=pl.col("r").min(),
+            r_max=pl.col("r").max(),
         )
         .collect()
     )
@@ -277,6 +302,7 @@ class _Comparison:
     treated_units: np.ndarray
     control_units: np.ndarray
     pre: bool
+    key: int = 0  # cohort key: start and end of the clean pre-period (see _group_time)
 
     @property
     def se(self) -> float:
@@ -313,26 +339,41 @@ def _compare(N, S, treated_units, control_units, t, base, weighting):
     return estimate, psi
 
 
-def _group_time(N, S, start, control, weighting):
+def _cohort_keys(start: np.ndarray, until: np.ndarray, T: int) -> np.ndarray:
+    """One key per unit for its cohort: units with the same first treated period and the same
+    clean pre-period (``until``: index of the first period that is no longer clean control)."""
+    return start * (T + 1) + until
+
+
+def _group_time(N, S, start, until, control, weighting):
     """All post and pre (placebo) comparisons and their aggregates. ``start`` holds the period
-    index of each unit's start (T for never treated)."""
+    index of each unit's start (T for never treated); ``until`` the first period that is not a
+    clean control period (``start``, or earlier when the unit has transition periods: those
+    periods are neither control nor treated, and the post comparisons use the last clean period
+    before them as base)."""
     U, T = N.shape
     never = start == T
-    cohorts = sorted({int(g) for g in start if 0 < g < T})
+    key = _cohort_keys(start, until, T)
+    cohorts = sorted(
+        {(int(g), int(f)) for g, f in zip(start, until, strict=True) if 0 < f and g < T}
+    )
     post: list[_Comparison] = []
     pre: list[_Comparison] = []
     skipped_empty = False
     without_controls: list[int] = []
-    for g in cohorts:
-        treated_units = np.flatnonzero(start == g)
+    for g, f in cohorts:
+        members = (start == g) & (until == f)
+        treated_units = np.flatnonzero(members)
         usable = False
         for t in range(1, T):
-            base = g - 1 if t >= g else t - 1
+            if f <= t < g:  # a transition period: neither before nor after
+                continue
+            base = f - 1 if t >= g else t - 1
             later = max(t, base)
             if control == "never":
                 control_units = np.flatnonzero(never)
             else:
-                control_units = np.flatnonzero((start > later) & (start != g))
+                control_units = np.flatnonzero((until > later) & ~members)
             if control_units.size == 0:
                 continue
             result = _compare(N, S, treated_units, control_units, t, base, weighting)
@@ -340,10 +381,12 @@ def _group_time(N, S, start, control, weighting):
                 skipped_empty = True
                 continue
             estimate, psi = result
-            cmp = _Comparison(g, t, base, estimate, psi, treated_units, control_units, t < g)
+            cmp = _Comparison(
+                g, t, base, estimate, psi, treated_units, control_units, t < g, int(key[members][0])
+            )
             (pre if t < g else post).append(cmp)
             usable = usable or t >= g
-        if not usable:
+        if not usable and g not in without_controls:
             without_controls.append(g)
     return post, pre, skipped_empty, without_controls
 
@@ -352,11 +395,11 @@ def _summarise(
     comparisons: list[_Comparison], start: np.ndarray, confidence: float
 ) -> tuple[float, float, float, float] | None:
     """Cohort-size weighted mean of the ATT(g,t): (estimate, se, low, high), the standard error
-    including the term for the estimated cohort shares."""
+    including the term for the estimated cohort shares. ``start`` holds each unit's cohort key."""
     if not comparisons:
         return None
-    counts = {g: int((start == g).sum()) for g in {c.cohort for c in comparisons}}
-    sizes = np.array([counts[c.cohort] for c in comparisons], dtype=float)
+    counts = {g: int((start == g).sum()) for g in {c.key for c in comparisons}}
+    sizes = np.array([counts[c.key] for c in comparisons], dtype=float)
     weights = sizes / sizes.sum()
     theta = float(weights @ np.array([c.estimate for c in comparisons]))
     psi = np.zeros(len(start))
@@ -368,10 +411,8 @@ def _summarise(
     # theta = sum_g n_g k_g A_g / sum_g n_g k_g (k_g comparisons of cohort g, A_g their mean),
     # with n_g / G the estimated share of cohort g among the G units in the sample
     G = int(involved.sum())
-    k = {g: sum(1 for c in comparisons if c.cohort == g) for g in counts}
-    mean_att = {
-        g: float(np.mean([c.estimate for c in comparisons if c.cohort == g])) for g in counts
-    }
+    k = {g: sum(1 for c in comparisons if c.key == g) for g in counts}
+    mean_att = {g: float(np.mean([c.estimate for c in comparisons if c.key == g])) for g in counts}
     total = sum(counts[g] * k[g] for g in counts)
     for g in counts:
         indicator = (start[involved] == g).astype(float)
@@ -394,24 +435,32 @@ def staggered_did(
     control: Literal["never", "notyet"] = "never",
     weighting: Literal["cases", "units"] = "cases",
     confidence: float = 0.95,
+    transition: str | None = None,
 ) -> DidResult:
     """Difference-in-differences for a staggered rollout: the TWFE estimate and the group-time
-    (Callaway & Sant'Anna) aggregate, with a pre-trend check and plain-English notes."""
+    (Callaway & Sant'Anna) aggregate, with a pre-trend check and plain-English notes.
+
+    ``transition`` (optional 0/1 column) marks a unit's cases in the period(s) just before its
+    first treated period in which the intervention started part-way through: those cases are
+    neither control nor treated and are left out of every estimate; the unit's post comparisons
+    then use the last period before the transition as their base."""
     if control not in ("never", "notyet"):
         raise StatsInputError(f"control must be 'never' or 'notyet', not {control!r}")
     if weighting not in ("cases", "units"):
         raise StatsInputError(f"weighting must be 'cases' or 'units', not {weighting!r}")
     if not 0.0 < confidence < 1.0:
         raise StatsInputError(f"confidence must be between 0 and 1, got {confidence}")
-    cells = _cells(cases_df, unit, period, treated, outcome)
-    mixed = cells.filter(pl.col("d_min") != pl.col("d_max"))
+    cells = _cells(cases_df, unit, period, treated, outcome, transition)
+    mixed = cells.filter(
+        (pl.col("d_min") != pl.col("d_max")) | (pl.col("r_min") != pl.col("r_max"))
+    )
     if mixed.height:
         shown = ", ".join(
             f"({r['unit']}, {r['period']})" for r in mixed.head(10).iter_rows(named=True)
         )
         raise StatsInputError(
-            f"{treated!r} differs between cases of the same unit and period: {shown}; the "
-            "intervention starts per unit and period"
+            f"{treated!r} (or the transition mark) differs between cases of the same unit and "
+            f"period: {shown}; the intervention starts per unit and period"
         )
     units, unit_idx = _index(cells["unit"], "unit")
     periods, period_idx = _index(cells["period"], "period")
@@ -428,6 +477,8 @@ def staggered_did(
     N[ui, ti] = cells["n"].to_numpy()
     S[ui, ti] = cells["s"].to_numpy()
     Dobs[ui, ti] = cells["d_min"].to_numpy()
+    R = np.zeros((U, T), dtype=bool)
+    R[ui, ti] = cells["r_min"].to_numpy() == 1
 
     D0 = np.nan_to_num(Dobs, nan=0.0)
     switched_off = ~np.isnan(Dobs) & (np.maximum.accumulate(D0, axis=1) > Dobs)
@@ -443,13 +494,26 @@ def staggered_did(
     ever = D0.any(axis=1)
     start = np.where(ever, np.argmax(D0 == 1, axis=1), T)
     D = (np.arange(T)[None, :] >= start[:, None]).astype(float)  # fills unobserved cells
+    # transition periods: from a unit's first transition cell up to its start, none of them clean
+    until = np.where(R.any(axis=1), np.argmax(R, axis=1), start)
+    observed = ~np.isnan(Dobs)
+    stray = R & ~ever[:, None]
+    stray |= observed & ~R & (np.arange(T)[None, :] >= until[:, None]) & (D == 0)
+    if stray.any():
+        bad = [str(units[u]) for u in np.flatnonzero(stray.any(axis=1))[:10]]
+        raise StatsInputError(
+            "transition periods must lie directly before a unit's first treated period, in "
+            f"unit(s) {', '.join(bad)}"
+        )
+    N[R] = 0.0  # transition cases count neither as control nor as treated
+    S[R] = 0.0
     if not ever.any():
         raise NotEstimable("no unit is ever treated: nothing to evaluate")
     n_cases = int(N.sum())
 
     notes: list[str] = []
     never = np.flatnonzero(~ever)
-    always = np.flatnonzero(start == 0)
+    always = np.flatnonzero(until == 0)
     cohort_starts = sorted({int(g) for g in start[ever]})
     cohorts = tuple(
         Cohort(start=periods[g], units=tuple(units[u] for u in np.flatnonzero(start == g)))
@@ -483,7 +547,7 @@ def staggered_did(
             f"{always.size} unit(s) treated from the first period have no period before the "
             "start and are left out of the group-time estimate"
         )
-    post, pre, skipped_empty, without_controls = _group_time(N, S, start, control, weighting)
+    post, pre, skipped_empty, without_controls = _group_time(N, S, start, until, control, weighting)
     for g in without_controls:
         notes.append(
             f"cohort starting in {periods[g]}: no untreated comparison units in its periods, "
@@ -491,7 +555,8 @@ def staggered_did(
         )
     if skipped_empty:
         notes.append("some cohort-period comparisons had no cases and were skipped")
-    summary = _summarise(post, start, confidence)
+    key = _cohort_keys(start, until, T)
+    summary = _summarise(post, key, confidence)
     cs, cs_se = None, math.nan
     if summary is not None:
         theta, cs_se, cs_lo, cs_hi = summary
@@ -512,7 +577,7 @@ def staggered_did(
     if cs is None:
         notes.append("group-time estimate not possible: no cohort with controls and a pre-period")
 
-    pre_summary = _summarise(pre, start, confidence)
+    pre_summary = _summarise(pre, key, confidence)
     pre_trend = None
     pre_se = math.nan
     if pre_summary is None:

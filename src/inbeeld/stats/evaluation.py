@@ -288,11 +288,28 @@ def _period(day: pl.Expr) -> pl.Expr:
     return day.dt.year().cast(pl.Int32) * 2 + (day.dt.month() > DID_PERIOD_MONTHS).cast(pl.Int32)
 
 
+def period_of(day: dt.date) -> int:
+    """The half-year containing ``day``, numbered as ``_period`` does."""
+    return day.year * 2 + (day.month > DID_PERIOD_MONTHS)
+
+
+def first_treated_period(start: dt.date) -> int:
+    """The first half-year that begins on or after ``start`` (ADR 0006, decision 5): a start on
+    1 January or 1 July treats that half-year; any later start treats the next one."""
+    if (start.month, start.day) == (1, 1):
+        return start.year * 2
+    if (start.month, start.day) <= (DID_PERIOD_MONTHS + 1, 1):
+        return start.year * 2 + 1
+    return (start.year + 1) * 2
+
+
 def _staggered(tables: EvaluationTables, frame: pl.DataFrame, code: str, start, end):
     """Difference in differences across units and half-years (staggered adoption).
 
-    A unit counts as treated from the first half-year whose middle lies on or after its first
-    deployment start; the comparison runs from two years before the first start up to the last
+    A unit counts as treated from the first half-year that begins on or after its first
+    deployment start (``first_treated_period``); when the start falls part-way through a
+    half-year, that half-year is a transition: its cases are neither control nor treated and are
+    left out (the unit's comparisons use the half-year before it as base). The comparison runs from two years before the first start up to the last
     half-year before any unit's deployment ends (so no unit switches off), on cases with complete
     follow-up. Units without a deployment are the never-treated comparison."""
     if start is None:
@@ -309,10 +326,17 @@ def _staggered(tables: EvaluationTables, frame: pl.DataFrame, code: str, start, 
     ends = spans.filter(~pl.col("open_end")).get_column("last_end")
     until = min(end, ends.min()) if ends.len() else end
     first = dt.date(start.year - 2, 1, 1)
-    adoption = spans.select(
-        "police_unit",
-        # The middle of a half-year: 1 April or 1 October.
-        _period(pl.col("first_start") - pl.duration(days=90)).alias("first_period"),
+    adoption = pl.DataFrame(
+        [
+            (unit, period_of(day), first_treated_period(day))
+            for unit, day in spans.select("police_unit", "first_start").iter_rows()
+        ],
+        schema={
+            "police_unit": spans.schema["police_unit"],
+            "start_period": pl.Int32,
+            "first_period": pl.Int32,
+        },
+        orient="row",
     )
     rows = (
         frame.filter(
@@ -326,6 +350,11 @@ def _staggered(tables: EvaluationTables, frame: pl.DataFrame, code: str, start, 
             treated=(
                 pl.col("first_period").is_not_null() & (pl.col("period") >= pl.col("first_period"))
             ).cast(pl.Int8),
+            transition=(
+                pl.col("first_period").is_not_null()
+                & (pl.col("period") >= pl.col("start_period"))
+                & (pl.col("period") < pl.col("first_period"))
+            ).cast(pl.Int8),
             outcome=pl.col("complaint_within").cast(pl.Int8),
         )
     )
@@ -333,11 +362,12 @@ def _staggered(tables: EvaluationTables, frame: pl.DataFrame, code: str, start, 
         return None, "no treated cases with complete follow-up"
     try:
         result = did_module.staggered_did(
-            rows.select("police_unit", "period", "treated", "outcome"),
+            rows.select("police_unit", "period", "treated", "outcome", "transition"),
             unit="police_unit",
             period="period",
             treated="treated",
             outcome="outcome",
+            transition="transition",
         )
     except (StatsError, ValueError, np.linalg.LinAlgError) as exc:
         return None, str(exc)
