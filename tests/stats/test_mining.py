@@ -751,3 +751,11 @@ def test_road_bottleneck(road):
 def test_read_xes_parsers_agree_on_the_road_log(road):
     log, _ = road
     assert xes._parse(ROAD_LOG).equals(log)  # the XML parser (the fallback) reads the same table
+
+
+def test_road_log_is_read_by_the_fast_scanner(road):
+    """Its lifecycle:transition "complete" on every event does not make it an interval log: the
+    fast scanner still reads it (issue 12 item 9), with the three columns of an instantaneous log."""
+    log, _ = road
+    assert log.columns == ["case_id", "activity", "timestamp"]
+    assert xes._scan(ROAD_LOG).equals(log)

@@ -8,7 +8,12 @@ The input is an event table (a polars DataFrame) with the columns
 - ``activity`` (String or Categorical): what happened;
 - ``timestamp`` (Datetime, any unit, with or without a time zone): when it happened,
 
-as ``inbeeld.stats.xes.read_xes`` returns and ``inbeeld.analysis`` builds from the chain events.
+as ``inbeeld.stats.xes.read_xes`` returns and ``inbeeld.analysis`` builds from the chain events,
+and optionally
+
+- ``start_timestamp`` (Datetime): for an interval log, when the event started (``timestamp`` is
+  then its completion); an empty value means the event started when it completed.
+
 Other columns are ignored. The table is validated up front (``StatsInputError`` names the missing
 column, the wrong type or the rows with an empty value).
 
@@ -22,6 +27,16 @@ duration is last row minus first row). On a table whose rows are in time order w
 (as XES files are usually written, and the road-traffic log is) all figures are the same as
 pm4py's; on one that is not, pm4py's variants and case durations contradict its own
 directly-follows graph (a case duration can even come out negative), ours do not.
+
+Interval logs (a ``start_timestamp`` column) are mined as pm4py 2.7 mines a DataFrame with that
+column: the events of a case are ordered by (start, completion), stably; the wait of a
+directly-follows pair is the start of the later event minus the completion of the earlier one
+(``pm4py.discover_performance_dfg``; negative when the two overlap, as in pm4py); variants and
+start and end activities follow that order; the case duration is the completion of the case's
+last event minus the completion of its first event in that order (``get_all_case_durations``
+without a start-timestamp key: the time spent in the first event is not counted). Stage lead times
+run from completion to completion. Without the column every event starts when it completes and
+all of this reduces to the instantaneous case.
 
 Durations: directly-follows figures are in seconds (as pm4py reports them); case durations and
 stage lead times are in days (86,400 seconds). Quantiles are linearly interpolated (numpy's
@@ -43,6 +58,7 @@ from inbeeld.stats.exceptions import NotEstimable, StatsInputError
 CASE_ID = "case_id"
 ACTIVITY = "activity"
 TIMESTAMP = "timestamp"
+START_TIMESTAMP = "start_timestamp"
 COLUMNS = (CASE_ID, ACTIVITY, TIMESTAMP)
 SECONDS_PER_DAY = 86_400.0
 _UNITS_PER_SECOND = {"ns": 1e9, "us": 1e6, "ms": 1e3}
@@ -181,7 +197,8 @@ class _Log:
     """The events in case order, stably time-ordered within each case.
 
     ``events``: case (0-based case number), case_id, activity, t (Int64 timestamp in the
-    column's unit); as numpy arrays: ``case`` and ``t`` per event, ``first``/``last`` per case
+    column's unit), s (the start, likewise; t when the log has no start times); as numpy arrays:
+    ``case`` and ``t`` per event, ``first``/``last`` per case
     (the row of its first and last event); ``per_second``: units of ``t`` per second."""
 
     events: pl.DataFrame
@@ -236,7 +253,25 @@ def _validated(log: object) -> pl.DataFrame:
             raise StatsInputError(
                 f"column {column} is empty in {empty.sum()} row(s): rows {_rows(empty)}"
             )
-    return frame
+    start = _start_column(log, time_type)
+    return frame.with_columns(start.fill_null(frame.get_column(TIMESTAMP)))
+
+
+def _start_column(log: pl.DataFrame, time_type: pl.Datetime) -> pl.Series:
+    """The start times in the unit and time zone of ``timestamp`` (its copy when absent)."""
+    if START_TIMESTAMP not in log.columns:
+        return log.get_column(TIMESTAMP).alias(START_TIMESTAMP)
+    start = log.get_column(START_TIMESTAMP)
+    start_type = start.dtype
+    if not isinstance(start_type, pl.Datetime):
+        raise StatsInputError(f"column start_timestamp must be a Datetime, not {start_type}")
+    if (start_type.time_zone is None) != (time_type.time_zone is None):
+        raise StatsInputError(
+            "columns start_timestamp and timestamp must both have a time zone or both have none"
+        )
+    if time_type.time_zone is not None:
+        start = start.dt.convert_time_zone(time_type.time_zone)
+    return start.dt.cast_time_unit(time_type.time_unit or "us")
 
 
 def _prepare(log: object) -> _Log:
@@ -248,18 +283,19 @@ def _prepare(log: object) -> _Log:
         pl.col(CASE_ID),
         pl.col(ACTIVITY).cast(pl.String),
         pl.col(TIMESTAMP).to_physical().alias("t"),
+        pl.col(START_TIMESTAMP).to_physical().alias("s"),
     )
-    case, t = pl.col(CASE_ID), pl.col("t")
+    case, t, s = pl.col(CASE_ID), pl.col("t"), pl.col("s")
     new_case = case.ne_missing(case.shift(1))
-    # Already in order (each case contiguous, its events in time order)? Then no sort is needed;
-    # otherwise a stable sort by (case, time) keeps the table order of equal timestamps.
+    # Already in order (each case contiguous, its events in (start, time) order)? Then no sort is
+    # needed; otherwise a stable sort by (case, start, time) keeps the table order of ties.
     check = frame.select(
         blocks=new_case.sum(),
         cases=case.n_unique(),
-        backwards=(~new_case & (t < t.shift(1))).any(),
+        backwards=(~new_case & ((s < s.shift(1)) | ((s == s.shift(1)) & (t < t.shift(1))))).any(),
     ).row(0, named=True)
     if frame.height and (check["blocks"] != check["cases"] or check["backwards"]):
-        frame = frame.sort([CASE_ID, "t"], maintain_order=True)
+        frame = frame.sort([CASE_ID, "s", "t"], maintain_order=True)
     frame = frame.with_columns(case=(new_case.cast(pl.Int64).cum_sum() - 1))
     case_numbers = frame.get_column("case").to_numpy()
     if case_numbers.size:
@@ -281,7 +317,7 @@ def _directly_follows(prepared: _Log) -> list[DirectlyFollows]:
     pairs = events.select(
         source=pl.col(ACTIVITY),
         target=pl.col(ACTIVITY).shift(-1),
-        seconds=(pl.col("t").shift(-1) - pl.col("t")).cast(pl.Float64) / prepared.per_second,
+        seconds=(pl.col("s").shift(-1) - pl.col("t")).cast(pl.Float64) / prepared.per_second,
         same=pl.col("case") == pl.col("case").shift(-1),
     ).filter(pl.col("same"))
     seconds = pl.col("seconds")
@@ -394,7 +430,8 @@ def _stage_lead_times(prepared: _Log, stages: tuple[str, ...]) -> list[StageLead
 
 def directly_follows(log: pl.DataFrame) -> list[DirectlyFollows]:
     """The directly-follows relations (pairs of consecutive events of a case) with their counts
-    and waiting times in seconds, most frequent first. Same as pm4py's ``discover_dfg`` (counts)
+    and waiting times in seconds (start of the later event minus completion of the earlier),
+    most frequent first. Same as pm4py's ``discover_dfg`` (counts)
     and ``discover_performance_dfg`` (mean, median, min, max, sum)."""
     return _directly_follows(_prepare(log))
 

@@ -7,7 +7,12 @@ file order, the events of a trace in file order):
 - ``activity`` (String): the event's ``concept:name``;
 - ``timestamp`` (Datetime, microseconds, UTC): the event's ``time:timestamp``. An offset in the
   file (``+02:00``, ``Z``) is honoured; a timestamp without an offset is taken as UTC (as pm4py
-  does). Digits below the microsecond are dropped.
+  does). Digits below the microsecond are dropped. For an interval event this is its
+  completion;
+- ``start_timestamp`` (Datetime, as ``timestamp``), only for an interval log: the event's start,
+  from a ``start_timestamp`` attribute or from merging ``lifecycle:transition`` start/complete
+  pairs as pm4py does (the rules are in ``inbeeld.stats.xes_intervals``). Merged events are in
+  start order within their trace.
 
 Only the attributes that lead-time mining needs are read; every other attribute is skipped.
 
@@ -31,8 +36,10 @@ processing instructions or nested attributes inside traces, the encoding is UTF-
 events nest properly, and every event has exactly one activity and one timestamp. Otherwise the
 log is read (again) by the XML parser, which either returns the table or raises a
 ``StatsInputError`` that names the line and the trace that is wrong (malformed or truncated XML,
-a missing ``concept:name`` or ``time:timestamp``, a date that is not ISO 8601). A duplicated case
-id (two traces with the same ``concept:name``) is refused as well: the case would be ambiguous.
+a missing ``concept:name`` or ``time:timestamp``, a date that is not ISO 8601, an ``<event>``
+outside a ``<trace>``, e.g. before the first one). A duplicated case id (two traces with the same
+``concept:name``) is refused as well: the case would be ambiguous. Interval logs (a
+``start_timestamp`` attribute, a transition other than ``complete``) are read by the XML parser.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ from xml.parsers import expat
 
 import polars as pl
 
+from inbeeld.stats import xes_intervals
 from inbeeld.stats.exceptions import StatsInputError
 
 CASE_ID = "case_id"
@@ -87,13 +95,18 @@ _KINDS = {
     "<st": _NAME,
     "<da": _DATE,
 }
+# The transition that needs no merging, in the form tools write it (the road-traffic log has it
+# on every event); any other transition, or a start_timestamp, sends the log to the XML parser.
+_COMPLETE = r'<string\s+key="lifecycle:transition"\s+value="(?i:complete)"\s*/>'
+_EVENT_TAG = re.compile(rb"<event[\s/>]")
 _UTF8_NAMES = {"utf-8", "utf8", "us-ascii", "ascii"}
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
 def read_xes(path: str | os.PathLike[str]) -> pl.DataFrame:
     """The events of the XES log at ``path`` (gzip-compressed or plain) as an event table:
-    ``case_id``, ``activity``, ``timestamp`` (UTC, microseconds), in log order.
+    ``case_id``, ``activity``, ``timestamp`` (UTC, microseconds), in log order, and
+    ``start_timestamp`` for an interval log (see the module docstring).
 
     Raises ``StatsInputError`` when the file is not a readable XES log; the message names the
     line (and the trace) that is wrong. ``OSError`` (e.g. ``FileNotFoundError``) propagates.
@@ -252,6 +265,8 @@ def _scan_batch(
     activity, timestamp text) to ``frames`` and the case ids of the traces to ``names``."""
     if first:  # skip the header: log attributes, extensions, globals, classifiers, comments
         start = batch[0].find(b"<trace")
+        if _EVENT_TAG.search(batch[0] if start < 0 else batch[0][:start]):
+            raise _CannotVouch  # an event outside a trace: the XML parser names its line
         batch = [b"" if start < 0 else batch[0][start:], *batch[1:]]
     try:
         bodies = pl.Series("t", batch, dtype=pl.Binary).cast(pl.String)
@@ -264,6 +279,11 @@ def _scan_batch(
         .select(
             names=pl.col("t").str.count_matches(NAME_KEY, literal=True).sum(),
             dates=pl.col("t").str.count_matches(TIME_KEY, literal=True).sum(),
+            transitions=pl.col("t")
+            .str.count_matches(xes_intervals.TRANSITION_KEY, literal=True)
+            .sum(),
+            completes=pl.col("t").str.count_matches(_COMPLETE).sum(),
+            intervals=pl.col("t").str.contains(xes_intervals.START_KEY, literal=True).any(),
             markup=(
                 pl.col("t").str.contains("<!", literal=True)
                 | pl.col("t").str.contains("<?", literal=True)
@@ -271,7 +291,11 @@ def _scan_batch(
         )
         .row(0, named=True)
     )
-    if occurrences["markup"]:
+    if (
+        occurrences["markup"]
+        or occurrences["intervals"]
+        or occurrences["transitions"] != occurrences["completes"]
+    ):
         raise _CannotVouch
     kind = pl.col("kind")
     frame = (
@@ -368,6 +392,14 @@ def _unescape(values: pl.Series) -> pl.Series:
 # --- 2. the XML parser (reference; knows the lines) ------------------------------------------------
 
 
+# Per-event attributes of interval logs, kept by the XML parser (index into event_extra).
+_EXTRA_KEYS = {
+    xes_intervals.START_KEY: 0,
+    xes_intervals.TRANSITION_KEY: 1,
+    xes_intervals.INSTANCE_KEY: 2,
+}
+
+
 @dataclass
 class _Trace:
     line: int
@@ -387,11 +419,13 @@ class _ExpatReader:
         self.event_line = 0
         self.event_name: str | None = None
         self.event_time: str | None = None
-        self.pending: list[tuple[str | None, str | None, int]] = []
+        self.event_extra: list[str | None] = [None, None, None]  # start, transition, instance
+        self.pending: list[tuple[str | None, str | None, int, list[str | None]]] = []
         self.cases: list[str] = []
         self.activities: list[str] = []
         self.stamps: list[str] = []
         self.lines: list[int] = []
+        self.extra: tuple[list[str | None], ...] = ([], [], [])
         self.seen: dict[str, int] = {}  # case id -> line of its trace
         self.parser = expat.ParserCreate()
         self.parser.StartElementHandler = self.start
@@ -418,11 +452,14 @@ class _ExpatReader:
             self.pending = []
         elif tag == "event":
             if parent != "trace":
+                place = "before the first <trace>" if self.traces == 0 else "outside a <trace>"
                 raise StatsInputError(
-                    f"{self.where(self.parser.CurrentLineNumber)}: an <event> outside a <trace>"
+                    f"{self.where(self.parser.CurrentLineNumber)}: an <event> {place}; every "
+                    "event must belong to a trace (its case)"
                 )
             self.event_line = self.parser.CurrentLineNumber
             self.event_name = self.event_time = None
+            self.event_extra = [None, None, None]
         elif tag in ATTRIBUTE_TAGS and parent in ("trace", "event"):
             key = attrs.get("key")
             if key == NAME_KEY:
@@ -432,6 +469,9 @@ class _ExpatReader:
                     self.trace.name = attrs.get("value")
             elif key == TIME_KEY and parent == "event" and tag == "date":
                 self.event_time = attrs.get("value")
+            elif parent == "event" and key in _EXTRA_KEYS:
+                if key != xes_intervals.START_KEY or tag == "date":
+                    self.event_extra[_EXTRA_KEYS[key]] = attrs.get("value")
 
     def end(self, name: str) -> None:
         tag = self.stack.pop()
@@ -445,7 +485,7 @@ class _ExpatReader:
                 raise StatsInputError(
                     f"{self.where(line)}: the event has no time:timestamp (a <date> attribute)"
                 )
-            self.pending.append((self.event_name, self.event_time, line))
+            self.pending.append((self.event_name, self.event_time, line, self.event_extra))
         elif tag == "trace" and self.stack == ["log"] and self.trace is not None:
             name = self.trace.name
             if self.pending and name is None:
@@ -461,11 +501,13 @@ class _ExpatReader:
                         "its own concept:name"
                     )
                 self.seen[name] = self.trace.line
-            for activity, stamp, line in self.pending:
+            for activity, stamp, line, extra in self.pending:
                 self.cases.append(self.trace.name)  # type: ignore[arg-type]
                 self.activities.append(activity)  # type: ignore[arg-type]
                 self.stamps.append(stamp)  # type: ignore[arg-type]
                 self.lines.append(line)
+                for values, value in zip(self.extra, extra, strict=True):
+                    values.append(value)
             self.pending = []
             self.trace = None
 
@@ -501,10 +543,14 @@ def _parse(path: Path) -> pl.DataFrame:
             f"{path.name}, line {reader.lines[bad]} (trace {reader.cases[bad]!r}): time:timestamp "
             f"{reader.stamps[bad]!r} is not an ISO 8601 date-time"
         )
-    return pl.DataFrame(
+    table = pl.DataFrame(
         {
             CASE_ID: pl.Series(reader.cases, dtype=pl.String),
             ACTIVITY: pl.Series(reader.activities, dtype=pl.String),
             TIMESTAMP: stamps,
         }
+    )
+    starts, transitions, instances = reader.extra
+    return xes_intervals.with_start_times(
+        table, starts, transitions, instances, reader.lines, path.name, _parse_timestamps
     )
