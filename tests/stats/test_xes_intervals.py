@@ -327,3 +327,40 @@ def test_a_commented_event_in_the_header_is_not_an_event(tmp_path):
     path = tmp_path / "comment.xes"
     path.write_text(text, encoding="utf-8")
     assert read_xes(path).height == 1
+
+
+def test_mining_an_event_table_with_start_times():
+    """The table API: start times in another unit and time zone are converted, an empty start
+    means the event started when it completed, and the events are ordered by start."""
+    table = pl.DataFrame(
+        {
+            "case_id": ["k", "k", "k"],
+            "activity": ["b", "a", "c"],
+            "timestamp": [T0 + dt.timedelta(hours=h) for h in (4, 3, 6)],
+            "start_timestamp": [T0 + dt.timedelta(hours=2), T0, None],
+        },
+        schema_overrides={"start_timestamp": pl.Datetime("ns", "Europe/Amsterdam")},
+    )
+    result = mine(table)
+    assert result.variants[0].activities == ("a", "b", "c")
+    waits = {(r.source, r.target): r.total / 3600 for r in result.directly_follows}
+    assert waits == {("a", "b"): 2.0 - 3.0, ("b", "c"): 6.0 - 4.0}
+    assert result.case_durations.max == pytest.approx(3 / 24)  # completion 3 h to completion 6 h
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        (pl.Series(["2024-01-01"] * 2), r"column start_timestamp must be a Datetime"),
+        (
+            pl.Series([T0, T0]).dt.replace_time_zone(None),
+            r"both have a time zone or both have none",
+        ),
+    ],
+)
+def test_bad_start_columns(start, message):
+    table = pl.DataFrame(
+        {"case_id": ["k", "k"], "activity": ["a", "b"], "timestamp": [T0, T0]}
+    ).with_columns(start.alias("start_timestamp"))
+    with pytest.raises(StatsInputError, match=message):
+        mine(table)
