@@ -278,6 +278,27 @@ def test_time_to_complaint_with_censoring(outcomes, case_id, days, observed):
 
 
 @pytest.mark.parametrize(
+    ("case_id", "days", "event"),
+    [
+        (1, 180, 1),
+        (2, 181, 1),
+        (3, 484, 0),  # censored at the cut-off
+        (4, 40, 2),  # withdrawal before the complaint: a competing event, not censoring
+        (5, 10, 1),
+        (6, 30, 1),  # complaint before the closure
+        (7, 180, 0),
+        (8, 170, 1),
+        (9, 5, 1),  # complaint on the day of the withdrawal counts as the complaint
+        (10, 425, 0),
+    ],
+)
+def test_time_to_complaint_with_competing_events(outcomes, case_id, days, event):
+    """Issue 12 item 3: withdrawal and closure without a complaint compete (event 2)."""
+    row = outcomes[case_id]
+    assert (row["complaint_event_days"], row["complaint_event"]) == (days, event)
+
+
+@pytest.mark.parametrize(
     ("case_id", "dropout"),
     [(1, False), (2, False), (3, False), (4, False), (5, True), (6, False), (9, True)],
 )

@@ -8,7 +8,16 @@
 - Any cooperation: a complaint, other cooperation (melding/verklaring) or a statement at the RC
   hearing within the horizon.
 - Time to complaint: days from the index date to the first complaint; censored at a withdrawal
-  from the process or at the data cut-off, whichever comes first.
+  from the process or at the data cut-off, whichever comes first (``complaint_days``,
+  ``complaint_observed``; kept for the record, no longer published).
+- Time to complaint with competing events (``complaint_event_days``, ``complaint_event``): how
+  the case's time to complaint ended: 1 a complaint (on or before any withdrawal or closure),
+  2 a competing event — withdrawal from the process or closure of the case without a complaint
+  before it, whichever came first: after it no complaint in this process can follow — and 0
+  censored at the data cut-off. The share with a complaint by day t is the cumulative incidence
+  of event 1 (Aalen–Johansen, stats/competing.py); the Kaplan–Meier/log-rank/Cox analyses of
+  event 1 with 2 and 0 censored are cause-specific (the rate of complaints among cases still in
+  the process), never read as a share.
 - Dropout after the complaint: of the cases with a complaint, those with a later withdrawal.
 - Lead times: days between the first occurrences of consecutive milestones (first police contact
   → complaint → prosecution decision → trial → verdict) and end to end (contact → verdict). A case
@@ -26,6 +35,8 @@ import polars as pl
 from inbeeld.stats.tables import FORMS, EvaluationTables
 
 DEFAULT_HORIZON_DAYS = 180
+# ``complaint_event`` codes (as lifelines' AalenJohansenFitter reads them).
+CENSORED_EVENT, COMPLAINT_EVENT, COMPETING_EVENT = 0, 1, 2
 
 MILESTONES = (
     ("first_police_contact", "contact"),
@@ -92,6 +103,9 @@ def case_outcomes(
     ended = pl.min_horizontal(*(pl.col(code) for code in ENDING_EVENTS), pl.lit(cutoff))
     complaint_days = _days(complaint, pl.col("index_date")).clip(lower_bound=0)
     complaint_seen = complaint.is_not_null() & (withdrawal.is_null() | (complaint <= withdrawal))
+    # Competing events: the first withdrawal or closure (null when neither happened).
+    left = pl.min_horizontal(*(pl.col(code) for code in ENDING_EVENTS))
+    complaint_first = complaint.is_not_null() & (left.is_null() | (complaint <= left))
     frame = frame.with_columns(
         complete_followup=(pl.col("index_date") + pl.duration(days=horizon_days) <= pl.lit(cutoff)),
         complaint_within=complaint.is_not_null() & (complaint_days <= horizon_days),
@@ -101,6 +115,16 @@ def case_outcomes(
         complaint_days=pl.when(complaint_seen)
         .then(complaint_days)
         .otherwise(_days(followed_until, pl.col("index_date")).clip(lower_bound=0)),
+        complaint_event=pl.when(complaint_first)
+        .then(pl.lit(COMPLAINT_EVENT))
+        .when(left.is_not_null())
+        .then(pl.lit(COMPETING_EVENT))
+        .otherwise(pl.lit(CENSORED_EVENT))
+        .cast(pl.Int8),
+        complaint_event_days=_days(
+            pl.when(complaint_first).then(complaint).otherwise(pl.coalesce(left, pl.lit(cutoff))),
+            pl.col("index_date"),
+        ).clip(lower_bound=0),
         dropout_after_complaint=complaint.is_not_null()
         & withdrawal.is_not_null()
         & (withdrawal >= complaint),
@@ -131,6 +155,8 @@ def case_outcomes(
         "cooperation_within",
         "complaint_observed",
         "complaint_days",
+        "complaint_event",
+        "complaint_event_days",
         "dropout_after_complaint",
         "complaint_filed",
         *(
