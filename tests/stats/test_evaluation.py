@@ -16,6 +16,7 @@ The 60,000-case demo data are built in memory once per module (about 3 s for bot
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 import numpy as np
 import polars as pl
@@ -32,7 +33,7 @@ from inbeeld.stats.tables import EvaluationTables
 lifelines = pytest.importorskip("lifelines")
 statsmodels = pytest.importorskip("statsmodels")
 
-from lifelines import KaplanMeierFitter  # noqa: E402
+from lifelines import AalenJohansenFitter, KaplanMeierFitter  # noqa: E402
 from lifelines.statistics import logrank_test as lifelines_logrank  # noqa: E402
 from statsmodels.stats.proportion import confint_proportions_2indep  # noqa: E402
 
@@ -143,6 +144,19 @@ class Hand:
         end = np.where(seen, self.complaint, self.until(self.withdrawal))
         return np.maximum(end - self.index, 0).astype(float), seen
 
+    def time_to_complaint_competing(self) -> tuple[np.ndarray, np.ndarray]:
+        """Issue 12 item 3: 1 a complaint (on or before any withdrawal or closure), 2 a
+        withdrawal or closure first (competing), 0 censored at the cut-off."""
+        left = np.where(
+            (self.withdrawal >= 0) & (self.closed >= 0),
+            np.minimum(self.withdrawal, self.closed),
+            np.maximum(self.withdrawal, self.closed),
+        )
+        first = (self.complaint >= 0) & ((left < 0) | (self.complaint <= left))
+        kind = np.where(first, 1, np.where(left >= 0, 2, 0))
+        end = np.where(first, self.complaint, np.where(left >= 0, left, self.cut))
+        return np.maximum(end - self.index, 0).astype(float), kind
+
     def table(self, rows: np.ndarray, exposed: np.ndarray) -> tuple[int, int, int, int]:
         e, y = exposed[rows], self.outcome[rows]
         return int(y[e].sum()), int(e.sum()), int(y[~e].sum()), int((~e).sum())
@@ -205,37 +219,82 @@ def test_fisher_and_newcombe_agree_with_scipy_and_statsmodels(runs, hands, effec
     assert (rd.low, rd.high) == pytest.approx((low, high), abs=1e-9)
 
 
-def _lifelines_median(durations, observed) -> float | None:
-    fitter = KaplanMeierFitter().fit(durations, observed)
-    median = fitter.median_survival_time_
-    return None if not np.isfinite(median) else float(median)
+def _lifelines_cif(durations, kind) -> np.ndarray:
+    """lifelines' AalenJohansenFitter on whole days. lifelines jitters tied event times of
+    different kinds at random and zeroes its first row (dropping events on day 0); the
+    Aalen–Johansen step does not depend on the order of tied events, so ties are broken
+    deterministically (events before censorings) and every day shifted by one. Returns the CIF at
+    the end of days 0..400."""
+    days = durations + 1
+    order = np.lexsort((kind == 0, days))
+    untied = np.empty_like(days)
+    untied[order] = days[order] + np.arange(days.size) * 1e-7
+    fitter = AalenJohansenFitter(calculate_variance=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitter.fit(untied, kind, event_of_interest=1)
+    curve = fitter.cumulative_density_.iloc[:, 0]
+    return np.array([curve[curve.index <= day + 1.5].iloc[-1] for day in range(401)])
 
 
 @pytest.mark.parametrize("effect", EFFECTS)
 @pytest.mark.parametrize("exposure", ["itt", "delivered"])
 def test_time_to_complaint_agrees_with_lifelines(runs, hands, effect, exposure):
+    """The curves are cumulative incidences with withdrawal and closure competing (lifelines'
+    AalenJohansenFitter to 1e-8); the log-rank test is cause-specific (competing events censored,
+    lifelines' logrank_test)."""
     item, hand = _psychologist(runs[effect][2]), hands[effect]
-    t, d = hand.time_to_complaint()
+    t, kind = hand.time_to_complaint_competing()
     if exposure == "itt":
         rows, e = hand.in_window, hand.itt
         survival = item.survival_itt
     else:
         rows, e = hand.delivered_rows(), hand.delivered
         survival = item.survival_delivered
-    t, d, e = t[rows], d[rows], e[rows]
+    t, kind, e = t[rows], kind[rows], e[rows]
+    d = kind == 1
     assert survival.exposed.n == int(e.sum()) and survival.unexposed.n == int((~e).sum())
     assert survival.exposed.n_events == int(d[e].sum())
-    assert survival.median_exposed == _lifelines_median(t[e], d[e])
-    assert survival.median_unexposed == _lifelines_median(t[~e], d[~e])
+    assert survival.exposed.n_competing == int((kind[e] == 2).sum())
+    for curve, group in ((survival.exposed, e), (survival.unexposed, ~e)):
+        ours = np.array(
+            [0.0 if (i := curve._index(day)) < 0 else curve.cif[i] for day in range(401)]
+        )
+        np.testing.assert_allclose(ours, _lifelines_cif(t[group], kind[group]), rtol=0, atol=1e-8)
+    horizon = survival.horizon_days
+    assert survival.cif_difference.estimate == pytest.approx(
+        survival.cif_exposed.estimate - survival.cif_unexposed.estimate, abs=1e-12
+    )
+    assert survival.cif_exposed.low <= survival.cif_exposed.estimate <= survival.cif_exposed.high
+    assert survival.cif_exposed.estimate == pytest.approx(
+        _lifelines_cif(t[e], kind[e])[horizon], abs=1e-8
+    )
     expected = lifelines_logrank(t[e], t[~e], event_observed_A=d[e], event_observed_B=d[~e])
     assert survival.logrank.p_value == pytest.approx(expected.p_value, rel=1e-6, abs=1e-300)
     assert survival.logrank.statistic == pytest.approx(expected.test_statistic, rel=1e-9)
 
 
-def test_at_least_one_median_is_reached(runs):
-    """Guards the comparison above against comparing None with None only."""
+def test_share_with_a_complaint_is_not_one_minus_kaplan_meier(runs, hands):
+    """On the demo table the old definition (withdrawal censored, 1 - KM) gives a larger share
+    with a complaint than the cumulative incidence whenever cases withdrew or were closed first."""
+    item, hand = _psychologist(runs[0.10][2]), hands[0.10]
+    t, kind = hand.time_to_complaint_competing()
+    rows = hand.in_window & hand.itt
+    assert (kind[rows] == 2).sum() > 0
+    km = KaplanMeierFitter().fit(t[rows], kind[rows] == 1)
+    naive = 1 - float(km.survival_function_at_times(item.survival_itt.horizon_days).iloc[0])
+    assert item.survival_itt.cif_exposed.estimate < naive
+
+
+def test_share_by_the_horizon_is_estimated(runs):
+    """Guards the comparison above against comparing None with None only. (The median time to
+    complaint of the old 1 - Kaplan-Meier curve was reached here; the cumulative incidence of a
+    complaint stays below one half because withdrawals and closures compete, so no median.)"""
     item = _psychologist(runs[0.10][2])
-    assert item.survival_delivered.median_exposed is not None
+    for survival in (item.survival_itt, item.survival_delivered):
+        assert survival.cif_exposed is not None and survival.cif_unexposed is not None
+        assert survival.cif_difference is not None and survival.cif_difference.width > 0
+        assert survival.median_exposed == survival.exposed.quantile(0.5)
 
 
 @pytest.mark.parametrize("effect", EFFECTS)

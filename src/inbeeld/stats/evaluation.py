@@ -10,6 +10,9 @@ Comparisons per intervention (DESIGN §6):
   delivered) versus those it did not. For interventions that act at or after the first police
   contact, only cases with police contact count (the others could not have been reached).
 Binary outcomes use the cases with complete follow-up; survival uses every case in the window.
+The share with a complaint over time is the cumulative incidence (Aalen–Johansen, stats.competing)
+with withdrawal and closure without a complaint as competing events; the log-rank test and the Cox
+hazard ratio are cause-specific (competing events censored).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from inbeeld.stats import did as did_module
 from inbeeld.stats import power, proportions, regression, survival
+from inbeeld.stats.competing import aalen_johansen, cif_difference
 from inbeeld.stats.exceptions import NotEstimable, StatsError
 from inbeeld.stats.outcomes import (
     DEFAULT_HORIZON_DAYS,
@@ -80,13 +84,18 @@ class GroupComparison:
 @dataclass(frozen=True)
 class SurvivalComparison:
     exposure: str
-    exposed: object | None  # survival.KaplanMeier of time to complaint
+    exposed: object | None  # competing.CumulativeIncidence of a complaint
     unexposed: object | None
     logrank: TestResult | None
     hazard_ratio: Interval | None
     median_exposed: float | None
     median_unexposed: float | None
     indicative: bool
+    # Share with a complaint by the horizon (cumulative incidence) per group and their difference.
+    horizon_days: int = DEFAULT_HORIZON_DAYS
+    cif_exposed: Interval | None = None
+    cif_unexposed: Interval | None = None
+    cif_difference: Interval | None = None
 
 
 @dataclass(frozen=True)
@@ -244,14 +253,22 @@ def compare(
     )
 
 
-def _survival(rows: pl.DataFrame, exposure: str) -> SurvivalComparison:
+def _survival(
+    rows: pl.DataFrame, exposure: str, horizon_days: int = DEFAULT_HORIZON_DAYS
+) -> SurvivalComparison:
+    """Time to complaint with competing events: the curves are cumulative incidences (the share
+    with a complaint by each day); log-rank and Cox are cause-specific (event 1, the rest
+    censored), valid as a comparison of complaint rates among cases still in the process."""
     e = rows.get_column(exposure).to_numpy().astype(bool)
-    t = rows.get_column("complaint_days").to_numpy().astype(float)
-    d = rows.get_column("complaint_observed").to_numpy().astype(bool)
+    t = rows.get_column("complaint_event_days").to_numpy().astype(float)
+    kind = rows.get_column("complaint_event").to_numpy().astype(int)
+    d = kind == 1
     if not e.any() or e.all():
-        return SurvivalComparison(exposure, None, None, None, None, None, None, True)
-    exposed = survival.kaplan_meier(t[e], d[e])
-    unexposed = survival.kaplan_meier(t[~e], d[~e])
+        return SurvivalComparison(
+            exposure, None, None, None, None, None, None, True, horizon_days=horizon_days
+        )
+    exposed = aalen_johansen(t[e], kind[e])
+    unexposed = aalen_johansen(t[~e], kind[~e])
     logrank = _safe(survival.logrank_test, t[e], d[e], t[~e], d[~e])
     hazard = None
     cox = _safe(survival.cox_ph, t, d, e.astype(float)[:, None], [exposure])
@@ -270,6 +287,10 @@ def _survival(rows: pl.DataFrame, exposure: str) -> SurvivalComparison:
         indicative=proportions.is_indicative(
             int(e.sum()), int((~e).sum()), int(d[e].sum()), int(d[~e].sum())
         ),
+        horizon_days=horizon_days,
+        cif_exposed=exposed.at(horizon_days),
+        cif_unexposed=unexposed.at(horizon_days),
+        cif_difference=cif_difference(exposed, unexposed, horizon_days),
     )
 
 
@@ -379,6 +400,8 @@ def evaluate_intervention(
     outcomes: pl.DataFrame,
     exposure_rows: pl.DataFrame,
     spec: InterventionSpec,
+    *,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
 ) -> InterventionEvaluation:
     start, end = _window(tables, spec.code)
     exposed = exposure_rows.filter(pl.col("intervention") == spec.code).select(
@@ -406,8 +429,8 @@ def evaluate_intervention(
         cooperation_itt=compare(
             followed, exposure="itt", outcome="cooperation_within", adjust=False
         ),
-        survival_itt=_survival(in_window, "itt"),
-        survival_delivered=_survival(offered, "delivered"),
+        survival_itt=_survival(in_window, "itt", horizon_days),
+        survival_delivered=_survival(offered, "delivered", horizon_days),
         staggered=staggered,
         staggered_note=staggered_note,
     )
@@ -467,6 +490,7 @@ def _evaluate(
         bottleneck=bottleneck,
         bottlenecks_by_unit=lead_times_by_unit(outcomes),
         interventions=tuple(
-            evaluate_intervention(tables, outcomes, exposure_rows, spec) for spec in interventions
+            evaluate_intervention(tables, outcomes, exposure_rows, spec, horizon_days=horizon_days)
+            for spec in interventions
         ),
     )
