@@ -34,6 +34,7 @@ def intervention_specs() -> list[InterventionSpec]:
             requires_police_contact=i.chain_stage not in STAGES_BEFORE_POLICE,
             phase_target=target,
             after_complaint=i.chain_stage in STAGES_AFTER_COMPLAINT,
+            min_important_difference=i.min_important_difference,
         )
         for i in Intervention.objects.order_by("order")
     ]

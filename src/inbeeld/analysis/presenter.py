@@ -150,8 +150,15 @@ def overview_row(item) -> dict:
         "delivered_n": f"{number(delivered.n1, 0)} / {number(delivered.n0, 0)}",
         "posterior": pct(itt.posterior_positive, 0) if itt.posterior_positive is not None else "–",
         "indicative": itt.indicative,
-        "still_needed": _needed(precision),
+        "still_needed": _needed_range(itt.planning) if itt.planning else _needed(precision),
     }
+
+
+def _needed_range(planning) -> str:
+    """Cases per group for the pilot's MID with 80 % assurance, as a range (stats.assurance)."""
+    if planning.settled:
+        return _("bereikt")
+    return f"{number(planning.low, 0)}–{number(planning.high, 0)}"
 
 
 def _needed(precision) -> str:
@@ -247,7 +254,9 @@ def _precision_sentences(comparison, target) -> list[str]:
         )
     extra = p.additional_cases
     difference = p.p1 - p.p0
-    if extra is not None:
+    if comparison.planning is not None:
+        out.append(_planning_sentence(comparison.planning))
+    elif extra is not None:
         if extra == 0:
             out.append(
                 _(
@@ -275,10 +284,87 @@ def _precision_sentences(comparison, target) -> list[str]:
     return out
 
 
+def _planning_sentence(plan) -> str:
+    """Planned for the pilot's minimal important difference around the control group's rate with
+    its uncertainty (stats.assurance), not for the observed difference."""
+    values = {
+        "d": number(100 * plan.mid, 0),
+        "low": number(plan.low, 0),
+        "high": number(plan.high, 0),
+        "n": number(plan.n_per_group, 0),
+        "n1": number(plan.n1, 0),
+        "n0": number(plan.n0, 0),
+    }
+    if plan.settled:
+        return (
+            _(
+                "Er zijn genoeg casussen om een verschil van %(d)s procentpunten met 80 %% "
+                "zekerheid te kunnen aantonen (%(n)s per groep nodig; nu %(n1)s en %(n0)s)."
+            )
+            % values
+        )
+    return (
+        _(
+            "Om een verschil van %(d)s procentpunten met 80 %% zekerheid te kunnen aantonen zijn "
+            "naar verwachting %(low)s tot %(high)s casussen per groep nodig (middenwaarde "
+            "%(n)s); nu %(n1)s en %(n0)s. Dat verschil is het doel van de pilot; de onzekerheid "
+            "zit in het aandeel aangiften zonder de interventie."
+        )
+        % values
+    )
+
+
 def _half(median: float | None, group: str) -> str:
     if median is None:
         return _("%(group)s deed tot nu toe minder dan de helft aangifte") % {"group": group}
     return _("%(group)s deed de helft aangifte binnen %(d)s") % {"group": group, "d": days(median)}
+
+
+def _survival_sentences(comparison, name: str, horizon: int) -> list[str]:
+    """Time to complaint: the share with a complaint by the horizon (cumulative incidence with
+    competing events) first; the log-rank test and Cox model are cause-specific and say so."""
+    h = getattr(comparison, "horizon_days", horizon)
+    if comparison.cif_exposed is None or comparison.cif_unexposed is None:
+        share = _(
+            "%(name)s: het aandeel met aangifte binnen %(h)s dagen is nog niet te schatten "
+            "(niet lang genoeg gevolgd)."
+        ) % {"name": name.capitalize(), "h": h}
+    else:
+        share = _(
+            "%(name)s: aangifte binnen %(h)s dagen %(exposed)s met de interventie en "
+            "%(unexposed)s zonder; verschil %(rd)s."
+        ) % {
+            "name": name.capitalize(),
+            "h": h,
+            "exposed": interval_pct(comparison.cif_exposed),
+            "unexposed": interval_pct(comparison.cif_unexposed),
+            "rd": interval_pp(comparison.cif_difference),
+        }
+    out = [
+        share,
+        _("%(exposed)s; %(unexposed)s.")
+        % {
+            "exposed": _half(comparison.median_exposed, _("Met de interventie")),
+            "unexposed": _half(comparison.median_unexposed, _("zonder")),
+        },
+    ]
+    if comparison.logrank is not None:
+        out.append(
+            _(
+                "Log-ranktoets, oorzaakspecifiek (verschilt het tempo van aangifte onder wie nog "
+                "in het proces is?): p = %(p)s."
+            )
+            % {"p": p_value(comparison.logrank.p_value)}
+        )
+    if comparison.hazard_ratio is not None:
+        out.append(
+            _(
+                "Cox-regressie, oorzaakspecifiek: onder wie nog in het proces is, volgt aangifte "
+                "%(hr)s keer zo snel (hazard ratio; geen verhouding van aandelen)."
+            )
+            % {"hr": ratio(comparison.hazard_ratio)}
+        )
+    return out
 
 
 def intervention_sections(item, horizon: int) -> list[dict]:
@@ -328,27 +414,15 @@ def intervention_sections(item, horizon: int) -> list[dict]:
     ):
         if comparison.exposed is None:
             continue
-        sentence = _(
-            "%(name)s: %(exposed)s; %(unexposed)s (Kaplan–Meier, rekening houdend met wie nog gevolgd wordt)."
-        ) % {
-            "name": name.capitalize(),
-            "exposed": _half(comparison.median_exposed, _("met de interventie")),
-            "unexposed": _half(comparison.median_unexposed, _("zonder")),
-        }
-        survival.append(sentence)
-        if comparison.logrank is not None:
-            survival.append(
-                _("Log-ranktoets (verschillen de curves?): p = %(p)s.")
-                % {"p": p_value(comparison.logrank.p_value)}
+        survival += _survival_sentences(comparison, name, horizon)
+    if survival:
+        survival.append(
+            _(
+                "Aandeel met aangifte in de tijd: cumulatieve incidentie; terugtrekken uit het "
+                "proces en sluiten zonder aangifte tellen als concurrerende uitkomst (niet als "
+                "'nog niet gevolgd'), zodat het aandeel niet wordt overschat."
             )
-        if comparison.hazard_ratio is not None:
-            survival.append(
-                _(
-                    "Cox-regressie: de 'snelheid' waarmee aangifte volgt is %(hr)s keer zo hoog "
-                    "(hazard ratio)."
-                )
-                % {"hr": ratio(comparison.hazard_ratio)}
-            )
+        )
     sections.append({"title": _("Tijd tot aangifte"), "sentences": survival})
     staggered = []
     if item.staggered is not None:

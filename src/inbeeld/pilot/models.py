@@ -6,6 +6,7 @@ recorded per case by the professionals who deliver or ask them.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,14 @@ class Intervention(models.Model):
     description = models.TextField(_("omschrijving"))
     chain_stage = models.CharField(_("ketenfase waarop het aangrijpt"), max_length=40)
     partner_type = models.CharField(_("verantwoordelijke partner"), max_length=100)
+    # The smallest difference in willingness to report (a proportion, 0.10 = 10 percentage points)
+    # the pilot wants to be able to show: the cases still needed are planned for it
+    # (stats.assurance). Pilot design data (pilot/data/pilot.json); 10 points is the pilot's aim.
+    min_important_difference = models.FloatField(
+        _("kleinste relevante verschil"),
+        default=0.10,
+        validators=[MinValueValidator(0.01), MaxValueValidator(0.9)],
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

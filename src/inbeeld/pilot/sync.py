@@ -48,6 +48,8 @@ def sync_pilot_design() -> None:
                 "description": row["description"],
                 "chain_stage": row["chain_stage"],
                 "partner_type": row["partner_type"],
+                # the pilot's stated aim, 10 percentage points, unless the design says otherwise
+                "min_important_difference": float(row.get("min_important_difference", 0.10)),
                 "order": order,
             },
         )

@@ -24,8 +24,8 @@ import numpy as np
 import polars as pl
 from threadpoolctl import threadpool_limits
 
+from inbeeld.stats import assurance, power, proportions, regression, survival
 from inbeeld.stats import did as did_module
-from inbeeld.stats import power, proportions, regression, survival
 from inbeeld.stats.competing import aalen_johansen, cif_difference
 from inbeeld.stats.exceptions import NotEstimable, StatsError
 from inbeeld.stats.outcomes import (
@@ -57,6 +57,9 @@ class InterventionSpec:
     # comparison on willingness to report is not meaningful (only victims who already filed a
     # complaint can be reached), so it is labelled so and never read as an effect.
     after_complaint: bool = False
+    # The minimal important difference the pilot wants to be able to show (pilot design data);
+    # the cases still needed are planned for it (stats.assurance), not for the observed one.
+    min_important_difference: float = assurance.DEFAULT_MID
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class GroupComparison:
     adjusted_note: str
     indicative: bool
     precision: object | None
+    planning: object | None = None  # assurance.Planning for the MID (ITT comparison only)
 
 
 @dataclass(frozen=True)
@@ -221,7 +225,12 @@ def _precision(x1: int, n1: int, x0: int, n0: int) -> object | None:
 
 
 def compare(
-    rows: pl.DataFrame, *, exposure: str, outcome: str, adjust: bool = True
+    rows: pl.DataFrame,
+    *,
+    exposure: str,
+    outcome: str,
+    adjust: bool = True,
+    mid: float | None = None,
 ) -> GroupComparison:
     y = rows.get_column(outcome).to_numpy().astype(bool)
     e = rows.get_column(exposure).to_numpy().astype(bool)
@@ -250,6 +259,9 @@ def compare(
         adjusted_note=note,
         indicative=proportions.is_indicative(n1, n0, x1, x0),
         precision=_precision(x1, n1, x0, n0) if both else None,
+        planning=_safe(assurance.planning_summary, x0, n0, n1, mid, TARGET_POWER, ALPHA)
+        if both and mid is not None
+        else None,
     )
 
 
@@ -424,7 +436,12 @@ def evaluate_intervention(
         spec=spec,
         window_start=start,
         window_end=end,
-        itt=compare(followed, exposure="itt", outcome="complaint_within"),
+        itt=compare(
+            followed,
+            exposure="itt",
+            outcome="complaint_within",
+            mid=spec.min_important_difference,
+        ),
         delivered=compare(offered_followed, exposure="delivered", outcome="complaint_within"),
         cooperation_itt=compare(
             followed, exposure="itt", outcome="cooperation_within", adjust=False
