@@ -131,3 +131,65 @@ def test_not_identified_beyond_follow_up_and_edge_cases():
     assert everyone_ended.at(100.0).estimate == pytest.approx(0.5)
     assert aalen_johansen([], []).at(10.0) is None
     assert cif_difference(curve, everyone_ended, 31.0) is None
+
+
+def test_presenter_says_cumulative_incidence_and_cause_specific():
+    """The evaluation page and PDF describe the share as a cumulative incidence with competing
+    outcomes, and label log-rank and Cox as cause-specific (issue 12 item 3)."""
+    import polars as pl
+
+    from inbeeld.analysis.presenter import intervention_sections
+    from inbeeld.stats.evaluation import (
+        GroupComparison,
+        InterventionEvaluation,
+        InterventionSpec,
+        _survival,
+    )
+
+    rng = np.random.default_rng(5)
+    t1, k1 = simulate(rng, 120, complaint=0.004)
+    t0, k0 = simulate(rng, 120)
+    rows = pl.DataFrame(
+        {
+            "itt": [True] * 120 + [False] * 120,
+            "complaint_event_days": np.floor(np.concatenate([t1, t0])),
+            "complaint_event": np.concatenate([k1, k0]),
+        }
+    )
+    comparison = _survival(rows, "itt", 180)
+    assert comparison.cif_difference is not None
+    empty = GroupComparison(
+        "itt",
+        "complaint_within",
+        0,
+        0,
+        0,
+        0,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        "",
+        True,
+        None,
+    )
+    item = InterventionEvaluation(
+        spec=InterventionSpec("psy", "Psycholoog"),
+        window_start=None,
+        window_end=None,
+        itt=empty,
+        delivered=empty,
+        cooperation_itt=empty,
+        survival_itt=comparison,
+        survival_delivered=comparison,
+        staggered=None,
+    )
+    section = next(s for s in intervention_sections(item, 180) if s["title"] == "Tijd tot aangifte")
+    text = " ".join(section["sentences"])
+    assert "cumulatieve incidentie; terugtrekken uit het proces en sluiten zonder aangifte" in text
+    assert "tellen als concurrerende uitkomst" in text
+    assert "Log-ranktoets, oorzaakspecifiek" in text and "Cox-regressie, oorzaakspecifiek" in text
+    assert "Kaplan" not in text
