@@ -150,8 +150,15 @@ def overview_row(item) -> dict:
         "delivered_n": f"{number(delivered.n1, 0)} / {number(delivered.n0, 0)}",
         "posterior": pct(itt.posterior_positive, 0) if itt.posterior_positive is not None else "–",
         "indicative": itt.indicative,
-        "still_needed": _needed(precision),
+        "still_needed": _needed_range(itt.planning) if itt.planning else _needed(precision),
     }
+
+
+def _needed_range(planning) -> str:
+    """Cases per group for the pilot's MID with 80 % assurance, as a range (stats.assurance)."""
+    if planning.settled:
+        return _("bereikt")
+    return f"{number(planning.low, 0)}–{number(planning.high, 0)}"
 
 
 def _needed(precision) -> str:
@@ -247,7 +254,9 @@ def _precision_sentences(comparison, target) -> list[str]:
         )
     extra = p.additional_cases
     difference = p.p1 - p.p0
-    if extra is not None:
+    if comparison.planning is not None:
+        out.append(_planning_sentence(comparison.planning))
+    elif extra is not None:
         if extra == 0:
             out.append(
                 _(
@@ -273,6 +282,36 @@ def _precision_sentences(comparison, target) -> list[str]:
                 }
             )
     return out
+
+
+def _planning_sentence(plan) -> str:
+    """Planned for the pilot's minimal important difference around the control group's rate with
+    its uncertainty (stats.assurance), not for the observed difference."""
+    values = {
+        "d": number(100 * plan.mid, 0),
+        "low": number(plan.low, 0),
+        "high": number(plan.high, 0),
+        "n": number(plan.n_per_group, 0),
+        "n1": number(plan.n1, 0),
+        "n0": number(plan.n0, 0),
+    }
+    if plan.settled:
+        return (
+            _(
+                "Er zijn genoeg casussen om een verschil van %(d)s procentpunten met 80 %% "
+                "zekerheid te kunnen aantonen (%(n)s per groep nodig; nu %(n1)s en %(n0)s)."
+            )
+            % values
+        )
+    return (
+        _(
+            "Om een verschil van %(d)s procentpunten met 80 %% zekerheid te kunnen aantonen zijn "
+            "naar verwachting %(low)s tot %(high)s casussen per groep nodig (middenwaarde "
+            "%(n)s); nu %(n1)s en %(n0)s. Dat verschil is het doel van de pilot; de onzekerheid "
+            "zit in het aandeel aangiften zonder de interventie."
+        )
+        % values
+    )
 
 
 def _half(median: float | None, group: str) -> str:
