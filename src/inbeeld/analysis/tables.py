@@ -123,7 +123,7 @@ def data_fingerprint(cases) -> tuple:
         # The intervention specs (labels, stage, phase target) are part of the result too.
         tuple(
             Intervention.objects.values_list(
-                "pk", "code", "label", "chain_stage", "order"
+                "pk", "code", "label", "chain_stage", "order", "min_important_difference"
             ).order_by("pk")
         ),
         tuple(Phase.objects.values_list("pk", "start", "target_victims").order_by("pk")),
