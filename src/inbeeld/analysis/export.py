@@ -184,6 +184,17 @@ def to_csv_rows(result) -> list[list]:
                     "survival", code, s.exposure, "complaint", "hazard_ratio", s.hazard_ratio
                 )
             )
+            # Share with a complaint by the horizon: cumulative incidence with withdrawal and
+            # closure without a complaint competing (issue 12 item 3); log-rank and the hazard
+            # ratio above are cause-specific.
+            for measure, interval in (
+                ("cumulative_incidence_exposed", getattr(s, "cif_exposed", None)),
+                ("cumulative_incidence_unexposed", getattr(s, "cif_unexposed", None)),
+                ("cumulative_incidence_difference", getattr(s, "cif_difference", None)),
+            ):
+                rows.append(
+                    _interval_row("survival", code, s.exposure, "complaint", measure, interval)
+                )
             rows.append(
                 [
                     "survival",
