@@ -559,3 +559,21 @@ def test_an_event_on_the_cutoff_and_an_open_or_one_day_deployment_are_fine():
     assert built.cutoff == C
     exp = exposures(built, case_outcomes(built)).filter(pl.col("itt"))
     assert exp.get_column("case_id").sort().to_list() == [5, 6, 9]
+
+
+def test_closure_before_the_complaint_competes():
+    """A case closed without a complaint is a competing event at its closure (event 2), whichever
+    of withdrawal and closure comes first; a complaint after it does not count."""
+    extra = [
+        (3, "case_closed", plus(X[3], 90)),
+        (3, "complaint_filed", plus(X[3], 120)),
+        (10, "case_closed", plus(X[10], 50)),
+        (10, "withdrawal_from_process", plus(X[10], 20)),
+    ]
+    frame = case_outcomes(
+        build(events=pl.DataFrame(EVENTS + extra, schema=EVENT_SCHEMA, orient="row"))
+    )
+    rows = {row["case_id"]: row for row in frame.iter_rows(named=True)}
+    assert (rows[3]["complaint_event_days"], rows[3]["complaint_event"]) == (90, 2)
+    assert (rows[10]["complaint_event_days"], rows[10]["complaint_event"]) == (20, 2)
+    assert (rows[6]["complaint_event_days"], rows[6]["complaint_event"]) == (30, 1)
