@@ -318,7 +318,9 @@ SOURCE_LABELS = {
 }
 
 
-def dark_number_context(dark, *, min_cell: int | None = None) -> dict | None:
+def dark_number_context(
+    dark, *, min_cell: int | None = None, years=(), compute_bootstrap: bool = False
+) -> dict | None:
     """What the page and the report say about the dark number. ``dark`` is an
     analysis.dark_number.DarkNumber (the estimate, or the reason there is none) or None. Nothing
     is published when fewer than ``min_cell`` victims are in view."""
@@ -330,7 +332,10 @@ def dark_number_context(dark, *, min_cell: int | None = None) -> dict | None:
         return {"reason": getattr(dark, "reason", "") or _("te weinig gegevens.")}
     if result.observed < min_cell:
         return {"reason": _("te weinig slachtoffers in beeld om iets te publiceren.")}
+    from inbeeld.publication.dark_number_uncertainty import uncertainty_context
+
     return {
+        **uncertainty_context(dark, years=years, compute_bootstrap=compute_bootstrap),
         "observed": presenter.number(result.observed, 0),
         "estimate": presenter.number(result.estimate, 0),
         "low": presenter.number(result.interval.low, 0),
@@ -375,7 +380,11 @@ def _charts(breakdowns: list[dict], funnel: dict) -> dict:
 
 
 def monitor_context(
-    tables, *, dark_number=None, progress: Callable[[str], None] | None = None
+    tables,
+    *,
+    dark_number=None,
+    progress: Callable[[str], None] | None = None,
+    compute_bootstrap: bool = False,
 ) -> dict:
     progress = progress or (lambda step: None)
     policy = disclosure_policy()
@@ -398,7 +407,11 @@ def monitor_context(
         "breakdowns": breakdowns,
         "funnel": funnel_table,
         "repeat": protected_repeat(report.repeat_victimisation, policy),
-        "dark": dark_number_context(dark_number),
+        "dark": dark_number_context(
+            dark_number,
+            years=getattr(getattr(report, BREAKDOWNS[0][0]), "years", ()),
+            compute_bootstrap=compute_bootstrap,
+        ),
         "min_cell": policy.min_cell,
         "min_denominator": policy.min_denominator,
         "suppressed_symbol": SUPPRESSED,
@@ -428,12 +441,17 @@ def _report(context: dict, scope_label: str) -> Report:
     return Report(title=title, html=html, filename_stem=f"inbeeld-monitor-{stamp}")
 
 
-def monitor_context_for(user) -> dict:
-    return monitor_context(monitor_tables_for(user), dark_number=_dark_number(user=user))
+def monitor_context_for(user, *, compute_bootstrap: bool = False) -> dict:
+    """The page leaves the model-choice bootstrap to the report (it shows it once cached)."""
+    return monitor_context(
+        monitor_tables_for(user),
+        dark_number=_dark_number(user=user),
+        compute_bootstrap=compute_bootstrap,
+    )
 
 
 def monitor_report_for(user, *, scope_label: str) -> Report:
-    return _report(monitor_context_for(user), scope_label)
+    return _report(monitor_context_for(user, compute_bootstrap=True), scope_label)
 
 
 def research_monitor_cases():
@@ -456,7 +474,9 @@ def research_monitor_report(*, scope_label: str, progress=None) -> Report:
     tables = monitor_tables_for_cases(cases)
     if progress:
         progress(_("tabellen geladen"))
-    context = monitor_context(tables, dark_number=_dark_number(cases=cases), progress=progress)
+    context = monitor_context(
+        tables, dark_number=_dark_number(cases=cases), progress=progress, compute_bootstrap=True
+    )
     if progress:
         progress(_("verborgen aantal geschat"))
     return _report(context, scope_label)
