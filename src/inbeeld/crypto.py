@@ -77,3 +77,13 @@ def linkage_key(identifier: str) -> str:
     return hmac.new(
         settings.INBEELD_LINKAGE_KEY.encode("utf-8"), message, hashlib.sha256
     ).hexdigest()
+
+
+def keyed_digest(purpose: str, value: str) -> str:
+    """Keyed pseudonym of ``value`` for one ``purpose`` (HMAC-SHA256 under the linkage key, hex):
+    rate-limit keys, receipt look-up keys, unknown login names. The purpose keeps the digests of
+    different uses apart; the value itself is never stored."""
+    from django.conf import settings
+
+    message = f"{purpose}:{value}".encode()
+    return hmac.new(settings.INBEELD_LINKAGE_KEY.encode(), message, hashlib.sha256).hexdigest()

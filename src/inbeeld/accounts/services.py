@@ -6,8 +6,6 @@ One-time links (password reset, second-factor enrolment) live in accounts/links.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 
 from django.conf import settings
 from django.contrib.auth import logout, update_session_auth_hash
@@ -20,6 +18,7 @@ from inbeeld.accounts.links import enrolment_link_send, password_reset_link_send
 from inbeeld.accounts.models import AccountLink, AuthenticatorDevice, User
 from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.audit.services import audit_record
+from inbeeld.crypto import keyed_digest
 
 # Re-exported above: `accounts.services.password_reset_link_send(*, actor, user, request)` and
 # `accounts.services.enrolment_link_send(*, actor, user, request)` are the administrator's calls.
@@ -55,9 +54,7 @@ def login_subject_ref(username: str) -> str:
     )
     if existing:
         return existing
-    message = f"inbeeld.failed-login-username:{typed.lower()}".encode()
-    digest = hmac.new(settings.INBEELD_LINKAGE_KEY.encode(), message, hashlib.sha256).hexdigest()
-    return UNKNOWN_USERNAME_PREFIX + digest
+    return UNKNOWN_USERNAME_PREFIX + keyed_digest("inbeeld.failed-login-username", typed.lower())
 
 
 def login_locked(*, username: str, ip: str) -> bool:

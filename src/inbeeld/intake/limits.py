@@ -5,20 +5,18 @@ ones are counted."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from inbeeld.crypto import keyed_digest
 from inbeeld.intake.models import PublicIntakeAttempt
 
 
 def client_hash(address: str) -> str:
     """Keyed hash of a client address for rate limiting (the address itself is not stored)."""
-    message = f"client:{address}".encode()
-    return hmac.new(settings.INBEELD_LINKAGE_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return keyed_digest("client", address)
 
 
 def count_public_attempt(*, key: str, scope: str) -> tuple[int, int]:

@@ -25,8 +25,6 @@ Every failed check, every lock and every unlock is audited, without code or answ
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
 import unicodedata
 
 from django.conf import settings
@@ -36,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
+from inbeeld.crypto import keyed_digest
 from inbeeld.intake.limits import client_hash, count_public_attempt
 from inbeeld.intake.models import PublicIntakeAttempt, Signal
 from inbeeld.intake.services import receipt_hash
@@ -74,8 +73,7 @@ def code_is_well_formed(code: str) -> bool:
 def lookup_key(code: str) -> str:
     """Keyed hash of the code's first group: the name of its per-code counter."""
     prefix = normalise_code(code)[:LOOKUP_LENGTH]
-    message = f"receipt-lookup:{prefix}".encode()
-    return hmac.new(settings.INBEELD_LINKAGE_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return keyed_digest("receipt-lookup", prefix)
 
 
 def normalise_answer(answer: str) -> str:
@@ -85,8 +83,7 @@ def normalise_answer(answer: str) -> str:
 
 
 def _keyed_answer(answer: str) -> str:
-    message = f"receipt-answer:{normalise_answer(answer)}".encode()
-    return hmac.new(settings.INBEELD_LINKAGE_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return keyed_digest("receipt-answer", normalise_answer(answer))
 
 
 def recovery_answer_hash(answer: str) -> str:
