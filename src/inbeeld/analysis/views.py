@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
-from inbeeld.analysis import presenter
+from inbeeld.analysis import presenter, presenter_lead_times
 from inbeeld.analysis.evaluation import evaluation_for
 from inbeeld.publication import charts
 from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
@@ -98,7 +98,7 @@ def intervention(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET"])
 def lead_times(request: HttpRequest) -> HttpResponse:
     form, horizon, result = _evaluation(request)
-    rows = presenter.lead_time_rows(result)
+    rows = presenter_lead_times.lead_time_rows(result)
     chart = charts.lead_time_chart(
         [(row["label"], row["summary"]) for row in rows],
         title=_("Doorlooptijd per ketenstap"),
@@ -112,7 +112,7 @@ def lead_times(request: HttpRequest) -> HttpResponse:
             "result": result,
             "rows": rows,
             "chart": chart,
-            "sentences": presenter.lead_time_sentences(result),
-            "units": presenter.unit_bottleneck_rows(result),
+            "sentences": presenter_lead_times.lead_time_sentences(result),
+            "units": presenter_lead_times.unit_bottleneck_rows(result),
         },
     )

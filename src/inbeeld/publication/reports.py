@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inbeeld.analysis import presenter
+from inbeeld.analysis import presenter, presenter_lead_times
 from inbeeld.publication import charts
 
 
@@ -119,7 +119,7 @@ def _lead_time_sentences(result, threshold: int) -> list[str]:
     }
     if result.bottleneck in small:
         result = dataclasses.replace(result, bottleneck=None)
-    sentences = presenter.lead_time_sentences(result)
+    sentences = presenter_lead_times.lead_time_sentences(result)
     if result.end_to_end.stage in small:
         sentences[-1] = _(
             "Van eerste politiecontact tot uitspraak: minder dan %(min)s zaken, dus geen mediaan."
@@ -173,12 +173,12 @@ def evaluation_report(
         row
         if row["summary"].n >= threshold
         else {**row, "n": f"<{threshold}", "q1": "–", "median": "–", "q3": "–", "p90": "–"}
-        for row in presenter.lead_time_rows(result)
+        for row in presenter_lead_times.lead_time_rows(result)
     ]
     lead_chart = charts.lead_time_chart(
         [
             (row["label"], row["summary"])
-            for row in presenter.lead_time_rows(result)
+            for row in presenter_lead_times.lead_time_rows(result)
             if row["summary"].n >= threshold
         ],
         title=_("Doorlooptijd per ketenstap"),

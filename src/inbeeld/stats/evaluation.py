@@ -28,11 +28,10 @@ from inbeeld.stats import assurance, power, proportions, regression, survival
 from inbeeld.stats import did as did_module
 from inbeeld.stats.competing import aalen_johansen, cif_difference
 from inbeeld.stats.exceptions import NotEstimable, StatsError
+from inbeeld.stats.lead_times import StageLeadTime, UnitBottleneck
+from inbeeld.stats.lead_times import lead_times as compute_lead_times
 from inbeeld.stats.outcomes import (
     DEFAULT_HORIZON_DAYS,
-    END_TO_END,
-    STAGES,
-    Stage,
     case_outcomes,
     exposures,
 )
@@ -117,20 +116,6 @@ class InterventionEvaluation:
 
 
 @dataclass(frozen=True)
-class StageLeadTime:
-    stage: str
-    summary: object  # survival.LeadTimeSummary
-
-
-@dataclass(frozen=True)
-class UnitBottleneck:
-    police_unit: str
-    stage: str | None
-    median_days: float | None
-    stages: tuple[StageLeadTime, ...] = ()
-
-
-@dataclass(frozen=True)
 class Evaluation:
     cutoff: dt.date
     horizon_days: int
@@ -155,25 +140,6 @@ def _safe(function, *args, **kwargs):
         return function(*args, **kwargs)
     except (NotEstimable, StatsError, ZeroDivisionError, FloatingPointError, ValueError):
         return None
-
-
-def _lead_time(frame: pl.DataFrame, stage: Stage) -> StageLeadTime:
-    rows = frame.filter(pl.col(f"{stage.code}_days").is_not_null())
-    summary = survival.lead_time_summary(
-        rows.get_column(f"{stage.code}_days").to_numpy().astype(float),
-        rows.get_column(f"{stage.code}_observed").to_numpy().astype(bool),
-    )
-    return StageLeadTime(stage.code, summary)
-
-
-def _bottleneck(lead_times: tuple[StageLeadTime, ...]) -> tuple[str | None, float | None]:
-    """The stage with the longest median lead time (the step where cases wait longest); stages
-    whose median is not reached (too few cases completed it) are skipped."""
-    known = [(lt.summary.median, lt.stage) for lt in lead_times if lt.summary.median is not None]
-    if not known:
-        return None, None
-    median, stage = max(known)
-    return stage, median
 
 
 def _adjusted(rows: pl.DataFrame, exposure: str, outcome: str) -> tuple[Interval | None, str]:
@@ -453,16 +419,6 @@ def evaluate_intervention(
     )
 
 
-def lead_times_by_unit(outcomes: pl.DataFrame) -> tuple[UnitBottleneck, ...]:
-    result = []
-    for unit in sorted(outcomes.get_column("police_unit").unique().to_list()):
-        rows = outcomes.filter(pl.col("police_unit") == unit)
-        stages = tuple(_lead_time(rows, stage) for stage in STAGES)
-        stage, median = _bottleneck(stages)
-        result.append(UnitBottleneck(unit, stage, median, stages))
-    return tuple(result)
-
-
 def evaluate(
     tables: EvaluationTables,
     interventions: list[InterventionSpec] | tuple[InterventionSpec, ...],
@@ -486,8 +442,7 @@ def _evaluate(
     exposure_rows = exposures(tables, outcomes)
     followed = outcomes.filter(pl.col("complete_followup"))
     complainants = outcomes.filter(pl.col("complaint_filed").is_not_null())
-    lead_times = tuple(_lead_time(outcomes, stage) for stage in STAGES)
-    bottleneck, _ = _bottleneck(lead_times)
+    lead = compute_lead_times(outcomes)
     return Evaluation(
         cutoff=tables.cutoff,
         horizon_days=horizon_days,
@@ -502,10 +457,10 @@ def _evaluate(
         dropout_after_complaint=_share(
             int(complainants.get_column("dropout_after_complaint").sum()), complainants.height
         ),
-        lead_times=lead_times,
-        end_to_end=_lead_time(outcomes, END_TO_END),
-        bottleneck=bottleneck,
-        bottlenecks_by_unit=lead_times_by_unit(outcomes),
+        lead_times=lead.stages,
+        end_to_end=lead.end_to_end,
+        bottleneck=lead.bottleneck,
+        bottlenecks_by_unit=lead.by_unit,
         interventions=tuple(
             evaluate_intervention(tables, outcomes, exposure_rows, spec, horizon_days=horizon_days)
             for spec in interventions
