@@ -18,8 +18,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inbeeld.analysis import presenter, presenter_lead_times
-from inbeeld.publication import charts
+from inbeeld.analysis import presenter
+from inbeeld.publication import charts, report_lead_times
 
 
 @dataclass(frozen=True)
@@ -111,22 +111,6 @@ def _without_small_survival(item, threshold: int) -> tuple[object, list[str]]:
     return item, sentences
 
 
-def _lead_time_sentences(result, threshold: int) -> list[str]:
-    """The lead-time sentences without the median of a step with fewer than ``threshold`` cases
-    (the bottleneck sentence and the end-to-end median)."""
-    small = {
-        lead.stage for lead in (*result.lead_times, result.end_to_end) if lead.summary.n < threshold
-    }
-    if result.bottleneck in small:
-        result = dataclasses.replace(result, bottleneck=None)
-    sentences = presenter_lead_times.lead_time_sentences(result)
-    if result.end_to_end.stage in small:
-        sentences[-1] = _(
-            "Van eerste politiecontact tot uitspraak: minder dan %(min)s zaken, dus geen mediaan."
-        ) % {"min": threshold}
-    return sentences
-
-
 def evaluation_report(
     result, *, scope_label: str, progress: Callable[[str], None] | None = None
 ) -> Report:
@@ -169,20 +153,7 @@ def evaluation_report(
             )
         items.append({"label": item.spec.label, "sections": sections, "km": km})
     progress(_("doorlooptijden"))
-    lead_rows = [
-        row
-        if row["summary"].n >= threshold
-        else {**row, "n": f"<{threshold}", "q1": "–", "median": "–", "q3": "–", "p90": "–"}
-        for row in presenter_lead_times.lead_time_rows(result)
-    ]
-    lead_chart = charts.lead_time_chart(
-        [
-            (row["label"], row["summary"])
-            for row in presenter_lead_times.lead_time_rows(result)
-            if row["summary"].n >= threshold
-        ],
-        title=_("Doorlooptijd per ketenstap"),
-    )
+    lead = report_lead_times.lead_time_context(result, threshold)
     title = _("Evaluatie van de interventies voor aangiftebereidheid")
     html = render_to_string(
         "reports/evaluation.html",
@@ -195,9 +166,7 @@ def evaluation_report(
             "summary": presenter.overall_sentences(result),
             "rows": rows,
             "items": items,
-            "lead_rows": lead_rows,
-            "lead_chart": lead_chart,
-            "lead_sentences": _lead_time_sentences(result, threshold),
+            **lead,
             "min_cell": threshold,
         },
     )
