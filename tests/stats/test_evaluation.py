@@ -6,7 +6,7 @@
 (b) Agreement with an independent computation on the same data: the 2×2 counts recomputed by
     hand with numpy from the demo arrays (as tests/demo/test_pilot_demo.py does), Fisher's p
     against scipy, Newcombe's interval against statsmodels, Kaplan–Meier medians, the log-rank p
-    and a lead-time median against lifelines.
+    and a lead-time share and conditional median against lifelines' Aalen–Johansen.
 (c) The "indicative" label on tiny tables; (d) an intervention without deployments; (e) the
     evaluation is deterministic.
 
@@ -298,23 +298,58 @@ def test_share_by_the_horizon_is_estimated(runs):
 
 
 @pytest.mark.parametrize("effect", EFFECTS)
-def test_a_lead_time_median_agrees_with_lifelines(runs, hands, effect):
-    """Complaint → prosecution decision over all cases with a complaint: observed when the
-    decision came on or after the complaint, else censored at the closure, the withdrawal or the
-    cut-off, whichever came first."""
+def test_a_lead_time_agrees_with_lifelines(runs, hands, effect):
+    """Complaint → prosecution decision (issue 12 item 3): the cases with a complaint on or
+    before their first withdrawal or closure; each ends in the decision (1, on or after the
+    complaint and on or before any withdrawal or closure), a withdrawal or closure first (2,
+    competing) or the cut-off (0). The share with a decision by day 180 and by the end of the
+    follow-up, and the conditional median (the first day at which the cumulative incidence reaches
+    half its final value), against lifelines' AalenJohansenFitter with ties broken
+    deterministically (lifelines jitters them at random; the Aalen–Johansen step is the same in
+    any order of tied events)."""
     result, hand = runs[effect][2], hands[effect]
-    rows = hand.complaint >= 0
-    observed = rows & (hand.prosecution >= hand.complaint)
-    end = np.where(observed, hand.prosecution, hand.until(hand.withdrawal, hand.closed))
-    days = np.maximum(end - hand.complaint, 0)[rows].astype(float)
-    observed = observed[rows]
+    left = np.where(
+        (hand.withdrawal >= 0) & (hand.closed >= 0),
+        np.minimum(hand.withdrawal, hand.closed),
+        np.maximum(hand.withdrawal, hand.closed),
+    )
+    rows = (hand.complaint >= 0) & ((left < 0) | (hand.complaint <= left))
+    reached = (hand.prosecution >= hand.complaint) & ((left < 0) | (hand.prosecution <= left))
+    kind = np.where(reached, 1, np.where(left >= 0, 2, 0))[rows]
+    end = np.where(reached, hand.prosecution, np.where(left >= 0, left, hand.cut))
+    days = (end - hand.complaint)[rows].astype(float)
     (lead,) = [lt for lt in result.lead_times if lt.stage == "complaint_prosecution"]
     s = lead.summary
-    assert (s.n, s.n_observed) == (int(rows.sum()), int(observed.sum()))
-    fitter = KaplanMeierFitter().fit(days, observed)
-    assert s.median is not None
-    assert s.median == pytest.approx(fitter.median_survival_time_)
-    assert s.q1 == pytest.approx(fitter.percentile(0.75))
+    assert (s.n, s.n_reached, s.n_terminal, s.n_censored) == (
+        int(rows.sum()),
+        int((kind == 1).sum()),
+        int((kind == 2).sum()),
+        int((kind == 0).sum()),
+    )
+    # day d → d + 1 (lifelines sets its first row's CIF to 0, dropping events at t = 0);
+    # untie: events before censorings at the same day, as both estimators assume
+    shifted = days + 1
+    order = np.lexsort((kind == 0, shifted))
+    untied = np.empty_like(shifted)
+    untied[order] = shifted[order] + np.arange(shifted.size) * 1e-7
+    fitter = AalenJohansenFitter(calculate_variance=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitter.fit(untied, kind, event_of_interest=1)
+    curve = fitter.cumulative_density_.iloc[:, 0]
+
+    def cif(day: float) -> float:
+        return float(curve[curve.index <= day + 1.5].iloc[-1])
+
+    final = float(curve.iloc[-1])
+    assert s.share_reached.estimate == pytest.approx(final, abs=1e-8)
+    (by_180,) = [share for share in s.shares if share.days == 180]
+    assert by_180.share.estimate == pytest.approx(cif(180), abs=1e-8)
+    grid = np.arange(0, int(days.max()) + 1)
+    values = np.array([cif(d) for d in grid])
+    median = grid[np.nonzero(values >= 0.5 * final - 1e-12)[0][0]]
+    assert s.median == median
+    assert s.median_low <= s.median <= s.median_high
 
 
 # --- (c) indicative ---------------------------------------------------------------------------
@@ -451,6 +486,7 @@ def test_no_cases_at_all():
     assert result.n_cases == 0 and result.n_complete_followup == 0
     assert result.complaint_within is None and result.dropout_after_complaint is None
     assert all(lt.summary.n == 0 and lt.summary.median is None for lt in result.lead_times)
+    assert all(lt.summary.share_reached is None for lt in result.lead_times)
     assert result.bottleneck is None and result.bottlenecks_by_unit == ()
     assert [i.itt.n1 + i.itt.n0 for i in result.interventions] == [0, 0]
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import norm
+from scipy.stats import t as student_t
 
 from inbeeld.stats.exceptions import NotEstimable
 from inbeeld.stats.results import Interval
@@ -191,4 +192,88 @@ def cif_difference(
         max(-1.0, difference - z * se),
         min(1.0, difference + z * se),
         method="verschil in cumulatieve incidentie (Aalen–Johansen, delta-methode)",
+    )
+
+
+# --- the conditional distribution: "how long does it take when it happens" ----------------------
+
+
+@dataclass(frozen=True)
+class ConditionalQuantile:
+    """The q-quantile of the time to the event of interest among the cases that have it within
+    the follow-up, with its test-based interval (None where the data do not bound it)."""
+
+    q: float
+    estimate: float | None
+    low: float | None
+    high: float | None
+    confidence: float = 0.95
+
+
+def _conditional_variance(cif: CumulativeIncidence, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """X(t) = F1(t) − q F1(τ) at every time of ``cif`` (τ its last time) and the delta-method
+    variance of X(t), the same Greenwood-type estimator as ``aalen_johansen`` applied to the linear
+    combination: with a_j the weight of the cause-1 term and b_j that of the all-cause term at t_j,
+
+        Var = Σ b_j² d_j/(n_j(n_j − d_j)) + Σ a_j² S(t_j−)² d1_j(n_j − d1_j)/n_j³
+              + 2 Σ a_j b_j S(t_j−) d1_j/n_j²
+
+    where for F1(t) alone a_j = 1, b_j = −(F1(t) − F1(t_j)) (t_j ≤ t), so that Var F1(t) is the
+    Collett/SAS estimator; X(t) takes (1 − q, −F1(t) + q F1(τ) + (1 − q) F1(t_j)) for t_j ≤ t and
+    (−q, q (F1(τ) − F1(t_j))) for t < t_j ≤ τ. Prefix and suffix sums give all t in O(k)."""
+    n_at, d1 = cif.at_risk, cif.events
+    d_all = d1 + cif.competing
+    f = cif.cif
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lag_s = np.concatenate(([1.0], np.cumprod(1.0 - d_all / n_at)[:-1]))
+        a = np.where(n_at > d_all, d_all / (n_at * (n_at - d_all)), 0.0)
+        bv = np.where(n_at > 0, lag_s**2 * d1 * (n_at - d1) / n_at**3, 0.0)
+        c = np.where(n_at > 0, lag_s * d1 / n_at**2, 0.0)
+    f_tau = f[-1]
+    beta = q * f_tau - f
+    r = 1.0 - q
+    prefix = (
+        beta**2 * np.cumsum(a)
+        + 2 * beta * r * np.cumsum(f * a)
+        + r**2 * np.cumsum(f * f * a)
+        + r**2 * np.cumsum(bv)
+        + 2 * r * (beta * np.cumsum(c) + r * np.cumsum(f * c))
+    )
+    term = q**2 * ((f_tau - f) ** 2 * a + bv - 2 * (f_tau - f) * c)
+    suffix = np.concatenate((np.cumsum(term[::-1])[::-1][1:], [0.0]))
+    return f - q * f_tau, np.maximum(prefix + suffix, 0.0)
+
+
+def conditional_quantile(
+    cif: CumulativeIncidence, q: float, *, confidence: float = 0.95
+) -> ConditionalQuantile:
+    """The q-quantile of G(t) = F1(t)/F1(τ), the distribution of the time to the event of
+    interest among the cases that have it by τ, the last time of the follow-up: the first time
+    at which F1 reaches q F1(τ). Its interval inverts the test of G(t) = q, i.e. of
+    X(t) = F1(t) − q F1(τ) = 0 (Fieller's construction for a ratio, as Brookmeyer and Crowley's
+    interval for a Kaplan–Meier median): the times at which |X(t)| ≤ z se X(t), from the first
+    time with X + z se ≥ 0 to the first with X − z se ≥ 0 (None when it never gets there). The
+    variance is the one under the hypothesis (q fixed, a score-type test), and z is the Student
+    t quantile with (events − 1) degrees of freedom: the variance is estimated from that many
+    jumps, and with 25–40 cases the normal quantile covered 92–94 % in simulation, the t
+    quantile 95–97 % (tests/stats/test_lead_times.py, scripts/simulate_lead_times.py)."""
+    if not 0 < q < 1:
+        raise NotEstimable("the quantile must lie strictly between 0 and 1")
+    if cif.n == 0 or cif.n_events == 0:
+        return ConditionalQuantile(q, None, None, None, confidence)
+    x, var = _conditional_variance(cif, q)
+    z = float(student_t.ppf(0.5 + confidence / 2, max(cif.n_events - 1, 1)))
+    se = np.sqrt(var)
+    tolerance = 1e-12
+
+    def first(mask: np.ndarray) -> float | None:
+        hit = np.nonzero(mask)[0]
+        return float(cif.times[hit[0]]) if hit.size else None
+
+    return ConditionalQuantile(
+        q,
+        first(x >= -tolerance),
+        first(x + z * se >= -tolerance),
+        first(x - z * se >= -tolerance),
+        confidence,
     )
