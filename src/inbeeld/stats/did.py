@@ -11,20 +11,17 @@ out, and that unit's comparisons take the last period before them as base. Cases
 (unit, period) cell first; every estimate below is computed from the cell counts and sums, so a
 million cases cost one group-by.
 
-Two estimates, both reported:
+Two estimates. Published: (b), with randomisation inference that holds with few units
+(``stats.did_inference``). Sensitivity only: (a), and (b) with an analytic interval.
 
-(a) Two-way fixed effects (TWFE): OLS of the case-level outcome on ``treated`` with unit and
-    period fixed effects, i.e. ``y ~ treated + C(unit) + C(period)``. Solved by Frisch-Waugh-Lovell
-    on the cells (weighted two-way demeaning of ``treated``; regressors are constant within a
-    cell, so case-level OLS equals cell-level WLS with the case counts as weights) with a
-    cluster-robust standard error by unit exactly as statsmodels' ``cov_type="cluster"``: CR1 with
-    the small-sample factor ``G/(G-1) * (N-1)/(N-K)`` (G units, N cases, K = units + periods
-    parameters), the cluster scores summed from the cell residual totals. The interval uses
-    Student's t with G - 1 degrees of freedom (statsmodels' ``use_t=True`` for clusters).
-
-    TWFE is biased under staggered adoption when the effect varies over cohorts or grows with
-    time since the start: already-treated units serve as controls for later ones, with weights
-    that can even be negative (Goodman-Bacon 2021; de Chaisemartin & D'Haultfoeuille 2020).
+(a) Two-way fixed effects (TWFE), a SENSITIVITY ANALYSIS only: OLS of the case-level outcome on
+    ``treated`` with unit and period fixed effects, ``y ~ treated + C(unit) + C(period)``, solved
+    by Frisch-Waugh-Lovell on the cells (case-level OLS equals cell-level WLS with the case counts
+    as weights), with statsmodels' cluster-robust standard error by unit (CR1,
+    ``G/(G-1) * (N-1)/(N-K)``) and Student's t with G - 1 degrees of freedom. TWFE is biased
+    under staggered adoption when the effect varies over cohorts or grows with time since the
+    start: already-treated units serve as controls for later ones, with weights that can even be
+    negative (Goodman-Bacon 2021; de Chaisemartin & D'Haultfoeuille 2020).
 
 (b) Group-time average treatment effects (Callaway & Sant'Anna 2021, without covariates): for
     each cohort g (units starting in period g) and each period t >= g a simple 2x2
@@ -44,23 +41,23 @@ Two estimates, both reported:
     "simple" aggregation). Units treated from the first period have no pre-period and are left
     out of this estimate.
 
-    Standard error: analytic, by linearisation with units as clusters (the influence function of
-    Callaway & Sant'Anna, including the term for the estimated cohort shares): unit u's
-    contribution to a side's mean change is ``w_u (change_u - mean change) / sum w``;
-    ``Var = G/(G-1) sum_u psi_u^2`` over the G units involved and the interval uses t with G - 1
-    degrees of freedom. For a single ATT(g,t) this is the cluster-robust (CR0) standard error of
-    the 2x2 regression above times sqrt(G/(G-1)). No bootstrap, so no seed and the same numbers
-    on every run. With few control units the interval is somewhat too narrow (about 91%
-    coverage in simulations with 2 never-treated units of 10).
+    Published interval and p-value: randomisation inference over units and start periods
+    (``stats.did_inference``); no interval, with a reason code from ``NO_INTERVAL_REASONS``, when
+    the design cannot support one. Sensitivity: the analytic linearised interval
+    (``cs_analytic``; Callaway & Sant'Anna's influence function, units as clusters, t(G-1)), far
+    too narrow with one or two control units.
 
 Pre-trend check: the placebo ATT(g,t) for periods before the start, each comparing period t with
-t - 1 (Callaway & Sant'Anna's "varying" base period), averaged with the same weights and the same
-standard error. An interval that excludes zero is a warning that the parallel-trends assumption
-behind both estimates is doubtful.
+t - 1 (Callaway & Sant'Anna's "varying" base period), averaged with the same weights; its p-value
+and interval come from the same randomisation (``pre_trend_se`` is the analytic one). A p-value
+at or below 0.05 is a warning that the parallel-trends assumption behind both estimates is
+doubtful.
 
 Checked in tests/stats/test_did.py: TWFE against statsmodels OLS with cluster-robust errors, each
 ATT(g,t) and its standard error against the 2x2 regression in statsmodels, the aggregate against
-a hand computation, a simulated known effect and a noise-free panel with growing effects.
+a hand computation, a simulated known effect and a noise-free panel with growing effects; the
+randomisation inference in tests/stats/test_did_inference.py (brute force over assignments,
+coverage at pilot sizes).
 """
 
 from __future__ import annotations
@@ -71,13 +68,17 @@ from typing import Any, Literal
 
 import numpy as np
 import polars as pl
-from scipy import linalg
-from scipy import stats as sps
 
+from inbeeld.stats.did_inference import (
+    NO_INTERVAL_REASONS,
+    analytic_summary,
+    randomisation_inference,
+    twfe_estimate,
+)
 from inbeeld.stats.exceptions import NotEstimable, StatsInputError
 from inbeeld.stats.results import Interval
 
-__all__ = ["Cohort", "DidResult", "GroupTimeEffect", "staggered_did"]
+__all__ = ["NO_INTERVAL_REASONS", "Cohort", "DidResult", "GroupTimeEffect", "staggered_did"]
 
 FEW_UNITS = 10  # fewer clusters than this: cluster-robust intervals are rough
 
@@ -107,10 +108,14 @@ class GroupTimeEffect:
 
 @dataclass(frozen=True)
 class DidResult:
-    twfe: Interval | None  # two-way fixed effects estimate (None: not identifiable)
+    """``cs`` is the published interval of the group-time aggregate (randomisation inference);
+    None when no valid interval exists, and then ``no_interval_reason`` is a key of
+    ``NO_INTERVAL_REASONS``. ``twfe`` and ``cs_analytic`` are sensitivity analyses only."""
+
+    twfe: Interval | None  # two-way fixed effects, SENSITIVITY only (None: not identifiable)
     twfe_se: float
-    cs: Interval | None  # group-time (Callaway & Sant'Anna) aggregate
-    cs_se: float
+    cs: Interval | None  # group-time (Callaway & Sant'Anna) aggregate, published interval
+    cs_se: float  # analytic linearised standard error (sensitivity)
     n_units: int
     n_periods: int
     n_cases: int
@@ -121,6 +126,12 @@ class DidResult:
     pre_trend_se: float
     group_time: tuple[GroupTimeEffect, ...]
     notes: tuple[str, ...]
+    cs_estimate: float | None = None  # the aggregate whenever estimable, also when cs is None
+    cs_p_value: float | None = None  # "no effect", from the randomisation inference
+    no_interval_reason: str | None = None  # key of NO_INTERVAL_REASONS when cs is None
+    cs_analytic: Interval | None = None  # linearised cluster-robust interval, SENSITIVITY only
+    pre_trend_p_value: float | None = None
+    n_assignments: int = 0  # distinct assignments of the start periods used by the inference
 
     def cohort_of(self, unit: Any) -> Any | None:
         return next((c.start for c in self.cohorts if unit in c.units), None)
@@ -209,84 +220,6 @@ def _cells(
 def _index(values: pl.Series, name: str) -> tuple[list, pl.DataFrame]:
     levels = values.unique().sort()
     return levels.to_list(), pl.DataFrame({name: levels, f"{name}_i": np.arange(len(levels))})
-
-
-# --- two-way fixed effects --------------------------------------------------------------------
-
-
-class _TwoWay:
-    """Weighted least-squares projection onto unit + period effects on the (unit x period) grid
-    with case counts as weights: z - a_u - b_t with sum_t N (z - a - b) = 0 per unit and
-    sum_u N (z - a - b) = 0 per period (b of the first period fixed at 0)."""
-
-    def __init__(self, N: np.ndarray) -> None:
-        self.N = N
-        U, T = N.shape
-        M = np.zeros((U + T - 1, U + T - 1))
-        M[:U, :U] = np.diag(N.sum(axis=1))
-        M[U:, U:] = np.diag(N.sum(axis=0)[1:])
-        M[:U, U:] = N[:, 1:]
-        M[U:, :U] = N[:, 1:].T
-        self.U = U
-        try:
-            self.factor = linalg.cho_factor(M)
-            self.M = None
-        except linalg.LinAlgError:  # units and periods not connected: a minimum-norm solution
-            self.factor, self.M = None, M
-
-    def effects(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        Nz = self.N * z
-        rhs = np.r_[Nz.sum(axis=1), Nz.sum(axis=0)[1:]]
-        if self.factor is not None:
-            sol = linalg.cho_solve(self.factor, rhs)
-        else:
-            sol = np.linalg.lstsq(self.M, rhs, rcond=None)[0]
-        return sol[: self.U], np.r_[0.0, sol[self.U :]]
-
-    def residual(self, z: np.ndarray) -> np.ndarray:
-        a, b = self.effects(z)
-        return z - a[:, None] - b[None, :]
-
-
-def _twfe(N, S, D, confidence) -> tuple[float, float, float, float, str | None]:
-    """(estimate, se, low, high, note) of the TWFE coefficient of treated."""
-    U, T = N.shape
-    n_cases = N.sum()
-    observed = N > 0
-    ybar = np.divide(S, N, out=np.zeros_like(S), where=observed)
-    proj = _TwoWay(N)
-    D_tilde = proj.residual(D)
-    denom = float((N * D_tilde**2).sum())
-    spread = float((N * (D - (N * D).sum() / n_cases) ** 2).sum())
-    if spread == 0 or denom <= 1e-10 * spread:
-        return (
-            math.nan,
-            math.nan,
-            math.nan,
-            math.nan,
-            (
-                "two-way fixed effects estimate not identifiable: the start of the intervention "
-                "coincides with the period effects (no comparison units)"
-            ),
-        )
-    beta = float((N * D_tilde * ybar).sum() / denom)
-    a, b = proj.effects(np.where(observed, ybar - beta * D, 0.0))
-    fitted = a[:, None] + b[None, :] + beta * D
-    resid_total = np.where(observed, S - N * fitted, 0.0)  # sum of case residuals per cell
-    scores = (D_tilde * resid_total).sum(axis=1)  # per unit
-    k_params = U + T
-    if n_cases <= k_params or U < 2:
-        return (
-            beta,
-            math.nan,
-            math.nan,
-            math.nan,
-            ("too few observations for a standard error of the two-way fixed effects estimate"),
-        )
-    correction = U / (U - 1) * (n_cases - 1) / (n_cases - k_params)
-    se = math.sqrt(correction * float(scores @ scores)) / denom
-    half = float(sps.t.ppf(0.5 + confidence / 2, U - 1)) * se
-    return beta, se, beta - half, beta + half, None
 
 
 # --- group-time effects -----------------------------------------------------------------------
@@ -391,37 +324,6 @@ def _group_time(N, S, start, until, control, weighting):
     return post, pre, skipped_empty, without_controls
 
 
-def _summarise(
-    comparisons: list[_Comparison], start: np.ndarray, confidence: float
-) -> tuple[float, float, float, float] | None:
-    """Cohort-size weighted mean of the ATT(g,t): (estimate, se, low, high), the standard error
-    including the term for the estimated cohort shares. ``start`` holds each unit's cohort key."""
-    if not comparisons:
-        return None
-    counts = {g: int((start == g).sum()) for g in {c.key for c in comparisons}}
-    sizes = np.array([counts[c.key] for c in comparisons], dtype=float)
-    weights = sizes / sizes.sum()
-    theta = float(weights @ np.array([c.estimate for c in comparisons]))
-    psi = np.zeros(len(start))
-    involved = np.zeros(len(start), dtype=bool)
-    for w, c in zip(weights, comparisons, strict=True):
-        psi += w * c.psi
-        involved[c.treated_units] = True
-        involved[c.control_units] = True
-    # theta = sum_g n_g k_g A_g / sum_g n_g k_g (k_g comparisons of cohort g, A_g their mean),
-    # with n_g / G the estimated share of cohort g among the G units in the sample
-    G = int(involved.sum())
-    k = {g: sum(1 for c in comparisons if c.key == g) for g in counts}
-    mean_att = {g: float(np.mean([c.estimate for c in comparisons if c.key == g])) for g in counts}
-    total = sum(counts[g] * k[g] for g in counts)
-    for g in counts:
-        indicator = (start[involved] == g).astype(float)
-        psi[involved] += k[g] * (mean_att[g] - theta) * (indicator - counts[g] / G) / total
-    se = math.sqrt(G / (G - 1) * float(psi @ psi))
-    half = float(sps.t.ppf(0.5 + confidence / 2, G - 1)) * se
-    return theta, se, theta - half, theta + half
-
-
 # --- the estimator ----------------------------------------------------------------------------
 
 
@@ -505,6 +407,7 @@ def staggered_did(
             "transition periods must lie directly before a unit's first treated period, in "
             f"unit(s) {', '.join(bad)}"
         )
+    N_all, S_all = N.copy(), S.copy()  # the randomisation's other assignments use them
     N[R] = 0.0  # transition cases count neither as control nor as treated
     S[R] = 0.0
     if not ever.any():
@@ -521,7 +424,7 @@ def staggered_did(
     )
 
     # (a) two-way fixed effects
-    beta, se_twfe, lo, hi, note = _twfe(N, S, D, confidence)
+    beta, se_twfe, lo, hi, note = twfe_estimate(N, S, D, confidence)
     if note:
         notes.append(note)
     twfe = (
@@ -532,7 +435,8 @@ def staggered_did(
             lo,
             hi,
             confidence,
-            "two-way fixed effects (unit and period), cluster-robust by unit (CR1), t(G-1)",
+            "SENSITIVITY: two-way fixed effects (unit and period), cluster-robust by unit (CR1), "
+            "t(G-1); biased when the effect grows after the start",
         )
     )
 
@@ -556,55 +460,88 @@ def staggered_did(
     if skipped_empty:
         notes.append("some cohort-period comparisons had no cases and were skipped")
     key = _cohort_keys(start, until, T)
-    summary = _summarise(post, key, confidence)
-    cs, cs_se = None, math.nan
+    summary = analytic_summary(post, key, confidence)
+    label = "never treated" if control == "never" else "not yet treated"
+    cs = cs_analytic = randomised = None
+    cs_se = math.nan
     if summary is not None:
-        theta, cs_se, cs_lo, cs_hi = summary
-        label = "never treated" if control == "never" else "not yet treated"
-        cs = Interval(
+        theta, cs_se, cs_lo, cs_hi, _ = summary
+        cs_analytic = Interval(
             theta,
             cs_lo,
             cs_hi,
             confidence,
-            f"group-time ATT (Callaway & Sant'Anna), {label} controls, cohort-size weights, "
+            f"SENSITIVITY: group-time ATT (Callaway & Sant'Anna), {label} controls, "
             "linearised cluster-robust SE by unit, t(G-1)",
         )
-    if twfe is None and cs is None:
+        randomised = randomisation_inference(
+            N_all,
+            np.divide(S_all, N_all, out=np.zeros_like(S_all), where=N_all > 0),
+            start,
+            until,
+            control=control,
+            weighting=weighting,
+            confidence=confidence,
+            transition=R,
+        )
+    if twfe is None and summary is None:
         raise NotEstimable(
             "no comparison possible: every treated unit lacks an untreated comparison or a "
             "period before its start"
         )
-    if cs is None:
+    reason: str | None = "no_estimate"
+    if randomised is None:
         notes.append("group-time estimate not possible: no cohort with controls and a pre-period")
+    else:
+        reason = randomised.reason
+        if reason is None:
+            cs = Interval(
+                randomised.estimate,
+                randomised.low,
+                randomised.high,
+                confidence,
+                f"group-time ATT (Callaway & Sant'Anna), {label} controls, cohort-size weights; "
+                f"randomisation inference over {randomised.n_assignments} assignments of the "
+                "start periods to the units",
+            )
+        else:
+            notes.append(f"no valid interval for the group-time estimate: {reason}")
 
-    pre_summary = _summarise(pre, key, confidence)
+    pre_summary = analytic_summary(pre, key, confidence)
     pre_trend = None
     pre_se = math.nan
-    if pre_summary is None:
+    pre_p = None
+    if pre_summary is None or randomised is None:
         notes.append("no periods before the start to compare: pre-trend check not possible")
     else:
-        p_theta, pre_se, p_lo, p_hi = pre_summary
-        pre_trend = Interval(
-            p_theta, p_lo, p_hi, confidence, "mean of pre-period placebo group-time estimates"
-        )
-        if math.isfinite(p_lo) and not pre_trend.contains(0.0):
+        pre_se = pre_summary[1]
+        pre_p = randomised.pre_p_value if math.isfinite(randomised.pre_p_value) else None
+        if randomised.pre_reason is None:
+            pre_trend = Interval(
+                randomised.pre_estimate,
+                randomised.pre_low,
+                randomised.pre_high,
+                confidence,
+                "mean of pre-period placebo group-time estimates, randomisation inference",
+            )
+        else:
+            notes.append(f"no valid interval for the pre-trend check: {randomised.pre_reason}")
+        if pre_p is not None and pre_p <= 1.0 - confidence:
             notes.append(
                 "the placebo estimates before the start differ from zero: the trends were not "
                 "parallel beforehand, so both estimates are doubtful"
             )
 
     if U < FEW_UNITS:
-        notes.append(f"only {U} units: cluster-robust intervals rest on few clusters and are rough")
+        notes.append(
+            f"only {U} units: the cluster-robust sensitivity intervals rest on few clusters "
+            "and are rough"
+        )
     if len(cohort_starts) == 1:
         notes.append(
             "all treated units start in the same period: a plain difference-in-differences"
         )
-    if (
-        twfe is not None
-        and cs is not None
-        and math.isfinite(cs_se)
-        and abs(twfe.estimate - cs.estimate) > cs_se
-    ):
+    if twfe is not None and summary is not None and abs(twfe.estimate - summary[0]) > cs_se:
         notes.append(
             "the two-way fixed effects and group-time estimates differ by more than one standard "
             "error: the effect probably varies between cohorts or over time; prefer the "
@@ -639,4 +576,10 @@ def staggered_did(
         pre_trend_se=float(pre_se),
         group_time=group_time,
         notes=tuple(notes),
+        cs_estimate=None if summary is None else float(summary[0]),
+        cs_p_value=None if randomised is None else randomised.p_value,
+        no_interval_reason=None if cs is not None else reason,
+        cs_analytic=cs_analytic,
+        pre_trend_p_value=pre_p,
+        n_assignments=0 if randomised is None else randomised.n_assignments,
     )
