@@ -354,6 +354,9 @@ def randomisation_inference(
             pre_reason = "too_few_assignments"
         else:
             pre_low, pre_high, pre_p, pre_reason = _placebo_interval(pre_estimate, reference, alpha)
+    if reason == "too_few_assignments":  # the same reference set cannot test the placebo
+        pre_low = pre_high = math.nan
+        pre_reason = reason
     return Randomisation(
         estimate=estimate,
         low=low,
