@@ -116,7 +116,8 @@ def test_a_valid_horizon_is_used(small_world, researcher_client, researcher):
     assert response.status_code == 200
     assert response.context["horizon"] == 30
     page = text(response)
-    assert "Aangifte binnen 30 dagen per interventie" in page
+    assert "Gevoeligheidsanalyses per interventie (horizon 30 dagen)" in page
+    assert "aangifte binnen 30 dagen" in page  # the psychologist's outcome at this horizon
     # within 30 days: a1 (day 9) and a2 (day 19) did, n1 (day 61) did not
     itt = _psychologist(evaluation_for(researcher, horizon_days=30)).itt
     assert (itt.x1, itt.n1, itt.x0, itt.n0) == (2, 4, 0, 3)
@@ -144,7 +145,9 @@ def test_the_overview_shows_the_evaluations_numbers(small_world, researcher_clie
     assert "De evaluatie gebruikt 7 casussen" in page
     assert "01-06-2024" in page
     row = page[page.index("Recherchepsycholoog indicatief") :][:200]
-    assert row.startswith(f"Recherchepsycholoog indicatief {itt.n1} / {itt.n0} ")
+    assert row.startswith(
+        f"Recherchepsycholoog indicatief aangifte binnen 180 dagen {itt.n1} / {itt.n0} "
+    )
     assert f"{_pct(itt.p1.estimate)} {_pct(itt.p0.estimate)}" in row
     assert "50,0 % 33,3 %" in row
     assert f"(n = {delivered.n1} / {delivered.n0})" in row
@@ -172,15 +175,28 @@ def test_the_lead_time_page_shows_the_evaluations_numbers(
     contact_complaint = result.lead_times[0]
     assert contact_complaint.stage == "contact_complaint"
     s = contact_complaint.summary
-    # contact: a1, a2, a3, n1, n2; complaint after 9, 19 and 61 days; a3 and n2 censored later
-    # (at the cut-off): S = 4/5, 3/5, 2/5 after 9, 19, 61 days: q1 19 days, median 61 days
-    assert (s.n, s.n_observed, s.n_censored, s.q1, s.median) == (5, 3, 2, 19, 61)
-    assert result.bottleneck == "contact_complaint"  # the only stage with a median
+    # contact: a1, a2, a3, n1, n2; complaint after 9, 19 and 61 days; a3 and n2 still under way
+    # at the cut-off (397 and 427 days), nobody withdrawn or closed: 3 of 5 reached the complaint
+    # by day 90 and by the end of the follow-up. Three is fewer than the ten needed for the
+    # quantiles, so how long the step takes is not yet determinable and there is no bottleneck.
+    assert (s.n, s.n_reached, s.n_terminal, s.n_censored) == (5, 3, 0, 2)
+    assert s.share_reached.estimate == pytest.approx(0.6)
+    assert s.followup_days == 427
+    assert s.median is None and not s.determinable
+    assert result.bottleneck is None
     page = text(researcher_client.get(LEAD_TIMES))
+    low, high = (
+        f"{100 * v:.1f}".replace(".", ",") for v in (s.share_reached.low, s.share_reached.high)
+    )
+    share = f"60,0 % ({low}–{high})"
+    assert f"eerste politiecontact → aangifte 5 3 0 2 {share} {share} {share} {share}" in page, page
     assert re.search(
-        r"eerste politiecontact → aangifte (knelpunt )?5 3 2 19 dagen 61 dagen nog niet bereikt",
-        page,
+        r"eerste politiecontact → aangifte 3( nog niet te bepalen){4} aangifte", page
     ), page
+    # no complaint reached a prosecution decision yet: the share without a zero-width interval
+    assert "aangifte → beslissing OM 3 0 0 3 0,0 % 0,0 % 0,0 % 0,0 % beslissing" in page
+    assert "Welke stap het knelpunt is, is nog niet te bepalen" in page
+    assert "hoe lang de stap duurt als hij plaatsvindt" in page
 
 
 # --- the cache ---------------------------------------------------------------------------------

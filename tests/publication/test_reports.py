@@ -822,13 +822,13 @@ def test_the_evaluation_report_suppresses_a_comparison_with_a_small_group(world)
         row = next(cells for label, cells in rows if label.startswith(item.spec.label))
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
         if not reports.comparison_publishable(item.itt, threshold):
-            # cases, complaint with, without, difference (ITT), ..., posterior, still needed
-            assert [cells[i] for i in (0, 1, 2, 3, 5, 6)] == ["onderdrukt"] * 6, (
+            # (outcome,) cases, with, without, difference (ITT), ..., posterior, still needed
+            assert [cells[i] for i in (1, 2, 3, 4, 6, 7)] == ["onderdrukt"] * 6, (
                 item.spec.code,
                 cells,
             )
         if not reports.comparison_publishable(item.delivered, threshold):
-            assert cells[4] == "onderdrukt"
+            assert cells[5] == "onderdrukt"
 
 
 def test_the_evaluation_report_publishes_a_comparison_once_the_groups_are_large_enough(

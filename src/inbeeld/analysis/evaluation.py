@@ -13,14 +13,13 @@ from django.core.cache import cache
 from inbeeld import policy
 from inbeeld.analysis.tables import data_fingerprint, research_cases, tables_for_cases
 from inbeeld.cases.selectors import cases_visible_to
-from inbeeld.pilot.models import Intervention, Phase
+from inbeeld.pilot.models import STAGES_AFTER_COMPLAINT, Intervention, Phase
 from inbeeld.stats.evaluation import Evaluation, InterventionSpec, evaluate
 from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
 
 # Interventions acting before any police contact: the safety coordinator's safety assessment.
 STAGES_BEFORE_POLICE = {"safety_assessment", "signal_received"}
-# Interventions acting only after the complaint (the RC hearing, the OM's decision).
-STAGES_AFTER_COMPLAINT = {"rc_hearing", "prosecution_decision", "trial_hearing", "verdict"}
+__all__ = ["STAGES_AFTER_COMPLAINT", "evaluation_for", "intervention_specs", "research_evaluation"]
 CACHE_SECONDS = 60 * 60
 
 
@@ -33,20 +32,24 @@ def intervention_specs() -> list[InterventionSpec]:
             label=i.label,
             requires_police_contact=i.chain_stage not in STAGES_BEFORE_POLICE,
             phase_target=target,
-            after_complaint=i.chain_stage in STAGES_AFTER_COMPLAINT,
+            after_complaint=i.acts_after_complaint,
             min_important_difference=i.min_important_difference,
+            primary=i.primary_design(),
         )
         for i in Intervention.objects.order_by("order")
     ]
 
 
 def _cached(cases, scope: str, horizon_days: int) -> Evaluation:
-    fingerprint = hashlib.sha256(repr(data_fingerprint(cases)).encode()).hexdigest()[:24]
+    # The specs (with each intervention's primary analysis) are part of the key: a changed
+    # design in the admin gives a fresh evaluation at once.
+    specs = intervention_specs()
+    fingerprint = hashlib.sha256(repr((data_fingerprint(cases), specs)).encode()).hexdigest()[:24]
     key = f"inbeeld:evaluation:{scope}:{horizon_days}:{fingerprint}"
     result = cache.get(key)
     if result is None:
         tables = tables_for_cases(cases)
-        result = evaluate(tables, intervention_specs(), horizon_days=horizon_days)
+        result = evaluate(tables, specs, horizon_days=horizon_days)
         cache.set(key, result, CACHE_SECONDS)
     return result
 

@@ -1,4 +1,8 @@
-"""The evaluation as JSON-ready data and as CSV rows: the same numbers as the web pages."""
+"""The evaluation as JSON-ready data and as CSV rows: the same numbers as the web pages.
+
+Per intervention the primary analysis comes first, with the same Dutch sentence as the pages and
+the report (analysis.presenter_primary); every other analysis is marked as a sensitivity analysis
+(JSON: the ``sensitivity`` list of keys; CSV: the ``analysis`` column)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import math
 
 import numpy as np
 
+from inbeeld.analysis import presenter_primary
 from inbeeld.spreadsheet_safety import neutralise_rows
 from inbeeld.stats.results import Interval
 
@@ -34,6 +39,36 @@ def to_jsonable(value):
     return value
 
 
+SENSITIVITY_KEYS = (
+    "itt",
+    "delivered",
+    "cooperation_itt",
+    "survival_itt",
+    "survival_delivered",
+    "staggered",
+)
+
+
+def to_json_payload(result) -> dict:
+    """The evaluation as strict-JSON-ready data, each intervention with its primary analysis
+    first (with ``sentence``, the Dutch verdict the pages show) and ``sensitivity`` naming the
+    sensitivity analyses that follow."""
+    payload = to_jsonable(result)
+    interventions = []
+    for item, exported in zip(result.interventions, payload["interventions"], strict=True):
+        primary = exported.pop("primary", None)
+        if primary is not None:
+            primary["sentence"] = presenter_primary.primary_sentence(item.primary)
+            primary["verdict_label"] = str(
+                presenter_primary.VERDICT_LABELS.get(item.primary.verdict, "")
+            )
+        head = {"_type": exported.pop("_type"), "spec": exported.pop("spec"), "primary": primary}
+        head["sensitivity"] = [key for key in SENSITIVITY_KEYS if exported.get(key) is not None]
+        interventions.append(head | exported)
+    payload["interventions"] = interventions
+    return payload
+
+
 CSV_HEADER = [
     "table",
     "intervention",
@@ -46,6 +81,7 @@ CSV_HEADER = [
     "n",
     "events",
     "indicative",
+    "analysis",  # "primary", "sensitivity" or "" (descriptive: overall shares, lead times)
 ]
 
 
@@ -77,11 +113,69 @@ def _interval_row(
     ]
 
 
+ANALYSIS_OF_TABLE = {
+    "primary": "primary",
+    "effect": "sensitivity",
+    "survival": "sensitivity",
+    "staggered": "sensitivity",
+}
+
+
+def _row(table, intervention, exposure, outcome, measure, estimate, n="", events="", flag=""):
+    return [table, intervention, exposure, outcome, measure, estimate, "", "", n, events, flag]
+
+
+def _primary_rows(item) -> list[list]:
+    """The primary analysis of one intervention: its verdict, the Dutch sentence, the design
+    (horizon, MID), the difference with its interval and the cases per group still needed."""
+    p = item.primary
+    if p is None:
+        return []
+    code = item.spec.code
+    n, events = p.n1 + p.n0, p.x1 + p.x0
+    key = ("primary", code, p.comparison, p.outcome)
+    measure = "risk_difference" if p.comparison == "itt_concurrent" else "att"
+    rows = [
+        _row(*key, "verdict", str(p.verdict)),
+        _row(*key, "sentence", presenter_primary.primary_sentence(p)),
+        _row(*key, "reason", p.reason or ""),
+        _row(*key, "horizon_days", p.horizon_days),
+        _row(*key, "min_important_difference", p.mid),
+    ]
+    if p.interval is not None:
+        rows.append(_interval_row(*key, measure, p.interval, n, events))
+    else:
+        rows.append(_row(*key, measure, "" if p.estimate is None else p.estimate, n or "", events))
+    rows += _planning_rows(key, p.planning, n)
+    return rows
+
+
+def _planning_rows(key, planning, n) -> list[list]:
+    """Cases per group for the MID with 80 % assurance, with the 10th-90th percentile range
+    (stats.assurance.Planning, as the pages show it)."""
+    if planning is None:
+        return []
+    return [
+        [
+            *key,
+            "cases_per_group_80pct_assurance",
+            planning.n_per_group,
+            planning.low,
+            planning.high,
+            n,
+            "",
+            "",
+        ]
+    ]
+
+
 def to_csv_rows(result) -> list[list]:
-    """Long format: one row per number, with its interval where it has one. Text cells (codes
-    of interventions and units come from reference data) are neutralised against formula
-    injection; numbers stay numbers."""
-    rows = [CSV_HEADER]
+    """Long format: one row per number, with its interval where it has one; the primary analyses
+    first. Text cells (codes of interventions and units come from reference data, the sentences
+    are Dutch text) are neutralised against formula injection; numbers stay numbers."""
+    rows = []
+    for item in result.interventions:
+        rows += _primary_rows(item)
     for name in ("complaint_within", "cooperation_within", "dropout_after_complaint"):
         rows.append(
             _interval_row(
@@ -95,180 +189,78 @@ def to_csv_rows(result) -> list[list]:
             )
         )
     for item in result.interventions:
-        code = item.spec.code
-        for c in (item.itt, item.delivered, item.cooperation_itt):
-            flag = "yes" if c.indicative else "no"
-            n, events = c.n1 + c.n0, c.x1 + c.x0
-            for measure, interval, count, hits in (
-                ("share_exposed", c.p1, c.n1, c.x1),
-                ("share_unexposed", c.p0, c.n0, c.x0),
-                ("risk_difference", c.risk_difference, n, events),
-                ("risk_ratio", c.risk_ratio, n, events),
-                ("adjusted_odds_ratio", c.adjusted_odds_ratio, n, events),
-            ):
-                rows.append(
-                    _interval_row(
-                        "effect", code, c.exposure, c.outcome, measure, interval, count, hits, flag
-                    )
-                )
-            if c.fisher is not None:
-                rows.append(
-                    [
-                        "effect",
-                        code,
-                        c.exposure,
-                        c.outcome,
-                        "fisher_p",
-                        c.fisher.p_value,
-                        "",
-                        "",
-                        c.n1 + c.n0,
-                        c.x1 + c.x0,
-                        flag,
-                    ]
-                )
-            if c.posterior_positive is not None:
-                rows.append(
-                    [
-                        "effect",
-                        code,
-                        c.exposure,
-                        c.outcome,
-                        "posterior_positive",
-                        c.posterior_positive,
-                        "",
-                        "",
-                        c.n1 + c.n0,
-                        c.x1 + c.x0,
-                        flag,
-                    ]
-                )
-            extra = (
-                getattr(c.precision, "additional_cases", None) if c.precision is not None else None
-            )
-            if extra is not None:
-                rows.append(
-                    [
-                        "effect",
-                        code,
-                        c.exposure,
-                        c.outcome,
-                        "additional_cases_80pct_power",
-                        extra,
-                        "",
-                        "",
-                        c.n1 + c.n0,
-                        "",
-                        flag,
-                    ]
-                )
-        for s in (item.survival_itt, item.survival_delivered):
-            if s.logrank is not None:
-                rows.append(
-                    [
-                        "survival",
-                        code,
-                        s.exposure,
-                        "complaint",
-                        "logrank_p",
-                        s.logrank.p_value,
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                    ]
-                )
-            rows.append(
-                _interval_row(
-                    "survival", code, s.exposure, "complaint", "hazard_ratio", s.hazard_ratio
-                )
-            )
-            # Share with a complaint by the horizon: cumulative incidence with withdrawal and
-            # closure without a complaint competing (issue 12 item 3); log-rank and the hazard
-            # ratio above are cause-specific.
-            for measure, interval in (
-                ("cumulative_incidence_exposed", getattr(s, "cif_exposed", None)),
-                ("cumulative_incidence_unexposed", getattr(s, "cif_unexposed", None)),
-                ("cumulative_incidence_difference", getattr(s, "cif_difference", None)),
-            ):
-                rows.append(
-                    _interval_row("survival", code, s.exposure, "complaint", measure, interval)
-                )
-            rows.append(
-                [
-                    "survival",
-                    code,
-                    s.exposure,
-                    "complaint",
-                    "median_days_exposed",
-                    s.median_exposed,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                ]
-            )
-            rows.append(
-                [
-                    "survival",
-                    code,
-                    s.exposure,
-                    "complaint",
-                    "median_days_unexposed",
-                    s.median_unexposed,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                ]
-            )
-        if item.staggered is not None:
-            for measure in ("cs", "twfe"):
-                rows.append(
-                    _interval_row(
-                        "staggered",
-                        code,
-                        "itt",
-                        "complaint_within",
-                        measure,
-                        getattr(item.staggered, measure, None),
-                    )
-                )
+        rows += _intervention_rows(item)
     for lead in (*result.lead_times, result.end_to_end):
         s = lead.summary
         for measure in ("q1", "median", "q3", "p90"):
             rows.append(
-                [
-                    "lead_time",
-                    "",
-                    "",
-                    lead.stage,
-                    measure,
-                    getattr(s, measure),
-                    "",
-                    "",
-                    s.n,
-                    s.n_observed,
-                    "",
-                ]
+                _row(
+                    "lead_time", "", "", lead.stage, measure, getattr(s, measure), s.n, s.n_observed
+                )
             )
     for unit in result.bottlenecks_by_unit:
         rows.append(
-            [
-                "bottleneck",
-                "",
-                "",
-                unit.police_unit,
-                unit.stage or "",
-                unit.median_days,
-                "",
-                "",
-                "",
-                "",
-                "",
-            ]
+            _row("bottleneck", "", "", unit.police_unit, unit.stage or "", unit.median_days)
         )
-    return neutralise_rows([["" if v is None else v for v in row] for row in rows])
+    rows = [[*row, ANALYSIS_OF_TABLE.get(row[0], "")] for row in rows]
+    return neutralise_rows([CSV_HEADER, *([("" if v is None else v) for v in row] for row in rows)])
+
+
+def _intervention_rows(item) -> list[list]:
+    """The sensitivity analyses of one intervention. One acting after the complaint has no
+    cooperation, time-to-complaint or staggered comparison (its comparisons are on staying in
+    the process after the complaint)."""
+    rows = []
+    code = item.spec.code
+    comparisons = [c for c in (item.itt, item.delivered, item.cooperation_itt) if c is not None]
+    for c in comparisons:
+        flag = "yes" if c.indicative else "no"
+        n, events = c.n1 + c.n0, c.x1 + c.x0
+        key = ("effect", code, c.exposure, c.outcome)
+        for measure, interval, count, hits in (
+            ("share_exposed", c.p1, c.n1, c.x1),
+            ("share_unexposed", c.p0, c.n0, c.x0),
+            ("risk_difference", c.risk_difference, n, events),
+            ("risk_ratio", c.risk_ratio, n, events),
+            ("adjusted_odds_ratio", c.adjusted_odds_ratio, n, events),
+        ):
+            rows.append(_interval_row(*key, measure, interval, count, hits, flag))
+        if c.fisher is not None:
+            rows.append(_row(*key, "fisher_p", c.fisher.p_value, n, events, flag))
+        if c.posterior_positive is not None:
+            rows.append(_row(*key, "posterior_positive", c.posterior_positive, n, events, flag))
+        for row in _planning_rows(key, c.planning, n):
+            rows.append([*row[:-1], flag])
+    for s in (item.survival_itt, item.survival_delivered):
+        if s is None:
+            continue
+        key = ("survival", code, s.exposure, "complaint")
+        if s.logrank is not None:
+            rows.append(_row(*key, "logrank_p", s.logrank.p_value))
+        rows.append(_interval_row(*key, "hazard_ratio", s.hazard_ratio))
+        # Share with a complaint by the horizon: cumulative incidence with withdrawal and
+        # closure without a complaint competing (issue 12 item 3); log-rank and the hazard
+        # ratio above are cause-specific.
+        for measure, interval in (
+            ("cumulative_incidence_exposed", getattr(s, "cif_exposed", None)),
+            ("cumulative_incidence_unexposed", getattr(s, "cif_unexposed", None)),
+            ("cumulative_incidence_difference", getattr(s, "cif_difference", None)),
+        ):
+            rows.append(_interval_row(*key, measure, interval))
+        rows.append(_row(*key, "median_days_exposed", s.median_exposed))
+        rows.append(_row(*key, "median_days_unexposed", s.median_unexposed))
+    if item.staggered is not None:
+        key = ("staggered", code, "itt", "complaint_within")
+        # cs: the published few-cluster interval (stats.did); cs_analytic and twfe only for
+        # comparison
+        for measure in ("cs", "cs_analytic", "twfe"):
+            interval = getattr(item.staggered, measure, None)
+            if measure == "cs_analytic" and interval is None:
+                continue
+            rows.append(_interval_row(*key, measure, interval))
+        if getattr(item.staggered, "cs", None) is None:
+            estimate = getattr(item.staggered, "cs_estimate", None)
+            reason = getattr(item.staggered, "no_interval_reason", None)
+            rows.append(_row(*key, "cs_estimate", "" if estimate is None else estimate))
+            rows.append(_row(*key, "cs_no_interval_reason", reason or ""))
+    return rows

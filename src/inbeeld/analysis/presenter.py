@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from inbeeld.analysis import presenter_primary
 from inbeeld.stats.outcomes import STAGES
+from inbeeld.stats.primary import COOPERATION_WITHIN, RETAINED_AFTER_COMPLAINT
 
 STAGE_LABELS = {
     "contact_complaint": "eerste politiecontact → aangifte",
@@ -128,12 +130,19 @@ def overall_sentences(result) -> list[str]:
     return sentences
 
 
-def overview_row(item) -> dict:
+def overview_row(item, horizon: int | None = None) -> dict:
+    """One intervention in the overview: its primary analysis first (``primary``: the sentence
+    and the verdict), then the sensitivity analyses at the horizon asked for, on the
+    intervention's own outcome (an intervention acting after the complaint is compared on staying
+    in the process, never on the complaint)."""
     itt, delivered = item.itt, item.delivered
     precision = itt.precision
+    h = horizon if horizon is not None else getattr(item.survival_itt, "horizon_days", 180)
     return {
         "code": item.spec.code,
         "label": item.spec.label,
+        "primary": presenter_primary.primary_block(getattr(item, "primary", None)),
+        "outcome": presenter_primary.outcome_label(itt.outcome, h),
         "window": (item.window_start, item.window_end),
         "itt_n": f"{number(itt.n1, 0)} / {number(itt.n0, 0)}",
         "itt_p1": pct(itt.p1.estimate if itt.p1 else None),
@@ -142,11 +151,6 @@ def overview_row(item) -> dict:
         "delivered_rd": interval_pp(delivered.risk_difference),
         "itt_rd_short": interval_pp_short(itt.risk_difference),
         "delivered_rd_short": interval_pp_short(delivered.risk_difference),
-        **(
-            {"delivered_rd": _("n.v.t. (na de aangifte)"), "delivered_rd_short": _("n.v.t.")}
-            if item.spec.after_complaint
-            else {}
-        ),
         "delivered_n": f"{number(delivered.n1, 0)} / {number(delivered.n0, 0)}",
         "posterior": pct(itt.posterior_positive, 0) if itt.posterior_positive is not None else "–",
         "indicative": itt.indicative,
@@ -170,13 +174,31 @@ def _needed(precision) -> str:
     return _("bereikt") if extra == 0 else number(extra, 0)
 
 
+# Per outcome: what the cases with the outcome did (for counts) and the outcome as a noun.
+OUTCOME_DID = {
+    "complaint_within": gettext_lazy("deden binnen %(h)s dagen aangifte"),
+    COOPERATION_WITHIN: gettext_lazy("werkten binnen %(h)s dagen mee"),
+    RETAINED_AFTER_COMPLAINT: gettext_lazy(
+        "bleven in de %(h)s dagen na hun aangifte in het strafproces"
+    ),
+}
+OUTCOME_NOUN = {
+    "complaint_within": gettext_lazy("aangifte"),
+    COOPERATION_WITHIN: gettext_lazy("medewerking"),
+    RETAINED_AFTER_COMPLAINT: gettext_lazy("in het strafproces blijven na de aangifte"),
+}
+
+
 def _comparison_sentences(comparison, *, exposed: str, unexposed: str, horizon: int) -> list[str]:
     c = comparison
     if not (c.n1 and c.n0):
         return [_("Er zijn (nog) geen twee groepen om te vergelijken.")]
+    did = str(OUTCOME_DID.get(c.outcome, OUTCOME_DID["complaint_within"])) % {"h": horizon}
+    noun = str(OUTCOME_NOUN.get(c.outcome, OUTCOME_NOUN["complaint_within"]))
     out = [
-        _("%(exposed)s: %(x1)s van %(n1)s casussen deden binnen %(h)s dagen aangifte, %(p1)s.")
+        _("%(exposed)s: %(x1)s van %(n1)s casussen %(did)s, %(p1)s.")
         % {
+            "did": did,
             "exposed": exposed,
             "x1": number(c.x1, 0),
             "n1": number(c.n1, 0),
@@ -194,16 +216,16 @@ def _comparison_sentences(comparison, *, exposed: str, unexposed: str, horizon: 
     if c.risk_difference is not None:
         out.append(
             _(
-                "Het verschil is %(rd)s: zo veel procentpunt meer (of minder) slachtoffers doen "
-                "aangifte met de interventie; het interval geeft aan tussen welke waarden het "
-                "werkelijke verschil waarschijnlijk ligt."
+                "Het verschil is %(rd)s: zo veel procentpunt meer (of minder) slachtoffers met "
+                "de uitkomst (%(noun)s) met de interventie; het interval geeft aan tussen welke "
+                "waarden het werkelijke verschil waarschijnlijk ligt."
             )
-            % {"rd": interval_pp(c.risk_difference)}
+            % {"rd": interval_pp(c.risk_difference), "noun": noun}
         )
     if c.risk_ratio is not None:
         out.append(
-            _("De kans op aangifte is %(rr)s keer zo groot (relatief risico).")
-            % {"rr": ratio(c.risk_ratio)}
+            _("De kans op %(noun)s is %(rr)s keer zo groot (relatief risico).")
+            % {"rr": ratio(c.risk_ratio), "noun": noun}
         )
     if c.fisher is not None:
         out.append(
@@ -219,23 +241,23 @@ def _comparison_sentences(comparison, *, exposed: str, unexposed: str, horizon: 
                 "Rekening houdend met uitbuitingsvorm, minderjarigheid en eenheid (logistische "
                 "regressie met Firth-correctie, geschikt voor kleine aantallen; interval uit de "
                 "profiel-likelihood) is de odds ratio "
-                "%(or)s; boven 1 betekent meer aangiften met de interventie."
+                "%(or)s; boven 1 betekent vaker %(noun)s met de interventie."
             )
-            % {"or": ratio(c.adjusted_odds_ratio)}
+            % {"or": ratio(c.adjusted_odds_ratio), "noun": noun}
         )
     if c.posterior_positive is not None:
         out.append(
             _(
-                "De kans dat de interventie de aangiftebereidheid verhoogt, gegeven deze gegevens "
+                "De kans dat de interventie %(noun)s vaker maakt, gegeven deze gegevens "
                 "(Bayesiaans, zonder voorkennis): %(p)s."
             )
-            % {"p": pct(c.posterior_positive, 0)}
+            % {"p": pct(c.posterior_positive, 0), "noun": noun}
         )
     if c.indicative:
         out.append(
             _(
                 "Indicatief: de groepen zijn klein (minder dan 30 casussen of minder dan 5 "
-                "aangiften in een groep); trek hier nog geen conclusies uit."
+                "casussen met de uitkomst in een groep); trek hier nog geen conclusies uit."
             )
         )
     return out
@@ -368,10 +390,30 @@ def _survival_sentences(comparison, name: str, horizon: int) -> list[str]:
 
 
 def intervention_sections(item, horizon: int) -> list[dict]:
+    """The sensitivity analyses of one intervention, each a section with a ``key`` (itt,
+    delivered, survival, staggered) and a title; the page and the report put them under the
+    heading "Gevoeligheidsanalyses", after the primary analysis (presenter_primary.primary_block). An intervention that
+    acts after the complaint is compared on staying in the process after the complaint only: no
+    time-to-complaint and no staggered comparison (both are about the complaint)."""
+    after = item.spec.after_complaint
+    itt_note = (
+        [
+            _(
+                "Deze interventie grijpt pas na de aangifte aan (bijvoorbeeld bij het verhoor door "
+                "de rechter-commissaris): alleen wie al aangifte deed kan haar krijgen. Zij wordt "
+                "daarom nooit op aangifte beoordeeld, maar op in het strafproces blijven na de "
+                "aangifte; de regio telt op de datum van de aangifte."
+            )
+        ]
+        if after
+        else []
+    )
     sections = [
         {
+            "key": "itt",
             "title": _("Intention to treat: regio's met en zonder de interventie"),
-            "sentences": _comparison_sentences(
+            "sentences": itt_note
+            + _comparison_sentences(
                 item.itt,
                 exposed=_("In regio's waar de interventie liep"),
                 unexposed=_("In de andere regio's in dezelfde periode"),
@@ -380,6 +422,7 @@ def intervention_sections(item, horizon: int) -> list[dict]:
             + _precision_sentences(item.itt, item.spec.phase_target),
         },
         {
+            "key": "delivered",
             "title": _("Zoals uitgevoerd: bereikt of niet bereikt"),
             "sentences": _comparison_sentences(
                 item.delivered,
@@ -392,27 +435,17 @@ def intervention_sections(item, horizon: int) -> list[dict]:
                     "Let op: wie de interventie krijgt kan verschillen van wie haar niet krijgt; "
                     "de vergelijking per regio (intention to treat) is daar niet gevoelig voor."
                 )
-            ]
-            + (
-                [
-                    _(
-                        "Deze interventie grijpt pas na de aangifte aan (bijvoorbeeld bij het "
-                        "verhoor door de rechter-commissaris): alleen wie al aangifte deed kan haar "
-                        "krijgen. Dit verschil zegt dus niets over aangiftebereidheid; lees het "
-                        "niet als effect."
-                    )
-                ]
-                if item.spec.after_complaint
-                else []
-            ),
+            ],
         },
     ]
+    if after:
+        return sections
     survival = []
     for comparison, name in (
         (item.survival_itt, _("intention to treat")),
         (item.survival_delivered, _("zoals uitgevoerd")),
     ):
-        if comparison.exposed is None:
+        if comparison is None or comparison.exposed is None:
             continue
         survival += _survival_sentences(comparison, name, horizon)
     if survival:
@@ -423,39 +456,74 @@ def intervention_sections(item, horizon: int) -> list[dict]:
                 "'nog niet gevolgd'), zodat het aandeel niet wordt overschat."
             )
         )
-    sections.append({"title": _("Tijd tot aangifte"), "sentences": survival})
-    staggered = []
-    if item.staggered is not None:
-        for label, interval in (
-            (
-                _("Vergelijking per cohort (groep-tijd, Callaway–Sant'Anna)"),
-                getattr(item.staggered, "cs", None),
-            ),
-            (_("Twee-weg vaste effecten"), getattr(item.staggered, "twfe", None)),
-        ):
-            if interval is not None:
-                staggered.append(
-                    _("%(label)s: %(rd)s.") % {"label": label, "rd": interval_pp(interval)}
-                )
-        staggered.append(
-            _(
-                "Deze vergelijking gebruikt dat regio's op verschillende momenten begonnen: de "
-                "verandering in regio's die startten, vergeleken met de verandering in regio's "
-                "die (nog) niet startten, per halfjaar."
-            )
-        )
-    elif item.staggered_note:
-        # The engine's notes are English (stats is pure); the page says it in Dutch.
-        why = STAGGERED_NOTES.get(item.staggered_note, STAGGERED_NOTE_OTHER)
-        staggered.append(_("Niet te schatten: %(why)s.") % {"why": why})
+    sections.append({"key": "survival", "title": _("Tijd tot aangifte"), "sentences": survival})
     sections.append(
-        {"title": _("Gespreide invoering (difference-in-differences)"), "sentences": staggered}
+        {
+            "key": "staggered",
+            "title": _("Gespreide invoering (difference-in-differences)"),
+            "sentences": _staggered_sentences(item),
+        }
     )
     return sections
 
 
+def _staggered_sentences(item) -> list[str]:
+    """The staggered comparison: the group-time estimate with the few-cluster interval stats.did
+    publishes (or the reason there is none), then the analytic interval and two-way fixed effects,
+    each labelled as a sensitivity analysis, never as an equal alternative."""
+    did = item.staggered
+    if did is None:
+        if not item.staggered_note:
+            return []
+        # The engine's notes are English (stats is pure); the page says it in Dutch.
+        why = STAGGERED_NOTES.get(item.staggered_note, STAGGERED_NOTE_OTHER)
+        return [_("Niet te schatten: %(why)s.") % {"why": why}]
+    out = []
+    label = _("Vergelijking per cohort (groep-tijd, Callaway–Sant'Anna)")
+    cs = getattr(did, "cs", None)
+    estimate = getattr(did, "cs_estimate", None)
+    if cs is not None and cs.width > 0:
+        out.append(_("%(label)s: %(rd)s.") % {"label": label, "rd": interval_pp(cs)})
+    else:
+        reason = getattr(did, "no_interval_reason", None)
+        why = presenter_primary.REASONS.get(reason, presenter_primary.REASON_OTHER)
+        out.append(
+            _("%(label)s: %(est)s, zonder 95 %%-interval, want %(why)s.")
+            % {"label": label, "est": pp(estimate), "why": why}
+        )
+    analytic = getattr(did, "cs_analytic", None)
+    if analytic is not None:
+        out.append(
+            _(
+                "Analytisch (cluster-robuust) interval van dezelfde schatting: %(rd)s; bij weinig "
+                "regio's is dit interval te smal, daarom alleen ter vergelijking."
+            )
+            % {"rd": interval_pp(analytic)}
+        )
+    twfe = getattr(did, "twfe", None)
+    if twfe is not None:
+        out.append(
+            _(
+                "Twee-weg vaste effecten: %(rd)s. Alleen ter vergelijking: deze schatting is "
+                "vertekend als het effect na de start groeit, en is geen gelijkwaardig alternatief."
+            )
+            % {"rd": interval_pp(twfe)}
+        )
+    out.append(
+        _(
+            "Deze vergelijking gebruikt dat regio's op verschillende momenten begonnen: de "
+            "verandering in regio's die startten, vergeleken met de verandering in regio's "
+            "die (nog) niet startten, per halfjaar."
+        )
+    )
+    return out
+
+
 STAGGERED_NOTES = {
     "no deployments": gettext_lazy("de interventie heeft (nog) geen inzet per regio"),
+    "after complaint": gettext_lazy(
+        "de interventie grijpt pas na de aangifte aan; deze vergelijking gaat over aangifte"
+    ),
     "no treated cases with complete follow-up": gettext_lazy(
         "er zijn (nog) geen casussen uit regio's met de interventie die lang genoeg gevolgd zijn"
     ),

@@ -1,5 +1,6 @@
 """The researchers' evaluation pages: an overview per intervention, one page per intervention
-(effects, survival curves, staggered rollout, precision) and the lead times per chain stage.
+(the primary analysis's verdict first, then the sensitivity analyses: effects, survival curves,
+staggered rollout, precision) and the lead times per chain stage.
 Every number comes from analysis.evaluation (the same as `inbeeld evaluate`); the sentences that
 explain them come from analysis.presenter."""
 
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
-from inbeeld.analysis import presenter, presenter_lead_times
+from inbeeld.analysis import presenter, presenter_lead_times, presenter_primary
 from inbeeld.analysis.evaluation import evaluation_for
 from inbeeld.publication import charts
 from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
@@ -55,7 +56,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "horizon": horizon,
             "result": result,
             "summary": presenter.overall_sentences(result),
-            "rows": [presenter.overview_row(item) for item in result.interventions],
+            "rows": [presenter.overview_row(item, horizon) for item in result.interventions],
         },
     )
 
@@ -66,20 +67,22 @@ def intervention(request: HttpRequest, code: str) -> HttpResponse:
     item = next((i for i in result.interventions if i.spec.code == code), None)
     if item is None:
         raise Http404("intervention not found")
-    km_itt = charts.kaplan_meier_chart(
-        [
-            (_("regio's met de interventie"), item.survival_itt.exposed),
-            (_("regio's zonder"), item.survival_itt.unexposed),
-        ],
-        title=_("Aangifte in de tijd: intention to treat"),
-    )
-    km_delivered = charts.kaplan_meier_chart(
-        [
-            (_("uitgevoerd"), item.survival_delivered.exposed),
-            (_("niet uitgevoerd"), item.survival_delivered.unexposed),
-        ],
-        title=_("Aangifte in de tijd: zoals uitgevoerd"),
-    )
+    km_itt = km_delivered = None
+    if item.survival_itt is not None:  # none for an intervention acting after the complaint
+        km_itt = charts.kaplan_meier_chart(
+            [
+                (_("regio's met de interventie"), item.survival_itt.exposed),
+                (_("regio's zonder"), item.survival_itt.unexposed),
+            ],
+            title=_("Aangifte in de tijd: intention to treat"),
+        )
+        km_delivered = charts.kaplan_meier_chart(
+            [
+                (_("uitgevoerd"), item.survival_delivered.exposed),
+                (_("niet uitgevoerd"), item.survival_delivered.unexposed),
+            ],
+            title=_("Aangifte in de tijd: zoals uitgevoerd"),
+        )
     return render(
         request,
         "evaluation/intervention.html",
@@ -88,6 +91,7 @@ def intervention(request: HttpRequest, code: str) -> HttpResponse:
             "horizon": horizon,
             "result": result,
             "item": item,
+            "primary": presenter_primary.primary_block(item.primary),
             "sections": presenter.intervention_sections(item, horizon),
             "km_itt": km_itt,
             "km_delivered": km_delivered,

@@ -3,6 +3,7 @@ questionnaires), audited as REFERENCE_CHANGED with old and new values (inlines a
 included); deployments are managed by researchers on the pilot pages."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from inbeeld.accounts.admin import PolicyAdminMixin
 from inbeeld.approvals.admin_guard import AuditedAdminMixin
@@ -20,9 +21,40 @@ class FidelityItemInline(PolicyAdminMixin, admin.TabularInline):
 
 @admin.register(models.Intervention)
 class InterventionAdmin(PilotReferenceAdmin):
-    list_display = ["order", "code", "label", "chain_stage", "partner_type"]
+    list_display = [
+        "order",
+        "code",
+        "label",
+        "chain_stage",
+        "primary_outcome",
+        "primary_comparison",
+        "primary_horizon_days",
+        "min_important_difference",
+    ]
     list_display_links = ["code"]
     inlines = [FidelityItemInline]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["code", "label", "description", "chain_stage", "partner_type", "order"]},
+        ),
+        (
+            _("Primaire analyse (vooraf vastgelegd)"),
+            {
+                "fields": [
+                    "primary_outcome",
+                    "primary_comparison",
+                    "primary_horizon_days",
+                    "min_important_difference",
+                ],
+                "description": _(
+                    "De uitkomst, vergelijking, horizon en het kleinste relevante verschil waarop "
+                    "de evaluatie haar oordeel over deze interventie baseert; de andere analyses "
+                    "zijn gevoeligheidsanalyses."
+                ),
+            },
+        ),
+    ]
 
 
 @admin.register(models.Phase)

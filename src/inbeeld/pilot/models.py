@@ -6,6 +6,7 @@ recorded per case by the professionals who deliver or ask them.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,33 @@ class Phase(models.Model):
         return self.label
 
 
+# Chain stages at which an intervention acts only after the complaint (the RC hearing, the OM's
+# decision, the trial): such an intervention is never judged on the complaint itself.
+STAGES_AFTER_COMPLAINT = frozenset(
+    {"rc_hearing", "prosecution_decision", "trial_hearing", "verdict"}
+)
+
+
+class PrimaryOutcome(models.TextChoices):
+    COMPLAINT_WITHIN = "complaint_within", _("aangifte binnen de horizon")
+    COOPERATION_WITHIN = "cooperation_within", _("medewerking binnen de horizon")
+    RETAINED_AFTER_COMPLAINT = (
+        "retained_after_complaint",
+        _("in het strafproces blijven na de aangifte"),
+    )
+
+
+class PrimaryComparison(models.TextChoices):
+    ITT_CONCURRENT = (
+        "itt_concurrent",
+        _("intention to treat met gelijktijdige controlegroep (verschil in aandeel)"),
+    )
+    STAGGERED_ATT = (
+        "staggered_att",
+        _("gespreide invoering: groep-tijd-effect (Callaway–Sant'Anna)"),
+    )
+
+
 class Intervention(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     label = models.CharField(_("naam"), max_length=100)
@@ -45,6 +73,30 @@ class Intervention(models.Model):
         default=0.10,
         validators=[MinValueValidator(0.01), MaxValueValidator(0.9)],
     )
+    # The primary analysis, fixed in the pilot design before the data are looked at (issue 12
+    # item 7; stats.primary): its outcome, comparison (estimand) and horizon; with the MID above
+    # it gives the one verdict the pages, the report and `inbeeld evaluate` show first.
+    primary_outcome = models.CharField(
+        _("primaire uitkomst"),
+        max_length=40,
+        choices=PrimaryOutcome.choices,
+        default=PrimaryOutcome.COMPLAINT_WITHIN,
+    )
+    primary_comparison = models.CharField(
+        _("primaire vergelijking"),
+        max_length=40,
+        choices=PrimaryComparison.choices,
+        default=PrimaryComparison.ITT_CONCURRENT,
+    )
+    primary_horizon_days = models.PositiveSmallIntegerField(
+        _("horizon van de primaire analyse (dagen)"),
+        default=180,
+        validators=[MinValueValidator(30), MaxValueValidator(730)],
+        help_text=_(
+            "Voor aangifte of medewerking: dagen na de indexdatum; voor 'in het strafproces "
+            "blijven': dagen na de aangifte."
+        ),
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -54,6 +106,71 @@ class Intervention(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def acts_after_complaint(self) -> bool:
+        return self.chain_stage in STAGES_AFTER_COMPLAINT
+
+    def primary_design(self):
+        from inbeeld.stats.primary import PrimaryDesign
+
+        return PrimaryDesign(
+            outcome=self.primary_outcome,
+            comparison=self.primary_comparison,
+            horizon_days=self.primary_horizon_days,
+        )
+
+    def clean(self) -> None:
+        """Refuse a primary analysis that does not fit the intervention (stats.primary's rules),
+        with the reason in Dutch, on the field it concerns."""
+        from inbeeld.stats.primary import design_problems
+
+        super().clean()
+        if self.primary_horizon_days is None:
+            return  # the field's own validation reports it
+        errors: dict[str, list] = {}
+        for code in design_problems(
+            self.primary_design(), after_complaint=self.acts_after_complaint
+        ):
+            field, message = PRIMARY_DESIGN_MESSAGES.get(
+                code, ("primary_outcome", _("Deze primaire analyse past niet bij de interventie."))
+            )
+            errors.setdefault(field, []).append(message)
+        if errors:
+            raise ValidationError(errors)
+
+
+PRIMARY_DESIGN_MESSAGES = {
+    "unknown_outcome": ("primary_outcome", _("Kies een van de primaire uitkomsten.")),
+    "unknown_comparison": ("primary_comparison", _("Kies een van de vergelijkingen.")),
+    "horizon_out_of_range": (
+        "primary_horizon_days",
+        _("Kies een horizon van 30 tot en met 730 dagen."),
+    ),
+    "after_complaint_needs_retention": (
+        "primary_outcome",
+        _(
+            "Deze interventie grijpt pas na de aangifte aan: zij kan niet beoordeeld worden op "
+            "aangifte of medewerking (wie zij bereikt, deed al aangifte). Kies 'in het "
+            "strafproces blijven na de aangifte'."
+        ),
+    ),
+    "retention_needs_after_complaint": (
+        "primary_outcome",
+        _(
+            "'In het strafproces blijven na de aangifte' is alleen de primaire uitkomst van een "
+            "interventie die na de aangifte aangrijpt: een eerdere interventie verandert wie "
+            "aangifte doet, zodat de groepen niet meer vergelijkbaar zijn."
+        ),
+    ),
+    "staggered_needs_index_outcome": (
+        "primary_comparison",
+        _(
+            "De gespreide vergelijking kan alleen met aangifte of medewerking binnen de horizon "
+            "als uitkomst."
+        ),
+    ),
+}
 
 
 class FidelityItem(models.Model):

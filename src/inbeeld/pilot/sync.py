@@ -41,18 +41,22 @@ def sync_pilot_design() -> None:
         )
     interventions = {}
     for order, row in enumerate(doc["interventions"], start=1):
-        intervention, _ = Intervention.objects.update_or_create(
-            code=row["code"],
-            defaults={
-                "label": row["label"],
-                "description": row["description"],
-                "chain_stage": row["chain_stage"],
-                "partner_type": row["partner_type"],
-                # the pilot's stated aim, 10 percentage points, unless the design says otherwise
-                "min_important_difference": float(row.get("min_important_difference", 0.10)),
-                "order": order,
-            },
-        )
+        primary = row.get("primary", {})
+        values = {
+            "label": row["label"],
+            "description": row["description"],
+            "chain_stage": row["chain_stage"],
+            "partner_type": row["partner_type"],
+            # the pilot's stated aim, 10 percentage points, unless the design says otherwise
+            "min_important_difference": float(
+                primary.get("min_important_difference", row.get("min_important_difference", 0.10))
+            ),
+            # the pre-specified primary analysis (stats.primary); the model's defaults otherwise
+            **_primary_values(primary),
+            "order": order,
+        }
+        _check_design(row["code"], values)
+        intervention, _ = Intervention.objects.update_or_create(code=row["code"], defaults=values)
         for item_order, (code, label) in enumerate(row["fidelity"], start=1):
             FidelityItem.objects.update_or_create(
                 intervention=intervention,
@@ -81,6 +85,29 @@ def sync_pilot_design() -> None:
             version=row["version"],
             defaults={"label": row["label"], "items": row["items"]},
         )
+
+
+def _primary_values(primary: dict) -> dict:
+    names = {"outcome": "primary_outcome", "comparison": "primary_comparison"}
+    values = {names[key]: str(primary[key]) for key in names if key in primary}
+    if "horizon_days" in primary:
+        values["primary_horizon_days"] = int(primary["horizon_days"])
+    return values
+
+
+def _check_design(code: str, values: dict) -> None:
+    """Refuse a pilot.json whose design the admin would refuse (the same model validation), with
+    the intervention's code in the message."""
+    from django.core.exceptions import ValidationError
+
+    from inbeeld.pilot.models import Intervention
+
+    candidate = Intervention(code=code, **values)
+    try:
+        candidate.clean_fields(exclude=["code", "description"])
+        candidate.clean()
+    except ValidationError as exc:
+        raise ValueError(f"pilot.json, intervention {code!r}: {exc.messages}") from exc
 
 
 def sync_after_migrate(sender, using="default", **kwargs) -> None:

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inbeeld.analysis import presenter
+from inbeeld.analysis import presenter, presenter_primary
 from inbeeld.publication import charts, report_lead_times
 
 
@@ -90,6 +90,32 @@ def _suppressed_row(row: dict) -> dict:
     }
 
 
+def _primary_block(item, threshold: int) -> dict:
+    """The primary analysis as the page shows it, unless its 2×2 table has a cell below the
+    minimum size: then it is suppressed as a whole (its counts, shares and difference would give
+    the counts away, and so would the verdict 'too few cases' with its numbers)."""
+    primary = getattr(item, "primary", None)
+    block = presenter_primary.primary_block(primary)
+    if (
+        primary is not None
+        and primary.comparison == "itt_concurrent"
+        and primary.n1
+        and primary.n0
+        and not comparison_publishable(primary, threshold)
+    ):
+        block = {
+            **block,
+            "sentence": _(
+                "Onderdrukt: een van de groepen van de primaire analyse is kleiner dan %(min)s "
+                "casussen; publiceren zou herleidbaar kunnen zijn."
+            )
+            % {"min": threshold},
+            "details": block["details"][:1],
+            "label": _("onderdrukt"),
+        }
+    return block
+
+
 def _without_small_survival(item, threshold: int) -> tuple[object, list[str]]:
     """``item`` with the time-to-complaint comparisons that may not be published taken out (the
     presenter skips a comparison without an exposed curve), and a sentence for each."""
@@ -99,7 +125,9 @@ def _without_small_survival(item, threshold: int) -> tuple[object, list[str]]:
         ("survival_delivered", _("Zoals uitgevoerd")),
     ):
         comparison = getattr(item, attribute)
-        if comparison.exposed is None or survival_publishable(comparison, threshold):
+        if comparison is None or comparison.exposed is None:
+            continue
+        if survival_publishable(comparison, threshold):
             continue
         item = dataclasses.replace(
             item, **{attribute: dataclasses.replace(comparison, exposed=None, unexposed=None)}
@@ -119,18 +147,25 @@ def evaluation_report(
     rows, items = [], []
     for item in result.interventions:
         progress(item.spec.label)
-        row = presenter.overview_row(item)
+        row = presenter.overview_row(item, result.horizon_days)
         if not comparison_publishable(item.itt, threshold):
             row = _suppressed_row(row)
         if not comparison_publishable(item.delivered, threshold):
             row["delivered_rd"] = row["delivered_rd_short"] = _("onderdrukt")
+        primary = _primary_block(item, threshold)
+        row["primary"] = primary
         rows.append(row)
         shown, hidden_survival = _without_small_survival(item, threshold)
         sections = presenter.intervention_sections(shown, result.horizon_days)
-        sections[2]["sentences"] = [*sections[2]["sentences"], *hidden_survival]
-        for index, comparison in ((0, item.itt), (1, item.delivered)):
+        by_key = {section["key"]: index for index, section in enumerate(sections)}
+        if "survival" in by_key:
+            survival = sections[by_key["survival"]]
+            survival["sentences"] = [*survival["sentences"], *hidden_survival]
+        for key, comparison in (("itt", item.itt), ("delivered", item.delivered)):
+            index = by_key[key]
             if not comparison_publishable(comparison, threshold):
                 sections[index] = {
+                    "key": key,
                     "title": sections[index]["title"],
                     "sentences": [
                         _(
@@ -141,8 +176,10 @@ def evaluation_report(
                     ],
                 }
         km = None
-        if comparison_publishable(item.itt, threshold) and survival_publishable(
-            item.survival_itt, threshold
+        if (
+            item.survival_itt is not None
+            and comparison_publishable(item.itt, threshold)
+            and survival_publishable(item.survival_itt, threshold)
         ):
             km = charts.kaplan_meier_chart(
                 [
@@ -151,7 +188,7 @@ def evaluation_report(
                 ],
                 title=_("Aangifte in de tijd: %(label)s") % {"label": item.spec.label},
             )
-        items.append({"label": item.spec.label, "sections": sections, "km": km})
+        items.append({"label": item.spec.label, "primary": primary, "sections": sections, "km": km})
     progress(_("doorlooptijden"))
     lead = report_lead_times.lead_time_context(result, threshold)
     title = _("Evaluatie van de interventies voor aangiftebereidheid")

@@ -10,6 +10,11 @@ Comparisons per intervention (DESIGN §6):
   delivered) versus those it did not. For interventions that act at or after the first police
   contact, only cases with police contact count (the others could not have been reached).
 Binary outcomes use the cases with complete follow-up; survival uses every case in the window.
+An intervention that acts only after the complaint is never compared on the complaint: its
+comparisons are on staying in the process after the complaint (stats.primary.retention_rows), and
+it has no time-to-complaint, cooperation or staggered comparison. Each intervention's pre-specified
+primary analysis (stats.primary) is computed first, at its own horizon; the rest are sensitivity
+analyses at the horizon asked for.
 The share with a complaint over time is the cumulative incidence (Aalen–Johansen, stats.competing)
 with withdrawal and closure without a complaint as competing events; the log-rank test and the Cox
 hazard ratio are cause-specific (competing events censored).
@@ -17,6 +22,7 @@ hazard ratio are cause-specific (competing events censored).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -24,10 +30,22 @@ import numpy as np
 import polars as pl
 from threadpoolctl import threadpool_limits
 
-from inbeeld.stats import assurance, power, proportions, regression, survival
+from inbeeld.stats import assurance
 from inbeeld.stats import did as did_module
-from inbeeld.stats.competing import aalen_johansen, cif_difference
-from inbeeld.stats.exceptions import NotEstimable, StatsError
+from inbeeld.stats import primary as primary_module
+from inbeeld.stats.comparisons import (  # noqa: F401 (re-exported: the evaluation's result types)
+    ALPHA,
+    STATED_DIFFERENCE,
+    TARGET_POWER,
+    GroupComparison,
+    SurvivalComparison,
+    _precision,
+    _safe,
+    _share,
+    _survival,
+    compare,
+)
+from inbeeld.stats.exceptions import StatsError
 from inbeeld.stats.lead_times import StageLeadTime, UnitBottleneck
 from inbeeld.stats.lead_times import lead_times as compute_lead_times
 from inbeeld.stats.outcomes import (
@@ -35,14 +53,9 @@ from inbeeld.stats.outcomes import (
     case_outcomes,
     exposures,
 )
-from inbeeld.stats.results import Interval, TestResult
-from inbeeld.stats.tables import FORMS, EvaluationTables
+from inbeeld.stats.results import Interval
+from inbeeld.stats.tables import EvaluationTables
 
-# Settled-question target for the "cases still needed" figure.
-TARGET_POWER = 0.8
-ALPHA = 0.05
-# When the observed difference is (nearly) zero, precision is planned for this difference.
-STATED_DIFFERENCE = 0.10
 DID_PERIOD_MONTHS = 6
 
 
@@ -52,53 +65,15 @@ class InterventionSpec:
     label: str
     requires_police_contact: bool = True
     phase_target: int | None = None  # victims the current phase aims for
-    # The intervention acts only after the complaint (e.g. at the RC hearing): its as-delivered
-    # comparison on willingness to report is not meaningful (only victims who already filed a
-    # complaint can be reached), so it is labelled so and never read as an effect.
+    # The intervention acts only after the complaint (e.g. at the RC hearing): it is never compared
+    # on the complaint (only victims who already filed one can be reached); its comparisons are on
+    # staying in the process after the complaint.
     after_complaint: bool = False
     # The minimal important difference the pilot wants to be able to show (pilot design data);
     # the cases still needed are planned for it (stats.assurance), not for the observed one.
     min_important_difference: float = assurance.DEFAULT_MID
-
-
-@dataclass(frozen=True)
-class GroupComparison:
-    """One binary outcome, exposed (1) versus unexposed (0)."""
-
-    exposure: str  # "itt" or "delivered"
-    outcome: str  # "complaint_within" or "cooperation_within"
-    n1: int
-    x1: int
-    n0: int
-    x0: int
-    p1: Interval | None
-    p0: Interval | None
-    risk_difference: Interval | None
-    risk_ratio: Interval | None
-    fisher: object | None
-    posterior_positive: float | None
-    adjusted_odds_ratio: Interval | None
-    adjusted_note: str
-    indicative: bool
-    precision: object | None
-    planning: object | None = None  # assurance.Planning for the MID (ITT comparison only)
-
-
-@dataclass(frozen=True)
-class SurvivalComparison:
-    exposure: str
-    exposed: object | None  # competing.CumulativeIncidence of a complaint
-    unexposed: object | None
-    logrank: TestResult | None
-    hazard_ratio: Interval | None
-    median_exposed: float | None
-    median_unexposed: float | None
-    indicative: bool
-    # Share with a complaint by the horizon (cumulative incidence) per group and their difference.
-    horizon_days: int = DEFAULT_HORIZON_DAYS
-    cif_exposed: Interval | None = None
-    cif_unexposed: Interval | None = None
-    cif_difference: Interval | None = None
+    # The pre-specified primary analysis: outcome, comparison (estimand) and horizon.
+    primary: primary_module.PrimaryDesign = field(default_factory=primary_module.PrimaryDesign)
 
 
 @dataclass(frozen=True)
@@ -108,11 +83,13 @@ class InterventionEvaluation:
     window_end: dt.date | None
     itt: GroupComparison
     delivered: GroupComparison
-    cooperation_itt: GroupComparison
-    survival_itt: SurvivalComparison
-    survival_delivered: SurvivalComparison
+    # None for an intervention acting after the complaint (no comparison on the complaint)
+    cooperation_itt: GroupComparison | None
+    survival_itt: SurvivalComparison | None
+    survival_delivered: SurvivalComparison | None
     staggered: object | None  # did.DidResult
     staggered_note: str = ""
+    primary: primary_module.PrimaryResult | None = None  # the pre-specified primary analysis
 
 
 @dataclass(frozen=True)
@@ -129,147 +106,6 @@ class Evaluation:
     bottleneck: str | None
     bottlenecks_by_unit: tuple[UnitBottleneck, ...]
     interventions: tuple[InterventionEvaluation, ...] = field(default_factory=tuple)
-
-
-def _share(successes: int, n: int) -> Interval | None:
-    return proportions.wilson_interval(successes, n) if n else None
-
-
-def _safe(function, *args, **kwargs):
-    try:
-        return function(*args, **kwargs)
-    except (NotEstimable, StatsError, ZeroDivisionError, FloatingPointError, ValueError):
-        return None
-
-
-def _adjusted(rows: pl.DataFrame, exposure: str, outcome: str) -> tuple[Interval | None, str]:
-    """Odds ratio of the exposure adjusted for exploitation form, minor and unit (Firth)."""
-    try:
-        y, X, names = regression.design_matrix(
-            rows,
-            outcome=outcome,
-            exposure=exposure,
-            categorical=["police_unit"],
-            binary=["minor", *(f"form_{form}" for form in FORMS)],
-        )
-        # profile penalised-likelihood interval of the exposure, as logistf publishes it
-        fit = regression.logistic_regression(y, X, names, firth=True, profile_ci=exposure)
-    except (StatsError, ValueError, np.linalg.LinAlgError) as exc:
-        return None, f"not estimable: {exc}"
-    if exposure not in fit.names:
-        return None, "exposure constant after adjustment"
-    i = list(fit.names).index(exposure)
-    interval = Interval(
-        float(fit.odds_ratio[i]),
-        float(fit.ci_low[i]),
-        float(fit.ci_high[i]),
-        method=f"{fit.method} logistic regression, adjusted for form, minor and unit, "
-        f"{fit.ci_method[i]} interval",
-    )
-    note = "" if fit.converged else "did not converge"
-    return interval, note
-
-
-def _precision(x1: int, n1: int, x0: int, n0: int) -> object | None:
-    if not (n1 and n0):
-        return None
-    p1, p0 = x1 / n1, x0 / n0
-    if abs(p1 - p0) < 1e-9:
-        p1 = min(1.0, p0 + STATED_DIFFERENCE)
-    # x1, x0: the width is that of the data's own (Newcombe) interval, the one the pages show.
-    return _safe(
-        power.precision_summary,
-        p0=p0,
-        p1=p1,
-        n1=n1,
-        n0=n0,
-        alpha=ALPHA,
-        power=TARGET_POWER,
-        x1=x1,
-        x0=x0,
-    )
-
-
-def compare(
-    rows: pl.DataFrame,
-    *,
-    exposure: str,
-    outcome: str,
-    adjust: bool = True,
-    mid: float | None = None,
-) -> GroupComparison:
-    y = rows.get_column(outcome).to_numpy().astype(bool)
-    e = rows.get_column(exposure).to_numpy().astype(bool)
-    n1, n0 = int(e.sum()), int((~e).sum())
-    x1, x0 = int(y[e].sum()), int(y[~e].sum())
-    both = n1 > 0 and n0 > 0
-    adjusted, note = (None, "")
-    if both and adjust:
-        adjusted, note = _adjusted(rows, exposure, outcome)
-    return GroupComparison(
-        exposure=exposure,
-        outcome=outcome,
-        n1=n1,
-        x1=x1,
-        n0=n0,
-        x0=x0,
-        p1=_share(x1, n1),
-        p0=_share(x0, n0),
-        risk_difference=_safe(proportions.risk_difference, x1, n1, x0, n0) if both else None,
-        risk_ratio=_safe(proportions.risk_ratio, x1, n1, x0, n0) if both else None,
-        fisher=_safe(proportions.fisher_exact, x1, n1, x0, n0) if both else None,
-        posterior_positive=_safe(proportions.posterior_probability_positive, x1, n1, x0, n0)
-        if both
-        else None,
-        adjusted_odds_ratio=adjusted,
-        adjusted_note=note,
-        indicative=proportions.is_indicative(n1, n0, x1, x0),
-        precision=_precision(x1, n1, x0, n0) if both else None,
-        planning=_safe(assurance.planning_summary, x0, n0, n1, mid, TARGET_POWER, ALPHA)
-        if both and mid is not None
-        else None,
-    )
-
-
-def _survival(
-    rows: pl.DataFrame, exposure: str, horizon_days: int = DEFAULT_HORIZON_DAYS
-) -> SurvivalComparison:
-    """Time to complaint with competing events: the curves are cumulative incidences (the share
-    with a complaint by each day); log-rank and Cox are cause-specific (event 1, the rest
-    censored), valid as a comparison of complaint rates among cases still in the process."""
-    e = rows.get_column(exposure).to_numpy().astype(bool)
-    t = rows.get_column("complaint_event_days").to_numpy().astype(float)
-    kind = rows.get_column("complaint_event").to_numpy().astype(int)
-    d = kind == 1
-    if not e.any() or e.all():
-        return SurvivalComparison(
-            exposure, None, None, None, None, None, None, True, horizon_days=horizon_days
-        )
-    exposed = aalen_johansen(t[e], kind[e])
-    unexposed = aalen_johansen(t[~e], kind[~e])
-    logrank = _safe(survival.logrank_test, t[e], d[e], t[~e], d[~e])
-    hazard = None
-    cox = _safe(survival.cox_ph, t, d, e.astype(float)[:, None], [exposure])
-    if cox is not None and cox.converged:
-        hazard = Interval(
-            float(cox.hazard_ratio[0]), float(cox.ci_low[0]), float(cox.ci_high[0]), method="Cox"
-        )
-    return SurvivalComparison(
-        exposure=exposure,
-        exposed=exposed,
-        unexposed=unexposed,
-        logrank=logrank,
-        hazard_ratio=hazard,
-        median_exposed=exposed.quantile(0.5),
-        median_unexposed=unexposed.quantile(0.5),
-        indicative=proportions.is_indicative(
-            int(e.sum()), int((~e).sum()), int(d[e].sum()), int(d[~e].sum())
-        ),
-        horizon_days=horizon_days,
-        cif_exposed=exposed.at(horizon_days),
-        cif_unexposed=unexposed.at(horizon_days),
-        cif_difference=cif_difference(exposed, unexposed, horizon_days),
-    )
 
 
 def _window(tables: EvaluationTables, code: str) -> tuple[dt.date | None, dt.date | None]:
@@ -302,7 +138,14 @@ def first_treated_period(start: dt.date) -> int:
     return (start.year + 1) * 2
 
 
-def _staggered(tables: EvaluationTables, frame: pl.DataFrame, code: str, start, end):
+def _staggered(
+    tables: EvaluationTables,
+    frame: pl.DataFrame,
+    code: str,
+    start,
+    end,
+    outcome: str = "complaint_within",
+):
     """Difference in differences across units and half-years (staggered adoption).
 
     A unit counts as treated from the first half-year that begins on or after its first
@@ -354,7 +197,7 @@ def _staggered(tables: EvaluationTables, frame: pl.DataFrame, code: str, start, 
                 & (pl.col("period") >= pl.col("start_period"))
                 & (pl.col("period") < pl.col("first_period"))
             ).cast(pl.Int8),
-            outcome=pl.col("complaint_within").cast(pl.Int8),
+            outcome=pl.col(outcome).cast(pl.Int8),
         )
     )
     if rows.is_empty() or rows.get_column("treated").sum() == 0:
@@ -373,6 +216,87 @@ def _staggered(tables: EvaluationTables, frame: pl.DataFrame, code: str, start, 
     return result, ""
 
 
+def _in_window(frame: pl.DataFrame, day: str, start, end) -> pl.DataFrame:
+    if start is None:
+        return frame.filter(pl.col("delivered"))
+    return frame.filter((pl.col(day) >= start) & (pl.col(day) <= end))
+
+
+def _exposed_frame(outcomes: pl.DataFrame, exposure_rows: pl.DataFrame, code: str):
+    exposed = exposure_rows.filter(pl.col("intervention") == code).select(
+        "case_id", "itt", "delivered"
+    )
+    return outcomes.join(exposed, on="case_id", how="left").with_columns(
+        pl.col("itt").fill_null(False), pl.col("delivered").fill_null(False)
+    )
+
+
+def _after_complaint(
+    tables: EvaluationTables, outcomes: pl.DataFrame, spec: InterventionSpec, horizon_days: int
+) -> InterventionEvaluation:
+    """An intervention acting after the complaint, compared on staying in the process after the
+    complaint among complainants (exposure on the complaint date); nothing on the complaint."""
+    start, end = _window(tables, spec.code)
+    rows = primary_module.retention_rows(tables, outcomes, spec.code, horizon_days)
+    followed = _in_window(rows, "complaint_filed", start, end).filter(pl.col("complete_followup"))
+    retained = primary_module.RETAINED_AFTER_COMPLAINT
+    return InterventionEvaluation(
+        spec=spec,
+        window_start=start,
+        window_end=end,
+        itt=compare(followed, exposure="itt", outcome=retained, mid=spec.min_important_difference),
+        delivered=compare(followed.filter(pl.col("itt")), exposure="delivered", outcome=retained),
+        cooperation_itt=None,
+        survival_itt=None,
+        survival_delivered=None,
+        staggered=None,
+        staggered_note="after complaint",
+    )
+
+
+def _primary(
+    tables: EvaluationTables,
+    spec: InterventionSpec,
+    item: InterventionEvaluation,
+    outcomes: pl.DataFrame,
+    exposure_rows: pl.DataFrame,
+    *,
+    horizon_days: int,
+) -> primary_module.PrimaryResult:
+    """The pre-specified primary analysis at its own horizon (``outcomes`` are at that horizon;
+    ``item`` is the evaluation at ``horizon_days``, reused when the two agree)."""
+    design, mid = spec.primary, spec.min_important_difference
+    start, end = item.window_start, item.window_end
+    if design.comparison == primary_module.STAGGERED_ATT:
+        if design.horizon_days == horizon_days and design.outcome == "complaint_within":
+            did_result, note = item.staggered, item.staggered_note
+        else:
+            frame = _exposed_frame(outcomes, exposure_rows, spec.code)
+            did_result, note = _staggered(
+                tables, frame, spec.code, start, end, outcome=design.outcome
+            )
+        return primary_module.from_did(design, mid=mid, did_result=did_result, note=note)
+    if spec.after_complaint:
+        rows = primary_module.retention_rows(tables, outcomes, spec.code, design.horizon_days)
+        followed = _in_window(rows, "complaint_filed", start, end)
+    else:
+        frame = _exposed_frame(outcomes, exposure_rows, spec.code)
+        followed = _in_window(frame, "index_date", start, end)
+    followed = followed.filter(pl.col("complete_followup"))
+    y = followed.get_column(design.outcome).to_numpy().astype(bool)
+    e = followed.get_column("itt").to_numpy().astype(bool)
+    return primary_module.from_counts(
+        design,
+        mid=mid,
+        after_complaint=spec.after_complaint,
+        x1=int(y[e].sum()),
+        n1=int(e.sum()),
+        x0=int(y[~e].sum()),
+        n0=int((~e).sum()),
+        reason=primary_module.NO_DEPLOYMENTS if start is None else None,
+    )
+
+
 def evaluate_intervention(
     tables: EvaluationTables,
     outcomes: pl.DataFrame,
@@ -380,18 +304,38 @@ def evaluate_intervention(
     spec: InterventionSpec,
     *,
     horizon_days: int = DEFAULT_HORIZON_DAYS,
+    outcomes_at=None,
+) -> InterventionEvaluation:
+    """The intervention's primary analysis and its sensitivity analyses. ``outcomes_at(h)`` gives
+    the case outcomes at horizon h (for a primary analysis with another horizon than
+    ``horizon_days``); by default they are computed from ``tables``."""
+    if spec.after_complaint:
+        item = _after_complaint(tables, outcomes, spec, horizon_days)
+    else:
+        item = _before_complaint(tables, outcomes, exposure_rows, spec, horizon_days)
+    h = spec.primary.horizon_days
+    if h == horizon_days:
+        primary_outcomes = outcomes
+    elif outcomes_at is not None:
+        primary_outcomes = outcomes_at(h)
+    else:
+        primary_outcomes = case_outcomes(tables, horizon_days=h)
+    primary = _primary(
+        tables, spec, item, primary_outcomes, exposure_rows, horizon_days=horizon_days
+    )
+    return dataclasses.replace(item, primary=primary)
+
+
+def _before_complaint(
+    tables: EvaluationTables,
+    outcomes: pl.DataFrame,
+    exposure_rows: pl.DataFrame,
+    spec: InterventionSpec,
+    horizon_days: int,
 ) -> InterventionEvaluation:
     start, end = _window(tables, spec.code)
-    exposed = exposure_rows.filter(pl.col("intervention") == spec.code).select(
-        "case_id", "itt", "delivered"
-    )
-    frame = outcomes.join(exposed, on="case_id", how="left").with_columns(
-        pl.col("itt").fill_null(False), pl.col("delivered").fill_null(False)
-    )
-    if start is not None:
-        in_window = frame.filter((pl.col("index_date") >= start) & (pl.col("index_date") <= end))
-    else:
-        in_window = frame.filter(pl.col("delivered"))
+    frame = _exposed_frame(outcomes, exposure_rows, spec.code)
+    in_window = _in_window(frame, "index_date", start, end)
     followed = in_window.filter(pl.col("complete_followup"))
     offered = in_window.filter(pl.col("itt"))
     if spec.requires_police_contact:
@@ -440,6 +384,13 @@ def _evaluate(
 ) -> Evaluation:
     outcomes = case_outcomes(tables, horizon_days=horizon_days)
     exposure_rows = exposures(tables, outcomes)
+    by_horizon = {horizon_days: outcomes}
+
+    def outcomes_at(h: int) -> pl.DataFrame:
+        if h not in by_horizon:
+            by_horizon[h] = case_outcomes(tables, horizon_days=h)
+        return by_horizon[h]
+
     followed = outcomes.filter(pl.col("complete_followup"))
     complainants = outcomes.filter(pl.col("complaint_filed").is_not_null())
     lead = compute_lead_times(outcomes)
@@ -462,7 +413,14 @@ def _evaluate(
         bottleneck=lead.bottleneck,
         bottlenecks_by_unit=lead.by_unit,
         interventions=tuple(
-            evaluate_intervention(tables, outcomes, exposure_rows, spec, horizon_days=horizon_days)
+            evaluate_intervention(
+                tables,
+                outcomes,
+                exposure_rows,
+                spec,
+                horizon_days=horizon_days,
+                outcomes_at=outcomes_at,
+            )
             for spec in interventions
         ),
     )

@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from inbeeld.analysis.evaluation import research_evaluation
-from inbeeld.analysis.export import to_csv_rows, to_jsonable
+from inbeeld.analysis.export import to_csv_rows, to_json_payload
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
@@ -15,7 +15,8 @@ class Command(BaseCommand):
     help = (
         "Voer de evaluatie uit op de casussen met toestemming voor onderzoek (wat iedere "
         "onderzoeker ziet) en schrijf het resultaat als JSON of CSV: dezelfde getallen als de "
-        "evaluatiepagina's."
+        "evaluatiepagina's, per interventie eerst de primaire analyse met haar conclusie, dan de "
+        "gevoeligheidsanalyses."
     )
 
     def add_arguments(self, parser):
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             extra={"format": format, "horizon": horizon, "cases": result.n_cases},
         )
         if format == "json":
-            payload = to_jsonable(result)
+            payload = to_json_payload(result)
             text = json.dumps(payload, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
         else:
             buffer = io.StringIO()
