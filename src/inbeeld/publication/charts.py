@@ -131,8 +131,9 @@ def kaplan_meier_chart(
 
 def lead_time_chart(rows: list[tuple[str, object]], *, title: str) -> SafeString:
     """Per stage a bar to the median lead time, a band from the 25th to the 75th percentile and
-    a tick at the 90th percentile (censoring-aware; missing when not reached). ``rows``: (label,
-    survival.LeadTimeSummary)."""
+    a tick at the 90th percentile: how long the step takes when it happens (the conditional
+    quantiles of stats.lead_times; "nog niet te bepalen" when too few cases reached the next
+    step). ``rows``: (label, lead_times.LeadTimeEstimate)."""
     width, row_h, left, right = 560.0, 34.0, 190.0, 60.0
     height = 24.0 + row_h * len(rows) + 30.0
     values = [v for _, s in rows for v in (s.median, s.q3, s.p90) if v is not None]
@@ -182,7 +183,7 @@ def lead_time_chart(rows: list[tuple[str, object]], *, title: str) -> SafeString
                     '<text class="pilot-bar-note" x="{}" y="{}">{}</text>',
                     _n(left + 4),
                     _n(yy + 16),
-                    _("mediaan nog niet bereikt"),
+                    _("nog niet te bepalen"),
                 )
             )
         if summary.p90 is not None:
@@ -211,8 +212,9 @@ def lead_time_chart(rows: list[tuple[str, object]], *, title: str) -> SafeString
         height=height,
         title=title,
         desc=_(
-            "Doorlooptijd per ketenstap in dagen: de balk loopt tot de mediaan, het grijze vlak "
-            "van het 25e tot het 75e percentiel, het streepje staat bij het 90e percentiel."
+            "Doorlooptijd per ketenstap in dagen, als de stap plaatsvindt (bij de casussen die "
+            "de volgende stap bereikten): de balk loopt tot de mediaan, het grijze vlak van het "
+            "25e tot het 75e percentiel, het streepje staat bij het 90e percentiel."
         ),
         body=_join(body),
     )
