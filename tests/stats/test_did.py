@@ -305,3 +305,33 @@ def test_input_errors():
         staggered_did(df.drop("y"), **COLUMNS)
     with pytest.raises(NotEstimable, match="no unit is ever treated"):
         staggered_did(df.with_columns(treated=pl.lit(0)), **COLUMNS)
+
+
+def test_a_unit_that_started_in_the_last_period_is_a_control_up_to_its_start():
+    """Unit "late" has only transition cases after its start (the data end in the half-year it
+    started in): it counts as a control before that, exactly as if its transition cases were
+    not there, instead of an error that would drop the whole analysis."""
+    df, _ = dynamic_panel()
+    df = pl.concat(
+        [
+            df.with_columns(transition=pl.lit(0)).select(
+                "unit", "period", "treated", "transition", "y"
+            ),
+            pl.DataFrame(
+                {
+                    "unit": ["late"] * 8,
+                    "period": list(range(8)),
+                    "treated": [0] * 8,
+                    "transition": [0] * 7 + [1],
+                    "y": [0.3 + 0.02 * t for t in range(7)] + [0.9],
+                }
+            ),
+        ],
+        how="vertical_relaxed",
+    )
+    result = staggered_did(df, **COLUMNS, transition="transition")
+    without = staggered_did(df.filter(pl.col("transition") == 0).drop("transition"), **COLUMNS)
+    assert result.cs_estimate == pytest.approx(without.cs_estimate, abs=1e-12)
+    assert result.n_cases == without.n_cases
+    assert "late" not in result.never_treated and "late" in without.never_treated
+    assert any(note.startswith("unit(s) late: the intervention started") for note in result.notes)

@@ -127,6 +127,49 @@ def test_p_value_and_interval_equal_a_brute_force_loop_over_assignments():
     assert kept.min() >= low - 1e-9 and kept.max() <= high + 1e-9
 
 
+@pytest.mark.parametrize("control", ["never", "notyet"])
+@pytest.mark.parametrize("weighting", ["cases", "units"])
+def test_the_vectorised_estimator_equals_the_estimator_on_relabelled_data(control, weighting):
+    """group_time_aggregates for several assignments at once against staggered_did on the
+    relabelled cases, post and placebo aggregates, both control groups and weightings."""
+    rng = np.random.default_rng(21)
+    T = 7
+    starts = {"a": 2, "b": 3, "c": 3, "d": 5, "e": 4, "f": None, "g": None}
+    df = panel(rng, starts, T, lambda g, t: 0.1, cases=(40, 90), transition_units=("c", "e"))
+    observed = {u: (T, T) if g is None else (g, g - 1 if u in ("c", "e") else g)
+                for u, g in starts.items()}  # fmt: skip
+    units = list(observed)
+    N = np.zeros((len(units), T))
+    S = np.zeros((len(units), T))
+    cells = df.group_by("unit", "period").agg(pl.len().alias("n"), pl.col("y").sum())
+    for u, t, n, y in cells.select("unit", "period", "n", "y").iter_rows():
+        N[units.index(u), t] = n
+        S[units.index(u), t] = y
+    perms = [rng.permutation(len(units)) for _ in range(6)]
+    patterns = [[observed[units[i]] for i in perm] for perm in perms]
+    start = np.array([[p[0] for p in row] for row in patterns])
+    until = np.array([[p[1] for p in row] for row in patterns])
+    means = np.divide(S, N, out=np.zeros_like(S), where=N > 0)[None]
+    post, pre = did_inference.group_time_aggregates(
+        N, means, start, until, control=control, weighting=weighting
+    )
+    for row, pattern in enumerate(patterns):
+        result = staggered_did(
+            relabel(df, dict(zip(units, pattern, strict=True))),
+            **COLUMNS,
+            transition="transition",
+            control=control,
+            weighting=weighting,
+        )
+        assert post[row, 0] == pytest.approx(result.cs_estimate, abs=1e-12)
+        placebo = [e for e in result.group_time if e.pre]
+        w = np.array([e.n_treated_units for e in placebo], dtype=float)
+        expected = float(w @ np.array([e.estimate for e in placebo]) / w.sum())
+        assert pre[row, 0] == pytest.approx(expected, abs=1e-12)
+        if result.cs is not None:
+            assert result.cs.estimate == pytest.approx(result.cs_estimate, abs=1e-12)
+
+
 def test_placebo_p_value_equals_a_brute_force_loop():
     rng = np.random.default_rng(5)
     starts = {"a": 3, "b": 3, "c": 4, "d": 4, "e": None, "f": None}

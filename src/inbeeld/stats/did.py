@@ -303,8 +303,8 @@ def _group_time(N, S, start, until, control, weighting):
                 continue
             base = f - 1 if t >= g else t - 1
             later = max(t, base)
-            if control == "never":
-                control_units = np.flatnonzero(never)
+            if control == "never":  # clean at t (a unit that started late is not, after it)
+                control_units = np.flatnonzero(never & (until > later))
             else:
                 control_units = np.flatnonzero((until > later) & ~members)
             if control_units.size == 0:
@@ -399,8 +399,10 @@ def staggered_did(
     # transition periods: from a unit's first transition cell up to its start, none of them clean
     until = np.where(R.any(axis=1), np.argmax(R, axis=1), start)
     observed = ~np.isnan(Dobs)
-    stray = R & ~ever[:, None]
-    stray |= observed & ~R & (np.arange(T)[None, :] >= until[:, None]) & (D == 0)
+    # a unit with transition cases and no treated case started at the end of the data: it is a
+    # clean control up to its transition (start = T, until = its first transition period)
+    started_late = R.any(axis=1) & ~ever
+    stray = observed & ~R & (np.arange(T)[None, :] >= until[:, None]) & (D == 0)
     if stray.any():
         bad = [str(units[u]) for u in np.flatnonzero(stray.any(axis=1))[:10]]
         raise StatsInputError(
@@ -416,6 +418,13 @@ def staggered_did(
 
     notes: list[str] = []
     never = np.flatnonzero(~ever)
+    if started_late.any():
+        notes.append(
+            "unit(s) "
+            + ", ".join(str(units[u]) for u in np.flatnonzero(started_late))
+            + ": the intervention started in the last period(s) of the data; not yet treated "
+            "there, so a control up to the start, the transition cases left out"
+        )
     always = np.flatnonzero(until == 0)
     cohort_starts = sorted({int(g) for g in start[ever]})
     cohorts = tuple(
@@ -570,7 +579,7 @@ def staggered_did(
         n_periods=T,
         n_cases=n_cases,
         cohorts=cohorts,
-        never_treated=tuple(units[u] for u in never),
+        never_treated=tuple(units[u] for u in never if not started_late[u]),
         control="never treated" if control == "never" else "not yet treated",
         pre_trend=pre_trend,
         pre_trend_se=float(pre_se),

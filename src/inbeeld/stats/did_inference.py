@@ -172,7 +172,8 @@ def group_time_aggregates(
             h = _weights(N, t, base, weighting)
             both = h > 0
             change = np.where(both[None, :], means[:, :, t] - means[:, :, base], 0.0)  # m x U
-            controls = never if control == "never" else (until > t) & ~members
+            clean = until > t  # a control must be clean at t (base < t)
+            controls = never & clean if control == "never" else clean & ~members
             zc = controls.astype(float)
             den_t, den_c = zm @ h, zc @ h
             ok = (den_t > 0) & (den_c > 0)
