@@ -14,8 +14,9 @@ from inbeeld.stats.lead_time_simulation import SCENARIOS, simulate
 
 def main(replications: int) -> None:
     print(
-        "| scenario | cases | reps | true median | KM target (no closures) | mean conditional "
-        "median | bias | coverage 95 % | mean KM median | KM coverage of the truth |"
+        "| scenario | casussen | herhalingen | ware mediaan | doel van KM (zonder sluitingen) | "
+        "gem. conditionele mediaan | bias | dekking 95 %-BI | gem. KM-mediaan | "
+        "dekking KM-interval |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for scenario in SCENARIOS:
