@@ -106,16 +106,17 @@ REASONS = {
     STAGGERED_NOT_ESTIMABLE: gettext_lazy(
         "de gespreide vergelijking is met deze gegevens niet te berekenen"
     ),
-    # stats.did's reason codes for "no valid interval with these units"
+    # stats.did's reason codes (stats.did_inference.NO_INTERVAL_REASONS) for "no valid interval"
+    "no_estimate": gettext_lazy(
+        "geen enkele groep regio's heeft vergelijkingsregio's en een periode vóór de start"
+    ),
     "too_few_assignments": gettext_lazy(
-        "met zo weinig regio's en startmomenten is geen betrouwbaar 95 %-interval te geven"
+        "met zo weinig regio's en startmomenten is geen betrouwbaar 95 %-interval te geven (bij "
+        "voorbeeld één regio met en één zonder de interventie)"
     ),
-    "single_control_unit": gettext_lazy(
-        "er is maar één regio zonder de interventie om mee te vergelijken; daarmee is geen "
-        "betrouwbaar 95 %-interval te geven"
-    ),
-    "single_treated_unit": gettext_lazy(
-        "de interventie liep in maar één regio; daarmee is geen betrouwbaar 95 %-interval te geven"
+    "unbounded": gettext_lazy(
+        "de gegevens kunnen het effect niet onderscheiden van de manier waarop de startmomenten "
+        "over de regio's vielen, dus is geen betrouwbaar 95 %-interval te geven"
     ),
 }
 REASON_OTHER = gettext_lazy(
