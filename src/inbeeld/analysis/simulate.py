@@ -165,7 +165,7 @@ def verdict_line(row: CoverageRow) -> str:
         else ""
     )
     if row.coverage is None:
-        return f"geen oordeel: in geen enkele pilot een interval gepubliceerd{none}"
+        return "geen oordeel: in geen enkele pilot een interval gepubliceerd"
     if row.holds:
         return f"voldoet: dekt {_pct(row.coverage)} van de ware waarden (norm ≥ {threshold} bij {nominal}){none}"
     sure = (
@@ -240,9 +240,13 @@ def coverage_text(result: RunResult) -> str:
 
 
 def coverage_markdown(result: RunResult) -> str:
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    """The table in Markdown: the scenarios listed first, the rows named by their key."""
+    labels = dict.fromkeys((row.design, row.label) for row in result.rows)
+    lines = [f"- `{key}`: {label}" for key, label in labels]
+    lines += ["", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     for row in result.rows:
-        lines.append("| " + " | ".join(c.replace("|", "/") for c in _cells(row)) + " |")
+        cells = (f"`{row.design}`", *_cells(row)[1:])
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
