@@ -14,13 +14,14 @@ sharp null "every treated cell is shifted by tau" (the outcome without the inter
 set of tau with p > 0.05, found exactly from the roots of one quadratic per assignment. The
 observed transition cells, which the observed estimate leaves out, are used by the other
 assignments with half the treatment (``TRANSITION_EXPOSURE``); leaving them out of every
-assignment made the interval conservative (coverage 0.98 instead of 0.95 in simulation).
+assignment made the interval conservative (coverage 0.98 against 0.95 in simulated pilots).
 Units treated from the first period never enter the estimate and keep their pattern.
 
 The pre-trend check uses the same reference set: the placebo aggregate of every assignment on
 ``Y - tau_hat D`` (the estimated effect removed, so real effects do not widen the reference), its
 p-value, and the interval ``placebo +- r`` with ``r`` the smallest half-width the reference
-distribution does not reject (a location shift of the placebo alone).
+distribution does not reject (a location shift of the placebo alone); no interval where the
+aggregate has too few assignments. Its false alarms at pilot size: 2-4 % (ADR 0006).
 
 No interval is published when the design cannot support one (``NO_INTERVAL_REASONS``): fewer
 distinct assignments than 1/alpha, or assignments that mirror each other so that no effect size can
@@ -378,7 +379,8 @@ def randomisation_inference(
 
 
 def analytic_summary(comparisons, key: np.ndarray, confidence: float):
-    """Cohort-size weighted mean of the ATT(g,t): (estimate, se, low, high), the standard error
+    """Cohort-size weighted mean of the ATT(g,t): (estimate, se, low, high, per-unit influence
+    function), the standard error
     by linearisation (Callaway & Sant'Anna's influence function including the term for the
     estimated cohort shares), clusters = units, t with G - 1 degrees of freedom. ``key`` holds
     each unit's cohort key; ``comparisons`` are ``stats.did._Comparison``. None without any."""
