@@ -67,10 +67,20 @@ def test_researcher_reads_the_evaluation(page: Page, demo_data, broken_assets: l
     log_in(page, "onderzoeker")
     menu(page, "Evaluatie")
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Evaluatie: verhogen de interventies de aangiftebereidheid?"
+        "Evaluatie: wat doen de interventies?"
     )
+    # First the verdict of each intervention's primary analysis, then the sensitivity analyses.
+    verdicts = page.get_by_test_id("evaluation-primary").locator("section")
+    expect(verdicts).to_have_count(len(INTERVENTIONS))
+    for number, name in enumerate(INTERVENTIONS):
+        expect(verdicts.nth(number).locator("h3")).to_contain_text(name)
+        expect(verdicts.nth(number).locator("strong")).to_have_text(
+            re.compile(r"^(Nog geen|Waarschijnlijk)")
+        )
     overview = page.get_by_test_id("evaluation-overview")
-    expect(overview.locator("caption")).to_have_text("Aangifte binnen 180 dagen per interventie")
+    expect(overview.locator("caption")).to_have_text(
+        "Gevoeligheidsanalyses per interventie (horizon 180 dagen)"
+    )
     expect(overview.locator("tbody tr")).to_have_count(len(INTERVENTIONS))
     for number, name in enumerate(INTERVENTIONS):
         expect(overview.locator("tbody tr").nth(number).locator("th")).to_contain_text(name)
@@ -78,12 +88,19 @@ def test_researcher_reads_the_evaluation(page: Page, demo_data, broken_assets: l
     check_accessibility(page)
     snapshot(page, "evaluation-overview")
 
-    # One intervention: the four sections, two survival charts, an effect in percentage points.
+    # One intervention: its verdict, then the four sensitivity sections, two survival charts, an
+    # effect in percentage points.
     overview.get_by_role("link", name="Recherchepsycholoog", exact=True).click()
     expect(page).to_have_url(re.compile(r"/evaluatie/psychologist/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Recherchepsycholoog")
     main = page.locator("main")
-    sections = main.get_by_role("heading", level=2)
+    expect(main.get_by_role("heading", level=2)).to_have_text(
+        ["Conclusie (primaire analyse)", "Gevoeligheidsanalyses"]
+    )
+    expect(page.get_by_test_id("primary-analysis").locator("strong")).to_have_text(
+        re.compile(r"^(Nog geen|Waarschijnlijk)")
+    )
+    sections = main.get_by_role("heading", level=3)
     expect(sections).to_have_text(
         [
             "Intention to treat: regio's met en zonder de interventie",
@@ -131,7 +148,7 @@ def test_researcher_reads_the_evaluation(page: Page, demo_data, broken_assets: l
     horizon.fill("365")
     page.get_by_role("button", name="Opnieuw berekenen").click()
     expect(page.get_by_test_id("evaluation-overview").locator("caption")).to_have_text(
-        "Aangifte binnen 365 dagen per interventie"
+        "Gevoeligheidsanalyses per interventie (horizon 365 dagen)"
     )
 
     # The lead times per chain stage, with the bottleneck tagged.
