@@ -152,3 +152,42 @@ def test_a_pilot_json_with_a_bad_design_is_refused_with_the_code(monkeypatch):
         Intervention.objects.get(code="examining_judge").primary_outcome
         == PrimaryOutcome.RETAINED_AFTER_COMPLAINT
     )
+
+
+# --- through the real admin ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(beheerder):
+    from django.test import Client
+
+    from tests.conftest import verified_login
+
+    return verified_login(Client(raise_request_exception=True), beheerder)
+
+
+def test_the_admin_shows_the_primary_analysis_and_refuses_a_bad_one_in_dutch(admin_client):
+    from django.urls import reverse
+
+    from inbeeld.audit.models import AuditEvent
+    from tests.approvals.admin_forms import form_data
+
+    judge = Intervention.objects.get(code="examining_judge")
+    url = reverse("admin:pilot_intervention_change", args=[judge.pk])
+    page = admin_client.get(url).content.decode()
+    assert "Primaire analyse (vooraf vastgelegd)" in page
+    data = form_data(page)
+    audits = AuditEvent.objects.count()
+    response = admin_client.post(url, {**data, "primary_outcome": ["complaint_within"]})
+    assert response.status_code == 200
+    assert AFTER_COMPLAINT_MESSAGE in response.content.decode()
+    assert AuditEvent.objects.count() == audits
+    judge.refresh_from_db()
+    assert judge.primary_outcome == PrimaryOutcome.RETAINED_AFTER_COMPLAINT
+
+    response = admin_client.post(url, {**data, "primary_horizon_days": ["540"]})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    judge.refresh_from_db()
+    assert judge.primary_horizon_days == 540
+    assert AuditEvent.objects.count() > audits  # the change is audited, with old and new values
+    assert "primary_horizon_days" in str(AuditEvent.objects.latest("pk").extra)
