@@ -447,3 +447,15 @@ def test_the_primary_analysis_uses_its_own_horizon():
     assert p.x1 == within
     assert item.itt.x1 == sum(c[3] is not None for c in exposed)  # the 180-day comparison
     assert not math.isclose(p.x1, item.itt.x1)
+
+
+def test_a_design_that_does_not_fit_gives_no_verdict_not_an_error():
+    """An after-complaint intervention with a complaint outcome (refused by the admin and the
+    sync, but possible in data written around them): no verdict, with the reason."""
+    cases = [(i + 1, "a" if i % 2 else "b", D(2023, 1, 1), D(2023, 2, 1), None) for i in range(80)]
+    tables = _tables(cases, [("judge", "a", D(2022, 6, 1), None)])
+    spec = InterventionSpec("judge", "RC", after_complaint=True)  # default: complaint outcome
+    (item,) = evaluate(tables, [spec]).interventions
+    assert item.primary.verdict is V.NOT_YET_POSSIBLE
+    assert item.primary.reason == primary.INVALID_DESIGN
+    assert item.itt.outcome == RETAINED_AFTER_COMPLAINT  # the comparisons stay off the complaint

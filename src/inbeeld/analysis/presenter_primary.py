@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from inbeeld.stats.primary import (
     COMPLAINT_WITHIN,
     COOPERATION_WITHIN,
+    INVALID_DESIGN,
     ITT_CONCURRENT,
     NO_DEPLOYMENTS,
     NO_EXPOSED,
@@ -95,6 +96,10 @@ VERDICT_LABELS = {
     Verdict.NEGATIVE: gettext_lazy("waarschijnlijk nadelig effect"),
 }
 REASONS = {
+    INVALID_DESIGN: gettext_lazy(
+        "de vastgelegde primaire analyse past niet bij deze interventie; pas haar aan in het "
+        "ontwerp van de pilot"
+    ),
     NO_DEPLOYMENTS: gettext_lazy("de interventie heeft (nog) geen inzet per regio"),
     NO_EXPOSED: gettext_lazy(
         "er zijn (nog) geen casussen met de interventie die lang genoeg gevolgd zijn"

@@ -267,6 +267,10 @@ def _primary(
     ``item`` is the evaluation at ``horizon_days``, reused when the two agree)."""
     design, mid = spec.primary, spec.min_important_difference
     start, end = item.window_start, item.window_end
+    if primary_module.design_problems(design, after_complaint=spec.after_complaint):
+        # the admin and the pilot.json sync refuse such a design; data written around them
+        # gives no verdict rather than a wrong one (or an error)
+        return primary_module.invalid_design(design, mid=mid, after_complaint=spec.after_complaint)
     if design.comparison == primary_module.STAGGERED_ATT:
         if design.horizon_days == horizon_days and design.outcome == "complaint_within":
             did_result, note = item.staggered, item.staggered_note

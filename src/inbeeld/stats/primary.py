@@ -70,6 +70,7 @@ NO_UNEXPOSED = "no_unexposed"
 TOO_FEW = "too_few"
 NOT_ESTIMABLE = "not_estimable"
 STAGGERED_NOT_ESTIMABLE = "staggered_not_estimable"
+INVALID_DESIGN = "invalid_design"
 # stats.did's own reason codes are passed through as they are.
 
 
@@ -154,6 +155,19 @@ class PrimaryResult:
     n0: int = 0
     x0: int = 0
     planning: assurance.Planning | None = None  # cases per group for the MID (ITT only)
+
+
+def invalid_design(design: PrimaryDesign, *, mid: float, after_complaint: bool) -> PrimaryResult:
+    """No verdict for a design that does not fit the intervention (design_problems)."""
+    return PrimaryResult(
+        outcome=design.outcome,
+        comparison=design.comparison,
+        horizon_days=design.horizon_days,
+        mid=mid,
+        after_complaint=after_complaint,
+        verdict=Verdict.NOT_YET_POSSIBLE,
+        reason=INVALID_DESIGN,
+    )
 
 
 def from_counts(
