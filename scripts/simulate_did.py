@@ -1,7 +1,8 @@
 """Coverage of the staggered difference-in-differences intervals on simulated pilots with a known
 truth (issue 12 item 2; the numbers in ADR 0006).
 
-Pilot shape: 9 police units, 60-200 cases in all (unit sizes unequal), 8 half-years, staggered
+Pilot shape: 9 police units, 60-200 cases per unit (``--cases in-all``: 60-200 in all, unit sizes
+unequal; ``in-all-even``: 7-22 a unit), 8 half-years, staggered
 half-year starts in periods 4, 5 and 6 (about half the units start part-way through the half-year
 before, a transition period), 1 or 3 never-treated units; outcome 0/1 with a unit level, a common
 trend, and an additive effect that is constant or grows after the start; a common (30 %) and a
@@ -47,7 +48,9 @@ def simulate(rng, never: int, effect: str, rare: bool, per_unit: bool = True):
     cohort_starts = [4, 5, 6]
     starts = [cohort_starts[i % 3] for i in range(treated)] + [None] * never
     rng.shuffle(starts)
-    if per_unit:
+    if per_unit == "even":  # 60-200 in all, 7-22 per unit
+        sizes = rng.integers(7, 23, size=U)
+    elif per_unit:
         sizes = rng.integers(60, 201, size=U)
     else:
         share = rng.gamma(2.0, size=U)
@@ -130,7 +133,7 @@ def truth_of(result, tau) -> float:
 
 
 def run(never, effect, rare, reps, seed, per_unit):
-    rng = np.random.default_rng([seed, never, effect == "growing", rare, per_unit])
+    rng = np.random.default_rng([seed, never, effect == "growing", rare, int(per_unit is True)])
     boot_rng = np.random.default_rng(seed)
     stats = {k: {"cover": 0, "n": 0, "width": 0.0} for k in ("randomisation", "analytic", "webb")}
     alarms = {"randomisation": 0, "analytic": 0}
@@ -178,7 +181,8 @@ def run(never, effect, rare, reps, seed, per_unit):
     for name, s in stats.items():
         rows.append(
             {
-                "scenario": f"{'per unit' if per_unit else 'in all'}, {never} never, {effect}, "
+                "scenario": f"{ {True: 'per unit', False: 'in all', 'even': 'in all (even)'}[per_unit] }, "
+                f"{never} never, {effect}, "
                 f"{'rare' if rare else 'common'}",
                 "method": name,
                 "reps": reps,
@@ -209,9 +213,14 @@ def main() -> None:
     parser.add_argument("--never", type=int, nargs="*", default=[1, 3])
     parser.add_argument("--effects", nargs="*", default=["constant", "growing"])
     parser.add_argument("--rare", choices=["no", "yes", "both"], default="both")
-    parser.add_argument("--cases", choices=["per-unit", "in-all"], default="per-unit")
+    parser.add_argument(
+        "--cases",
+        choices=["per-unit", "in-all", "in-all-even"],
+        default="per-unit",
+        help="60-200 cases per unit; 60-200 in all (unequal units); 60-200 in all, 7-22 a unit",
+    )
     args = parser.parse_args()
-    per_unit = args.cases == "per-unit"
+    per_unit = {"per-unit": True, "in-all": False, "in-all-even": "even"}[args.cases]
     rares = {"no": [False], "yes": [True], "both": [False, True]}[args.rare]
     print(
         "| scenario | method | with interval | coverage | no interval | mean width | "
