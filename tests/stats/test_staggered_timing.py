@@ -83,7 +83,7 @@ def test_transition_cases_are_neither_control_nor_treated():
         df, unit="unit", period="period", treated="treated", outcome="y", transition="transition"
     )
     expected = (3 / 4 - 1 / 4) - (2 / 3 - 1 / 3)
-    assert result.cs.estimate == pytest.approx(expected)
+    assert result.cs_estimate == pytest.approx(expected)
     post = [g for g in result.group_time if not g.pre]
     assert [(g.cohort, g.period, g.base) for g in post] == [(2, 2, 0)]
     assert result.n_cases == 4 + 4 + 9  # the five transition cases are left out
@@ -199,7 +199,7 @@ def old_mapping_estimate(frame: pl.DataFrame) -> float:
     result = staggered_did(
         rows, unit="police_unit", period="period", treated="treated", outcome="outcome"
     )
-    return result.cs.estimate
+    return result.cs_estimate
 
 
 def run_pilot(seed: int, cases_per_unit: int = CASES_PER_UNIT):
@@ -243,7 +243,7 @@ def test_group_time_estimate_is_unbiased_over_replicated_pilots_and_the_old_mapp
     new, old = [], []
     for seed in range(30):
         result, frame = run_pilot(seed, cases_per_unit=20_000)
-        new.append(result.cs.estimate)
+        new.append(result.cs_estimate)
         old.append(old_mapping_estimate(frame))
     mc_se = np.std(new, ddof=1) / np.sqrt(len(new))
     assert mc_se < 0.002  # precise enough to see a bias of 1 pp
