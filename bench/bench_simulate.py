@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -48,6 +50,33 @@ def _cpu_seconds() -> float:
     return own.user + own.system + own.children_user + own.children_system
 
 
+def revision() -> str:
+    """The commit measured, and whether the statistics had uncommitted changes."""
+    git = shutil.which("git")
+    if git is None:
+        return "commit unknown"
+    try:
+        head = subprocess.run(  # noqa: S603 (git, fixed arguments)
+            [git, "rev-parse", "--short", "HEAD"],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(  # noqa: S603 (git, fixed arguments)
+            [git, "status", "--porcelain", "--", "src/inbeeld/stats"],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "commit unknown"
+    return f"commit {head}" + (
+        " with uncommitted changes in src/inbeeld/stats" if dirty else " (src/inbeeld/stats clean)"
+    )
+
+
 def run() -> str:
     if str(PROJECT_DIR / "src") not in sys.path:
         sys.path.insert(0, str(PROJECT_DIR / "src"))
@@ -57,6 +86,7 @@ def run() -> str:
 
     designs = standard_designs()
     info = machine()
+    code = revision()
     when = dt.datetime.now(dt.UTC)
     load_before = os.getloadavg()[0]
     cpu_before = _cpu_seconds()
@@ -89,7 +119,7 @@ def run() -> str:
         "",
         f"Measured {when:%Y-%m-%d %H:%M} UTC on {info['nproc']} CPUs ({info['cpu']}), "
         f"{info['ram_gib']:.0f} GiB RAM, {info['os']}, Python {info['python']}; "
-        f"load average {load_before:.2f} before, {load_after:.2f} after.",
+        f"load average {load_before:.2f} before, {load_after:.2f} after; code: {code}.",
         "",
         f"Runtime: **{result.seconds:.0f} s** wall clock for {pilots:,} simulated pilots "
         f"({len(designs)} scenarios × {REPLICATIONS}) on {result.jobs} worker processes "
@@ -122,7 +152,7 @@ def run() -> str:
             "",
             "Without a published interval in some pilots: "
             + "; ".join(
-                f"`{r.design}` {r.name}: {100 * r.no_interval_share:.0f} %" for r in unpublished
+                f"`{r.design}` {r.name}: {100 * r.no_interval_share:.1f} %" for r in unpublished
             )
             + ".",
         ]

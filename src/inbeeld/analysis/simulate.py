@@ -123,6 +123,8 @@ def configured_design(
 def _pct(value: float | None, digits: int = 1) -> str:
     if value is None or not math.isfinite(value):
         return "–"
+    if 0 < value < 0.01 and digits == 0:
+        digits = 1  # 1 of 500 is not "0 %"
     return f"{100 * value:.{digits}f}".replace(".", ",") + " %"
 
 
