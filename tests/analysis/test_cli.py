@@ -131,6 +131,25 @@ def test_csv_has_the_header_and_rows_for_every_intervention(small_world):
             ]
     tables = {row[0] for row in rows[1:]}
     assert {"overall", "effect", "survival", "lead_time", "bottleneck"} <= tables
+    # Lead times: the conditional median with its interval and the share that reached the step,
+    # the same numbers as the evaluation's own summary.
+    result = research_evaluation()
+    lead = {(row[3], row[4]): row for row in rows[1:] if row[0] == "lead_time"}
+    for stage in (*result.lead_times, result.end_to_end):
+        s = stage.summary
+        median = lead[(stage.stage, "median")]
+        assert median[5] == ("" if s.median is None else str(s.median))
+        assert median[6:8] == [
+            "" if s.median_low is None else str(s.median_low),
+            "" if s.median_high is None else str(s.median_high),
+        ]
+        reached = lead[(stage.stage, "share_reached")]
+        if s.share_reached is None:
+            assert reached[5] == ""
+        else:
+            assert float(reached[5]) == s.share_reached.estimate
+        assert lead[(stage.stage, "terminal_first")][5] == str(s.n_terminal)
+        assert lead[(stage.stage, "under_way")][5] == str(s.n_censored)
 
 
 def test_output_writes_a_file(small_world, tmp_path):

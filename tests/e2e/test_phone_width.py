@@ -62,3 +62,22 @@ def test_a_pending_grant_can_be_decided_at_phone_width(page: Page, demo_users):
     check_accessibility(page)
     assert _page_width(page) <= PHONE["width"]
     snapshot(page, "goedkeuringen-telefoon")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/evaluatie/", "/evaluatie/psychologist/", "/evaluatie/doorlooptijden/"],
+)
+def test_the_evaluation_fits_at_phone_width(page: Page, demo_users, path):
+    """The verdicts, the sensitivity tables and the charts scroll inside their own boxes; the page
+    itself never scrolls sideways."""
+    from inbeeld.demo.generator import DemoConfig, generate
+
+    generate(DemoConfig(cases=600, seed=2021))
+    log_in(page, "onderzoeker")
+    page.set_viewport_size(PHONE)
+    page.goto(path)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    check_accessibility(page)
+    assert _page_width(page) <= PHONE["width"], f"{path} scrolls sideways at phone width"
+    snapshot(page, "evaluatie-telefoon-" + (path.strip("/").replace("/", "-") or "start"))

@@ -158,7 +158,7 @@ def test_researcher_reads_the_evaluation(page: Page, demo_data, broken_assets: l
     expect(page.get_by_role("heading", level=1)).to_have_text("Doorlooptijden per ketenstap")
     lead_times = page.get_by_test_id("lead-times")
     expect(lead_times.locator("caption")).to_have_text(
-        "Doorlooptijd in dagen (Kaplan–Meier, met censurering)"
+        "Hoe lang de stap duurt als hij plaatsvindt, in dagen (bij de casussen die de volgende stap bereikten; Aalen–Johansen)"
     )
     expect(lead_times.locator("tbody th")).to_contain_text(list(LEAD_TIME_STAGES))
     tagged = lead_times.locator("tbody tr").filter(has=page.locator(".tag", has_text="knelpunt"))

@@ -125,6 +125,27 @@ def _row(table, intervention, exposure, outcome, measure, estimate, n="", events
     return [table, intervention, exposure, outcome, measure, estimate, "", "", n, events, flag]
 
 
+def _lead_time_rows(lead) -> list[list]:
+    """One stage: the conditional quantiles (the median with its interval), the share that reached
+    the next step by fixed days and by the end of follow-up, and how many ended otherwise."""
+    s = lead.summary
+    rows = []
+    for measure in ("q1", "median", "q3", "p90"):
+        row = _row("lead_time", "", "", lead.stage, measure, getattr(s, measure), s.n, s.n_reached)
+        if measure == "median":
+            row[6:8] = [s.median_low, s.median_high]
+        rows.append(row)
+    for share in (*s.shares, None):
+        measure = "share_reached" if share is None else f"share_by_{share.days}"
+        interval = s.share_reached if share is None else share.share
+        rows.append(
+            _interval_row("lead_time", "", "", lead.stage, measure, interval, s.n, s.n_reached)
+        )
+    rows.append(_row("lead_time", "", "", lead.stage, "terminal_first", s.n_terminal, s.n))
+    rows.append(_row("lead_time", "", "", lead.stage, "under_way", s.n_censored, s.n))
+    return rows
+
+
 def _primary_rows(item) -> list[list]:
     """The primary analysis of one intervention: its verdict, the Dutch sentence, the design
     (horizon, MID), the difference with its interval and the cases per group still needed."""
@@ -191,13 +212,7 @@ def to_csv_rows(result) -> list[list]:
     for item in result.interventions:
         rows += _intervention_rows(item)
     for lead in (*result.lead_times, result.end_to_end):
-        s = lead.summary
-        for measure in ("q1", "median", "q3", "p90"):
-            rows.append(
-                _row(
-                    "lead_time", "", "", lead.stage, measure, getattr(s, measure), s.n, s.n_observed
-                )
-            )
+        rows += _lead_time_rows(lead)
     for unit in result.bottlenecks_by_unit:
         rows.append(
             _row("bottleneck", "", "", unit.police_unit, unit.stage or "", unit.median_days)

@@ -69,14 +69,14 @@ def intervention(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("intervention not found")
     km_itt = km_delivered = None
     if item.survival_itt is not None:  # none for an intervention acting after the complaint
-        km_itt = charts.kaplan_meier_chart(
+        km_itt = charts.incidence_chart(
             [
                 (_("regio's met de interventie"), item.survival_itt.exposed),
                 (_("regio's zonder"), item.survival_itt.unexposed),
             ],
             title=_("Aangifte in de tijd: intention to treat"),
         )
-        km_delivered = charts.kaplan_meier_chart(
+        km_delivered = charts.incidence_chart(
             [
                 (_("uitgevoerd"), item.survival_delivered.exposed),
                 (_("niet uitgevoerd"), item.survival_delivered.unexposed),

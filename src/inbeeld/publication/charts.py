@@ -1,4 +1,5 @@
-"""SVG charts of the evaluation: Kaplan–Meier curves and lead times per chain stage.
+"""SVG charts of the evaluation: the share with a complaint over time (cumulative incidence) and
+lead times per chain stage.
 
 Same rules as the pilot charts (pilot.charts): no script, no inline style, presentation
 attributes from the Okabe–Ito palette, escaped text, a title and a description per chart; the page
@@ -28,11 +29,12 @@ def _step_path(times, values, *, x, y, t_max: float, start: float) -> str:
     return "".join(points)
 
 
-def kaplan_meier_chart(
+def incidence_chart(
     curves: list[tuple[str, object]], *, title: str, t_max: float = 365.0
 ) -> SafeString:
-    """Share of cases WITH a complaint (1 − survival) against days since the index date, one
-    step line per group. ``curves``: (label, survival.KaplanMeier)."""
+    """Share of cases WITH a complaint against days since the index date, one step line per
+    group. ``curves``: (label, competing.CumulativeIncidence), whose ``survival`` is one minus
+    the cumulative incidence of a complaint."""
     width, height = 560.0, 320.0
     left, right, top, bottom = 52.0, 16.0, 16.0, 84.0
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -122,8 +124,9 @@ def kaplan_meier_chart(
         height=height,
         title=title,
         desc=_(
-            "Kaplan–Meiercurve: het aandeel casussen met een aangifte, uitgezet tegen het aantal "
-            "dagen sinds de indexdatum. De getallen staan ook in de tabel."
+            "Cumulatieve incidentie: het aandeel casussen met een aangifte, uitgezet tegen het "
+            "aantal dagen sinds de indexdatum; terugtrekken en sluiten zonder aangifte tellen als "
+            "concurrerende uitkomst. De getallen staan ook in de tekst."
         ),
         body=_join([*grid, axes, *lines, *legend]),
     )

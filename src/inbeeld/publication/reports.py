@@ -181,7 +181,7 @@ def evaluation_report(
             and comparison_publishable(item.itt, threshold)
             and survival_publishable(item.survival_itt, threshold)
         ):
-            km = charts.kaplan_meier_chart(
+            km = charts.incidence_chart(
                 [
                     (_("regio's met de interventie"), item.survival_itt.exposed),
                     (_("regio's zonder"), item.survival_itt.unexposed),
