@@ -121,6 +121,29 @@ def test_difference_of_two_groups_covers_the_true_difference():
     assert covered / 300 >= 0.92
 
 
+def test_difference_with_a_rare_complaint_covers_the_truth():
+    """Rare outcome (about 5 % against 10 % by the horizon, 40 + 40 cases): the delta-method Wald
+    interval covered about 92 % here; the Newcombe (MOVER) interval on the effective sample
+    sizes must hold its 95 %, also when a group has no complaint yet."""
+    rng = np.random.default_rng(11)
+    rare, double = 0.00035, 0.00072
+    truth = true_cif(HORIZON, double) - true_cif(HORIZON, rare)
+    covered, wald_covered, zero_groups = 0, 0, 0
+    replications = 600
+    for _ in range(replications):
+        exposed = aalen_johansen(*simulate(rng, 40, complaint=double))
+        unexposed = aalen_johansen(*simulate(rng, 40, complaint=rare))
+        interval = cif_difference(exposed, unexposed, HORIZON)
+        covered += interval.contains(truth)
+        assert interval.high > interval.estimate  # never a zero-width side
+        zero_groups += exposed.at(HORIZON).estimate == 0 or unexposed.at(HORIZON).estimate == 0
+        se = np.sqrt(exposed.variance_at(HORIZON) + unexposed.variance_at(HORIZON))
+        wald_covered += abs(interval.estimate - truth) <= 1.96 * se
+    assert zero_groups > 0  # the situation the Wald interval cannot handle occurred
+    assert covered / replications >= 0.93, covered / replications
+    assert covered > wald_covered
+
+
 def test_not_identified_beyond_follow_up_and_edge_cases():
     curve = aalen_johansen([10.0, 20.0, 30.0], [1, 2, 0])
     assert curve.at(31.0) is None

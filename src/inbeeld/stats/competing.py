@@ -172,6 +172,26 @@ def aalen_johansen(
     )
 
 
+def _followed(curve: CumulativeIncidence, t: float) -> int:
+    """Cases still followed at ``t``: everyone except those censored before ``t``."""
+    return int(curve.n - curve.censored[curve.times < t].sum())
+
+
+def _wilson_bounds(curve: CumulativeIncidence, t: float, z: float) -> tuple[float, float, float]:
+    """F1(t) with a Wilson score interval on the effective sample size F(1 − F)/Var (Korn &
+    Graubard 1998); with F = 0 or 1 (no variance) the cases still followed at ``t`` count."""
+    i = curve._index(t)
+    f = 0.0 if i < 0 else float(curve.cif[i])
+    var = curve.variance_at(t)
+    n = f * (1 - f) / var if 0 < f < 1 and var > 0 else float(_followed(curve, t))
+    if n <= 0:
+        return f, 0.0, 1.0
+    z2 = z * z
+    centre = (f + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * np.sqrt(f * (1 - f) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return f, max(0.0, centre - half), min(1.0, centre + half)
+
+
 def cif_difference(
     exposed: CumulativeIncidence,
     unexposed: CumulativeIncidence,
@@ -179,19 +199,29 @@ def cif_difference(
     *,
     confidence: float = 0.95,
 ) -> Interval | None:
-    """F1_exposed(horizon) − F1_unexposed(horizon) with the Wald interval from the sum of the
-    two delta-method variances; None when either CIF is not identified at the horizon."""
-    first, second = exposed.at(horizon), unexposed.at(horizon)
-    if first is None or second is None:
+    """F1_exposed(horizon) − F1_unexposed(horizon) with Newcombe's hybrid score (MOVER) interval
+    built from each group's Wilson interval on its effective sample size; None when either CIF
+    is not identified at the horizon.
+
+    The Wald interval from the sum of the two delta-method variances covered 92 % of the truth
+    with rare outcomes (5 % → 10 %, `inbeeld simulate`): it is symmetric where the sampling
+    distribution is not and has no width when a group has no event yet. The MOVER combination
+    (Zou & Donner 2008; Newcombe 1998 for two proportions) keeps each group's asymmetry."""
+    if exposed.at(horizon) is None or unexposed.at(horizon) is None:
         return None
-    difference = first.estimate - second.estimate
-    se = float(np.sqrt(exposed.variance_at(horizon) + unexposed.variance_at(horizon)))
     z = float(norm.ppf(0.5 + confidence / 2))
+    f1, l1, u1 = _wilson_bounds(exposed, horizon, z)
+    f0, l0, u0 = _wilson_bounds(unexposed, horizon, z)
+    difference = f1 - f0
+    low = difference - float(np.sqrt((f1 - l1) ** 2 + (u0 - f0) ** 2))
+    high = difference + float(np.sqrt((u1 - f1) ** 2 + (f0 - l0) ** 2))
     return Interval(
         difference,
-        max(-1.0, difference - z * se),
-        min(1.0, difference + z * se),
-        method="verschil in cumulatieve incidentie (Aalen–Johansen, delta-methode)",
+        max(-1.0, low),
+        min(1.0, high),
+        confidence,
+        method="verschil in cumulatieve incidentie (Aalen–Johansen), Newcombe-interval op de "
+        "effectieve steekproefgrootte",
     )
 
 
