@@ -88,14 +88,24 @@ def test_p_value_and_interval_equal_a_brute_force_loop_over_assignments():
     df = df.with_columns(d_obs=(pl.col("treated") + 0.5 * pl.col("transition")).cast(pl.Float64))
     d_obs = pl.col("d_obs")
     units = list(observed)
-    estimates_y, estimates_d = [], []
-    for perm in sorted(set(itertools.permutations([observed[u] for u in units]))):
+    perms = sorted(set(itertools.permutations([observed[u] for u in units])))
+    estimates_y, estimates_d, var_y, var_d, var_ymd = [], [], [], [], []
+    kw = {**COLUMNS, "transition": "transition"}
+    for perm in perms:
         pattern = dict(zip(units, perm, strict=True))
         relabelled = relabel(df, pattern)
-        kw = {**COLUMNS, "transition": "transition"}
-        estimates_y.append(staggered_did(relabelled, **kw).cs_estimate)
-        estimates_d.append(staggered_did(relabelled.with_columns(y=d_obs), **kw).cs_estimate)
+        on_y = staggered_did(relabelled, **kw)
+        on_d = staggered_did(relabelled.with_columns(y=d_obs), **kw)
+        on_ymd = staggered_did(relabelled.with_columns(y=pl.col("y") - d_obs), **kw)
+        estimates_y.append(on_y.cs_estimate)
+        estimates_d.append(on_d.cs_estimate)
+        var_y.append(on_y.cs_se**2)
+        var_d.append(on_d.cs_se**2)
+        var_ymd.append(on_ymd.cs_se**2)
     y_a, d_a = np.array(estimates_y), np.array(estimates_d)
+    # the analytic variance of the aggregate on Y - tau D: vy - 2 tau c + tau^2 vd
+    vy, vd = np.array(var_y), np.array(var_d)
+    c = (vy + vd - np.array(var_ymd)) / 2
     assert len(y_a) == result.n_assignments == 60
 
     # linearity, used below: the estimate on Y - tau D equals T(Y) - tau T(D)
@@ -106,24 +116,30 @@ def test_p_value_and_interval_equal_a_brute_force_loop_over_assignments():
         ).with_columns(y=pl.col("y") - tau * d_obs),
         **COLUMNS,
         transition="transition",
-    ).cs_estimate
-    index = sorted(set(itertools.permutations([observed[u] for u in units]))).index(
-        ((3, 3), (2, 2), (T, T), (3, 2), (T, T))
     )
-    assert check == pytest.approx(y_a[index] - tau * d_a[index], abs=1e-12)
+    index = perms.index(((3, 3), (2, 2), (T, T), (3, 2), (T, T)))
+    assert check.cs_estimate == pytest.approx(y_a[index] - tau * d_a[index], abs=1e-12)
+    assert check.cs_se**2 == pytest.approx(vy[index] - 2 * tau * c[index] + tau**2 * vd[index])
 
     theta = result.cs_estimate
+    obs = perms.index(tuple(observed[u] for u in units))
+    assert y_a[obs] == pytest.approx(theta, abs=1e-12) and d_a[obs] == pytest.approx(1.0)
 
     def p_value(tau):
-        return np.mean(np.abs(y_a - tau * d_a) >= abs(theta - tau) - 1e-12)
+        """The studentised statistic |T(Y - tau D)| / se(Y - tau D) of every assignment
+        against the observed one, the variance floored by a share of its mean."""
+        v = vy - 2 * tau * c + tau**2 * vd
+        v = v + did_inference.VARIANCE_FLOOR * v.mean()
+        stat = (y_a - tau * d_a) ** 2 / v
+        return np.mean(stat >= stat[obs] * (1 - 1e-9))
 
     assert result.cs_p_value == pytest.approx(p_value(0.0), abs=1e-12)
     low, high = result.cs.low, result.cs.high
-    assert low < theta < high
+    assert -1 < low < theta < high < 1
     assert p_value(low) > 0.05 and p_value(high) > 0.05
-    for outside in (low - 1e-6, high + 1e-6, low - 0.1, high + 0.1, low - 1.0, high + 1.0):
+    for outside in (low - 1e-6, high + 1e-6, low - 0.1, high + 0.1, -1.0, 1.0):
         assert p_value(outside) <= 0.05
-    grid = np.linspace(low - 0.5, high + 0.5, 2001)
+    grid = np.linspace(-1.0, 1.0, 2001)
     kept = grid[[p_value(g) > 0.05 for g in grid]]
     assert kept.min() >= low - 1e-9 and kept.max() <= high + 1e-9
 
@@ -312,3 +328,24 @@ def test_the_published_interval_is_exact_where_the_analytic_one_is_not():
         for name in cover:
             cover[name] += getattr(result, name).contains(0.1)
     assert cover["cs"] >= 90 and cover["cs_analytic"] <= 88
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_a_binary_outcome_intersects_the_set_with_the_range_of_the_effect(seed):
+    """Sparse pilots (5-15 cases per unit). The statistic is scale-free, so the set for 2Y is
+    twice the set for Y: unclipped there (not 0/1), intersected with [-1, 1] for the 0/1 Y.
+    Seed 1: a bounded set reaching past 1; seed 3: a set unbounded on one side, published as an
+    interval ending at -1 or 1 for the 0/1 outcome and withheld (unbounded) for 2Y."""
+    rng = np.random.default_rng(seed)
+    starts = {f"u{i}": (3, 4, 5)[i % 3] if i < 8 else None for i in range(9)}
+    df = panel(rng, starts, 7, lambda g, t: 0.1, cases=(5, 15)).drop("transition")
+    binary = staggered_did(df, **COLUMNS)
+    doubled = staggered_did(df.with_columns(y=pl.col("y") * 2.0), **COLUMNS)
+    assert binary.cs_p_value == pytest.approx(doubled.cs_p_value)
+    assert -1.0 <= binary.cs.low < binary.cs.estimate < binary.cs.high <= 1.0
+    if seed == 1:
+        assert doubled.cs.high / 2 > 1.0 and binary.cs.high == 1.0
+        assert binary.cs.low == pytest.approx(max(doubled.cs.low / 2, -1.0))
+    else:
+        assert doubled.cs is None and doubled.no_interval_reason == "unbounded"
+        assert binary.cs.low == -1.0 or binary.cs.high == 1.0

@@ -43,7 +43,8 @@ Two estimates. Published: (b), with randomisation inference that holds with few 
 
     Published interval and p-value: randomisation inference over units and start periods
     (``stats.did_inference``); no interval, with a reason code from ``NO_INTERVAL_REASONS``, when
-    the design cannot support one. Sensitivity: the analytic linearised interval
+    the design cannot support one. A 0/1 outcome: the set is intersected with [-1, 1] (the
+    range of the effect; a one-sided unbounded set then gives an interval ending at -1 or 1). Sensitivity: the analytic linearised interval
     (``cs_analytic``; Callaway & Sant'Anna's influence function, units as clusters, t(G-1)), far
     too narrow with one or two control units.
 
@@ -212,6 +213,7 @@ def _cells(
             d_max=pl.col("d").max(),
             r_min=pl.col("r").min(),
             r_max=pl.col("r").max(),
+            binary=((pl.col("y") == 0) | (pl.col("y") == 1)).all(),
         )
         .collect()
     )
@@ -492,6 +494,8 @@ def staggered_did(
             weighting=weighting,
             confidence=confidence,
             transition=R,
+            # a 0/1 outcome: the effect on the probability lies in [-1, 1]
+            bounds=(-1.0, 1.0) if bool(cells["binary"].all()) else None,
         )
     if twfe is None and summary is None:
         raise NotEstimable(
@@ -513,6 +517,8 @@ def staggered_did(
                 f"randomisation inference over {randomised.n_assignments} assignments of the "
                 "start periods to the units",
             )
+            if cs.low <= -1.0 and cs.high >= 1.0:
+                notes.append("the group-time interval spans every possible effect (-1 to 1)")
         else:
             notes.append(f"no valid interval for the group-time estimate: {reason}")
 

@@ -9,9 +9,15 @@ seed ``SEED``, so a page shows the same numbers on every view) and the estimator
 the same cells for every assignment. The aggregate is linear in the cell means, so under the
 sharp null "every treated cell is shifted by tau" (the outcome without the intervention is
 ``Y - tau D``, ``D`` the observed treatment) the statistic of assignment ``a`` is
-``T_a(Y) - tau T_a(D)``. The p-value of tau counts the assignments with
-``|T_a(Y) - tau T_a(D)| >= |T_obs - tau|`` (the observed one included); the 95 % interval is the
-set of tau with p > 0.05, found exactly from the roots of one quadratic per assignment. The
+``T_a(Y) - tau T_a(D)``. The statistic is studentised (Chung & Romano 2013; Wu & Ding 2021):
+``|T_a(Y - tau D)| / se_a(Y - tau D)``, se_a the analytic linearised standard error of
+``analytic_summary`` computed for assignment a (the influence function is linear in the outcome,
+so its variance is a quadratic in tau), plus a floor of ``VARIANCE_FLOOR`` times the mean of
+these variances over the assignments (a function of the outcome alone, so the test stays exact
+under the sharp null) against variances of 0 in sparse cells. The p-value of tau counts the
+assignments at least as extreme as the observed one (itself included); the 95 % interval is the
+set of tau with p > 0.05, found exactly from the roots of one quartic per assignment. With a 0/1
+outcome (``bounds``) the set is intersected with [-1, 1], the range of the effect. The
 observed transition cells, which the observed estimate leaves out, are used by the other
 assignments with half the treatment (``TRANSITION_EXPOSURE``); leaving them out of every
 assignment made the interval conservative (coverage 0.98 against 0.95 in simulated pilots).
@@ -26,7 +32,8 @@ aggregate has too few assignments. Its false alarms at pilot size: 2-4 % (ADR 00
 No interval is published when the design cannot support one (``NO_INTERVAL_REASONS``): fewer
 distinct assignments than 1/alpha, or assignments that mirror each other so that no effect size can
 ever be rejected (one treated and one control unit; three treated against three never-treated
-units starting together), or an unbounded set of effects not rejected.
+units starting together), or an unbounded set of effects not rejected (a 0/1 outcome: never, the
+set is cut at -1 and 1).
 
 Sensitivity only: the analytic linearised interval (the influence function of Callaway &
 Sant'Anna, clusters = units, t with G-1 degrees of freedom), ``analytic_summary``. With one or two
@@ -71,6 +78,7 @@ NO_INTERVAL_REASONS: dict[str, str] = {
 SEED = 20261206
 MAX_ENUMERATED = 2000  # enumerate every distinct assignment up to this many
 N_SAMPLED = 1999  # otherwise the observed assignment plus this many seeded draws
+VARIANCE_FLOOR = 0.25  # share of the mean variance over the assignments added to every one
 TRANSITION_EXPOSURE = 0.5  # share of a transition period's cases taken as treated in the null
 
 
@@ -142,14 +150,19 @@ def group_time_aggregates(
     *,
     control: str,
     weighting: str,
-) -> tuple[np.ndarray, np.ndarray]:
+    influence: bool = False,
+) -> tuple[np.ndarray, ...]:
     """The cohort-size weighted aggregates of the post and of the pre (placebo) group-time
     comparisons, exactly as ``stats.did`` computes them, for many assignments at once.
 
     ``N`` (units x periods) case counts; ``means`` (m x units x periods) cell means of m outcomes
     (empty cells any value); ``start``/``until`` (assignments x units) every unit's first treated
     period and first period that is no longer a clean control (T for never treated). Returns
-    two arrays (assignments x m), NaN where an assignment has no usable comparison."""
+    two arrays (assignments x m), NaN where an assignment has no usable comparison; with
+    ``influence`` also the variance (assignments x m x m) of the post aggregate that
+    ``analytic_summary`` computes for each assignment: the cross products
+    ``G/(G-1) sum_u psi_u psi_u'`` of the per-unit influence functions of the m outcomes (linear in
+    the outcome, so the variance of ``Y - tau D`` is a quadratic in tau)."""
     A, U = start.shape
     T = N.shape[1]
     m = means.shape[0]
@@ -162,10 +175,17 @@ def group_time_aggregates(
     patterns = {(int(k // (T + 1)), int(k % (T + 1))) for k in pairs}
     patterns = {(g, f) for g, f in patterns if 0 < f and g < T}
     never = start == T
+    if influence:
+        psi = np.zeros((A, m, U))
+        involved = np.zeros((A, U), dtype=bool)
+        cohort_parts = []  # (members, size, sum of its ATT(g,t), number of its comparisons)
     for g, f in sorted(patterns):
         members = (start == g) & (until == f)
         size = members.sum(axis=1).astype(float)  # the same in every assignment (a multiset)
         zm = members.astype(float)
+        if influence:
+            att_sum = np.zeros((A, m))
+            n_cmp = np.zeros(A)
         for t in range(1, T):
             if f <= t < g:
                 continue
@@ -188,73 +208,153 @@ def group_time_aggregates(
             if t >= g:
                 post_sum += contribution
                 post_w += w
+                if influence:
+                    _add_influence(psi, involved, zm, zc, h, change, den_t, den_c, w, ok)
+                    att_sum += np.where(ok[:, None], att, 0.0)
+                    n_cmp += ok
             else:
                 pre_sum += contribution
                 pre_w += w
+        if influence:
+            cohort_parts.append((zm, size, att_sum, n_cmp))
     with np.errstate(invalid="ignore", divide="ignore"):
         post = np.where(post_w[:, None] > 0, post_sum / post_w[:, None], np.nan)
         pre = np.where(pre_w[:, None] > 0, pre_sum / pre_w[:, None], np.nan)
-    return post, pre
+    if not influence:
+        return post, pre
+    with np.errstate(invalid="ignore", divide="ignore"):
+        psi /= post_w[:, None, None]
+        # the estimated cohort shares (as analytic_summary): theta = sum_g n_g S_g / sum_g n_g k_g
+        # with S_g the sum of cohort g's ATT(g,t) and k_g their number, n_g / G its share
+        G = involved.sum(axis=1).astype(float)
+        for members, size, att_sum, n_cmp in cohort_parts:
+            factor = (att_sum - n_cmp[:, None] * post) / post_w[:, None]  # A x m
+            share = np.where(involved, members - (size / G)[:, None], 0.0)  # A x U
+            psi += factor[:, :, None] * share[:, None, :]
+        variance = np.einsum("amu,anu->amn", psi, psi) * (G / (G - 1))[:, None, None]
+    return post, pre, variance
+
+
+def _add_influence(psi, involved, zm, zc, h, change, den_t, den_c, w, ok) -> None:
+    """Add one comparison's weighted per-unit influence functions (treated side
+    ``h (change - mean) / sum h``, control side minus the same) to ``psi`` (A x m x U)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for z, den, sign in ((zm, den_t, 1.0), (zc, den_c, -1.0)):
+            mean = np.where(ok[:, None], (z @ (h[:, None] * change.T)) / den[:, None], 0.0)
+            part = z[:, None, :] * h[None, None, :] * (change[None, :, :] - mean[:, :, None])
+            scale = np.where(ok, sign * w / np.where(ok, den, 1.0), 0.0)
+            psi += scale[:, None, None] * part
+            involved |= (z > 0) & ok[:, None]
 
 
 # --- test inversion ---------------------------------------------------------------------------
 
 
-def _count(tau: np.ndarray, a2, a1, a0, scale: float) -> np.ndarray:
-    """For each tau, the number of assignments whose quadratic is >= 0 (at least as extreme)."""
-    q = a2[None, :] * tau[:, None] ** 2 + a1[None, :] * tau[:, None] + a0[None, :]
-    return (q >= -1e-10 * scale).sum(axis=1)
+def _poly_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Products of quadratics, row by row: (k x 3) times (k x 3) ascending coefficients."""
+    out = np.zeros((a.shape[0], 5))
+    for i in range(3):
+        for j in range(3):
+            out[:, i + j] += a[:, i] * b[:, j]
+    return out
 
 
-def _count_at_infinity(a2, a1, a0, sign: float, scale: float) -> int:
-    tol = 1e-10 * max(scale, 1.0)
-    lead = np.where(np.abs(a2) > tol, a2, 0.0)
-    lin = np.where(np.abs(a1) > tol, sign * a1, 0.0)
-    extreme = (lead > 0) | ((lead == 0) & (lin > 0)) | ((lead == 0) & (lin == 0) & (a0 >= -tol))
-    return int(extreme.sum())
-
-
-def _invert(
-    observed: float, stat_y: np.ndarray, stat_d: np.ndarray, alpha: float
-) -> tuple[float, float, float, str | None]:
-    """(low, high, p-value of 0, reason) of the randomisation interval for a constant shift:
-    tau is kept when #{a: |Y_a - tau D_a| >= |observed - tau|} > alpha * n."""
-    n = len(stat_y)
-    a2 = stat_d**2 - 1.0
-    a1 = 2.0 * (observed - stat_y * stat_d)
-    a0 = stat_y**2 - observed**2
-    scale = float(max(np.max(np.abs(stat_y)), abs(observed), 1e-300) ** 2)
-    p_zero = float(_count(np.array([0.0]), a2, a1, a0, scale)[0]) / n
-    needed = alpha * n
-    upper = _count_at_infinity(a2, a1, a0, 1.0, scale) > needed
-    lower = _count_at_infinity(a2, a1, a0, -1.0, scale) > needed
-    if upper and lower:
-        return math.nan, math.nan, p_zero, "too_few_assignments"
-    if upper or lower:
-        return math.nan, math.nan, p_zero, "unbounded"
-    # the accepted set is closed and bounded; its hull ends at roots of the quadratics
+def _real_roots(poly: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """Every real root of the polynomials (rows of ascending coefficients, coefficients below
+    ``tol`` taken as 0); quartics by the eigenvalues of their companion matrices at once."""
+    coef = np.where(np.abs(poly) > tol, poly, 0.0)
+    quartic = coef[:, 4] != 0
     roots = []
-    quad = np.abs(a2) > 1e-12
-    disc = a1**2 - 4 * a2 * a0
-    real = quad & (disc >= 0)
-    sq = np.sqrt(np.where(real, disc, 0.0))
-    roots.append(((-a1 - sq) / (2 * np.where(real, a2, 1.0)))[real])
-    roots.append(((-a1 + sq) / (2 * np.where(real, a2, 1.0)))[real])
-    linear = ~quad & (np.abs(a1) > 0)
-    roots.append((-a0 / np.where(linear, a1, 1.0))[linear])
-    candidates = np.unique(np.concatenate([*roots, [observed]]))
-    low = high = math.nan
-    for direction in (1, -1):  # from the outside in: the first accepted root is the hull's end
-        ordered = candidates[::-direction]
+    if quartic.any():
+        c = coef[quartic] / coef[quartic, 4:5]
+        companion = np.zeros((c.shape[0], 4, 4))
+        companion[:, 1:, :3] = np.eye(3)
+        companion[:, :, 3] = -c[:, :4]
+        values = np.linalg.eigvals(companion).ravel()
+        roots.append(values.real[np.abs(values.imag) <= 1e-9 * (1 + np.abs(values.real))])
+    for row in coef[~quartic]:
+        nz = np.flatnonzero(row)
+        if nz.size and nz[-1] > 0:
+            values = np.roots(row[: nz[-1] + 1][::-1])
+            roots.append(values.real[np.abs(values.imag) <= 1e-9 * (1 + np.abs(values.real))])
+    return np.concatenate(roots) if roots else np.zeros(0)
+
+
+def _invert_studentised(
+    observed: np.ndarray,
+    stats_a: np.ndarray,
+    alpha: float,
+    bounds: tuple[float, float] | None,
+) -> tuple[float, float, float, str | None]:
+    """(low, high, p-value of 0, reason) of the randomisation interval with the studentised
+    statistic ``|T(Y - tau D)| / se(Y - tau D)``: tau is kept when
+    #{a: |T_a| / se_a >= |T_obs| / se_obs} > alpha * n. Both sides squared and cross-multiplied,
+    ``T_a(tau)^2 V_obs(tau) >= T_obs(tau)^2 V_a(tau)``: one quartic in tau per assignment. Each
+    row of ``stats_a`` (and ``observed``) holds T(Y), T(D), V(Y), C(Y, D), V(D). ``bounds``: the
+    range the effect can take (a 0/1 outcome: [-1, 1]); the set is intersected with it."""
+    n = len(stats_a)
+    needed = alpha * n
+
+    def parts(rows):
+        ty, td, vyy, vyd, vdd = rows.T
+        return (np.stack([ty**2, -2 * ty * td, td**2], axis=1), np.stack([vyy, -2 * vyd, vdd], 1))
+
+    num_a, var_a = parts(stats_a)
+    num_o, var_o = parts(observed[None, :])
+    # a floor: the mean variance over the assignments (a function of the outcome alone, so the
+    # test stays exact), against variances of 0 where a side has a single informative unit
+    floor = VARIANCE_FLOOR * var_a.mean(axis=0)
+    var_a = var_a + floor
+    var_o = var_o + floor
+    left = _poly_mul(num_a, np.repeat(var_o, n, axis=0))  # T_a^2 V_obs
+    right = _poly_mul(np.repeat(num_o, n, axis=0), var_a)  # T_obs^2 V_a
+    poly = left - right
+    tol = 1e-9 * (np.abs(left) + np.abs(right)) + 1e-300
+
+    def count(tau: np.ndarray) -> np.ndarray:
+        powers = tau[:, None, None] ** np.arange(5)[None, None, :]  # taus x 1 x 5
+        lv = (left[None] * powers).sum(axis=2)
+        rv = (right[None] * powers).sum(axis=2)
+        return (lv >= rv - 1e-9 * (np.abs(lv) + np.abs(rv)) - 1e-300).sum(axis=1)
+
+    def extreme_at_infinity(sign: float) -> int:
+        big = np.abs(poly) > tol
+        k = np.where(big.any(axis=1), 4 - np.argmax(big[:, ::-1], axis=1), -1)
+        lead = np.where(k >= 0, poly[np.arange(n), np.maximum(k, 0)], 0.0)
+        return int(((k < 0) | (lead * sign ** np.maximum(k, 0) > 0)).sum())
+
+    p_zero = float(count(np.array([0.0]))[0]) / n
+    upper = extreme_at_infinity(1.0) > needed
+    lower = extreme_at_infinity(-1.0) > needed
+    roots = _real_roots(poly, tol)
+    if upper and lower:
+        # too few assignments unless some effect can be rejected (and the range is bounded):
+        # the count is constant between roots, so test every root and every midpoint
+        ordered = np.sort(roots)
+        points = np.concatenate([ordered, (ordered[1:] + ordered[:-1]) / 2])
+        if bounds is None or all(
+            (count(points[i : i + 256]) > needed).all() for i in range(0, len(points), 256)
+        ):
+            return math.nan, math.nan, p_zero, "too_few_assignments"
+    if (upper or lower) and bounds is None:
+        return math.nan, math.nan, p_zero, "unbounded"
+    candidates = np.unique(np.concatenate([roots, [observed[0]]]))
+    if bounds is not None:
+        inside = (candidates >= bounds[0]) & (candidates <= bounds[1])
+        candidates = np.unique(np.concatenate([candidates[inside], bounds]))
+    ends = []
+    for ordered in (candidates[::-1], candidates):  # from the outside in
+        end = math.nan
         for chunk in range(0, len(ordered), 256):
             part = ordered[chunk : chunk + 256]
-            accepted = part[_count(part, a2, a1, a0, scale) > needed]
+            accepted = part[count(part) > needed]
             if accepted.size:
-                if direction == 1:
-                    high = float(accepted[0])
-                else:
-                    low = float(accepted[0])
+                end = float(accepted[0])
                 break
+        ends.append(end)
+    high, low = ends
+    if math.isnan(low):  # nothing possible is kept: the data contradict the model of the test
+        return math.nan, math.nan, p_zero, "unbounded"
     return low, high, p_zero, None
 
 
@@ -304,6 +404,7 @@ def randomisation_inference(
     confidence: float,
     transition: np.ndarray | None = None,
     seed: int = SEED,
+    bounds: tuple[float, float] | None = None,
 ) -> Randomisation | None:
     """Randomisation inference for the group-time aggregate and its pre-trend placebo (see the
     module docstring). ``start``/``until`` hold the observed pattern per unit; ``N`` and ``ybar``
@@ -324,11 +425,17 @@ def randomisation_inference(
     starts[:, movable] = rows // (T + 1)
     untils[:, movable] = rows % (T + 1)
     means = np.stack([ybar, D])
-    post, pre = group_time_aggregates(
-        N, means, starts, untils, control=control, weighting=weighting
+    post, pre, variance = group_time_aggregates(
+        N, means, starts, untils, control=control, weighting=weighting, influence=True
     )
-    obs_post, obs_pre = group_time_aggregates(
-        N, means, start[None, :], until[None, :], control=control, weighting=weighting
+    obs_post, obs_pre, obs_variance = group_time_aggregates(
+        N,
+        means,
+        start[None, :],
+        until[None, :],
+        control=control,
+        weighting=weighting,
+        influence=True,
     )
     estimate = float(obs_post[0, 0])
     if not math.isfinite(estimate):
@@ -340,7 +447,11 @@ def randomisation_inference(
         p_value = float((np.abs(post[usable, 0]) >= abs(estimate) * (1 - 1e-12)).sum()) / n_used
         reason: str | None = "too_few_assignments"
     else:
-        low, high, p_value, reason = _invert(estimate, post[usable, 0], post[usable, 1], alpha)
+        rows = np.column_stack(
+            [post[:, 0], post[:, 1], variance[:, 0, 0], variance[:, 0, 1], variance[:, 1, 1]]
+        )
+        observed = np.array([estimate, obs_post[0, 1], *obs_variance[0][[0, 0, 1], [0, 1, 1]]])
+        low, high, p_value, reason = _invert_studentised(observed, rows[usable], alpha, bounds)
 
     pre_estimate = float(obs_pre[0, 0])
     pre_low = pre_high = pre_p = math.nan
