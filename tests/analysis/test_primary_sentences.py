@@ -181,3 +181,33 @@ def test_staggered_numbers_sentence_without_an_interval():
         "Geschat effect in de regio's met de interventie: +42,1 procentpunt, zonder "
         "betrouwbaar interval."
     )
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "says"),
+    [
+        (-1.0, 1.0, "het hele mogelijke bereik"),
+        (-0.2, 1.0, "maar aan één kant"),
+        (-1.0, 0.3, "maar aan één kant"),
+        (-0.2, 0.3, None),
+    ],
+)
+def test_a_staggered_interval_at_the_edge_of_the_possible_range_says_so(low, high, says):
+    """stats.did cuts the randomisation set at [-1, 1] for a 0/1 outcome; an interval reaching
+    that edge is not a finding, and the page says so instead of only printing -100 to +100."""
+    from types import SimpleNamespace
+
+    from inbeeld.analysis.presenter import _staggered_sentences
+
+    did = SimpleNamespace(
+        cs=Interval(0.05, low, high),
+        cs_estimate=0.05,
+        no_interval_reason=None,
+        cs_analytic=None,
+        twfe=None,
+    )
+    sentences = " ".join(_staggered_sentences(SimpleNamespace(staggered=did, staggered_note="")))
+    if says is None:
+        assert "bereik" not in sentences and "één kant" not in sentences
+    else:
+        assert says in sentences

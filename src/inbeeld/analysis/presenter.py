@@ -484,6 +484,20 @@ def _staggered_sentences(item) -> list[str]:
     estimate = getattr(did, "cs_estimate", None)
     if cs is not None and cs.width > 0:
         out.append(_("%(label)s: %(rd)s.") % {"label": label, "rd": interval_pp(cs)})
+        if cs.low <= -1 + 1e-9 and cs.high >= 1 - 1e-9:
+            out.append(
+                _(
+                    "Dit interval beslaat het hele mogelijke bereik: met deze gegevens is over het "
+                    "effect in deze vergelijking nog niets te zeggen."
+                )
+            )
+        elif cs.low <= -1 + 1e-9 or cs.high >= 1 - 1e-9:
+            out.append(
+                _(
+                    "Dit interval loopt tot de grens van wat mogelijk is: de gegevens begrenzen "
+                    "het effect maar aan één kant."
+                )
+            )
     else:
         reason = getattr(did, "no_interval_reason", None)
         why = presenter_primary.REASONS.get(reason, presenter_primary.REASON_OTHER)
