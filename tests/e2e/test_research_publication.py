@@ -106,7 +106,7 @@ def test_researcher_reads_the_evaluation(page: Page, demo_data, broken_assets: l
             "Intention to treat: regio's met en zonder de interventie",
             "Zoals uitgevoerd: bereikt of niet bereikt",
             "Tijd tot aangifte",
-            "Gespreide invoering (difference-in-differences)",
+            "Gespreide invoering (verschil-in-verschillen)",
         ]
     )
     survival = page.get_by_role("region", name="Tijd tot aangifte")
@@ -123,7 +123,7 @@ def test_researcher_reads_the_evaluation(page: Page, demo_data, broken_assets: l
     )
     expect(itt).to_contain_text("procentpunt")
     expect(itt).to_contain_text("binnen 180 dagen aangifte")
-    staggered = page.get_by_role("region", name="Gespreide invoering (difference-in-differences)")
+    staggered = page.get_by_role("region", name="Gespreide invoering (verschil-in-verschillen)")
     expect(staggered).to_contain_text("procentpunt")
     check_accessibility(page)
 

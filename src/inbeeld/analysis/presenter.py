@@ -460,7 +460,7 @@ def intervention_sections(item, horizon: int) -> list[dict]:
     sections.append(
         {
             "key": "staggered",
-            "title": _("Gespreide invoering (difference-in-differences)"),
+            "title": _("Gespreide invoering (verschil-in-verschillen)"),
             "sentences": _staggered_sentences(item),
         }
     )
