@@ -228,3 +228,56 @@ def test_run_gives_the_same_rows_on_one_and_on_two_processes():
     did = next(r for r in one.rows if r.kind == "did_group_time")
     # one unit treated from the first day has no period before its start: no interval published
     assert did.published == 0 and did.no_interval_share == 1.0
+
+
+def test_truth_of_the_staggered_aggregate_follows_the_units_each_comparison_uses():
+    """In sparse pilots a unit without cases in its first treated half-year is dated later by
+    the estimator and drops out of (or moves between) comparisons. The truth must be that of the
+    units actually compared: run the product's estimator on a noise-free table with the pilot's
+    cells whose outcome is each case's true effect (tau at the unit's true half-year since its
+    start when treated, 0 otherwise); its aggregate is the truth by construction, and did_truth
+    must give it for the pilot's real evaluation (same comparisons)."""
+    from inbeeld.stats import did as did_module
+
+    design = dataclasses.replace(standard_designs()[3], cases=(60, 80))  # 9u-growing, sparse
+    checked = 0
+    for seed in range(40):
+        pilot = simulate(design, _rng(500 + seed))
+        misdated = [
+            u
+            for u, g in pilot.first_treated.items()
+            if pilot.cells.get((u, g), 0) == 0
+            or (pilot.start_period[u] < g and pilot.cells.get((u, g - 1), 0) == 0)
+        ]
+        if not misdated:
+            continue
+        tables = pilot.tables
+        outcomes = case_outcomes(tables)
+        result = evaluate_intervention(
+            tables, outcomes, exposures(tables, outcomes), InterventionSpec(INTERVENTION, "sim")
+        ).staggered
+        if result is None or result.cs_estimate is None:
+            continue
+        rows = []
+        for (unit, period), n in pilot.cells.items():
+            first = pilot.first_treated.get(unit)
+            treated = first is not None and period >= first
+            transition = first is not None and pilot.start_period[unit] <= period < first
+            effect = pilot.truth.tau(period - first) if treated else 0.0
+            rows += [(unit, period, int(treated), int(transition), effect)] * n
+        table = pl.DataFrame(
+            rows, schema=["unit", "period", "treated", "transition", "y"], orient="row"
+        )
+        noise_free = did_module.staggered_did(
+            table, unit="unit", period="period", treated="treated", outcome="y",
+            transition="transition",
+        )  # fmt: skip
+        same = [(c.cohort, c.period, c.base, c.n_treated_units) for c in result.group_time]
+        assert same == [
+            (c.cohort, c.period, c.base, c.n_treated_units) for c in noise_free.group_time
+        ]
+        assert did_truth(result, pilot) == pytest.approx(noise_free.cs_estimate, abs=1e-12)
+        checked += 1
+        if checked == 3:
+            break
+    assert checked == 3

@@ -57,7 +57,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -65,7 +65,7 @@ from scipy import optimize
 from scipy.special import expit, logit
 
 from inbeeld.stats import assurance
-from inbeeld.stats.evaluation import DID_PERIOD_MONTHS, first_treated_period
+from inbeeld.stats.evaluation import DID_PERIOD_MONTHS, first_treated_period, period_of
 from inbeeld.stats.exceptions import StatsInputError
 from inbeeld.stats.tables import EvaluationTables
 
@@ -174,6 +174,10 @@ class SimulatedPilot:
     tables: EvaluationTables
     truth: Truth
     first_treated: dict[str, int]  # unit -> true first treated half-year (period number)
+    # unit -> the half-year of its first start (before first_treated: a transition half-year)
+    start_period: dict[str, int] = field(default_factory=dict)
+    # (unit, half-year) -> cases with complete follow-up (the cells the staggered comparison uses)
+    cells: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
 # --- the model ---------------------------------------------------------------------------------
@@ -369,29 +373,76 @@ def simulate(design: Design, rng: np.random.Generator) -> SimulatedPilot:
         cases_needed=cases_needed(design),
         effect_by_halfyear=taus,
     )
-    return SimulatedPilot(tables=tables, truth=truth, first_treated=first_treated)
+    # the cases the staggered comparison can use (stats.evaluation._staggered): complete
+    # follow-up, from two years before the first start to the window's end or the first unit's end
+    last_end: dict[str, dt.date | None] = {}
+    for unit, _, d_end in design.deployments:
+        prev = last_end.get(unit, d_end)
+        last_end[unit] = None if d_end is None or prev is None else max(prev, d_end)
+    closed = [e for e in last_end.values() if e is not None]
+    did_end = min([window_end, *closed])
+    did_rows = (
+        followed
+        & (intake >= _days(dt.date(window_start.year - 2, 1, 1)))
+        & (intake <= _days(did_end))
+    )
+    cell_unit, cell_period = units[unit_index][did_rows], _half_year(intake)[did_rows]
+    keys, counts = np.unique(np.rec.fromarrays([cell_unit, cell_period]), return_counts=True)
+    return SimulatedPilot(
+        tables=tables,
+        truth=truth,
+        first_treated=first_treated,
+        start_period={u: period_of(s) for u, s in design.first_starts.items()},
+        cells={(str(k[0]), int(k[1])): int(c) for k, c in zip(keys, counts, strict=True)},
+    )
 
 
 def did_truth(result, pilot: SimulatedPilot) -> float:
     """The true value of the staggered group-time aggregate (``DidResult.cs``) given the
-    comparisons it made: each post comparison (cohort g, half-year t) compares the units of
-    cohort g; its truth is the mean over those units of tau at their TRUE half-year since the
-    start (t minus the unit's first treated half-year by design — when a unit has no cases in its
-    first treated half-year the estimator dates its start later, and the truth does not follow
-    it). The comparisons are weighted as the aggregate weights them (by the number of treated
-    units of each comparison). NaN when the result has no group-time comparisons."""
+    comparisons it made, rebuilt from the pilot's cells as stats.did forms them.
+
+    The estimator dates a unit's start at its first treated half-year WITH cases and its clean
+    pre-period as ending at its first transition half-year with cases; units with the same two
+    form one cohort (``GroupTimeEffect.cohort`` is the start, ``base + 1`` the end of the clean
+    pre-period for a post comparison). A post comparison (cohort, t, base) averages the change of
+    the cohort's units that have cases in both t and base, weighted by n_t n_b / (n_t + n_b)
+    (``weighting="cases"``); its truth is that weighted mean of tau at each unit's TRUE half-year
+    since its start (t minus the unit's first treated half-year by design). A unit whose first
+    treated half-year has no cases is dated later by the estimator; it may then share a start
+    label with units that really started later, or drop out of its comparison (no cases in the
+    base): only the units that actually enter a comparison carry its truth. The comparisons are
+    weighted as the aggregate weights them (by the number of units in the cohort). NaN when
+    the result has no post comparison."""
     comparisons = [c for c in getattr(result, "group_time", ()) if not getattr(c, "pre", False)]
-    cohorts = {c.start: c.units for c in getattr(result, "cohorts", ())}
+    if not comparisons:
+        return math.nan
+    cells = pilot.cells
+    start: dict[str, int] = {}  # the estimator's start and end of the clean pre-period
+    until: dict[str, int] = {}
+    for unit, first in pilot.first_treated.items():
+        observed = sorted(p for (u, p) in cells if u == unit)
+        treated = [p for p in observed if p >= first]
+        transition = [p for p in observed if pilot.start_period.get(unit, first) <= p < first]
+        if not treated:
+            continue  # not treated in the data: a control (up to its transition)
+        start[unit] = treated[0]
+        until[unit] = transition[0] if transition else treated[0]
     total, weight = 0.0, 0.0
     for c in comparisons:
-        units = cohorts.get(c.cohort, ())
-        if not units:
-            continue
-        tau = np.mean([pilot.truth.tau(int(c.period) - pilot.first_treated[u]) for u in units])
-        w = float(getattr(c, "n_treated_units", len(units)))
-        total += w * tau
-        weight += w
-    return total / weight if weight else math.nan
+        t, base = int(c.period), int(c.base)
+        members = [u for u in start if start[u] == int(c.cohort) and until[u] == base + 1]
+        if len(members) != c.n_treated_units:
+            raise ValueError(
+                f"the comparison of cohort {c.cohort} in {c.period} has {c.n_treated_units} "
+                f"treated units, the pilot's cells give {len(members)}"
+            )
+        n_t = np.array([cells.get((u, t), 0) for u in members], dtype=float)
+        n_b = np.array([cells.get((u, base), 0) for u in members], dtype=float)
+        h = np.where((n_t > 0) & (n_b > 0), n_t * n_b / np.maximum(n_t + n_b, 1.0), 0.0)
+        tau = np.array([pilot.truth.tau(t - pilot.first_treated[u]) for u in members])
+        total += len(members) * float(h @ tau / h.sum())
+        weight += len(members)
+    return total / weight
 
 
 # --- designs -----------------------------------------------------------------------------------
