@@ -349,3 +349,41 @@ def test_a_binary_outcome_intersects_the_set_with_the_range_of_the_effect(seed):
     else:
         assert doubled.cs is None and doubled.no_interval_reason == "unbounded"
         assert binary.cs.low == -1.0 or binary.cs.high == 1.0
+
+
+# --- the design's adoption instead of dating from the data ------------------------------------
+
+
+def test_design_adoption_that_matches_the_data_changes_nothing():
+    rng = np.random.default_rng(41)
+    starts = {"a": 3, "b": 4, "c": 5, "d": None, "e": 4, "f": None, "g": 3}
+    df = panel(rng, starts, 8, lambda g, t: 0.1)
+    plain = staggered_did(df, **COLUMNS, transition="transition")
+    designed = staggered_did(df, **COLUMNS, transition="transition", adoption=starts)
+    assert designed.cs == plain.cs and designed.cs_p_value == plain.cs_p_value
+
+
+def test_a_unit_without_cases_in_its_first_treated_period_keeps_its_design_start():
+    """Unit "c" started in period 5 but has no case there: the data date it to period 6. With the
+    design's adoption the randomisation re-assigns start 5 (its observed assignment no longer
+    depends on where the cases happened to fall); a design start later than the data's is not
+    believed (the treated cases are there)."""
+    rng = np.random.default_rng(42)
+    starts = {"a": 3, "b": 4, "c": 5, "d": None, "e": 4, "f": None, "g": 3}
+    df = panel(rng, starts, 8, lambda g, t: 0.1).filter(
+        ~((pl.col("unit") == "c") & (pl.col("period") == 5))
+    )
+    plain = staggered_did(df, **COLUMNS, transition="transition")
+    designed = staggered_did(df, **COLUMNS, transition="transition", adoption=starts)
+    assert plain.cs.estimate == pytest.approx(plain.cs_estimate)  # data-dated: the same aggregate
+    assert designed.cs.estimate != pytest.approx(plain.cs.estimate)  # c now in cohort 5
+    late = staggered_did(df, **COLUMNS, transition="transition", adoption={**starts, "a": 6})
+    assert late.cs == designed.cs  # a's treated cases from period 3 on outweigh a later design date
+
+    from inbeeld.stats.did import _design_patterns
+
+    units, periods = list(starts), list(range(8))
+    start = np.array([3, 4, 6, 8, 4, 8, 3])
+    R = np.zeros((7, 8), dtype=bool)
+    design, until = _design_patterns(starts, units, periods, start, start.copy(), R)
+    assert design.tolist() == [3, 4, 5, 8, 4, 8, 3] and until.tolist() == design.tolist()

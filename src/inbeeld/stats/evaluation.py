@@ -210,6 +210,8 @@ def _staggered(
             treated="treated",
             outcome="outcome",
             transition="transition",
+            # the design's start per unit, not the first half-year that happens to have cases
+            adoption=dict(adoption.select("police_unit", "first_period").iter_rows()),
         )
     except (StatsError, ValueError, np.linalg.LinAlgError) as exc:
         return None, str(exc)
