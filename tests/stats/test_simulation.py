@@ -281,3 +281,22 @@ def test_truth_of_the_staggered_aggregate_follows_the_units_each_comparison_uses
         if checked == 3:
             break
     assert checked == 3
+
+
+def test_a_comparison_the_cells_cannot_rebuild_gives_no_truth_not_a_crash():
+    """A comparison whose number of units the pilot's cells do not reproduce has no trustworthy
+    truth: did_truth says NaN (counted as 'no truth', neither covered nor missed) instead of
+    stopping the whole `inbeeld simulate` run."""
+    from types import SimpleNamespace
+
+    design = standard_designs()[1]
+    pilot = simulate(design, _rng(7))
+    first = min(g for g in pilot.first_treated.values() if g is not None)
+    impossible = SimpleNamespace(
+        group_time=(
+            SimpleNamespace(cohort=first, period=first, base=first - 1, n_treated_units=99),
+        )
+    )
+    assert math.isnan(did_truth(impossible, pilot))
+    record = interval_record(design, "did_group_time", None, did_truth(impossible, pilot))
+    assert record.no_truth and not record.published

@@ -260,7 +260,9 @@ def summarise(records: Iterable[Record], designs: Sequence[Design]) -> list[Cove
             no_truth = sum(r.no_truth for r in found)
             if no_truth == len(found):
                 continue  # no true value in this design (e.g. the odds ratio of a growing effect)
-            published = [r for r in found if r.published]
+            # a pilot without a true value is neither covered, missed nor "without interval"
+            judged = [r for r in found if not r.no_truth]
+            published = [r for r in judged if r.published]
             covered = sum(r.covered for r in published)
             scale = 100.0 if unit == "pp" else 1.0
             widths = [r.width for r in published if math.isfinite(r.width)]
@@ -285,7 +287,7 @@ def summarise(records: Iterable[Record], designs: Sequence[Design]) -> list[Cove
                     bias_se=scale * float(np.std(errors, ddof=1) / math.sqrt(len(errors)))
                     if len(errors) > 1
                     else None,
-                    no_interval_share=1.0 - len(published) / len(found),
+                    no_interval_share=1.0 - len(published) / len(judged),
                     no_truth=no_truth,
                 )
             )
