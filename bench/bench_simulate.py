@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -27,21 +26,9 @@ TARGET_SECONDS = 600.0
 
 
 def machine() -> dict:
-    cpu = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as info:
-        for line in info:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo", encoding="utf-8") as info:
-        kib = int(next(line for line in info if line.startswith("MemTotal")).split()[1])
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": cpu,
-        "ram_gib": kib / 1024 / 1024,
-        "python": platform.python_version(),
-        "os": f"{platform.system()} {platform.release()}",
-    }
+    from bench.bench_demo import machine as demo_machine
+
+    return demo_machine()
 
 
 def _cpu_seconds() -> float:

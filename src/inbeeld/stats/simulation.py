@@ -67,7 +67,7 @@ from scipy.special import expit, logit
 from inbeeld.stats import assurance
 from inbeeld.stats.evaluation import DID_PERIOD_MONTHS, first_treated_period, period_of
 from inbeeld.stats.exceptions import StatsInputError
-from inbeeld.stats.tables import EvaluationTables
+from inbeeld.stats.tables import SCHEMAS, EvaluationTables
 
 __all__ = [
     "COVARIATES",
@@ -324,12 +324,7 @@ def simulate(design: Design, rng: np.random.Generator) -> SimulatedPilot:
             "date": _dates(intake[exposed]),
             "delivered": np.ones(len(delivered), dtype=bool),
         },
-        schema={
-            "case_id": pl.Int64,
-            "intervention": pl.String,
-            "date": pl.Date,
-            "delivered": pl.Boolean,
-        },
+        schema=SCHEMAS["deliveries"],
     )
     deployments = pl.DataFrame(
         {
@@ -338,12 +333,7 @@ def simulate(design: Design, rng: np.random.Generator) -> SimulatedPilot:
             "start": [s for _, s, _ in design.deployments],
             "end": [e for _, _, e in design.deployments],
         },
-        schema={
-            "intervention": pl.String,
-            "police_unit": pl.String,
-            "start": pl.Date,
-            "end": pl.Date,
-        },
+        schema=SCHEMAS["deployments"],
     )
     tables = EvaluationTables.build(
         cases=cases,
