@@ -137,7 +137,7 @@ def lead_time_chart(rows: list[tuple[str, object]], *, title: str) -> SafeString
     a tick at the 90th percentile: how long the step takes when it happens (the conditional
     quantiles of stats.lead_times; "nog niet te bepalen" when too few cases reached the next
     step). ``rows``: (label, lead_times.LeadTimeEstimate)."""
-    width, row_h, left, right = 560.0, 34.0, 190.0, 60.0
+    width, row_h, left, right = 680.0, 34.0, 300.0, 60.0  # room for the longest stage label
     height = 24.0 + row_h * len(rows) + 30.0
     values = [v for _, s in rows for v in (s.median, s.q3, s.p90) if v is not None]
     top_value = max(values) if values else 1.0
