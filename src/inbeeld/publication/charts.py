@@ -36,7 +36,7 @@ def incidence_chart(
     group. ``curves``: (label, competing.CumulativeIncidence), whose ``survival`` is one minus
     the cumulative incidence of a complaint."""
     width, height = 560.0, 320.0
-    left, right, top, bottom = 52.0, 16.0, 16.0, 84.0
+    left, right, top, bottom = 64.0, 16.0, 16.0, 84.0  # room for "100 %"
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(t: float) -> float:
@@ -137,7 +137,7 @@ def lead_time_chart(rows: list[tuple[str, object]], *, title: str) -> SafeString
     a tick at the 90th percentile: how long the step takes when it happens (the conditional
     quantiles of stats.lead_times; "nog niet te bepalen" when too few cases reached the next
     step). ``rows``: (label, lead_times.LeadTimeEstimate)."""
-    width, row_h, left, right = 680.0, 34.0, 300.0, 60.0  # room for the longest stage label
+    width, row_h, left, right = 720.0, 34.0, 340.0, 60.0  # room for the longest stage label
     height = 24.0 + row_h * len(rows) + 30.0
     values = [v for _, s in rows for v in (s.median, s.q3, s.p90) if v is not None]
     top_value = max(values) if values else 1.0
