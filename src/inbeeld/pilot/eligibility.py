@@ -1,8 +1,10 @@
 """Intention-to-treat exposure: which interventions were active for a case's unit on its index
 date. One definition, used by the case page, the dashboard and (later) the evaluation.
 
-Index date (DESIGN §6): the date of the first police contact, else the intake date. A deployment
-is active on a day when start <= day <= end (end inclusive; an open end runs on).
+The rules themselves (index date: the first effective police contact, else the intake date;
+exposure: a deployment active on that day, both ends inclusive, an open end runs on) are written
+down once in stats.vocabulary; this module is their ORM form. tests/pilot/test_rule_forms.py runs
+this form and the polars form on the same database rows and requires the same answers.
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ from django.db.models import DateField, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from inbeeld.pilot.models import Deployment, Intervention
+from inbeeld.stats import vocabulary
 
 
 def index_date_expression():
-    """An ORM expression for a case's index date (annotate Case querysets with it)."""
+    """An ORM expression for a case's index date (annotate Case querysets with it):
+    vocabulary.index_date_expr on the effective (not superseded) events."""
     from inbeeld.cases.models import ChainEvent
 
     first_contact = (
         ChainEvent.objects.filter(
             case=OuterRef("pk"),
-            event_type__code="first_police_contact",
+            event_type__code=vocabulary.INDEX_EVENT,
             superseded_by__isnull=True,
         )
         .values("case")
@@ -44,7 +48,7 @@ def case_index_date(case) -> dt.date:
 
 
 def active_on(day: dt.date) -> Q:
-    """Deployments active on ``day`` (both ends inclusive)."""
+    """Deployments active on ``day`` (both ends inclusive): vocabulary.deployment_active."""
     return Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
 
 

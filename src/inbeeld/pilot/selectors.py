@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from inbeeld import policy
 from inbeeld.pilot import eligibility
 from inbeeld.pilot.models import Delivery, Deployment, Instrument, Intervention, Measure
+from inbeeld.stats import vocabulary
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def case_has_police_contact(case) -> bool:
     from inbeeld.cases.models import ChainEvent
 
     return ChainEvent.objects.filter(
-        case=case, event_type__code="first_police_contact", superseded_by__isnull=True
+        case=case, event_type__code=vocabulary.INDEX_EVENT, superseded_by__isnull=True
     ).exists()
 
 

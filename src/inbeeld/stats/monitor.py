@@ -53,6 +53,7 @@ import numpy as np
 import polars as pl
 
 from inbeeld.stats import survival
+from inbeeld.stats import vocabulary as ev
 from inbeeld.stats.exceptions import NotEstimable, StatsInputError
 from inbeeld.stats.results import Interval
 from inbeeld.stats.tables import SCHEMAS, EvaluationTables
@@ -100,16 +101,16 @@ FUNNEL_STAGES = (
 )
 # The stages that need the events' outcome column.
 OUTCOME_STAGES = frozenset({"summons", "conviction"})
-POLICE_CONTACT_EVENT = "first_police_contact"
-COMPLAINT_EVENT = "complaint_filed"
-PROSECUTION_EVENT = "prosecution_decision"
-SUMMONS_OUTCOME = "summons"
-VERDICT_EVENT = "verdict"
-CONVICTION_OUTCOME = "conviction"
+POLICE_CONTACT_EVENT = ev.FIRST_POLICE_CONTACT
+COMPLAINT_EVENT = ev.COMPLAINT_FILED
+PROSECUTION_EVENT = ev.PROSECUTION_DECISION
+SUMMONS_OUTCOME = ev.SUMMONS_OUTCOME
+VERDICT_EVENT = ev.VERDICT
+CONVICTION_OUTCOME = ev.CONVICTION_OUTCOME
 # Outcome codes of 'verdict' in the reference catalogue; others found in the data follow sorted.
 VERDICT_OUTCOMES = ("conviction", "acquittal", "discharge")
 
-REVICTIMISATION_EVENT = "revictimisation"
+REVICTIMISATION_EVENT = ev.REVICTIMISATION
 DAYS_PER_YEAR = 365.25
 DEFAULT_HORIZONS = (5, 7)
 

@@ -1,6 +1,6 @@
 """The measures of DESIGN §6, in one place, per case.
 
-- Index date: the first police contact, else the case's intake date.
+- Index date: the first police contact, else the case's intake date (stats.vocabulary).
 - Willingness to report: a complaint (``complaint_filed``) within ``horizon`` days of the index
   date (default 180). Only cases followed up for the whole horizon (index date + horizon on or
   before the data cut-off) get a yes/no; the others are left out of the proportion (they are in the
@@ -42,27 +42,22 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from inbeeld.stats import vocabulary as v
 from inbeeld.stats.tables import FORMS, EvaluationTables
+from inbeeld.stats.vocabulary import COOPERATION_EVENTS, ENDING_EVENTS, MILESTONES
 
+# MILESTONES, COOPERATION_EVENTS and ENDING_EVENTS are defined in stats.vocabulary (and still
+# importable from here).
 DEFAULT_HORIZON_DAYS = 180
 # ``complaint_event`` codes (as lifelines' AalenJohansenFitter reads them).
 CENSORED_EVENT, COMPLAINT_EVENT, COMPETING_EVENT = 0, 1, 2
 # ``<stage>_event`` codes: the next milestone reached, or a withdrawal/closure first.
 REACHED_EVENT, TERMINAL_EVENT = 1, 2
 
-MILESTONES = (
-    ("first_police_contact", "contact"),
-    ("complaint_filed", "complaint"),
-    ("prosecution_decision", "prosecution"),
-    ("trial_hearing", "trial"),
-    ("verdict", "verdict"),
-)
-COOPERATION_EVENTS = ("complaint_filed", "other_cooperation", "rc_hearing")
-ENDING_EVENTS = ("withdrawal_from_process", "case_closed")
 FIRST_DATE_EVENTS = (
     *(code for code, _ in MILESTONES),
-    "other_cooperation",
-    "rc_hearing",
+    v.OTHER_COOPERATION,
+    v.RC_HEARING,
     *ENDING_EVENTS,
 )
 
@@ -107,11 +102,11 @@ def case_outcomes(
     cutoff = tables.cutoff
     dates = first_dates(tables)
     frame = tables.cases.join(dates, on="case_id", how="left").with_columns(
-        pl.coalesce("first_police_contact", "intake_date").alias("index_date")
+        v.index_date_expr(v.FIRST_POLICE_CONTACT, "intake_date")
     )
     milestone = {name: pl.col(code) for code, name in MILESTONES}
-    complaint = pl.col("complaint_filed")
-    withdrawal = pl.col("withdrawal_from_process")
+    complaint = pl.col(v.COMPLAINT_FILED)
+    withdrawal = pl.col(v.WITHDRAWAL_FROM_PROCESS)
     cooperation = pl.min_horizontal(*(pl.col(code) for code in COOPERATION_EVENTS))
     followed_until = pl.min_horizontal(withdrawal, pl.lit(cutoff))
     ended = pl.min_horizontal(*(pl.col(code) for code in ENDING_EVENTS), pl.lit(cutoff))
@@ -196,7 +191,7 @@ def case_outcomes(
         "complaint_event",
         "complaint_event_days",
         "dropout_after_complaint",
-        "complaint_filed",
+        v.COMPLAINT_FILED,
         *(
             c
             for stage in (*STAGES, END_TO_END)
@@ -212,7 +207,7 @@ def case_outcomes(
 
 def exposures(tables: EvaluationTables, outcomes: pl.DataFrame) -> pl.DataFrame:
     """Per case and intervention: ``itt`` (an active deployment for the case's unit on its index
-    date: intention to treat) and ``delivered`` (a Delivery recorded as delivered). Columns:
+    date: intention to treat, vocabulary.deployment_active_expr) and ``delivered`` (a Delivery recorded as delivered). Columns:
     case_id, intervention, itt, delivered — one row per case × intervention of the deployments."""
     interventions = (
         tables.deployments.select("intervention")
@@ -223,10 +218,7 @@ def exposures(tables: EvaluationTables, outcomes: pl.DataFrame) -> pl.DataFrame:
     base = outcomes.select("case_id", "police_unit", "index_date").join(interventions, how="cross")
     active = (
         base.join(tables.deployments, on=["intervention", "police_unit"], how="inner")
-        .filter(
-            (pl.col("start") <= pl.col("index_date"))
-            & (pl.col("end").is_null() | (pl.col("index_date") <= pl.col("end")))
-        )
+        .filter(v.deployment_active_expr("index_date", "start", "end"))
         .select("case_id", "intervention")
         .unique()
         .with_columns(pl.lit(True).alias("itt"))

@@ -65,6 +65,7 @@ from scipy import optimize
 from scipy.special import expit, logit
 
 from inbeeld.stats import assurance
+from inbeeld.stats import vocabulary as ev
 from inbeeld.stats.evaluation import DID_PERIOD_MONTHS, first_treated_period, period_of
 from inbeeld.stats.exceptions import StatsInputError
 from inbeeld.stats.tables import SCHEMAS, EvaluationTables
@@ -288,12 +289,12 @@ def simulate(design: Design, rng: np.random.Generator) -> SimulatedPilot:
     ids = np.arange(1, n + 1, dtype=np.int64)
     cutoff = _days(design.cutoff)
     parts = [
-        (ids, "first_police_contact", intake, np.ones(n, dtype=bool)),
-        (ids, "complaint_filed", complaint_day, complaint),
-        (ids, "complaint_filed", late_day, late),
-        (ids, "withdrawal_from_process", end_day, ends & withdrawal_kind),
-        (ids, "case_closed", end_day, ends & ~withdrawal_kind),
-        (ids, "withdrawal_from_process", dropout_day, dropout),
+        (ids, ev.FIRST_POLICE_CONTACT, intake, np.ones(n, dtype=bool)),
+        (ids, ev.COMPLAINT_FILED, complaint_day, complaint),
+        (ids, ev.COMPLAINT_FILED, late_day, late),
+        (ids, ev.WITHDRAWAL_FROM_PROCESS, end_day, ends & withdrawal_kind),
+        (ids, ev.CASE_CLOSED, end_day, ends & ~withdrawal_kind),
+        (ids, ev.WITHDRAWAL_FROM_PROCESS, dropout_day, dropout),
     ]
     e_case, e_code, e_day = [], [], []
     for case, code, day, keep in parts:

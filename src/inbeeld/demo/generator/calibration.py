@@ -8,6 +8,8 @@ are lognormal gaps given by their median in days and the sigma of the underlying
 
 from __future__ import annotations
 
+from inbeeld.stats import vocabulary as ev
+
 # Registered possible victims per intake year (§9; 2025 has no figure yet: taken as 2024).
 YEAR_VOLUMES: dict[int, int] = {
     2015: 1150,
@@ -246,13 +248,13 @@ NOTES = {
 }
 # Which family writes a note on which event type.
 NOTE_FAMILY_BY_EVENT = {
-    "informative_interview": "police",
-    "complaint_filed": "police",
-    "complaint_declined": "police",
-    "safety_assessment": "care",
-    "comensha_registration": "care",
-    "withdrawal_from_process": "care",
-    "revictimisation": "care",
+    ev.INFORMATIVE_INTERVIEW: "police",
+    ev.COMPLAINT_FILED: "police",
+    ev.COMPLAINT_DECLINED: "police",
+    ev.SAFETY_ASSESSMENT: "care",
+    ev.COMENSHA_REGISTRATION: "care",
+    ev.WITHDRAWAL_FROM_PROCESS: "care",
+    ev.REVICTIMISATION: "care",
 }
 
 # --- the pilot (proeftuin): deliveries, fidelity, victim-reported measures --------------------
@@ -267,11 +269,11 @@ COMPLAINT_HORIZON_DAYS = 180  # DESIGN §6: willingness to report
 # not listed here reaches every eligible case on its index date.
 REACH_EVENTS: dict[str, tuple[str, ...]] = {
     # advice at the informative interview (a delivered psychologist means there was one)
-    "psychologist": ("informative_interview", "first_police_contact"),
-    "examining_judge": ("rc_hearing",),
-    "safety_coordinator": ("safety_assessment", "intake"),
-    "peer_expert": ("first_police_contact",),
-    "shorter_lead_times": ("prosecution_decision",),
+    "psychologist": (ev.INFORMATIVE_INTERVIEW, ev.FIRST_POLICE_CONTACT),
+    "examining_judge": (ev.RC_HEARING,),
+    "safety_coordinator": (ev.SAFETY_ASSESSMENT, "intake"),
+    "peer_expert": (ev.FIRST_POLICE_CONTACT,),
+    "shorter_lead_times": (ev.PROSECUTION_DECISION,),
 }
 # Uptake: the share of eligible cases the intervention reaches (above) that receive it.
 UPTAKE: dict[str, float] = {
@@ -331,10 +333,10 @@ FIDELITY_OTHER = 0.75
 INSTRUMENT = "slachtofferervaring"
 MEASURE_MOMENTS: tuple[tuple[str, str, float], ...] = (
     ("intake", "intake", 0.85),
-    ("after_informative_interview", "informative_interview", 0.75),
-    ("after_complaint", "complaint_filed", 0.75),
-    ("after_rc_hearing", "rc_hearing", 0.70),
-    ("closure", "case_closed", 0.60),
+    ("after_informative_interview", ev.INFORMATIVE_INTERVIEW, 0.75),
+    ("after_complaint", ev.COMPLAINT_FILED, 0.75),
+    ("after_rc_hearing", ev.RC_HEARING, 0.70),
+    ("closure", ev.CASE_CLOSED, 0.60),
 )
 MEASURE_DELAY_MAX_DAYS = 14  # a measure is taken 0..14 days after the moment (and after consent)
 P_ANSWER_MISSING = 0.10  # per item; a measure keeps at least one answer

@@ -2,8 +2,9 @@
 
 - Exposure (intention to treat): a case is eligible for an intervention when its police unit is
   in a deployment of that intervention active on its index date (the first police contact by the
-  cut-off, else the intake date; start and end inclusive, an open end runs on). This is
-  pilot.eligibility's definition, computed over arrays; the tests check they agree row by row.
+  cut-off, else the intake date; start and end inclusive, an open end runs on). The rule is
+  stats.vocabulary's (index_day, deployment_active), applied over arrays; the tests check it
+  agrees with pilot.eligibility row by row.
 - Delivery: of the eligible cases an intervention can reach (its chain stage happened by the
   cut-off, calibration.REACH_EVENTS), a share (the uptake) receives it, dated at that stage, with
   every fidelity item met with its own probability. Of the others some get a "not delivered"
@@ -35,6 +36,7 @@ from inbeeld.demo.generator import calibration as cal
 from inbeeld.demo.generator.data import DemoConfig, PilotData, Vocabulary, day_number
 from inbeeld.demo.generator.population import Population
 from inbeeld.demo.generator.timeline import ComplaintEffect, Timelines
+from inbeeld.stats import vocabulary as ev
 
 # Random streams: PCG64([seed, STREAM, ...]); the main stream is PCG64(seed), consent is [seed, 4].
 STREAM_UPTAKE = 5  # [seed, 5, intervention position]
@@ -147,7 +149,7 @@ def eligibility(
     design: PilotDesign, vocabulary: Vocabulary, unit: np.ndarray, index_day: np.ndarray
 ) -> np.ndarray:
     """(cases, interventions) bool: an active deployment of the intervention for the case's unit
-    on its index date (both ends inclusive; no end = open). As pilot.eligibility, over arrays."""
+    on its index date: vocabulary.deployment_active over arrays, as pilot.eligibility."""
     eligible = np.zeros((len(unit), len(design.interventions)), dtype=bool)
     for deployment in design.deployments:
         if deployment.intervention not in design.interventions:
@@ -159,10 +161,10 @@ def eligibility(
                 in_units[vocabulary.unit(code)] = True
         if not in_units.any():
             continue
-        active = in_units[unit] & (index_day >= day_number(deployment.start))
-        if deployment.end is not None:
-            active &= index_day <= day_number(deployment.end)
-        eligible[:, j] |= active
+        end = None if deployment.end is None else day_number(deployment.end)
+        eligible[:, j] |= in_units[unit] & ev.deployment_active(
+            index_day, day_number(deployment.start), end
+        )
     return eligible
 
 
@@ -224,7 +226,7 @@ class PilotPlan:
         cutoff = day_number(self.config.cutoff)
         first: dict[str, np.ndarray] = {
             "intake": self.pop.intake_day.astype(np.int32),
-            "first_police_contact": timelines.police_day,
+            ev.FIRST_POLICE_CONTACT: timelines.police_day,
         }
 
         def day_of(code: str) -> np.ndarray:

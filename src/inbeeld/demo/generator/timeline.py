@@ -29,6 +29,7 @@ from inbeeld.cases import workflow
 from inbeeld.demo.generator import calibration as cal
 from inbeeld.demo.generator.data import DemoConfig, Vocabulary, day_number
 from inbeeld.demo.generator.population import Population
+from inbeeld.stats import vocabulary as ev
 
 # Bit layout of the sort key: case | day offset | slot rank | event type | outcome.
 _OUTCOME_BITS = 6
@@ -112,24 +113,24 @@ def _draw_slots(
         return rng.random(n) < p
 
     # Signal and safety assessment around intake.
-    slots.add("signal_received", chance(cal.P_SIGNAL), day0)
+    slots.add(ev.SIGNAL_RECEIVED, chance(cal.P_SIGNAL), day0)
     safety = chance(cal.P_SAFETY_ASSESSMENT + cal.P_SAFETY_ASSESSMENT_MINOR_EXTRA * pop.minor)
     safety_day = day0 + _gap(rng, n, cal.GAP_SAFETY_ASSESSMENT)
-    slots.add("safety_assessment", safety, safety_day)
+    slots.add(ev.SAFETY_ASSESSMENT, safety, safety_day)
     cur = np.where(safety, safety_day, day0)
 
     # Police: first contact, informative interview, B8/3 reflection period for non-EU victims.
     nla = pop.unit == v.unit(cal.NLA)
     police = chance(np.where(nla, cal.P_POLICE_CONTACT_NLA, cal.P_POLICE_CONTACT))
     police_day = cur + _gap(rng, n, cal.GAP_POLICE_CONTACT)
-    slots.add("first_police_contact", police, police_day)
+    slots.add(ev.FIRST_POLICE_CONTACT, police, police_day)
     cur = np.where(police, police_day, cur)
 
     # The treatment (if any) is decided from the index date, before the complaint is drawn.
     police_by_cutoff = police & (police_day <= cutoff)
     treated = np.zeros(n, dtype=bool)
     if effect is not None:
-        index_day = np.where(police_by_cutoff, police_day, day0)
+        index_day = ev.index_day(np.where(police_by_cutoff, police_day, -1), day0)
         treated = np.asarray(effect.treated(index_day, police_by_cutoff), dtype=bool)
         treated &= police_by_cutoff
 
@@ -159,11 +160,11 @@ def _draw_slots(
     # A treated case (the psychologist advises at the informative interview) always has one.
     interview = police & (complaint | chance(cal.P_INTERVIEW_WITHOUT_COMPLAINT) | treated)
     interview_day = cur + _gap(rng, n, cal.GAP_INTERVIEW)
-    slots.add("informative_interview", interview, interview_day)
+    slots.add(ev.INFORMATIVE_INTERVIEW, interview, interview_day)
     cur = np.where(interview, interview_day, cur)
     reflection = police & (pop.nationality == cal.NON_EU) & chance(cal.P_REFLECTION_NON_EU)
     reflection_day = cur + _gap(rng, n, cal.GAP_REFLECTION_START)
-    slots.add("reflection_period_start", reflection, reflection_day)
+    slots.add(ev.REFLECTION_PERIOD_START, reflection, reflection_day)
     cur = np.where(reflection, reflection_day, cur)
     reflection_end_day = reflection_day + np.minimum(
         _gap(rng, n, cal.GAP_REFLECTION_LENGTH), cal.REFLECTION_MAX_DAYS
@@ -171,14 +172,14 @@ def _draw_slots(
     comensha = chance(cal.P_COMENSHA)
     comensha_day = day0 + _gap(rng, n, cal.GAP_COMENSHA)
     reflection_end_index = len(slots.parts)
-    slots.add("reflection_period_end", reflection, reflection_end_day)
-    slots.add("comensha_registration", comensha, comensha_day)
+    slots.add(ev.REFLECTION_PERIOD_END, reflection, reflection_end_day)
+    slots.add(ev.COMENSHA_REGISTRATION, comensha, comensha_day)
 
     # Cooperation (decided above), on its own date.
     cooperation_type = np.where(
         complaint,
-        v.event("complaint_filed"),
-        np.where(declined, v.event("complaint_declined"), v.event("other_cooperation")),
+        v.event(ev.COMPLAINT_FILED),
+        np.where(declined, v.event(ev.COMPLAINT_DECLINED), v.event(ev.OTHER_COOPERATION)),
     )
     cooperation_outcome = np.where(declined, reason, np.where(other, other_outcome, 0))
     cooperation_day = cur + _gap(rng, n, cal.GAP_COOPERATION)
@@ -208,11 +209,11 @@ def _draw_slots(
     )
     investigation = chance(p_investigation)
     investigation_day = cur + _gap(rng, n, cal.GAP_INVESTIGATION)
-    slots.add("investigation_started", investigation, investigation_day)
+    slots.add(ev.INVESTIGATION_STARTED, investigation, investigation_day)
     cur = np.where(investigation, investigation_day, cur)
     arrest = investigation & chance(cal.P_ARREST)
     arrest_day = cur + _gap(rng, n, cal.GAP_ARREST)
-    slots.add("suspect_arrested", arrest, arrest_day)
+    slots.add(ev.SUSPECT_ARRESTED, arrest, arrest_day)
     cur = np.where(arrest, arrest_day, cur)
 
     # OM decision, and now and then a new decision after a complaint under art. 12 Sv.
@@ -220,14 +221,14 @@ def _draw_slots(
     decision = investigation & chance(cal.P_PROSECUTION_DECISION)
     decision_day = cur + _gap(rng, n, cal.GAP_PROSECUTION_DECISION)
     decision_outcome = _pick(rng, n, cal.PROSECUTION_OUTCOMES, cal.PROSECUTION_WEIGHTS, v)
-    slots.add("prosecution_decision", decision, decision_day, decision_outcome)
+    slots.add(ev.PROSECUTION_DECISION, decision, decision_day, decision_outcome)
     cur = np.where(decision, decision_day, cur)
     redecision = decision & (decision_outcome != summons_code) & chance(cal.P_ART12_REDECISION)
     redecision_day = cur + _gap(rng, n, cal.GAP_ART12)
     redecision_outcome = np.where(
         chance(cal.P_ART12_SUMMONS), summons_code, v.outcome("dismissal_technical")
     ).astype(np.int8)
-    slots.add("prosecution_decision", redecision, redecision_day, redecision_outcome)
+    slots.add(ev.PROSECUTION_DECISION, redecision, redecision_day, redecision_outcome)
     cur = np.where(redecision, redecision_day, cur)
     summons = decision & (
         (decision_outcome == summons_code) | (redecision & (redecision_outcome == summons_code))
@@ -236,34 +237,34 @@ def _draw_slots(
     # Court: RC hearing, trial (sometimes adjourned), verdict, appeal.
     rc = summons & chance(cal.P_RC_HEARING)
     rc_day = cur + _gap(rng, n, cal.GAP_RC_HEARING)
-    slots.add("rc_hearing", rc, rc_day)
+    slots.add(ev.RC_HEARING, rc, rc_day)
     cur = np.where(rc, rc_day, cur)
     trial = summons & chance(cal.P_TRIAL)
     trial_day = cur + _gap(rng, n, cal.GAP_TRIAL)
-    slots.add("trial_hearing", trial, trial_day)
+    slots.add(ev.TRIAL_HEARING, trial, trial_day)
     cur = np.where(trial, trial_day, cur)
     second_hearing = trial & chance(cal.P_SECOND_HEARING)
     second_day = cur + _gap(rng, n, cal.GAP_SECOND_HEARING)
-    slots.add("trial_hearing", second_hearing, second_day)
+    slots.add(ev.TRIAL_HEARING, second_hearing, second_day)
     cur = np.where(second_hearing, second_day, cur)
     verdict = trial & chance(cal.P_VERDICT)
     verdict_day = cur + _gap(rng, n, cal.GAP_VERDICT)
     slots.add(
-        "verdict", verdict, verdict_day, _pick(rng, n, cal.VERDICT_OUTCOMES, cal.VERDICT_WEIGHTS, v)
+        ev.VERDICT, verdict, verdict_day, _pick(rng, n, cal.VERDICT_OUTCOMES, cal.VERDICT_WEIGHTS, v)
     )
     cur = np.where(verdict, verdict_day, cur)
     appeal = verdict & chance(cal.P_APPEAL)
     appeal_day = cur + rng.integers(1, cal.APPEAL_MAX_DAYS + 1, n)
-    slots.add("appeal_filed", appeal, appeal_day)
+    slots.add(ev.APPEAL_FILED, appeal, appeal_day)
     cur = np.where(appeal, appeal_day, cur)
     appeal_hearing = appeal & chance(cal.P_APPEAL_HEARING)
     appeal_hearing_day = cur + _gap(rng, n, cal.GAP_APPEAL_HEARING)
-    slots.add("trial_hearing", appeal_hearing, appeal_hearing_day)
+    slots.add(ev.TRIAL_HEARING, appeal_hearing, appeal_hearing_day)
     cur = np.where(appeal_hearing, appeal_hearing_day, cur)
     appeal_verdict = appeal_hearing & chance(cal.P_APPEAL_VERDICT_AFTER_HEARING)
     appeal_verdict_day = cur + _gap(rng, n, cal.GAP_APPEAL_VERDICT)
     slots.add(
-        "appeal_verdict",
+        ev.APPEAL_VERDICT,
         appeal_verdict,
         appeal_verdict_day,
         _pick(rng, n, cal.VERDICT_OUTCOMES, cal.APPEAL_VERDICT_WEIGHTS, v),
@@ -315,8 +316,8 @@ def _draw_slots(
         rng, n, cal.GAP_WITHDRAWAL
     )
     withdrawal_day = np.where(closed, np.minimum(withdrawal_day, closed_day), withdrawal_day)
-    slots.add("withdrawal_from_process", withdrawal, withdrawal_day)
-    slots.add("case_closed", closed, closed_day)
+    slots.add(ev.WITHDRAWAL_FROM_PROCESS, withdrawal, withdrawal_day)
+    slots.add(ev.CASE_CLOSED, closed, closed_day)
     # The reflection period cannot end after closing either.
     rank, types, present, end_day, outcomes = slots.parts[reflection_end_index]
     end_day = np.where(closed, np.minimum(end_day, closed_day), end_day)
@@ -325,7 +326,7 @@ def _draw_slots(
     # Repeat victimisation: Weibull time from intake, allowed in every phase.
     years = cal.REVICTIMISATION_SCALE_YEARS * rng.weibull(cal.REVICTIMISATION_SHAPE, n)
     revictimisation_day = day0 + np.maximum(1, np.rint(np.minimum(years, 200) * 365.25))
-    slots.add("revictimisation", np.ones(n, dtype=bool), revictimisation_day.astype(np.int64))
+    slots.add(ev.REVICTIMISATION, np.ones(n, dtype=bool), revictimisation_day.astype(np.int64))
     return slots, np.where(police, police_day, -1)
 
 
@@ -410,7 +411,7 @@ def build_timelines(
     base_day = day_number(dt.date(config.first_year, 1, 1))
     event_case, event_type, event_outcome, event_day = _assemble(slots, config, base_day)
     status = replay_statuses(vocabulary, n, event_case, event_type, event_outcome)
-    hearing_types = [vocabulary.event("rc_hearing"), vocabulary.event("trial_hearing")]
+    hearing_types = [vocabulary.event(ev.RC_HEARING), vocabulary.event(ev.TRIAL_HEARING)]
     heard = np.zeros(n, dtype=bool)
     heard[event_case[np.isin(event_type, hearing_types)]] = True
     cutoff = day_number(config.cutoff)
