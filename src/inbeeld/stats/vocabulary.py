@@ -122,6 +122,7 @@ def index_day(first_police_contact_day: np.ndarray, intake_day: np.ndarray) -> n
 
 # --- exposure ----------------------------------------------------------------------------------------
 
+
 def deployment_active(day, start, end):
     """Whether a deployment from ``start`` to ``end`` (None: open-ended) is active on ``day``:
     start <= day <= end, both ends inclusive. Works on dates, day numbers and numpy arrays of day
