@@ -1,5 +1,7 @@
-"""The signal funnel (intake.funnel): the pure core on hand-made records, and the glue on signals
-made through the real services, with the case stages recorded through the real chain services.
+"""The signal funnel from the database (intake.funnel: the ORM loader, scoped by the policy, whose
+table stats.funnel.signal_funnel counts) on signals made through the real services, with the case
+stages recorded through the real chain services. The counting itself on hand-made records:
+tests/stats/test_funnel.py.
 
 The fixture (``funnel_world``) holds, with the expected stage of every signal worked out by hand:
 
@@ -34,119 +36,13 @@ from inbeeld.cases.models import Case, ChainEvent, ConsentRecord
 from inbeeld.cases.selectors import cases_visible_to
 from inbeeld.cases.services import consent_record, event_correct
 from inbeeld.intake import services
-from inbeeld.intake.funnel import (
-    STAGES,
-    FunnelCounts,
-    FunnelRecord,
-    compute_funnel,
-    funnel_records,
-    signal_funnel_for,
-)
+from inbeeld.intake.funnel import FunnelCounts, funnel_table, signal_funnel_for
 from inbeeld.intake.models import Channel, Signal
 from inbeeld.intake.workflow import SignalStatus
 from inbeeld.reference.models import Indicator
 from tests.factories import chain_recorder, event_type, form, make_user, record_events, unit
 
 AMSTERDAM_TZ = zoneinfo.ZoneInfo("Europe/Amsterdam")
-
-
-# --- the pure core ---------------------------------------------------------------------------------
-
-
-def record(unit_code="u1", kind="school", *flags: bool) -> FunnelRecord:
-    triaged, converted, contact, complaint = (list(flags) + [False] * 4)[:4]
-    return FunnelRecord(unit_code, kind, triaged, converted, contact, complaint)
-
-
-def test_compute_funnel_counts_cells_totals_and_shares_by_hand():
-    records = [
-        record("u1", "school"),  # received only
-        record("u1", "school", True),  # triaged
-        record("u1", "school", True, True),  # converted
-        record("u1", "school", True, True, True, True),  # complaint
-        record("u1", "care", True, True, True),  # police contact
-        record("u2", "school", True, True),  # converted
-        record("u2", "care"),  # received only
-    ]
-    result = compute_funnel(records)
-
-    assert [(r.police_unit, r.signaller_type) for r in result.rows] == [
-        ("u1", "care"),
-        ("u1", "school"),
-        ("u2", "care"),
-        ("u2", "school"),
-    ]
-    assert result.row("u1", "school").counts == (4, 3, 2, 1, 1)
-    assert result.row("u1", "care").counts == (1, 1, 1, 1, 0)
-    assert result.row("u2", "school").counts == (1, 1, 1, 0, 0)
-    assert result.row("u2", "care").counts == (1, 0, 0, 0, 0)
-    assert result.unit_total("u1").counts == (5, 4, 3, 2, 1)
-    assert result.unit_total("u2").counts == (2, 1, 1, 0, 0)
-    assert result.signaller_type_total("school").counts == (5, 4, 3, 1, 1)
-    assert result.signaller_type_total("care").counts == (2, 1, 1, 1, 0)
-    assert result.total.counts == (7, 5, 4, 2, 1)
-    assert [r.police_unit for r in result.by_unit] == ["u1", "u2"]
-    assert all(r.signaller_type is None for r in result.by_unit)
-    assert [r.signaller_type for r in result.by_signaller_type] == ["care", "school"]
-    assert all(r.police_unit is None for r in result.by_signaller_type)
-
-    school = result.row("u1", "school")
-    assert school.shares == (3 / 4, 2 / 3, 1 / 2, 1 / 1)
-    assert result.total.shares == (5 / 7, 4 / 5, 2 / 4, 1 / 2)
-    assert not result.is_empty
-
-
-def test_zero_denominators_give_no_share_and_empty_input_an_empty_result():
-    result = compute_funnel(
-        [record("u1", "school"), record("u1", "school"), record("u1", "care", True)]
-    )
-    untriaged = result.row("u1", "school")
-    assert untriaged.counts == (2, 0, 0, 0, 0)
-    # 0 of 2 triaged is a share (0.0); the later stages have nothing to divide by.
-    assert untriaged.shares == (0.0, None, None, None)
-    assert result.row("u1", "care").shares == (1.0, 0.0, None, None)
-    # A cell that has no signals at all answers zeros, without shares.
-    assert result.row("u9", "school") == FunnelCounts()
-    assert result.row("u9", "school").shares == (None, None, None, None)
-
-    empty = compute_funnel([])
-    assert empty.is_empty
-    assert (empty.rows, empty.by_unit, empty.by_signaller_type) == ((), (), ())
-    assert empty.total.counts == (0, 0, 0, 0, 0)
-    assert empty.total.shares == (None, None, None, None)
-
-
-def test_stages_are_nested_a_later_stage_implies_the_earlier_ones():
-    # A complaint without a separate first-contact event still passed the police; a case always
-    # passed triage. The funnel never widens, so no share exceeds 1.
-    skipping = FunnelRecord("u1", "care", False, True, False, True)
-    assert skipping.depth == STAGES.index("complaint")
-    assert record("u1", "care").depth == 0
-    assert record("u1", "care", True, True).depth == STAGES.index("converted")
-    result = compute_funnel([skipping, record("u1", "care", True, True, True)])
-    assert result.total.counts == (2, 2, 2, 2, 1)
-    assert all(s is not None and 0 <= s <= 1 for s in result.total.shares)
-
-
-def test_the_core_needs_no_django():
-    import ast
-    import inspect
-
-    from inbeeld.intake import funnel
-
-    tree = ast.parse(inspect.getsource(funnel))
-    top_level = [
-        node
-        for node in tree.body
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        and not (isinstance(node, ast.ImportFrom) and node.module == "__future__")
-    ]
-    modules = {
-        alias.name if isinstance(node, ast.Import) else node.module
-        for node in top_level
-        for alias in node.names
-    }
-    assert modules <= {"datetime", "collections", "collections.abc", "dataclasses", "typing"}
 
 
 # --- the fixture: signals through the real services ---------------------------------------------------
@@ -352,28 +248,30 @@ def test_signaller_and_police_officer_get_an_empty_funnel(funnel_world):
 
 
 @pytest.mark.django_db
-def test_funnel_records_keep_converted_cases_outside_the_visible_ones(funnel_world):
+def test_funnel_table_keeps_converted_cases_outside_the_visible_ones(funnel_world):
     signals = Signal.objects.filter(police_unit__code="noord-holland")
-    nothing_visible = funnel_records(signals, visible_cases=Case.objects.none())
-    assert len(nothing_visible) == 8
-    assert sum(r.converted for r in nothing_visible) == 5
-    assert not any(r.police_contact or r.complaint for r in nothing_visible)
+    nothing_visible = funnel_table(signals, visible_cases=Case.objects.none())
+    assert nothing_visible.height == 8
+    assert nothing_visible.get_column("converted").sum() == 5
+    assert not (
+        nothing_visible.get_column("police_contact") | nothing_visible.get_column("complaint")
+    ).any()
 
-    everything = funnel_records(signals, visible_cases=Case.objects.all())
-    assert sum(r.police_contact for r in everything) == 4
-    assert sum(r.complaint for r in everything) == 2
-    assert sum(r.triaged for r in everything) == 7
+    everything = funnel_table(signals, visible_cases=Case.objects.all())
+    assert everything.get_column("police_contact").sum() == 4
+    assert everything.get_column("complaint").sum() == 2
+    assert everything.get_column("triaged").sum() == 7
 
 
 @pytest.mark.django_db
-def test_funnel_records_use_a_constant_number_of_queries(funnel_world):
+def test_funnel_table_uses_a_constant_number_of_queries(funnel_world):
     coordinator = funnel_world.coordinators["noord-holland"]
     signals = Signal.objects.filter(police_unit__code="noord-holland")
 
     def queries() -> int:
         visible = cases_visible_to(coordinator)
         with CaptureQueriesContext(connection) as captured:
-            funnel_records(signals, visible_cases=visible)
+            funnel_table(signals, visible_cases=visible)
         return len(captured.captured_queries)
 
     before = queries()
