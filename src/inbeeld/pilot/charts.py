@@ -257,6 +257,25 @@ def reach_bars(data: list[tuple[str, int, int]], *, title: str) -> SafeString:
 # --- deployments on a timeline per police unit ------------------------------------------------
 
 
+def phase_charts(
+    phase_label: str, *, reached: int, target: int, bars: list[tuple[str, int, int]]
+) -> tuple[SafeString, SafeString]:
+    """The two charts of a phase on the dashboard: its progress to the target and, per
+    intervention (label, eligible, reached), the reach bars."""
+    progress = progress_bar(
+        reached,
+        target,
+        label=_("%(phase)s: %(n)s van %(target)s slachtoffers bereikt")
+        % {"phase": phase_label, "n": reached, "target": target},
+    )
+    chart = reach_bars(
+        bars,
+        title=_("%(phase)s: casussen in aanmerking en bereikt per interventie")
+        % {"phase": phase_label},
+    )
+    return progress, chart
+
+
 def _lanes(deployments) -> list[list]:
     """Pack deployments into lanes so that bars in one lane never overlap."""
     lanes: list[list] = []

@@ -217,22 +217,15 @@ def _eligible_pairs(cases: QuerySet):
     )
 
 
-def pilot_dashboard(user) -> Dashboard:
-    """Every number of the dashboard for ``user`` (PILOT_READ), in a fixed number of queries."""
-    _require(user, policy.Action.PILOT_READ)
-    today = timezone.localdate()
-    phases = list(Phase.objects.order_by("start"))
-    interventions = list(Intervention.objects.prefetch_related("fidelity_items").order_by("order"))
-    deployments = list(
-        Deployment.objects.select_related("intervention", "phase")
-        .prefetch_related("police_units")
-        .order_by("phase__start", "intervention__order", "start", "pk")
-    )
-    units = {unit.pk: unit for unit in PoliceUnit.objects.all()}
-    colours = charts.intervention_colours(interventions)
+RowKey = tuple[int, int, int | None]  # (phase, intervention, police unit or None)
+ItemTallies = dict[
+    tuple[int, int], dict[str, list[int]]
+]  # (phase, intervention) -> item -> [met, n]
 
-    # The rows (phase, intervention, unit) that a deployment defines.
-    rows: dict[tuple[int, int, int | None], UnitRow] = {}
+
+def _deployment_rows(deployments: list[Deployment]) -> dict[RowKey, UnitRow]:
+    """The rows (phase, intervention, unit) that the deployments define, without counts yet."""
+    rows: dict[RowKey, UnitRow] = {}
     for deployment in deployments:
         deployment_units = list(deployment.police_units.all()) or [None]
         for unit in deployment_units:
@@ -243,20 +236,27 @@ def pilot_dashboard(user) -> Dashboard:
                     unit=unit, counts=Counts(), deployed=True, regions_assumed=False
                 )
             row.regions_assumed = row.regions_assumed or deployment.regions_assumed
+    return rows
 
-    visible = cases_visible_to(user)
-    eligible_of_case: dict[int, set[tuple[int, int, int]]] = defaultdict(set)
+
+def _count_eligible(rows: dict[RowKey, UnitRow], visible: QuerySet) -> dict[int, set[RowKey]]:
+    """Adds every eligible case to its rows; returns per case the rows it is eligible in."""
+    eligible_of_case: dict[int, set[RowKey]] = defaultdict(set)
     for pk, unit_id, phase_id, intervention_id in _eligible_pairs(visible):
         key = (phase_id, intervention_id, unit_id)
         rows[key].counts.eligible.add(pk)
         eligible_of_case[pk].add(key)
-    visible_count = visible.count()
+    return eligible_of_case
 
-    # Deliveries (as delivered): phase by date, unit of the case.
+
+def _count_deliveries(
+    rows: dict[RowKey, UnitRow], visible: QuerySet, phases: list[Phase], units: dict
+) -> tuple[int, ItemTallies, dict[int, set[int]]]:
+    """Adds the deliveries (as delivered: phase by date, unit of the case) to their rows, making
+    a row for a unit without a deployment when needed. Returns the number of deliveries outside
+    every phase, the fidelity tallies per item and per phase the cases reached."""
     outside = 0
-    item_met: dict[tuple[int, int], dict[str, list[int]]] = defaultdict(
-        lambda: defaultdict(lambda: [0, 0])
-    )
+    item_met: ItemTallies = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     reached: dict[int, set[int]] = defaultdict(set)
     deliveries = (
         Delivery.objects.filter(case__in=visible.values("pk"))
@@ -290,8 +290,13 @@ def pilot_dashboard(user) -> Dashboard:
                 tally[1] += 1
         else:
             row.counts.not_delivered += 1
+    return outside, item_met, reached
 
-    # Completed measures (at least one answered item) of the eligible cases.
+
+def _count_measures(
+    rows: dict[RowKey, UnitRow], visible: QuerySet, eligible_of_case: dict[int, set[RowKey]]
+) -> None:
+    """Adds the completed measures (at least one answered item) of the eligible cases."""
     measures = (
         Measure.objects.filter(case__in=visible.values("pk"))
         .only("case_id", "moment", "answers")
@@ -307,44 +312,90 @@ def pilot_dashboard(user) -> Dashboard:
             counts.measured.add(measure.case_id)
             counts.moments[measure.moment].add(measure.case_id)
 
+
+def _phase_blocks(
+    phase: Phase,
+    interventions: list[Intervention],
+    rows: dict[RowKey, UnitRow],
+    item_met: ItemTallies,
+    colours: dict[int, str],
+    unit_order: dict[int, int],
+) -> tuple[list[InterventionBlock], Counts]:
+    """The intervention blocks of one phase (rows in unit order) and the phase's total."""
+    blocks = []
+    phase_total = Counts()
+    for intervention in interventions:
+        keyed = [
+            (key, row)
+            for key, row in rows.items()
+            if key[0] == phase.pk and key[1] == intervention.pk
+        ]
+        if not keyed:
+            continue
+        keyed.sort(key=lambda kr: (kr[0][2] is None, unit_order.get(kr[0][2], 0)))
+        total = Counts()
+        for _key, row in keyed:
+            total.add(row.counts)
+        phase_total.add(total)
+        tallies = item_met.get((phase.pk, intervention.pk), {})
+        items = [
+            FidelityItemShare(
+                label=item.label,
+                met=tallies.get(item.code, [0, 0])[0],
+                total=tallies.get(item.code, [0, 0])[1],
+            )
+            for item in intervention.fidelity_items.all()
+        ]
+        blocks.append(
+            InterventionBlock(
+                intervention=intervention,
+                colour=colours[intervention.pk],
+                rows=[row for _key, row in keyed],
+                total=total,
+                items=items,
+            )
+        )
+    return blocks, phase_total
+
+
+def pilot_dashboard(user) -> Dashboard:
+    """Every number of the dashboard for ``user`` (PILOT_READ), in a fixed number of queries."""
+    _require(user, policy.Action.PILOT_READ)
+    today = timezone.localdate()
+    phases = list(Phase.objects.order_by("start"))
+    interventions = list(Intervention.objects.prefetch_related("fidelity_items").order_by("order"))
+    deployments = list(
+        Deployment.objects.select_related("intervention", "phase")
+        .prefetch_related("police_units")
+        .order_by("phase__start", "intervention__order", "start", "pk")
+    )
+    units = {unit.pk: unit for unit in PoliceUnit.objects.all()}
+    colours = charts.intervention_colours(interventions)
+
+    rows = _deployment_rows(deployments)
+    visible = cases_visible_to(user)
+    eligible_of_case = _count_eligible(rows, visible)
+    visible_count = visible.count()
+    outside, item_met, reached = _count_deliveries(rows, visible, phases, units)
+    _count_measures(rows, visible, eligible_of_case)
+
     summaries = []
     unit_order = {pk: i for i, pk in enumerate(units)}
     for phase in phases:
-        blocks = []
-        phase_total = Counts()
-        for intervention in interventions:
-            keyed = [
-                (key, row)
-                for key, row in rows.items()
-                if key[0] == phase.pk and key[1] == intervention.pk
-            ]
-            if not keyed:
-                continue
-            keyed.sort(key=lambda kr: (kr[0][2] is None, unit_order.get(kr[0][2], 0)))
-            total = Counts()
-            for _key, row in keyed:
-                total.add(row.counts)
-            phase_total.add(total)
-            tallies = item_met.get((phase.pk, intervention.pk), {})
-            items = [
-                FidelityItemShare(
-                    label=item.label,
-                    met=tallies.get(item.code, [0, 0])[0],
-                    total=tallies.get(item.code, [0, 0])[1],
-                )
-                for item in intervention.fidelity_items.all()
-            ]
-            blocks.append(
-                InterventionBlock(
-                    intervention=intervention,
-                    colour=colours[intervention.pk],
-                    rows=[row for _key, row in keyed],
-                    total=total,
-                    items=items,
-                )
-            )
+        blocks, phase_total = _phase_blocks(
+            phase, interventions, rows, item_met, colours, unit_order
+        )
         n_reached = len(reached.get(phase.pk, ()))
         percent = 100 * n_reached / phase.target_victims if phase.target_victims else None
+        progress_svg, chart_svg = charts.phase_charts(
+            phase.label,
+            reached=n_reached,
+            target=phase.target_victims,
+            bars=[
+                (b.intervention.label, b.total.eligible_count, b.total.delivered_count)
+                for b in blocks
+            ],
+        )
         summaries.append(
             PhaseSummary(
                 phase=phase,
@@ -352,20 +403,8 @@ def pilot_dashboard(user) -> Dashboard:
                 total=phase_total,
                 reached=n_reached,
                 percent=percent,
-                progress_svg=charts.progress_bar(
-                    n_reached,
-                    phase.target_victims,
-                    label=_("%(phase)s: %(n)s van %(target)s slachtoffers bereikt")
-                    % {"phase": phase.label, "n": n_reached, "target": phase.target_victims},
-                ),
-                chart_svg=charts.reach_bars(
-                    [
-                        (b.intervention.label, b.total.eligible_count, b.total.delivered_count)
-                        for b in blocks
-                    ],
-                    title=_("%(phase)s: casussen in aanmerking en bereikt per interventie")
-                    % {"phase": phase.label},
-                ),
+                progress_svg=progress_svg,
+                chart_svg=chart_svg,
             )
         )
 
