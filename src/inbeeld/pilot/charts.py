@@ -292,6 +292,128 @@ def _lanes(deployments) -> list[list]:
     return lanes
 
 
+def _timeline_rows(deployments, units) -> list[tuple[str, list]]:
+    """(row label, deployments) per police unit in ``units`` order, then the deployments without
+    a unit (if any)."""
+    by_unit: dict[int, list] = {u.pk: [] for u in units}
+    without_unit = []
+    for deployment in deployments:
+        deployment_units = list(deployment.police_units.all())
+        if not deployment_units:
+            without_unit.append(deployment)
+        for unit in deployment_units:
+            by_unit.setdefault(unit.pk, []).append(deployment)
+    rows: list[tuple[str, list]] = [(unit.name, by_unit.get(unit.pk, [])) for unit in units]
+    if without_unit:
+        rows.append((_("Nog geen eenheid"), without_unit))
+    return rows
+
+
+def _deployment_bar(
+    deployment, *, x0: float, bar_y: float, bar_w: float, lane_h: float, colour: str, hatch: str
+) -> SafeString:
+    """One deployment's bar: its tooltip, an arrow when open-ended, hatching when assumed."""
+    period = (
+        _("%(start)s – %(end)s") % {"start": _day(deployment.start), "end": _day(deployment.end)}
+        if deployment.end
+        else _("vanaf %(start)s, loopt door") % {"start": _day(deployment.start)}
+    )
+    tooltip = f"{deployment.intervention.label}, {deployment.phase.label}: {period}"
+    if deployment.regions_assumed:
+        tooltip += " " + _("(regio's aangenomen)")
+    bar = [
+        format_html(
+            '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="{}"'
+            ' stroke-width="0.5"><title>{}</title></rect>',
+            _n(x0),
+            _n(bar_y),
+            _n(bar_w),
+            _n(lane_h),
+            colour,
+            INK,
+            tooltip,
+        )
+    ]
+    if deployment.end is None:
+        bar.append(
+            format_html(
+                '<path d="M{} {} l6 {} l-6 {} z" fill="{}"/>',
+                _n(x0 + bar_w),
+                _n(bar_y),
+                _n(lane_h / 2),
+                _n(lane_h / 2),
+                colour,
+            )
+        )
+    if deployment.regions_assumed:
+        bar.append(
+            format_html(
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="url(#{})"'
+                ' pointer-events="none"/>',
+                _n(x0),
+                _n(bar_y),
+                _n(bar_w),
+                _n(lane_h),
+                hatch,
+            )
+        )
+        if bar_w > 80:
+            bar.append(
+                format_html(
+                    '<text class="pilot-bar-note" x="{}" y="{}" fill="{}"'
+                    ' stroke="#FFFFFF" stroke-width="3" paint-order="stroke">{}</text>',
+                    _n(x0 + 5),
+                    _n(bar_y + lane_h - 4),
+                    INK,
+                    _("aangenomen"),
+                )
+            )
+    return _join(bar)
+
+
+def _year_ticks(x, t0: dt.date, t1: dt.date, *, top: float, bottom_y: float) -> SafeString:
+    """A vertical line at every 1 January from ``t0`` to ``t1`` and the year between lines."""
+    ticks = []
+    for year in range(t0.year, t1.year + 1):
+        tick_x = x(dt.date(year, 1, 1))
+        ticks.append(
+            format_html(
+                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="0.75"/>',
+                _n(tick_x),
+                _n(top - 6),
+                _n(tick_x),
+                _n(bottom_y),
+                LINE_COLOUR,
+            )
+        )
+        if year < t1.year:
+            ticks.append(
+                format_html(
+                    '<text x="{}" y="{}" text-anchor="middle">{}</text>',
+                    _n((tick_x + x(dt.date(year + 1, 1, 1))) / 2),
+                    _n(top - 10),
+                    year,
+                )
+            )
+    return _join(ticks)
+
+
+def _today_marker(today_x: float, *, top: float, bottom_y: float, width: float) -> SafeString:
+    return format_html(
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1.5"'
+        ' stroke-dasharray="4 3"/><text x="{}" y="{}" text-anchor="middle" fill="{}">{}</text>',
+        _n(today_x),
+        _n(top - 6),
+        _n(today_x),
+        _n(bottom_y + 4),
+        TODAY_COLOUR,
+        _n(min(today_x, width - 30)),
+        _n(bottom_y + 16),
+        TODAY_COLOUR,
+        _("vandaag"),
+    )
+
+
 def deployment_timeline(
     deployments, units, *, colours: dict[int, str], interventions, today: dt.date
 ) -> tuple[SafeString, list[LegendEntry]]:
@@ -322,25 +444,11 @@ def deployment_timeline(
     def x(day: dt.date) -> float:
         return label_w + plot_w * (day - t0).days / span
 
-    rows: list[tuple[str, list]] = []
-    by_unit: dict[int, list] = {u.pk: [] for u in units}
-    without_unit = []
-    for deployment in deployments:
-        deployment_units = list(deployment.police_units.all())
-        if not deployment_units:
-            without_unit.append(deployment)
-        for unit in deployment_units:
-            by_unit.setdefault(unit.pk, []).append(deployment)
-    for unit in units:
-        rows.append((unit.name, by_unit.get(unit.pk, [])))
-    if without_unit:
-        rows.append((_("Nog geen eenheid"), without_unit))
-
     hatch = _uid("pilot-hatch")
     parts = [_hatch_pattern(hatch)]
     y = top
     row_parts = []
-    for name, items in rows:
+    for name, items in _timeline_rows(deployments, units):
         items = sorted(items, key=lambda d: (d.start, d.intervention.order, d.pk))
         lanes = _lanes(items) or [[]]
         row_h = 2 * pad + len(lanes) * lane_h + (len(lanes) - 1) * lane_gap
@@ -360,104 +468,25 @@ def deployment_timeline(
                 x0 = x(deployment.start)
                 # An end date is inclusive: the bar runs to the end of that day.
                 x1 = x(deployment.end + dt.timedelta(days=1)) if deployment.end else x(t1)
-                bar_w = max(x1 - x0, 2.0)
-                period = (
-                    _("%(start)s – %(end)s")
-                    % {"start": _day(deployment.start), "end": _day(deployment.end)}
-                    if deployment.end
-                    else _("vanaf %(start)s, loopt door") % {"start": _day(deployment.start)}
+                row_parts.append(
+                    _deployment_bar(
+                        deployment,
+                        x0=x0,
+                        bar_y=bar_y,
+                        bar_w=max(x1 - x0, 2.0),
+                        lane_h=lane_h,
+                        colour=colours[deployment.intervention_id],
+                        hatch=hatch,
+                    )
                 )
-                tooltip = f"{deployment.intervention.label}, {deployment.phase.label}: {period}"
-                if deployment.regions_assumed:
-                    tooltip += " " + _("(regio's aangenomen)")
-                bar = [
-                    format_html(
-                        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="{}"'
-                        ' stroke-width="0.5"><title>{}</title></rect>',
-                        _n(x0),
-                        _n(bar_y),
-                        _n(bar_w),
-                        _n(lane_h),
-                        colours[deployment.intervention_id],
-                        INK,
-                        tooltip,
-                    )
-                ]
-                if deployment.end is None:
-                    bar.append(
-                        format_html(
-                            '<path d="M{} {} l6 {} l-6 {} z" fill="{}"/>',
-                            _n(x0 + bar_w),
-                            _n(bar_y),
-                            _n(lane_h / 2),
-                            _n(lane_h / 2),
-                            colours[deployment.intervention_id],
-                        )
-                    )
-                if deployment.regions_assumed:
-                    bar.append(
-                        format_html(
-                            '<rect x="{}" y="{}" width="{}" height="{}" fill="url(#{})"'
-                            ' pointer-events="none"/>',
-                            _n(x0),
-                            _n(bar_y),
-                            _n(bar_w),
-                            _n(lane_h),
-                            hatch,
-                        )
-                    )
-                    if bar_w > 80:
-                        bar.append(
-                            format_html(
-                                '<text class="pilot-bar-note" x="{}" y="{}" fill="{}"'
-                                ' stroke="#FFFFFF" stroke-width="3" paint-order="stroke">{}</text>',
-                                _n(x0 + 5),
-                                _n(bar_y + lane_h - 4),
-                                INK,
-                                _("aangenomen"),
-                            )
-                        )
-                row_parts.append(_join(bar))
         y += row_h
     height = y + bottom
 
-    ticks = []
-    for year in range(t0.year, t1.year + 1):
-        tick_x = x(dt.date(year, 1, 1))
-        ticks.append(
-            format_html(
-                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="0.75"/>',
-                _n(tick_x),
-                _n(top - 6),
-                _n(tick_x),
-                _n(y),
-                LINE_COLOUR,
-            )
-        )
-        if year < t1.year:
-            ticks.append(
-                format_html(
-                    '<text x="{}" y="{}" text-anchor="middle">{}</text>',
-                    _n((tick_x + x(dt.date(year + 1, 1, 1))) / 2),
-                    _n(top - 10),
-                    year,
-                )
-            )
-    today_x = x(today)
-    marker = format_html(
-        '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1.5"'
-        ' stroke-dasharray="4 3"/><text x="{}" y="{}" text-anchor="middle" fill="{}">{}</text>',
-        _n(today_x),
-        _n(top - 6),
-        _n(today_x),
-        _n(y + 4),
-        TODAY_COLOUR,
-        _n(min(today_x, width - 30)),
-        _n(y + 16),
-        TODAY_COLOUR,
-        _("vandaag"),
-    )
-    parts += [_join(ticks), _join(row_parts), marker]
+    parts += [
+        _year_ticks(x, t0, t1, top=top, bottom_y=y),
+        _join(row_parts),
+        _today_marker(x(today), top=top, bottom_y=y, width=width),
+    ]
     svg = _frame(
         width=width,
         height=height,
