@@ -267,16 +267,15 @@ def microdata_table(user, *, rng: random.Random | None = None) -> pl.DataFrame:
             .with_columns(pl.col(name).replace_strict(summary, default=None))
         )
 
-    table = base.with_columns(
-        pl.col("intake_date").dt.year().cast(pl.Int32).alias("jaar_instroom"),
-        pl.col("minor").cast(pl.Int8).alias("minderjarig"),
-        *(
-            pl.col("case_id")
-            .is_in(form_rows.filter(pl.col("form") == code).get_column("case_id").implode())
-            .cast(pl.Int8)
-            .alias(f"vorm_{code}")
-            for code, _ in forms
+    table = builders.with_form_flags(
+        base.with_columns(
+            pl.col("intake_date").dt.year().cast(pl.Int32).alias("jaar_instroom"),
+            pl.col("minor").cast(pl.Int8).alias("minderjarig"),
         ),
+        form_rows,
+        (code for code, _ in forms),
+        prefix="vorm_",
+        dtype=pl.Int8,
     )
     for part in (
         first_year("first_police_contact", "jaar_eerste_politiecontact"),
