@@ -380,3 +380,72 @@ def test_an_organisation_of_another_area_does_not_widen_the_scope(world):
     org = OrganisationFactory(police_unit=unit("limburg"))
     user = make_user(Role.POLICE_OFFICER, unit_code="amsterdam", organisation=org)
     assert set(cases_visible_to(user)) == {world.ams, world.ams_no_court}
+
+
+# --- the research scope (ADR 0010): every table builder is scoped through these ----------------
+
+
+def _consented(scope, **kwargs):
+    from inbeeld.cases.models import ConsentRecord
+    from inbeeld.cases.services import consent_record
+    from tests.factories import chain_recorder
+
+    case = CaseFactory(without_consent=True, **kwargs)
+    recorder = chain_recorder(case.police_unit)
+    consent_record(
+        actor=recorder,
+        case=case,
+        kind=ConsentRecord.Kind.GIVEN,
+        date=case.intake_date,
+        scope=scope,
+    )
+    case.refresh_from_db()
+    return case
+
+
+def test_research_scope_is_consent_and_the_monitor_asks_consent_for_the_monitor(db):
+    from inbeeld.cases.models import ConsentRecord
+
+    monitor = _consented(ConsentRecord.Scope.EVALUATION_AND_MONITOR)
+    evaluation_only = _consented(ConsentRecord.Scope.EVALUATION)
+    no_record = CaseFactory()  # consented, but no record says for what
+    refused = CaseFactory(without_consent=True)
+    assert set(policy.research_scope()) == {monitor, evaluation_only, no_record}
+    assert set(policy.research_scope(monitor=True)) == {monitor}
+    assert refused not in set(policy.research_scope())
+
+
+def test_a_researchers_scopes_equal_the_research_scope(db):
+    from inbeeld.cases.models import ConsentRecord
+
+    _consented(ConsentRecord.Scope.EVALUATION_AND_MONITOR)
+    _consented(ConsentRecord.Scope.EVALUATION)
+    CaseFactory()
+    CaseFactory(without_consent=True)
+    researcher = make_user(Role.RESEARCHER)
+    research = set(policy.research_scope())
+    assert set(policy.evaluation_scope(researcher)) == research
+    assert set(policy.microdata_scope(researcher)) == research
+    assert set(policy.monitor_scope(researcher)) == set(policy.research_scope(monitor=True))
+
+
+def test_an_officers_monitor_scope_is_the_unit_without_a_consent_rule(db):
+    officer = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
+    own = CaseFactory(police_unit=unit("amsterdam"), without_consent=True)
+    CaseFactory(police_unit=unit("noord-holland"))
+    assert set(policy.monitor_scope(officer)) == {own}
+    assert not policy.microdata_scope(officer).exists()
+    assert policy.monitor_signal_scope(make_user(Role.PRIVACY_OFFICER)) is None
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_require_raises_permission_denied_exactly_when_can_says_no(role, db):
+    from django.core.exceptions import PermissionDenied
+
+    user = make_user(role)
+    for action in policy.Action:
+        if policy.can(user, action):
+            policy.require(user, action)
+        else:
+            with pytest.raises(PermissionDenied, match="geen toegang"):
+                policy.require(user, action, "U heeft geen toegang.")

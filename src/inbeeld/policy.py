@@ -371,9 +371,7 @@ def delivery_memberships(user, case: Case, intervention_code: str) -> list[Membe
     """The memberships through which ``user`` records a delivery of ``intervention_code`` on
     ``case`` (a user with two roles records a psychologist delivery as police, not as OM)."""
     recorders = DELIVERY_RECORDERS.get(intervention_code, frozenset())
-    return [
-        m for m in case_memberships(user, Action.DELIVERY_RECORD, case) if m.role in recorders
-    ]
+    return [m for m in case_memberships(user, Action.DELIVERY_RECORD, case) if m.role in recorders]
 
 
 def note_family_for_delivery(user, case: Case, intervention_code: str) -> str | None:
@@ -392,6 +390,80 @@ def readable_note_families(user, case: Case) -> set[str]:
         for m in case_memberships(user, Action.NOTE_READ, case)
         if m.role in NOTE_FAMILY
     }
+
+
+def require(user, action: Action, message: str | None = None) -> None:
+    """Raise PermissionDenied (with ``message``, Dutch) unless ``user`` may take ``action``."""
+    if not can(user, action):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(message or "U heeft geen toegang tot deze functie.")
+
+
+# --- research scope: the cases a table of figures may use (ADR 0004, ADR 0010) -----------------------
+# Every table builder in inbeeld.analysis is scoped through one of these, never by a filter of its
+# own. The monitor asks more of research consent: the case's latest consent record must cover "the
+# evaluation and the monitor"; a consented case without a record (scope unknown) stays out.
+
+
+def _cases(user, action: Action):
+    from inbeeld.cases.models import Case
+
+    scope = case_scope_filter(user, action)
+    return Case.objects.none() if scope is None else Case.objects.filter(scope)
+
+
+def _with_consent_scope(cases):
+    """``cases`` annotated with their latest consent record's scope, and the scope the monitor
+    needs."""
+    from django.db.models import OuterRef, Subquery
+
+    from inbeeld.cases.models import ConsentRecord
+
+    latest = ConsentRecord.objects.filter(case=OuterRef("pk")).order_by("-pk").values("scope")[:1]
+    annotated = cases.annotate(consent_scope=Subquery(latest))
+    return annotated, ConsentRecord.Scope.EVALUATION_AND_MONITOR
+
+
+def research_scope(*, monitor: bool = False):
+    """The cases a research release may use without a user (the CLI's national scope, what every
+    researcher sees): research consent given and not withdrawn; with ``monitor`` also a current
+    consent that covers the monitor."""
+    from inbeeld.cases.models import Case
+
+    cases = Case.objects.filter(research_consent=True)
+    if monitor:
+        annotated, needed = _with_consent_scope(cases)
+        cases = annotated.filter(consent_scope=needed)
+    return cases
+
+
+def evaluation_scope(user):
+    """The cases ``user``'s evaluation counts: their visible cases (a researcher: consented)."""
+    return _cases(user, Action.CASE_LIST)
+
+
+def monitor_scope(user):
+    """The cases ``user`` may count in the monitor: their visible cases, and for a user with a
+    researcher membership only those whose current consent covers the monitor."""
+    cases = _cases(user, Action.CASE_LIST)
+    if Role.RESEARCHER in roles_of(user):
+        annotated, needed = _with_consent_scope(cases)
+        cases = annotated.filter(Q(research_consent=False) | Q(consent_scope=needed))
+    return cases
+
+
+def microdata_scope(user):
+    """The cases ``user`` may export as microdata (EXPORT_MICRODATA: researchers, consented)."""
+    return _cases(user, Action.EXPORT_MICRODATA)
+
+
+def monitor_signal_scope(user):
+    """The signals ``user`` may count in the monitor (SIGNAL_FUNNEL); None: none at all."""
+    from inbeeld.intake.models import Signal
+
+    scope = signal_scope_filter(user, Action.SIGNAL_FUNNEL)
+    return None if scope is None else Signal.objects.filter(scope)
 
 
 # --- signals (intake) -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.urls import reverse
 from inbeeld import policy
 from inbeeld.accounts.models import Role
 from inbeeld.audit.models import AppendOnlyError, AuditAction, AuditEvent
+from inbeeld.publication import release as release_service
 from inbeeld.publication import services
 from inbeeld.publication.models import PrivacyBudget, PrivacyRelease
 from inbeeld.publication.services import budget_create, budget_remaining, dp_release
@@ -368,7 +369,8 @@ def test_the_release_and_its_audit_row_are_one_transaction(budget, researcher, m
     def failing_audit(**kwargs):
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr(services, "audit_record", failing_audit)
+    # The release's audit row comes from the release service (publication.release).
+    monkeypatch.setattr(release_service, "audit_record", failing_audit)
     with pytest.raises(RuntimeError):
         _release(researcher, 0.5)
     assert _ledger_rows() == (0, 0)

@@ -29,6 +29,7 @@ from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.cases.models import Gender, LinkageKey
 from inbeeld.cases.services import event_correct, linkage_key_add
 from inbeeld.publication import exports
+from inbeeld.publication import release as release_service
 from inbeeld.publication.exports import (
     export_microdata,
     microdata_table,
@@ -374,7 +375,8 @@ def test_a_failing_audit_leaves_no_export(world, researcher, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("audit down")
 
-    monkeypatch.setattr(exports, "audit_record", broken)
+    # The audit row comes from the release service (publication.release).
+    monkeypatch.setattr(release_service, "audit_record", broken)
     with pytest.raises(RuntimeError):
         export_microdata(actor=researcher, format="csv")
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORT_CREATED).exists()

@@ -29,7 +29,7 @@ When there is no estimate (``DarkNumber.result`` is None, ``reason`` says why in
 - the estimator refuses the table (no model with a finite, identifiable estimate, e.g. one source
   holding every victim): its message is passed on.
 
-Scope and consent (ADR 0004): the cases are those the monitor counts, ``monitor_cases_for``:
+Scope and consent (ADR 0004): the cases are those the monitor counts, ``policy.monitor_scope``:
 ``cases_visible_to(user)`` (a police officer: their unit's cases; a prosecutor: their district's),
 and for a researcher only the consented cases whose consent covers the monitor. The dark number
 of a researcher is therefore the dark number of the victims who would consent: when consent does
@@ -44,50 +44,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import polars as pl
-from django.db.models import Case as When_
-from django.db.models import IntegerField, Max, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from inbeeld.analysis.monitor_tables import monitor_cases_for
+from inbeeld import policy
+from inbeeld.analysis.builders import FREQUENCY, SOURCES, capture_histories_for
 from inbeeld.cases.models import Case, LinkageKey
 from inbeeld.stats.exceptions import NotEstimable, StatsInputError
 from inbeeld.stats.mse import MSEResult, estimate_population
 
 MIN_SOURCES = 3
 MIN_VICTIMS = 50
-FREQUENCY = "frequency"
-SOURCES: tuple[str, ...] = tuple(str(value) for value in LinkageKey.Source.values)
-
-
-def capture_histories_for(cases: QuerySet[Case]) -> pl.DataFrame:
-    """The capture histories of the victims linked to ``cases`` (already scoped): one row per
-    observed pattern, one 0/1 Int8 column per source with at least one victim, and
-    ``frequency`` (the number of victims with that pattern, Int64). No rows and only the
-    frequency column when no case has a key. One query."""
-    flags = {
-        source: Max(
-            When_(When(source=source, then=Value(1)), default=Value(0)),
-            output_field=IntegerField(),
-        )
-        for source in SOURCES
-    }
-    rows = list(
-        LinkageKey.objects.filter(case__in=cases.order_by().values("pk"))
-        .order_by()
-        .values("key")
-        .annotate(**flags)
-        .values_list(*SOURCES)
-    )
-    per_victim = pl.DataFrame(rows, schema=dict.fromkeys(SOURCES, pl.Int8), orient="row")
-    present = [s for s in SOURCES if per_victim.height and per_victim[s].max() == 1]
-    if not present:
-        return pl.DataFrame(schema={FREQUENCY: pl.Int64})
-    return (
-        per_victim.group_by(present)
-        .len(name=FREQUENCY)
-        .with_columns(pl.col(FREQUENCY).cast(pl.Int64))
-        .sort(present, descending=True)
-    )
 
 
 @dataclass(frozen=True)
@@ -156,11 +123,13 @@ def dark_number_for_cases(cases: QuerySet[Case], **options) -> DarkNumber:
 
 def dark_number_for(user, **options) -> DarkNumber:
     """The dark number within ``user``'s monitor scope (see the module docstring)."""
-    return dark_number_for_cases(monitor_cases_for(user), **options)
+    return dark_number_for_cases(policy.monitor_scope(user), **options)
 
 
 __all__ = [
+    "FREQUENCY",
     "MIN_SOURCES",
+    "SOURCES",
     "MIN_VICTIMS",
     "DarkNumber",
     "capture_histories_for",

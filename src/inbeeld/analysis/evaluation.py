@@ -1,6 +1,7 @@
 """Run the evaluation for a user (within their scope) and cache the result.
 
-The result is cached per user, horizon and data fingerprint (analysis.tables.data_fingerprint), so
+The cases come from inbeeld.policy (evaluation_scope, research_scope). The result is cached per
+user, horizon and data fingerprint (analysis.builders.data_fingerprint), so
 a page view after the first costs a few cheap queries; any new event, delivery, consent or
 deployment change gives a new fingerprint and a fresh evaluation."""
 
@@ -11,8 +12,8 @@ import hashlib
 from django.core.cache import cache
 
 from inbeeld import policy
-from inbeeld.analysis.tables import data_fingerprint, research_cases, tables_for_cases
-from inbeeld.cases.selectors import cases_visible_to
+from inbeeld.analysis.builders import data_fingerprint
+from inbeeld.analysis.tables import tables_for_cases
 from inbeeld.pilot.models import STAGES_AFTER_COMPLAINT, Intervention, Phase
 from inbeeld.stats.evaluation import Evaluation, InterventionSpec, evaluate
 from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
@@ -56,10 +57,9 @@ def _cached(cases, scope: str, horizon_days: int) -> Evaluation:
 
 def evaluation_for(user, *, horizon_days: int = DEFAULT_HORIZON_DAYS) -> Evaluation:
     """The evaluation of the cases ``user`` may see (a researcher: those with consent)."""
-    cases = cases_visible_to(user, policy.Action.CASE_LIST)
-    return _cached(cases, f"user-{user.pk}", horizon_days)
+    return _cached(policy.evaluation_scope(user), f"user-{user.pk}", horizon_days)
 
 
 def research_evaluation(*, horizon_days: int = DEFAULT_HORIZON_DAYS) -> Evaluation:
     """The evaluation in the research scope (what every researcher sees), for the CLI."""
-    return _cached(research_cases(), "research", horizon_days)
+    return _cached(policy.research_scope(), "research", horizon_days)

@@ -12,7 +12,7 @@ urlpatterns = [
     path("privacy/", include("inbeeld.audit.urls")),
     path("goedkeuringen/", include("inbeeld.approvals.urls")),
     path("signalen/", include("inbeeld.intake.urls")),
-    path("evaluatie/", include("inbeeld.analysis.urls")),
+    path("evaluatie/", include("inbeeld.publication.evaluation_urls")),
     path("rapporten/", include("inbeeld.publication.urls")),
     path("melden/", include("inbeeld.intake.public_urls")),
     path("beheer/", admin.site.urls),

@@ -1,6 +1,6 @@
 """Pseudonymised microdata for researchers: CSV, XLSX and SPSS (.sav), consent-filtered and audited.
 
-One row per case in the user's export scope (``cases_visible_to(user, EXPORT_MICRODATA)``: for a
+One row per case in the user's export scope (``policy.microdata_scope(user)``: for a
 researcher the cases whose victim gave research consent, ADR 0004). What a row holds, and what it
 never holds:
 
@@ -26,8 +26,8 @@ the researcher's acceptance of the data-use agreement, builds the table, applies
 (k-anonymity and l-diversity with the administrator's k and l, publication.microdata_anonymity:
 generalised columns hold their group's code, e.g. "2020-2021", "hof-amsterdam", "18+"; a blank
 quasi-identifier cell is suppressed), writes the file with what the control did in its codebook,
-and the audit row (format, rows, columns, SHA-256, achieved k and l) in one transaction. Text cells
-of the CSV and XLSX are neutralised against formula injection (inbeeld.spreadsheet_safety).
+and the audit row (format, rows, columns, SHA-256, achieved k and l; publication.release) in one
+transaction. Text cells of the CSV and XLSX are neutralised against formula injection (inbeeld.spreadsheet_safety).
 """
 
 from __future__ import annotations
@@ -50,11 +50,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from inbeeld import policy
-from inbeeld.audit.models import AuditAction
-from inbeeld.audit.services import audit_record
-from inbeeld.cases.models import AgeBand, Case, ChainEvent, Gender, NationalityGroup
-from inbeeld.cases.selectors import cases_visible_to
+from inbeeld.analysis import builders
+from inbeeld.cases.models import AgeBand, Gender, NationalityGroup
 from inbeeld.publication import microdata_anonymity as anonymity
+from inbeeld.publication import release as releases
 from inbeeld.reference.models import ExploitationForm, PoliceUnit
 from inbeeld.spreadsheet_safety import neutralise_cell, neutralise_frame
 
@@ -64,6 +63,15 @@ FORMATS: tuple[str, ...] = ("csv", "xlsx", "sav", "ctdc")
 FLAG_CODES = ((0, 0, "nee"), (1, 1, "ja"))
 UNKNOWN_CODE = 9
 
+# The case columns of analysis.builders.CASE_COLUMNS a row starts from.
+MICRODATA_CASE_COLUMNS = (
+    "intake_date",
+    "police_unit",
+    "age_band",
+    "minor",
+    "gender",
+    "nationality_group",
+)
 # The chain events the outcome columns are read from (effective events only).
 OUTCOME_EVENTS = ("first_police_contact", "complaint_filed", "prosecution_decision", "verdict")
 # Outcome codes of the catalogue, summarised: every kind of dismissal is a dismissal.
@@ -227,61 +235,21 @@ def microdata_schema(variables: Sequence[Variable]) -> dict[str, pl.DataType]:
 def microdata_table(user, *, rng: random.Random | None = None) -> pl.DataFrame:
     """One pseudonymised row per case ``user`` may export (see the module docstring).
 
-    A constant number of queries whatever the number of cases: the cases, their forms, their
-    effective outcome events and the reference rows.
+    The tables come from analysis.builders (the cases of policy.microdata_scope, their forms,
+    their effective outcome events); here they are only coarsened and renamed. A constant number
+    of queries whatever the number of cases.
     """
     rng = rng or random.SystemRandom()
     forms = _forms()
     variables = microdata_variables(forms)
-    cases = cases_visible_to(user, policy.Action.EXPORT_MICRODATA)
-    case_ids = cases.values("pk")
-    base = pl.DataFrame(
-        list(
-            cases.order_by()
-            .values_list(
-                "pk",
-                "intake_date",
-                "police_unit__code",
-                "age_band",
-                "minor_at_intake",
-                "gender",
-                "nationality_group",
-            )
-            .iterator()
-        ),
-        schema={
-            "case_id": pl.Int64,
-            "intake_date": pl.Date,
-            "eenheid": pl.String,
-            "leeftijd": pl.String,
-            "minor": pl.Boolean,
-            "gender": pl.String,
-            "nationaliteit": pl.String,
-        },
-        orient="row",
+    cases = policy.microdata_scope(user)
+    base = builders.case_table(cases, MICRODATA_CASE_COLUMNS, ordered=False).rename(
+        {"police_unit": "eenheid", "age_band": "leeftijd", "nationality_group": "nationaliteit"}
     )
-    form_rows = pl.DataFrame(
-        list(
-            Case.exploitation_forms.through.objects.filter(case_id__in=case_ids).values_list(
-                "case_id", "exploitationform__code"
-            )
-        ),
-        schema={"case_id": pl.Int64, "form": pl.String},
-        orient="row",
+    form_rows = builders.form_rows(cases)
+    events = builders.event_rows(cases, OUTCOME_EVENTS).with_columns(
+        pl.col("date").dt.year().cast(pl.Int32).alias("year")
     )
-    events = pl.DataFrame(
-        list(
-            ChainEvent.objects.filter(
-                case_id__in=case_ids,
-                superseded_by__isnull=True,
-                event_type__code__in=OUTCOME_EVENTS,
-            )
-            .order_by("case_id", "event_date", "id")
-            .values_list("case_id", "event_type__code", "outcome", "event_date")
-        ),
-        schema={"case_id": pl.Int64, "event": pl.String, "outcome": pl.String, "date": pl.Date},
-        orient="row",
-    ).with_columns(pl.col("date").dt.year().cast(pl.Int32).alias("year"))
 
     def first_year(code: str, alias: str) -> pl.DataFrame:
         return (
@@ -299,16 +267,15 @@ def microdata_table(user, *, rng: random.Random | None = None) -> pl.DataFrame:
             .with_columns(pl.col(name).replace_strict(summary, default=None))
         )
 
-    table = base.with_columns(
-        pl.col("intake_date").dt.year().cast(pl.Int32).alias("jaar_instroom"),
-        pl.col("minor").cast(pl.Int8).alias("minderjarig"),
-        *(
-            pl.col("case_id")
-            .is_in(form_rows.filter(pl.col("form") == code).get_column("case_id").implode())
-            .cast(pl.Int8)
-            .alias(f"vorm_{code}")
-            for code, _ in forms
+    table = builders.with_form_flags(
+        base.with_columns(
+            pl.col("intake_date").dt.year().cast(pl.Int32).alias("jaar_instroom"),
+            pl.col("minor").cast(pl.Int8).alias("minderjarig"),
         ),
+        form_rows,
+        (code for code, _ in forms),
+        prefix="vorm_",
+        dtype=pl.Int8,
     )
     for part in (
         first_year("first_police_contact", "jaar_eerste_politiecontact"),
@@ -551,8 +518,9 @@ def export_microdata(*, actor, format: str) -> ExportFile:
 
     if format not in FORMATS:
         raise ValueError(f"Onbekend formaat {format!r}: kies uit {', '.join(FORMATS)}.")
-    if not policy.can(actor, policy.Action.EXPORT_MICRODATA):
-        raise PermissionDenied("Alleen onderzoekers mogen microdata exporteren.")
+    policy.require(
+        actor, policy.Action.EXPORT_MICRODATA, "Alleen onderzoekers mogen microdata exporteren."
+    )
     if not data_use_agreement_accepted(actor):
         raise DataUseAgreementRequired(
             "Aanvaard eerst de gebruiksvoorwaarden voor microdata (Rapporten → Microdata)."
@@ -563,10 +531,9 @@ def export_microdata(*, actor, format: str) -> ExportFile:
         content = _render(released, format)
         filename = export_filename(format)
         columns = list(df.columns)
-        audit_record(
-            actor=actor,
-            action=AuditAction.EXPORT_CREATED,
-            subject_type="microdata",
+        releases.release_record(
+            user=actor,
+            kind=releases.ReleaseKind.MICRODATA,
             subject_ref=format,
             extra={
                 "format": format,

@@ -16,20 +16,15 @@ from collections.abc import Callable
 
 import numpy as np
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from scipy.optimize import linprog
 
 from inbeeld.analysis import presenter
-from inbeeld.analysis.monitor_tables import (
-    MONITOR_CONSENT_SCOPE,
-    monitor_tables_for,
-    monitor_tables_for_cases,
-)
-from inbeeld.analysis.tables import research_cases
-from inbeeld.cases.models import ConsentRecord, NationalityGroup
+from inbeeld.analysis.monitor_tables import monitor_tables_for, monitor_tables_for_cases
+from inbeeld.cases.models import NationalityGroup
+from inbeeld.policy import research_scope
 from inbeeld.publication.reports import Report
 from inbeeld.reference.models import ExploitationForm, PoliceUnit
 from inbeeld.stats.disclosure import DisclosurePolicy, protect_one_way, protect_table
@@ -441,36 +436,30 @@ def _report(context: dict, scope_label: str) -> Report:
     return Report(title=title, html=html, filename_stem=f"inbeeld-monitor-{stamp}")
 
 
-def monitor_context_for(user, *, compute_bootstrap: bool = False) -> dict:
+def monitor_context_for(user, *, compute_bootstrap: bool = False, progress=None) -> dict:
     """The page leaves the model-choice bootstrap to the report (it shows it once cached)."""
+    tables = monitor_tables_for(user)
+    if progress:
+        progress(_("tabellen geladen"))
     return monitor_context(
-        monitor_tables_for(user),
+        tables,
         dark_number=_dark_number(user=user),
+        progress=progress,
         compute_bootstrap=compute_bootstrap,
     )
 
 
-def monitor_report_for(user, *, scope_label: str) -> Report:
-    return _report(monitor_context_for(user, compute_bootstrap=True), scope_label)
-
-
-def research_monitor_cases():
-    """The cases of the national monitor without a user (`inbeeld report monitor`): research
-    consent, and the current consent covers the monitor (the rule of
-    analysis.monitor_tables.monitor_cases_for for a researcher; consent for the evaluation only,
-    or consent without a record of its scope, leaves a case out)."""
-    latest_scope = (
-        ConsentRecord.objects.filter(case=OuterRef("pk")).order_by("-pk").values("scope")[:1]
-    )
-    return (
-        research_cases()
-        .annotate(consent_scope=Subquery(latest_scope))
-        .filter(consent_scope=MONITOR_CONSENT_SCOPE)
-    )
+def monitor_report_for(user, *, scope_label: str, progress=None) -> Report:
+    context = monitor_context_for(user, compute_bootstrap=True, progress=progress)
+    if progress:
+        progress(_("verborgen aantal geschat"))
+    return _report(context, scope_label)
 
 
 def research_monitor_report(*, scope_label: str, progress=None) -> Report:
-    cases = research_monitor_cases()
+    """The national monitor without a user: the cases of policy.research_scope(monitor=True)
+    (research consent whose current scope covers the monitor)."""
+    cases = research_scope(monitor=True)
     tables = monitor_tables_for_cases(cases)
     if progress:
         progress(_("tabellen geladen"))

@@ -19,7 +19,7 @@ import math
 import numbers
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from inbeeld.publication.models import (
     PrivacyBudget,
     PrivacyRelease,
 )
+from inbeeld.publication.release import ReleaseKind, release_record
 from inbeeld.stats.dp import noisy_counts
 from inbeeld.stats.exceptions import StatsInputError
 
@@ -63,8 +64,9 @@ def budget_create(*, actor, dataset: str, label: str, epsilon_total) -> PrivacyB
 
     A data set has one budget, made once: it cannot be raised, lowered or removed afterwards.
     """
-    if not policy.can(actor, policy.Action.ADMINISTER):
-        raise PermissionDenied(_("Alleen de beheerder legt een privacybudget vast."))
+    policy.require(
+        actor, policy.Action.ADMINISTER, _("Alleen de beheerder legt een privacybudget vast.")
+    )
     dataset = (dataset or "").strip()
     label = (label or "").strip()
     errors = {}
@@ -161,8 +163,11 @@ def dp_release(
     ``sensitivity`` is the L1 sensitivity of the table (1 when every person is in one cell). The
     stored release holds the noisy values only (negative ones set to 0), never the true counts.
     """
-    if not policy.can(actor, policy.Action.DP_RELEASE):
-        raise PermissionDenied(_("U mag geen cijfers met differentiële privacy vrijgeven."))
+    policy.require(
+        actor,
+        policy.Action.DP_RELEASE,
+        _("U mag geen cijfers met differentiële privacy vrijgeven."),
+    )
     charge = _epsilon(epsilon, "epsilon")
     values, labels = _check_table(counts, labels)
     query = (query or "").strip()
@@ -213,10 +218,9 @@ def dp_release(
             actor=actor if getattr(actor, "is_authenticated", False) else None,
             created_at=timezone.now(),
         )
-        audit_record(
-            actor=actor,
-            action=AuditAction.DP_RELEASE,
-            subject_type="privacy_release",
+        release_record(
+            user=actor,
+            kind=ReleaseKind.DP_RELEASE,
             subject_ref=str(release.pk),
             extra={
                 "dataset": budget.dataset,
@@ -261,8 +265,11 @@ def microdata_policy_set(*, actor, k: int, l_diversity: int):
     MICRODATA_POLICY_CHANGED with the old and new values, in one transaction."""
     from inbeeld.publication.models import MicrodataPolicy
 
-    if not policy.can(actor, policy.Action.ADMINISTER):
-        raise PermissionDenied(_("Alleen de beheerder stelt de drempel voor microdata in."))
+    policy.require(
+        actor,
+        policy.Action.ADMINISTER,
+        _("Alleen de beheerder stelt de drempel voor microdata in."),
+    )
     errors = {}
     for field, value in (("k", k), ("l_diversity", l_diversity)):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -308,8 +315,9 @@ def data_use_agreement_accept(*, actor, version: str):
     from inbeeld.publication import agreement
     from inbeeld.publication.models import DataUseAgreementAcceptance
 
-    if not policy.can(actor, policy.Action.EXPORT_MICRODATA):
-        raise PermissionDenied(_("Alleen onderzoekers mogen microdata downloaden."))
+    policy.require(
+        actor, policy.Action.EXPORT_MICRODATA, _("Alleen onderzoekers mogen microdata downloaden.")
+    )
     if version != agreement.VERSION:
         raise ValidationError(
             _("Deze versie van de gebruiksvoorwaarden geldt niet meer: lees de huidige versie.")

@@ -1,7 +1,8 @@
 """Reports for researchers: the evaluation report and the monitor report as HTML or PDF. The same
 access rules as the pages they summarise (the policy decides); every download is audited. And the
 open-data page: noisy counts of a monitor table with differential privacy, charged to a privacy
-budget (publication.services.dp_release)."""
+budget (publication.services.dp_release). Every download's audit row is written by the release
+service (publication.release)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,10 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
-from inbeeld.audit.models import AuditAction
-from inbeeld.audit.services import audit_record
 from inbeeld.cases.views import _apply_service_errors
 from inbeeld.publication import reports
 from inbeeld.publication.models import PrivacyBudget, PrivacyRelease
+from inbeeld.publication.release import ReleaseKind, release_record
 from inbeeld.publication.services import dp_release
 from inbeeld.reference.models import PoliceUnit
 
@@ -32,8 +32,7 @@ SCOPE_LABEL = "landelijk, alleen casussen met toestemming voor onderzoek"
 
 
 def _require(user, action: policy.Action) -> None:
-    if not policy.can(user, action):
-        raise PermissionDenied(_("U heeft geen toegang tot deze rapporten."))
+    policy.require(user, action, _("U heeft geen toegang tot deze rapporten."))
 
 
 @require_http_methods(["GET"])
@@ -58,10 +57,9 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def _respond(request, report: reports.Report, fmt: str, kind: str) -> HttpResponse:
     data = report.pdf() if fmt == "pdf" else report.html.encode("utf-8")
-    audit_record(
-        actor=request.user,
-        action=AuditAction.REPORT_CREATED,
-        subject_type="report",
+    release_record(
+        user=request.user,
+        kind=ReleaseKind.REPORT,
         subject_ref=kind,
         extra={"format": fmt, "bytes": len(data)},
     )
@@ -382,10 +380,9 @@ def monitor_tables(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in TABLE_FORMATS:
         raise Http404("unknown format")
     data = monitor_tables_file(monitor_context_for(request.user), fmt)
-    audit_record(
-        actor=request.user,
-        action=AuditAction.REPORT_CREATED,
-        subject_type="report",
+    release_record(
+        user=request.user,
+        kind=ReleaseKind.MONITOR_TABLES,
         subject_ref="monitor_tables",
         extra={"format": fmt, "bytes": len(data)},
     )

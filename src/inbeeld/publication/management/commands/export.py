@@ -3,27 +3,32 @@
     inbeeld export --format csv|xlsx|sav|ctdc --user onderzoeker [--output FILE]
     inbeeld export ctdc-import FILE
 
-The export runs as the named user: their scope decides which cases are in it (a researcher:
-national, only cases with research consent) and the service checks the policy, requires the
-user's recorded acceptance of the data-use agreement, applies disclosure control (k-anonymity) and
-writes the audit row. The CTDC import creates no cases: it prints counts of the file.
+The export runs as the named user (publication.cli, as `evaluate` and `report`; a refusal is
+audited): their scope decides which cases are in it (a researcher: national, only cases with
+research consent) and the service checks the policy, requires the user's recorded acceptance of
+the data-use agreement, applies disclosure control (k-anonymity) and writes the audit row through
+the release service. The CTDC import creates no cases (it releases nothing): it prints counts of
+the file and logs that it read one.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 from inbeeld.publication import agreement
+from inbeeld.publication.cli import command_user
 from inbeeld.publication.ctdc import CtdcFormatError, ctdc_import_summary, read_ctdc_with_report
 from inbeeld.publication.exports import FORMATS, DataUseAgreementRequired, export_microdata
+from inbeeld.publication.release import release_refused
 
 CTDC_IMPORT = "ctdc-import"
+REFUSED = "Gebruiker '{username}' mag geen microdata exporteren: alleen de rol onderzoeker mag dat."
 
 LABELS = {
     "female": "vrouw",
@@ -84,22 +89,28 @@ class Command(BaseCommand):
                 "Geef --format (csv, xlsx, sav of ctdc) en --user (de onderzoeker), "
                 "of gebruik 'inbeeld export ctdc-import BESTAND'."
             )
-        user = get_user_model().objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"Gebruiker '{username}' bestaat niet of is niet actief.")
+        user = command_user(
+            username,
+            command="export",
+            action=policy.Action.EXPORT_MICRODATA,
+            refused=REFUSED,
+        )
         try:
             export = export_microdata(actor=user, format=format)
         except DataUseAgreementRequired as exc:
+            release_refused(
+                user=user, command="export", username=username, reason="data_use_agreement"
+            )
             raise CommandError(
                 f"Gebruiker '{username}' heeft de gebruiksvoorwaarden voor microdata (versie "
                 f"{agreement.VERSION}) nog niet aanvaard. Aanvaard ze eerst in InBeeld onder "
                 "Rapporten → Microdata downloaden; daarna kan de export ook hier."
             ) from exc
         except PermissionDenied as exc:
-            raise CommandError(
-                f"Gebruiker '{username}' mag geen microdata exporteren: alleen de rol "
-                "onderzoeker mag dat."
-            ) from exc
+            release_refused(
+                user=user, command="export", username=username, reason="permission_denied"
+            )
+            raise CommandError(REFUSED.format(username=username)) from exc
         path = Path(output or export.filename)
         try:
             path.write_bytes(export.content)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbeeld.analysis import views
+from inbeeld.publication import evaluation_views as views
 
 app_name = "evaluation"
 

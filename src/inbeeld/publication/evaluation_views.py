@@ -2,12 +2,12 @@
 (the primary analysis's verdict first, then the sensitivity analyses: effects, survival curves,
 staggered rollout, precision) and the lead times per chain stage.
 Every number comes from analysis.evaluation (the same as `inbeeld evaluate`); the sentences that
-explain them come from analysis.presenter."""
+explain them come from analysis.presenter. The pages render, so they live in publication, above
+analysis (ADR 0010); the URLs stay /evaluatie/..."""
 
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -36,8 +36,9 @@ class HorizonForm(forms.Form):
 
 
 def _evaluation(request: HttpRequest):
-    if not policy.can(request.user, policy.Action.EVALUATION_READ):
-        raise PermissionDenied(_("U heeft geen toegang tot de evaluatie."))
+    policy.require(
+        request.user, policy.Action.EVALUATION_READ, _("U heeft geen toegang tot de evaluatie.")
+    )
     form = HorizonForm(request.GET or None)
     horizon = DEFAULT_HORIZON_DAYS
     if form.is_valid() and form.cleaned_data["horizon"]:

@@ -1,0 +1,269 @@
+"""The one place where database rows become tables: one builder per table kind (cases, forms,
+effective events, deliveries, deployments, signals, linkage keys), reused by the evaluation
+(analysis.tables), the monitor (analysis.monitor_tables), the dark number (analysis.dark_number)
+and the microdata export (publication.exports renders what analysis.microdata builds here).
+
+Every builder takes querysets that are already scoped: the cases come from inbeeld.policy
+(``research_scope``, ``evaluation_scope``, ``monitor_scope``, ``microdata_scope``), never from a
+filter written here. Only what the figures need leaves the database: case ids (never codes),
+codes of units and forms, dates, flags and outcome codes; never free text. Each builder costs a
+constant number of queries, whatever the number of cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import polars as pl
+from django.db.models import Case as When_
+from django.db.models import IntegerField, Max, Min, QuerySet, Value, When
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from inbeeld.cases.models import Case, ChainEvent, ConsentRecord, LinkageKey
+from inbeeld.pilot.models import Delivery, Deployment, Intervention, Phase
+
+
+def frame(rows, schema: dict) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+# --- cases and their forms ----------------------------------------------------------------------
+
+# Column name in the tables → (ORM lookup on Case, polars type).
+CASE_COLUMNS: dict[str, tuple[str, pl.DataType]] = {
+    "case_id": ("pk", pl.Int64),
+    "police_unit": ("police_unit__code", pl.String),
+    "intake_date": ("intake_date", pl.Date),
+    "minor": ("minor_at_intake", pl.Boolean),
+    "age_band": ("age_band", pl.String),
+    "gender": ("gender", pl.String),
+    "nationality_group": ("nationality_group", pl.String),
+}
+
+
+def case_table(cases: QuerySet[Case], columns: Sequence[str], *, ordered: bool = True):
+    """One row per case: ``case_id`` and ``columns`` (names of CASE_COLUMNS). ``ordered``: in
+    the cases' own order (newest intake first), else in the database's order."""
+    names = ("case_id", *columns)
+    source = cases if ordered else cases.order_by()
+    rows = source.values_list(*(CASE_COLUMNS[name][0] for name in names))
+    return frame(list(rows.iterator()), {name: CASE_COLUMNS[name][1] for name in names})
+
+
+def form_rows(cases: QuerySet[Case], codes: Iterable[str] | None = None) -> pl.DataFrame:
+    """(case_id, form): the exploitation forms of ``cases``, only ``codes`` when given."""
+    through = Case.exploitation_forms.through.objects.filter(case_id__in=cases.values("pk"))
+    if codes is not None:
+        through = through.filter(exploitationform__code__in=list(codes))
+    return frame(
+        list(through.values_list("case_id", "exploitationform__code")),
+        {"case_id": pl.Int64, "form": pl.String},
+    )
+
+
+def with_form_flags(
+    table: pl.DataFrame,
+    forms: pl.DataFrame,
+    codes: Iterable[str],
+    *,
+    prefix: str = "form_",
+    dtype: pl.DataType | None = None,
+) -> pl.DataFrame:
+    """``table`` with a flag ``<prefix><code>`` per form code: does the case have that form."""
+
+    def flag(code: str) -> pl.Expr:
+        has = pl.col("case_id").is_in(
+            forms.filter(pl.col("form") == code).get_column("case_id").implode()
+        )
+        return (has if dtype is None else has.cast(dtype)).alias(f"{prefix}{code}")
+
+    return table.with_columns(flag(code) for code in codes)
+
+
+# --- chain events: effective events only --------------------------------------------------------
+
+
+def effective_events(cases: QuerySet[Case], *, until: dt.date | None = None):
+    """The chain events of ``cases`` that stand: a corrected event is replaced by its
+    correction (superseded events never count); up to ``until`` when given."""
+    events = ChainEvent.objects.filter(case_id__in=cases.values("pk"), superseded_by__isnull=True)
+    return events if until is None else events.filter(event_date__lte=until)
+
+
+def first_event_dates(
+    cases: QuerySet[Case],
+    codes: Iterable[str],
+    *,
+    until: dt.date | None = None,
+    by_outcome: bool = False,
+) -> pl.DataFrame:
+    """(case_id, event, date): the first effective date of each event code per case; with
+    ``by_outcome`` per (case, event, outcome), with an ``outcome`` column."""
+    group = ("case_id", "event_type__code", *(("outcome",) if by_outcome else ()))
+    rows = (
+        effective_events(cases, until=until)
+        .filter(event_type__code__in=list(codes))
+        .values(*group)
+        .annotate(first=Min("event_date"))
+        .values_list("case_id", "event_type__code", "first", *group[2:])
+        .order_by()
+    )
+    schema = {"case_id": pl.Int64, "event": pl.String, "date": pl.Date}
+    if by_outcome:
+        schema["outcome"] = pl.String
+    return frame(list(rows), schema)
+
+
+def event_rows(
+    cases: QuerySet[Case],
+    codes: Iterable[str],
+    *,
+    until: dt.date | None = None,
+    distinct: bool = False,
+) -> pl.DataFrame:
+    """(case_id, event, date, outcome): every effective event of ``codes``, per case in (date,
+    id) order; with ``distinct`` each (case, event, date, outcome) once, in no order."""
+    events = effective_events(cases, until=until).filter(event_type__code__in=list(codes))
+    fields = ("case_id", "event_type__code", "event_date", "outcome")
+    if distinct:
+        rows = events.values_list(*fields).order_by().distinct()
+    else:
+        rows = events.order_by("case_id", "event_date", "id").values_list(*fields)
+    return frame(
+        list(rows),
+        {"case_id": pl.Int64, "event": pl.String, "date": pl.Date, "outcome": pl.String},
+    )
+
+
+def data_cutoff(cases: QuerySet[Case]) -> dt.date:
+    """The last day with an effective event of ``cases`` (never after today; today if none)."""
+    last = effective_events(cases).aggregate(last=Max("event_date"))["last"]
+    return min(last, timezone.localdate()) if last else timezone.localdate()
+
+
+# --- the pilot: deliveries and deployments -------------------------------------------------------
+
+
+def delivery_table(cases: QuerySet[Case]) -> pl.DataFrame:
+    rows = Delivery.objects.filter(case_id__in=cases.values("pk")).values_list(
+        "case_id", "intervention__code", "date", "delivered"
+    )
+    return frame(
+        list(rows),
+        {"case_id": pl.Int64, "intervention": pl.String, "date": pl.Date, "delivered": pl.Boolean},
+    )
+
+
+def deployment_table() -> pl.DataFrame:
+    """(intervention, police_unit, start, end): where and when each intervention is deployed
+    (no case data: the same for every scope)."""
+    rows = Deployment.police_units.through.objects.values_list(
+        "deployment__intervention__code",
+        "policeunit__code",
+        "deployment__start",
+        "deployment__end",
+    )
+    return frame(
+        list(rows),
+        {"intervention": pl.String, "police_unit": pl.String, "start": pl.Date, "end": pl.Date},
+    )
+
+
+# --- signals ---------------------------------------------------------------------------------------
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+def signal_table(signals, cutoff: dt.date, visible: pl.Series) -> pl.DataFrame:
+    """(signal_id, police_unit, received_date, case_id, converted): ``signals`` (already scoped)
+    received up to ``cutoff`` (local dates). A signal whose case is not among ``visible`` counts
+    as converted, but its case id is not passed on: no id of an out-of-scope case leaves."""
+    rows = list(
+        signals.filter(received_at__lt=_local_midnight(cutoff + dt.timedelta(days=1)))
+        .annotate(received_date=TruncDate("received_at"))
+        .order_by()
+        .values_list("pk", "police_unit__code", "received_date", "case_id")
+    )
+    table = frame(
+        rows,
+        {
+            "signal_id": pl.Int64,
+            "police_unit": pl.String,
+            "received_date": pl.Date,
+            "case_id": pl.Int64,
+        },
+    )
+    in_tables = pl.col("case_id").is_in(visible.implode())
+    return table.with_columns(
+        pl.col("case_id").is_not_null().alias("converted"),
+        pl.when(in_tables).then(pl.col("case_id")).otherwise(None).alias("case_id"),
+    ).select("signal_id", "police_unit", "received_date", "case_id", "converted")
+
+
+# --- linkage keys: capture histories ---------------------------------------------------------------
+
+FREQUENCY = "frequency"
+SOURCES: tuple[str, ...] = tuple(str(value) for value in LinkageKey.Source.values)
+
+
+def capture_histories_for(cases: QuerySet[Case]) -> pl.DataFrame:
+    """The capture histories of the victims linked to ``cases`` (already scoped): one row per
+    observed pattern, one 0/1 Int8 column per source with at least one victim, and
+    ``frequency`` (the number of victims with that pattern, Int64). No rows and only the
+    frequency column when no case has a key. One query."""
+    flags = {
+        source: Max(
+            When_(When(source=source, then=Value(1)), default=Value(0)),
+            output_field=IntegerField(),
+        )
+        for source in SOURCES
+    }
+    rows = list(
+        LinkageKey.objects.filter(case__in=cases.order_by().values("pk"))
+        .order_by()
+        .values("key")
+        .annotate(**flags)
+        .values_list(*SOURCES)
+    )
+    per_victim = pl.DataFrame(rows, schema=dict.fromkeys(SOURCES, pl.Int8), orient="row")
+    present = [s for s in SOURCES if per_victim.height and per_victim[s].max() == 1]
+    if not present:
+        return pl.DataFrame(schema={FREQUENCY: pl.Int64})
+    return (
+        per_victim.group_by(present)
+        .len(name=FREQUENCY)
+        .with_columns(pl.col(FREQUENCY).cast(pl.Int64))
+        .sort(present, descending=True)
+    )
+
+
+# --- cache key --------------------------------------------------------------------------------------
+
+
+def data_fingerprint(cases: QuerySet[Case]) -> tuple:
+    """Cheap to compute; changes whenever anything the evaluation reads changes."""
+    return (
+        cases.count(),
+        cases.aggregate(last=Max("version"))["last"],
+        ChainEvent.objects.aggregate(last=Max("pk"))["last"],
+        Delivery.objects.aggregate(last=Max("pk"))["last"],
+        Delivery.objects.count(),
+        ConsentRecord.objects.aggregate(last=Max("pk"))["last"],
+        tuple(Deployment.objects.values_list("pk", "start", "end").order_by("pk")),
+        tuple(
+            Deployment.police_units.through.objects.values_list(
+                "deployment_id", "policeunit_id"
+            ).order_by("deployment_id", "policeunit_id")
+        ),
+        # The intervention specs (labels, stage, phase target) are part of the result too.
+        tuple(
+            Intervention.objects.values_list(
+                "pk", "code", "label", "chain_stage", "order", "min_important_difference"
+            ).order_by("pk")
+        ),
+        tuple(Phase.objects.values_list("pk", "start", "target_victims").order_by("pk")),
+    )
