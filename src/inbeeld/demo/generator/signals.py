@@ -704,7 +704,7 @@ def _history(rng, draft: _Draft, received_at: dt.datetime, acute: bool) -> list[
 def _replay(events: list[PlannedEvent]) -> SimpleNamespace:
     """The signal's state after its history, computed with the services' own ``_move`` and checked
     against the transition table at every step (a bad walk raises)."""
-    from inbeeld.intake.services import _move
+    from inbeeld.intake.services.triage import _move
     from inbeeld.intake.workflow import CONVERSION_ONLY, OPEN_STATUSES, check_transition
 
     state = SimpleNamespace(
