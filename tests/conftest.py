@@ -11,9 +11,23 @@ import socket
 
 import pytest
 
-from tests import factories
+from tests import factories, realdata
 
 _LOCAL_NAMES = {"localhost", "testserver"}
+
+
+def pytest_report_header(config):
+    """State at the start of every run where the real data sets are looked for and what a
+    missing one does (tests/realdata.py): skipped locally, a failure under CI."""
+    names = (
+        realdata.NL_MSE_SIX_LISTS,
+        realdata.CTDC_VICTIM_PERPETRATOR,
+        realdata.ROAD_TRAFFIC_FINES,
+    )
+    missing = [name for name in names if not (realdata.SHARED_DATA / name).is_file()]
+    mode = "CI: a missing file fails" if realdata.in_ci() else "local: a missing file skips"
+    found = f"missing {', '.join(missing)}" if missing else "all present"
+    return f"real data: {realdata.SHARED_DATA} ({found}; {mode})"
 
 
 def _is_local(address) -> bool:

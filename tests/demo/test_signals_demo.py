@@ -1,4 +1,4 @@
-"""Demo signals (demo/generator/signals.py): deterministic, shaped as specified, and every row
+"""Demo signals (demo/generator/signals/): deterministic, shaped as specified, and every row
 exactly what the intake services would have stored: a valid walk through the triage table from
 'received', the time targets of intake.deadlines, encrypted free text, one catalogue version, and
 converted signals linked to a demo case of the same unit that starts with 'signal received'."""

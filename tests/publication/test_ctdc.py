@@ -34,20 +34,12 @@ from inbeeld.publication.ctdc import (
     write_ctdc,
 )
 from inbeeld.publication.exports import export_microdata, microdata_table
-
-CTDC = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "data"
-    / "ctdc_victim_perpetrator_synthetic.csv"
-)
+from tests.realdata import CTDC_VICTIM_PERPETRATOR, shared_data
 
 
 @pytest.fixture(scope="module")
 def ctdc_path() -> Path:
-    if not CTDC.exists():
-        pytest.skip(f"the real CTDC data set is not here: {CTDC}")
-    return CTDC
+    return shared_data(CTDC_VICTIM_PERPETRATOR)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -33,13 +32,8 @@ from inbeeld.stats.disclosure import (
     protect_table,
 )
 from inbeeld.stats.exceptions import StatsInputError
+from tests.realdata import CTDC_VICTIM_PERPETRATOR, shared_data
 
-CTDC = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "data"
-    / "ctdc_victim_perpetrator_synthetic.csv"
-)
 SUPPRESSED = (CellStatus.PRIMARY, CellStatus.SECONDARY)
 
 
@@ -489,9 +483,8 @@ def test_random_one_way_tables_are_safe(counts):
 
 @pytest.fixture(scope="module")
 def ctdc() -> pl.DataFrame:
-    if not CTDC.exists():
-        pytest.skip(f"the real CTDC data set is not here: {CTDC}")
-    return pl.read_csv(CTDC, infer_schema_length=0)  # every column as text; blanks are null
+    path = shared_data(CTDC_VICTIM_PERPETRATOR)
+    return pl.read_csv(path, infer_schema_length=0)  # every column as text; blanks are null
 
 
 CTDC_TABLES = [

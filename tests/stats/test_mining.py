@@ -49,10 +49,8 @@ from inbeeld.stats.mining import (
     variants,
 )
 from inbeeld.stats.xes import read_xes
+from tests.realdata import ROAD_TRAFFIC_FINES, shared_data
 
-ROAD_LOG = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "road_traffic_fines.xes.gz"
-)
 DAY = 86_400.0
 RTOL = 1e-6  # the brief's tolerance for performance figures (in practice they agree exactly)
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -615,13 +613,12 @@ def test_random_logs_equal_pm4py(seed):
 @pytest.fixture(scope="session")
 def pm4py_road():
     """pm4py's reading of the real log and its discoveries: computed once per session."""
-    if not ROAD_LOG.exists():
-        pytest.skip(f"the real log is not here: {ROAD_LOG}")
+    road_log = shared_data(ROAD_TRAFFIC_FINES)
     os.environ.setdefault("PM4PY_SHOW_PROGRESS_BAR", "False")
     pm4py = pytest.importorskip("pm4py")
     with warnings.catch_warnings():  # "install r4pm to import faster"
         warnings.simplefilter("ignore", UserWarning)
-        frame = pm4py.read_xes(str(ROAD_LOG), show_progress_bar=False)
+        frame = pm4py.read_xes(str(road_log), show_progress_bar=False)
     columns = ["case:concept:name", "concept:name", "time:timestamp"]
     events = frame[columns].copy()  # before pm4py adds its helper columns
     dfg, starts, ends = pm4py.discover_dfg(frame)
@@ -640,9 +637,7 @@ def pm4py_road():
 @pytest.fixture(scope="module")
 def road():
     """The engine's reading and mining of the real log: once per module."""
-    if not ROAD_LOG.exists():
-        pytest.skip(f"the real log is not here: {ROAD_LOG}")
-    log = read_xes(ROAD_LOG)
+    log = read_xes(shared_data(ROAD_TRAFFIC_FINES))
     return log, mine(log, ROAD_STAGES)
 
 
@@ -750,7 +745,8 @@ def test_road_bottleneck(road):
 
 def test_read_xes_parsers_agree_on_the_road_log(road):
     log, _ = road
-    assert xes._parse(ROAD_LOG).equals(log)  # the XML parser (the fallback) reads the same table
+    road_log = shared_data(ROAD_TRAFFIC_FINES)
+    assert xes._parse(road_log).equals(log)  # the XML parser (the fallback) reads the same table
 
 
 def test_road_log_is_read_by_the_fast_scanner(road):
@@ -758,4 +754,4 @@ def test_road_log_is_read_by_the_fast_scanner(road):
     fast scanner still reads it (issue 12 item 9), with the three columns of an instantaneous log."""
     log, _ = road
     assert log.columns == ["case_id", "activity", "timestamp"]
-    assert xes._scan(ROAD_LOG).equals(log)
+    assert xes._scan(shared_data(ROAD_TRAFFIC_FINES)).equals(log)

@@ -48,17 +48,15 @@ from scipy import stats as sps
 from inbeeld.stats import mse
 from inbeeld.stats.exceptions import NotEstimable, StatsInputError
 from inbeeld.stats.mse import capture_histories, estimate_population, fit_loglinear
+from tests.realdata import NL_MSE_SIX_LISTS, shared_data
 
-NED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "nl_mse_six_lists.csv"
 NED_LISTS = ("I", "K", "O", "P", "R", "Z")
 RTOL = 1e-6
 
 
 @pytest.fixture(scope="module")
 def ned() -> pl.DataFrame:
-    if not NED.exists():
-        pytest.skip(f"the Dutch six-list data are not here: {NED}")
-    return pl.read_csv(NED)
+    return pl.read_csv(shared_data(NL_MSE_SIX_LISTS))
 
 
 @pytest.fixture(scope="module")

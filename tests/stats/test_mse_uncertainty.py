@@ -4,8 +4,6 @@ five lists and a simulation with a known population size."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import polars as pl
 import pytest
@@ -17,8 +15,7 @@ from inbeeld.stats.mse_uncertainty import (
     selection_bootstrap,
     sensitivity,
 )
-
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "nl_mse_six_lists.csv"
+from tests.realdata import NL_MSE_SIX_LISTS, shared_data
 
 # SparseMSE's UKdat_5 (R package SparseMSE 2.0.1, data/UKdat_5.rda, read from github:cran/SparseMSE):
 # the UK 2013 strategic assessment (Home Office; Silverman 2014, "Modern slavery: an application
@@ -47,7 +44,7 @@ UK5 = [
 
 
 def _dutch() -> CaptureHistories:
-    frame = pl.read_csv(DATA).with_columns(pl.all().cast(pl.Int64))
+    frame = pl.read_csv(shared_data(NL_MSE_SIX_LISTS)).with_columns(pl.all().cast(pl.Int64))
     return capture_histories(frame, frequency="frequency")
 
 

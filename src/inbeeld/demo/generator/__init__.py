@@ -42,7 +42,7 @@ class GenerateResult:
     write_seconds: float = 0.0  # inserting them (SQL, including the commit)
     deliveries: int = 0  # pilot deliveries (delivered or not)
     measures: int = 0  # victim-reported measures
-    signals: int = 0  # early signals (generator/signals.py)
+    signals: int = 0  # early signals (generator/signals/)
     linkage_keys: int = 0  # linkage keys (generator/linkage.py)
     linkage: LinkageSummary | None = None  # with the simulated true number of victims
 

@@ -350,7 +350,7 @@ def plan_demo_linkage(data: DemoData) -> LinkagePlan:
 def _case_ids(data: DemoData) -> np.ndarray:
     """The database ids of the demo cases, in case order. The case writer numbers them
     consecutively in that order; checked on the first and last code, else looked up by code."""
-    from inbeeld.demo.generator.writer import CHUNK_ROWS
+    from inbeeld.demo.generator.bulk import CHUNK_ROWS
 
     codes = data.codes
     n = len(codes)
@@ -419,22 +419,22 @@ def _create_indexes(connection, statements: list[str]) -> None:
 def write_demo_linkage(data: DemoData, plan: LinkagePlan) -> LinkageSummary:
     """Insert the plan's LinkageKey rows (one per case and source) in one transaction; the cases
     of ``data`` must be in the database already."""
-    from inbeeld.demo.generator import writer
+    from inbeeld.demo.generator import bulk, writer
 
     start = time.perf_counter()
     connection = connections[DEFAULT_DB_ALIAS]
     connection.ensure_connection()
-    backend = writer._Backend(connection)
+    backend = bulk.Backend(connection)
     case_pos, source_index = plan.rows
     count = len(case_pos)
     table = LinkageKey._meta.db_table
-    pragmas = writer._sqlite_load_pragmas(connection)
+    pragmas = bulk.sqlite_load_pragmas(connection)
     try:
         with transaction.atomic():
-            writer._lock_tables(connection, [table])
+            bulk.lock_tables(connection, [table])
             case_ids = _case_ids(data)
             recheck = connection.vendor == "postgresql" and count >= writer.PG_FK_RECHECK_ROWS
-            dropped = writer._drop_foreign_keys(connection, [table]) if recheck else []
+            dropped = bulk.drop_foreign_keys(connection, [table]) if recheck else []
             reindex = _drop_indexes(connection, table) if count >= REINDEX_ROWS else []
             if count:
                 first_day = int(data.intake_day.min())
@@ -444,18 +444,18 @@ def write_demo_linkage(data: DemoData, plan: LinkagePlan) -> LinkageSummary:
                 keys = np.array(plan.keys, dtype=object)
                 backend.insert(
                     LinkageKey,
-                    writer._columns(
+                    bulk.model_columns(
                         LinkageKey,
                         connection,
                         {
-                            "id": writer._next_id(connection, LinkageKey)
+                            "id": bulk.next_id(connection, LinkageKey)
                             + np.arange(count, dtype=np.int64),
                             "case": case_ids[case_pos],
                             "source": sources[source_index],
                             "identifier_type": types[source_index],
                             "key": keys[plan.case_victim[case_pos]],
                             "created_at": noons[data.intake_day[case_pos] - first_day],
-                            "created_by": writer.Const(None),
+                            "created_by": bulk.Const(None),
                         },
                     ),
                     count,
@@ -463,11 +463,11 @@ def write_demo_linkage(data: DemoData, plan: LinkagePlan) -> LinkageSummary:
             if reindex:
                 _create_indexes(connection, reindex)
             if dropped:
-                writer._restore_foreign_keys(connection, dropped)
+                bulk.restore_foreign_keys(connection, dropped)
             if connection.vendor == "postgresql":
-                writer._reset_sequences(connection, [LinkageKey])
+                bulk.reset_sequences(connection, [LinkageKey])
     finally:
-        writer._restore_pragmas(connection, pragmas)
+        bulk.restore_pragmas(connection, pragmas)
     return LinkageSummary(
         keys=count,
         cases=plan.cases,

@@ -1,0 +1,271 @@
+"""Bulk loading of generated rows: raw SQL in one transaction, no ORM objects.
+
+SQLite gets multi-row INSERT statements through the driver's ``executemany``; PostgreSQL gets
+``COPY ... FROM STDIN`` through psycopg 3. Table and column names come from the models' ``_meta``;
+a column the caller does not fill gets its model default (or its database default), so a new
+nullable or defaulted field does not break the loader. Shared by the case writer (writer.py) and
+the linkage keys (linkage.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import repeat
+
+import numpy as np
+from django.core.management.color import no_style
+from django.db import models
+from django.db.models.fields import NOT_PROVIDED
+
+from inbeeld.demo.generator.data import day_date
+
+CHUNK_ROWS = 250_000  # rows converted to Python values at a time (bounds memory)
+SQLITE_ROWS_PER_STATEMENT = 100  # rows per INSERT ... VALUES (...), (...) statement
+SQLITE_MAX_VARIABLES = 999  # the lowest limit any SQLite build has
+SQLITE_CACHE_KIB = 1_048_576  # 1 GiB page cache while loading: indexes stay in memory
+
+
+@dataclass(frozen=True)
+class Const:
+    """The same value in every row."""
+
+    value: object
+
+
+def lookup(strings: Sequence[str]) -> np.ndarray:
+    return np.array(list(strings), dtype=object)
+
+
+class Backend:
+    """The vendor-specific part: how a day and a moment are spelled, how rows get in."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.vendor = connection.vendor
+        if self.vendor not in ("sqlite", "postgresql"):
+            raise NotImplementedError(f"demo bulk load does not support {self.vendor}")
+
+    def day_strings(self, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per day number in [first, last]: the date and the date-at-noon-UTC as stored."""
+        days = [day_date(d) for d in range(first, last + 1)]
+        dates = [d.isoformat() for d in days]
+        suffix = " 12:00:00" if self.vendor == "sqlite" else " 12:00:00+00"
+        return lookup(dates), lookup(f"{d}{suffix}" for d in dates)
+
+    def boolean(self, values: np.ndarray) -> np.ndarray:
+        if self.vendor == "sqlite":
+            return values.astype(np.int64)
+        return np.where(values, "t", "f").astype(object)
+
+    def insert(self, model, columns: list[tuple[str, object]], n: int) -> None:
+        if n == 0:
+            return
+        table = model._meta.db_table
+        if self.vendor == "sqlite":
+            self._sqlite_insert(table, columns, n)
+        else:
+            self._copy(table, columns, n)
+
+    def _sqlite_insert(self, table: str, columns, n: int) -> None:
+        qn = self.connection.ops.quote_name
+        variable = [(name, values) for name, values in columns if not isinstance(values, Const)]
+        row = (
+            "("
+            + ", ".join(
+                _sqlite_literal(values.value) if isinstance(values, Const) else "?"
+                for _, values in columns
+            )
+            + ")"
+        )
+        names = ", ".join(qn(name) for name, _ in columns)
+        head = f"INSERT INTO {qn(table)} ({names}) VALUES "  # noqa: S608 (quoted model names)
+        per_statement = max(
+            1, min(SQLITE_ROWS_PER_STATEMENT, SQLITE_MAX_VARIABLES // max(1, len(variable)))
+        )
+        many = head + ", ".join([row] * per_statement)
+        single = head + row
+        cursor = self.connection.connection.cursor()
+        try:
+            for start in range(0, n, CHUNK_ROWS):
+                stop = min(n, start + CHUNK_ROWS)
+                block = np.empty((stop - start, len(variable)), dtype=object)
+                for j, (_, values) in enumerate(variable):
+                    block[:, j] = values[start:stop]
+                full = (len(block) // per_statement) * per_statement
+                flat = block[:full].reshape(-1, per_statement * len(variable))
+                cursor.executemany(many, map(tuple, flat))
+                cursor.executemany(single, map(tuple, block[full:]))
+        finally:
+            cursor.close()
+
+    def _copy(self, table: str, columns, n: int) -> None:
+        qn = self.connection.ops.quote_name
+        sql = f"COPY {qn(table)} ({', '.join(qn(name) for name, _ in columns)}) FROM STDIN"
+        with self.connection.cursor() as wrapper:
+            raw = wrapper.cursor
+            with raw.copy(sql) as copy:
+                for start in range(0, n, CHUNK_ROWS):
+                    stop = min(n, start + CHUNK_ROWS)
+                    texts = [
+                        repeat(_copy_literal(values.value), stop - start)
+                        if isinstance(values, Const)
+                        else _copy_column(values[start:stop])
+                        for _, values in columns
+                    ]
+                    lines = map("\t".join, zip(*texts, strict=True))
+                    copy.write("".join([line + "\n" for line in lines]))
+
+
+def _sqlite_literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQLite literal for {value!r}")
+
+
+def _copy_literal(value) -> str:
+    """One value in COPY text format."""
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    text = str(value)
+    if any(ch in text for ch in "\\\t\n\r"):
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text
+
+
+def _copy_column(values) -> list[str]:
+    """A column in COPY text format; escaping is only paid for when some value needs it."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        return values.astype(str).tolist()
+    values = np.asarray(values, dtype=object)
+    missing = np.equal(values, None)
+    present = values[~missing]
+    texts = np.empty(len(values), dtype=object)
+    texts[missing] = r"\N"
+    joined = "".join(map(str, present))
+    if any(ch in joined for ch in "\\\t\n\r"):
+        texts[~missing] = [_copy_literal(v) for v in present]
+    else:
+        texts[~missing] = list(map(str, present))
+    return texts.tolist()
+
+
+def model_columns(model, connection, values: dict[str, object]) -> list[tuple[str, object]]:
+    """(column, values) for every concrete field of ``model``: the given values (by field name or
+    attname), else the field's default, else NULL; a database default is left to the database."""
+    columns = []
+    for field in model._meta.concrete_fields:
+        if field.attname in values or field.name in values:
+            columns.append((field.column, values.get(field.attname, values.get(field.name))))
+        elif getattr(field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED:
+            continue
+        elif field.has_default():
+            default = field.get_db_prep_save(field.get_default(), connection)
+            columns.append((field.column, Const(default)))
+        elif field.null:
+            columns.append((field.column, Const(None)))
+        else:
+            raise ValueError(f"demo loader has no value for {model.__name__}.{field.name}")
+    return columns
+
+
+def next_id(connection, model) -> int:
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        column, table = qn(model._meta.pk.column), qn(model._meta.db_table)
+        cursor.execute(f"SELECT COALESCE(MAX({column}), 0) FROM {table}")  # noqa: S608 (model names)
+        return int(cursor.fetchone()[0]) + 1
+
+
+def id_map(model, codes: Sequence[str]) -> np.ndarray:
+    ids = dict(model.objects.values_list("code", "id"))
+    missing = [c for c in codes if c not in ids]
+    if missing:
+        raise ValueError(f"reference data lacks {model.__name__} {missing}; run migrate first")
+    return np.array([ids[c] for c in codes], dtype=np.int64)
+
+
+def lock_tables(connection, tables: list[str]) -> None:
+    """PostgreSQL: make concurrent writers of these tables wait until the load commits."""
+    if connection.vendor != "postgresql":
+        return
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {', '.join(qn(t) for t in tables)} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def drop_foreign_keys(connection, tables: list[str]) -> list[tuple[str, str, str]]:
+    """PostgreSQL, large loads: drop the foreign keys of ``tables`` and return them (table, name,
+    definition) for ``restore_foreign_keys``. Checking each row's references one by one (with a
+    row lock on every referenced row) costs more than the load itself; re-adding a constraint
+    checks all rows in one join. Both happen inside the load's transaction, so a failure leaves
+    the schema as it was."""
+    qn = connection.ops.quote_name
+    # Run the checks still pending in an enclosing transaction: a table with pending trigger
+    # events cannot be altered.
+    connection.check_constraints()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
+            "ORDER BY conrelid::regclass::text, conname",
+            [[qn(t) for t in tables]],
+        )
+        constraints = cursor.fetchall()
+        for table, name, _ in constraints:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {qn(name)}")
+    return constraints
+
+
+def restore_foreign_keys(connection, constraints: list[tuple[str, str, str]]) -> None:
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table, name, definition in constraints:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {qn(name)} {definition}")
+
+
+def reset_sequences(connection, bulk_models: list[type[models.Model]]) -> None:
+    statements = connection.ops.sequence_reset_sql(no_style(), bulk_models)
+    if statements:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
+
+def sqlite_load_pragmas(connection) -> dict[str, int]:
+    """SQLite: a large page cache and in-memory statement journals while loading (otherwise each
+    multi-row INSERT journals the pages it touches to a temporary file). Returns the previous
+    values. A pragma that cannot change inside an open transaction (a test) is left alone."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return {}
+    with connection.cursor() as cursor:
+        before = {
+            name: cursor.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("cache_size", "temp_store")
+        }
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        cursor.execute("PRAGMA temp_store = MEMORY")
+    return before
+
+
+def restore_pragmas(connection, before: dict[str, int]) -> None:
+    """Undo ``sqlite_load_pragmas`` and shrink the write-ahead log the load filled (it is
+    already checkpointed; this only gives the disk space back)."""
+    if before:
+        with connection.cursor() as cursor:
+            for name, value in before.items():
+                cursor.execute(f"PRAGMA {name} = {int(value)}")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
