@@ -6,6 +6,7 @@ Views never query Case or ChainEvent directly (tests/test_architecture.py enforc
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -73,6 +74,25 @@ def case_get_for(
 
 
 @dataclass(frozen=True)
+class CaseListExtension:
+    """A case-list filter whose data lives in an app above cases (the pilot's "reached by an
+    intervention"). That app registers it in its AppConfig.ready(), so cases never imports it
+    (ADR 0012): ``choices`` gives the objects to choose from (by code) for the filter form,
+    ``apply`` narrows the case queryset to one chosen code."""
+
+    choices: Callable[[], QuerySet]
+    apply: Callable[[QuerySet[Case], str], QuerySet[Case]]
+
+
+CASE_LIST_EXTENSIONS: dict[str, CaseListExtension] = {}
+
+
+def case_list_extend(name: str, *, choices, apply) -> None:
+    """Register the case-list filter ``name`` (a field of CaseFilters and CaseFilterForm)."""
+    CASE_LIST_EXTENSIONS[name] = CaseListExtension(choices=choices, apply=apply)
+
+
+@dataclass(frozen=True)
 class CaseFilters:
     status: str = ""
     exploitation_form: str = ""
@@ -108,10 +128,7 @@ def case_list(user, filters: CaseFilters) -> QuerySet[Case]:
     if filters.police_unit:
         qs = qs.filter(police_unit__code=filters.police_unit)
     if filters.reached_by:
-        from inbeeld.pilot.models import Delivery
-
-        reached = Delivery.objects.filter(intervention__code=filters.reached_by, delivered=True)
-        qs = qs.filter(pk__in=reached.values("case_id"))
+        qs = CASE_LIST_EXTENSIONS["reached_by"].apply(qs, filters.reached_by)
     return qs.prefetch_related("exploitation_forms").order_by(
         *SORTS.get(filters.sort, SORTS["-intake_date"])
     )

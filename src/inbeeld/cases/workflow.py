@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from inbeeld.web import TransitionNotAllowed
+
 
 class Status(models.TextChoices):
     INTAKE = "intake", _("Instroom")
@@ -122,16 +124,6 @@ TRANSITIONS: dict[str, dict[str, object]] = {
 }
 
 INITIAL_STATUS = Status.INTAKE
-
-
-class TransitionNotAllowed(Exception):
-    """An event that the workflow does not allow in the case's current status."""
-
-    def __init__(self, status: str, event_code: str, message: str):
-        super().__init__(message)
-        self.status = status
-        self.event_code = event_code
-        self.message = message
 
 
 def next_status(status: str, event_code: str, outcome: str = "") -> str:

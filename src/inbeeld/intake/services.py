@@ -49,6 +49,7 @@ from inbeeld.reference.models import (
     IndicatorCatalogueVersion,
     PoliceUnit,
 )
+from inbeeld.web import ConcurrentChange
 
 MAX_DESCRIPTION = 4000
 MAX_NAME = 150
@@ -56,9 +57,6 @@ MAX_CONTACT_FIELD = 200
 MAX_MESSAGE = 1000
 MAX_NOTE = 2000
 
-
-class ConcurrentSignalChange(Exception):
-    """The signal changed since the writer loaded it; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -312,7 +310,7 @@ def _lock(signal: Signal, expected_version: int | None) -> Signal:
     # join to the case.
     locked = Signal.objects.select_for_update(of=("self",)).select_related("case").get(pk=signal.pk)
     if expected_version is not None and locked.version != expected_version:
-        raise ConcurrentSignalChange(
+        raise ConcurrentChange(
             _(
                 "Dit signaal is intussen door iemand anders gewijzigd. Laad de pagina opnieuw "
                 "en bekijk de geschiedenis voordat u opnieuw opslaat."

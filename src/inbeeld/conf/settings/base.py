@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "inbeeld.analysis",
     "inbeeld.publication",
     "inbeeld.demo",
+    "inbeeld.oversight",
     "inbeeld.backup",
 ]
 
