@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "inbeeld.accounts",
     "inbeeld.audit",
     "inbeeld.approvals",
+    "inbeeld.administration",
     "inbeeld.cases",
     "inbeeld.pilot",
     "inbeeld.intake",
