@@ -22,6 +22,9 @@ from django_otp.oath import TOTP
 from django_otp.util import random_hex
 
 from inbeeld.reference.models import Court, OMDistrict, PoliceUnit
+from inbeeld.roles import Role
+
+__all__ = ["AccountLink", "AuthenticatorDevice", "Membership", "Organisation", "Role", "User"]
 
 
 class User(AbstractUser):
@@ -73,19 +76,6 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Role(models.TextChoices):
-    SIGNALLER = "signaller", _("Signaalgever")
-    SAFETY_COORDINATOR = "safety_coordinator", _("Veiligheidscoördinator")
-    POLICE_OFFICER = "police_officer", _("Politiemedewerker (AVIM)")
-    PSYCHOLOGIST = "psychologist", _("Recherchepsycholoog")
-    PROSECUTOR = "prosecutor", _("Officier van justitie")
-    EXAMINING_JUDGE = "examining_judge", _("Rechter-commissaris")
-    PEER_EXPERT = "peer_expert", _("Ervaringsdeskundige")
-    RESEARCHER = "researcher", _("Onderzoeker")
-    PRIVACY_OFFICER = "privacy_officer", _("Functionaris gegevensbescherming")
-    ADMINISTRATOR = "administrator", _("Beheerder")
 
 
 class Membership(models.Model):
