@@ -112,6 +112,8 @@ class Membership(models.Model):
         return f"{label} – {scope}" if scope else label
 
     def clean(self) -> None:
+        # policy is a layer below accounts (ADR 0012). Imported here until policy.py stops
+        # importing accounts.models at module level (then this can move to the top).
         from inbeeld.policy import ROLE_SCOPE, Scope
 
         needed = ROLE_SCOPE.get(self.role)
