@@ -57,7 +57,9 @@ test: install-test
 bench: install-test devenv
 	$(VENV)/bin/python bench/run.py
 
+# The layering contracts of pyproject.toml [tool.importlinter] (ADR 0012), then ruff.
 lint: install-test
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/ruff check src tests bench scripts
 
 clean:

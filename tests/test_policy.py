@@ -15,7 +15,9 @@ from django.http import Http404
 from inbeeld import policy
 from inbeeld.accounts.models import Role
 from inbeeld.audit.models import AuditAction, AuditEvent
+from inbeeld.cases import selectors as case_selectors
 from inbeeld.cases.selectors import case_get_for, cases_visible_to
+from inbeeld.intake import selectors as signal_selectors
 from inbeeld.reference.models import ChainEventType
 from tests.factories import (
     CaseFactory,
@@ -410,9 +412,9 @@ def test_research_scope_is_consent_and_the_monitor_asks_consent_for_the_monitor(
     evaluation_only = _consented(ConsentRecord.Scope.EVALUATION)
     no_record = CaseFactory()  # consented, but no record says for what
     refused = CaseFactory(without_consent=True)
-    assert set(policy.research_scope()) == {monitor, evaluation_only, no_record}
-    assert set(policy.research_scope(monitor=True)) == {monitor}
-    assert refused not in set(policy.research_scope())
+    assert set(case_selectors.cases_in_research_scope()) == {monitor, evaluation_only, no_record}
+    assert set(case_selectors.cases_in_research_scope(monitor=True)) == {monitor}
+    assert refused not in set(case_selectors.cases_in_research_scope())
 
 
 def test_a_researchers_scopes_equal_the_research_scope(db):
@@ -423,19 +425,21 @@ def test_a_researchers_scopes_equal_the_research_scope(db):
     CaseFactory()
     CaseFactory(without_consent=True)
     researcher = make_user(Role.RESEARCHER)
-    research = set(policy.research_scope())
-    assert set(policy.evaluation_scope(researcher)) == research
-    assert set(policy.microdata_scope(researcher)) == research
-    assert set(policy.monitor_scope(researcher)) == set(policy.research_scope(monitor=True))
+    research = set(case_selectors.cases_in_research_scope())
+    assert set(case_selectors.cases_in_evaluation_scope(researcher)) == research
+    assert set(case_selectors.cases_in_microdata_scope(researcher)) == research
+    assert set(case_selectors.cases_in_monitor_scope(researcher)) == set(
+        case_selectors.cases_in_research_scope(monitor=True)
+    )
 
 
 def test_an_officers_monitor_scope_is_the_unit_without_a_consent_rule(db):
     officer = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
     own = CaseFactory(police_unit=unit("amsterdam"), without_consent=True)
     CaseFactory(police_unit=unit("noord-holland"))
-    assert set(policy.monitor_scope(officer)) == {own}
-    assert not policy.microdata_scope(officer).exists()
-    assert policy.monitor_signal_scope(make_user(Role.PRIVACY_OFFICER)) is None
+    assert set(case_selectors.cases_in_monitor_scope(officer)) == {own}
+    assert not case_selectors.cases_in_microdata_scope(officer).exists()
+    assert signal_selectors.signals_in_monitor_scope(make_user(Role.PRIVACY_OFFICER)) is None
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -449,3 +453,9 @@ def test_require_raises_permission_denied_exactly_when_can_says_no(role, db):
         else:
             with pytest.raises(PermissionDenied, match="geen toegang"):
                 policy.require(user, action, "U heeft geen toegang.")
+
+
+def test_the_monitor_consent_scope_is_the_models_evaluation_and_monitor_value():
+    from inbeeld.cases.models import ConsentRecord
+
+    assert policy.MONITOR_CONSENT_SCOPE == ConsentRecord.Scope.EVALUATION_AND_MONITOR

@@ -8,7 +8,7 @@ id is simply "not one of the choices". ``SafeIntegerField`` bounds numbers to th
 integer range; ``SafeDateField`` to years a date calculation cannot overflow.
 
 Every ModelChoiceField, ModelMultipleChoiceField and IntegerField of the product's forms uses
-these, the admin's too (accounts.admin.PolicyAdminMixin); every admin inline formset refuses a
+these, the admin's too (administration.mixins.PolicyAdminMixin); every admin inline formset refuses a
 crafted management form (``SafeInlineFormSetMixin``). tests/security/test_crafted_input.py fuzzes
 every form page.
 """

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from inbeeld.accounts.models import Membership, Role
+from inbeeld.roles import Role
 
 if TYPE_CHECKING:
+    from inbeeld.accounts.models import Membership
     from inbeeld.cases.models import Case
 
 
@@ -211,7 +212,7 @@ def active_memberships(user) -> list[Membership]:
     cached = getattr(user, "_inbeeld_memberships", None)
     if cached is None:
         cached = list(
-            Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
+            user.memberships.filter(is_active=True, organisation__is_active=True)
             .select_related("police_unit", "om_district", "court", "organisation")
             .order_by("pk")
         )
@@ -244,10 +245,8 @@ def _membership_case_q(membership: Membership, user) -> Q | None:
     if scope == Scope.COURT:
         return Q(court_id=membership.court_id)
     if scope == Scope.ASSIGNED:
-        from inbeeld.cases.models import CaseAssignment
-
         # A subquery, not a join: an OR with other scopes must not duplicate case rows.
-        assigned = CaseAssignment.objects.filter(user_id=user.pk, role=membership.role)
+        assigned = user.case_assignments.filter(role=membership.role)
         return Q(pk__in=assigned.values("case_id"))
     if scope == Scope.NATIONAL:
         # Research use only with consent given and not withdrawn (ADR 0004): a withdrawal takes
@@ -270,9 +269,7 @@ def _break_glass_memberships(user, action: Action) -> list[Membership]:
 def _active_grants(user):
     from django.utils import timezone
 
-    from inbeeld.cases.models import BreakGlassGrant
-
-    return BreakGlassGrant.objects.filter(user_id=user.pk, expires_at__gt=timezone.now())
+    return user.break_glass_grants.filter(expires_at__gt=timezone.now())
 
 
 def active_break_glass(user, case: Case):
@@ -400,70 +397,30 @@ def require(user, action: Action, message: str | None = None) -> None:
         raise PermissionDenied(message or "U heeft geen toegang tot deze functie.")
 
 
-# --- research scope: the cases a table of figures may use (ADR 0004, ADR 0010) -----------------------
-# Every table builder in inbeeld.analysis is scoped through one of these, never by a filter of its
-# own. The monitor asks more of research consent: the case's latest consent record must cover "the
+# --- research scope: the rules for the cases a table of figures may use (ADR 0004, ADR 0010) --------
+# Policy states the rules; inbeeld.cases.selectors (cases_in_research_scope and friends) and
+# inbeeld.intake.selectors (signals_in_monitor_scope) apply them to querysets, and every table
+# builder in inbeeld.analysis takes its cases from those selectors, never from a filter of its own.
+# The monitor asks more of research consent: the case's latest consent record must cover "the
 # evaluation and the monitor"; a consented case without a record (scope unknown) stays out.
 
-
-def _cases(user, action: Action):
-    from inbeeld.cases.models import Case
-
-    scope = case_scope_filter(user, action)
-    return Case.objects.none() if scope is None else Case.objects.filter(scope)
-
-
-def _with_consent_scope(cases):
-    """``cases`` annotated with their latest consent record's scope, and the scope the monitor
-    needs."""
-    from django.db.models import OuterRef, Subquery
-
-    from inbeeld.cases.models import ConsentRecord
-
-    latest = ConsentRecord.objects.filter(case=OuterRef("pk")).order_by("-pk").values("scope")[:1]
-    annotated = cases.annotate(consent_scope=Subquery(latest))
-    return annotated, ConsentRecord.Scope.EVALUATION_AND_MONITOR
+# What a research release without a user may use (the CLI's national scope, what every researcher
+# sees): research consent given and not withdrawn.
+RESEARCH_CONSENT = Q(research_consent=True)
+# The scope value of ConsentRecord.Scope.EVALUATION_AND_MONITOR (cases.models): the monitor counts a
+# consented case only when its latest consent record has this scope.
+MONITOR_CONSENT_SCOPE = "evaluation_monitor"
+# The action whose case scope each research table follows.
+EVALUATION_ACTION = Action.CASE_LIST
+MONITOR_ACTION = Action.CASE_LIST
+MICRODATA_ACTION = Action.EXPORT_MICRODATA
+MONITOR_SIGNAL_ACTION = Action.SIGNAL_FUNNEL
 
 
-def research_scope(*, monitor: bool = False):
-    """The cases a research release may use without a user (the CLI's national scope, what every
-    researcher sees): research consent given and not withdrawn; with ``monitor`` also a current
-    consent that covers the monitor."""
-    from inbeeld.cases.models import Case
-
-    cases = Case.objects.filter(research_consent=True)
-    if monitor:
-        annotated, needed = _with_consent_scope(cases)
-        cases = annotated.filter(consent_scope=needed)
-    return cases
-
-
-def evaluation_scope(user):
-    """The cases ``user``'s evaluation counts: their visible cases (a researcher: consented)."""
-    return _cases(user, Action.CASE_LIST)
-
-
-def monitor_scope(user):
-    """The cases ``user`` may count in the monitor: their visible cases, and for a user with a
-    researcher membership only those whose current consent covers the monitor."""
-    cases = _cases(user, Action.CASE_LIST)
-    if Role.RESEARCHER in roles_of(user):
-        annotated, needed = _with_consent_scope(cases)
-        cases = annotated.filter(Q(research_consent=False) | Q(consent_scope=needed))
-    return cases
-
-
-def microdata_scope(user):
-    """The cases ``user`` may export as microdata (EXPORT_MICRODATA: researchers, consented)."""
-    return _cases(user, Action.EXPORT_MICRODATA)
-
-
-def monitor_signal_scope(user):
-    """The signals ``user`` may count in the monitor (SIGNAL_FUNNEL); None: none at all."""
-    from inbeeld.intake.models import Signal
-
-    scope = signal_scope_filter(user, Action.SIGNAL_FUNNEL)
-    return None if scope is None else Signal.objects.filter(scope)
+def monitor_needs_consent_scope(user) -> bool:
+    """Whether ``user``'s monitor counts consented cases only with a current monitor consent (a
+    user with a researcher membership); officers count their visible cases as they are."""
+    return Role.RESEARCHER in roles_of(user)
 
 
 # --- signals (intake) -------------------------------------------------------------------------------

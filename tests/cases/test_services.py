@@ -15,13 +15,13 @@ from inbeeld.audit.services import audit_record
 from inbeeld.cases.models import Case, ChainEvent
 from inbeeld.cases.services import (
     MAX_NOTE_LENGTH,
-    ConcurrentEditError,
     case_register,
     event_correct,
     event_record,
 )
 from inbeeld.cases.workflow import Status, TransitionNotAllowed
 from inbeeld.crypto import decrypt_text
+from inbeeld.web import ConcurrentChange
 from tests.factories import (
     CaseFactory,
     assign,
@@ -350,7 +350,7 @@ def test_the_examining_judge_records_a_hearing_of_a_case_before_their_court(db):
 
 def test_a_stale_expected_version_is_a_conflict_and_stores_nothing(police_officer):
     case = CaseFactory(with_complaint=True)  # version 3 now
-    with pytest.raises(ConcurrentEditError) as conflict:
+    with pytest.raises(ConcurrentChange) as conflict:
         event_record(
             actor=police_officer,
             case=case,
@@ -541,7 +541,7 @@ def test_a_correction_is_audited_with_old_and_new(police_officer, investigated):
 
 def test_a_correction_with_a_stale_version_is_a_conflict(police_officer, investigated):
     complaint = investigated.events.get(event_type__code="complaint_filed")
-    with pytest.raises(ConcurrentEditError):
+    with pytest.raises(ConcurrentChange):
         event_correct(
             actor=police_officer,
             event=complaint,

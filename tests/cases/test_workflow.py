@@ -72,7 +72,7 @@ def test_every_status_and_event_pair_follows_the_table(status, code):
         assert "kan niet worden vastgelegd terwijl de casus in de fase" in message
         assert LABELS[code] in message
         assert str(Status(status).label) in message
-        assert (refused.value.status, refused.value.event_code) == (status, code)
+        assert (refused.value.current, refused.value.target) == (status, code)
 
 
 def test_the_table_has_a_row_for_every_status_and_only_catalogue_codes():

@@ -9,11 +9,11 @@ from django.db import connection
 from django.utils import timezone
 
 from inbeeld.audit.models import DeletionLog
-from inbeeld.cases.retention import retention_apply, retention_plan
 from inbeeld.crypto import decrypt_text
 from inbeeld.intake import services
 from inbeeld.intake.models import Signal, SignalEvent
 from inbeeld.intake.workflow import NoActionReason, SignalStatus
+from inbeeld.oversight.retention import retention_apply, retention_plan
 from tests.intake.conftest import DESCRIPTION, SUBJECT_NAME
 
 pytestmark = pytest.mark.django_db

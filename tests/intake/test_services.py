@@ -34,7 +34,6 @@ from inbeeld.intake.selectors import (
     signal_queue_for,
 )
 from inbeeld.intake.services import (
-    ConcurrentSignalChange,
     Contact,
     intake_link_create,
     public_attempt_allowed,
@@ -44,6 +43,7 @@ from inbeeld.intake.services import (
     signal_triage,
 )
 from inbeeld.intake.workflow import SignalStatus
+from inbeeld.web import ConcurrentChange
 from tests.factories import form, make_user, unit
 from tests.intake.conftest import (
     DESCRIPTION,
@@ -676,7 +676,7 @@ def test_a_stale_version_is_refused_and_nothing_is_written(submit, coordinator):
     loaded_version = signal.version
     signal_triage(actor=coordinator, signal=signal, to_status=S.IN_TRIAGE)
     before = row_counts()
-    with pytest.raises(ConcurrentSignalChange):
+    with pytest.raises(ConcurrentChange):
         signal_triage(
             actor=coordinator,
             signal=signal,

@@ -6,7 +6,10 @@ arrondissementsparketten, rechtbanken and gerechtshoven), so a wrong row in refe
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 
 from inbeeld.cases.workflow import TRANSITIONS
 from inbeeld.reference.models import (
@@ -18,7 +21,12 @@ from inbeeld.reference.models import (
     OMDistrict,
     PoliceUnit,
 )
-from inbeeld.reference.sync import load_reference_document, sync_reference_data
+from inbeeld.reference.sync import (
+    Difference,
+    load_reference_document,
+    reference_differences,
+    sync_reference_data,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -211,11 +219,66 @@ def test_sync_is_idempotent():
     ) == {"gelderland", "overijssel"}
 
 
-def test_sync_restores_a_changed_label_and_keeps_rows_it_does_not_know():
-    PoliceUnit.objects.filter(code="limburg").update(name="Verkeerde naam")
+def test_sync_keeps_an_edit_of_the_database_and_rows_it_does_not_know():
+    # After the first load the database is the truth (ADR 0003): an administrator's edit stays.
+    limburg = PoliceUnit.objects.get(code="limburg")
+    limburg.name = "Eenheid Limburg (beheer)"
+    limburg.om_district = OMDistrict.objects.get(code="rotterdam")
+    limburg.save()
+    OMDistrict.objects.get(code="amsterdam").courts.clear()
+    ChainEventOutcome.objects.filter(code="summons").update(label="Dagvaarding (beheer)")
     PoliceUnit.objects.create(
         code="test-eenheid", name="Door beheer toegevoegd", kind="national", order=99
     )
-    sync_reference_data()
-    assert PoliceUnit.objects.get(code="limburg").name == "Eenheid Limburg"
+    assert sync_reference_data() == []
+    limburg.refresh_from_db()
+    assert (limburg.name, limburg.om_district.code) == ("Eenheid Limburg (beheer)", "rotterdam")
+    assert not OMDistrict.objects.get(code="amsterdam").courts.exists()
+    assert ChainEventOutcome.objects.get(code="summons").label == "Dagvaarding (beheer)"
     assert PoliceUnit.objects.filter(code="test-eenheid").exists()
+
+
+def test_migrate_never_reverts_a_police_units_om_district():
+    PoliceUnit.objects.filter(code="limburg").update(
+        om_district=OMDistrict.objects.get(code="amsterdam")
+    )
+    call_command("migrate", verbosity=0)
+    assert PoliceUnit.objects.get(code="limburg").om_district.code == "amsterdam"
+
+
+def test_sync_adds_the_codes_the_database_lacks_with_the_files_values():
+    ChainEventOutcome.objects.filter(code="summons").delete()
+    CourtOfAppeal.objects.create(code="test-hof", name="Testhof")
+    assert sync_reference_data() == ["chaineventoutcome:summons"]
+    summons = ChainEventOutcome.objects.get(code="summons")
+    assert (summons.event_type.code, summons.order) == ("prosecution_decision", 1)
+    assert _counts()["ChainEventOutcome"] == sum(
+        len(r["outcomes"]) for r in load_reference_document()["chain_event_types"]
+    )
+
+
+def test_reference_diff_lists_where_the_database_differs_from_the_file():
+    hof = "Gerechtshof Amsterdam"
+    assert reference_differences() == []
+    PoliceUnit.objects.filter(code="limburg").update(
+        om_district=OMDistrict.objects.get(code="amsterdam")
+    )
+    CourtOfAppeal.objects.filter(code="amsterdam").update(name="Hof Amsterdam (beheer)")
+    ChainEventOutcome.objects.filter(code="summons").delete()
+    assert reference_differences() == [
+        Difference("courtofappeal", "amsterdam", "name", "Hof Amsterdam (beheer)", hof),
+        Difference("policeunit", "limburg", "om_district", "amsterdam", "limburg"),
+        Difference("chaineventoutcome", "summons", "(ontbreekt)", None, "summons"),
+    ]
+    out = StringIO()
+    call_command("reference", "diff", stdout=out)
+    text = out.getvalue()
+    assert "3 verschil(len) met reference.json; de database geldt" in text
+    assert "policeunit limburg: om_district is 'amsterdam', het bestand zegt 'limburg'" in text
+    assert PoliceUnit.objects.get(code="limburg").om_district.code == "amsterdam"
+
+
+def test_reference_diff_says_when_database_and_file_agree():
+    out = StringIO()
+    call_command("reference", "diff", stdout=out)
+    assert out.getvalue().strip() == "De referentiegegevens komen overeen met reference.json."

@@ -3,7 +3,7 @@
 tests/security/test_crafted_input.py fuzzes every admin form; these name each attack it found:
 
 * a 30-digit id in a many-to-many select (a district's courts) raised OverflowError: it is now
-  "not one of the choices" (inbeeld.forms_safe through accounts.admin.PolicyAdminMixin);
+  "not one of the choices" (inbeeld.forms_safe through administration.mixins.PolicyAdminMixin);
 * an inline's management form is trusted by Django: INITIAL_FORMS lower than the stored rows (a
   list, 0, negative) turned stored rows into new ones and their insert broke a unique constraint
   (IntegrityError, a 500), an id of another parent's row or the same row twice slipped through;

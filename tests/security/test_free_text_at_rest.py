@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from inbeeld.accounts.models import Role
 from inbeeld.cases.models import BreakGlassGrant
-from inbeeld.cases.retention import retention_apply
 from inbeeld.cases.services import CaseNotFound, break_glass_open, break_glass_review
 from inbeeld.crypto_rotation import encrypted_columns, keys_rotate
+from inbeeld.oversight.retention import retention_apply
 from inbeeld.pilot.models import Delivery, Intervention
 from inbeeld.pilot.services import delivery_record
 from tests.factories import CaseFactory, make_user, unit

@@ -93,7 +93,7 @@ def test_retention_removes_old_notes_and_linkage_keys_and_logs_it():
         with_complaint=True, events=[("informative_interview", "", "open")], recorder=officer
     )
 
-    from inbeeld.cases.retention import retention_apply, retention_plan
+    from inbeeld.oversight.retention import retention_apply, retention_plan
 
     plan = {o.category: o for o in retention_plan(today=today)}
     assert plan["notes"].count == 2 and plan["linkage_keys"].count == 1
@@ -120,7 +120,7 @@ def test_retention_removes_old_notes_and_linkage_keys_and_logs_it():
 def test_retention_removes_reviewed_break_glass_grants_after_their_period(settings):
     from django.utils import timezone
 
-    from inbeeld.cases.retention import retention_apply
+    from inbeeld.oversight.retention import retention_apply
 
     user = make_user(Role.POLICE_OFFICER, unit_code="limburg")
     case = CaseFactory()
@@ -155,7 +155,7 @@ def test_the_retention_command_plans_and_applies(capsys):
 
 
 def test_retention_also_blanks_the_pilot_not_delivered_reasons():
-    from inbeeld.cases.retention import retention_apply
+    from inbeeld.oversight.retention import retention_apply
     from inbeeld.pilot.models import Intervention
     from inbeeld.pilot.services import delivery_record
 

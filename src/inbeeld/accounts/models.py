@@ -22,6 +22,9 @@ from django_otp.oath import TOTP
 from django_otp.util import random_hex
 
 from inbeeld.reference.models import Court, OMDistrict, PoliceUnit
+from inbeeld.roles import Role
+
+__all__ = ["AccountLink", "AuthenticatorDevice", "Membership", "Organisation", "Role", "User"]
 
 
 class User(AbstractUser):
@@ -75,19 +78,6 @@ class Organisation(models.Model):
         return self.name
 
 
-class Role(models.TextChoices):
-    SIGNALLER = "signaller", _("Signaalgever")
-    SAFETY_COORDINATOR = "safety_coordinator", _("Veiligheidscoördinator")
-    POLICE_OFFICER = "police_officer", _("Politiemedewerker (AVIM)")
-    PSYCHOLOGIST = "psychologist", _("Recherchepsycholoog")
-    PROSECUTOR = "prosecutor", _("Officier van justitie")
-    EXAMINING_JUDGE = "examining_judge", _("Rechter-commissaris")
-    PEER_EXPERT = "peer_expert", _("Ervaringsdeskundige")
-    RESEARCHER = "researcher", _("Onderzoeker")
-    PRIVACY_OFFICER = "privacy_officer", _("Functionaris gegevensbescherming")
-    ADMINISTRATOR = "administrator", _("Beheerder")
-
-
 class Membership(models.Model):
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("gebruiker")
@@ -122,6 +112,8 @@ class Membership(models.Model):
         return f"{label} – {scope}" if scope else label
 
     def clean(self) -> None:
+        # policy is a layer below accounts (ADR 0012). Imported here until policy.py stops
+        # importing accounts.models at module level (then this can move to the top).
         from inbeeld.policy import ROLE_SCOPE, Scope
 
         needed = ROLE_SCOPE.get(self.role)

@@ -47,8 +47,8 @@ import polars as pl
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from inbeeld import policy
 from inbeeld.analysis.builders import FREQUENCY, SOURCES, capture_histories_for
+from inbeeld.cases import selectors as case_selectors
 from inbeeld.cases.models import Case, LinkageKey
 from inbeeld.stats.exceptions import NotEstimable, StatsInputError
 from inbeeld.stats.mse import MSEResult, estimate_population
@@ -123,7 +123,7 @@ def dark_number_for_cases(cases: QuerySet[Case], **options) -> DarkNumber:
 
 def dark_number_for(user, **options) -> DarkNumber:
     """The dark number within ``user``'s monitor scope (see the module docstring)."""
-    return dark_number_for_cases(policy.monitor_scope(user), **options)
+    return dark_number_for_cases(case_selectors.cases_in_monitor_scope(user), **options)
 
 
 __all__ = [

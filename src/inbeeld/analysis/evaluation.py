@@ -11,9 +11,9 @@ import hashlib
 
 from django.core.cache import cache
 
-from inbeeld import policy
 from inbeeld.analysis.builders import data_fingerprint
 from inbeeld.analysis.tables import tables_for_cases
+from inbeeld.cases import selectors as case_selectors
 from inbeeld.pilot.models import STAGES_AFTER_COMPLAINT, Intervention, Phase
 from inbeeld.stats.evaluation import Evaluation, InterventionSpec, evaluate
 from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
@@ -57,9 +57,9 @@ def _cached(cases, scope: str, horizon_days: int) -> Evaluation:
 
 def evaluation_for(user, *, horizon_days: int = DEFAULT_HORIZON_DAYS) -> Evaluation:
     """The evaluation of the cases ``user`` may see (a researcher: those with consent)."""
-    return _cached(policy.evaluation_scope(user), f"user-{user.pk}", horizon_days)
+    return _cached(case_selectors.cases_in_evaluation_scope(user), f"user-{user.pk}", horizon_days)
 
 
 def research_evaluation(*, horizon_days: int = DEFAULT_HORIZON_DAYS) -> Evaluation:
     """The evaluation in the research scope (what every researcher sees), for the CLI."""
-    return _cached(policy.research_scope(), "research", horizon_days)
+    return _cached(case_selectors.cases_in_research_scope(), "research", horizon_days)

@@ -13,13 +13,13 @@ flag, forms, the first date of each chain event) the monitor needs
 All in a constant number of queries, whatever the number of cases; every table comes from the
 builders of analysis.builders.
 
-Scope and consent (ADR 0004): the cases are ``policy.monitor_scope(user)``: the user's visible
+Scope and consent (ADR 0004): the cases are ``case_selectors.cases_in_monitor_scope(user)``: the user's visible
 cases and, for a researcher, only those whose current research consent covers the monitor
 (consent is given either for "the evaluation" or for "the evaluation and the monitor",
 ConsentRecord.Scope); a consented case without any consent record (its scope unknown) is left out.
 The rule applies to every user with a researcher membership: a user who is also, say, a police
 officer then loses those cases in their unit's monitor too (the safe side). Without a user (the
-national report) the cases are ``policy.research_scope(monitor=True)``. A signal whose case lies
+national report) the cases are ``case_selectors.cases_in_research_scope(monitor=True)``. A signal whose case lies
 outside the tables counts as converted, but its case id is not passed on (``case_id`` null,
 ``converted`` true): no id of an out-of-scope case reaches the tables.
 """
@@ -31,10 +31,11 @@ import datetime as dt
 import polars as pl
 from django.db.models import QuerySet
 
-from inbeeld import policy
 from inbeeld.analysis import builders
 from inbeeld.analysis.tables import tables_for_cases
+from inbeeld.cases import selectors as case_selectors
 from inbeeld.cases.models import Case
+from inbeeld.intake import selectors as signal_selectors
 from inbeeld.stats.monitor import (
     OPTIONAL_FORMS,
     PROSECUTION_EVENT,
@@ -48,13 +49,13 @@ OUTCOME_EVENTS = (PROSECUTION_EVENT, VERDICT_EVENT)
 
 def monitor_cases_for(user) -> QuerySet[Case]:
     """The cases ``user`` may count in the monitor (policy.monitor_scope)."""
-    return policy.monitor_scope(user)
+    return case_selectors.cases_in_monitor_scope(user)
 
 
 def _signals_for(user, cutoff: dt.date, visible: pl.Series) -> pl.DataFrame | None:
     """The signals ``user`` may count, received up to the cut-off (local dates); None when the
     user may not count signals at all."""
-    signals = policy.monitor_signal_scope(user)
+    signals = signal_selectors.signals_in_monitor_scope(user)
     if signals is None:
         return None
     return builders.signal_table(signals, cutoff, visible)
@@ -64,15 +65,17 @@ def monitor_tables_for(user, *, cutoff: dt.date | None = None) -> MonitorTables:
     """The monitor's tables within ``user``'s scope; the cut-off (default: the last effective
     event in scope, as for the evaluation) bounds events and signals alike."""
     return monitor_tables_for_cases(
-        policy.monitor_scope(user),
+        case_selectors.cases_in_monitor_scope(user),
         cutoff=cutoff,
         signals_of=lambda c, ids: _signals_for(user, c, ids),
     )
 
 
 def research_monitor_tables(*, cutoff: dt.date | None = None) -> MonitorTables:
-    """The national monitor's tables without a user (policy.research_scope(monitor=True))."""
-    return monitor_tables_for_cases(policy.research_scope(monitor=True), cutoff=cutoff)
+    """The national monitor's tables without a user (case_selectors.cases_in_research_scope(monitor=True))."""
+    return monitor_tables_for_cases(
+        case_selectors.cases_in_research_scope(monitor=True), cutoff=cutoff
+    )
 
 
 def monitor_tables_for_cases(

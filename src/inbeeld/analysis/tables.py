@@ -14,9 +14,9 @@ import datetime as dt
 
 import polars as pl
 
-from inbeeld import policy
 from inbeeld.analysis import builders
 from inbeeld.analysis.builders import data_fingerprint
+from inbeeld.cases import selectors as case_selectors
 from inbeeld.stats.outcomes import FIRST_DATE_EVENTS
 from inbeeld.stats.tables import FORMS, EvaluationTables
 
@@ -26,11 +26,11 @@ __all__ = ["data_fingerprint", "evaluation_tables_for", "research_cases", "table
 def research_cases():
     """The cases every researcher sees (policy.research_scope): the scope of a research release
     without a user."""
-    return policy.research_scope()
+    return case_selectors.cases_in_research_scope()
 
 
 def evaluation_tables_for(user, *, cutoff: dt.date | None = None) -> EvaluationTables:
-    return tables_for_cases(policy.evaluation_scope(user), cutoff=cutoff)
+    return tables_for_cases(case_selectors.cases_in_evaluation_scope(user), cutoff=cutoff)
 
 
 def tables_for_cases(cases, *, cutoff: dt.date | None = None) -> EvaluationTables:

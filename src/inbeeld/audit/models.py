@@ -9,6 +9,7 @@ of the head, written outside the database, catch a log that was cut short or emp
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -132,7 +133,9 @@ class AuditEvent(AppendOnlyModel):
         verbose_name=_("gebruiker"),
     )
     actor_label = models.CharField(_("gebruikersnaam"), max_length=150, blank=True)
-    action = models.CharField(_("handeling"), max_length=40, choices=AuditAction.choices)
+    # No choices on the column: the list of actions is code (AuditAction), so a new action needs
+    # no migration. audit_record and clean() refuse a value that is not an AuditAction.
+    action = models.CharField(_("handeling"), max_length=40)
     subject_type = models.CharField(_("soort object"), max_length=40, blank=True)
     subject_ref = models.CharField(_("object"), max_length=80, blank=True)
     case_code = models.CharField(_("casus"), max_length=20, blank=True, db_index=True)
@@ -151,6 +154,20 @@ class AuditEvent(AppendOnlyModel):
         return (
             f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.subject_ref}"
         )
+
+    @property
+    def action_label(self) -> str:
+        """The action in Dutch (the code itself for an action this version does not know)."""
+        return AuditAction(self.action).label if is_audit_action(self.action) else self.action
+
+    def clean(self) -> None:
+        super().clean()
+        if not is_audit_action(self.action):
+            raise ValidationError({"action": _("Onbekende handeling.")})
+
+
+def is_audit_action(value) -> bool:
+    return str(value) in AuditAction.values
 
 
 class AuditChainHead(models.Model):

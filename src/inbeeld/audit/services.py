@@ -17,7 +17,7 @@ from inbeeld.audit.chain import (
     keyed_mac,
     row_digest,
 )
-from inbeeld.audit.models import AuditAction, AuditChainHead, AuditEvent
+from inbeeld.audit.models import AuditAction, AuditChainHead, AuditEvent, is_audit_action
 
 __all__ = [
     "GENESIS_HASH",
@@ -56,6 +56,8 @@ def audit_record(
     the first row after an upgrade from the unkeyed chain) a signed checkpoint is scheduled for
     after the commit.
     """
+    if not is_audit_action(action):
+        raise ValueError(f"unknown audit action {action!r}: add it to AuditAction")
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(
             pk=1, defaults={"last_hash": GENESIS_HASH}

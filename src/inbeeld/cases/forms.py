@@ -15,11 +15,10 @@ from inbeeld.cases.models import (
     LinkageKey,
     NationalityGroup,
 )
-from inbeeld.cases.selectors import SORTS, CaseFilters
+from inbeeld.cases.selectors import CASE_LIST_EXTENSIONS, SORTS, CaseFilters
 from inbeeld.cases.services import MAX_NOTE_LENGTH
 from inbeeld.cases.workflow import Status
 from inbeeld.forms_safe import SafeIntegerField, SafeModelChoiceField, SafeModelMultipleChoiceField
-from inbeeld.pilot.models import Intervention
 from inbeeld.reference.models import ChainEventOutcome, ChainEventType, ExploitationForm, PoliceUnit
 
 
@@ -51,7 +50,7 @@ class CaseFilterForm(forms.Form):
     reached_by = SafeModelChoiceField(
         label=_("Bereikt door interventie"),
         required=False,
-        queryset=Intervention.objects.all(),
+        queryset=None,  # the pilot's interventions, registered by the pilot (__init__)
         to_field_name="code",
         empty_label=_("Alle casussen"),
     )
@@ -72,6 +71,10 @@ class CaseFilterForm(forms.Form):
             ("status", _("Fase")),
         ],
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reached_by"].queryset = CASE_LIST_EXTENSIONS["reached_by"].choices()
 
     def clean(self):
         data = super().clean()

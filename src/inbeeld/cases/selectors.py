@@ -6,15 +6,16 @@ Views never query Case or ChainEvent directly (tests/test_architecture.py enforc
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
-from inbeeld.cases.models import Case, ChainEvent
+from inbeeld.cases.models import Case, ChainEvent, ConsentRecord
 from inbeeld.crypto import decrypt_text
 
 
@@ -24,6 +25,44 @@ def cases_visible_to(user, action: policy.Action = policy.Action.CASE_LIST) -> Q
     if scope is None:
         return Case.objects.none()
     return Case.objects.filter(scope)
+
+
+# --- research scope (the rules are policy's: RESEARCH_CONSENT, MONITOR_CONSENT_SCOPE) -----------------
+
+
+def _with_latest_consent_scope(cases: QuerySet[Case]) -> QuerySet[Case]:
+    latest = ConsentRecord.objects.filter(case=OuterRef("pk")).order_by("-pk").values("scope")[:1]
+    return cases.annotate(consent_scope=Subquery(latest))
+
+
+def cases_in_research_scope(*, monitor: bool = False) -> QuerySet[Case]:
+    """The cases a research release may use without a user (the CLI's national scope, what every
+    researcher sees); with ``monitor`` only those whose current consent covers the monitor."""
+    cases = Case.objects.filter(policy.RESEARCH_CONSENT)
+    if monitor:
+        cases = _with_latest_consent_scope(cases).filter(consent_scope=policy.MONITOR_CONSENT_SCOPE)
+    return cases
+
+
+def cases_in_evaluation_scope(user) -> QuerySet[Case]:
+    """The cases ``user``'s evaluation counts: their visible cases (a researcher: consented)."""
+    return cases_visible_to(user, policy.EVALUATION_ACTION)
+
+
+def cases_in_monitor_scope(user) -> QuerySet[Case]:
+    """The cases ``user`` may count in the monitor: their visible cases, and for a user with a
+    researcher membership only consented cases whose current consent covers the monitor."""
+    cases = cases_visible_to(user, policy.MONITOR_ACTION)
+    if policy.monitor_needs_consent_scope(user):
+        cases = _with_latest_consent_scope(cases).filter(
+            Q(research_consent=False) | Q(consent_scope=policy.MONITOR_CONSENT_SCOPE)
+        )
+    return cases
+
+
+def cases_in_microdata_scope(user) -> QuerySet[Case]:
+    """The cases ``user`` may export as microdata (researchers: consented)."""
+    return cases_visible_to(user, policy.MICRODATA_ACTION)
 
 
 def case_get_for(
@@ -73,6 +112,25 @@ def case_get_for(
 
 
 @dataclass(frozen=True)
+class CaseListExtension:
+    """A case-list filter whose data lives in an app above cases (the pilot's "reached by an
+    intervention"). That app registers it in its AppConfig.ready(), so cases never imports it
+    (ADR 0012): ``choices`` gives the objects to choose from (by code) for the filter form,
+    ``apply`` narrows the case queryset to one chosen code."""
+
+    choices: Callable[[], QuerySet]
+    apply: Callable[[QuerySet[Case], str], QuerySet[Case]]
+
+
+CASE_LIST_EXTENSIONS: dict[str, CaseListExtension] = {}
+
+
+def case_list_extend(name: str, *, choices, apply) -> None:
+    """Register the case-list filter ``name`` (a field of CaseFilters and CaseFilterForm)."""
+    CASE_LIST_EXTENSIONS[name] = CaseListExtension(choices=choices, apply=apply)
+
+
+@dataclass(frozen=True)
 class CaseFilters:
     status: str = ""
     exploitation_form: str = ""
@@ -108,10 +166,7 @@ def case_list(user, filters: CaseFilters) -> QuerySet[Case]:
     if filters.police_unit:
         qs = qs.filter(police_unit__code=filters.police_unit)
     if filters.reached_by:
-        from inbeeld.pilot.models import Delivery
-
-        reached = Delivery.objects.filter(intervention__code=filters.reached_by, delivered=True)
-        qs = qs.filter(pk__in=reached.values("case_id"))
+        qs = CASE_LIST_EXTENSIONS["reached_by"].apply(qs, filters.reached_by)
     return qs.prefetch_related("exploitation_forms").order_by(
         *SORTS.get(filters.sort, SORTS["-intake_date"])
     )

@@ -19,18 +19,17 @@ from inbeeld.cases.models import BreakGlassGrant, Case, ChainEvent, ConsentRecor
 from inbeeld.cases.workflow import ReplayStep, TransitionNotAllowed, next_status, replay
 from inbeeld.crypto import encrypt_text, linkage_key
 from inbeeld.reference.models import ChainEventType, Court, ExploitationForm, PoliceUnit
+from inbeeld.web import ConcurrentChange
 
 EARLIEST_DATE = dt.date(2000, 1, 1)
 MAX_NOTE_LENGTH = 5000
 
 
-class ConcurrentEditError(Exception):
-    """The case changed since the writer loaded it; nothing was written."""
-
-    message = gettext_lazy(
-        "Deze casus is intussen door iemand anders gewijzigd. Laad de pagina opnieuw en "
-        "controleer de tijdlijn voordat u opnieuw opslaat."
-    )
+# The one lost-update error (inbeeld.web.ConcurrentChange), in a case's words.
+CASE_CHANGED = gettext_lazy(
+    "Deze casus is intussen door iemand anders gewijzigd. Laad de pagina opnieuw en "
+    "controleer de tijdlijn voordat u opnieuw opslaat."
+)
 
 
 def _check_date(value: dt.date, field: str) -> None:
@@ -120,7 +119,7 @@ def _validate_event(
 def _lock_case(case: Case, expected_version: int | None) -> Case:
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if expected_version is not None and locked.version != expected_version:
-        raise ConcurrentEditError(ConcurrentEditError.message)
+        raise ConcurrentChange(CASE_CHANGED)
     return locked
 
 
@@ -303,7 +302,7 @@ def _bump_case(case: Case, new_status: str) -> None:
 
 
 __all__ = [
-    "ConcurrentEditError",
+    "ConcurrentChange",
     "TransitionNotAllowed",
     "case_register",
     "event_correct",

@@ -22,25 +22,17 @@ from inbeeld.cases.forms import (
     EventForm,
     LinkageKeyForm,
 )
-from inbeeld.cases.workflow import TransitionNotAllowed, allowed_event_codes
+from inbeeld.cases.workflow import allowed_event_codes
 from inbeeld.reference.models import PoliceUnit
+from inbeeld.web import ConcurrentChange, TransitionNotAllowed, apply_service_errors
+
+# Kept for the views of other apps that still import it from here (use inbeeld.web).
+_apply_service_errors = apply_service_errors
 
 
 def _require(user, action: policy.Action) -> None:
     if not policy.can(user, action):
         raise PermissionDenied(_("U heeft geen toegang tot deze functie."))
-
-
-def _apply_service_errors(form, exc: Exception) -> None:
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    elif isinstance(exc, ValidationError):
-        form.add_error(None, exc.messages)
-    elif isinstance(exc, TransitionNotAllowed):
-        form.add_error(None, exc.message)
-    else:
-        form.add_error(None, str(getattr(exc, "message", exc)))
 
 
 @require_http_methods(["GET"])
@@ -92,7 +84,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
         try:
             case = services.case_register(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Casus %(code)s is geregistreerd.") % {"code": case.code})
             return redirect("cases:detail", code=case.code)
@@ -162,9 +154,9 @@ def event_create(request: HttpRequest, code: str) -> HttpResponse:
             ValidationError,
             PermissionDenied,
             TransitionNotAllowed,
-            services.ConcurrentEditError,
+            ConcurrentChange,
         ) as exc:
-            _apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request, _("'%(event)s' is vastgelegd.") % {"event": data["event_type"].label}
@@ -201,9 +193,9 @@ def event_correct(request: HttpRequest, code: str, event_id: int) -> HttpRespons
             ValidationError,
             PermissionDenied,
             TransitionNotAllowed,
-            services.ConcurrentEditError,
+            ConcurrentChange,
         ) as exc:
-            _apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request, _("De correctie is vastgelegd; het origineel blijft zichtbaar.")
@@ -231,7 +223,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
         except services.CaseNotFound as exc:
             form.add_error("code", str(exc.message))
         except (ValidationError, PermissionDenied) as exc:
-            _apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             if grant is None:
                 messages.info(
@@ -249,7 +241,7 @@ def linkage_add(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.linkage_key_add(actor=request.user, case=case, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request, _("De koppelsleutel is vastgelegd; het kenmerk zelf is niet bewaard.")
@@ -273,8 +265,8 @@ def consent_add(request: HttpRequest, code: str) -> HttpResponse:
                 date=data["date"],
                 expected_version=data["version"],
             )
-        except (ValidationError, PermissionDenied, services.ConcurrentEditError) as exc:
-            _apply_service_errors(form, exc)
+        except (ValidationError, PermissionDenied, ConcurrentChange) as exc:
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("De toestemming voor onderzoek is vastgelegd."))
             return redirect("cases:detail", code=case.code)

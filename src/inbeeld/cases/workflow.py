@@ -20,6 +20,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from inbeeld.stats import vocabulary as ev
+from inbeeld.web import TransitionNotAllowed
 
 
 class Status(models.TextChoices):
@@ -124,16 +125,6 @@ TRANSITIONS: dict[str, dict[str, object]] = {
 }
 
 INITIAL_STATUS = Status.INTAKE
-
-
-class TransitionNotAllowed(Exception):
-    """An event that the workflow does not allow in the case's current status."""
-
-    def __init__(self, status: str, event_code: str, message: str):
-        super().__init__(message)
-        self.status = status
-        self.event_code = event_code
-        self.message = message
 
 
 def next_status(status: str, event_code: str, outcome: str = "") -> str:

@@ -9,7 +9,7 @@ urlpatterns = [
     path("casussen/<str:code>/proeftuin/", include("inbeeld.pilot.urls")),
     path("casussen/", include("inbeeld.cases.urls")),
     path("proeftuin/", include("inbeeld.pilot.dashboard_urls")),
-    path("privacy/", include("inbeeld.audit.urls")),
+    path("privacy/", include("inbeeld.oversight.urls")),
     path("goedkeuringen/", include("inbeeld.approvals.urls")),
     path("signalen/", include("inbeeld.intake.urls")),
     path("evaluatie/", include("inbeeld.publication.evaluation_urls")),

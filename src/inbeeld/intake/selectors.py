@@ -36,6 +36,13 @@ def signals_visible_to(
     return Signal.objects.filter(scope)
 
 
+def signals_in_monitor_scope(user) -> QuerySet[Signal] | None:
+    """The signals ``user`` may count in the monitor (policy.MONITOR_SIGNAL_ACTION); None: none
+    at all (the funnel is not shown)."""
+    scope = policy.signal_scope_filter(user, policy.MONITOR_SIGNAL_ACTION)
+    return None if scope is None else Signal.objects.filter(scope)
+
+
 def overdue_q(now=None) -> Q:
     """Signals past a time target: not taken into triage in time, or no decision in time."""
     now = now or timezone.now()

@@ -27,7 +27,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
-from inbeeld.cases.views import _apply_service_errors
 from inbeeld.crypto import decrypt_text, encrypt_text
 from inbeeld.intake import funnel, receipts, selectors, services
 from inbeeld.intake.forms import (
@@ -45,6 +44,7 @@ from inbeeld.intake.forms import (
 from inbeeld.intake.models import Channel, SignallerType
 from inbeeld.intake.workflow import SignalStatus, allowed_targets
 from inbeeld.reference.models import PoliceUnit
+from inbeeld.web import ConcurrentChange, apply_service_errors
 
 PAGE_SIZE = 50
 # The one-time link just made, shown once on the page after the redirect.
@@ -133,7 +133,7 @@ def _submit(request: HttpRequest, *, channel: str, link=None) -> HttpResponse:
             recovery_answer=form.recovery()[1] if channel != Channel.ACCOUNT else "",
         )
     except (ValidationError, PermissionDenied) as exc:
-        _apply_service_errors(form, exc)
+        apply_service_errors(form, exc)
         return render(request, template, context)
     if channel == Channel.ACCOUNT:
         messages.success(
@@ -237,7 +237,7 @@ def receipt_status(request: HttpRequest) -> HttpResponse:
                 actor=None, signal=signal, answer=answer_form.cleaned_data["answer"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            _apply_service_errors(answer_form, exc)
+            apply_service_errors(answer_form, exc)
         else:
             context["answered"] = True
             answer_form = AnswerForm()
@@ -277,7 +277,7 @@ def own_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 actor=request.user, signal=signal, answer=answer_form.cleaned_data["answer"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            _apply_service_errors(answer_form, exc)
+            apply_service_errors(answer_form, exc)
         else:
             messages.success(request, _("Uw antwoord is verstuurd naar de veiligheidscoördinator."))
             return redirect("intake:own_detail", reference=signal.reference)
@@ -386,8 +386,8 @@ def triage(request: HttpRequest, reference: str) -> HttpResponse:
                 message=form.cleaned_data["message"],
                 expected_version=form.cleaned_data["version"],
             )
-        except (ValidationError, PermissionDenied, services.ConcurrentSignalChange) as exc:
-            _apply_service_errors(form, exc)
+        except (ValidationError, PermissionDenied, ConcurrentChange) as exc:
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("De status van het signaal is bijgewerkt."))
             return _back(signal)
@@ -415,8 +415,8 @@ def reroute(request: HttpRequest, reference: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data["version"],
             )
-        except (ValidationError, PermissionDenied, services.ConcurrentSignalChange) as exc:
-            _apply_service_errors(form, exc)
+        except (ValidationError, PermissionDenied, ConcurrentChange) as exc:
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -451,8 +451,8 @@ def ask(request: HttpRequest, reference: str) -> HttpResponse:
                 question=form.cleaned_data["question"],
                 expected_version=form.cleaned_data["version"],
             )
-        except (ValidationError, PermissionDenied, services.ConcurrentSignalChange) as exc:
-            _apply_service_errors(form, exc)
+        except (ValidationError, PermissionDenied, ConcurrentChange) as exc:
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Uw vraag staat klaar voor de signaalgever."))
             return _back(signal)
@@ -494,8 +494,8 @@ def convert(request: HttpRequest, reference: str) -> HttpResponse:
                 message=form.cleaned_data["message"],
                 expected_version=form.cleaned_data["version"],
             )
-        except (ValidationError, PermissionDenied, services.ConcurrentSignalChange) as exc:
-            _apply_service_errors(form, exc)
+        except (ValidationError, PermissionDenied, ConcurrentChange) as exc:
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -530,7 +530,7 @@ def links(request: HttpRequest) -> HttpResponse:
                 label=form.cleaned_data["label"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             # Post/redirect/get: a reload shows the list, it never makes a second link. The new
             # URL travels to the next page once, encrypted in the session (never in a URL).

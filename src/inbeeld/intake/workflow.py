@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from inbeeld.web import TransitionNotAllowed
+
 
 class SignalStatus(models.TextChoices):
     RECEIVED = "received", _("Ontvangen")
@@ -53,12 +55,6 @@ class NoActionReason(models.TextChoices):
     )
     DUPLICATE = "duplicate", _("Dubbel signaal (al eerder gemeld)")
     OTHER = "other", _("Andere reden (toelichting verplicht)")
-
-
-class TransitionNotAllowed(Exception):
-    def __init__(self, current: str, target: str):
-        self.current, self.target = current, target
-        super().__init__(f"{current} -> {target}")
 
 
 def check_transition(current: str, target: str) -> None:

@@ -5,7 +5,7 @@ included); deployments are managed by researchers on the pilot pages."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from inbeeld.accounts.admin import PolicyAdminMixin
+from inbeeld.administration.mixins import PolicyAdminMixin
 from inbeeld.approvals.admin_guard import AuditedAdminMixin
 from inbeeld.pilot import models
 

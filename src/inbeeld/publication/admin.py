@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from inbeeld import policy
-from inbeeld.accounts.admin import PolicyAdminMixin
+from inbeeld.administration.mixins import PolicyAdminMixin
 from inbeeld.publication import models, services
 
 

@@ -1,6 +1,6 @@
 """Pseudonymised microdata for researchers: CSV, XLSX and SPSS (.sav), consent-filtered and audited.
 
-One row per case in the user's export scope (``policy.microdata_scope(user)``: for a
+One row per case in the user's export scope (``case_selectors.cases_in_microdata_scope(user)``: for a
 researcher the cases whose victim gave research consent, ADR 0004). What a row holds, and what it
 never holds:
 
@@ -51,6 +51,7 @@ from django.utils import timezone
 
 from inbeeld import policy
 from inbeeld.analysis import builders
+from inbeeld.cases import selectors as case_selectors
 from inbeeld.cases.models import AgeBand, Gender, NationalityGroup
 from inbeeld.publication import microdata_anonymity as anonymity
 from inbeeld.publication import release as releases
@@ -242,7 +243,7 @@ def microdata_table(user, *, rng: random.Random | None = None) -> pl.DataFrame:
     rng = rng or random.SystemRandom()
     forms = _forms()
     variables = microdata_variables(forms)
-    cases = policy.microdata_scope(user)
+    cases = case_selectors.cases_in_microdata_scope(user)
     base = builders.case_table(cases, MICRODATA_CASE_COLUMNS, ordered=False).rename(
         {"police_unit": "eenheid", "age_band": "leeftijd", "nationality_group": "nationaliteit"}
     )

@@ -23,8 +23,8 @@ from scipy.optimize import linprog
 
 from inbeeld.analysis import presenter
 from inbeeld.analysis.monitor_tables import monitor_tables_for, monitor_tables_for_cases
+from inbeeld.cases import selectors as case_selectors
 from inbeeld.cases.models import NationalityGroup
-from inbeeld.policy import research_scope
 from inbeeld.publication.reports import Report
 from inbeeld.reference.models import ExploitationForm, PoliceUnit
 from inbeeld.stats.disclosure import DisclosurePolicy, protect_one_way, protect_table
@@ -457,9 +457,9 @@ def monitor_report_for(user, *, scope_label: str, progress=None) -> Report:
 
 
 def research_monitor_report(*, scope_label: str, progress=None) -> Report:
-    """The national monitor without a user: the cases of policy.research_scope(monitor=True)
+    """The national monitor without a user: the cases of case_selectors.cases_in_research_scope(monitor=True)
     (research consent whose current scope covers the monitor)."""
-    cases = research_scope(monitor=True)
+    cases = case_selectors.cases_in_research_scope(monitor=True)
     tables = monitor_tables_for_cases(cases)
     if progress:
         progress(_("tabellen geladen"))

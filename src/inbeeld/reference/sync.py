@@ -1,14 +1,21 @@
-"""Load the reference data from reference/data/reference.json, idempotently.
+"""Load the reference data from reference/data/reference.json: the file seeds, the database rules.
 
 Runs after every `migrate` (and after a test database flush), so every database, including each
-test database, holds the same reference rows. Rows are matched on their code: a changed label is
-updated in place, existing codes are never removed (history refers to them).
+test database, holds the reference rows. Rows are matched on their code. A code the database does
+not hold yet is added with the file's values; a row that exists is never changed, not even its
+label: after the first load the database is the source of truth (ADR 0003). An administrator
+changes reference data in the admin, where every change is audited and one that widens someone's
+scope (a police unit's OM district decides which cases a prosecutor sees) waits for a second
+person; `migrate` never silently reverts it. `inbeeld reference diff` lists where the database and
+the file differ, so a new value in the file is adopted in the admin, on purpose. Codes are never
+removed (history refers to them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
@@ -21,8 +28,20 @@ def load_reference_document() -> dict:
     return json.loads(DATA_FILE.read_text(encoding="utf-8"))
 
 
-@transaction.atomic
-def sync_reference_data() -> None:
+@dataclass(frozen=True)
+class Difference:
+    """One value where the database differs from reference.json (the database wins)."""
+
+    model: str
+    code: str
+    field: str
+    database: object
+    file: object
+
+
+def _rows(doc: dict):
+    """(model, code, values, lookup) for every row of the document, parents first; a value is a
+    plain value, ``(Model, code)`` for a foreign key, or ``[(Model, code), ...]`` for courts."""
     from inbeeld.reference.models import (
         ChainEventOutcome,
         ChainEventType,
@@ -33,55 +52,105 @@ def sync_reference_data() -> None:
         PoliceUnit,
     )
 
-    doc = load_reference_document()
-    appeal = {}
     for row in doc["courts_of_appeal"]:
-        appeal[row["code"]], _ = CourtOfAppeal.objects.update_or_create(
-            code=row["code"], defaults={"name": row["name"]}
-        )
-    courts = {}
+        yield CourtOfAppeal, row["code"], {"name": row["name"]}, {}
     for row in doc["courts"]:
-        courts[row["code"]], _ = Court.objects.update_or_create(
-            code=row["code"],
-            defaults={"name": row["name"], "court_of_appeal": appeal[row["court_of_appeal"]]},
-        )
-    districts = {}
+        values = {"name": row["name"], "court_of_appeal": (CourtOfAppeal, row["court_of_appeal"])}
+        yield Court, row["code"], values, {}
     for row in doc["om_districts"]:
-        district, _ = OMDistrict.objects.update_or_create(
-            code=row["code"], defaults={"name": row["name"], "kind": row["kind"]}
-        )
-        district.courts.set([courts[code] for code in row["courts"]])
-        districts[row["code"]] = district
+        values = {
+            "name": row["name"],
+            "kind": row["kind"],
+            "courts": [(Court, code) for code in row["courts"]],
+        }
+        yield OMDistrict, row["code"], values, {}
     for row in doc["police_units"]:
-        PoliceUnit.objects.update_or_create(
-            code=row["code"],
-            defaults={
-                "name": row["name"],
-                "kind": row["kind"],
-                "order": row["order"],
-                "om_district": districts.get(row["om_district"]) if row["om_district"] else None,
-            },
-        )
+        values = {
+            "name": row["name"],
+            "kind": row["kind"],
+            "order": row["order"],
+            "om_district": (OMDistrict, row["om_district"]) if row["om_district"] else None,
+        }
+        yield PoliceUnit, row["code"], values, {}
     for row in doc["exploitation_forms"]:
-        ExploitationForm.objects.update_or_create(
-            code=row["code"], defaults={"label": row["label"], "order": row["order"]}
-        )
+        yield ExploitationForm, row["code"], {"label": row["label"], "order": row["order"]}, {}
     for row in doc["chain_event_types"]:
-        event_type, _ = ChainEventType.objects.update_or_create(
-            code=row["code"],
-            defaults={
-                "label": row["label"],
-                "description": row["description"],
-                "order": row["order"],
-                "outcome_required": row["outcome_required"],
-            },
-        )
+        values = {
+            "label": row["label"],
+            "description": row["description"],
+            "order": row["order"],
+            "outcome_required": row["outcome_required"],
+        }
+        yield ChainEventType, row["code"], values, {}
         for order, outcome in enumerate(row["outcomes"], start=1):
-            ChainEventOutcome.objects.update_or_create(
-                event_type=event_type,
-                code=outcome["code"],
-                defaults={"label": outcome["label"], "order": order},
-            )
+            lookup = {"event_type": (ChainEventType, row["code"])}
+            values = {"label": outcome["label"], "order": order}
+            yield ChainEventOutcome, outcome["code"], values, lookup
+
+
+def _resolve(value):
+    if isinstance(value, tuple):
+        model, code = value
+        return model.objects.get(code=code)
+    return value
+
+
+def _find(model, code: str, lookup: dict):
+    return model.objects.filter(code=code, **{k: _resolve(v) for k, v in lookup.items()}).first()
+
+
+@transaction.atomic
+def sync_reference_data() -> list[str]:
+    """Add the codes of reference.json the database does not hold yet; change nothing that
+    exists. Returns the rows added as ``model:code``."""
+    added = []
+    for model, code, values, lookup in _rows(load_reference_document()):
+        if _find(model, code, lookup) is not None:
+            continue
+        plain = {k: _resolve(v) for k, v in values.items() if not isinstance(v, list)}
+        obj = model.objects.create(
+            code=code, **{k: _resolve(v) for k, v in lookup.items()}, **plain
+        )
+        for name, items in values.items():
+            if isinstance(items, list):
+                getattr(obj, name).set([_resolve(item) for item in items])
+        added.append(f"{model._meta.model_name}:{code}")
+    return added
+
+
+def _shown(value) -> object:
+    if isinstance(value, tuple):
+        return value[1]
+    if isinstance(value, list):
+        return sorted(_shown(v) for v in value)
+    return value
+
+
+def _stored(obj, name: str) -> object:
+    value = getattr(obj, name)
+    if hasattr(value, "all"):  # many-to-many
+        return sorted(value.values_list("code", flat=True))
+    return getattr(value, "code", value)
+
+
+def reference_differences() -> list[Difference]:
+    """Every value where the database differs from reference.json, and every code of the file
+    the database does not hold (field ``"(ontbreekt)"``). Nothing is changed."""
+    found = []
+    for model, code, values, lookup in _rows(load_reference_document()):
+        label = model._meta.model_name
+        try:
+            obj = _find(model, code, lookup)
+        except model.DoesNotExist:  # its parent is missing: reported for the parent
+            obj = None
+        if obj is None:
+            found.append(Difference(label, code, "(ontbreekt)", None, code))
+            continue
+        for name, value in values.items():
+            stored, wanted = _stored(obj, name), _shown(value)
+            if stored != wanted:
+                found.append(Difference(label, code, name, stored, wanted))
+    return found
 
 
 def load_indicator_document() -> dict:

@@ -64,12 +64,14 @@ INSTALLED_APPS = [
     "inbeeld.accounts",
     "inbeeld.audit",
     "inbeeld.approvals",
+    "inbeeld.administration",
     "inbeeld.cases",
     "inbeeld.pilot",
     "inbeeld.intake",
     "inbeeld.analysis",
     "inbeeld.publication",
     "inbeeld.demo",
+    "inbeeld.oversight",
     "inbeeld.backup",
 ]
 

@@ -36,10 +36,6 @@ MAX_MESSAGE = 1000
 MAX_NOTE = 2000
 
 
-class ConcurrentSignalChange(Exception):
-    """The signal changed since the writer loaded it; nothing was written."""
-
-
 @dataclass(frozen=True)
 class Contact:
     """How the coordinator can reach the signaller (all optional for anonymous intake)."""

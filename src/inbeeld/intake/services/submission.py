@@ -70,6 +70,7 @@ def signal_submit(
     recovery answer to a question they pick (intake/receipts.py); only its slow keyed hash is kept.
     """
     from inbeeld.intake import receipts
+
     contact = contact or Contact()
     indicators = list(indicators)
     catalogue_version = catalogue_version or current_catalogue_version()
@@ -100,12 +101,8 @@ def signal_submit(
     recovery_answer = recovery_answer.strip() if channel != Channel.ACCOUNT else ""
     if recovery_answer and recovery_question not in receipts.RecoveryQuestion.values:
         raise ValidationError({"recovery_question": _("Kies bij welke vraag uw antwoord hoort.")})
-    if recovery_answer and not (
-        receipts.MIN_ANSWER <= len(recovery_answer) <= receipts.MAX_ANSWER
-    ):
-        raise ValidationError(
-            {"recovery_answer": _("Gebruik voor uw antwoord 2 tot 100 tekens.")}
-        )
+    if recovery_answer and not (receipts.MIN_ANSWER <= len(recovery_answer) <= receipts.MAX_ANSWER):
+        raise ValidationError({"recovery_answer": _("Gebruik voor uw antwoord 2 tot 100 tekens.")})
     receipt = "" if channel == Channel.ACCOUNT else new_receipt_code()
     now = timezone.now()
     acute = urgency == Urgency.ACUTE

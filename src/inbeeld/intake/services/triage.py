@@ -19,7 +19,6 @@ from inbeeld.intake.models import Channel, Signal, SignalEvent
 from inbeeld.intake.services.base import (
     MAX_MESSAGE,
     MAX_NOTE,
-    ConcurrentSignalChange,
     _audit,
     _check_length,
     _event,
@@ -37,6 +36,7 @@ from inbeeld.reference.models import (
     ExploitationForm,
     PoliceUnit,
 )
+from inbeeld.web import ConcurrentChange
 
 
 def _lock(signal: Signal, expected_version: int | None) -> Signal:
@@ -44,7 +44,7 @@ def _lock(signal: Signal, expected_version: int | None) -> Signal:
     # join to the case.
     locked = Signal.objects.select_for_update(of=("self",)).select_related("case").get(pk=signal.pk)
     if expected_version is not None and locked.version != expected_version:
-        raise ConcurrentSignalChange(
+        raise ConcurrentChange(
             _(
                 "Dit signaal is intussen door iemand anders gewijzigd. Laad de pagina opnieuw "
                 "en bekijk de geschiedenis voordat u opnieuw opslaat."

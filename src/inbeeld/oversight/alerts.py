@@ -1,7 +1,7 @@
 """Simple, explainable alerts on unusual access, for the privacy officer.
 
 Pure functions over small aggregated rows (no Django here), so each rule is easy to test and to
-explain in one Dutch sentence. The selectors in audit.selectors build the rows from the log.
+explain in one Dutch sentence. The selectors in oversight.selectors build the rows from the log.
 """
 
 from __future__ import annotations

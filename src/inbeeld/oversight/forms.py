@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inbeeld.audit.models import AuditAction
-from inbeeld.audit.selectors import AuditFilters
 from inbeeld.cases.models import BreakGlassGrant
+from inbeeld.oversight.selectors import AuditFilters
 
 
 class DateInput(forms.DateInput):

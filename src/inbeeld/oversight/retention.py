@@ -11,6 +11,8 @@ they are pseudonymised and carry the statistics; what identifies or tells a stor
   the period are blanked (the signal row, its statuses and indicators stay for the funnel);
 - sessions: expired sessions are cleared.
 Each category writes a DeletionLog row and the run an audit row, in the same transaction.
+
+It lives in oversight, above cases, intake and pilot, because it reaches into all three (ADR 0012).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from django.utils import timezone
 from inbeeld.audit.models import AuditAction, DeletionLog
 from inbeeld.audit.services import audit_record
 from inbeeld.cases.models import BreakGlassGrant, Case, ChainEvent, LinkageKey
+from inbeeld.intake.models import Signal, SignalEvent
+from inbeeld.intake.workflow import OPEN_STATUSES
+from inbeeld.pilot.models import Delivery
 
 MAX_CODES_IN_LOG = 1000
 
@@ -71,8 +76,6 @@ def _run(*, today: dt.date | None, apply: bool) -> list[RetentionOutcome]:
         notes_cases = _closed_before(_years_ago(today, periods["notes"]))
         notes = ChainEvent.objects.filter(case__in=notes_cases).exclude(note_ciphertext="")
         # Free text of the pilot (reasons an intervention was not delivered) goes with the notes.
-        from inbeeld.pilot.models import Delivery
-
         reasons = Delivery.objects.filter(case__in=notes_cases).exclude(reason_ciphertext="")
         codes = tuple(
             sorted(
@@ -141,9 +144,6 @@ def _run(*, today: dt.date | None, apply: bool) -> list[RetentionOutcome]:
 def _signal_texts(today: dt.date, years: int, *, apply: bool) -> RetentionOutcome:
     """Blank what identifies or tells a story in signals decided more than ``years`` ago (a signal
     still open, or reopened, keeps everything)."""
-    from inbeeld.intake.models import Signal, SignalEvent
-    from inbeeld.intake.workflow import OPEN_STATUSES
-
     cutoff = timezone.make_aware(dt.datetime.combine(_years_ago(today, years), dt.time.min))
     old = Signal.objects.exclude(status__in=OPEN_STATUSES).filter(decided_at__lt=cutoff)
     # The reporter's own recovery answer (a slow keyed hash) goes with the texts.

@@ -5,7 +5,7 @@ appeal) waits for a second person."""
 
 from django.contrib import admin
 
-from inbeeld.accounts.admin import PolicyAdminMixin
+from inbeeld.administration.mixins import PolicyAdminMixin
 from inbeeld.approvals.admin_guard import AuditedAdminMixin
 from inbeeld.reference import models
 

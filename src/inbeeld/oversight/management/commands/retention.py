@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from inbeeld.cases.retention import retention_apply, retention_plan
+from inbeeld.oversight.retention import retention_apply, retention_plan
 
 LABELS = {
     "notes": "notities (vrije tekst)",

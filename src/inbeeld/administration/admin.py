@@ -1,5 +1,8 @@
 """The admin for administrators: users, organisations, memberships and reference data.
 
+The registrations for accounts and reference models live in this app, not in theirs: the admin
+writes through approvals (four eyes), which sits above accounts and reference (ADR 0012).
+
 Only users whose policy allows ADMINISTER (and who are staff) reach it; case content is not
 registered here, so administrators never see it. Every change is audited with old and new values
 in the admin's transaction; a grant of a role that reaches cases (or approvals), its re-activation
@@ -7,22 +10,22 @@ or move, and every change that widens scope wait for a second person (inbeeld.ap
 An administrator never grants such a role to themselves.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, router, transaction
+from django.db import router, transaction
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from inbeeld import policy
 from inbeeld.accounts import services as account_services
-from inbeeld.accounts.admin_json import BoundedJSONFormField
 from inbeeld.accounts.models import AuthenticatorDevice, Membership, Organisation, User
-from inbeeld.accounts.recovery_admin import RecoveryUserAdminMixin
+from inbeeld.administration import reference_admin  # noqa: F401 (registers reference data)
+from inbeeld.administration.mixins import PolicyAdminMixin, admin_has_permission
+from inbeeld.administration.recovery_admin import RecoveryUserAdminMixin
 from inbeeld.approvals.admin_guard import (
     AuditedAdminMixin,
     HeldAddMixin,
@@ -30,80 +33,15 @@ from inbeeld.approvals.admin_guard import (
     membership_admin_save,
     refuse_self_grant,
 )
-from inbeeld.approvals.admin_version import RowVersionAdminMixin
 from inbeeld.approvals.services import user_is_guarded
 from inbeeld.audit.models import AuditAction
-from inbeeld.forms_safe import (
-    SafeInlineFormSetMixin,
-    SafeModelChoiceField,
-    SafeModelMultipleChoiceField,
-)
 
 admin.site.site_header = "InBeeld – beheer"
 admin.site.site_title = "InBeeld beheer"
 admin.site.index_title = "Beheer"
 
 
-ADMIN_SEARCH_MAX_CHARS = 200
-
-
-def _admin_has_permission(request) -> bool:
-    return policy.may_administer(request.user)
-
-
-class PolicyAdminMixin(RowVersionAdminMixin):
-    """Admin permissions come from policy.py (the ADMINISTER action), not Django model perms.
-    Hostile input gets a Dutch message, never a 500: JSON fields parse with bounds, every choice
-    of a related object (foreign key, many-to-many) checks an id against its column's range
-    first (inbeeld.forms_safe: a 30-digit id overflowed the database's integer), and every inline
-    formset refuses a crafted management form. Every change form is optimistically locked
-    (RowVersionAdminMixin: a save over someone else's newer change is refused); on inlines the
-    mixin's ModelAdmin hooks are simply never called, and get_formset only on inlines."""
-
-    formfield_overrides = {models.JSONField: {"form_class": BoundedJSONFormField}}
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        kwargs.setdefault("form_class", SafeModelChoiceField)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        kwargs.setdefault("form_class", SafeModelMultipleChoiceField)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    def get_search_results(self, request, queryset, search_term):
-        # A search term becomes a LIKE pattern per search field; SQLite refuses one over 50,000
-        # bytes (a 500) and no name or code is anywhere near this long.
-        if len(search_term) > ADMIN_SEARCH_MAX_CHARS:
-            messages.error(
-                request,
-                _("Zoek met hoogstens %(max)s tekens.") % {"max": ADMIN_SEARCH_MAX_CHARS},
-            )
-            return queryset.none(), False
-        return super().get_search_results(request, queryset, search_term)
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        if issubclass(formset, SafeInlineFormSetMixin):
-            return formset
-        return type(formset.__name__, (SafeInlineFormSetMixin, formset), {})
-
-    def has_module_permission(self, request):
-        return policy.may_administer(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return policy.may_administer(request.user)
-
-    def has_add_permission(self, request, *args):
-        return policy.may_administer(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return policy.may_administer(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return policy.may_administer(request.user)
-
-
-admin.site.has_permission = _admin_has_permission
+admin.site.has_permission = admin_has_permission
 
 
 @login_not_required

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
-from inbeeld.audit import selectors
-from inbeeld.audit.forms import AuditSearchForm, BreakGlassReviewForm
 from inbeeld.cases import services as case_services
+from inbeeld.oversight import selectors
+from inbeeld.oversight.forms import AuditSearchForm, BreakGlassReviewForm
 
 
 def _require(user, action):
@@ -27,7 +27,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     _require(request.user, policy.Action.AUDIT_READ)
     return render(
         request,
-        "audit/overview.html",
+        "oversight/overview.html",
         {
             "alerts": selectors.access_alerts(request.user),
             "pending": selectors.break_glass_queue(request.user),
@@ -47,7 +47,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("pagina", None)
     return render(
-        request, "audit/log.html", {"form": form, "page": page, "query": query.urlencode()}
+        request, "oversight/log.html", {"form": form, "page": page, "query": query.urlencode()}
     )
 
 
@@ -56,7 +56,7 @@ def case_access(request: HttpRequest, code: str) -> HttpResponse:
     _require(request.user, policy.Action.AUDIT_READ)
     rows = selectors.case_access_history(request.user, code)
     page = Paginator(rows, 50).get_page(request.GET.get("pagina"))
-    return render(request, "audit/case_access.html", {"code": code.upper(), "page": page})
+    return render(request, "oversight/case_access.html", {"code": code.upper(), "page": page})
 
 
 @require_http_methods(["GET"])
@@ -64,7 +64,7 @@ def break_glass_queue(request: HttpRequest) -> HttpResponse:
     _require(request.user, policy.Action.BREAK_GLASS_REVIEW)
     return render(
         request,
-        "audit/break_glass.html",
+        "oversight/break_glass.html",
         {
             "pending": selectors.break_glass_queue(request.user),
             "reviewed": selectors.break_glass_queue(request.user, pending_only=False)[:50],

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbeeld.audit import views
+from inbeeld.oversight import views
 
 app_name = "privacy"
 

@@ -14,9 +14,9 @@ from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from inbeeld import policy
-from inbeeld.audit import alerts
 from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.audit.services import audit_query_params, audit_record
+from inbeeld.oversight import alerts
 
 
 def _require(user, action: policy.Action) -> None:
@@ -93,7 +93,7 @@ def _daily_counts(qs, *, user_field: str, distinct_field: str | None = None) -> 
 
 
 def access_alerts(user, *, days: int = 14, today: dt.date | None = None) -> list[alerts.Alert]:
-    """Alerts of the last ``days`` days from the explainable rules in audit.alerts."""
+    """Alerts of the last ``days`` days from the explainable rules in oversight.alerts."""
     _require(user, policy.Action.AUDIT_READ)
     today = today or timezone.localdate()
     since = today - dt.timedelta(days=days - 1)

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from inbeeld.accounts.models import Role
-from inbeeld.audit import alerts
 from inbeeld.audit.models import AuditAction, AuditEvent
-from inbeeld.audit.selectors import access_alerts
+from inbeeld.oversight import alerts
+from inbeeld.oversight.selectors import access_alerts
 from tests.factories import make_user
 
 DAY = dt.date(2026, 3, 10)

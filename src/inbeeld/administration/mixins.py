@@ -1,0 +1,75 @@
+"""The shared base of every ModelAdmin (users, reference data, the pilot's and the publication's
+admin pages): permissions from policy.py, hostile input refused with a Dutch message, and every
+change form optimistically locked. It lives here, above approvals and below every app with an
+admin page, so no app imports another app's admin module (ADR 0012)."""
+
+from django.contrib import messages
+from django.db import models
+from django.utils.translation import gettext as _
+
+from inbeeld import policy
+from inbeeld.administration.admin_json import BoundedJSONFormField
+from inbeeld.approvals.admin_version import RowVersionAdminMixin
+from inbeeld.forms_safe import (
+    SafeInlineFormSetMixin,
+    SafeModelChoiceField,
+    SafeModelMultipleChoiceField,
+)
+
+ADMIN_SEARCH_MAX_CHARS = 200
+
+
+def admin_has_permission(request) -> bool:
+    return policy.may_administer(request.user)
+
+
+class PolicyAdminMixin(RowVersionAdminMixin):
+    """Admin permissions come from policy.py (the ADMINISTER action), not Django model perms.
+    Hostile input gets a Dutch message, never a 500: JSON fields parse with bounds, every choice
+    of a related object (foreign key, many-to-many) checks an id against its column's range
+    first (inbeeld.forms_safe: a 30-digit id overflowed the database's integer), and every inline
+    formset refuses a crafted management form. Every change form is optimistically locked
+    (RowVersionAdminMixin: a save over someone else's newer change is refused); on inlines the
+    mixin's ModelAdmin hooks are simply never called, and get_formset only on inlines."""
+
+    formfield_overrides = {models.JSONField: {"form_class": BoundedJSONFormField}}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", SafeModelChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", SafeModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        # A search term becomes a LIKE pattern per search field; SQLite refuses one over 50,000
+        # bytes (a 500) and no name or code is anywhere near this long.
+        if len(search_term) > ADMIN_SEARCH_MAX_CHARS:
+            messages.error(
+                request,
+                _("Zoek met hoogstens %(max)s tekens.") % {"max": ADMIN_SEARCH_MAX_CHARS},
+            )
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if issubclass(formset, SafeInlineFormSetMixin):
+            return formset
+        return type(formset.__name__, (SafeInlineFormSetMixin, formset), {})
+
+    def has_module_permission(self, request):
+        return policy.may_administer(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return policy.may_administer(request.user)
+
+    def has_add_permission(self, request, *args):
+        return policy.may_administer(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return policy.may_administer(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return policy.may_administer(request.user)

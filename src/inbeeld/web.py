@@ -1,0 +1,52 @@
+"""What every app's services and views share about refusing a write: one error for a move a
+lifecycle table does not allow, one for a lost update, and one way to show a service's refusal on
+a form. It imports only Django, so every app may use it (the bottom layer, ADR 0012)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
+
+
+class TransitionNotAllowed(Exception):
+    """A move that a lifecycle table (cases.workflow, intake.workflow) does not allow.
+
+    ``current`` is the state the object is in, ``target`` what was asked (an event code for a
+    case, a status for a signal), ``message`` the Dutch sentence for the user."""
+
+    def __init__(self, current: str, target: str, message: str | None = None):
+        self.current, self.target = current, target
+        self.message = message if message is not None else f"{current} -> {target}"
+        super().__init__(self.message)
+
+
+class ConcurrentChange(Exception):
+    """The object changed since the writer loaded it (its version moved on); nothing was written.
+
+    ``message`` is the Dutch sentence for the writer; ``current`` optionally the object as it is
+    stored now, to show what changed."""
+
+    message = gettext_lazy(
+        "Dit is intussen door iemand anders gewijzigd. Laad de pagina opnieuw en controleer de "
+        "gegevens voordat u opnieuw opslaat."
+    )
+
+    def __init__(self, message: str | None = None, *, current=None):
+        if message is not None:
+            self.message = message
+        self.current = current
+        super().__init__(str(self.message))
+
+
+def apply_service_errors(form, exc: Exception, *, item_prefix: str = "") -> None:
+    """Show a service's refusal on ``form``: on the field it names when the form has it (or
+    ``item_prefix`` + the name, for forms whose fields are named after items), else above the
+    form. A refusal without fields shows its ``message`` (Dutch) or its text."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            name = next((n for n in (field, item_prefix + field) if n in form.fields), None)
+            form.add_error(name, errors)
+    elif isinstance(exc, ValidationError):
+        form.add_error(None, exc.messages)
+    else:
+        form.add_error(None, str(getattr(exc, "message", exc)))
