@@ -371,3 +371,16 @@ def pass_second_factor(client, user):
     response = client.post(reverse("accounts:second_factor"), {"token": current_totp(device)})
     assert response.status_code == 302, "second factor refused"
     return client
+
+
+def command_researcher() -> User:
+    """A researcher for the release commands' required ``--user`` (the first active one, or a new
+    one): a researcher's scope is the national research scope."""
+    existing = (
+        User.objects.filter(
+            is_active=True, memberships__role=Role.RESEARCHER, memberships__is_active=True
+        )
+        .order_by("pk")
+        .first()
+    )
+    return existing or make_user(Role.RESEARCHER)

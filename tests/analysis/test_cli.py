@@ -16,6 +16,7 @@ from inbeeld.analysis.evaluation import research_evaluation
 from inbeeld.analysis.export import CSV_HEADER
 from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.pilot.models import Intervention
+from tests.factories import command_researcher
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def _no_constants(name):
 
 def run(*args) -> str:
     buffer = io.StringIO()
-    call_command("evaluate", *args, stdout=buffer)
+    call_command("evaluate", *args, user=command_researcher().username, stdout=buffer)
     return buffer.getvalue()
 
 
@@ -184,6 +185,6 @@ def test_every_export_is_audited(small_world):
     rows = AuditEvent.objects.filter(action=AuditAction.EVALUATION_EXPORTED)
     assert rows.count() == before + 1
     row = rows.latest("created_at")
-    assert row.actor is None
+    assert row.actor == command_researcher()
     assert row.subject_type == "evaluation"
     assert row.extra == {"format": "csv", "horizon": 180, "cases": 7}

@@ -21,6 +21,7 @@ from inbeeld.analysis.evaluation import evaluation_for, research_evaluation
 from inbeeld.publication.reports import comparison_publishable
 from inbeeld.stats.primary import RETAINED_AFTER_COMPLAINT, Verdict
 from tests.analysis.test_views import text
+from tests.factories import command_researcher
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,7 @@ def _pdf_text(data: bytes) -> str:
 
 def _run(*args) -> str:
     buffer = io.StringIO()
-    call_command("evaluate", *args, stdout=buffer)
+    call_command("evaluate", *args, user=command_researcher().username, stdout=buffer)
     return buffer.getvalue()
 
 

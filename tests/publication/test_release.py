@@ -90,9 +90,9 @@ def _open_data(user, client, tmp_path):
     assert response.status_code == 302, response.content.decode()[:500]
 
 
-def _command(*args, with_user: bool = True) -> Callable:
+def _command(*args) -> Callable:
     def run(user, client, tmp_path):
-        options = {"user": user.username} if with_user else {}
+        options = {"user": user.username}
         if args[0] in ("report", "export"):
             options["output"] = str(tmp_path / "release.out")
         call_command(*args, stdout=io.StringIO(), stderr=io.StringIO(), **options)
@@ -117,17 +117,13 @@ RELEASE_PATHS: dict[str, tuple[ReleaseKind, Callable]] = {
     },
     "page: open data (DP release)": (ReleaseKind.DP_RELEASE, _open_data),
     "cli: evaluate --user": (ReleaseKind.EVALUATION, _command("evaluate", "--format", "csv")),
-    "cli: evaluate (national)": (
-        ReleaseKind.EVALUATION,
-        _command("evaluate", "--format", "json", with_user=False),
-    ),
     "cli: report evaluation --user": (
         ReleaseKind.REPORT,
         _command("report", "evaluation", "--format", "html"),
     ),
-    "cli: report monitor (national)": (
+    "cli: report monitor --user": (
         ReleaseKind.REPORT,
-        _command("report", "monitor", "--format", "html", with_user=False),
+        _command("report", "monitor", "--format", "html"),
     ),
     "cli: export sav": (ReleaseKind.MICRODATA, _command("export", "--format", "sav")),
 }
@@ -198,6 +194,7 @@ def test_a_release_row_rolls_back_with_its_release(world, tmp_path, monkeypatch)
             "report",
             "evaluation",
             format="html",
+            user=world.username,
             output=str(tmp_path / "missing" / "dir" / "x.html"),
             stdout=io.StringIO(),
             stderr=io.StringIO(),
@@ -251,7 +248,23 @@ def test_a_command_as_a_researcher_counts_what_the_research_scope_counts(world):
         call_command("evaluate", stdout=out, **options)
         return json.loads(out.getvalue())
 
+    from inbeeld.analysis.evaluation import research_evaluation
+    from inbeeld.analysis.export import to_json_payload
+
     as_researcher = run(user=world.username)
-    national = run()
+    national = json.loads(json.dumps(to_json_payload(research_evaluation()), allow_nan=False))
     assert as_researcher["n_cases"] == national["n_cases"] == 3
     assert as_researcher == national
+
+
+@pytest.mark.parametrize("command", list(REFUSING_COMMANDS))
+def test_a_command_without_a_user_is_refused_in_dutch_and_releases_nothing(
+    command, world, tmp_path
+):
+    """Default deny: no release command runs on nobody's behalf."""
+    args, _message = REFUSING_COMMANDS[command]
+    target = tmp_path / "out"
+    with pytest.raises(CommandError, match="Geef met --user|Geef --format"):
+        call_command(*args, output=str(target), stdout=io.StringIO())
+    assert not target.exists()
+    assert not AuditEvent.objects.filter(action__in=RELEASE_ACTIONS).exists()

@@ -48,7 +48,14 @@ from inbeeld.publication.monitor_report import protect_funnel
 from inbeeld.reference.models import ExploitationForm, PoliceUnit
 from inbeeld.stats.disclosure import DisclosurePolicy
 from tests.conftest import verified_login
-from tests.factories import CaseFactory, chain_recorder, make_user, record_events, unit
+from tests.factories import (
+    CaseFactory,
+    chain_recorder,
+    command_researcher,
+    make_user,
+    record_events,
+    unit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -854,7 +861,7 @@ def test_the_evaluation_report_publishes_a_comparison_once_the_groups_are_large_
 
 def _run(*args) -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
-    call_command("report", *args, stdout=out, stderr=err)
+    call_command("report", *args, user=command_researcher().username, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 
@@ -871,15 +878,16 @@ def test_the_command_writes_a_monitor_pdf_with_a_progress_bar(world, tmp_path):
     assert bars[-1][0] == "#" * 30 and bars[-1][1] == bars[-1][2]  # the bar ends full
     assert "geschreven" in err
     row = _report_audit_rows().get()
-    assert row.actor is None and row.subject_ref == "monitor"
+    assert row.actor == world.researcher and row.subject_ref == "monitor"
     assert row.extra == {"format": "pdf", "bytes": len(data)}
-    # The national monitor without a user counts what a researcher sees: consent for the monitor.
+    # A researcher's monitor is the national one: the cases with consent for the monitor.
     assert "Deze monitor telt 60 casussen." in _text(_pdf_text(data))
 
 
 def test_the_command_writes_html_and_the_evaluation(world, tmp_path):
     html_file = tmp_path / "monitor.html"
     _run("monitor", "--format", "html", "--output", str(html_file))
+    command_rows = {_report_audit_rows().latest("pk").pk}
     html = html_file.read_text(encoding="utf-8")
     assert MONITOR_TITLE in html and "Methode in het kort" in html
     assert "Deze monitor telt 60 casussen." in _text(html)
@@ -889,7 +897,8 @@ def test_the_command_writes_html_and_the_evaluation(world, tmp_path):
     out, err = _run("evaluation", "--format", "pdf", "--output", str(evaluation_file))
     assert len(_pdf_pages(evaluation_file.read_bytes())) >= 2
     assert EVALUATION_TITLE in out and "evaluatie berekend" in err
-    made = _report_audit_rows().filter(actor=None)
+    command_rows.add(_report_audit_rows().latest("pk").pk)
+    made = _report_audit_rows().filter(pk__in=command_rows, actor=world.researcher)
     assert sorted(made.values_list("subject_ref", flat=True)) == ["evaluation", "monitor"]
 
 

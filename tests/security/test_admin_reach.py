@@ -180,7 +180,9 @@ def test_a_new_e_mail_address_for_a_user_with_a_case_role_waits_for_approval(beh
 def test_a_signaller_s_e_mail_address_changes_at_once(beheerder):
     signaller = make_user(Role.SIGNALLER, username="juf", email="juf@school.example")
     url = reverse("admin:accounts_user_change", args=[signaller.pk])
-    assert resubmit(session_for(beheerder), url, {"email": "juf2@school.example"}).status_code == 302
+    assert (
+        resubmit(session_for(beheerder), url, {"email": "juf2@school.example"}).status_code == 302
+    )
     signaller.refresh_from_db()
     assert signaller.email == "juf2@school.example"
     assert not ChangeRequest.objects.exists()
@@ -220,7 +222,10 @@ def test_moving_limburg_to_the_amsterdam_district_waits_for_approval_and_is_audi
 def test_a_plain_reference_change_applies_at_once_with_old_and_new_values(beheerder):
     limburg = unit("limburg")
     url = reverse("admin:reference_policeunit_change", args=[limburg.pk])
-    assert resubmit(session_for(beheerder), url, {"name": "Eenheid Limburg (nieuw)"}).status_code == 302
+    assert (
+        resubmit(session_for(beheerder), url, {"name": "Eenheid Limburg (nieuw)"}).status_code
+        == 302
+    )
     limburg.refresh_from_db()
     assert limburg.name == "Eenheid Limburg (nieuw)"
     row = AuditEvent.objects.get(action=AuditAction.REFERENCE_CHANGED)

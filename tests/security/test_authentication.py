@@ -66,7 +66,9 @@ def test_enrolment_shows_a_server_rendered_qr_code_and_confirms_with_a_first_cod
     )
     assert qr["Cache-Control"] == "no-store"
 
-    wrong = client.post(enrol, {"token": "000000" if current_totp(device) != "000000" else "111111"})
+    wrong = client.post(
+        enrol, {"token": "000000" if current_totp(device) != "000000" else "111111"}
+    )
     assert "Deze code klopt niet" in wrong.content.decode()
     assert client.get(reverse("cases:list")).status_code == 302
     # Right after a wrong code, even the right one is refused for a moment (throttling) ...

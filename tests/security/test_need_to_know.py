@@ -450,7 +450,7 @@ def test_no_free_text_in_any_command_output(tmp_path):
     outputs: dict[str, str] = {}
     for fmt in ("json", "csv"):
         out = io.StringIO()
-        call_command("evaluate", format=fmt, stdout=out)
+        call_command("evaluate", format=fmt, user=users["researcher"].username, stdout=out)
         outputs[f"evaluate {fmt}"] = out.getvalue()
     types = {"csv": "text/csv", "xlsx": "spreadsheetml", "sav": "spss", "ctdc": "text/csv"}
     for fmt, content_type in types.items():
@@ -469,6 +469,7 @@ def test_no_free_text_in_any_command_output(tmp_path):
             "report",
             kind,
             format="html",
+            user=users["researcher"].username,
             output=str(path),
             stdout=io.StringIO(),
             stderr=io.StringIO(),

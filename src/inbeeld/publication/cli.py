@@ -4,8 +4,9 @@ user named with ``--user``, checked the same way by all three.
 The named user must exist, be active and be allowed the command's action by the policy; otherwise
 the command is refused with a Dutch message, and the refusal leaves an audit row
 (publication.release.release_refused), as a refused page does. A command run as a user releases
-within that user's scope and its audit row names them; `evaluate` and `report` may still run
-without ``--user`` in the national research scope (policy.research_scope), with no user in the row.
+within that user's scope and its audit row names them. ``--user`` is required (default deny): a
+command never releases figures on nobody's behalf; a researcher's scope is the national research
+scope (consented cases, policy.RESEARCH_CONSENT), so a researcher gets the national figures.
 """
 
 from __future__ import annotations
@@ -23,11 +24,15 @@ USER_HELP = (
 
 
 def command_user(username: str | None, *, command: str, action: policy.Action, refused: str):
-    """The active user named ``username``, allowed ``action``; None when no name is given.
+    """The active user named ``username``, allowed ``action``.
     ``refused``: the Dutch message when the policy refuses (``{username}`` is filled in).
-    Raises CommandError (after the refusal's audit row) otherwise."""
-    if username is None:
-        return None
+    Raises CommandError without a name, and (after the refusal's audit row) for an unknown user or
+    one the policy refuses."""
+    if not username:
+        raise CommandError(
+            "Geef met --user de gebruikersnaam namens wie de opdracht draait (bijvoorbeeld de "
+            "onderzoeker); diens bereik bepaalt welke casussen meetellen."
+        )
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
         release_refused(user=None, command=command, username=username, reason="unknown_user")

@@ -1,10 +1,10 @@
 """`inbeeld evaluate`: the evaluation as JSON or CSV, the same numbers as the evaluation pages.
 
-    inbeeld evaluate [--user onderzoeker] [--format json|csv] [--horizon 180] [--output FILE]
+    inbeeld evaluate --user onderzoeker [--format json|csv] [--horizon 180] [--output FILE]
 
-With ``--user`` the evaluation runs as that user (their scope, policy EVALUATION_READ; refused in
-Dutch with an audit row otherwise, publication.cli); without it, in the national research scope
-(policy.research_scope: what every researcher sees). Every run is a release: its audit row comes
+The evaluation runs as the user named with ``--user`` (required: their scope, policy
+EVALUATION_READ; refused in Dutch with an audit row otherwise, publication.cli). A researcher's scope
+is the national research scope (the consented cases every researcher sees). Every run is a release: its audit row comes
 from publication.release, in the same transaction as the output.
 """
 
@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from inbeeld import policy
-from inbeeld.analysis.evaluation import evaluation_for, research_evaluation
+from inbeeld.analysis.evaluation import evaluation_for
 from inbeeld.analysis.export import to_csv_rows, to_json_payload
 from inbeeld.publication.cli import USER_HELP, command_user
 from inbeeld.publication.release import ReleaseKind, release_record
@@ -25,8 +25,8 @@ from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
 
 class Command(BaseCommand):
     help = (
-        "Voer de evaluatie uit op de casussen met toestemming voor onderzoek (wat iedere "
-        "onderzoeker ziet), of met --user namens een gebruiker binnen diens bereik, en schrijf het "
+        "Voer de evaluatie uit namens de gebruiker van --user, binnen diens bereik (een "
+        "onderzoeker: alle casussen met toestemming voor onderzoek), en schrijf het "
         "resultaat als JSON of CSV: dezelfde getallen als de evaluatiepagina's, per interventie "
         "eerst de primaire analyse met haar conclusie, dan de gevoeligheidsanalyses."
     )
@@ -52,10 +52,7 @@ class Command(BaseCommand):
             refused="Gebruiker '{username}' mag de evaluatie niet inzien: alleen de rol "
             "onderzoeker mag dat.",
         )
-        if actor is None:
-            result = research_evaluation(horizon_days=horizon)
-        else:
-            result = evaluation_for(actor, horizon_days=horizon)
+        result = evaluation_for(actor, horizon_days=horizon)
         if format == "json":
             payload = to_json_payload(result)
             text = json.dumps(payload, ensure_ascii=False, indent=1, allow_nan=False) + "\n"

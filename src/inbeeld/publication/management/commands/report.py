@@ -1,10 +1,9 @@
 """`inbeeld report monitor|evaluation`: a publishable report as PDF or HTML.
 
-    inbeeld report monitor|evaluation [--user onderzoeker] [--format pdf|html] [--output FILE]
+    inbeeld report monitor|evaluation --user onderzoeker [--format pdf|html] [--output FILE]
 
-With ``--user`` the report is made as that user (their scope; policy MONITOR_READ or
-EVALUATION_READ; refused in Dutch with an audit row otherwise, publication.cli); without it, in the
-national research scope (policy.research_scope). The file and its audit row (publication.release)
+The report is made as the user named with ``--user`` (required: their scope; policy MONITOR_READ
+or EVALUATION_READ; refused in Dutch with an audit row otherwise, publication.cli). The file and its audit row (publication.release)
 are one transaction: a file that cannot be written leaves no audit row, a failed audit row no file.
 """
 
@@ -72,24 +71,15 @@ class Command(BaseCommand):
         self.stdout.write(f"{report.title}: {path} ({len(data):,} bytes)".replace(",", "."))
 
     def _evaluation(self, horizon: int, actor):
-        from inbeeld.analysis.evaluation import (
-            evaluation_for,
-            intervention_specs,
-            research_evaluation,
-        )
+        from inbeeld.analysis.evaluation import evaluation_for, intervention_specs
 
         bar = ProgressBar(self.stderr, len(intervention_specs()) + 2, label="  ")
-        if actor is None:
-            result = research_evaluation(horizon_days=horizon)
-        else:
-            result = evaluation_for(actor, horizon_days=horizon)
+        result = evaluation_for(actor, horizon_days=horizon)
         bar.step("evaluatie berekend")
         return reports.evaluation_report(result, scope_label=SCOPE_LABEL, progress=bar.step)
 
     def _monitor(self, actor):
-        from inbeeld.publication.monitor_report import monitor_report_for, research_monitor_report
+        from inbeeld.publication.monitor_report import monitor_report_for
 
         bar = ProgressBar(self.stderr, 6, label="  ")
-        if actor is None:
-            return research_monitor_report(scope_label=SCOPE_LABEL, progress=bar.step)
         return monitor_report_for(actor, scope_label=SCOPE_LABEL, progress=bar.step)
