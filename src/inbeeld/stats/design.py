@@ -1,4 +1,4 @@
-"""The design matrix of the logistic regression (stats/regression.py) and the validation of a
+"""The design matrix of the logistic regression (stats.regression) and the validation of a
 fit's input: outcome vector, exposure, binary covariates and treatment-coded categoricals from a
 case table, with plain-English errors that name the rows or columns at fault."""
 
