@@ -308,14 +308,32 @@ def count_cases(n: int):
             )
         ],
     )
+    table = [[x1, n1 - x1], [x0, n0 - x0]]
     yield (
-        "Fisher exact test (two-sided)",
-        lambda: proportions.fisher_exact(x1, n1, x0, n0),
+        "Fisher exact test (two-sided p)",
+        lambda: proportions.fisher_exact(x1, n1, x0, n0, conditional_mle=False),
         [
             (
                 "scipy.stats.fisher_exact",
-                lambda: sps.fisher_exact([[x1, n1 - x1], [x0, n0 - x0]]),
+                lambda: sps.fisher_exact(table),
                 lambda ours, lib: abs(ours.p_value - lib.pvalue),
+            )
+        ],
+    )
+    yield (
+        "Fisher exact test + conditional MLE odds ratio",
+        lambda: proportions.fisher_exact(x1, n1, x0, n0),
+        [
+            (
+                "scipy fisher_exact + odds_ratio(conditional)",
+                lambda: (
+                    sps.fisher_exact(table),
+                    sps.contingency.odds_ratio(table, kind="conditional"),
+                ),
+                lambda ours, lib: max(
+                    abs(ours.p_value - lib[0].pvalue),
+                    abs(ours.conditional_odds_ratio - lib[1].statistic),
+                ),
             )
         ],
     )
@@ -349,6 +367,18 @@ def mse_cases(seed: int):
     yield (
         "MSE: one Poisson log-linear fit (63 cells)",
         lambda: mse.fit_loglinear(table, ["L0:L1"]),
+        [
+            (
+                "statsmodels GLM(Poisson)",
+                lambda: sm.GLM(table.counts, X, family=sm.families.Poisson()).fit(),
+                lambda ours, lib: float(np.max(np.abs(ours.coefficients - lib.params))),
+            )
+        ],
+    )
+    prep, _status = mse._prepare(table, (("L0", "L1"),), "extended")
+    yield (
+        "MSE: the IRLS alone, without the existence LP and rank check",
+        lambda: mse._fit_prepared(table, prep),
         [
             (
                 "statsmodels GLM(Poisson)",
