@@ -11,7 +11,7 @@ import polars as pl
 from inbeeld.stats.exceptions import StatsInputError
 from inbeeld.stats.mse.fitting import _check_option, _table
 from inbeeld.stats.mse.profile import profile_interval
-from inbeeld.stats.mse.results import MSEResult
+from inbeeld.stats.mse.results import CandidateModel, LoglinearFit, MSEResult
 from inbeeld.stats.mse.selection import _bootstrap, _Selector
 from inbeeld.stats.mse.table import (
     NO_MLE,
@@ -50,26 +50,76 @@ def estimate_population(
     ``bootstrap=B`` adds a seeded parametric-bootstrap interval (secondary; the profile-likelihood
     interval is the primary one).
     """
+    _check_options(criterion, empty_overlaps, confidence, bootstrap)
+    table = _table(data, counts, lists, frequency)
+    selector = _Selector(table, criterion, empty_overlaps)
+    chosen, selection = _choose(selector, table, models)
+    warnings = _selection_warnings(table, selector, chosen, empty_overlaps)
+    interval, profile_warnings = profile_interval(table, chosen, confidence)
+    warnings.extend(profile_warnings)
+
+    boot, failures = None, 0
+    if bootstrap:
+        boot, failures = _bootstrap(
+            table,
+            chosen,
+            replicates=bootstrap,
+            seed=seed,
+            reselect=bootstrap_reselect,
+            criterion=criterion,
+            empty_overlaps=empty_overlaps,
+            confidence=confidence,
+        )
+        if failures:
+            warnings.append(f"{failures} of {bootstrap} bootstrap replicates could not be fitted")
+
+    candidates = _mark_chosen(selector, chosen, table)
+    return MSEResult(
+        lists=table.lists,
+        observed=table.observed,
+        model=chosen.model,
+        empty_terms=tuple(_term_name(t) for t in chosen.empty_terms),
+        estimate=chosen.estimate,
+        hidden=chosen.unobserved,
+        ratio=chosen.ratio,
+        interval=interval,
+        criterion=criterion.upper(),
+        criterion_value=chosen.criterion(criterion),
+        selection=selection,
+        candidates=candidates,
+        fit=chosen,
+        converged=chosen.converged,
+        iterations=chosen.iterations,
+        warnings=tuple(warnings),
+        bootstrap=boot,
+        bootstrap_failures=failures,
+    )
+
+
+def _check_options(criterion, empty_overlaps, confidence, bootstrap) -> None:
     _check_option("criterion", criterion, ("bic", "aic"))
     _check_option("empty_overlaps", empty_overlaps, ("exclude", "extended"))
     if not 0.0 < confidence < 1.0:
         raise StatsInputError(f"confidence must be between 0 and 1, got {confidence}")
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
         raise StatsInputError(f"bootstrap must be a non-negative whole number, got {bootstrap!r}")
-    table = _table(data, counts, lists, frequency)
-    selector = _Selector(table, criterion, empty_overlaps)
-    if models is None:
-        chosen = selector.stepwise()
-        selection = "stepwise forward"
-    else:
-        if isinstance(models, str) or not isinstance(models, Sequence) or not models:
-            raise StatsInputError(
-                "models must be a non-empty list of models (lists of interactions)"
-            )
-        parsed = list(dict.fromkeys(_parse_model(m, table.lists) for m in models))
-        chosen = selector.given(parsed)
-        selection = "given models"
 
+
+def _choose(selector: _Selector, table: CaptureHistories, models) -> tuple[LoglinearFit, str]:
+    """The chosen fit and how it was chosen: stepwise, or the best of the given models."""
+    if models is None:
+        return selector.stepwise(), "stepwise forward"
+    if isinstance(models, str) or not isinstance(models, Sequence) or not models:
+        raise StatsInputError("models must be a non-empty list of models (lists of interactions)")
+    parsed = list(dict.fromkeys(_parse_model(m, table.lists) for m in models))
+    return selector.given(parsed), "given models"
+
+
+def _selection_warnings(
+    table: CaptureHistories, selector: _Selector, chosen: LoglinearFit, empty_overlaps: str
+) -> list[str]:
+    """What the reader must know about the model search: interactions left out or fitted at
+    minus infinity, and candidates without an estimate."""
     warnings: list[str] = []
     empty_pairs = [p for p in _all_pairs(table.lists) if table.overlap(*p) == 0]
     if empty_pairs and empty_overlaps == "exclude":
@@ -92,48 +142,17 @@ def estimate_population(
         warnings.append(
             f"{len(skipped)} candidate model(s) skipped: no finite or identifiable estimate"
         )
-    interval, profile_warnings = profile_interval(table, chosen, confidence)
-    warnings.extend(profile_warnings)
+    return warnings
 
-    boot, failures = None, 0
-    if bootstrap:
-        boot, failures = _bootstrap(
-            table,
-            chosen,
-            replicates=bootstrap,
-            seed=seed,
-            reselect=bootstrap_reselect,
-            criterion=criterion,
-            empty_overlaps=empty_overlaps,
-            confidence=confidence,
-        )
-        if failures:
-            warnings.append(f"{failures} of {bootstrap} bootstrap replicates could not be fitted")
 
+def _mark_chosen(
+    selector: _Selector, chosen: LoglinearFit, table: CaptureHistories
+) -> tuple[CandidateModel, ...]:
+    """The candidate table with the chosen model marked."""
     key = tuple(sorted(chosen.terms + chosen.empty_terms))
-    candidates = tuple(
+    return tuple(
         dataclasses.replace(c, chosen=True)
         if tuple(sorted(_parse_model(c.terms, table.lists))) == key and c.status == OK
         else c
         for c in selector.candidates
-    )
-    return MSEResult(
-        lists=table.lists,
-        observed=table.observed,
-        model=chosen.model,
-        empty_terms=tuple(_term_name(t) for t in chosen.empty_terms),
-        estimate=chosen.estimate,
-        hidden=chosen.unobserved,
-        ratio=chosen.ratio,
-        interval=interval,
-        criterion=criterion.upper(),
-        criterion_value=chosen.criterion(criterion),
-        selection=selection,
-        candidates=candidates,
-        fit=chosen,
-        converged=chosen.converged,
-        iterations=chosen.iterations,
-        warnings=tuple(warnings),
-        bootstrap=boot,
-        bootstrap_failures=failures,
     )

@@ -89,60 +89,77 @@ def capture_histories(
     if isinstance(data, pl.DataFrame):
         if counts is not None:
             raise StatsInputError("give the counts as the frequency column of the DataFrame")
-        if frequency not in data.columns:
-            raise StatsInputError(f"no frequency column {frequency!r} in the table")
-        names = (
-            [c for c in data.columns if c != frequency]
-            if lists is None
-            else [str(c) for c in lists]
-        )
-        missing = [c for c in names if c not in data.columns]
-        if missing:
-            raise StatsInputError(f"list column(s) not in the table: {', '.join(missing)}")
-        if frequency in names:
-            raise StatsInputError(f"{frequency!r} cannot be both a list and the frequency column")
-        bad_types = [
-            c
-            for c in [*names, frequency]
-            if not (data[c].dtype.is_numeric() or data[c].dtype == pl.Boolean)
-        ]
-        if bad_types:
-            raise StatsInputError(f"column(s) not numeric or boolean: {', '.join(bad_types)}")
-        nulls = [c for c in [*names, frequency] if data[c].null_count()]
-        if nulls:
-            rows = np.flatnonzero(
-                data.select(pl.any_horizontal([pl.col(c).is_null() for c in nulls])).to_series()
-            )
-            raise StatsInputError(
-                f"missing values in column(s) {', '.join(nulls)} at rows {_rows(rows)}"
-            )
-        matrix = (
-            data.select([pl.col(c).cast(pl.Float64) for c in names]).to_numpy()
-            if names
-            else np.zeros((data.height, 0))
-        )
-        freq = data[frequency].cast(pl.Float64).to_numpy()
+        names, matrix, freq = _from_frame(data, lists, frequency)
     else:
-        if counts is None:
-            raise StatsInputError("give the counts: one per row of the pattern matrix")
-        matrix = _as_float_matrix(data, "the capture patterns")
-        freq = _as_float_matrix(counts, "the counts")
-        if matrix.ndim != 2:
+        names, matrix, freq = _from_matrix(data, counts, lists)
+    _check(names, matrix, freq)
+    return _expand(names, matrix, freq)
+
+
+def _from_frame(data: pl.DataFrame, lists, frequency: str):
+    """List names, 0/1 matrix and counts from a DataFrame with a frequency column."""
+    if frequency not in data.columns:
+        raise StatsInputError(f"no frequency column {frequency!r} in the table")
+    names = (
+        [c for c in data.columns if c != frequency] if lists is None else [str(c) for c in lists]
+    )
+    missing = [c for c in names if c not in data.columns]
+    if missing:
+        raise StatsInputError(f"list column(s) not in the table: {', '.join(missing)}")
+    if frequency in names:
+        raise StatsInputError(f"{frequency!r} cannot be both a list and the frequency column")
+    bad_types = [
+        c
+        for c in [*names, frequency]
+        if not (data[c].dtype.is_numeric() or data[c].dtype == pl.Boolean)
+    ]
+    if bad_types:
+        raise StatsInputError(f"column(s) not numeric or boolean: {', '.join(bad_types)}")
+    nulls = [c for c in [*names, frequency] if data[c].null_count()]
+    if nulls:
+        rows = np.flatnonzero(
+            data.select(pl.any_horizontal([pl.col(c).is_null() for c in nulls])).to_series()
+        )
+        raise StatsInputError(
+            f"missing values in column(s) {', '.join(nulls)} at rows {_rows(rows)}"
+        )
+    matrix = (
+        data.select([pl.col(c).cast(pl.Float64) for c in names]).to_numpy()
+        if names
+        else np.zeros((data.height, 0))
+    )
+    freq = data[frequency].cast(pl.Float64).to_numpy()
+    return names, matrix, freq
+
+
+def _from_matrix(data, counts, lists):
+    """List names, 0/1 matrix and counts from a pattern matrix and a count vector."""
+    if counts is None:
+        raise StatsInputError("give the counts: one per row of the pattern matrix")
+    matrix = _as_float_matrix(data, "the capture patterns")
+    freq = _as_float_matrix(counts, "the counts")
+    if matrix.ndim != 2:
+        raise StatsInputError(
+            "the capture patterns must be a 2-D matrix: one row per pattern, one column per list"
+        )
+    if freq.ndim != 1 or freq.shape[0] != matrix.shape[0]:
+        raise StatsInputError(
+            f"{freq.size} count(s) for {matrix.shape[0]} pattern row(s): give one count per row"
+        )
+    if lists is None:
+        names = [f"L{j + 1}" for j in range(matrix.shape[1])]
+    else:
+        names = [str(c) for c in lists]
+        if len(names) != matrix.shape[1]:
             raise StatsInputError(
-                "the capture patterns must be a 2-D matrix: one row per pattern, one column per list"
+                f"{len(names)} list name(s) for {matrix.shape[1]} pattern column(s)"
             )
-        if freq.ndim != 1 or freq.shape[0] != matrix.shape[0]:
-            raise StatsInputError(
-                f"{freq.size} count(s) for {matrix.shape[0]} pattern row(s): give one count per row"
-            )
-        if lists is None:
-            names = [f"L{j + 1}" for j in range(matrix.shape[1])]
-        else:
-            names = [str(c) for c in lists]
-            if len(names) != matrix.shape[1]:
-                raise StatsInputError(
-                    f"{len(names)} list name(s) for {matrix.shape[1]} pattern column(s)"
-                )
+    return names, matrix, freq
+
+
+def _check(names: list[str], matrix: np.ndarray, freq: np.ndarray) -> None:
+    """Refuse duplicate or too few/many lists, non-0/1 membership, bad counts and the
+    all-zero pattern, naming the rows."""
     k = len(names)
     if len(set(names)) != k:
         dupes = sorted({c for c in names if names.count(c) > 1})
@@ -171,6 +188,12 @@ def capture_histories(
             "the all-zero pattern (on no list) must not be given: it is the unobserved cell that "
             f"is estimated (rows {_rows(empty)})"
         )
+
+
+def _expand(names: list[str], matrix: np.ndarray, freq: np.ndarray) -> CaptureHistories:
+    """The complete observable table (every non-empty pattern once, duplicates summed); refuses
+    a table with no one observed or a list with no one on it."""
+    k = len(names)
     code = (matrix.astype(np.int64) << np.arange(k, dtype=np.int64)).sum(axis=1)
     full = np.zeros(2**k, dtype=np.int64)
     np.add.at(full, code, np.round(freq).astype(np.int64))
