@@ -41,16 +41,13 @@ def group_time_aggregates(
     post_w = np.zeros(A)
     pre_sum = np.zeros((A, m))
     pre_w = np.zeros(A)
-    # cohorts as in stats.did._group_time: same start and same clean pre-period, 0 < f and g < T
-    pairs = np.unique(start[0] * (T + 1) + until[0])  # every row holds the same multiset
-    patterns = {(int(k // (T + 1)), int(k % (T + 1))) for k in pairs}
-    patterns = {(g, f) for g, f in patterns if 0 < f and g < T}
+    patterns = _cohort_patterns(start, until, T)
     never = start == T
     if influence:
         psi = np.zeros((A, m, U))
         involved = np.zeros((A, U), dtype=bool)
         cohort_parts = []  # (members, size, sum of its ATT(g,t), number of its comparisons)
-    for g, f in sorted(patterns):
+    for g, f in patterns:
         members = (start == g) & (until == f)
         size = members.sum(axis=1).astype(float)  # the same in every assignment (a multiset)
         zm = members.astype(float)
@@ -93,6 +90,20 @@ def group_time_aggregates(
         pre = np.where(pre_w[:, None] > 0, pre_sum / pre_w[:, None], np.nan)
     if not influence:
         return post, pre
+    return post, pre, _variance(psi, involved, cohort_parts, post, post_w)
+
+
+def _cohort_patterns(start: np.ndarray, until: np.ndarray, T: int) -> list[tuple[int, int]]:
+    """The cohorts, in order, as in stats.did._group_time: same start and same clean pre-period,
+    0 < f and g < T."""
+    pairs = np.unique(start[0] * (T + 1) + until[0])  # every row holds the same multiset
+    patterns = {(int(k // (T + 1)), int(k % (T + 1))) for k in pairs}
+    return sorted((g, f) for g, f in patterns if 0 < f and g < T)
+
+
+def _variance(psi, involved, cohort_parts, post, post_w) -> np.ndarray:
+    """The analytic variance (assignments x m x m) of the post aggregate from the per-unit
+    influence functions, with the estimated cohort shares' own contribution."""
     with np.errstate(invalid="ignore", divide="ignore"):
         psi /= post_w[:, None, None]
         # the estimated cohort shares (as analytic_summary): theta = sum_g n_g S_g / sum_g n_g k_g
@@ -102,8 +113,7 @@ def group_time_aggregates(
             factor = (att_sum - n_cmp[:, None] * post) / post_w[:, None]  # A x m
             share = np.where(involved, members - (size / G)[:, None], 0.0)  # A x U
             psi += factor[:, :, None] * share[:, None, :]
-        variance = np.einsum("amu,anu->amn", psi, psi) * (G / (G - 1))[:, None, None]
-    return post, pre, variance
+        return np.einsum("amu,anu->amn", psi, psi) * (G / (G - 1))[:, None, None]
 
 
 def _add_influence(psi, involved, zm, zc, h, change, den_t, den_c, w, ok) -> None:
