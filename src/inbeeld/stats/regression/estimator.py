@@ -73,20 +73,8 @@ def logistic_regression(
             f"smaller outcome group for {covariates} covariates): estimates are imprecise"
         )
 
-    if state.chol is not None:
-        cov = linalg.cho_solve((state.chol, True), np.eye(k), check_finite=False)
-        se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    else:
-        cov = np.full((k, k), np.nan)
-        se = np.full(k, np.inf)
-        warnings.append("the information matrix is singular: standard errors are not available")
     b = state.b
-    zcrit = sps.norm.ppf(0.5 + confidence / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = b / se
-    pvals = 2.0 * sps.norm.sf(np.abs(z))
-    lo = [_exp(v) for v in b - zcrit * se]
-    hi = [_exp(v) for v in b + zcrit * se]
+    cov, se, z, pvals, lo, hi = _wald(state, k, confidence, warnings)
     ci_method = ["Wald"] * k
 
     profiles: list[ProfileInterval] = []
@@ -164,3 +152,23 @@ def _profile(work: _Work, state, j: int, name: str, se: float, confidence: float
         return s.objective, s.b, bool(conv or s.chol is None)
 
     return profile_interval(constrained, state.b, state.objective, j, se, confidence, name)
+
+
+def _wald(state, k: int, confidence: float, warnings: list[str]):
+    """Covariance, standard errors, z, p-values and Wald odds-ratio bounds of the fit; infinite
+    standard errors (and a warning) when the information matrix is singular."""
+    if state.chol is not None:
+        cov = linalg.cho_solve((state.chol, True), np.eye(k), check_finite=False)
+        se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    else:
+        cov = np.full((k, k), np.nan)
+        se = np.full(k, np.inf)
+        warnings.append("the information matrix is singular: standard errors are not available")
+    b = state.b
+    zcrit = sps.norm.ppf(0.5 + confidence / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = b / se
+    pvals = 2.0 * sps.norm.sf(np.abs(z))
+    lo = [_exp(v) for v in b - zcrit * se]
+    hi = [_exp(v) for v in b + zcrit * se]
+    return cov, se, z, pvals, lo, hi
