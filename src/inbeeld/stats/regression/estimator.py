@@ -17,7 +17,6 @@ from inbeeld.stats.regression.results import LogisticResult
 from inbeeld.stats.regression.separation import _detect_separation
 
 _FEW_EVENTS_PER_COVARIATE = 10
-# --- the estimator ----------------------------------------------------------------------------
 
 
 def _exp(v: float) -> float:
