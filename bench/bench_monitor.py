@@ -165,7 +165,7 @@ class LPCounter:
     """Counts the linprog calls of the disclosure control while active (stats.disclosure, and
     publication.monitor_report when it solves LPs of its own)."""
 
-    MODULES = ("inbeeld.stats.disclosure", "inbeeld.publication.monitor_report")
+    MODULES = ("inbeeld.stats.disclosure.engine", "inbeeld.publication.monitor_report")
 
     def __init__(self) -> None:
         self.calls = 0

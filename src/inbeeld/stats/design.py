@@ -1,4 +1,4 @@
-"""The design matrix of the logistic regression (stats/regression.py) and the validation of a
+"""The design matrix of the logistic regression (stats.regression) and the validation of a
 fit's input: outcome vector, exposure, binary covariates and treatment-coded categoricals from a
 case table, with plain-English errors that name the rows or columns at fault."""
 
@@ -61,28 +61,9 @@ def design_matrix(
     information and is dropped (listed in ``dropped``); a constant exposure is an error, since
     there is then nothing to compare. Missing values are an error (the message names the rows).
     """
-    if not isinstance(df, pl.DataFrame):
-        raise StatsInputError("design_matrix expects a polars DataFrame")
     categorical, binary = list(categorical), list(binary)
     reference = dict(reference or {})
-    used = [outcome, exposure, *binary, *categorical]
-    missing = [c for c in used if c not in df.columns]
-    if missing:
-        raise StatsInputError(f"column(s) not in the table: {', '.join(missing)}")
-    dupes = sorted({c for c in used if used.count(c) > 1})
-    if dupes:
-        raise StatsInputError(f"column(s) given in more than one role: {', '.join(dupes)}")
-    unknown_ref = [c for c in reference if c not in categorical]
-    if unknown_ref:
-        raise StatsInputError(f"reference level given for non-categorical column(s): {unknown_ref}")
-    if df.height == 0:
-        raise StatsInputError("the table has no rows")
-    for col in used:
-        nulls = df[col].is_null()
-        if nulls.any():
-            rows = np.flatnonzero(nulls.to_numpy())
-            raise StatsInputError(f"column {col!r} has missing values in rows {_rows(rows)}")
-
+    _check_frame(df, [outcome, exposure, *binary, *categorical], categorical, reference)
     n = df.height
     y = _zero_one(df[outcome], outcome)
     x_exp = _numeric(df[exposure], exposure)
@@ -101,10 +82,51 @@ def design_matrix(
             continue
         columns.append(v)
         names.append(col)
+    dummy_specs, references = _dummies(df, categorical, reference, names, dropped)
 
+    X = np.zeros((n, len(names)), dtype=np.float64)
+    for k, v in enumerate(columns):
+        X[:, k] = v
+    rows = np.arange(n)
+    for codes, target in dummy_specs:
+        col_idx = target[codes]
+        keep = col_idx >= 0
+        X[rows[keep], col_idx[keep]] = 1.0
+    return DesignMatrix(
+        y=y, X=X, names=tuple(names), dropped=tuple(dropped), reference=tuple(references)
+    )
+
+
+def _check_frame(df, used: list[str], categorical: list[str], reference: dict) -> None:
+    """Refuse a table without the columns, with a column in two roles, a reference level for a
+    non-categorical column, no rows, or missing values (naming the rows)."""
+    if not isinstance(df, pl.DataFrame):
+        raise StatsInputError("design_matrix expects a polars DataFrame")
+    missing = [c for c in used if c not in df.columns]
+    if missing:
+        raise StatsInputError(f"column(s) not in the table: {', '.join(missing)}")
+    dupes = sorted({c for c in used if used.count(c) > 1})
+    if dupes:
+        raise StatsInputError(f"column(s) given in more than one role: {', '.join(dupes)}")
+    unknown_ref = [c for c in reference if c not in categorical]
+    if unknown_ref:
+        raise StatsInputError(f"reference level given for non-categorical column(s): {unknown_ref}")
+    if df.height == 0:
+        raise StatsInputError("the table has no rows")
+    for col in used:
+        nulls = df[col].is_null()
+        if nulls.any():
+            rows = np.flatnonzero(nulls.to_numpy())
+            raise StatsInputError(f"column {col!r} has missing values in rows {_rows(rows)}")
+
+
+def _dummies(df, categorical: list[str], reference: dict, names: list[str], dropped: list[str]):
+    """Treatment coding of each categorical: per column the level codes and the design column of
+    each level (-1 for the reference), appending the dummy names to ``names``; a single-level
+    categorical is dropped (noted in ``dropped``). Returns the specs and the reference levels."""
     dummy_specs: list[tuple[np.ndarray, np.ndarray]] = []  # (codes, column index per level or -1)
     references: list[tuple[str, str]] = []
-    n_cols = len(columns)
+    n_cols = len(names)
     for col in categorical:
         s = df[col].cast(pl.String)
         counts = s.value_counts()
@@ -130,18 +152,7 @@ def design_matrix(
                 names.append(f"{col}[{level}]")
                 n_cols += 1
         dummy_specs.append((codes.to_numpy(), target))
-
-    X = np.zeros((n, n_cols), dtype=np.float64)
-    for k, v in enumerate(columns):
-        X[:, k] = v
-    rows = np.arange(n)
-    for codes, target in dummy_specs:
-        col_idx = target[codes]
-        keep = col_idx >= 0
-        X[rows[keep], col_idx[keep]] = 1.0
-    return DesignMatrix(
-        y=y, X=X, names=tuple(names), dropped=tuple(dropped), reference=tuple(references)
-    )
+    return dummy_specs, references
 
 
 def _rows(idx: np.ndarray, limit: int = 10) -> str:

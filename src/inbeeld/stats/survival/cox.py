@@ -1,25 +1,4 @@
-"""Survival estimators: Kaplan–Meier, the log-rank test, Cox regression and censored lead-time
-summaries.
-
-Everything here is vectorised numpy (one sort, then cumulative sums and ``bincount``/``reduceat``
-per distinct time), so 1,000,000 cases take well under a second per estimator. The conventions
-are those of lifelines (the test oracle, never imported here):
-
-* Kaplan–Meier: product-limit estimate, computed as ``exp(cumsum(log(n - d) - log(n)))``; the
-  confidence band is the exponential Greenwood ("log(-log)") interval,
-  ``exp(-exp(log(-log S) ± z·sqrt(Σ d/(n(n-d))) / log S))``, with 1 where ``S == 1``.
-* Quantiles: the ``q``-quantile of the time to event is the first time at which the survival
-  curve drops to or below ``1 - q`` (so the median is the first time with ``S(t) <= 0.5``); None
-  when the curve never gets there because of censoring. Without censoring this is the empirical
-  lower quantile (numpy's ``inverted_cdf``). Unlike lifelines, the comparison allows for
-  floating-point rounding of ``S`` (a curve that is exactly 0.75 in exact arithmetic but comes out
-  as 0.7500000000000001 still counts as having reached 0.75).
-* Log-rank: the two-group Mantel–Haenszel test with the hypergeometric variance, chi-squared with
-  one degree of freedom.
-* Cox: Efron's method for ties, Newton–Raphson with step-halving on standardised covariates;
-  standard errors from the observed information; Wald z, chi-squared p-values and Wald intervals
-  for the hazard ratio.
-"""
+"""Cox proportional-hazards regression (Efron ties), with separation handling."""
 
 from __future__ import annotations
 
@@ -30,23 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, stats
 
-from inbeeld.stats.exceptions import NotEstimable, StatsInputError
-from inbeeld.stats.results import Interval, TestResult
-
-__all__ = [
-    "CoxResult",
-    "KaplanMeier",
-    "LeadTimeSummary",
-    "cox_ph",
-    "cumulative_incidence_at",
-    "kaplan_meier",
-    "lead_time_summary",
-    "logrank_test",
-]
-
-# A survival value within this distance of a quantile's level counts as having reached it; it
-# absorbs the rounding of exp(cumsum(log ...)) (a few ulps), not a statistical tolerance.
-_LEVEL_TOLERANCE = 1e-10
+from inbeeld.stats.exceptions import StatsInputError
+from inbeeld.stats.results import TestResult
+from inbeeld.stats.survival.checks import _confidence, _durations, _observed, _rows
 
 # Cox: Newton–Raphson settings (on standardised covariates).
 _COX_MAX_ITER = 60
@@ -58,316 +23,6 @@ _COX_MAX_HALVINGS = 40
 # its standard error exceed this many log-hazard units (a hazard ratio beyond e^20 ≈ 5·10^8 with
 # an interval wider still): no real effect looks like that.
 _COX_DIVERGENCE = 20.0
-
-
-# --- input checks ---------------------------------------------------------------------------------
-
-
-def _rows(mask: np.ndarray, limit: int = 5) -> str:
-    bad = np.flatnonzero(mask)
-    shown = ", ".join(str(int(i)) for i in bad[:limit])
-    more = f" (and {bad.size - limit} more)" if bad.size > limit else ""
-    return f"row{'s' if bad.size > 1 else ''} {shown}{more}"
-
-
-def _durations(values, what: str = "durations") -> np.ndarray:
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise StatsInputError(f"{what} must be numbers: {exc}") from exc
-    if arr.ndim != 1:
-        raise StatsInputError(f"{what} must be one-dimensional, got shape {arr.shape}")
-    finite = np.isfinite(arr)
-    if not finite.all():
-        raise StatsInputError(f"{what} are missing or not finite in {_rows(~finite)}")
-    negative = arr < 0
-    if negative.any():
-        raise StatsInputError(f"{what} are negative in {_rows(negative)}")
-    return arr
-
-
-def _observed(values, n: int, what: str = "observed") -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.ndim != 1 or arr.shape[0] != n:
-        raise StatsInputError(f"{what} must be one value per duration ({n}), got shape {arr.shape}")
-    if arr.dtype == np.bool_:
-        return arr
-    try:
-        num = arr.astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        raise StatsInputError(f"{what} must be booleans or 0/1: {exc}") from exc
-    bad = ~((num == 0) | (num == 1))
-    if bad.any():
-        raise StatsInputError(f"{what} must be 0/1 (or booleans); not so in {_rows(bad)}")
-    return num == 1
-
-
-def _confidence(confidence: float) -> float:
-    if not 0 < confidence < 1:
-        raise StatsInputError(f"confidence must be between 0 and 1, got {confidence}")
-    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
-
-
-def _frozen(arr: np.ndarray) -> np.ndarray:
-    arr.flags.writeable = False
-    return arr
-
-
-# --- Kaplan–Meier ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class KaplanMeier:
-    """A Kaplan–Meier curve with its pointwise confidence band.
-
-    One entry per distinct duration (event or censoring time), ascending; ``survival[i]`` is
-    S(times[i]), the right-continuous step function; before ``times[0]`` it is 1. ``at_risk`` is
-    the number still under observation just before that time, ``events`` and ``censored`` the
-    number ending there. The arrays are read-only.
-    """
-
-    times: np.ndarray
-    survival: np.ndarray
-    ci_low: np.ndarray
-    ci_high: np.ndarray
-    at_risk: np.ndarray
-    events: np.ndarray
-    censored: np.ndarray
-    n: int
-    n_events: int
-    confidence: float = 0.95
-    # Greenwood's cumulative sum Σ d/(n(n-d)): Var(log S) at each time.
-    greenwood: np.ndarray | None = None
-
-    @property
-    def n_censored(self) -> int:
-        return self.n - self.n_events
-
-    def _index(self, t) -> np.ndarray:
-        return np.searchsorted(self.times, np.asarray(t, dtype=np.float64), side="right") - 1
-
-    def _step(self, values: np.ndarray, t, before: float):
-        idx = self._index(t)
-        out = np.where(idx >= 0, values[np.maximum(idx, 0)], before)
-        return float(out) if out.ndim == 0 else out
-
-    def survival_at(self, t):
-        """S(t) at a time or an array of times (1 before the first time; beyond the last time
-        the last value, as lifelines does)."""
-        return self._step(self.survival, t, 1.0)
-
-    def ci_at(self, t) -> tuple:
-        """The confidence band (low, high) at a time or an array of times."""
-        return self._step(self.ci_low, t, 1.0), self._step(self.ci_high, t, 1.0)
-
-    @staticmethod
-    def _first_at_or_below(times: np.ndarray, curve: np.ndarray, level: float) -> float | None:
-        reached = curve <= level + _LEVEL_TOLERANCE
-        if not reached.any():
-            return None
-        return float(times[int(np.argmax(reached))])
-
-    @staticmethod
-    def _check_q(q: float) -> float:
-        if not 0 < q <= 1:
-            raise StatsInputError(f"q must be in (0, 1], got {q}")
-        return 1.0 - q
-
-    def quantile(self, q: float) -> float | None:
-        """The time by which a fraction ``q`` has had the event: the first time at which S drops
-        to or below ``1 - q`` (q=0.5 the median, 0.25/0.75 the quartiles, 0.9 the p90); None
-        when censoring keeps the curve above that level."""
-        return self._first_at_or_below(self.times, self.survival, self._check_q(q))
-
-    def quantile_ci(self, q: float) -> tuple[float | None, float | None]:
-        """Confidence interval of ``quantile(q)``: the same rule applied to the lower and the
-        upper confidence band (lifelines' ``median_survival_times(confidence_interval_)``).
-        The upper end is None when the upper band never reaches the level."""
-        level = self._check_q(q)
-        return (
-            self._first_at_or_below(self.times, self.ci_low, level),
-            self._first_at_or_below(self.times, self.ci_high, level),
-        )
-
-    @property
-    def median(self) -> float | None:
-        return self.quantile(0.5)
-
-
-def _km_from_counts(
-    times: np.ndarray,
-    at_risk: np.ndarray,
-    events: np.ndarray,
-    removed: np.ndarray,
-    n: int,
-    confidence: float,
-) -> KaplanMeier:
-    z = _confidence(confidence)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_s = np.cumsum(np.log(at_risk - events) - np.log(at_risk))
-        survival = np.exp(log_s)
-        term = events / (at_risk * (at_risk - events)).astype(np.float64)
-        term[~np.isfinite(term)] = 0.0  # everyone at risk has the event: S is 0 from here on
-        greenwood = np.cumsum(term)
-        v = np.log(survival)
-        spread = z * np.sqrt(greenwood) / v
-        ci_low = np.exp(-np.exp(np.log(-v) - spread))
-        ci_high = np.exp(-np.exp(np.log(-v) + spread))
-    ci_low[np.isnan(ci_low)] = 1.0  # S == 1: no uncertainty yet
-    ci_high[np.isnan(ci_high)] = 1.0
-    n_events = int(events.sum())
-    return KaplanMeier(
-        times=_frozen(times),
-        survival=_frozen(survival),
-        ci_low=_frozen(ci_low),
-        ci_high=_frozen(ci_high),
-        at_risk=_frozen(at_risk),
-        events=_frozen(events),
-        censored=_frozen(removed - events),
-        n=n,
-        n_events=n_events,
-        confidence=confidence,
-        greenwood=_frozen(greenwood),
-    )
-
-
-def kaplan_meier(durations, observed, confidence: float = 0.95) -> KaplanMeier:
-    """Kaplan–Meier estimate of the survival curve from right-censored durations.
-
-    ``observed[i]`` is true when case i had the event at ``durations[i]`` and false when it was
-    censored then (still under way, or lost to follow-up).
-    """
-    d = _durations(durations)
-    e = _observed(observed, d.size)
-    if d.size == 0:
-        raise StatsInputError("no durations: the Kaplan–Meier curve needs at least one case")
-    times, inverse, removed = np.unique(d, return_inverse=True, return_counts=True)
-    events = np.bincount(inverse[e], minlength=times.size).astype(np.int64)
-    removed = removed.astype(np.int64)
-    at_risk = d.size - np.concatenate(([0], np.cumsum(removed)[:-1]))
-    return _km_from_counts(times, at_risk, events, removed, d.size, confidence)
-
-
-def cumulative_incidence_at(durations, observed, t: float, confidence: float = 0.95) -> Interval:
-    """The fraction that has had the event by time ``t``, ``1 - S(t)`` from the Kaplan–Meier
-    curve, with the (complemented) exponential Greenwood interval.
-
-    Raises NotEstimable when nobody was followed up to ``t`` while the curve is still above zero:
-    the curve is then unknown at ``t`` (lifelines would silently carry the last value forward).
-    """
-    km = kaplan_meier(durations, observed, confidence)
-    t = float(t)
-    if not math.isfinite(t) or t < 0:
-        raise StatsInputError(f"t must be a finite, non-negative time, got {t}")
-    if t > km.times[-1] and km.survival[-1] > 0:
-        raise NotEstimable(
-            f"nobody was followed up to t={t:g} (the longest follow-up is {km.times[-1]:g}); "
-            "the cumulative incidence at t is unknown"
-        )
-    s = km.survival_at(t)
-    low, high = km.ci_at(t)
-    return Interval(
-        estimate=1.0 - s,
-        low=1.0 - high,
-        high=1.0 - low,
-        confidence=confidence,
-        method="Kaplan-Meier, exponential Greenwood",
-    )
-
-
-# --- lead-time summary ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LeadTimeSummary:
-    """Censoring-aware lead-time quantiles from the Kaplan–Meier curve.
-
-    ``q1``, ``median``, ``q3`` and ``p90`` are the times by which 25, 50, 75 and 90 % of the cases
-    have completed the stage; None when censoring (cases still under way) keeps the curve above
-    that level. ``median_low``/``median_high`` is the confidence interval of the median (None when
-    not reached).
-    """
-
-    n: int
-    n_observed: int
-    n_censored: int
-    median: float | None
-    q1: float | None
-    q3: float | None
-    p90: float | None
-    median_low: float | None = None
-    median_high: float | None = None
-    confidence: float = 0.95
-
-
-def lead_time_summary(durations, observed, confidence: float = 0.95) -> LeadTimeSummary:
-    """Median, quartiles and p90 of a lead time with censoring (see LeadTimeSummary). No cases
-    gives n=0 and every quantile None."""
-    d = _durations(durations)
-    e = _observed(observed, d.size)
-    if d.size == 0:
-        return LeadTimeSummary(0, 0, 0, None, None, None, None, None, None, confidence)
-    km = kaplan_meier(d, e, confidence)
-    low, high = km.quantile_ci(0.5)
-    return LeadTimeSummary(
-        n=km.n,
-        n_observed=km.n_events,
-        n_censored=km.n_censored,
-        median=km.quantile(0.5),
-        q1=km.quantile(0.25),
-        q3=km.quantile(0.75),
-        p90=km.quantile(0.9),
-        median_low=low,
-        median_high=high,
-        confidence=confidence,
-    )
-
-
-# --- log-rank -------------------------------------------------------------------------------------
-
-
-def logrank_test(durations_a, observed_a, durations_b, observed_b) -> TestResult:
-    """Two-group log-rank test (Mantel–Haenszel, hypergeometric variance), chi-squared with one
-    degree of freedom; the statistic is (O_a - E_a)² / V."""
-    da = _durations(durations_a, "durations_a")
-    ea = _observed(observed_a, da.size, "observed_a")
-    db = _durations(durations_b, "durations_b")
-    eb = _observed(observed_b, db.size, "observed_b")
-    if da.size == 0 or db.size == 0:
-        raise StatsInputError("the log-rank test needs cases in both groups")
-    d = np.concatenate((da, db))
-    e = np.concatenate((ea, eb))
-    in_a = np.zeros(d.size, dtype=bool)
-    in_a[: da.size] = True
-    if not e.any():
-        raise NotEstimable("no events in either group: the log-rank test is not defined")
-
-    times, inverse = np.unique(d, return_inverse=True)
-    k = times.size
-    removed = np.bincount(inverse, minlength=k).astype(np.float64)
-    removed_a = np.bincount(inverse[in_a], minlength=k).astype(np.float64)
-    deaths = np.bincount(inverse[e], minlength=k).astype(np.float64)
-    deaths_a = np.bincount(inverse[e & in_a], minlength=k).astype(np.float64)
-    n_i = d.size - np.concatenate(([0.0], np.cumsum(removed)[:-1]))
-    n_a = da.size - np.concatenate(([0.0], np.cumsum(removed_a)[:-1]))
-    n_b = n_i - n_a
-
-    expected_a = deaths * n_a / n_i
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(n_i > 1, (n_i - deaths) / (n_i - 1), 1.0) * deaths / n_i**2
-    variance = float(np.sum(n_a * n_b * factor))
-    diff = float(deaths_a.sum() - expected_a.sum())
-    if variance <= 0:
-        raise NotEstimable(
-            "the log-rank variance is zero (no events while both groups are at risk)"
-        )
-    statistic = diff * diff / variance
-    return TestResult(
-        statistic=statistic, p_value=float(stats.chi2.sf(statistic, 1)), method="log-rank"
-    )
-
-
-# --- Cox regression -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -689,6 +344,49 @@ def cox_ph(durations, observed, X, names: Sequence[str], confidence: float = 0.9
     data = _EfronData(d, e, z)
     p = x.shape[1]
     z_range = z.max(axis=0) - z.min(axis=0)
+    beta, loglik, loglik_null, hessian, converged, warning, iterations = _newton(data, p, z_range)
+    # At convergence the last step is below 1e-10: the log-likelihood and the Hessian of the
+    # previous evaluation are those of the final beta to well beyond the reported precision.
+    if _diverging(beta, hessian, z_range):
+        converged = False
+        diverging = [
+            names[j] for j in np.flatnonzero(_diverging(beta, hessian, z_range, each=True))
+        ]
+        warning = (
+            f"the coefficient of {', '.join(repr(nm) for nm in diverging)} diverges (the "
+            "likelihood keeps rising as it grows): (quasi-)complete separation, e.g. no events "
+            "in one category; there is no finite estimate"
+        )
+    coef, cov, se, zval, pval, hr, lo, hi = _wald(beta, hessian, scale, zcrit)
+
+    def tup(a) -> tuple[float, ...]:
+        return tuple(float(v) for v in a)
+
+    return CoxResult(
+        names=names,
+        coef=tup(coef),
+        se=tup(se),
+        hazard_ratio=tup(hr),
+        ci_low=tup(lo),
+        ci_high=tup(hi),
+        z=tup(zval),
+        p=tup(pval),
+        log_likelihood=float(loglik),
+        n=int(d.size),
+        n_events=n_events,
+        converged=converged,
+        iterations=iterations,
+        warning=warning,
+        confidence=confidence,
+        log_likelihood_null=float(loglik_null),
+        covariance=tuple(tup(r) for r in cov),
+    )
+
+
+def _newton(data: _EfronData, p: int, z_range: np.ndarray):
+    """Newton–Raphson with step-halving from beta = 0 on the standardised covariates. Returns
+    beta, its log-likelihood, the null log-likelihood, the Hessian, whether it converged, a
+    warning and the number of iterations; stops early when a coefficient diverges."""
     beta = np.zeros(p)
     loglik, gradient, hessian = data.evaluate(beta)
     loglik_null = loglik
@@ -721,19 +419,13 @@ def cox_ph(durations, observed, X, names: Sequence[str], confidence: float = 0.9
         loglik, gradient, hessian = new
         if _diverging(beta, hessian, z_range):
             break
-    # At convergence the last step is below 1e-10: the log-likelihood and the Hessian of the
-    # previous evaluation are those of the final beta to well beyond the reported precision.
-    if _diverging(beta, hessian, z_range):
-        converged = False
-        diverging = [
-            names[j] for j in np.flatnonzero(_diverging(beta, hessian, z_range, each=True))
-        ]
-        warning = (
-            f"the coefficient of {', '.join(repr(nm) for nm in diverging)} diverges (the "
-            "likelihood keeps rising as it grows): (quasi-)complete separation, e.g. no events "
-            "in one category; there is no finite estimate"
-        )
+    return beta, loglik, loglik_null, hessian, converged, warning, iterations
 
+
+def _wald(beta: np.ndarray, hessian: np.ndarray, scale: np.ndarray, zcrit: float):
+    """Coefficients on the original scale with their covariance, standard errors, Wald z,
+    p-values, hazard ratios and Wald interval bounds (NaN where the information is singular)."""
+    p = beta.size
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         try:
             cov_std = np.linalg.inv(-hessian)
@@ -747,26 +439,4 @@ def cox_ph(durations, observed, X, names: Sequence[str], confidence: float = 0.9
         hr = np.exp(coef)
         lo = np.exp(coef - zcrit * se)
         hi = np.exp(coef + zcrit * se)
-
-    def tup(a) -> tuple[float, ...]:
-        return tuple(float(v) for v in a)
-
-    return CoxResult(
-        names=names,
-        coef=tup(coef),
-        se=tup(se),
-        hazard_ratio=tup(hr),
-        ci_low=tup(lo),
-        ci_high=tup(hi),
-        z=tup(zval),
-        p=tup(pval),
-        log_likelihood=float(loglik),
-        n=int(d.size),
-        n_events=n_events,
-        converged=converged,
-        iterations=iterations,
-        warning=warning,
-        confidence=confidence,
-        log_likelihood_null=float(loglik_null),
-        covariance=tuple(tup(r) for r in cov),
-    )
+    return coef, cov, se, zval, pval, hr, lo, hi
