@@ -43,7 +43,7 @@ pytestmark = pytest.mark.django_db
 # A seed whose truth lies near the middle of both intervals (every case, consented cases), so that
 # an unrelated change to the demo's draws does not flip the coverage checks by chance. Over 80
 # seeds (20,000 cases) the 95 % interval covered the truth in 91 % of them for every case and in
-# 90 % for the consented cases: model-selection uncertainty is not in the interval (stats/mse.py).
+# 90 % for the consented cases: model-selection uncertainty is not in the interval (stats/mse/).
 SEED = 11
 MONITOR = ConsentRecord.Scope.EVALUATION_AND_MONITOR
 

@@ -28,7 +28,7 @@ from inbeeld.stats.mse import estimate_population
 # A seed whose truth lies near the middle of both intervals (every case, consented cases), so that
 # an unrelated change to the demo's draws does not flip the coverage checks by chance. Over 80
 # seeds (20,000 cases) the 95 % interval covered the truth in 91 % of them for every case and in
-# 90 % for the consented cases: model-selection uncertainty is not in the interval (stats/mse.py).
+# 90 % for the consented cases: model-selection uncertainty is not in the interval (stats/mse/).
 SEED = 11
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 POLICE, KMAR, NLA, COMENSHA, CARE, OM = (SOURCES.index(s) for s in SOURCES)
