@@ -11,11 +11,11 @@ from inbeeld.stats.outcomes import STAGES
 from inbeeld.stats.primary import COOPERATION_WITHIN, RETAINED_AFTER_COMPLAINT
 
 STAGE_LABELS = {
-    "contact_complaint": "eerste politiecontact → aangifte",
-    "complaint_prosecution": "aangifte → beslissing OM",
-    "prosecution_trial": "beslissing OM → zitting",
-    "trial_verdict": "zitting → uitspraak",
-    "contact_verdict": "eerste politiecontact → uitspraak (totaal)",
+    "contact_complaint": gettext_lazy("eerste politiecontact → aangifte"),
+    "complaint_prosecution": gettext_lazy("aangifte → beslissing OM"),
+    "prosecution_trial": gettext_lazy("beslissing OM → zitting"),
+    "trial_verdict": gettext_lazy("zitting → uitspraak"),
+    "contact_verdict": gettext_lazy("eerste politiecontact → uitspraak (totaal)"),
 }
 
 
