@@ -103,7 +103,7 @@ def test_researcher_reads_the_evaluation(page: Page, demo_data, broken_assets: l
     sections = main.get_by_role("heading", level=3)
     expect(sections).to_have_text(
         [
-            "Intention to treat: regio's met en zonder de interventie",
+            "Naar toewijzing: regio's met en zonder de interventie",
             "Zoals uitgevoerd: bereikt of niet bereikt",
             "Tijd tot aangifte",
             "Gespreide invoering (verschil-in-verschillen)",
@@ -113,14 +113,12 @@ def test_researcher_reads_the_evaluation(page: Page, demo_data, broken_assets: l
     charts = survival.get_by_role("img")
     expect(charts).to_have_count(2)
     expect(charts.nth(0)).to_have_accessible_name(
-        re.compile(r"^Aangifte in de tijd: intention to treat")
+        re.compile(r"^Aangifte in de tijd: naar toewijzing")
     )
     expect(charts.nth(1)).to_have_accessible_name(
         re.compile(r"^Aangifte in de tijd: zoals uitgevoerd")
     )
-    itt = page.get_by_role(
-        "region", name="Intention to treat: regio's met en zonder de interventie"
-    )
+    itt = page.get_by_role("region", name="Naar toewijzing: regio's met en zonder de interventie")
     expect(itt).to_contain_text("procentpunt")
     expect(itt).to_contain_text("binnen 180 dagen aangifte")
     staggered = page.get_by_role("region", name="Gespreide invoering (verschil-in-verschillen)")

@@ -287,7 +287,7 @@ def test_the_html_reports_have_title_date_and_method(world):
     assert "Onthullingscontrole" in monitor_text and "Kaplan–Meier" in monitor_text
     assert "Deze monitor telt 60 casussen." in monitor_text
     evaluation_text = _text(evaluation.content.decode())
-    assert "Intention to treat vergelijkt" in evaluation_text
+    assert "De vergelijking naar toewijzing zet casussen" in evaluation_text
 
 
 # --- access --------------------------------------------------------------------------------------

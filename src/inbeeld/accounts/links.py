@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inbeeld.accounts.models import AccountLink, AuthenticatorDevice, User
 from inbeeld.audit.models import AuditAction
@@ -95,22 +96,26 @@ def _link_create(*, actor, user: User, purpose: str) -> tuple[AccountLink, str]:
 _MAIL = {
     Purpose.PASSWORD_RESET: (
         "accounts:password_reset",
-        "InBeeld: stel een nieuw wachtwoord in",
-        "Beste {name},\n\n"
-        "De beheerder van InBeeld heeft een link voor u gemaakt om een nieuw wachtwoord in te "
-        "stellen. De link werkt één keer en tot {expires}:\n\n{url}\n\n"
-        "Heeft u hier niet om gevraagd? Gebruik de link dan niet en meld het bij de functionaris "
-        "gegevensbescherming van uw organisatie.\n\nInBeeld",
+        gettext_lazy("InBeeld: stel een nieuw wachtwoord in"),
+        gettext_lazy(
+            "Beste {name},\n\n"
+            "De beheerder van InBeeld heeft een link voor u gemaakt om een nieuw wachtwoord in te "
+            "stellen. De link werkt één keer en tot {expires}:\n\n{url}\n\n"
+            "Heeft u hier niet om gevraagd? Gebruik de link dan niet en meld het bij de functionaris "
+            "gegevensbescherming van uw organisatie.\n\nInBeeld"
+        ),
     ),
     Purpose.ENROLMENT: (
         "accounts:second_factor_enrol",
-        "InBeeld: stel uw tweede factor in",
-        "Beste {name},\n\n"
-        "De beheerder van InBeeld heeft een link voor u gemaakt om uw authenticator-app "
-        "(tweede factor) in te stellen. Log in met uw gebruikersnaam en wachtwoord en open dan "
-        "deze link. De link werkt één keer en tot {expires}:\n\n{url}\n\n"
-        "Heeft u hier niet om gevraagd? Gebruik de link dan niet en meld het bij de functionaris "
-        "gegevensbescherming van uw organisatie.\n\nInBeeld",
+        gettext_lazy("InBeeld: stel uw tweede factor in"),
+        gettext_lazy(
+            "Beste {name},\n\n"
+            "De beheerder van InBeeld heeft een link voor u gemaakt om uw authenticator-app "
+            "(tweede factor) in te stellen. Log in met uw gebruikersnaam en wachtwoord en open dan "
+            "deze link. De link werkt één keer en tot {expires}:\n\n{url}\n\n"
+            "Heeft u hier niet om gevraagd? Gebruik de link dan niet en meld het bij de functionaris "
+            "gegevensbescherming van uw organisatie.\n\nInBeeld"
+        ),
     ),
 }
 
@@ -136,8 +141,10 @@ def _link_send(*, actor, user: User, request, purpose: str, action: str) -> Acco
     expires = timezone.localtime(link.expires_at).strftime("%d-%m-%Y %H:%M")
     try:
         send_mail(
-            subject,
-            body.format(name=user.get_full_name() or user.get_username(), url=url, expires=expires),
+            str(subject),
+            str(body).format(
+                name=user.get_full_name() or user.get_username(), url=url, expires=expires
+            ),
             None,  # DEFAULT_FROM_EMAIL
             [user.email],
         )

@@ -11,11 +11,11 @@ from inbeeld.stats.outcomes import STAGES
 from inbeeld.stats.primary import COOPERATION_WITHIN, RETAINED_AFTER_COMPLAINT
 
 STAGE_LABELS = {
-    "contact_complaint": "eerste politiecontact → aangifte",
-    "complaint_prosecution": "aangifte → beslissing OM",
-    "prosecution_trial": "beslissing OM → zitting",
-    "trial_verdict": "zitting → uitspraak",
-    "contact_verdict": "eerste politiecontact → uitspraak (totaal)",
+    "contact_complaint": gettext_lazy("eerste politiecontact → aangifte"),
+    "complaint_prosecution": gettext_lazy("aangifte → beslissing OM"),
+    "prosecution_trial": gettext_lazy("beslissing OM → zitting"),
+    "trial_verdict": gettext_lazy("zitting → uitspraak"),
+    "contact_verdict": gettext_lazy("eerste politiecontact → uitspraak (totaal)"),
 }
 
 
@@ -240,7 +240,7 @@ def _comparison_sentences(comparison, *, exposed: str, unexposed: str, horizon: 
             _(
                 "Rekening houdend met uitbuitingsvorm, minderjarigheid en eenheid (logistische "
                 "regressie met Firth-correctie, geschikt voor kleine aantallen; interval uit de "
-                "profiel-likelihood) is de odds ratio "
+                "profiel-likelihood) is de oddsverhouding "
                 "%(or)s; boven 1 betekent vaker %(noun)s met de interventie."
             )
             % {"or": ratio(c.adjusted_odds_ratio), "noun": noun}
@@ -382,7 +382,7 @@ def _survival_sentences(comparison, name: str, horizon: int) -> list[str]:
         out.append(
             _(
                 "Cox-regressie, oorzaakspecifiek: onder wie nog in het proces is, volgt aangifte "
-                "%(hr)s keer zo snel (hazard ratio; geen verhouding van aandelen)."
+                "%(hr)s keer zo snel (hazardratio; geen verhouding van aandelen)."
             )
             % {"hr": ratio(comparison.hazard_ratio)}
         )
@@ -411,7 +411,7 @@ def intervention_sections(item, horizon: int) -> list[dict]:
     sections = [
         {
             "key": "itt",
-            "title": _("Intention to treat: regio's met en zonder de interventie"),
+            "title": _("Naar toewijzing: regio's met en zonder de interventie"),
             "sentences": itt_note
             + _comparison_sentences(
                 item.itt,
@@ -433,7 +433,7 @@ def intervention_sections(item, horizon: int) -> list[dict]:
             + [
                 _(
                     "Let op: wie de interventie krijgt kan verschillen van wie haar niet krijgt; "
-                    "de vergelijking per regio (intention to treat) is daar niet gevoelig voor."
+                    "de vergelijking per regio (naar toewijzing) is daar niet gevoelig voor."
                 )
             ],
         },
@@ -442,7 +442,7 @@ def intervention_sections(item, horizon: int) -> list[dict]:
         return sections
     survival = []
     for comparison, name in (
-        (item.survival_itt, _("intention to treat")),
+        (item.survival_itt, _("naar toewijzing")),
         (item.survival_delivered, _("zoals uitgevoerd")),
     ):
         if comparison is None or comparison.exposed is None:
@@ -509,7 +509,8 @@ def _staggered_sentences(item) -> list[str]:
     if analytic is not None:
         out.append(
             _(
-                "Analytisch (cluster-robuust) interval van dezelfde schatting: %(rd)s; bij weinig "
+                "Analytisch interval van dezelfde schatting (robuust voor samenhang binnen regio's): "
+                "%(rd)s; bij weinig "
                 "regio's is dit interval te smal, daarom alleen ter vergelijking."
             )
             % {"rd": interval_pp(analytic)}

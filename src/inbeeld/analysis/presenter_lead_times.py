@@ -140,7 +140,7 @@ def bottleneck_sentences(result) -> list[str]:
     if close:
         out.append(
             _("Dat is niet zeker: het interval van de mediaan overlapt met dat van %(stages)s.")
-            % {"stages": ", ".join(STAGE_LABELS.get(stage, stage) for stage in close)}
+            % {"stages": ", ".join(str(STAGE_LABELS.get(stage, stage)) for stage in close)}
         )
     return out
 

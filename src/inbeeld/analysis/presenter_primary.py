@@ -77,7 +77,7 @@ OUTCOME_LABELS = {
 }
 COMPARISON_LABELS = {
     ITT_CONCURRENT: gettext_lazy(
-        "intention to treat: casussen in regio's met de interventie tegen casussen in de andere "
+        "naar toewijzing: casussen in regio's met de interventie tegen casussen in de andere "
         "regio's in dezelfde periode (verschil in aandeel)"
     ),
     STAGGERED_ATT: gettext_lazy(

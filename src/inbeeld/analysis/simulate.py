@@ -215,7 +215,7 @@ def _footer(result: RunResult) -> list[str]:
         "Dekking: het deel van de pilots met een gepubliceerd interval waarin het interval de ware "
         "waarde bevat (tussen haakjes de Monte-Carlo-marge, Wilson 95 %). Een pilot zonder "
         "interval telt niet als misser maar staat onder 'zonder interval'.",
-        "Breedte en bias in procentpunten (pp) voor verschillen, op logschaal voor de odds ratio, "
+        "Breedte en bias in procentpunten (pp) voor verschillen, op logschaal voor de oddsverhouding, "
         "relatief (%) voor het aantal nog nodige zaken (bias: het getoonde aantal per groep tegen "
         "het werkelijk nodige); tussen haakjes de Monte-Carlo-standaardfout van de bias.",
     ]

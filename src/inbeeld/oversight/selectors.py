@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from inbeeld import policy
 from inbeeld.audit.models import AuditAction, AuditEvent
@@ -130,12 +131,12 @@ def access_alerts(user, *, days: int = 14, today: dt.date | None = None) -> list
 
 
 CHECKPOINT_KINDS = {
-    "periodic": "automatisch",
-    "command": "handmatig",
-    "verify": "na volledige controle",
-    "upgrade": "bij de upgrade naar de gesleutelde keten",
-    "backup": "bij het maken van een back-up",
-    "restore": "na herstel van een back-up",
+    "periodic": gettext_lazy("automatisch"),
+    "command": gettext_lazy("handmatig"),
+    "verify": gettext_lazy("na volledige controle"),
+    "upgrade": gettext_lazy("bij de upgrade naar de gesleutelde keten"),
+    "backup": gettext_lazy("bij het maken van een back-up"),
+    "restore": gettext_lazy("na herstel van een back-up"),
 }
 
 

@@ -51,7 +51,7 @@ class PrimaryOutcome(models.TextChoices):
 class PrimaryComparison(models.TextChoices):
     ITT_CONCURRENT = (
         "itt_concurrent",
-        _("intention to treat met gelijktijdige controlegroep (verschil in aandeel)"),
+        _("naar toewijzing met gelijktijdige controlegroep (verschil in aandeel)"),
     )
     STAGGERED_ATT = (
         "staggered_att",

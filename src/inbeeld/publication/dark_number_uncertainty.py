@@ -91,7 +91,7 @@ def uncertainty_context(dark, *, years=(), compute_bootstrap: bool = False) -> d
         out["boot_low"] = presenter.number(boot.interval.low, 0)
         out["boot_high"] = presenter.number(boot.interval.high, 0)
         out["boot_note"] = _(
-            "Gepubliceerd interval: parametrische bootstrap waarin de modelkeuze (stapsgewijs "
+            "Gepubliceerd interval: parametrische herhaalde steekproeftrekking waarin de modelkeuze (stapsgewijs "
             "BIC) bij elke herhaling opnieuw wordt gemaakt; %(n)s herhalingen, startwaarde "
             "%(seed)s, 2,5 %%- en 97,5 %%-percentiel."
         ) % {"n": boot.replicates, "seed": boot.seed}

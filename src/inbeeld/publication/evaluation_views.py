@@ -75,7 +75,7 @@ def intervention(request: HttpRequest, code: str) -> HttpResponse:
                 (_("regio's met de interventie"), item.survival_itt.exposed),
                 (_("regio's zonder"), item.survival_itt.unexposed),
             ],
-            title=_("Aangifte in de tijd: intention to treat"),
+            title=_("Aangifte in de tijd: naar toewijzing"),
         )
         km_delivered = charts.incidence_chart(
             [

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from scipy.optimize import linprog
 
 from inbeeld.analysis import presenter
@@ -33,18 +34,18 @@ from inbeeld.stats.monitor import build_monitor
 
 SUPPRESSED = "×"
 STAGE_LABELS = {
-    "cases": "Geregistreerde casussen",
-    "police_contact": "Eerste politiecontact",
-    "complaint": "Aangifte",
-    "prosecution_decision": "Beslissing OM",
-    "summons": "Dagvaarding",
-    "conviction": "Veroordeling (eerste aanleg)",
+    "cases": gettext_noop("Geregistreerde casussen"),
+    "police_contact": gettext_noop("Eerste politiecontact"),
+    "complaint": gettext_noop("Aangifte"),
+    "prosecution_decision": gettext_noop("Beslissing OM"),
+    "summons": gettext_noop("Dagvaarding"),
+    "conviction": gettext_noop("Veroordeling (eerste aanleg)"),
 }
 BREAKDOWNS = (
-    ("by_form", "Uitbuitingsvorm"),
-    ("by_minor", "Minderjarig of meerderjarig"),
-    ("by_nationality", "Nationaliteit"),
-    ("by_police_unit", "Politie-eenheid"),
+    ("by_form", gettext_noop("Uitbuitingsvorm")),
+    ("by_minor", gettext_noop("Minderjarig of meerderjarig")),
+    ("by_nationality", gettext_noop("Nationaliteit")),
+    ("by_police_unit", gettext_noop("Politie-eenheid")),
 )
 
 
@@ -303,13 +304,13 @@ def protected_repeat(repeat, policy: DisclosurePolicy) -> list[dict]:
 
 
 SOURCE_LABELS = {
-    "police": "politie",
-    "kmar": "Koninklijke Marechaussee",
-    "nla": "Arbeidsinspectie",
-    "comensha": "CoMensha",
-    "care": "zorg en opvang",
-    "om": "Openbaar Ministerie",
-    "other": "andere bron",
+    "police": gettext_noop("politie"),
+    "kmar": gettext_noop("Koninklijke Marechaussee"),
+    "nla": gettext_noop("Arbeidsinspectie"),
+    "comensha": gettext_noop("CoMensha"),
+    "care": gettext_noop("zorg en opvang"),
+    "om": gettext_noop("Openbaar Ministerie"),
+    "other": gettext_noop("andere bron"),
 }
 
 
@@ -336,9 +337,9 @@ def dark_number_context(
         "low": presenter.number(result.interval.low, 0),
         "high": presenter.number(result.interval.high, 0),
         "ratio": presenter.number(result.ratio, 1),
-        "lists": ", ".join(SOURCE_LABELS.get(code, code) for code in result.lists),
+        "lists": ", ".join(_(SOURCE_LABELS.get(code, code)) for code in result.lists),
         "model": ", ".join(
-            " × ".join(SOURCE_LABELS.get(part, part) for part in term.split(":"))
+            " × ".join(_(SOURCE_LABELS.get(part, part)) for part in term.split(":"))
             for term in result.model
         )
         or _("geen (onafhankelijke bronnen)"),

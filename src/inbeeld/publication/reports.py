@@ -121,7 +121,7 @@ def _without_small_survival(item, threshold: int) -> tuple[object, list[str]]:
     presenter skips a comparison without an exposed curve), and a sentence for each."""
     sentences = []
     for attribute, name in (
-        ("survival_itt", _("Intention to treat")),
+        ("survival_itt", _("Naar toewijzing")),
         ("survival_delivered", _("Zoals uitgevoerd")),
     ):
         comparison = getattr(item, attribute)

@@ -1,13 +1,15 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inbeeld.oversight.retention import retention_apply, retention_plan
 
 LABELS = {
-    "notes": "notities (vrije tekst)",
-    "linkage_keys": "koppelsleutels",
-    "break_glass": "beoordeelde noodtoegangen",
-    "signals": "signalen (naam, tekst, contact)",
-    "sessions": "verlopen sessies",
+    "notes": gettext_lazy("notities (vrije tekst)"),
+    "linkage_keys": gettext_lazy("koppelsleutels"),
+    "break_glass": gettext_lazy("beoordeelde noodtoegangen"),
+    "signals": gettext_lazy("signalen (naam, tekst, contact)"),
+    "sessions": gettext_lazy("verlopen sessies"),
 }
 
 
@@ -21,11 +23,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, subcommand, **options):
         outcomes = retention_apply() if subcommand == "apply" else retention_plan()
-        verb = "verwijderd" if subcommand == "apply" else "te verwijderen"
+        verb = _("verwijderd") if subcommand == "apply" else _("te verwijderen")
         for outcome in outcomes:
             self.stdout.write(
-                f"  {LABELS[outcome.category]:<28} {outcome.count:>7} {verb} "
+                f"  {LABELS[outcome.category]!s:<28} {outcome.count:>7} {verb} "
                 f"(bewaartermijn: {outcome.period})"
             )
         if subcommand == "apply":
-            self.stdout.write("Vastgelegd in het verwijderlog en het auditlog.")
+            self.stdout.write(_("Vastgelegd in het verwijderlog en het auditlog."))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
 from inbeeld import policy
 from inbeeld.audit.models import AuditAction
@@ -31,15 +32,15 @@ CTDC_IMPORT = "ctdc-import"
 REFUSED = "Gebruiker '{username}' mag geen microdata exporteren: alleen de rol onderzoeker mag dat."
 
 LABELS = {
-    "female": "vrouw",
-    "male": "man",
-    "other": "anders",
-    "adult": "meerderjarig",
-    "minor": "minderjarig",
-    "missing": "onbekend",
-    "is_forced_labour": "dwangarbeid (isForcedLabour)",
-    "is_sexual_exploit": "seksuele uitbuiting (isSexualExploit)",
-    "is_other_exploit": "andere uitbuiting (isOtherExploit)",
+    "female": _("vrouw"),
+    "male": _("man"),
+    "other": _("anders"),
+    "adult": _("meerderjarig"),
+    "minor": _("minderjarig"),
+    "missing": _("onbekend"),
+    "is_forced_labour": _("dwangarbeid (isForcedLabour)"),
+    "is_sexual_exploit": _("seksuele uitbuiting (isSexualExploit)"),
+    "is_other_exploit": _("andere uitbuiting (isOtherExploit)"),
 }
 
 

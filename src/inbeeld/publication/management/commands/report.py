@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from inbeeld import policy
 from inbeeld.publication import reports
@@ -22,9 +23,10 @@ from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
 SCOPE_LABEL = "landelijk, alleen casussen met toestemming voor onderzoek"
 ACTIONS = {"monitor": policy.Action.MONITOR_READ, "evaluation": policy.Action.EVALUATION_READ}
 REFUSED = {
-    "monitor": "Gebruiker '{username}' mag de monitor niet inzien.",
-    "evaluation": "Gebruiker '{username}' mag de evaluatie niet inzien: alleen de rol "
-    "onderzoeker mag dat.",
+    "monitor": _("Gebruiker '{username}' mag de monitor niet inzien."),
+    "evaluation": _(
+        "Gebruiker '{username}' mag de evaluatie niet inzien: alleen de rol onderzoeker mag dat."
+    ),
 }
 
 
