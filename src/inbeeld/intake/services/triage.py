@@ -36,6 +36,7 @@ from inbeeld.reference.models import (
     ExploitationForm,
     PoliceUnit,
 )
+from inbeeld.stats import vocabulary as ev
 from inbeeld.web import ConcurrentChange
 
 
@@ -288,7 +289,7 @@ def signal_convert(
         event_record(
             actor=actor,
             case=case,
-            event_type=ChainEventType.objects.get(code="signal_received"),
+            event_type=ChainEventType.objects.get(code=ev.SIGNAL_RECEIVED),
             event_date=received,
         )
         now = timezone.now()
