@@ -1,6 +1,6 @@
 """The one policy module: who may do what, on which objects (role × action × scope).
 
-Read it top to bottom:
+The tables are data in inbeeld.policy_tables, re-exported here (``policy.ROLE_ACTIONS`` etc.):
 1. ROLE_SCOPE: which objects a role's membership reaches.
 2. ROLE_ACTIONS: which actions a role may take at all (default deny: absent means no).
 3. EVENT_RECORDERS: which roles may record which chain events.
@@ -9,6 +9,7 @@ Read it top to bottom:
    "not delivered") carries the family of its writer and is shown only to that family.
 The functions below combine these with a user's active memberships. Every view, form, export and
 later the API asks these functions; selectors use `case_scope_filter` to load only what is allowed.
+Below them: the research scope's rules, the signals' scope and the four eyes in administration.
 """
 
 from __future__ import annotations
@@ -18,188 +19,20 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
+from inbeeld.policy_tables import (  # noqa: F401 (re-exported: policy.X is the public name)
+    DELIVERY_RECORDERS,
+    EVENT_RECORDERS,
+    NOTE_FAMILY,
+    ROLE_ACTIONS,
+    ROLE_SCOPE,
+    Action,
+    Scope,
+)
 from inbeeld.roles import Role
 
 if TYPE_CHECKING:
     from inbeeld.accounts.models import Membership
     from inbeeld.cases.models import Case
-
-
-class Scope(StrEnum):
-    POLICE_UNIT = "police_unit"
-    OM_DISTRICT = "om_district"
-    COURT = "court"
-    ASSIGNED = "assigned"
-    NATIONAL = "national"
-    OWN_ORGANISATION = "own_organisation"
-    NONE = "none"
-
-
-class Action(StrEnum):
-    CASE_LIST = "case.list"
-    CASE_VIEW = "case.view"
-    CASE_CREATE = "case.create"
-    EVENT_RECORD = "event.record"
-    EVENT_CORRECT = "event.correct"
-    NOTE_READ = "note.read"
-    NOTE_WRITE = "note.write"
-    BREAK_GLASS = "case.break_glass"
-    LINKAGE_ADD = "case.linkage_add"
-    CONSENT_RECORD = "case.consent_record"
-    DELIVERY_RECORD = "pilot.delivery_record"
-    MEASURE_RECORD = "pilot.measure_record"
-    PILOT_READ = "pilot.read"
-    PILOT_MANAGE = "pilot.manage"
-    AUDIT_READ = "audit.read"
-    BREAK_GLASS_REVIEW = "audit.break_glass_review"
-    ADMINISTER = "platform.administer"
-    SIGNAL_SUBMIT = "signal.submit"
-    SIGNAL_OWN_READ = "signal.own_read"
-    SIGNAL_TRIAGE = "signal.triage"
-    INTAKE_LINK_MANAGE = "signal.link_manage"
-    SIGNAL_FUNNEL = "signal.funnel"
-    EVALUATION_READ = "evaluation.read"
-    MONITOR_READ = "monitor.read"
-    EXPORT_MICRODATA = "publication.export_microdata"
-    DP_RELEASE = "publication.dp_release"
-    APPROVAL_DECIDE = "platform.approval_decide"
-
-
-ROLE_SCOPE: dict[str, Scope] = {
-    Role.SIGNALLER: Scope.OWN_ORGANISATION,
-    Role.SAFETY_COORDINATOR: Scope.POLICE_UNIT,
-    Role.POLICE_OFFICER: Scope.POLICE_UNIT,
-    Role.PSYCHOLOGIST: Scope.ASSIGNED,
-    Role.PROSECUTOR: Scope.OM_DISTRICT,
-    Role.EXAMINING_JUDGE: Scope.COURT,
-    Role.PEER_EXPERT: Scope.ASSIGNED,
-    Role.RESEARCHER: Scope.NATIONAL,
-    Role.PRIVACY_OFFICER: Scope.NATIONAL,
-    Role.ADMINISTRATOR: Scope.NONE,
-}
-
-_CHAIN_WORK = {
-    Action.CASE_LIST,
-    Action.CASE_VIEW,
-    Action.EVENT_RECORD,
-    Action.NOTE_READ,
-    Action.NOTE_WRITE,
-}
-
-ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    # Signallers submit signals and follow their own; they never see case data.
-    Role.SIGNALLER: frozenset({Action.SIGNAL_SUBMIT, Action.SIGNAL_OWN_READ}),
-    Role.SAFETY_COORDINATOR: frozenset(
-        _CHAIN_WORK
-        | {
-            Action.SIGNAL_TRIAGE,
-            Action.INTAKE_LINK_MANAGE,
-            Action.SIGNAL_FUNNEL,
-            Action.CASE_CREATE,
-            Action.EVENT_CORRECT,
-            Action.BREAK_GLASS,
-            Action.LINKAGE_ADD,
-            Action.CONSENT_RECORD,
-            Action.DELIVERY_RECORD,
-            Action.MEASURE_RECORD,
-        }
-    ),
-    Role.POLICE_OFFICER: frozenset(
-        _CHAIN_WORK
-        | {
-            Action.CASE_CREATE,
-            Action.EVENT_CORRECT,
-            Action.BREAK_GLASS,
-            Action.LINKAGE_ADD,
-            Action.CONSENT_RECORD,
-            Action.DELIVERY_RECORD,
-            Action.MEASURE_RECORD,
-        }
-    ),
-    # Consent and the victim-reported measures are recorded by the professionals who talk with
-    # the victim; deliveries by the roles of DELIVERY_RECORDERS.
-    Role.PSYCHOLOGIST: frozenset(
-        _CHAIN_WORK | {Action.CONSENT_RECORD, Action.DELIVERY_RECORD, Action.MEASURE_RECORD}
-    ),
-    Role.PROSECUTOR: frozenset(
-        _CHAIN_WORK
-        | {Action.EVENT_CORRECT, Action.BREAK_GLASS, Action.LINKAGE_ADD, Action.DELIVERY_RECORD}
-    ),
-    Role.EXAMINING_JUDGE: frozenset(_CHAIN_WORK | {Action.BREAK_GLASS, Action.DELIVERY_RECORD}),
-    Role.PEER_EXPERT: frozenset(
-        _CHAIN_WORK | {Action.CONSENT_RECORD, Action.DELIVERY_RECORD, Action.MEASURE_RECORD}
-    ),
-    # National, pseudonymised: all cases, never free text, never a change.
-    Role.RESEARCHER: frozenset(
-        {
-            Action.CASE_LIST,
-            Action.CASE_VIEW,
-            Action.PILOT_READ,
-            Action.PILOT_MANAGE,
-            Action.SIGNAL_FUNNEL,
-            Action.EVALUATION_READ,
-            Action.MONITOR_READ,
-            Action.EXPORT_MICRODATA,
-            Action.DP_RELEASE,
-        }
-    ),
-    # The privacy officer reviews access (audit), not case content.
-    # Both see every grant and decide four-eyes requests (never their own: may_decide_change).
-    Role.PRIVACY_OFFICER: frozenset(
-        {Action.AUDIT_READ, Action.BREAK_GLASS_REVIEW, Action.APPROVAL_DECIDE}
-    ),
-    Role.ADMINISTRATOR: frozenset({Action.ADMINISTER, Action.APPROVAL_DECIDE}),
-}
-
-_POLICE = {Role.POLICE_OFFICER}
-_CARE = {Role.SAFETY_COORDINATOR}
-_PROSECUTION = {Role.PROSECUTOR}
-
-# The police register the chain facts they learn (the timeline is kept at the police unit); the
-# OM and the RC add their own decisions and hearings; care roles record care-side events.
-EVENT_RECORDERS: dict[str, frozenset[str]] = {
-    "signal_received": frozenset(_CARE | _POLICE),
-    "safety_assessment": frozenset(_CARE | {Role.PEER_EXPERT}),
-    "first_police_contact": frozenset(_POLICE),
-    "informative_interview": frozenset(_POLICE | {Role.PSYCHOLOGIST}),
-    "reflection_period_start": frozenset(_POLICE),
-    "reflection_period_end": frozenset(_POLICE),
-    "complaint_filed": frozenset(_POLICE | {Role.PSYCHOLOGIST}),
-    "complaint_declined": frozenset(_POLICE | {Role.PSYCHOLOGIST}),
-    "other_cooperation": frozenset(_POLICE),
-    "comensha_registration": frozenset(_POLICE | _CARE),
-    "investigation_started": frozenset(_POLICE),
-    "suspect_arrested": frozenset(_POLICE),
-    "rc_hearing": frozenset(_POLICE | _PROSECUTION | {Role.EXAMINING_JUDGE}),
-    "prosecution_decision": frozenset(_POLICE | _PROSECUTION),
-    "trial_hearing": frozenset(_POLICE | _PROSECUTION),
-    "verdict": frozenset(_POLICE | _PROSECUTION),
-    "appeal_filed": frozenset(_POLICE | _PROSECUTION),
-    "appeal_verdict": frozenset(_POLICE | _PROSECUTION),
-    "case_closed": frozenset(_POLICE | _PROSECUTION | _CARE),
-    "revictimisation": frozenset(_POLICE | _CARE | {Role.PEER_EXPERT}),
-    "withdrawal_from_process": frozenset(_POLICE | _CARE | {Role.PEER_EXPERT}),
-}
-
-# Who may record the delivery of which pilot intervention (the roles that deliver it; the police
-# register the psychologist's and the peer expert's work they take part in).
-DELIVERY_RECORDERS: dict[str, frozenset[str]] = {
-    "psychologist": frozenset({Role.PSYCHOLOGIST, Role.POLICE_OFFICER}),
-    "examining_judge": frozenset({Role.EXAMINING_JUDGE, Role.PROSECUTOR}),
-    "safety_coordinator": frozenset({Role.SAFETY_COORDINATOR}),
-    "peer_expert": frozenset({Role.PEER_EXPERT, Role.POLICE_OFFICER}),
-    "shorter_lead_times": frozenset({Role.PROSECUTOR}),
-}
-
-NOTE_FAMILY: dict[str, str] = {
-    Role.POLICE_OFFICER: "police",
-    Role.PSYCHOLOGIST: "police",
-    Role.SAFETY_COORDINATOR: "care",
-    Role.PEER_EXPERT: "care",
-    # The OM and the court are independent of each other: separate families.
-    Role.PROSECUTOR: "prosecution",
-    Role.EXAMINING_JUDGE: "judiciary",
-}
 
 
 # --- memberships -------------------------------------------------------------------------------

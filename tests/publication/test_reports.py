@@ -44,9 +44,9 @@ from inbeeld.cases.services import consent_record
 from inbeeld.pilot import services as pilot_services
 from inbeeld.pilot.models import Intervention
 from inbeeld.publication import reports
-from inbeeld.publication.monitor_report import protect_funnel
 from inbeeld.reference.models import ExploitationForm, PoliceUnit
 from inbeeld.stats.disclosure import DisclosurePolicy
+from inbeeld.stats.funnel_disclosure import protect_funnel
 from tests.conftest import verified_login
 from tests.factories import (
     CaseFactory,

@@ -30,6 +30,7 @@ from inbeeld.cases.services import break_glass_open
 from inbeeld.crypto import decrypt_text
 from inbeeld.pilot import services
 from inbeeld.pilot.models import Deployment, Intervention, Phase
+from inbeeld.web import ConcurrentChange
 from tests.conftest import verified_login
 from tests.factories import CaseFactory, make_user, record_events, unit
 
@@ -169,7 +170,7 @@ def test_the_service_refuses_a_stale_version_and_writes_nothing():
         expected_version=1,
     )
     audits = _changes()
-    with pytest.raises(services.ConcurrentDeploymentEdit) as exc:
+    with pytest.raises(ConcurrentChange) as exc:
         services.deployment_save(
             actor=researcher,
             deployment=Deployment.objects.get(pk=deployment.pk),
@@ -248,7 +249,7 @@ def test_concurrent_writers_on_the_database_exactly_one_wins():
                 expected_version=1,
             )
             outcomes.append("saved")
-        except services.ConcurrentDeploymentEdit:
+        except ConcurrentChange:
             outcomes.append("conflict")
         finally:
             connections.close_all()

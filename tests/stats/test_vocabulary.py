@@ -48,3 +48,79 @@ def test_no_stats_module_imports_django():
                 continue
             offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "django"]
     assert offenders == []
+
+
+# String constants that equal an event code but name something else. Keyed by (module under
+# src/inbeeld, the string); the value says what it is instead.
+HOMONYMS = {
+    ("cases/workflow.py", "verdict"): "Status.VERDICT, the case's phase",
+    ("cases/services.py", "verdict"): "the break-glass review's verdict field",
+    ("oversight/views.py", "verdict"): "the break-glass review form's verdict field",
+    ("analysis/export.py", "verdict"): "the primary analysis' verdict (stats.primary.Verdict)",
+    ("analysis/presenter_primary.py", "verdict"): "the primary analysis' verdict",
+    ("analysis/simulate.py", "verdict"): "the simulation's verdict line",
+}
+
+
+def _code_strings(tree: ast.AST, codes: set[str]) -> list[ast.Constant]:
+    """The string constants of ``tree`` that equal one of ``codes``, docstrings left out."""
+    bodies = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, bodies)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value in codes
+        and id(node) not in docstrings
+    ]
+
+
+def _event_code_literals() -> list[tuple[str, int, str]]:
+    """Every string constant under src/inbeeld equal to an event code, outside docstrings,
+    stats/vocabulary.py and the migrations (the reference data is JSON and not read here)."""
+    codes = set(vocabulary.EVENT_CODES)
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        relative = path.relative_to(SRC).as_posix()
+        if relative == "stats/vocabulary.py" or "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text("utf-8"))
+        found += [(relative, node.lineno, node.value) for node in _code_strings(tree, codes)]
+    return found
+
+
+def test_no_module_writes_an_event_code_as_a_string():
+    """Code names an event by its stats.vocabulary constant (``ev.COMPLAINT_FILED``), never by
+    the string, so a renamed or misspelt code cannot hide in one module."""
+    literals = _event_code_literals()
+    offenders = [
+        f"{path}:{line}: {code!r}" for path, line, code in literals if (path, code) not in HOMONYMS
+    ]
+    assert offenders == [], "use the stats.vocabulary constant (ev.X) instead of the string"
+    # Every exception is still needed, so the list cannot grow stale.
+    assert {(path, code) for path, _, code in literals} == set(HOMONYMS)
+
+
+def test_the_event_code_check_sees_strings_and_skips_docstrings():
+    tree = ast.parse(
+        '"""complaint_filed in a module docstring."""\n'
+        "class C:\n"
+        '    """case_closed"""\n'
+        "def f(x='verdict'):\n"
+        '    """verdict"""\n'
+        '    return pl.col("complaint_filed"), {"case_closed": 1}, f"{x}_verdict"\n'
+    )
+    codes = set(vocabulary.EVENT_CODES)
+    assert sorted(node.value for node in _code_strings(tree, codes)) == [
+        "case_closed",
+        "complaint_filed",
+        "verdict",
+    ]

@@ -15,11 +15,12 @@ from inbeeld.analysis.builders import data_fingerprint
 from inbeeld.analysis.tables import tables_for_cases
 from inbeeld.cases import selectors as case_selectors
 from inbeeld.pilot.models import STAGES_AFTER_COMPLAINT, Intervention, Phase
+from inbeeld.stats import vocabulary as ev
 from inbeeld.stats.evaluation import Evaluation, InterventionSpec, evaluate
 from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
 
 # Interventions acting before any police contact: the safety coordinator's safety assessment.
-STAGES_BEFORE_POLICE = {"safety_assessment", "signal_received"}
+STAGES_BEFORE_POLICE = {ev.SAFETY_ASSESSMENT, ev.SIGNAL_RECEIVED}
 __all__ = ["STAGES_AFTER_COMPLAINT", "evaluation_for", "intervention_specs", "research_evaluation"]
 CACHE_SECONDS = 60 * 60
 

@@ -32,7 +32,9 @@ CASE_CHANGED = gettext_lazy(
 )
 
 
-def _check_date(value: dt.date, field: str) -> None:
+def check_date(value: dt.date, field: str) -> None:
+    """Refuse (ValidationError on ``field``) a date in the future or before EARLIEST_DATE: the
+    rule for every date recorded on a case, the pilot's deliveries and measures included."""
     today = timezone.localdate()
     if value > today:
         raise ValidationError({field: _("Een datum in de toekomst is niet mogelijk.")})
@@ -56,7 +58,7 @@ def case_register(
     forms = list(exploitation_forms)
     if not forms:
         raise ValidationError({"exploitation_forms": _("Kies ten minste één uitbuitingsvorm.")})
-    _check_date(intake_date, "intake_date")
+    check_date(intake_date, "intake_date")
     probe = Case(police_unit=police_unit)
     if not policy.can(actor, policy.Action.CASE_CREATE, probe):
         raise PermissionDenied(_("U mag in deze eenheid geen casus registreren."))
@@ -101,7 +103,7 @@ def case_register(
 def _validate_event(
     *, event_type: ChainEventType, outcome: str, event_date: dt.date, note: str
 ) -> None:
-    _check_date(event_date, "event_date")
+    check_date(event_date, "event_date")
     codes = set(event_type.outcomes.values_list("code", flat=True))
     if outcome and outcome not in codes:
         raise ValidationError({"outcome": _("Deze uitkomst hoort niet bij deze gebeurtenis.")})
@@ -305,6 +307,7 @@ __all__ = [
     "ConcurrentChange",
     "TransitionNotAllowed",
     "case_register",
+    "check_date",
     "event_correct",
     "event_record",
 ]
@@ -464,7 +467,7 @@ def consent_record(
     of every research view at once (Case.research_consent, same transaction)."""
     if not policy.can(actor, policy.Action.CONSENT_RECORD, case):
         raise PermissionDenied(_("U mag bij deze casus geen toestemming vastleggen."))
-    _check_date(date, "date")
+    check_date(date, "date")
     if kind == ConsentRecord.Kind.GIVEN and not scope:
         raise ValidationError({"scope": _("Kies waarvoor toestemming is gegeven.")})
     with transaction.atomic():

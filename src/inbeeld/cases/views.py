@@ -26,9 +26,6 @@ from inbeeld.cases.workflow import allowed_event_codes
 from inbeeld.reference.models import PoliceUnit
 from inbeeld.web import ConcurrentChange, TransitionNotAllowed, apply_service_errors
 
-# Kept for the views of other apps that still import it from here (use inbeeld.web).
-_apply_service_errors = apply_service_errors
-
 
 def _require(user, action: policy.Action) -> None:
     if not policy.can(user, action):

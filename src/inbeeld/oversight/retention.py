@@ -31,6 +31,7 @@ from inbeeld.cases.models import BreakGlassGrant, Case, ChainEvent, LinkageKey
 from inbeeld.intake.models import Signal, SignalEvent
 from inbeeld.intake.workflow import OPEN_STATUSES
 from inbeeld.pilot.models import Delivery
+from inbeeld.stats import vocabulary as ev
 
 MAX_CODES_IN_LOG = 1000
 
@@ -53,7 +54,7 @@ def _years_ago(today: dt.date, years: int) -> dt.date:
 def _closed_before(cutoff: dt.date):
     """Cases whose effective case_closed event lies before ``cutoff``."""
     closing = ChainEvent.objects.filter(
-        event_type__code="case_closed", event_date__lt=cutoff, superseded_by__isnull=True
+        event_type__code=ev.CASE_CLOSED, event_date__lt=cutoff, superseded_by__isnull=True
     )
     return Case.objects.filter(pk__in=closing.values("case_id"))
 

@@ -36,13 +36,19 @@ def _uid(prefix: str) -> str:
     return f"{prefix}-{next(_ids)}"
 
 
-def _n(value: float) -> str:
+def svg_number(value: float) -> str:
     """A coordinate: plain decimal point, never localised."""
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _join(parts) -> SafeString:
+def svg_join(parts) -> SafeString:
+    """Escaped parts of an SVG document, one after the other."""
     return format_html_join("", "{}", ((part,) for part in parts))
+
+
+# Short names for this module's many call sites; other apps (publication.charts) import the
+# public names svg_number, svg_join and svg_frame.
+_n, _join = svg_number, svg_join
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -118,9 +124,10 @@ def _hatch_pattern(pattern_id: str) -> SafeString:
     )
 
 
-def _frame(
+def svg_frame(
     *, width: float, height: float, title: str, desc: str, body, css: str = "pilot-chart"
 ) -> SafeString:
+    """The <svg> element of a chart: its size, an accessible title and description, ``body``."""
     title_id, desc_id = _uid("pilot-chart-title"), _uid("pilot-chart-desc")
     return format_html(
         '<svg class="{}" viewBox="0 0 {} {}" width="{}" height="{}" role="img"'
@@ -139,6 +146,9 @@ def _frame(
         desc,
         body,
     )
+
+
+_frame = svg_frame
 
 
 # --- progress to the target -------------------------------------------------------------------

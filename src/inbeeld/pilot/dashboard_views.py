@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
-from inbeeld.cases.views import _apply_service_errors
 from inbeeld.pilot import dashboard, services
 from inbeeld.pilot.dashboard_forms import DeploymentForm
 from inbeeld.pilot.models import Deployment
+from inbeeld.web import ConcurrentChange, apply_service_errors
 
 
 @require_http_methods(["GET"])
@@ -38,7 +38,7 @@ def deployment_list(request: HttpRequest) -> HttpResponse:
 
 def _save(request: HttpRequest, form: DeploymentForm, deployment: Deployment) -> bool:
     """Save through the service; False with the service's messages on the form. A lost version
-    race raises ConcurrentDeploymentEdit for the caller (nothing was stored)."""
+    race raises ConcurrentChange for the caller (nothing was stored)."""
     data = form.cleaned_data
     if not deployment.pk:
         deployment.intervention = data["intervention"]
@@ -56,7 +56,7 @@ def _save(request: HttpRequest, form: DeploymentForm, deployment: Deployment) ->
             expected_version=data.get("version") if deployment.pk else None,
         )
     except (ValidationError, PermissionDenied) as exc:
-        _apply_service_errors(form, exc)
+        apply_service_errors(form, exc)
         return False
     return True
 
@@ -79,7 +79,7 @@ def deployment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             saved = _save(request, form, deployment)
-        except services.ConcurrentDeploymentEdit as exc:
+        except ConcurrentChange as exc:
             # Nothing was stored. Show the stored deployment in a fresh form (at its current
             # version) next to what this writer asked, so they can redo their change on top.
             current = dashboard.deployment_get_for(request.user, exc.current.pk)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inbeeld.cases.models import NoteFamily
 from inbeeld.reference.models import PoliceUnit
+from inbeeld.stats import vocabulary as ev
 
 
 class Phase(models.Model):
@@ -35,7 +36,7 @@ class Phase(models.Model):
 # Chain stages at which an intervention acts only after the complaint (the RC hearing, the OM's
 # decision, the trial): such an intervention is never judged on the complaint itself.
 STAGES_AFTER_COMPLAINT = frozenset(
-    {"rc_hearing", "prosecution_decision", "trial_hearing", "verdict"}
+    {ev.RC_HEARING, ev.PROSECUTION_DECISION, ev.TRIAL_HEARING, ev.VERDICT}
 )
 
 

@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy
 from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
-from inbeeld.cases.services import _check_date
+from inbeeld.cases.services import check_date
 from inbeeld.crypto import encrypt_text
 from inbeeld.pilot.models import Delivery, Deployment, Instrument, Intervention, Measure
+from inbeeld.web import ConcurrentChange
 
 SCALE = range(1, 6)
 MAX_REASON_LENGTH = 300
@@ -36,7 +37,7 @@ def delivery_record(
     (with a reason). Only the roles that deliver the intervention may."""
     if intervention.code not in policy.deliverable_intervention_codes(actor, case):
         raise PermissionDenied(_("U mag de uitvoering van deze interventie niet vastleggen."))
-    _check_date(date, "date")
+    check_date(date, "date")
     items = list(intervention.fidelity_items.values_list("code", flat=True))
     fidelity = fidelity or {}
     unknown = set(fidelity) - set(items)
@@ -122,7 +123,7 @@ def measure_record(
     """Record the victim's answers at ``moment``; unanswered items stay empty (None)."""
     if not policy.can(actor, policy.Action.MEASURE_RECORD, case):
         raise PermissionDenied(_("U mag bij deze casus geen metingen vastleggen."))
-    _check_date(date, "date")
+    check_date(date, "date")
     codes = [item["code"] for item in instrument.items]
     unknown = set(answers) - set(codes)
     if unknown:
@@ -175,17 +176,11 @@ def measure_record(
     return measure
 
 
-class ConcurrentDeploymentEdit(Exception):
-    """The deployment changed since the writer loaded it; nothing was written. ``current`` is the
-    deployment as it is stored now (to show the writer what changed)."""
-
-    message = gettext_lazy(
-        "Deze inzet is intussen door iemand anders gewijzigd. Uw wijziging is niet opgeslagen."
-    )
-
-    def __init__(self, current: Deployment):
-        super().__init__(str(self.message))
-        self.current = current
+# The one lost-update error (inbeeld.web.ConcurrentChange), in a deployment's words; its
+# ``current`` is the deployment as it is stored now (to show the writer what changed).
+DEPLOYMENT_CHANGED = gettext_lazy(
+    "Deze inzet is intussen door iemand anders gewijzigd. Uw wijziging is niet opgeslagen."
+)
 
 
 def _deployment_snapshot(deployment: Deployment) -> dict:
@@ -208,7 +203,7 @@ def _lock_deployment(deployment: Deployment, expected_version: int | None) -> De
         .get(pk=deployment.pk)
     )
     if expected_version is not None and locked.version != expected_version:
-        raise ConcurrentDeploymentEdit(locked)
+        raise ConcurrentChange(DEPLOYMENT_CHANGED, current=locked)
     return locked
 
 
@@ -226,7 +221,7 @@ def deployment_save(
 ) -> Deployment:
     """Create or change a deployment (researchers); old and new values are audited (the note only
     as changed or not). A change of an existing deployment is refused with
-    ConcurrentDeploymentEdit when ``expected_version`` (the version the writer read) is no longer
+    ConcurrentChange when ``expected_version`` (the version the writer read) is no longer
     the stored version: a second writer never silently overwrites the first."""
     if not policy.can(actor, policy.Action.PILOT_MANAGE):
         raise PermissionDenied(_("Alleen onderzoekers beheren de inzet van interventies."))
@@ -260,7 +255,9 @@ def deployment_save(
                 version=stored.version + 1,
             )
             if updated != 1:  # pragma: no cover (the row lock makes this unreachable)
-                raise ConcurrentDeploymentEdit(Deployment.objects.get(pk=stored.pk))
+                raise ConcurrentChange(
+                    DEPLOYMENT_CHANGED, current=Deployment.objects.get(pk=stored.pk)
+                )
             deployment.version = stored.version + 1
         deployment.police_units.set(police_units)
         audit_record(

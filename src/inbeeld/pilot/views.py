@@ -19,6 +19,7 @@ from inbeeld.cases.selectors import case_get_for
 from inbeeld.pilot import eligibility, selectors, services
 from inbeeld.pilot.forms import ITEM_PREFIX, DeliveryForm, InstrumentChoiceForm, MeasureForm
 from inbeeld.pilot.models import Intervention
+from inbeeld.web import apply_service_errors
 
 
 def _back_to_case(case):
@@ -60,7 +61,7 @@ def delivery_create(request: HttpRequest, code: str) -> HttpResponse:
                 reason_not_delivered=form.cleaned_data["reason_not_delivered"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -103,7 +104,7 @@ def measure_create(request: HttpRequest, code: str) -> HttpResponse:
                 answers=form.answers(),
             )
         except (ValidationError, PermissionDenied) as exc:
-            _apply_service_errors(form, exc, item_prefix=ITEM_PREFIX)
+            apply_service_errors(form, exc, item_prefix=ITEM_PREFIX)
         else:
             messages.success(
                 request,
@@ -120,16 +121,3 @@ def measure_create(request: HttpRequest, code: str) -> HttpResponse:
         "pilot/case_measure_form.html",
         {"case": case, "form": form, "instrument": instrument, "chooser": chooser},
     )
-
-
-def _apply_service_errors(form, exc: Exception, *, item_prefix: str = "") -> None:
-    """Show a service's refusal on the form: on its field when the form has it (a measure item
-    ``code`` is the form field ``item_<code>``), else above the form."""
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            name = next((n for n in (field, item_prefix + field) if n in form.fields), None)
-            form.add_error(name, errors)
-    elif isinstance(exc, ValidationError):
-        form.add_error(None, exc.messages)
-    else:
-        form.add_error(None, str(exc))

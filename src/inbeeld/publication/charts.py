@@ -12,7 +12,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from inbeeld.pilot.charts import INK, LINE_COLOUR, PALETTE, TRACK_COLOUR, _frame, _join, _n
+from inbeeld.pilot.charts import INK, LINE_COLOUR, PALETTE, TRACK_COLOUR
+from inbeeld.pilot.charts import svg_frame as _frame
+from inbeeld.pilot.charts import svg_join as _join
+from inbeeld.pilot.charts import svg_number as _n
 
 EXPOSED_COLOUR, UNEXPOSED_COLOUR = PALETTE[0], PALETTE[1]
 

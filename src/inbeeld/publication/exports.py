@@ -57,6 +57,7 @@ from inbeeld.publication import microdata_anonymity as anonymity
 from inbeeld.publication import release as releases
 from inbeeld.reference.models import ExploitationForm, PoliceUnit
 from inbeeld.spreadsheet_safety import neutralise_cell, neutralise_frame
+from inbeeld.stats import vocabulary as ev
 
 ExportFormat = Literal["csv", "xlsx", "sav", "ctdc"]
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "sav", "ctdc")
@@ -74,7 +75,7 @@ MICRODATA_CASE_COLUMNS = (
     "nationality_group",
 )
 # The chain events the outcome columns are read from (effective events only).
-OUTCOME_EVENTS = ("first_police_contact", "complaint_filed", "prosecution_decision", "verdict")
+OUTCOME_EVENTS = (ev.FIRST_POLICE_CONTACT, ev.COMPLAINT_FILED, ev.PROSECUTION_DECISION, ev.VERDICT)
 # Outcome codes of the catalogue, summarised: every kind of dismissal is a dismissal.
 PROSECUTION_SUMMARY = {
     "summons": "summons",
@@ -279,10 +280,10 @@ def microdata_table(user, *, rng: random.Random | None = None) -> pl.DataFrame:
         dtype=pl.Int8,
     )
     for part in (
-        first_year("first_police_contact", "jaar_eerste_politiecontact"),
-        first_year("complaint_filed", "jaar_aangifte"),
-        last_outcome("prosecution_decision", PROSECUTION_SUMMARY, "vervolgingsbeslissing"),
-        last_outcome("verdict", VERDICT_SUMMARY, "vonnis"),
+        first_year(ev.FIRST_POLICE_CONTACT, "jaar_eerste_politiecontact"),
+        first_year(ev.COMPLAINT_FILED, "jaar_aangifte"),
+        last_outcome(ev.PROSECUTION_DECISION, PROSECUTION_SUMMARY, "vervolgingsbeslissing"),
+        last_outcome(ev.VERDICT, VERDICT_SUMMARY, "vonnis"),
     ):
         table = table.join(part, on="case_id", how="left")
     table = table.with_columns(

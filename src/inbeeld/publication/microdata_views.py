@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
-from inbeeld.cases.views import _apply_service_errors
 from inbeeld.publication import agreement, services
+from inbeeld.web import apply_service_errors
 
 NEXT = "volgende"
 
@@ -76,7 +76,7 @@ def data_use_agreement(request: HttpRequest) -> HttpResponse:
                 actor=request.user, version=form.cleaned_data["version"]
             )
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("U heeft de gebruiksvoorwaarden voor microdata aanvaard."))
             return redirect(wanted)

@@ -20,12 +20,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
-from inbeeld.cases.views import _apply_service_errors
 from inbeeld.publication import reports
 from inbeeld.publication.models import PrivacyBudget, PrivacyRelease
 from inbeeld.publication.release import ReleaseKind, release_record
 from inbeeld.publication.services import dp_release
 from inbeeld.reference.models import PoliceUnit
+from inbeeld.web import apply_service_errors
 
 FORMATS = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 SCOPE_LABEL = "landelijk, alleen casussen met toestemming voor onderzoek"
@@ -346,7 +346,7 @@ def open_data(request: HttpRequest) -> HttpResponse:
                 sensitivity=sensitivity,
             )
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("De cijfers met ruis zijn vrijgegeven."))
             return redirect(f"{reverse('reports:open_data')}?vrijgave={release.pk}")

@@ -33,6 +33,7 @@ from threadpoolctl import threadpool_limits
 from inbeeld.stats import assurance
 from inbeeld.stats import did as did_module
 from inbeeld.stats import primary as primary_module
+from inbeeld.stats import vocabulary as ev
 from inbeeld.stats.comparisons import (  # noqa: F401 (re-exported: the evaluation's result types)
     ALPHA,
     STATED_DIFFERENCE,
@@ -240,7 +241,7 @@ def _after_complaint(
     complaint among complainants (exposure on the complaint date); nothing on the complaint."""
     start, end = _window(tables, spec.code)
     rows = primary_module.retention_rows(tables, outcomes, spec.code, horizon_days)
-    followed = _in_window(rows, "complaint_filed", start, end).filter(pl.col("complete_followup"))
+    followed = _in_window(rows, ev.COMPLAINT_FILED, start, end).filter(pl.col("complete_followup"))
     retained = primary_module.RETAINED_AFTER_COMPLAINT
     return InterventionEvaluation(
         spec=spec,
@@ -284,7 +285,7 @@ def _primary(
         return primary_module.from_did(design, mid=mid, did_result=did_result, note=note)
     if spec.after_complaint:
         rows = primary_module.retention_rows(tables, outcomes, spec.code, design.horizon_days)
-        followed = _in_window(rows, "complaint_filed", start, end)
+        followed = _in_window(rows, ev.COMPLAINT_FILED, start, end)
     else:
         frame = _exposed_frame(outcomes, exposure_rows, spec.code)
         followed = _in_window(frame, "index_date", start, end)
@@ -398,7 +399,7 @@ def _evaluate(
         return by_horizon[h]
 
     followed = outcomes.filter(pl.col("complete_followup"))
-    complainants = outcomes.filter(pl.col("complaint_filed").is_not_null())
+    complainants = outcomes.filter(pl.col(ev.COMPLAINT_FILED).is_not_null())
     lead = compute_lead_times(outcomes)
     return Evaluation(
         cutoff=tables.cutoff,

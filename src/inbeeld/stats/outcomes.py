@@ -72,7 +72,8 @@ class Stage:
 STAGES = tuple(
     Stage(f"{a}_{b}", a, b) for (_, a), (_, b) in zip(MILESTONES[:-1], MILESTONES[1:], strict=True)
 )
-END_TO_END = Stage("contact_verdict", "contact", "verdict")
+# From the first milestone to the last: "contact_verdict".
+END_TO_END = Stage(f"{STAGES[0].start}_{STAGES[-1].end}", STAGES[0].start, STAGES[-1].end)
 
 
 def first_dates(tables: EvaluationTables) -> pl.DataFrame:

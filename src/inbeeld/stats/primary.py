@@ -44,6 +44,7 @@ from enum import StrEnum
 import polars as pl
 
 from inbeeld.stats import assurance, proportions
+from inbeeld.stats import vocabulary as ev
 from inbeeld.stats.exceptions import NotEstimable, StatsError, StatsInputError
 from inbeeld.stats.outcomes import first_dates
 from inbeeld.stats.results import Interval
@@ -269,26 +270,24 @@ def retention_rows(
     ``complete_followup`` (complaint + horizon on or before the cut-off) and
     ``retained_after_complaint`` (no withdrawal from the process within the horizon after the
     complaint)."""
-    withdrawals = first_dates(tables).select("case_id", "withdrawal_from_process")
+    withdrawals = first_dates(tables).select("case_id", ev.WITHDRAWAL_FROM_PROCESS)
     rows = (
-        outcomes.filter(pl.col("complaint_filed").is_not_null())
+        outcomes.filter(pl.col(ev.COMPLAINT_FILED).is_not_null())
         .select(
             "case_id",
             "police_unit",
             "minor",
             *(f"form_{form}" for form in FORMS),
-            "complaint_filed",
+            ev.COMPLAINT_FILED,
         )
         .join(withdrawals, on="case_id", how="left")
     )
     deployed = tables.deployments.filter(pl.col("intervention") == code)
+    # The exposure rule of stats.vocabulary, applied to the complaint date instead of the index date.
     active = (
-        rows.select("case_id", "police_unit", "complaint_filed")
+        rows.select("case_id", "police_unit", ev.COMPLAINT_FILED)
         .join(deployed, on="police_unit", how="inner")
-        .filter(
-            (pl.col("start") <= pl.col("complaint_filed"))
-            & (pl.col("end").is_null() | (pl.col("complaint_filed") <= pl.col("end")))
-        )
+        .filter(ev.deployment_active_expr(ev.COMPLAINT_FILED))
         .select("case_id")
         .unique()
         .with_columns(pl.lit(True).alias("itt"))
@@ -299,7 +298,7 @@ def retention_rows(
         .unique()
         .with_columns(pl.lit(True).alias("delivered"))
     )
-    withdrawal, complaint = pl.col("withdrawal_from_process"), pl.col("complaint_filed")
+    withdrawal, complaint = pl.col(ev.WITHDRAWAL_FROM_PROCESS), pl.col(ev.COMPLAINT_FILED)
     dropped = (
         withdrawal.is_not_null()
         & (withdrawal >= complaint)
@@ -314,5 +313,5 @@ def retention_rows(
             complete_followup=complaint + pl.duration(days=horizon_days) <= pl.lit(tables.cutoff),
             retained_after_complaint=~dropped,
         )
-        .drop("withdrawal_from_process")
+        .drop(ev.WITHDRAWAL_FROM_PROCESS)
     )

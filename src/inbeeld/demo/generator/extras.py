@@ -10,6 +10,7 @@ from inbeeld.demo.generator import calibration as cal
 from inbeeld.demo.generator.data import DemoConfig, Vocabulary, day_number
 from inbeeld.demo.generator.population import Population
 from inbeeld.demo.generator.timeline import Timelines
+from inbeeld.stats import vocabulary as ev
 
 
 def draw_notes(
@@ -44,7 +45,7 @@ def draw_corrections(
         last[-1] = True
     candidates = np.flatnonzero(
         last
-        & (timelines.event_type == vocabulary.event("complaint_declined"))
+        & (timelines.event_type == vocabulary.event(ev.COMPLAINT_DECLINED))
         & (timelines.event_outcome == vocabulary.outcome("other"))
     )
     count = min(cal.CORRECTION_MAX, config.cases // cal.CORRECTIONS_PER_CASES, len(candidates))

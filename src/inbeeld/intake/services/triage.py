@@ -36,6 +36,7 @@ from inbeeld.reference.models import (
     ExploitationForm,
     PoliceUnit,
 )
+from inbeeld.stats import vocabulary as ev
 from inbeeld.web import ConcurrentChange
 
 
@@ -58,7 +59,10 @@ def _authorise_triage(actor, signal: Signal) -> None:
         raise PermissionDenied(_("U mag dit signaal niet behandelen."))
 
 
-def _move(signal: Signal, target: str, now: dt.datetime) -> str:
+def apply_move(signal: Signal, target: str, now: dt.datetime) -> str:
+    """Move ``signal`` (in memory, not saved) to ``target``: status, acknowledged_at, decided_at
+    and version as the services store them; returns the old status. The demo replays histories
+    with it, so its signals look exactly as if the services had made them."""
     old = signal.status
     signal.status = target
     if old == SignalStatus.RECEIVED and signal.acknowledged_at is None:
@@ -116,7 +120,7 @@ def signal_triage(
                 {"to_status": _transition_message(exc.current, exc.target)}
             ) from exc
         now = timezone.now()
-        old = _move(signal, to_status, now)
+        old = apply_move(signal, to_status, now)
         signal.no_action_reason = reason if to_status == SignalStatus.NO_ACTION else ""
         signal.save()
         _event(
@@ -288,11 +292,11 @@ def signal_convert(
         event_record(
             actor=actor,
             case=case,
-            event_type=ChainEventType.objects.get(code="signal_received"),
+            event_type=ChainEventType.objects.get(code=ev.SIGNAL_RECEIVED),
             event_date=received,
         )
         now = timezone.now()
-        old = _move(signal, SignalStatus.CONVERTED, now)
+        old = apply_move(signal, SignalStatus.CONVERTED, now)
         signal.case = case
         signal.question_open = False
         signal.save()

@@ -118,7 +118,7 @@ def _case_flags(tables: MonitorTables) -> pl.DataFrame:
         .then(bit["complaint"])
         .otherwise(0)
     )
-    prosecution = pl.lit(bit["prosecution_decision"])
+    prosecution = pl.lit(bit[PROSECUTION_EVENT])
     verdict = pl.lit(0)
     if tables.has_outcomes:
         stages += ["summons", "conviction"]

@@ -28,7 +28,7 @@ FUNNEL_STAGES = (
     "cases",
     "police_contact",
     "complaint",
-    "prosecution_decision",
+    ev.PROSECUTION_DECISION,  # the stage is named after its event
     "summons",
     "conviction",
 )

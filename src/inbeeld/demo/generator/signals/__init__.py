@@ -6,9 +6,10 @@ Two steps, like the cases:
 - ``plan_demo_signals(data, catalogue)``: no database. From the generated cases (``DemoData``) and
   the indicator catalogue it draws every signal and its whole history, deterministically in the
   seed (its own random stream, so the cases' draws stay as they were). Each history is replayed
-  through the intake workflow (``workflow.check_transition`` and the services' own ``_move``), so
-  status, ``acknowledged_at``, ``decided_at``, ``version`` and ``question_open`` are exactly what
-  the services would have stored after these steps; the time targets come from intake.deadlines.
+  through the intake workflow (``workflow.check_transition`` and the services' own
+  ``apply_move``), so status, ``acknowledged_at``, ``decided_at``, ``version`` and
+  ``question_open`` are exactly what the services would have stored after these steps; the time
+  targets come from intake.deadlines.
 - ``write_demo_signals(plan)``: bulk inserts (intake links, signals, their indicators and history)
   in one transaction, free text encrypted. No audit rows: the demo load has its one DEMO_LOADED row.
 

@@ -63,6 +63,7 @@ from inbeeld.demo.generator.signals.shares import (
     UNIT_BOOST,
 )
 from inbeeld.demo.generator.signals.texts import LINK_LABELS
+from inbeeld.stats import vocabulary as ev
 
 
 def _case_forms(data: DemoData, position: int) -> list[str]:
@@ -83,7 +84,7 @@ def eligible_cases(data: DemoData) -> np.ndarray:
     v = data.vocabulary
     cutoff = day_number(data.config.cutoff)
     first = _first_day(data)
-    signal_events = np.flatnonzero(data.event_type == v.event("signal_received"))
+    signal_events = np.flatnonzero(data.event_type == v.event(ev.SIGNAL_RECEIVED))
     on_intake = data.event_day[signal_events] == data.intake_day[data.event_case[signal_events]]
     with_signal = np.zeros(data.case_count, dtype=bool)
     with_signal[data.event_case[signal_events[on_intake]]] = True

@@ -170,9 +170,9 @@ def _history(rng, draft: _Draft, received_at: dt.datetime, acute: bool) -> list[
 
 
 def _replay(events: list[PlannedEvent]) -> SimpleNamespace:
-    """The signal's state after its history, computed with the services' own ``_move`` and checked
-    against the transition table at every step (a bad walk raises)."""
-    from inbeeld.intake.services.triage import _move
+    """The signal's state after its history, computed with the services' own ``apply_move`` and
+    checked against the transition table at every step (a bad walk raises)."""
+    from inbeeld.intake.services.triage import apply_move
     from inbeeld.intake.workflow import CONVERSION_ONLY, OPEN_STATUSES, check_transition
 
     state = SimpleNamespace(
@@ -190,7 +190,7 @@ def _replay(events: list[PlannedEvent]) -> SimpleNamespace:
             if (event.kind == "converted") != (event.to_status in CONVERSION_ONLY):
                 raise AssertionError("conversion only through its own step")
             check_transition(state.status, event.to_status)
-            _move(state, event.to_status, event.at)
+            apply_move(state, event.to_status, event.at)
             if event.kind == "converted":
                 state.question_open = False
             else:

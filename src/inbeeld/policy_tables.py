@@ -1,0 +1,198 @@
+"""The data of the one policy (inbeeld.policy): the role × action × scope tables, read top to bottom.
+
+1. Scope and Action: the scopes a membership can reach and the actions there are.
+2. ROLE_SCOPE: which objects a role's membership reaches.
+3. ROLE_ACTIONS: which actions a role may take at all (default deny: absent means no).
+4. EVENT_RECORDERS: which roles may record which chain events (codes from stats.vocabulary).
+5. DELIVERY_RECORDERS: which roles may record the delivery of which pilot intervention.
+6. NOTE_FAMILY: whose free text a role may read (need-to-know; researchers, privacy officers and
+   administrators read none). Every free text on a case (chain-event notes, the pilot's reasons
+   "not delivered") carries the family of its writer and is shown only to that family.
+
+Plain data, no functions and no database: inbeeld.policy combines these tables with a user's
+active memberships and re-exports every name, so the apps keep asking ``policy.X``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from inbeeld.roles import Role
+from inbeeld.stats import vocabulary as ev
+
+
+class Scope(StrEnum):
+    POLICE_UNIT = "police_unit"
+    OM_DISTRICT = "om_district"
+    COURT = "court"
+    ASSIGNED = "assigned"
+    NATIONAL = "national"
+    OWN_ORGANISATION = "own_organisation"
+    NONE = "none"
+
+
+class Action(StrEnum):
+    CASE_LIST = "case.list"
+    CASE_VIEW = "case.view"
+    CASE_CREATE = "case.create"
+    EVENT_RECORD = "event.record"
+    EVENT_CORRECT = "event.correct"
+    NOTE_READ = "note.read"
+    NOTE_WRITE = "note.write"
+    BREAK_GLASS = "case.break_glass"
+    LINKAGE_ADD = "case.linkage_add"
+    CONSENT_RECORD = "case.consent_record"
+    DELIVERY_RECORD = "pilot.delivery_record"
+    MEASURE_RECORD = "pilot.measure_record"
+    PILOT_READ = "pilot.read"
+    PILOT_MANAGE = "pilot.manage"
+    AUDIT_READ = "audit.read"
+    BREAK_GLASS_REVIEW = "audit.break_glass_review"
+    ADMINISTER = "platform.administer"
+    SIGNAL_SUBMIT = "signal.submit"
+    SIGNAL_OWN_READ = "signal.own_read"
+    SIGNAL_TRIAGE = "signal.triage"
+    INTAKE_LINK_MANAGE = "signal.link_manage"
+    SIGNAL_FUNNEL = "signal.funnel"
+    EVALUATION_READ = "evaluation.read"
+    MONITOR_READ = "monitor.read"
+    EXPORT_MICRODATA = "publication.export_microdata"
+    DP_RELEASE = "publication.dp_release"
+    APPROVAL_DECIDE = "platform.approval_decide"
+
+
+ROLE_SCOPE: dict[str, Scope] = {
+    Role.SIGNALLER: Scope.OWN_ORGANISATION,
+    Role.SAFETY_COORDINATOR: Scope.POLICE_UNIT,
+    Role.POLICE_OFFICER: Scope.POLICE_UNIT,
+    Role.PSYCHOLOGIST: Scope.ASSIGNED,
+    Role.PROSECUTOR: Scope.OM_DISTRICT,
+    Role.EXAMINING_JUDGE: Scope.COURT,
+    Role.PEER_EXPERT: Scope.ASSIGNED,
+    Role.RESEARCHER: Scope.NATIONAL,
+    Role.PRIVACY_OFFICER: Scope.NATIONAL,
+    Role.ADMINISTRATOR: Scope.NONE,
+}
+
+_CHAIN_WORK = {
+    Action.CASE_LIST,
+    Action.CASE_VIEW,
+    Action.EVENT_RECORD,
+    Action.NOTE_READ,
+    Action.NOTE_WRITE,
+}
+
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    # Signallers submit signals and follow their own; they never see case data.
+    Role.SIGNALLER: frozenset({Action.SIGNAL_SUBMIT, Action.SIGNAL_OWN_READ}),
+    Role.SAFETY_COORDINATOR: frozenset(
+        _CHAIN_WORK
+        | {
+            Action.SIGNAL_TRIAGE,
+            Action.INTAKE_LINK_MANAGE,
+            Action.SIGNAL_FUNNEL,
+            Action.CASE_CREATE,
+            Action.EVENT_CORRECT,
+            Action.BREAK_GLASS,
+            Action.LINKAGE_ADD,
+            Action.CONSENT_RECORD,
+            Action.DELIVERY_RECORD,
+            Action.MEASURE_RECORD,
+        }
+    ),
+    Role.POLICE_OFFICER: frozenset(
+        _CHAIN_WORK
+        | {
+            Action.CASE_CREATE,
+            Action.EVENT_CORRECT,
+            Action.BREAK_GLASS,
+            Action.LINKAGE_ADD,
+            Action.CONSENT_RECORD,
+            Action.DELIVERY_RECORD,
+            Action.MEASURE_RECORD,
+        }
+    ),
+    # Consent and the victim-reported measures are recorded by the professionals who talk with
+    # the victim; deliveries by the roles of DELIVERY_RECORDERS.
+    Role.PSYCHOLOGIST: frozenset(
+        _CHAIN_WORK | {Action.CONSENT_RECORD, Action.DELIVERY_RECORD, Action.MEASURE_RECORD}
+    ),
+    Role.PROSECUTOR: frozenset(
+        _CHAIN_WORK
+        | {Action.EVENT_CORRECT, Action.BREAK_GLASS, Action.LINKAGE_ADD, Action.DELIVERY_RECORD}
+    ),
+    Role.EXAMINING_JUDGE: frozenset(_CHAIN_WORK | {Action.BREAK_GLASS, Action.DELIVERY_RECORD}),
+    Role.PEER_EXPERT: frozenset(
+        _CHAIN_WORK | {Action.CONSENT_RECORD, Action.DELIVERY_RECORD, Action.MEASURE_RECORD}
+    ),
+    # National, pseudonymised: all cases, never free text, never a change.
+    Role.RESEARCHER: frozenset(
+        {
+            Action.CASE_LIST,
+            Action.CASE_VIEW,
+            Action.PILOT_READ,
+            Action.PILOT_MANAGE,
+            Action.SIGNAL_FUNNEL,
+            Action.EVALUATION_READ,
+            Action.MONITOR_READ,
+            Action.EXPORT_MICRODATA,
+            Action.DP_RELEASE,
+        }
+    ),
+    # The privacy officer reviews access (audit), not case content.
+    # Both see every grant and decide four-eyes requests (never their own: may_decide_change).
+    Role.PRIVACY_OFFICER: frozenset(
+        {Action.AUDIT_READ, Action.BREAK_GLASS_REVIEW, Action.APPROVAL_DECIDE}
+    ),
+    Role.ADMINISTRATOR: frozenset({Action.ADMINISTER, Action.APPROVAL_DECIDE}),
+}
+
+_POLICE = {Role.POLICE_OFFICER}
+_CARE = {Role.SAFETY_COORDINATOR}
+_PROSECUTION = {Role.PROSECUTOR}
+
+# The police register the chain facts they learn (the timeline is kept at the police unit); the
+# OM and the RC add their own decisions and hearings; care roles record care-side events.
+EVENT_RECORDERS: dict[str, frozenset[str]] = {
+    ev.SIGNAL_RECEIVED: frozenset(_CARE | _POLICE),
+    ev.SAFETY_ASSESSMENT: frozenset(_CARE | {Role.PEER_EXPERT}),
+    ev.FIRST_POLICE_CONTACT: frozenset(_POLICE),
+    ev.INFORMATIVE_INTERVIEW: frozenset(_POLICE | {Role.PSYCHOLOGIST}),
+    ev.REFLECTION_PERIOD_START: frozenset(_POLICE),
+    ev.REFLECTION_PERIOD_END: frozenset(_POLICE),
+    ev.COMPLAINT_FILED: frozenset(_POLICE | {Role.PSYCHOLOGIST}),
+    ev.COMPLAINT_DECLINED: frozenset(_POLICE | {Role.PSYCHOLOGIST}),
+    ev.OTHER_COOPERATION: frozenset(_POLICE),
+    ev.COMENSHA_REGISTRATION: frozenset(_POLICE | _CARE),
+    ev.INVESTIGATION_STARTED: frozenset(_POLICE),
+    ev.SUSPECT_ARRESTED: frozenset(_POLICE),
+    ev.RC_HEARING: frozenset(_POLICE | _PROSECUTION | {Role.EXAMINING_JUDGE}),
+    ev.PROSECUTION_DECISION: frozenset(_POLICE | _PROSECUTION),
+    ev.TRIAL_HEARING: frozenset(_POLICE | _PROSECUTION),
+    ev.VERDICT: frozenset(_POLICE | _PROSECUTION),
+    ev.APPEAL_FILED: frozenset(_POLICE | _PROSECUTION),
+    ev.APPEAL_VERDICT: frozenset(_POLICE | _PROSECUTION),
+    ev.CASE_CLOSED: frozenset(_POLICE | _PROSECUTION | _CARE),
+    ev.REVICTIMISATION: frozenset(_POLICE | _CARE | {Role.PEER_EXPERT}),
+    ev.WITHDRAWAL_FROM_PROCESS: frozenset(_POLICE | _CARE | {Role.PEER_EXPERT}),
+}
+
+# Who may record the delivery of which pilot intervention (the roles that deliver it; the police
+# register the psychologist's and the peer expert's work they take part in).
+DELIVERY_RECORDERS: dict[str, frozenset[str]] = {
+    "psychologist": frozenset({Role.PSYCHOLOGIST, Role.POLICE_OFFICER}),
+    "examining_judge": frozenset({Role.EXAMINING_JUDGE, Role.PROSECUTOR}),
+    "safety_coordinator": frozenset({Role.SAFETY_COORDINATOR}),
+    "peer_expert": frozenset({Role.PEER_EXPERT, Role.POLICE_OFFICER}),
+    "shorter_lead_times": frozenset({Role.PROSECUTOR}),
+}
+
+NOTE_FAMILY: dict[str, str] = {
+    Role.POLICE_OFFICER: "police",
+    Role.PSYCHOLOGIST: "police",
+    Role.SAFETY_COORDINATOR: "care",
+    Role.PEER_EXPERT: "care",
+    # The OM and the court are independent of each other: separate families.
+    Role.PROSECUTOR: "prosecution",
+    Role.EXAMINING_JUDGE: "judiciary",
+}
