@@ -209,8 +209,7 @@ def _check_history(signal: Signal, events: list[SignalEvent]) -> None:
                 decided = event.created_at
             assert bool(event.reason) == (event.to_status == SignalStatus.NO_ACTION)
             status = event.to_status
-            if status == SignalStatus.CONVERTED:
-                question_open = False
+            # A conversion leaves an open question open (issue 14): it can still be answered.
         elif event.kind == SignalEvent.Kind.REROUTED:
             assert status in OPEN_STATUSES
             unit = event.to_unit_id
