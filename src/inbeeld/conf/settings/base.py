@@ -233,7 +233,7 @@ INBEELD_ACCOUNT_LINK_HOURS = env(
 EMAIL_BACKEND = env(
     "INBEELD_EMAIL_BACKEND",
     default="django.core.mail.backends.console.EmailBackend",
-    help="Django e-mail backend; django.core.mail.backends.smtp.EmailBackend in production",
+    help="Django e-mail backend: the console backend prints mails (development); production uses django.core.mail.backends.smtp.EmailBackend when this is unset",
 )
 EMAIL_HOST = env("INBEELD_EMAIL_HOST", default="localhost", help="SMTP server host")
 EMAIL_PORT = env("INBEELD_EMAIL_PORT", cast=int, default=25, help="SMTP server port")
@@ -262,7 +262,7 @@ INBEELD_NOTIFICATIONS = env(
     "INBEELD_NOTIFICATIONS",
     cast=bool,
     default=True,
-    help="Send notification e-mails (news for signallers, new acute and overdue signals for coordinators)",
+    help="Send notification e-mails: news on a signal to its signaller, new acute signals to the unit's safety coordinators, overdue signals through `inbeeld notify overdue` (run it from a timer, e.g. every 15 minutes); a user turns them off on Mijn account",
 )
 
 # Retention per data category (`inbeeld retention apply`, see docs/security.md).
