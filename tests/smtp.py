@@ -26,7 +26,9 @@ class Inbox:
         self.messages: list[Received] = []
 
     async def handle_DATA(self, server, session, envelope):
-        parsed = message_from_bytes(envelope.original_content or envelope.content, policy=email_policy.default)
+        parsed = message_from_bytes(
+            envelope.original_content or envelope.content, policy=email_policy.default
+        )
         self.messages.append(
             Received(
                 sender=envelope.mail_from,

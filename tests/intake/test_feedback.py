@@ -220,9 +220,10 @@ def test_the_signallers_start_page_shows_what_is_new_until_they_open_it(
 
     client.get(f"/signalen/mijn/{decided.reference}/")  # opened: no longer new
     news = text(client.get("/"))
-    assert decided.reference not in news.split('data-testid="signaller-news"')[1].split(
-        "</section>"
-    )[0]
+    assert (
+        decided.reference
+        not in news.split('data-testid="signaller-news"')[1].split("</section>")[0]
+    )
     # The open question stays on the start page until it is answered.
     client.get(f"/signalen/mijn/{asked.reference}/")
     assert asked.reference in text(client.get("/"))
@@ -234,9 +235,7 @@ def test_other_roles_get_no_signaller_news_panel(login, coordinator):
     assert "Nieuw bij uw signalen" not in text(login(coordinator).get("/"))
 
 
-def test_news_is_marked_seen_only_by_the_signaller_who_submitted(
-    submit, signaller, coordinator
-):
+def test_news_is_marked_seen_only_by_the_signaller_who_submitted(submit, signaller, coordinator):
     from django.core.exceptions import PermissionDenied
 
     signal = _own(submit, signaller)

@@ -37,7 +37,9 @@ class User(AbstractUser):
     email_notifications = models.BooleanField(
         _("e-mail bij nieuws"),
         default=True,
-        help_text=_("Een e-mail als er nieuws is; de e-mail bevat nooit gegevens over een signaal of casus."),
+        help_text=_(
+            "Een e-mail als er nieuws is; de e-mail bevat nooit gegevens over een signaal of casus."
+        ),
     )
 
     class Meta:

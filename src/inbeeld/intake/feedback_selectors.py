@@ -46,7 +46,9 @@ def news_q() -> Q:
 
 def signaller_news_for(user, *, limit: int = NEWS_LIMIT) -> tuple[list[Signal], int]:
     """The user's own signals with news (newest first, at most ``limit``) and how many in all."""
-    signals = own_signals_for(user).filter(news_q()).order_by(
-        F("signaller_news_at").desc(nulls_last=True), "-received_at"
+    signals = (
+        own_signals_for(user)
+        .filter(news_q())
+        .order_by(F("signaller_news_at").desc(nulls_last=True), "-received_at")
     )
     return list(signals[:limit]), signals.count()

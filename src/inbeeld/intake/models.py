@@ -171,8 +171,12 @@ class Signal(models.Model):
     # When the coordinator last did something the signaller sees (status, question, conversion),
     # and when the signaller (with an account) last opened the signal: "new" is the first after
     # the second.
-    signaller_news_at = models.DateTimeField(_("nieuws voor signaalgever op"), null=True, blank=True)
-    signaller_seen_at = models.DateTimeField(_("door signaalgever bekeken op"), null=True, blank=True)
+    signaller_news_at = models.DateTimeField(
+        _("nieuws voor signaalgever op"), null=True, blank=True
+    )
+    signaller_seen_at = models.DateTimeField(
+        _("door signaalgever bekeken op"), null=True, blank=True
+    )
     # When the coordinators were last e-mailed that this signal is overdue (`inbeeld notify
     # overdue` mails each signal once per missed time target).
     overdue_notified_at = models.DateTimeField(null=True, blank=True)

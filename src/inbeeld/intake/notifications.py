@@ -55,7 +55,9 @@ def _send(messages: list[EmailMessage]) -> int:
 
 
 def _message(subject: str, body: str, to: str) -> EmailMessage:
-    signature = _("Dit bericht is automatisch verstuurd door InBeeld. U kunt er niet op antwoorden.")
+    signature = _(
+        "Dit bericht is automatisch verstuurd door InBeeld. U kunt er niet op antwoorden."
+    )
     return EmailMessage(
         subject=subject,
         body=f"{body}\n\n{signature}\n",
@@ -151,7 +153,9 @@ def acute_signal(signal_id: int) -> int:
         "InBeeld:\n\n%(link)s"
     ) % {"link": link}
     subject = _("Nieuw acuut signaal in InBeeld")
-    return _send([_message(subject, body, to) for to in coordinator_addresses(signal.police_unit_id)])
+    return _send(
+        [_message(subject, body, to) for to in coordinator_addresses(signal.police_unit_id)]
+    )
 
 
 def _newly_overdue(signal: Signal, now) -> bool:
@@ -200,7 +204,9 @@ def overdue_notify(*, now=None) -> dict[int, int]:
 def _overdue_mail(police_unit_id: int, count: int) -> int:
     link = _url(reverse("intake:overdue"))
     if count == 1:
-        body = _("Eén signaal van uw eenheid is over de termijn. Bekijk het in InBeeld:\n\n%(link)s")
+        body = _(
+            "Eén signaal van uw eenheid is over de termijn. Bekijk het in InBeeld:\n\n%(link)s"
+        )
     else:
         body = _(
             "%(count)d signalen van uw eenheid zijn over de termijn. Bekijk ze in InBeeld:"

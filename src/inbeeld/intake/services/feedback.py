@@ -20,8 +20,8 @@ def signal_answer_seen(*, actor, signal: Signal) -> Signal:
     follows that clears the flag by itself (a signal already converted or closed). Audited; the
     signal's version does not move (nothing the coordinators decide on changed)."""
     with transaction.atomic():
-        locked = Signal.objects.select_for_update(of=("self",)).select_related("case").get(
-            pk=signal.pk
+        locked = (
+            Signal.objects.select_for_update(of=("self",)).select_related("case").get(pk=signal.pk)
         )
         if not policy.can_on_signal(actor, policy.Action.SIGNAL_TRIAGE, locked):
             raise PermissionDenied(_("U mag dit signaal niet behandelen."))
