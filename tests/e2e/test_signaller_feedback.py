@@ -179,4 +179,19 @@ def test_advice_without_a_message_to_the_school_is_refused_and_with_one_it_arriv
     expect(page.get_by_test_id("signal-status")).to_have_text("Advies gegeven")
     expect(page.get_by_test_id("signal-history")).to_contain_text(ADVICE)
     check_accessibility(page)
+
+    # The school turns the e-mails off on its account page; the next news sends none.
+    page.goto("/account/")
+    check_accessibility(page)
+    switch = page.get_by_role("checkbox", name="Stuur mij een e-mail als er nieuws is")
+    expect(switch).to_be_checked()
+    switch.uncheck()
+    page.get_by_test_id("notifications-form").get_by_role("button", name="Opslaan").click()
+    expect(page.locator(".messages")).to_contain_text("U krijgt geen e-mails meer")
+    expect(switch).not_to_be_checked()
+    sent = len(inbox.to(demo_users["school.zaandam"].email))
+    assert sent == 2  # in triage and the advice, while the e-mails were on
+    signal = Signal.objects.get(reference=reference)
+    services.signal_triage(actor=demo_users["coordinator.nh"], signal=signal, to_status="in_triage")
+    assert len(inbox.to(demo_users["school.zaandam"].email)) == sent
     assert broken_assets == [], f"page assets that did not load: {broken_assets}"
