@@ -26,6 +26,7 @@ GOOD = {
     "CSRF_COOKIE_SECURE": True,
     "PASSWORD_HASHERS": ["django.contrib.auth.hashers.Argon2PasswordHasher"],
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "INBEELD_SITE_URL": "https://inbeeld.example.nl",
 }
 BAD = {
     "INBEELD_ENVIRONMENT": "production",
@@ -39,6 +40,7 @@ BAD = {
     "MIDDLEWARE": [],
     "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
     "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+    "INBEELD_SITE_URL": "http://127.0.0.1:8000",
 }
 
 
@@ -53,7 +55,7 @@ def test_a_good_production_configuration_passes():
 
 
 def test_a_bad_production_configuration_gives_every_error():
-    assert _ids(**BAD) == [f"inbeeld.E{i:03d}" for i in range(1, 11)]
+    assert _ids(**BAD) == [f"inbeeld.E{i:03d}" for i in range(1, 12)]
 
 
 @pytest.mark.parametrize(
@@ -83,6 +85,8 @@ def test_a_bad_production_configuration_gives_every_error():
             },
             "inbeeld.E010",
         ),
+        ({"INBEELD_SITE_URL": "http://127.0.0.1:8000"}, "inbeeld.E011"),
+        ({"INBEELD_SITE_URL": "http://inbeeld.example.nl"}, "inbeeld.E011"),
     ],
 )
 def test_each_weakness_gives_its_own_error(override, expected):
@@ -161,6 +165,7 @@ def test_a_well_configured_production_start_passes_the_checks(tmp_path):
         INBEELD_LINKAGE_KEY="z" * 20 + "Y" * 20,
         INBEELD_AUDIT_KEY="0123456789abcdefghijklmnopqrstuvwxyzABCD",
         INBEELD_AUDIT_SIGNING_KEY="AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        INBEELD_SITE_URL="https://inbeeld.example.nl",
     )
     assert result.returncode == 0, result.stderr
     assert "inbeeld.E0" not in result.stderr

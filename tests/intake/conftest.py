@@ -26,6 +26,9 @@ from tests.factories import form, make_user, unit
 
 DESCRIPTION = "Leerling Zaandam komt met dure spullen en is vaak moe in de les"
 SUBJECT_NAME = "Jamila Voorbeeldnaam"
+# 'Advice given' and 'no action' need a message to the signaller (issue 14).
+ADVICE_MESSAGE = "Wij hebben de school geadviseerd over de volgende stappen."
+NO_ACTION_MESSAGE = "Wij zien geen aanwijzingen voor uitbuiting. Dank voor uw melding."
 
 
 def catalogue(version: int = 1) -> IndicatorCatalogueVersion:
@@ -87,10 +90,16 @@ PATH_TO_STATUS: dict[str, list[tuple[str, dict]]] = {
         (SignalStatus.REFERRED_POLICE, {}),
     ],
     SignalStatus.REFERRED_CARE: [(SignalStatus.IN_TRIAGE, {}), (SignalStatus.REFERRED_CARE, {})],
-    SignalStatus.ADVICE_GIVEN: [(SignalStatus.IN_TRIAGE, {}), (SignalStatus.ADVICE_GIVEN, {})],
+    SignalStatus.ADVICE_GIVEN: [
+        (SignalStatus.IN_TRIAGE, {}),
+        (SignalStatus.ADVICE_GIVEN, {"message": ADVICE_MESSAGE}),
+    ],
     SignalStatus.NO_ACTION: [
         (SignalStatus.IN_TRIAGE, {}),
-        (SignalStatus.NO_ACTION, {"reason": NoActionReason.NO_INDICATIONS}),
+        (
+            SignalStatus.NO_ACTION,
+            {"reason": NoActionReason.NO_INDICATIONS, "message": NO_ACTION_MESSAGE},
+        ),
     ],
     SignalStatus.CONVERTED: [(SignalStatus.IN_TRIAGE, {}), (SignalStatus.CONVERTED, {})],
 }

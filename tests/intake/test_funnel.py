@@ -111,7 +111,10 @@ class World:
                     scope=ConsentRecord.Scope.EVALUATION,
                 )
         elif status not in (SignalStatus.RECEIVED, SignalStatus.IN_TRIAGE):
-            services.signal_triage(actor=coordinator, signal=signal, to_status=status)
+            # An outcome without a referral needs a message to the signaller (issue 14).
+            services.signal_triage(
+                actor=coordinator, signal=signal, to_status=status, message="Dank voor uw melding."
+            )
         signal.refresh_from_db()
         assert signal.status == status
         self.signals[name] = signal

@@ -88,6 +88,7 @@ def test_the_reporters_recovery_answer_goes_with_the_texts(submit, coordinator, 
         to_status=SignalStatus.NO_ACTION,
         reason=NoActionReason.ALREADY_KNOWN,
         note="Bekend.",
+        message="Dit is al bekend bij de hulpverlening.",
     )
     signal.refresh_from_db()
     assert signal.recovery_answer_hash and signal.recovery_question == "street"

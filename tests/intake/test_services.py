@@ -840,13 +840,20 @@ def test_conversion_derives_minor_from_the_age_band(age_band, minor, submit, coo
     assert case.minor_at_intake is minor and case.age_band == age_band
 
 
-def test_conversion_of_a_referral_is_possible_and_closes_an_open_question(submit, coordinator):
+def test_conversion_of_a_referral_is_possible_and_keeps_an_open_question_answerable(
+    submit, coordinator
+):
+    # Issue 14 (item 5): the conversion used to close the question, so the signaller's answer
+    # was lost; now the question stays open and the answer reaches the coordinator.
     signal, _ = submit()
     bring_to(coordinator, signal, S.REFERRED_CARE)
     signal_ask(actor=coordinator, signal=signal, question="Nog nieuws?")
     convert(coordinator, signal)
     signal.refresh_from_db()
-    assert signal.status == S.CONVERTED and signal.question_open is False
+    assert signal.status == S.CONVERTED and signal.question_open is True
+    signal_answer(actor=None, signal=signal, answer="Ja, de leerling is weer gezien.")
+    signal.refresh_from_db()
+    assert signal.question_open is False and signal.answer_pending is True
 
 
 @pytest.mark.parametrize(

@@ -961,7 +961,13 @@ def test_no_action_without_a_reason_is_a_form_error(login, coordinator, submit):
     assert "Deze status kan vanuit de huidige status niet." in all_errors(received)
 
     ok = client.post(
-        url, {"to_status": "no_action", "reason": "duplicate", "version": signal.version}
+        url,
+        {
+            "to_status": "no_action",
+            "reason": "duplicate",
+            "message": "Dit signaal was al eerder gemeld.",
+            "version": signal.version,
+        },
     )
     assert ok.status_code == 302
     signal.refresh_from_db()

@@ -18,6 +18,7 @@ from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.intake.models import SignalEvent
 from inbeeld.intake.services import signal_triage
 from inbeeld.intake.workflow import (
+    MESSAGE_REQUIRED,
     TRANSITIONS,
     NoActionReason,
     SignalStatus,
@@ -34,8 +35,12 @@ REFUSED = [(c, t) for c, t in ALL_PAIRS if t not in TRANSITIONS[c]]
 
 
 def _kwargs_for(target: str) -> dict:
-    # 'No action' gets a valid reason, so a refusal can only come from the table.
-    return {"reason": NoActionReason.NO_INDICATIONS} if target == S.NO_ACTION else {}
+    # 'No action' gets a valid reason and the outcomes a message to the signaller, so a refusal
+    # can only come from the table.
+    kwargs = {"reason": NoActionReason.NO_INDICATIONS} if target == S.NO_ACTION else {}
+    if target in MESSAGE_REQUIRED:
+        kwargs["message"] = "Dank voor uw melding; dit is wat er nu gebeurt."
+    return kwargs
 
 
 def test_the_table_has_a_row_for_every_status_and_only_statuses_as_targets():
@@ -195,6 +200,7 @@ def test_no_action_for_another_reason_with_a_note_is_stored_with_its_reason(subm
         to_status=S.NO_ACTION,
         reason=NoActionReason.OTHER,
         note="Zorg is al betrokken via huisarts",
+        message="Er is al hulp betrokken. Dank voor uw melding.",
     )
     signal.refresh_from_db()
     assert signal.status == S.NO_ACTION and signal.no_action_reason == NoActionReason.OTHER
@@ -246,7 +252,7 @@ def test_acknowledged_at_is_set_once_when_the_signal_leaves_received(submit, coo
 
     # Deciding, reopening and deciding again never moves the acknowledgement.
     for target in (S.ADVICE_GIVEN, S.IN_TRIAGE, S.REFERRED_CARE, S.IN_TRIAGE):
-        signal_triage(actor=coordinator, signal=signal, to_status=target)
+        signal_triage(actor=coordinator, signal=signal, to_status=target, **_kwargs_for(target))
         signal.refresh_from_db()
         assert signal.acknowledged_at == first
 
@@ -271,6 +277,7 @@ def test_decided_at_is_set_on_a_decision_and_cleared_on_reopening(submit, coordi
         signal=signal,
         to_status=S.NO_ACTION,
         reason=NoActionReason.DUPLICATE,
+        message="Dit signaal was al eerder gemeld.",
     )
     signal.refresh_from_db()
     assert signal.decided_at is not None and signal.decided_at >= first_decision

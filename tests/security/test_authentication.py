@@ -246,6 +246,7 @@ def test_production_refuses_to_run_without_the_second_factor(settings):
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.INBEELD_SITE_URL = "https://inbeeld.example.nl"
     assert [e.id for e in check_production_configuration()] == []
     settings.MIDDLEWARE = [
         m
@@ -264,6 +265,7 @@ def test_check_deploy_is_clean_under_the_production_settings(tmp_path):
         "INBEELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "INBEELD_LINKAGE_KEY": "linkage-" + "a1b2c3d4" * 5,
         "INBEELD_ALLOWED_HOSTS": "inbeeld.example.nl",
+        "INBEELD_SITE_URL": "https://inbeeld.example.nl",
         "INBEELD_VAR_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "inbeeld.conf.settings.production",
     }

@@ -71,6 +71,7 @@ ADMIN_LOGIN = "/beheer/login/"
 ADMIN_INDEX = "/beheer/"
 DUA = "/rapporten/microdata/gebruiksvoorwaarden/"  # microdata: accept the data-use agreement first
 CHANGE_PAGE = "<the object's change page>"  # the admin's old object URL redirects there
+SIGNAL_PAGE = "<the signal's page>"  # an action on a signal redirects back to the signal
 
 DUTCH_ERROR_PAGES = ("Geen toegang", "Niet gevonden")
 MISSING_ID = 999999
@@ -171,6 +172,9 @@ MATRIX: list[tuple] = [
     ("intake:ask",                   "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("intake:convert",               "own",           "GET POST", LOGIN, 404,   200,   404,   404,   404,   404,   404,   404,   404,   404),
     ("intake:convert",               "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # Issue 14: "antwoord gelezen" (POST only) by the coordinators of the signal's unit.
+    ("intake:answer_seen",           "own",           "POST",     LOGIN, 404,   SIGNAL_PAGE, 404, 404, 404,  404,   404,   404,   404,   404),
+    ("intake:answer_seen",           "other",         "POST",     LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     # The evaluation (issue 6): researchers only; aggregate figures over consented cases.
     ("evaluation:overview",          "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("evaluation:lead_times",        "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
@@ -224,6 +228,7 @@ SIGNAL_URL_NAMES = {
     "intake:reroute",
     "intake:ask",
     "intake:convert",
+    "intake:answer_seen",
 }
 # After these requests the session is gone (logged out); the test logs in again.
 ENDS_SESSION = {"accounts:logout", "accounts:logout_everywhere", "admin:logout"}
@@ -707,6 +712,8 @@ def check_cell(world: World, row: Row, method: str) -> list[str]:
         got = response.status_code
         location = urlsplit(response.get("Location", "")).path
         want = url + "change/" if expected == CHANGE_PAGE else expected
+        if expected == SIGNAL_PAGE:
+            want = url.rstrip("/").rsplit("/", 1)[0] + "/"
         if got == 500:
             problems.append(f"{where}: 500 (server error), want {want}")
         elif isinstance(want, str):

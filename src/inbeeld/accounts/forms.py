@@ -137,3 +137,16 @@ class PasswordChangeForm(NewPasswordForm):
                 _("Dit is niet uw huidige wachtwoord."), code="password_incorrect"
             )
         return current
+
+
+class NotificationsForm(forms.Form):
+    email_notifications = forms.BooleanField(
+        label=_("Stuur mij een e-mail als er nieuws is"),
+        required=False,
+        help_text=_(
+            "Bijvoorbeeld een nieuwe status of vraag bij een signaal dat u meldde, of (voor "
+            "veiligheidscoördinatoren) een nieuw acuut signaal of een signaal over de termijn. "
+            "De e-mail zegt alleen dát er nieuws is en bevat nooit gegevens over een signaal of "
+            "casus."
+        ),
+    )

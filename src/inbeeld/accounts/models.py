@@ -32,6 +32,15 @@ class User(AbstractUser):
 
     # Part of the session hash: raising it ends every session of the user ("log out everywhere").
     session_generation = models.PositiveIntegerField(default=0, editable=False)
+    # E-mail notifications (intake.notifications): news on one's own signals, new acute and
+    # overdue signals for safety coordinators. On by default; the account page turns them off.
+    email_notifications = models.BooleanField(
+        _("e-mail bij nieuws"),
+        default=True,
+        help_text=_(
+            "Een e-mail als er nieuws is; de e-mail bevat nooit gegevens over een signaal of casus."
+        ),
+    )
 
     class Meta:
         verbose_name = _("gebruiker")

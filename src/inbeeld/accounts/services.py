@@ -280,3 +280,22 @@ def logout_everywhere(*, request) -> None:
             extra=_client(request),
         )
     logout(request)
+
+
+def notifications_set(*, actor, enabled: bool) -> None:
+    """Turn the user's own notification e-mails on or off (Mijn account). Audited."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=actor.pk)
+        old = user.email_notifications
+        if old == enabled:
+            return
+        user.email_notifications = enabled
+        user.save(update_fields=["email_notifications"])
+        actor.email_notifications = enabled
+        audit_record(
+            actor=actor,
+            action=AuditAction.NOTIFICATIONS_CHANGED,
+            subject_type="user",
+            subject_ref=user.get_username(),
+            extra={"email_notifications": {"old": old, "new": enabled}},
+        )

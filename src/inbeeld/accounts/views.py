@@ -14,8 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from inbeeld import policy
-from inbeeld.accounts import links, services
-from inbeeld.accounts.forms import LoginForm, NewPasswordForm, PasswordChangeForm, TokenForm
+from inbeeld.accounts import home_panels, links, services
+from inbeeld.accounts.forms import (
+    LoginForm,
+    NewPasswordForm,
+    NotificationsForm,
+    PasswordChangeForm,
+    TokenForm,
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -29,6 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_list_cases": policy.can(request.user, policy.Action.CASE_LIST),
             "can_create_case": policy.can(request.user, policy.Action.CASE_CREATE),
             "can_administer": policy.may_administer(request.user),
+            "panels": home_panels.render_panels(request),
         },
     )
 
@@ -192,6 +199,21 @@ def logout_everywhere(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/account.html")
+    """Mijn account: who you are, the e-mail notifications (on or off), password, log out."""
+    form = NotificationsForm(
+        request.POST if request.method == "POST" else None,
+        initial={"email_notifications": request.user.email_notifications},
+    )
+    if request.method == "POST" and form.is_valid():
+        enabled = form.cleaned_data["email_notifications"]
+        services.notifications_set(actor=request.user, enabled=enabled)
+        messages.success(
+            request,
+            _("U krijgt een e-mail als er nieuws is.")
+            if enabled
+            else _("U krijgt geen e-mails meer als er nieuws is."),
+        )
+        return redirect("accounts:account")
+    return render(request, "accounts/account.html", {"notifications_form": form})

@@ -120,6 +120,9 @@ class AuditAction(models.TextChoices):
     RECEIPT_CHECK_FAILED = "signal.receipt_failed", _("Onjuiste ontvangstcode")
     RECEIPT_LOCKED = "signal.receipt_locked", _("Ontvangstcode tijdelijk geblokkeerd")
     RECEIPT_UNLOCKED = "signal.receipt_unlocked", _("Ontvangstcode vrijgegeven met eigen antwoord")
+    # Issue 14: feedback that reaches the signaller; notification e-mails.
+    SIGNAL_ANSWER_SEEN = "signal.answer_seen", _("Antwoord van signaalgever gelezen")
+    NOTIFICATIONS_CHANGED = "user.notifications", _("E-mailmeldingen aan- of uitgezet")
 
 
 class AuditEvent(AppendOnlyModel):

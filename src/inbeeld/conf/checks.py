@@ -68,6 +68,16 @@ def check_production_configuration(app_configs=None, **kwargs):
                 id="inbeeld.E009",
             )
         )
+    if not settings.INBEELD_SITE_URL.startswith("https://"):
+        # Notification e-mails link to INBEELD_SITE_URL: the development default would send
+        # every recipient to a dead (or someone else's) address.
+        errors.append(
+            Error(
+                "INBEELD_SITE_URL must be the https:// address users open InBeeld at: the links "
+                "in notification e-mails start with it.",
+                id="inbeeld.E011",
+            )
+        )
     if "inbeeld.accounts.middleware.SessionLifetimeMiddleware" not in settings.MIDDLEWARE:
         errors.append(
             Error(

@@ -5,3 +5,10 @@ class IntakeConfig(AppConfig):
     name = "inbeeld.intake"
     label = "intake"
     verbose_name = "Signalen (vroegsignalering)"
+
+    def ready(self) -> None:
+        from inbeeld.accounts.home_panels import register
+        from inbeeld.intake.feedback_views import home_news_panel
+
+        # The signaller's news on the start page: accounts does not import intake (ADR 0012).
+        register("signaller_news", home_news_panel)

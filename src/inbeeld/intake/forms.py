@@ -12,7 +12,12 @@ from inbeeld.forms_safe import SafeIntegerField, SafeModelChoiceField, SafeModel
 from inbeeld.intake import receipts
 from inbeeld.intake.models import SignallerType, Urgency
 from inbeeld.intake.services import Contact
-from inbeeld.intake.workflow import NoActionReason, SignalStatus, allowed_targets
+from inbeeld.intake.workflow import (
+    MESSAGE_REQUIRED,
+    NoActionReason,
+    SignalStatus,
+    allowed_targets,
+)
 from inbeeld.reference.models import ExploitationForm, Indicator, PoliceUnit
 
 # The age question a signaller can answer: the bands of a case (minors first, as schools report
@@ -240,6 +245,7 @@ class QueueFilterForm(forms.Form):
         choices=[
             ("", _("Open (ontvangen of in triage)")),
             ("all", _("Alle")),
+            ("answered", _("Antwoord ontvangen (elke status)")),
             *SignalStatus.choices,
         ],
     )
@@ -267,13 +273,32 @@ class TriageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     message = forms.CharField(
-        label=_("Bericht aan de signaalgever (niet verplicht)"),
+        label=_("Bericht aan de signaalgever (verplicht bij 'Advies gegeven' en 'Geen actie')"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Kort en zonder gegevens over de persoon of een casus."),
+        help_text=_(
+            "De signaalgever leest dit bij de status. Kort en zonder gegevens over de persoon of "
+            "een casus."
+        ),
     )
     version = SafeIntegerField(widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        target = data.get("to_status")
+        if target == SignalStatus.NO_ACTION and not data.get("reason"):
+            self.add_error("reason", _("Kies waarom er geen actie volgt."))
+        if target in MESSAGE_REQUIRED and not (data.get("message") or "").strip():
+            self.add_error(
+                "message",
+                _(
+                    "Schrijf een bericht aan de signaalgever: bij '%(status)s' moet de "
+                    "signaalgever weten wat er nu gebeurt."
+                )
+                % {"status": SignalStatus(target).label},
+            )
+        return data
 
     def __init__(self, *args, current_status: str, **kwargs):
         super().__init__(*args, **kwargs)

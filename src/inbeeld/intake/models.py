@@ -162,8 +162,24 @@ class Signal(models.Model):
     decision_due_at = models.DateTimeField(_("besluit vóór"))
     acknowledged_at = models.DateTimeField(_("in behandeling genomen op"), null=True, blank=True)
     decided_at = models.DateTimeField(_("besluit op"), null=True, blank=True)
-    # An open question to the signaller (set when asked, cleared when answered).
+    # An open question to the signaller (set when asked, cleared when answered; a conversion into
+    # a case leaves it open: the signaller can still answer).
     question_open = models.BooleanField(_("vraag openstaand"), default=False)
+    # The signaller answered and no coordinator has acted on the signal since ("antwoord
+    # ontvangen" in the queue); cleared by the next coordinator step or by "gelezen".
+    answer_pending = models.BooleanField(_("antwoord ontvangen"), default=False)
+    # When the coordinator last did something the signaller sees (status, question, conversion),
+    # and when the signaller (with an account) last opened the signal: "new" is the first after
+    # the second.
+    signaller_news_at = models.DateTimeField(
+        _("nieuws voor signaalgever op"), null=True, blank=True
+    )
+    signaller_seen_at = models.DateTimeField(
+        _("door signaalgever bekeken op"), null=True, blank=True
+    )
+    # When the coordinators were last e-mailed that this signal is overdue (`inbeeld notify
+    # overdue` mails each signal once per missed time target).
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
     case = models.OneToOneField(
         "cases.Case",
         on_delete=models.PROTECT,
@@ -186,6 +202,13 @@ class Signal(models.Model):
     @property
     def is_acute(self) -> bool:
         return self.urgency == Urgency.ACUTE
+
+    @property
+    def has_news_for_signaller(self) -> bool:
+        """Something the signaller has not seen yet: a new status, message or question."""
+        if self.signaller_news_at is None:
+            return False
+        return self.signaller_seen_at is None or self.signaller_news_at > self.signaller_seen_at
 
 
 class SignalEvent(AppendOnlyModel):

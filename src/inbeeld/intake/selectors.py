@@ -22,7 +22,7 @@ from inbeeld.intake.workflow import OPEN_STATUSES, SignalStatus
 
 @dataclass(frozen=True)
 class QueueFilters:
-    status: str = ""  # "" = open signals; "all" = every status; or one status code
+    status: str = ""  # "" = open signals; "all" = every status; "answered"; or one status code
     urgency: str = ""
     overdue: bool = False
 
@@ -57,6 +57,9 @@ def signal_queue_for(user, filters: QueueFilters | None = None, *, now=None) -> 
     signals = signals_visible_to(user).select_related("police_unit", "case")
     if filters.status == "all":
         pass
+    elif filters.status == "answered":
+        # The signaller answered and no coordinator acted since; also after conversion.
+        signals = signals.filter(answer_pending=True)
     elif filters.status in SignalStatus.values:
         signals = signals.filter(status=filters.status)
     else:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbeeld.intake import views
+from inbeeld.intake import feedback_views, views
 
 app_name = "intake"
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("<str:reference>/doorsturen/", views.reroute, name="reroute"),
     path("<str:reference>/vraag/", views.ask, name="ask"),
     path("<str:reference>/omzetten/", views.convert, name="convert"),
+    path("<str:reference>/antwoord-gelezen/", feedback_views.answer_seen, name="answer_seen"),
 ]

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
 from inbeeld.crypto import decrypt_text, encrypt_text
-from inbeeld.intake import funnel, receipts, selectors, services
+from inbeeld.intake import feedback_selectors, funnel, receipts, selectors, services
 from inbeeld.intake.forms import (
     AnswerForm,
     ConvertForm,
@@ -246,6 +246,7 @@ def receipt_status(request: HttpRequest) -> HttpResponse:
             "signal": signal,
             "history": selectors.signal_history(signal, for_signaller=True),
             "answer_form": answer_form,
+            "open_question": feedback_selectors.open_question(signal),
             "code": code,
             "recovery_answer": recovery_answer,
         }
@@ -281,6 +282,9 @@ def own_detail(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, _("Uw antwoord is verstuurd naar de veiligheidscoördinator."))
             return redirect("intake:own_detail", reference=signal.reference)
+    if request.method == "GET":
+        # Opened: its news is no longer "new" on the start page (a read marker, not audited).
+        services.signal_seen_by_signaller(actor=request.user, signal=signal)
     return render(
         request,
         "intake/own_detail.html",
@@ -289,6 +293,7 @@ def own_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "history": selectors.signal_history(signal, for_signaller=True),
             "indicator_groups": selectors.signal_indicators(signal),
             "answer_form": answer_form,
+            "open_question": feedback_selectors.open_question(signal),
         },
     )
 
@@ -346,6 +351,7 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
             "content": selectors.signal_content(request.user, signal),
             "history": selectors.signal_history(signal, for_signaller=False),
             "indicator_groups": selectors.signal_indicators(signal),
+            "latest_answer": feedback_selectors.latest_answer(signal),
             "targets": allowed_targets(signal.status),
             "may_convert": SignalStatus.CONVERTED
             in allowed_targets(signal.status, include_conversion=True),

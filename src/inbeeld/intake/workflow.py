@@ -44,6 +44,9 @@ OPEN_STATUSES = frozenset({S.RECEIVED, S.IN_TRIAGE})
 CONVERSION_ONLY = frozenset({S.CONVERTED})
 # A move into one of these needs a reason code.
 REASON_REQUIRED = frozenset({S.NO_ACTION})
+# A move into one of these ends the coordinator's work without a referral: the signaller must be
+# told what happens now (issue 14), so it needs a message to the signaller.
+MESSAGE_REQUIRED = frozenset({S.ADVICE_GIVEN, S.NO_ACTION})
 
 
 class NoActionReason(models.TextChoices):

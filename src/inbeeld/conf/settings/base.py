@@ -227,12 +227,13 @@ INBEELD_ACCOUNT_LINK_HOURS = env(
     help="Hours a one-time password-reset or second-factor enrolment link stays valid",
 )
 
-# E-mail (the one-time account links). Development prints mails on the console; production sets
-# an SMTP server. Tests use Django's in-memory outbox or a local SMTP server.
+# E-mail (the one-time account links and the notifications of intake/notifications.py).
+# Development prints mails on the console; production sets an SMTP server (settings/production.py
+# switches to SMTP). Tests use Django's in-memory outbox or a local SMTP server (aiosmtpd).
 EMAIL_BACKEND = env(
     "INBEELD_EMAIL_BACKEND",
     default="django.core.mail.backends.console.EmailBackend",
-    help="Django e-mail backend; django.core.mail.backends.smtp.EmailBackend in production",
+    help="Django e-mail backend: the console backend prints mails (development); production uses django.core.mail.backends.smtp.EmailBackend when this is unset",
 )
 EMAIL_HOST = env("INBEELD_EMAIL_HOST", default="localhost", help="SMTP server host")
 EMAIL_PORT = env("INBEELD_EMAIL_PORT", cast=int, default=25, help="SMTP server port")
@@ -248,6 +249,20 @@ DEFAULT_FROM_EMAIL = env(
     "INBEELD_EMAIL_FROM",
     default="InBeeld <noreply@inbeeld.invalid>",
     help="Sender address of the e-mails InBeeld sends",
+)
+
+# Notifications link to pages, so they need the address people open InBeeld at (a mail has no
+# request to build it from).
+INBEELD_SITE_URL = env(
+    "INBEELD_SITE_URL",
+    default="http://127.0.0.1:8000",
+    help="Address of InBeeld as users open it (https://... in production); links in e-mails start with it",
+).rstrip("/")
+INBEELD_NOTIFICATIONS = env(
+    "INBEELD_NOTIFICATIONS",
+    cast=bool,
+    default=True,
+    help="Send notification e-mails: news on a signal to its signaller, new acute signals to the unit's safety coordinators, overdue signals through `inbeeld notify overdue` (run it from a timer, e.g. every 15 minutes); a user turns them off on Mijn account",
 )
 
 # Retention per data category (`inbeeld retention apply`, see docs/security.md).

@@ -20,6 +20,7 @@ from inbeeld.intake.services.base import (
     receipt_hash,
     token_hash,
 )
+from inbeeld.intake.services.feedback import signal_answer_seen, signal_seen_by_signaller
 from inbeeld.intake.services.submission import intake_link_create, signal_submit
 from inbeeld.intake.services.triage import (
     signal_answer,
@@ -42,9 +43,11 @@ __all__ = [
     "public_attempt_allowed",
     "receipt_hash",
     "signal_answer",
+    "signal_answer_seen",
     "signal_ask",
     "signal_convert",
     "signal_reroute",
+    "signal_seen_by_signaller",
     "signal_submit",
     "signal_triage",
     "token_hash",

@@ -16,7 +16,7 @@ from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 from inbeeld.crypto import encrypt_text
-from inbeeld.intake import deadlines
+from inbeeld.intake import deadlines, notifications
 from inbeeld.intake.models import (
     Channel,
     IntakeLink,
@@ -160,6 +160,9 @@ def signal_submit(
                 }
             },
         )
+        if acute:
+            # The unit's coordinators get an e-mail at once (intake.notifications).
+            notifications.on_commit(notifications.acute_signal, signal.pk)
     return signal, receipt
 
 

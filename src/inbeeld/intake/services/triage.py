@@ -15,6 +15,7 @@ from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.cases.models import MINOR_AGE_BANDS, NationalityGroup
 from inbeeld.cases.services import case_register, event_record
+from inbeeld.intake import notifications
 from inbeeld.intake.models import Channel, Signal, SignalEvent
 from inbeeld.intake.services.base import (
     MAX_MESSAGE,
@@ -25,6 +26,7 @@ from inbeeld.intake.services.base import (
 )
 from inbeeld.intake.workflow import (
     CONVERSION_ONLY,
+    MESSAGE_REQUIRED,
     OPEN_STATUSES,
     NoActionReason,
     SignalStatus,
@@ -75,6 +77,13 @@ def apply_move(signal: Signal, target: str, now: dt.datetime) -> str:
     return old
 
 
+def _news_for_signaller(signal: Signal, now: dt.datetime) -> None:
+    """The coordinator did something the signaller sees: mark it new for the signaller's home page
+    and, after commit, e-mail them that there is news (intake.notifications)."""
+    signal.signaller_news_at = now
+    notifications.on_commit(notifications.signaller_news, signal.pk)
+
+
 def _transition_message(current: str, target: str) -> str:
     return _("Van '%(current)s' naar '%(target)s' kan niet.") % {
         "current": SignalStatus(current).label,
@@ -94,7 +103,8 @@ def signal_triage(
 ) -> Signal:
     """Move ``signal`` to ``to_status`` along the transition table (not to 'converted': that is
     signal_convert). 'No action' needs a reason (and a note for 'other'). ``note`` stays with the
-    coordinators; ``message`` is what the signaller sees with the new status."""
+    coordinators; ``message`` is what the signaller sees with the new status, required for 'advice
+    given' and 'no action' (MESSAGE_REQUIRED): the signaller must hear what happens now."""
     if to_status not in SignalStatus.values:
         raise ValidationError({"to_status": _("Kies een geldige nieuwe status.")})
     if to_status in CONVERSION_ONLY:
@@ -119,9 +129,22 @@ def signal_triage(
             raise ValidationError(
                 {"to_status": _transition_message(exc.current, exc.target)}
             ) from exc
+        # After the table: a move that is not allowed at all says so, not "write a message".
+        if to_status in MESSAGE_REQUIRED and not message.strip():
+            raise ValidationError(
+                {
+                    "message": _(
+                        "Schrijf een bericht aan de signaalgever: bij '%(status)s' moet de "
+                        "signaalgever weten wat er nu gebeurt."
+                    )
+                    % {"status": SignalStatus(to_status).label}
+                }
+            )
         now = timezone.now()
         old = apply_move(signal, to_status, now)
         signal.no_action_reason = reason if to_status == SignalStatus.NO_ACTION else ""
+        signal.answer_pending = False
+        _news_for_signaller(signal, now)
         signal.save()
         _event(
             signal,
@@ -174,7 +197,12 @@ def signal_reroute(
         old_unit = signal.police_unit
         signal.police_unit = police_unit
         signal.version += 1
+        # The new unit's coordinators hear of it when it is (or gets) overdue, and of an acute one
+        # at once.
+        signal.overdue_notified_at = None
         signal.save()
+        if signal.is_acute:
+            notifications.on_commit(notifications.acute_signal, signal.pk)
         _event(
             signal,
             SignalEvent.Kind.REROUTED,
@@ -210,7 +238,9 @@ def signal_ask(
                 {"question": _("Dit signaal is omgezet in een casus; vragen gaan nu via de casus.")}
             )
         signal.question_open = True
+        signal.answer_pending = False
         signal.version += 1
+        _news_for_signaller(signal, timezone.now())
         signal.save()
         _event(signal, SignalEvent.Kind.QUESTION, actor=actor, message=question.strip())
         _audit(actor, AuditAction.SIGNAL_QUESTION, signal, {})
@@ -220,7 +250,9 @@ def signal_ask(
 def signal_answer(*, actor, signal: Signal, answer: str) -> Signal:
     """The signaller's answer to the open question. ``actor`` is the signaller who submitted it
     (checked), or None for an anonymous submitter who proved the receipt code (checked by the
-    caller through selectors.signal_by_receipt)."""
+    caller through selectors.signal_by_receipt). A question asked before the signal became a case
+    can still be answered after. The coordinators' queue shows "antwoord ontvangen" until one of
+    them acts on the signal or marks the answer read (signal_answer_seen)."""
     if not answer.strip():
         raise ValidationError({"answer": _("Schrijf uw antwoord op.")})
     _check_length(answer, MAX_MESSAGE, "answer", _("Het antwoord"))
@@ -236,6 +268,7 @@ def signal_answer(*, actor, signal: Signal, answer: str) -> Signal:
         if not signal.question_open:
             raise ValidationError({"answer": _("Er staat geen vraag open bij dit signaal.")})
         signal.question_open = False
+        signal.answer_pending = True
         signal.version += 1
         signal.save()
         _event(signal, SignalEvent.Kind.ANSWER, actor=actor, message=answer.strip())
@@ -257,7 +290,8 @@ def signal_convert(
     Only what the chain needs is copied: unit, age band (and so minor or adult), gender, the
     exploitation forms the coordinator confirms and the date the signal came in (the case's intake
     date and its first timeline event, 'signal received'). The name, the free text and the
-    signaller's contact details stay with the signal.
+    signaller's contact details stay with the signal. An open question to the signaller stays
+    open: the signaller can still answer it (on the signal, never on the case).
     """
     forms = list(exploitation_forms)
     if nationality_group not in NationalityGroup.values:
@@ -298,7 +332,8 @@ def signal_convert(
         now = timezone.now()
         old = apply_move(signal, SignalStatus.CONVERTED, now)
         signal.case = case
-        signal.question_open = False
+        signal.answer_pending = False
+        _news_for_signaller(signal, now)
         signal.save()
         _event(
             signal,

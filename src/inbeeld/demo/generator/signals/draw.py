@@ -318,6 +318,7 @@ def plan_demo_signals(
                 no_action_reason=state.no_action_reason,
                 question_open=state.question_open,
                 version=state.version,
+                answer_pending=state.answer_pending,
             )
         )
     # In order of receipt, like the cases (ids follow intake).

@@ -32,6 +32,7 @@ from inbeeld.demo.generator.signals.texts import (
     REOPEN_NOTE,
     REROUTE_REASONS,
 )
+from inbeeld.intake.workflow import MESSAGE_REQUIRED
 
 
 @dataclass
@@ -108,7 +109,9 @@ def _history(rng, draft: _Draft, received_at: dt.datetime, acute: bool) -> list[
             note = _one(rng, OTHER_REASON_NOTES)
         else:
             note = _one(rng, NOTES[status]) if rng.random() < NOTE_SHARE else ""
-        message = _one(rng, MESSAGES[status]) if rng.random() < MESSAGE_SHARE else ""
+        # 'Advice given' and 'no action' always tell the signaller (MESSAGE_REQUIRED).
+        required = status in MESSAGE_REQUIRED
+        message = _one(rng, MESSAGES[status]) if required or rng.random() < MESSAGE_SHARE else ""
         return PlannedEvent(
             "status",
             at,
@@ -181,9 +184,15 @@ def _replay(events: list[PlannedEvent]) -> SimpleNamespace:
         decided_at=None,
         version=1,
         question_open=False,
+        answer_pending=False,
         no_action_reason="",
     )
     for event in events[1:]:
+        # Every coordinator step clears "antwoord ontvangen"; an answer sets it (as the services).
+        if event.kind in ("status", "converted", "question"):
+            state.answer_pending = False
+        elif event.kind == "answer":
+            state.answer_pending = True
         if event.kind in ("status", "converted"):
             if event.from_status != state.status:
                 raise AssertionError(f"history out of step: {event.from_status} != {state.status}")
@@ -191,9 +200,8 @@ def _replay(events: list[PlannedEvent]) -> SimpleNamespace:
                 raise AssertionError("conversion only through its own step")
             check_transition(state.status, event.to_status)
             apply_move(state, event.to_status, event.at)
-            if event.kind == "converted":
-                state.question_open = False
-            else:
+            # A conversion leaves an open question open (the signaller can still answer).
+            if event.kind != "converted":
                 state.no_action_reason = event.reason if event.to_status == "no_action" else ""
         elif event.kind == "rerouted":
             if state.status not in OPEN_STATUSES:

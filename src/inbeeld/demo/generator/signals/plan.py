@@ -125,6 +125,8 @@ class PlannedSignal:
     no_action_reason: str
     question_open: bool
     version: int
+    # The signaller answered and no coordinator stepped in since ("antwoord ontvangen").
+    answer_pending: bool = False
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,7 @@ def write_demo_signals(plan: SignalPlan) -> int:
                     acknowledged_at=signal.acknowledged_at,
                     decided_at=signal.decided_at,
                     question_open=signal.question_open,
+                    answer_pending=signal.answer_pending,
                     case_id=cases[signal.case_code][0] if signal.case_code else None,
                     version=signal.version,
                 )
