@@ -11,6 +11,7 @@ Thin: forms validate, the services act; signals are loaded through the selectors
 from __future__ import annotations
 
 import functools
+import json
 
 from django.conf import settings
 from django.contrib import messages
@@ -49,6 +50,8 @@ from inbeeld.web import ConcurrentChange, apply_service_errors
 PAGE_SIZE = 50
 # The one-time link just made, shown once on the page after the redirect.
 NEW_LINK_SESSION_KEY = "intake_new_link"
+# The receipt code of the anonymous signal just sent, shown once on the page after the redirect.
+RECEIPT_SESSION_KEY = "intake_receipt"
 
 
 def _require(user, action: policy.Action) -> None:
@@ -86,6 +89,22 @@ def public_body_cap(view):
 # --- submitting --------------------------------------------------------------------------------------
 
 
+def _anonymous(channel: str) -> bool:
+    return channel != Channel.ACCOUNT
+
+
+def _fresh_token_data(request: HttpRequest):
+    """The posted form with a new one-time token (the old one was expired or not ours)."""
+    data = request.POST.copy()
+    data["submission_token"] = receipts.submission_token_new()
+    return data
+
+
+def _already_sent(request: HttpRequest) -> HttpResponse:
+    """A used form token came back (reload, second click, "resend"): nothing is stored again."""
+    return render(request, "intake/receipt_sent.html")
+
+
 def _submit(request: HttpRequest, *, channel: str, link=None) -> HttpResponse:
     organisation = None
     if channel == Channel.ACCOUNT:
@@ -93,15 +112,26 @@ def _submit(request: HttpRequest, *, channel: str, link=None) -> HttpResponse:
         organisation = memberships[0].organisation
     version = services.current_catalogue_version()
     data = request.POST if request.method == "POST" else None
-    form = SignalForm(data, channel=channel, catalogue_version=version, organisation=organisation)
+    token = (data or {}).get("submission_token", "") if _anonymous(channel) else ""
+    if data is not None and _anonymous(channel) and not receipts.submission_token_valid(token):
+        data = _fresh_token_data(request)
+    form = SignalForm(
+        data,
+        channel=channel,
+        catalogue_version=version,
+        organisation=organisation,
+        initial={"submission_token": receipts.submission_token_new()},
+    )
     template = "intake/signal_form.html"
     context = {"form": form, "channel": channel, "link": link, "catalogue": version}
     if request.method != "POST":
         return render(request, template, context)
-    if channel != Channel.ACCOUNT:
+    if _anonymous(channel):
         if form.is_spam():
             # A bot filled the hidden field: it sees a thank-you page, nothing is stored.
             return render(request, "intake/receipt.html", {"receipt": "", "acute": False})
+        if receipts.submission_token_valid(token) and receipts.submission_token_used(token):
+            return _already_sent(request)
         if not services.public_attempt_allowed(address=_client_address(request), scope="submit"):
             form.add_error(
                 None,
@@ -111,27 +141,42 @@ def _submit(request: HttpRequest, *, channel: str, link=None) -> HttpResponse:
                 ),
             )
             return render(request, template, context, status=429)
+        if data is not request.POST:
+            form.add_error(
+                None,
+                _(
+                    "Dit formulier stond te lang open en is nog niet verstuurd. Controleer uw "
+                    "antwoorden en klik opnieuw op 'Signaal versturen'."
+                ),
+            )
+            return render(request, template, context)
     if not form.is_valid():
         return render(request, template, context)
+    submission = {
+        "actor": request.user,
+        "channel": channel,
+        "signaller_type": form.chosen_signaller_type(),
+        "police_unit": form.cleaned_data.get("police_unit"),
+        "indicators": form.chosen_indicators(),
+        "age_band": form.cleaned_data["age_band"],
+        "gender": form.cleaned_data["gender"],
+        "urgency": form.cleaned_data["urgency"],
+        "description": form.cleaned_data["description"],
+        "subject_name": form.cleaned_data["subject_name"],
+        "municipality": form.cleaned_data["municipality"],
+        "contact": form.contact(),
+        "intake_link": link,
+        "catalogue_version": version,
+        "recovery_question": form.recovery()[0] if _anonymous(channel) else "",
+        "recovery_answer": form.recovery()[1] if _anonymous(channel) else "",
+    }
     try:
-        signal, receipt = services.signal_submit(
-            actor=request.user,
-            channel=channel,
-            signaller_type=form.chosen_signaller_type(),
-            police_unit=form.cleaned_data.get("police_unit"),
-            indicators=form.chosen_indicators(),
-            age_band=form.cleaned_data["age_band"],
-            gender=form.cleaned_data["gender"],
-            urgency=form.cleaned_data["urgency"],
-            description=form.cleaned_data["description"],
-            subject_name=form.cleaned_data["subject_name"],
-            municipality=form.cleaned_data["municipality"],
-            contact=form.contact(),
-            intake_link=link,
-            catalogue_version=version,
-            recovery_question=form.recovery()[0] if channel != Channel.ACCOUNT else "",
-            recovery_answer=form.recovery()[1] if channel != Channel.ACCOUNT else "",
-        )
+        if _anonymous(channel):
+            signal, receipt = receipts.signal_submit_once(submission_token=token, **submission)
+        else:
+            signal, receipt = services.signal_submit(**submission)
+    except receipts.AlreadySubmitted:
+        return _already_sent(request)
     except (ValidationError, PermissionDenied) as exc:
         apply_service_errors(form, exc)
         return render(request, template, context)
@@ -142,17 +187,32 @@ def _submit(request: HttpRequest, *, channel: str, link=None) -> HttpResponse:
             % {"reference": signal.reference},
         )
         return redirect("intake:own_detail", reference=signal.reference)
-    # Shown once, on this response only (never in a URL, never stored in plain text).
-    return render(
-        request,
-        "intake/receipt.html",
-        {
-            "receipt": receipt,
-            "acute": signal.is_acute,
-            "unit": signal.police_unit,
-            "has_recovery": bool(signal.recovery_answer_hash),
-        },
+    # Post/redirect/get: the receipt code travels to the next page once, encrypted in the session
+    # (never in a URL, never stored in plain text); reloading that page shows "al verzonden".
+    request.session[RECEIPT_SESSION_KEY] = encrypt_text(
+        json.dumps(
+            {
+                "receipt": receipt,
+                "acute": signal.is_acute,
+                "unit": signal.police_unit.name,
+                "has_recovery": bool(signal.recovery_answer_hash),
+            }
+        )
     )
+    return redirect("public_intake:receipt")
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET"])
+def receipt(request: HttpRequest) -> HttpResponse:
+    """The receipt code, shown once after submitting; a reload (or a later visit) answers that the
+    signal was already sent, and never submits anything."""
+    stored = request.session.pop(RECEIPT_SESSION_KEY, None)
+    if stored is None:
+        return _already_sent(request)
+    shown = json.loads(decrypt_text(stored))
+    return render(request, "intake/receipt.html", shown)
 
 
 @require_http_methods(["GET", "POST"])
@@ -176,6 +236,9 @@ def public_create(request: HttpRequest) -> HttpResponse:
 def link_create_signal(request: HttpRequest, token: str) -> HttpResponse:
     link = selectors.intake_link_by_token(token)
     if link is None:
+        posted = request.POST.get("submission_token", "") if request.method == "POST" else ""
+        if posted and receipts.submission_token_used(posted):
+            return _already_sent(request)  # the link's own signal, sent again by a reload
         return render(request, "intake/link_invalid.html", status=404)
     return _submit(request, channel=Channel.LINK, link=link)
 
@@ -310,6 +373,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.signal_queue_for(request.user, filters), PAGE_SIZE).get_page(
         request.GET.get("pagina")
     )
+    page.object_list = list(page.object_list)
+    selectors.flag_likely_duplicates(page.object_list)
     query = request.GET.copy()
     query.pop("pagina", None)
     return render(
