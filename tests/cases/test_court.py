@@ -256,3 +256,17 @@ def test_the_event_form_offers_what_the_policy_allows(login, client, role, expec
     assert offered <= policy.recordable_event_codes(make_user(role), case)
     if role == Role.EXAMINING_JUDGE:
         assert offered == {"rc_hearing"}
+
+
+def test_an_examining_judge_with_nothing_to_record_now_is_told_when_instead_of_an_empty_list(
+    login, client
+):
+    case = CaseFactory(status="verdict", court=court("amsterdam"))
+    login(make_user(Role.EXAMINING_JUDGE))
+    response = client.get(reverse("cases:event_create", args=[case.code]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="nothing-to-record"' in page
+    assert "In de fase 'Uitspraak' kunt u bij deze casus nu niets vastleggen." in page
+    assert "Verhoor bij de rechter-commissaris" in page and "Vervolging" in page
+    assert 'name="event_type"' not in page

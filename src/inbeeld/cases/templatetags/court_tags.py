@@ -31,3 +31,22 @@ def court_list_help(context):
         if m.role == Role.EXAMINING_JUDGE and m.court_id is not None
     ]
     return {"courts": courts}
+
+
+@register.inclusion_tag("cases/_nothing_to_record.html", takes_context=True)
+def nothing_to_record(context, case):
+    """Instead of an empty event list: what the user may record on this case in principle, and
+    in which phases (the workflow's table), so the examining judge knows why and when."""
+    from inbeeld.cases.models import event_type_label
+    from inbeeld.cases.workflow import TRANSITIONS, Status
+
+    user = context["request"].user
+    recordable = sorted(policy.recordable_event_codes(user, case))
+    events = [
+        {
+            "label": event_type_label(code),
+            "phases": [Status(s).label for s, allowed in TRANSITIONS.items() if code in allowed],
+        }
+        for code in recordable
+    ]
+    return {"case": case, "events": events}
