@@ -10,6 +10,7 @@ import json
 
 import pytest
 from django.core import signing
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -249,3 +250,50 @@ def test_the_duplicate_flag_costs_a_constant_number_of_queries(
         _submit()
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(QUEUE_URL)
+
+
+# --- concurrency: the same form sent from several tabs at once ---------------------------------------
+
+
+def _concurrent_public_posts(payloads: list[tuple[str, dict]]) -> list[int]:
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(len(payloads))
+    statuses: list[int] = [0] * len(payloads)
+    errors: list[BaseException] = []
+
+    def worker(i: int, address: str, data: dict) -> None:
+        try:
+            client = Client()
+            barrier.wait(timeout=30)
+            statuses[i] = client.post(PUBLIC_URL, data, REMOTE_ADDR=address).status_code
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=worker, args=(i, address, data))
+        for i, (address, data) in enumerate(payloads)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return statuses
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent writers need PostgreSQL (run with DATABASE_URL=postgres://...)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_eight_concurrent_posts_of_one_form_store_one_signal():
+    data = signal_data()
+    statuses = _concurrent_public_posts([(f"192.0.2.{n + 10}", data) for n in range(8)])
+    assert Signal.objects.count() == 1
+    assert PublicSubmission.objects.count() == 1
+    assert statuses.count(302) == 1 and statuses.count(200) == 7, statuses
