@@ -3,7 +3,8 @@
 Read it top to bottom:
 1. ROLE_SCOPE: which objects a role's membership reaches.
 2. ROLE_ACTIONS: which actions a role may take at all (default deny: absent means no).
-3. EVENT_RECORDERS: which roles may record which chain events.
+3. EVENT_RECORDERS: which roles may record which chain events; COURT_DERIVING_EVENTS: which of
+   them bring a case before a court, and so within the examining judge's scope.
 4. NOTE_FAMILY: whose free text a role may read (need-to-know; researchers, privacy officers and
    administrators read none). Every free text on a case (chain-event notes, the pilot's reasons
    "not delivered") carries the family of its writer and is shown only to that family.
