@@ -21,6 +21,7 @@ pytestmark = pytest.mark.e2e
 CASE_URL = re.compile(r"/casussen/(IB-[2-9A-Z]{4}-[2-9A-Z]{4})/$")
 SUMMONS = "Vervolgingsbeslissing"  # reference.json: prosecution_decision, outcome summons
 RC_HEARING = "Verhoor bij de rechter-commissaris"
+PHONE = {"width": 390, "height": 800}
 
 
 @pytest.fixture
@@ -92,6 +93,11 @@ def test_prosecutor_records_a_summons_and_the_examining_judge_then_records_the_h
     expect(summary).to_contain_text("Deze casus staat al bij Rechtbank Amsterdam.")
     expect(summary).to_be_focused()
     check_accessibility(page)
+    # The court page works on a phone (390 px) without scrolling sideways.
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    snapshot(page, "court-form-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name="Annuleren").click()
     expect(page).to_have_url(CASE_URL)
     log_out(page)

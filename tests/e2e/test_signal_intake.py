@@ -409,7 +409,10 @@ def test_reloading_the_receipt_does_not_send_the_signal_again(
     expect(page.get_by_test_id("receipt-code")).to_have_count(0)
     expect(page.locator("main")).not_to_contain_text(receipt)
     check_accessibility(page)
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     snapshot(page, "receipt-reloaded")
+    page.set_viewport_size({"width": 1280, "height": 900})
     assert Signal.objects.count() == 1
     # No dead end: the status page and a new form are one click away.
     page.get_by_role("link", name="Met uw ontvangstcode de status van uw signaal bekijken").click()
