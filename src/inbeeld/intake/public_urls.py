@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from inbeeld.intake import views
+from inbeeld.intake import public_views as views
 
 app_name = "public_intake"
 
