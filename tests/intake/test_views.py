@@ -258,7 +258,11 @@ def test_more_posts_than_the_hourly_limit_from_one_address_get_429(client):
         ({"description": "x" * 5000}, "description", "4000"),
         ({"police_unit": ""}, "police_unit", "Kies de regio (politie-eenheid) waar het speelt."),
         ({"urgency": None}, "urgency", "Geef aan of er nu acuut gevaar is."),
-        ({"signaller_type": None}, "signaller_type", "Kies of u als privépersoon meldt of vanuit welke organisatie."),
+        (
+            {"signaller_type": None},
+            "signaller_type",
+            "Kies of u als privépersoon meldt of vanuit welke organisatie.",
+        ),
     ],
     ids=[
         "nothing-noticed",

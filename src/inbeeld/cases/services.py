@@ -554,9 +554,7 @@ def case_derive_court(*, actor, case: Case, event_code: str, outcome: str = "") 
     return court
 
 
-def case_set_court(
-    *, actor, case: Case, court: Court, expected_version: int | None = None
-) -> Case:
+def case_set_court(*, actor, case: Case, court: Court, expected_version: int | None = None) -> Case:
     """The prosecutor sets or changes the court of ``case`` (one of its district's courts); the
     examining judges of that court see the case from then on, those of the old one no longer."""
     if not policy.can(actor, policy.Action.CASE_SET_COURT, case):
