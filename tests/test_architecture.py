@@ -529,6 +529,8 @@ PUBLIC_URL_NAMES = {
     "public_intake:create",
     "public_intake:status",
     "public_intake:link",
+    # The receipt shown once after sending the anonymous form (issue 14 item 4).
+    "public_intake:receipt",
     # A one-time password-reset link from the administrator (the user cannot log in yet).
     "accounts:password_reset",
 }

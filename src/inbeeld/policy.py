@@ -3,7 +3,8 @@
 The tables are data in inbeeld.policy_tables, re-exported here (``policy.ROLE_ACTIONS`` etc.):
 1. ROLE_SCOPE: which objects a role's membership reaches.
 2. ROLE_ACTIONS: which actions a role may take at all (default deny: absent means no).
-3. EVENT_RECORDERS: which roles may record which chain events.
+3. EVENT_RECORDERS: which roles may record which chain events; COURT_DERIVING_EVENTS: which of
+   them bring a case before a court, and so within the examining judge's scope.
 4. NOTE_FAMILY: whose free text a role may read (need-to-know; researchers, privacy officers and
    administrators read none). Every free text on a case (chain-event notes, the pilot's reasons
    "not delivered") carries the family of its writer and is shown only to that family.
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 
 from inbeeld.policy_tables import (  # noqa: F401 (re-exported: policy.X is the public name)
+    COURT_DERIVING_EVENTS,
     DELIVERY_RECORDERS,
     EVENT_RECORDERS,
     NOTE_FAMILY,
@@ -36,6 +38,15 @@ if TYPE_CHECKING:
 
 
 # --- memberships -------------------------------------------------------------------------------
+
+
+
+def event_brings_case_to_court(event_code: str, outcome: str = "") -> bool:
+    """Whether recording ``event_code`` with ``outcome`` brings a case before a court."""
+    if event_code not in COURT_DERIVING_EVENTS:
+        return False
+    outcomes = COURT_DERIVING_EVENTS[event_code]
+    return not outcomes or outcome in outcomes
 
 
 def active_memberships(user) -> list[Membership]:
@@ -327,6 +338,7 @@ CASE_ACTIONS = frozenset(
         Action.CASE_LIST,
         Action.CASE_VIEW,
         Action.CASE_CREATE,
+        Action.CASE_SET_COURT,
         Action.EVENT_RECORD,
         Action.EVENT_CORRECT,
         Action.NOTE_READ,

@@ -35,6 +35,7 @@ class Action(StrEnum):
     CASE_LIST = "case.list"
     CASE_VIEW = "case.view"
     CASE_CREATE = "case.create"
+    CASE_SET_COURT = "case.set_court"
     EVENT_RECORD = "event.record"
     EVENT_CORRECT = "event.correct"
     NOTE_READ = "note.read"
@@ -117,9 +118,17 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.PSYCHOLOGIST: frozenset(
         _CHAIN_WORK | {Action.CONSENT_RECORD, Action.DELIVERY_RECORD, Action.MEASURE_RECORD}
     ),
+    # The prosecutor brings a case before a court (summons, a hearing by the examining judge):
+    # setting the case's court is what lets that court's examining judge see it (Scope.COURT).
     Role.PROSECUTOR: frozenset(
         _CHAIN_WORK
-        | {Action.EVENT_CORRECT, Action.BREAK_GLASS, Action.LINKAGE_ADD, Action.DELIVERY_RECORD}
+        | {
+            Action.EVENT_CORRECT,
+            Action.BREAK_GLASS,
+            Action.LINKAGE_ADD,
+            Action.DELIVERY_RECORD,
+            Action.CASE_SET_COURT,
+        }
     ),
     Role.EXAMINING_JUDGE: frozenset(_CHAIN_WORK | {Action.BREAK_GLASS, Action.DELIVERY_RECORD}),
     Role.PEER_EXPERT: frozenset(
@@ -176,6 +185,17 @@ EVENT_RECORDERS: dict[str, frozenset[str]] = {
     ev.REVICTIMISATION: frozenset(_POLICE | _CARE | {Role.PEER_EXPERT}),
     ev.WITHDRAWAL_FROM_PROCESS: frozenset(_POLICE | _CARE | {Role.PEER_EXPERT}),
 }
+
+# The events that bring a case before a court, and so within the examining judge's scope
+# (Scope.COURT): a summons, or a hearing by the examining judge (rechter-commissaris). Recording
+# one on a case without a court sets the court of the case's OM district when that district has
+# exactly one (reference data: OMDistrict.courts; Oost-Nederland has two, so there the prosecutor
+# chooses). Outcome codes: the event counts only with one of them; empty means any outcome.
+COURT_DERIVING_EVENTS: dict[str, frozenset[str]] = {
+    ev.PROSECUTION_DECISION: frozenset({ev.SUMMONS_OUTCOME}),
+    ev.RC_HEARING: frozenset(),
+}
+
 
 # Who may record the delivery of which pilot intervention (the roles that deliver it; the police
 # register the psychologist's and the peer expert's work they take part in).

@@ -340,7 +340,7 @@ def test_empty_public_form_is_refused(page: Page, demo_users, broken_assets: lis
     expect(summary).to_contain_text("Controleer het formulier:")
     for message in (
         "Geef aan of er nu acuut gevaar is.",
-        "Kies vanuit welke organisatie u meldt.",
+        "Kies of u als privépersoon meldt of vanuit welke organisatie.",
         "Kies ten minste één signaal of beschrijf in eigen woorden wat u opviel.",
         "Kies een leeftijd, of 'onbekend'.",
         "Kies een gender, of 'onbekend'.",
@@ -356,4 +356,83 @@ def test_empty_public_form_is_refused(page: Page, demo_users, broken_assets: lis
     check_accessibility(page)
     snapshot(page, "signal-form-errors")
     assert Signal.objects.count() == before
+    assert broken_assets == [], f"page assets that did not load: {broken_assets}"
+
+
+def fill_private_signal(page: Page, description: str) -> None:
+    """The public form as a parent fills it in: no organisation is asked."""
+    page.goto("/melden/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Signaal melden: mogelijke uitbuiting"
+    )
+    organisation = page.get_by_label(label("Uw organisatie"))
+    expect(organisation).to_be_visible()
+    page.get_by_role("radio", name="Nee, geen acuut gevaar").check()
+    page.get_by_role(
+        "radio", name="Als privépersoon (bijvoorbeeld ouder, familielid, buur of vriend)"
+    ).check()
+    expect(organisation).to_be_hidden()  # CSS :has() on the checked radio
+    page.get_by_label(label("In uw eigen woorden (niet verplicht)")).fill(description)
+    page.get_by_label(label("Leeftijd (schatting is goed)")).select_option(label="16–17 jaar")
+    page.get_by_label(label("Gender")).select_option(label="vrouw")
+    page.get_by_label(label("In welke regio speelt het?")).select_option(
+        label="Eenheid Noord-Holland (Noord-Holland-Noord, Zaanstreek-Waterland, Kennemerland)"
+    )
+    page.get_by_label(label("Uw naam")).fill("Een ouder")
+
+
+def test_reloading_the_receipt_does_not_send_the_signal_again(
+    page: Page, demo_users, broken_assets: list[str]
+) -> None:
+    from inbeeld.intake.models import Signal, SignallerType
+
+    description = "Mijn dochter wordt steeds opgehaald door een oudere man met een dure auto."
+    fill_private_signal(page, description)
+    check_accessibility(page)
+    page.get_by_role("button", name="Signaal versturen").click()
+
+    # Post/redirect/get: the receipt page has its own address, and shows the code once.
+    expect(page).to_have_url(re.compile(r"/melden/ontvangen/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dank u wel: uw signaal is ontvangen")
+    receipt = page.get_by_test_id("receipt-code").inner_text().strip()
+    assert RECEIPT_CODE.match(receipt), receipt
+    assert receipt not in page.url
+    check_accessibility(page)
+    assert Signal.objects.count() == 1
+    signal = Signal.objects.get()
+    assert signal.signaller_type == SignallerType.PRIVATE
+
+    # Reloading sends nothing: "al verzonden", no new code.
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Uw signaal is al verzonden")
+    expect(page.get_by_test_id("already-sent")).to_contain_text("niet nog een keer verzonden")
+    expect(page.get_by_test_id("receipt-code")).to_have_count(0)
+    expect(page.locator("main")).not_to_contain_text(receipt)
+    check_accessibility(page)
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    snapshot(page, "receipt-reloaded")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert Signal.objects.count() == 1
+    # No dead end: the status page and a new form are one click away.
+    page.get_by_role("link", name="Met uw ontvangstcode de status van uw signaal bekijken").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Status van uw signaal")
+
+    # The same report sent again through a new form is a new signal, flagged for the coordinator.
+    fill_private_signal(page, description)
+    page.get_by_role("button", name="Signaal versturen").click()
+    expect(page.get_by_test_id("receipt-code")).to_be_visible()
+    assert Signal.objects.count() == 2
+
+    log_in(page, "coordinator.nh")
+    menu(page, "Signalen")
+    rows = page.get_by_test_id("signal-queue").locator("tbody tr")
+    expect(rows).to_have_count(2)
+    for n in range(2):
+        expect(rows.nth(n).get_by_test_id("likely-duplicate")).to_have_text("mogelijk dubbel")
+    first, second = Signal.objects.order_by("received_at", "pk")
+    expect(rows.nth(0)).to_contain_text(f"zelfde inhoud als {second.reference}")
+    expect(rows.nth(1)).to_contain_text(f"zelfde inhoud als {first.reference}")
+    check_accessibility(page)
+    snapshot(page, "queue-likely-duplicates")
     assert broken_assets == [], f"page assets that did not load: {broken_assets}"

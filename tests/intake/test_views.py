@@ -25,7 +25,7 @@ from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.cases.models import Case
 from inbeeld.cases.services import event_record
 from inbeeld.crypto import decrypt_text
-from inbeeld.intake import selectors, services
+from inbeeld.intake import receipts, selectors, services
 from inbeeld.intake.models import (
     Channel,
     IntakeLink,
@@ -63,13 +63,27 @@ RECEIPT_RE = re.compile(r'data-testid="receipt-code">([^<]+)<')
 ITEM = "sudden-money-or-expensive-items"
 
 
+RECEIPT_URL = "/melden/ontvangen/"
+
+
+def shown(response):
+    """The page the browser shows: a signal sent from the anonymous form redirects to the receipt
+    page (post/redirect/get), which this follows once (the receipt is shown only once, so the
+    followed page is kept on the response)."""
+    if response.status_code == 302 and response.url == RECEIPT_URL:
+        if not hasattr(response, "_followed"):
+            response._followed = response.client.get(RECEIPT_URL)
+        return response._followed
+    return response
+
+
 def text(response) -> str:
     """The page as a reader sees it (entities such as &#x27; turned back into characters)."""
-    return html.unescape(response.content.decode())
+    return html.unescape(shown(response).content.decode())
 
 
 def receipt_of(response) -> str:
-    match = RECEIPT_RE.search(response.content.decode())
+    match = RECEIPT_RE.search(shown(response).content.decode())
     assert match, "no receipt code on the page"
     return match.group(1).strip()
 
@@ -91,6 +105,8 @@ def signal_data(**overrides) -> dict:
         "contact_phone": "06-12345678",
         "contact_email": "tamara@example.org",
         "website": "",
+        # The one-time form token the page hands out (each call: a fresh form).
+        "submission_token": receipts.submission_token_new(),
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
@@ -145,7 +161,9 @@ def test_a_valid_public_post_stores_one_signal_in_the_chosen_unit_and_shows_a_re
     before = row_counts()
     response = client.post(PUBLIC_URL, signal_data())
 
-    assert response.status_code == 200
+    # Post/redirect/get: the receipt is on the page the browser is sent to.
+    assert (response.status_code, response.url) == (302, RECEIPT_URL)
+    assert shown(response).status_code == 200
     assert row_counts()["signals"] == before["signals"] + 1
     signal = Signal.objects.get()
     assert signal.police_unit == unit("oost-nederland")
@@ -161,11 +179,17 @@ def test_a_valid_public_post_stores_one_signal_in_the_chosen_unit_and_shows_a_re
     assert selectors.signal_by_receipt(code) == signal
     page = text(response)
     assert "Eenheid Oost-Nederland" in page
-    # Shown on this response only: never in a redirect, a link or a form address ...
-    assert not response.has_header("Location")
-    for address in re.findall(r'(?:href|action|src)="([^"]*)"', response.content.decode()):
+    # Shown on the receipt page only: never in the redirect, a link or a form address ...
+    assert code not in response["Location"] and code.replace("-", "") not in response["Location"]
+    for address in re.findall(r'(?:href|action|src)="([^"]*)"', page):
         assert code not in address
         assert code.replace("-", "") not in address
+    # ... carried to that page encrypted in the session, and gone from it once shown ...
+    from django.contrib.sessions.models import Session
+
+    for stored in Session.objects.values_list("session_data", flat=True):
+        assert code not in stored and code.replace("-", "") not in stored
+    assert "intake_receipt" not in client.session
     # ... and never stored in plain text (only its keyed hash), nor the name.
     row = " ".join(str(value) for value in raw_row("intake_signal", signal.pk))
     assert code not in row and code.replace("-", "") not in row
@@ -175,8 +199,8 @@ def test_a_valid_public_post_stores_one_signal_in_the_chosen_unit_and_shows_a_re
 
 def test_an_acute_public_signal_repeats_the_112_block_on_the_receipt(client):
     response = client.post(PUBLIC_URL, signal_data(urgency="acute"))
-    assert response.status_code == 200
-    assert "emergency-now" in response.content.decode()
+    assert shown(response).status_code == 200
+    assert "emergency-now" in text(response)
     assert Signal.objects.get().is_acute
 
 
@@ -197,7 +221,7 @@ def test_more_posts_than_the_hourly_limit_from_one_address_get_429(client):
     limit = settings.INBEELD_PUBLIC_INTAKE_PER_HOUR
     assert limit >= 1
     for _ in range(limit):
-        assert client.post(PUBLIC_URL, signal_data()).status_code == 200
+        assert shown(client.post(PUBLIC_URL, signal_data())).status_code == 200
     assert Signal.objects.count() == limit
     before = row_counts()
 
@@ -213,7 +237,7 @@ def test_more_posts_than_the_hourly_limit_from_one_address_get_429(client):
     assert not PublicIntakeAttempt.objects.filter(client_hash__contains="127.0.0.1").exists()
 
     other = client.post(PUBLIC_URL, signal_data(), REMOTE_ADDR=OTHER_ADDRESS)
-    assert other.status_code == 200
+    assert shown(other).status_code == 200
     assert selectors.signal_by_receipt(receipt_of(other)) is not None
     assert Signal.objects.count() == limit + 1
 
@@ -234,7 +258,11 @@ def test_more_posts_than_the_hourly_limit_from_one_address_get_429(client):
         ({"description": "x" * 5000}, "description", "4000"),
         ({"police_unit": ""}, "police_unit", "Kies de regio (politie-eenheid) waar het speelt."),
         ({"urgency": None}, "urgency", "Geef aan of er nu acuut gevaar is."),
-        ({"signaller_type": None}, "signaller_type", "Kies vanuit welke organisatie u meldt."),
+        (
+            {"signaller_type": None},
+            "signaller_type",
+            "Kies of u als privépersoon meldt of vanuit welke organisatie.",
+        ),
     ],
     ids=[
         "nothing-noticed",
@@ -484,7 +512,8 @@ def test_a_link_opens_the_form_without_a_unit_and_routes_to_the_links_unit(login
         f"/melden/link/{token}/", signal_data(police_unit=str(unit("limburg").pk))
     )
 
-    assert response.status_code == 200
+    assert (response.status_code, response.url) == (302, RECEIPT_URL)
+    assert shown(response).status_code == 200
     assert row_counts()["signals"] == before["signals"] + 1
     signal = Signal.objects.get()
     assert signal.police_unit == unit("noord-holland")

@@ -126,6 +126,11 @@ MATRIX: list[tuple] = [
     ("cases:consent_add",            "own",           "GET POST", LOGIN, 404,   200,   200,   200,   404,   404,   200,   404,   404,   404),
     ("cases:consent_add",            "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("cases:consent_add",            "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # The court of a case (issue 14 item 2): the prosecutor of the case's district sets it; an
+    # empty POST is an invalid form (nothing changed).
+    ("cases:court",                  "own",           "GET POST", LOGIN, 404,   404,   404,   404,   200,   404,   404,   404,   404,   404),
+    ("cases:court",                  "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("cases:court",                  "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     # The pilot dashboard and deployment management: researchers only.
     ("pilot:dashboard",              "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("pilot:deployment_list",        "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
@@ -204,6 +209,8 @@ MATRIX: list[tuple] = [
     # one-time link answer everyone (an empty POST is an invalid form, nothing stored); an unknown
     # or used link is not found.
     ("public_intake:create",         "-",             "GET POST", 200,   200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    # The receipt page shows a code once, after the form's redirect; otherwise "al verzonden".
+    ("public_intake:receipt",        "-",             "GET",      200,   200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
     ("public_intake:status",         "-",             "GET POST", 200,   200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
     ("public_intake:link",           "valid",         "GET POST", 200,   200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
     ("public_intake:link",           "missing",       "GET POST", 404,   404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
@@ -216,6 +223,7 @@ CASE_URL_NAMES = {
     "cases:event_correct",
     "cases:linkage_add",
     "cases:consent_add",
+    "cases:court",
     "privacy:case_access",
     "pilot_case:delivery_create",
     "pilot_case:measure_create",

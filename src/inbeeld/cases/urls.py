@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbeeld.cases import views
+from inbeeld.cases import court_views, views
 
 app_name = "cases"
 
@@ -17,4 +17,5 @@ urlpatterns = [
     ),
     path("<str:code>/koppelsleutel/", views.linkage_add, name="linkage_add"),
     path("<str:code>/toestemming/", views.consent_add, name="consent_add"),
+    path("<str:code>/rechtbank/", court_views.case_court, name="court"),
 ]

@@ -47,6 +47,12 @@ UNIT_AREAS = {
 }
 
 
+SIGNALLER_CHOICES = [
+    (SignallerType.PRIVATE, _("Als privépersoon (bijvoorbeeld ouder, familielid, buur of vriend)")),
+    *[(value, label) for value, label in SignallerType.choices if value != SignallerType.PRIVATE],
+]
+
+
 def regional_units():
     return PoliceUnit.objects.filter(kind=PoliceUnit.Kind.REGIONAL).order_by("order", "name")
 
@@ -65,11 +71,15 @@ class SignalForm(forms.Form):
     get a honeypot field that people never see.
     """
 
+    # A private person (a parent, a neighbour) is not asked for an organisation: "Wie bent u?"
+    # offers that first, and the organisation contact field is hidden (CSS) and ignored for them.
     signaller_type = forms.ChoiceField(
-        label=_("Vanuit welke organisatie meldt u?"),
-        choices=SignallerType.choices,
+        label=_("Meldt u als privépersoon of vanuit uw werk?"),
+        choices=SIGNALLER_CHOICES,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Kies vanuit welke organisatie u meldt.")},
+        error_messages={
+            "required": _("Kies of u als privépersoon meldt of vanuit welke organisatie.")
+        },
     )
     urgency = forms.ChoiceField(
         label=_("Is er nu acuut gevaar?"),
@@ -126,7 +136,10 @@ class SignalForm(forms.Form):
     )
     contact_name = forms.CharField(label=_("Uw naam"), required=False, max_length=200)
     contact_organisation = forms.CharField(
-        label=_("Uw organisatie"), required=False, max_length=200
+        label=_("Uw organisatie"),
+        required=False,
+        max_length=200,
+        help_text=_("Alleen als u vanuit uw werk meldt."),
     )
     contact_phone = forms.CharField(label=_("Telefoonnummer"), required=False, max_length=200)
     contact_email = forms.EmailField(
@@ -156,6 +169,8 @@ class SignalForm(forms.Form):
     )
     # Honeypot: hidden from people (CSS and aria-hidden); a bot that fills it stores nothing.
     website = forms.CharField(label=_("Laat dit veld leeg"), required=False)
+    # The one-time form token (receipts.submission_token_new): one form, one signal.
+    submission_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
 
     def __init__(self, *args, channel: str, catalogue_version, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,6 +188,7 @@ class SignalForm(forms.Form):
             del self.fields["website"]
             del self.fields["recovery_question"]
             del self.fields["recovery_answer"]
+            del self.fields["submission_token"]
             self.organisation = organisation
             if organisation is not None and organisation.police_unit_id:
                 self.fields["police_unit"].initial = organisation.police_unit_id
@@ -203,11 +219,16 @@ class SignalForm(forms.Form):
         org_type = getattr(getattr(self, "organisation", None), "type", "")
         return ORGANISATION_TYPE_TO_SIGNALLER.get(org_type, SignallerType.OTHER)
 
+    def is_private_person(self) -> bool:
+        return (self.cleaned_data.get("signaller_type") or "") == SignallerType.PRIVATE
+
     def contact(self) -> Contact:
         data = self.cleaned_data
+        # A private person has no organisation: whatever the hidden field holds is dropped.
+        organisation = "" if self.is_private_person() else data.get("contact_organisation", "")
         return Contact(
             name=data.get("contact_name", "").strip(),
-            organisation=data.get("contact_organisation", "").strip(),
+            organisation=organisation.strip(),
             phone=data.get("contact_phone", "").strip(),
             email=data.get("contact_email", "").strip(),
         )
@@ -227,7 +248,9 @@ class SignalForm(forms.Form):
             elif answer and not question and "recovery_question" not in self.errors:
                 self.add_error("recovery_question", _("Kies bij welke vraag uw antwoord hoort."))
             elif answer and len(answer) < receipts.MIN_ANSWER:
-                self.add_error("recovery_answer", _("Gebruik voor uw antwoord ten minste 2 tekens."))
+                self.add_error(
+                    "recovery_answer", _("Gebruik voor uw antwoord ten minste 2 tekens.")
+                )
         return data
 
     def recovery(self) -> tuple[str, str]:

@@ -44,6 +44,8 @@ class SignallerType(models.TextChoices):
     CARE = "care", _("Zorgorganisatie")
     NEIGHBOURHOOD_TEAM = "neighbourhood_team", _("Wijkteam")
     OTHER = "other", _("Anders")
+    # Someone who reports as a private person (a parent, neighbour, friend): no organisation.
+    PRIVATE = "private", _("Privépersoon")
 
 
 class Urgency(models.TextChoices):
@@ -274,3 +276,22 @@ class PublicIntakeAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}@{self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PublicSubmission(models.Model):
+    """A one-time form token that has been used to submit a signal (issue 14 item 4).
+
+    The signal form carries a signed one-time token (intake/receipts.py); submitting claims it
+    here in the same transaction as the signal, under a unique hash, so a reload, a second click
+    or the browser's "resend" never stores the signal twice: the second claim fails and the
+    submitter sees "al verzonden". Only the token's hash is kept, never the token.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    signal = models.OneToOneField(
+        Signal, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.token_hash[:8]}@{self.created_at:%Y-%m-%d %H:%M}"

@@ -208,3 +208,83 @@ def receipt_unlock(*, code: str, answer: str, address: str) -> ReceiptCheck:
         extra={},
     )
     return ReceiptCheck(opened=signal, has_recovery=True)
+
+
+# --- one submission per form: the one-time form token (issue 14 item 4) -------------------------
+#
+# Every signal form carries a token signed by the server (hidden field ``submission_token``).
+# Submitting claims the token (PublicSubmission, unique on its keyed hash) in the same transaction
+# as the signal: a reload of the result, a second click or the browser's "resend" presents a used
+# token and stores nothing; the submitter sees that the signal was already sent. A signal that is
+# refused (a form error) releases its claim with the rollback, so the corrected form goes through.
+# A token older than SUBMISSION_TOKEN_MAX_AGE or not made by us is refused with a fresh form.
+
+SUBMISSION_SIGNING_SALT = "inbeeld.intake.submission"
+SUBMISSION_TOKEN_MAX_AGE = 24 * 60 * 60  # seconds: a form may stay open for a day
+# Claims are kept a little longer than a token lives, then removed as new ones are made.
+SUBMISSION_CLAIM_KEEP = SUBMISSION_TOKEN_MAX_AGE * 2
+
+
+class AlreadySubmitted(Exception):
+    """The form's one-time token was used before: the signal is already in."""
+
+
+def submission_token_new() -> str:
+    """A fresh one-time token for a signal form (signed, so only ours are accepted)."""
+    import secrets
+
+    from django.core import signing
+
+    return signing.TimestampSigner(salt=SUBMISSION_SIGNING_SALT).sign(secrets.token_urlsafe(18))
+
+
+def submission_token_valid(token: str) -> bool:
+    """Whether ``token`` is one of ours and still fresh (used or not)."""
+    from django.core import signing
+
+    try:
+        signing.TimestampSigner(salt=SUBMISSION_SIGNING_SALT).unsign(
+            token or "", max_age=SUBMISSION_TOKEN_MAX_AGE
+        )
+    except signing.BadSignature:
+        return False
+    return True
+
+
+def _claim_hash(token: str) -> str:
+    return keyed_digest("submission-token", token)
+
+
+def submission_token_used(token: str) -> bool:
+    from inbeeld.intake.models import PublicSubmission
+
+    return PublicSubmission.objects.filter(token_hash=_claim_hash(token)).exists()
+
+
+def signal_submit_once(*, submission_token: str, **submission) -> tuple[Signal, str]:
+    """``services.signal_submit(**submission)``, at most once per form token: raises
+    AlreadySubmitted when the token was used (also by a concurrent request: the unique claim)."""
+    import datetime as dt
+
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from inbeeld.intake.models import PublicSubmission
+    from inbeeld.intake.services import signal_submit
+
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                claim = PublicSubmission.objects.create(
+                    token_hash=_claim_hash(submission_token), created_at=now
+                )
+        except IntegrityError:
+            raise AlreadySubmitted from None
+        signal, receipt = signal_submit(**submission)
+        claim.signal = signal
+        claim.save(update_fields=["signal"])
+        PublicSubmission.objects.filter(
+            created_at__lt=now - dt.timedelta(seconds=SUBMISSION_CLAIM_KEEP)
+        ).delete()
+    return signal, receipt

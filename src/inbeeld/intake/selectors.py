@@ -3,6 +3,7 @@ and goes through the policy; views never query Signal or SignalEvent directly.""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -238,3 +239,69 @@ def signal_indicators(signal: Signal) -> list:
     for item in items:
         groups.setdefault(item.category, []).append(item)
     return list(groups.items())
+
+
+# --- likely duplicates in the coordinator's queue (issue 14 item 4) ---------------------------------
+#
+# Two signals are likely the same report sent twice when they went to the same police unit within
+# DUPLICATE_WINDOW of each other with the same content: the same indicators, age band and gender,
+# and the same description (compared after trimming, folding case and collapsing white space). That
+# is what a second click, a reload before the one-time token existed, or someone sending the form
+# again looks like; two people who each describe what they saw in their own words are not flagged.
+# Only open signals (received, in triage) are named: a duplicate of one already dealt with is no
+# double work in the queue any more.
+# The content is compared in memory, after decryption, for the signals around one page of the
+# queue only: no hash of a free text is stored next to it (a stored hash would outlive the text
+# under retention and could be matched against guesses).
+
+DUPLICATE_WINDOW = dt.timedelta(hours=24)
+
+
+def _content_key(signal: Signal, indicator_ids: dict[int, frozenset[int]]) -> tuple:
+    description = " ".join(decrypt_text(signal.description_ciphertext).split()).casefold()
+    return (signal.age_band, signal.gender, indicator_ids.get(signal.pk, frozenset()), description)
+
+
+def flag_likely_duplicates(signals) -> None:
+    """Set ``likely_duplicates`` (the references of its open likely duplicates, oldest first) on every
+    signal of ``signals`` (one page of a queue the user may see). The candidates are read from the
+    same units only, so nothing outside the user's scope is compared or named."""
+    signals = list(signals)
+    for signal in signals:
+        signal.likely_duplicates = []
+    if not signals:
+        return
+    start = min(s.received_at for s in signals) - DUPLICATE_WINDOW
+    end = max(s.received_at for s in signals) + DUPLICATE_WINDOW
+    candidates = list(
+        Signal.objects.filter(
+            police_unit_id__in={s.police_unit_id for s in signals},
+            status__in=OPEN_STATUSES,
+            received_at__gte=start,
+            received_at__lte=end,
+        ).only(
+            "pk",
+            "reference",
+            "police_unit_id",
+            "received_at",
+            "age_band",
+            "gender",
+            "description_ciphertext",
+        )
+    )
+    through = Signal.indicators.through.objects.filter(signal_id__in=[c.pk for c in candidates])
+    indicator_sets: dict[int, set[int]] = {}
+    for signal_id, indicator_id in through.values_list("signal_id", "indicator_id"):
+        indicator_sets.setdefault(signal_id, set()).add(indicator_id)
+    indicator_ids = {pk: frozenset(ids) for pk, ids in indicator_sets.items()}
+    keys = {c.pk: _content_key(c, indicator_ids) for c in candidates}
+    for signal in signals:
+        key = keys.get(signal.pk) or _content_key(signal, indicator_ids)
+        signal.likely_duplicates = [
+            other.reference
+            for other in sorted(candidates, key=lambda c: (c.received_at, c.pk))
+            if other.pk != signal.pk
+            and other.police_unit_id == signal.police_unit_id
+            and abs(other.received_at - signal.received_at) <= DUPLICATE_WINDOW
+            and keys[other.pk] == key
+        ]

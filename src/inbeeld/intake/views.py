@@ -1,20 +1,17 @@
 """Intake pages.
 
-Public (no account): the signal form (/melden/), the form behind a one-time link, and the status
-page for a receipt code. Signallers: submit, and follow their own signals. Safety coordinators: the
-queue of their unit (acute on top), the overdue view, a signal's page with triage, re-routing, a
-follow-up question and conversion into a case, one-time links, and the funnel figures.
+Public (no account): intake/public_views.py (the signal form, the form behind a one-time link, the
+receipt and the status page for a receipt code). Signallers: submit, and follow their own signals.
+Safety coordinators: the queue of their unit (acute on top), the overdue view, a signal's page with
+triage, re-routing, a follow-up question and conversion into a case, one-time links, and the funnel
+figures.
 
 Thin: forms validate, the services act; signals are loaded through the selectors only.
 """
 
 from __future__ import annotations
 
-import functools
-
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -22,13 +19,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
 from inbeeld.crypto import decrypt_text, encrypt_text
-from inbeeld.intake import feedback_selectors, funnel, receipts, selectors, services
+from inbeeld.intake import feedback_selectors, funnel, public_views, selectors, services
 from inbeeld.intake.forms import (
     AnswerForm,
     ConvertForm,
@@ -36,9 +31,7 @@ from inbeeld.intake.forms import (
     IntakeLinkForm,
     QuestionForm,
     QueueFilterForm,
-    ReceiptForm,
     RerouteForm,
-    SignalForm,
     TriageForm,
 )
 from inbeeld.intake.models import Channel, SignallerType
@@ -56,202 +49,13 @@ def _require(user, action: policy.Action) -> None:
         raise PermissionDenied(_("U heeft geen toegang tot deze pagina."))
 
 
-def _client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def public_body_cap(view):
-    """The anonymous pages take small bodies only: a larger one is refused before it is read,
-    with a Dutch 413 page (INBEELD_PUBLIC_FORM_MAX_BYTES; the site-wide caps are Django's
-    DATA_UPLOAD_MAX_MEMORY_SIZE and DATA_UPLOAD_MAX_NUMBER_FIELDS, answered with the Dutch 400)."""
-
-    @functools.wraps(view)
-    def capped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > settings.INBEELD_PUBLIC_FORM_MAX_BYTES:
-            return render(
-                request,
-                "intake/too_large.html",
-                {"limit_kb": settings.INBEELD_PUBLIC_FORM_MAX_BYTES // 1024},
-                status=413,
-            )
-        return view(request, *args, **kwargs)
-
-    return capped
-
-
-# --- submitting --------------------------------------------------------------------------------------
-
-
-def _submit(request: HttpRequest, *, channel: str, link=None) -> HttpResponse:
-    organisation = None
-    if channel == Channel.ACCOUNT:
-        memberships = policy.memberships_for(request.user, policy.Action.SIGNAL_SUBMIT)
-        organisation = memberships[0].organisation
-    version = services.current_catalogue_version()
-    data = request.POST if request.method == "POST" else None
-    form = SignalForm(data, channel=channel, catalogue_version=version, organisation=organisation)
-    template = "intake/signal_form.html"
-    context = {"form": form, "channel": channel, "link": link, "catalogue": version}
-    if request.method != "POST":
-        return render(request, template, context)
-    if channel != Channel.ACCOUNT:
-        if form.is_spam():
-            # A bot filled the hidden field: it sees a thank-you page, nothing is stored.
-            return render(request, "intake/receipt.html", {"receipt": "", "acute": False})
-        if not services.public_attempt_allowed(address=_client_address(request), scope="submit"):
-            form.add_error(
-                None,
-                _(
-                    "Er zijn vanaf dit adres te veel meldingen gedaan. Probeer het over een uur "
-                    "opnieuw, of bel bij acuut gevaar 112."
-                ),
-            )
-            return render(request, template, context, status=429)
-    if not form.is_valid():
-        return render(request, template, context)
-    try:
-        signal, receipt = services.signal_submit(
-            actor=request.user,
-            channel=channel,
-            signaller_type=form.chosen_signaller_type(),
-            police_unit=form.cleaned_data.get("police_unit"),
-            indicators=form.chosen_indicators(),
-            age_band=form.cleaned_data["age_band"],
-            gender=form.cleaned_data["gender"],
-            urgency=form.cleaned_data["urgency"],
-            description=form.cleaned_data["description"],
-            subject_name=form.cleaned_data["subject_name"],
-            municipality=form.cleaned_data["municipality"],
-            contact=form.contact(),
-            intake_link=link,
-            catalogue_version=version,
-            recovery_question=form.recovery()[0] if channel != Channel.ACCOUNT else "",
-            recovery_answer=form.recovery()[1] if channel != Channel.ACCOUNT else "",
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        apply_service_errors(form, exc)
-        return render(request, template, context)
-    if channel == Channel.ACCOUNT:
-        messages.success(
-            request,
-            _("Uw signaal %(reference)s is ontvangen en ligt bij de veiligheidscoördinator.")
-            % {"reference": signal.reference},
-        )
-        return redirect("intake:own_detail", reference=signal.reference)
-    # Shown once, on this response only (never in a URL, never stored in plain text).
-    return render(
-        request,
-        "intake/receipt.html",
-        {
-            "receipt": receipt,
-            "acute": signal.is_acute,
-            "unit": signal.police_unit,
-            "has_recovery": bool(signal.recovery_answer_hash),
-        },
-    )
+# --- submitting (the form: intake/public_views.py) ------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])
 def signal_create(request: HttpRequest) -> HttpResponse:
     _require(request.user, policy.Action.SIGNAL_SUBMIT)
-    return _submit(request, channel=Channel.ACCOUNT)
-
-
-@login_not_required
-@never_cache
-@require_http_methods(["GET", "POST"])
-@public_body_cap
-def public_create(request: HttpRequest) -> HttpResponse:
-    return _submit(request, channel=Channel.PUBLIC)
-
-
-@login_not_required
-@never_cache
-@require_http_methods(["GET", "POST"])
-@public_body_cap
-def link_create_signal(request: HttpRequest, token: str) -> HttpResponse:
-    link = selectors.intake_link_by_token(token)
-    if link is None:
-        return render(request, "intake/link_invalid.html", status=404)
-    return _submit(request, channel=Channel.LINK, link=link)
-
-
-LOCK_MESSAGES = {
-    ("code", "address"): _lazy(
-        "Te veel onjuiste codes. Probeer het over een uur opnieuw. Koos u bij het melden een eigen "
-        "vraag? Vul dan hieronder uw code en het antwoord in; dan kunt u meteen verder."
-    ),
-    ("code", "code"): _lazy(
-        "Met deze code is het afgelopen uur te vaak geprobeerd. Probeer het over een uur opnieuw. "
-        "Koos u bij het melden een eigen vraag? Vul dan hieronder uw code en het antwoord in; dan "
-        "kunt u meteen verder."
-    ),
-    ("answer", "address"): _lazy(
-        "Te veel pogingen met een antwoord vanaf dit adres. Probeer het over een uur opnieuw."
-    ),
-    ("answer", "code"): _lazy(
-        "Te veel pogingen met een antwoord bij deze code. Probeer het over een uur opnieuw."
-    ),
-}
-
-
-@login_not_required
-@never_cache
-@require_http_methods(["GET", "POST"])
-@public_body_cap
-def receipt_status(request: HttpRequest) -> HttpResponse:
-    """An anonymous submitter checks the status with the receipt code (POST only, so the code
-    never lands in a URL or a log) and can answer an open question. Every check is counted before
-    it is made (intake/receipts.py); a blocked code opens with the reporter's own answer."""
-    form = ReceiptForm(request.POST if request.method == "POST" else None)
-    context = {"form": form}
-    if request.method != "POST" or not form.is_valid():
-        return render(request, "intake/receipt_status.html", context)
-    code = form.cleaned_data["code"]
-    recovery_answer = form.cleaned_data["recovery_answer"].strip()
-    address = _client_address(request)
-    path = "answer" if recovery_answer else "code"
-    if recovery_answer:
-        result = receipts.receipt_unlock(code=code, answer=recovery_answer, address=address)
-    else:
-        result = receipts.receipt_check(code=code, address=address)
-    if result.locked:
-        form.add_error(None, LOCK_MESSAGES[(path, result.locked)])
-        context["locked"] = True
-        return render(request, "intake/receipt_status.html", context, status=429)
-    if result.opened is None:
-        if recovery_answer:
-            form.add_error(None, _("De code of het antwoord klopt niet. Controleer beide."))
-        else:
-            form.add_error("code", _("Deze ontvangstcode kennen we niet. Controleer de code."))
-        return render(request, "intake/receipt_status.html", context)
-    signal = result.opened
-    answer_form = AnswerForm(request.POST if "answer" in request.POST else None)
-    if "answer" in request.POST and answer_form.is_valid():
-        try:
-            signal = services.signal_answer(
-                actor=None, signal=signal, answer=answer_form.cleaned_data["answer"]
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            apply_service_errors(answer_form, exc)
-        else:
-            context["answered"] = True
-            answer_form = AnswerForm()
-    context.update(
-        {
-            "signal": signal,
-            "history": selectors.signal_history(signal, for_signaller=True),
-            "answer_form": answer_form,
-            "open_question": feedback_selectors.open_question(signal),
-            "code": code,
-            "recovery_answer": recovery_answer,
-        }
-    )
-    return render(request, "intake/receipt_status.html", context)
+    return public_views.submit_signal(request, channel=Channel.ACCOUNT)
 
 
 # --- the signaller's own signals ----------------------------------------------------------------------
@@ -315,6 +119,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.signal_queue_for(request.user, filters), PAGE_SIZE).get_page(
         request.GET.get("pagina")
     )
+    page.object_list = list(page.object_list)
+    selectors.flag_likely_duplicates(page.object_list)
     query = request.GET.copy()
     query.pop("pagina", None)
     return render(

@@ -4,6 +4,8 @@ The rows are data (reference/data/*.json, loaded by reference.sync), not code. P
 and courts are separate tables because they are not 1:1 (Oost-Nederland has two courts).
 """
 
+from __future__ import annotations
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +56,19 @@ class OMDistrict(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def derived_court(self) -> Court | None:
+        """The court a case of this district goes to, when that follows from the district alone:
+        its only court. None for a district with two courts (Oost-Nederland: Gelderland or
+        Overijssel) or none (the national parketten), where a person chooses."""
+        courts = list(self.courts.all()[:2])
+        return courts[0] if len(courts) == 1 else None
+
+    def court_choices(self):
+        """The courts a case of this district may go to: its own, or every court for a national
+        parket (which brings its cases before any court)."""
+        own = self.courts.all()
+        return own if own.exists() else Court.objects.all()
 
 
 class PoliceUnit(models.Model):
