@@ -15,8 +15,22 @@ from django.utils.translation import gettext_lazy
 from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
-from inbeeld.cases.models import BreakGlassGrant, Case, ChainEvent, ConsentRecord, LinkageKey
-from inbeeld.cases.workflow import ReplayStep, TransitionNotAllowed, next_status, replay
+from inbeeld.cases.models import (
+    BreakGlassGrant,
+    Case,
+    ChainEvent,
+    ConsentRecord,
+    EventWithdrawal,
+    LinkageKey,
+    WithdrawalReason,
+)
+from inbeeld.cases.timeline import (
+    effective_in_recording_order,
+    state_for_recording,
+    status_after_correction,
+    status_after_withdrawal,
+)
+from inbeeld.cases.workflow import ReplayStep, TransitionNotAllowed, next_state
 from inbeeld.crypto import encrypt_text, linkage_key
 from inbeeld.reference.models import ChainEventType, Court, ExploitationForm, PoliceUnit
 from inbeeld.web import ConcurrentChange
@@ -143,12 +157,13 @@ def event_record(
     note: str = "",
     expected_version: int | None = None,
 ) -> ChainEvent:
-    """Append an event to the case's timeline if the workflow allows it in the current status."""
+    """Append an event to the case's timeline if the workflow allows it in the current status
+    (and, for the end of a period, only while that period is open)."""
     _validate_event(event_type=event_type, outcome=outcome, event_date=event_date, note=note)
     with transaction.atomic():
         case = _lock_case(case, expected_version)
         family = _authorise_event(actor, case, event_type, note)
-        new_status = next_status(case.status, event_type.code, outcome)
+        new_status = next_state(state_for_recording(case), event_type.code, outcome).status
         event = _append_event(
             actor=actor,
             case=case,
@@ -205,17 +220,13 @@ def event_correct(
         # Correcting replaces the original: it needs the right to record both kinds of event.
         _authorise_event(actor, case, original.event_type, "")
         family = _authorise_event(actor, case, event_type, note)
-        if ChainEvent.objects.filter(supersedes=original).exists():
-            raise ValidationError(
-                _("Deze gebeurtenis is al gecorrigeerd; corrigeer de nieuwste versie.")
-            )
-        steps = [
-            ReplayStep(event_type.code, outcome)
-            if e.pk == original.pk
-            else ReplayStep(e.event_type.code, e.outcome)
-            for e in _effective_in_recording_order(case)
-        ]
-        new_status = replay(steps)
+        _refuse_if_not_effective(original)
+        new_status = status_after_correction(
+            effective_in_recording_order(case),
+            original,
+            ReplayStep(event_type.code, outcome),
+            event_type.label,
+        )
         correction = _append_event(
             actor=actor,
             case=case,
@@ -254,22 +265,6 @@ def event_correct(
     return correction
 
 
-def _effective_in_recording_order(case: Case) -> list[ChainEvent]:
-    """The case's events that are not superseded, each at the recording position of the first
-    version of its chain of corrections."""
-    events = list(case.events.select_related("event_type").order_by("pk"))
-    by_pk = {e.pk: e for e in events}
-    superseded = {e.supersedes_id for e in events if e.supersedes_id}
-    position = {}
-    for e in events:
-        root = e
-        while root.supersedes_id:
-            root = by_pk[root.supersedes_id]
-        position[e.pk] = root.pk
-    effective = [e for e in events if e.pk not in superseded]
-    return sorted(effective, key=lambda e: position[e.pk])
-
-
 def _append_event(
     *, actor, case, event_type, outcome, event_date, date_precision, note, family, supersedes=None
 ) -> ChainEvent:
@@ -301,12 +296,78 @@ def _bump_case(case: Case, new_status: str) -> None:
     case.version += 1
 
 
+def _refuse_if_not_effective(event: ChainEvent) -> None:
+    if ChainEvent.objects.filter(supersedes=event).exists():
+        raise ValidationError(
+            _("Deze gebeurtenis is al gecorrigeerd; corrigeer de nieuwste versie.")
+        )
+    if EventWithdrawal.objects.filter(event=event).exists():
+        raise ValidationError(_("Deze gebeurtenis is ingetrokken en telt niet meer mee."))
+
+
+def event_withdraw(
+    *,
+    actor,
+    event: ChainEvent,
+    reason: str,
+    expected_version: int | None = None,
+) -> EventWithdrawal:
+    """Withdraw ``event`` (entered by mistake) for ``reason`` (a WithdrawalReason): append-only,
+    the event stays on the timeline, struck through, and leaves the replay and every figure.
+
+    Who may withdraw is who may correct that event (EVENT_CORRECT and the right to record its
+    type). The case's status is recomputed from the timeline without the event; a withdrawal
+    after which a later event no longer fits is refused, naming both events."""
+    if reason not in WithdrawalReason.values:
+        raise ValidationError({"reason": _("Kies waarom u deze gebeurtenis intrekt.")})
+    with transaction.atomic():
+        case = _lock_case(event.case, expected_version)
+        if not policy.can(actor, policy.Action.EVENT_CORRECT, case):
+            raise PermissionDenied(_("U mag gebeurtenissen bij deze casus niet intrekken."))
+        original = ChainEvent.objects.select_related("event_type").get(pk=event.pk)
+        if original.event_type.code not in policy.recordable_event_codes(actor, case):
+            raise PermissionDenied(_("U mag deze gebeurtenis niet intrekken bij deze casus."))
+        _refuse_if_not_effective(original)
+        new_status = status_after_withdrawal(effective_in_recording_order(case), original)
+        memberships = policy.case_memberships(actor, policy.Action.EVENT_CORRECT, case)
+        withdrawal = EventWithdrawal(
+            event=original,
+            reason=reason,
+            withdrawn_by=actor,
+            organisation=memberships[0].organisation if memberships else None,
+            withdrawn_at=timezone.now(),
+        )
+        withdrawal.full_clean()
+        withdrawal.save()
+        old_status = case.status
+        _bump_case(case, new_status)
+        audit_record(
+            actor=actor,
+            action=AuditAction.EVENT_WITHDRAWN,
+            subject_type="chain_event",
+            subject_ref=str(original.pk),
+            case_code=case.code,
+            extra={
+                "old": {
+                    "event": original.pk,
+                    "event_type": original.event_type.code,
+                    "outcome": original.outcome,
+                    "event_date": original.event_date.isoformat(),
+                },
+                "new": {"withdrawn": True, "reason": reason},
+                "status": {"old": old_status, "new": new_status},
+            },
+        )
+    return withdrawal
+
+
 __all__ = [
     "ConcurrentChange",
     "TransitionNotAllowed",
     "case_register",
     "event_correct",
     "event_record",
+    "event_withdraw",
 ]
 
 
