@@ -252,9 +252,7 @@ def test_every_allowed_move_succeeds_through_the_service(status, recorder):
     for end, start in PERIODS.items():
         if end in TRANSITIONS[status]:
             with_period[end] = CaseFactory(recorder=recorder)
-            record_events(
-                with_period[end], _path_with_open_period(status, start), actor=recorder
-            )
+            record_events(with_period[end], _path_with_open_period(status, start), actor=recorder)
             assert with_period[end].status == status
     today = timezone.localdate()
     tried = 0
