@@ -217,7 +217,9 @@ def event_withdraw(request: HttpRequest, code: str, event_id: int) -> HttpRespon
     """Withdraw an event entered by mistake (with a reason); it stays visible, struck through."""
     case = selectors.case_get_for(request.user, code, action=policy.Action.EVENT_CORRECT)
     event = selectors.event_get_for(request.user, case, event_id)
-    form = WithdrawalForm(request.POST or None, initial={"version": case.version})
+    form = WithdrawalForm(
+        request.POST if request.method == "POST" else None, initial={"version": case.version}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.event_withdraw(

@@ -119,7 +119,7 @@ def delivery_withdraw(request: HttpRequest, code: str, delivery_id: int) -> Http
     """Withdraw a delivery entered by mistake (with a reason); it stays visible, struck through."""
     case = case_get_for(request.user, code, action=policy.Action.DELIVERY_RECORD)
     row = _changeable_row(request, case, delivery_id)
-    form = WithdrawalForm(request.POST or None)
+    form = WithdrawalForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.delivery_withdraw(
