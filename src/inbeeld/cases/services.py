@@ -296,6 +296,10 @@ def _bump_case(case: Case, new_status: str) -> None:
     case.version += 1
 
 
+# The old private name, still imported by the demo generator's tests.
+_effective_in_recording_order = effective_in_recording_order
+
+
 def _refuse_if_not_effective(event: ChainEvent) -> None:
     if ChainEvent.objects.filter(supersedes=event).exists():
         raise ValidationError(
