@@ -573,3 +573,23 @@ def test_the_unit_of_the_withdrawer_is_kept(police_officer, investigated):
     withdrawal = event_withdraw(actor=police_officer, event=complaint, reason="mistake")
     assert withdrawal.organisation == police_officer.memberships.get().organisation
     assert investigated.police_unit == unit("amsterdam")
+
+
+def test_retention_takes_no_notes_of_a_case_whose_closure_was_withdrawn(police_officer):
+    """A withdrawn closure never closed the case: its notes are not past their period."""
+    from inbeeld.oversight.retention import retention_plan
+
+    case = CaseFactory(
+        recorder=police_officer,
+        intake_date=dt.date(2005, 1, 1),
+        events=[("first_police_contact", "", "Notitie van de politie."), ("case_closed", "")],
+    )
+
+    def planned_codes():
+        notes = next(o for o in retention_plan() if o.category == "notes")
+        return set(notes.case_codes)
+
+    assert case.code in planned_codes()
+    event_withdraw(actor=police_officer, event=_events(case, "case_closed").get(), reason="mistake")
+    assert case.code not in planned_codes()
+    assert Case.objects.get(pk=case.pk).status == Status.POLICE_CONTACT
