@@ -367,7 +367,7 @@ def test_the_form_only_offers_the_users_own_units(login, police_officer):
         ({"intake_date": "2024-02-30"}, "Vul een geldige datum in (jjjj-mm-dd)."),
         ({"age_band": "12-15"}, "Deze leeftijdscategorie is minderjarig"),
         ({"age_band": "30-49", "minor_at_intake": "on"}, "Deze leeftijdscategorie is meerderjarig"),
-        ({"police_unit": None}, "Dit veld is verplicht."),
+        ({"police_unit": None}, "Kies de eenheid van de casus."),
         ({"gender": "robot"}, "Selecteer een geldige keuze."),
         ({"intake_date": "1999-12-31"}, "Een datum vóór 2000 is niet mogelijk."),
     ],

@@ -19,6 +19,7 @@ from inbeeld.cases.models import Case, ChainEvent
 from inbeeld.cases.services import event_record
 from inbeeld.cases.workflow import (
     INITIAL_STATUS,
+    PERIODS,
     SAME,
     TRANSITIONS,
     ReplayStep,
@@ -29,7 +30,14 @@ from inbeeld.cases.workflow import (
     replay,
 )
 from inbeeld.reference.sync import load_reference_document
-from tests.factories import PATH_TO_STATUS, CaseFactory, chain_recorder, event_type, unit
+from tests.factories import (
+    PATH_TO_STATUS,
+    CaseFactory,
+    chain_recorder,
+    event_type,
+    record_events,
+    unit,
+)
 
 _DOC = load_reference_document()
 CATALOGUE = {row["code"]: row for row in _DOC["chain_event_types"]}
@@ -226,31 +234,49 @@ def test_a_case_is_brought_into_each_status_through_the_service(status, recorder
     assert case.events.count() == len(PATH_TO_STATUS[status])
 
 
+def _path_with_open_period(status: str, start: str) -> list[tuple[str, str]]:
+    """PATH_TO_STATUS[status] with ``start`` (a period's start) recorded where the workflow
+    allows it: right after the first police contact, else first (it moves intake on)."""
+    path = list(PATH_TO_STATUS[status])
+    at = 1 if path and path[0][0] == "first_police_contact" else 0
+    return [*path[:at], (start, ""), *path[at:]]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("status", Status.values)
 def test_every_allowed_move_succeeds_through_the_service(status, recorder):
+    """Every move of the table; the end of a period on a case whose period is open (the same
+    status, reached along a path that started the period)."""
     case = CaseFactory(status=status, recorder=recorder)
+    with_period = {}
+    for end, start in PERIODS.items():
+        if end in TRANSITIONS[status]:
+            with_period[end] = CaseFactory(recorder=recorder)
+            record_events(with_period[end], _path_with_open_period(status, start), actor=recorder)
+            assert with_period[end].status == status
     today = timezone.localdate()
     tried = 0
     for code in sorted(TRANSITIONS[status]):
+        on = with_period.get(code, case)
         for outcome in _outcomes_to_try(code):
             with _rolled_back():
                 event = event_record(
                     actor=recorder,
-                    case=case,
+                    case=on,
                     event_type=event_type(code),
                     event_date=today,
                     outcome=outcome,
                 )
-                after = Case.objects.get(pk=case.pk)
+                after = Case.objects.get(pk=on.pk)
                 assert after.status == _expected(status, code, outcome), (code, outcome)
-                assert after.version == case.version + 1
-                assert ChainEvent.objects.filter(pk=event.pk, case=case, outcome=outcome).exists()
+                assert after.version == on.version + 1
+                assert ChainEvent.objects.filter(pk=event.pk, case=on, outcome=outcome).exists()
                 tried += 1
     assert tried >= len(TRANSITIONS[status])
-    # Everything was rolled back: the case is as the factory left it.
-    after = Case.objects.get(pk=case.pk)
-    assert (after.status, after.version) == (status, case.version)
+    # Everything was rolled back: the cases are as the factory left them.
+    for made in (case, *with_period.values()):
+        after = Case.objects.get(pk=made.pk)
+        assert (after.status, after.version) == (status, made.version)
 
 
 @pytest.mark.django_db

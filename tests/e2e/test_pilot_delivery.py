@@ -146,3 +146,75 @@ def test_police_officer_records_a_measure_with_a_missing_answer(
     assert broken_assets == [], f"page assets that did not load: {broken_assets}"
     measure = Measure.objects.get(case__code=code)
     assert measure.answers["willing_to_report"] is None and measure.answered == 4
+
+
+def test_a_delivery_form_stores_nothing_on_one_click_and_a_delivery_is_corrected_and_withdrawn(
+    page: Page, demo_users, amsterdam_case, broken_assets: list[str]
+) -> None:
+    """Issue 14, item 3: the form opens with no intervention and no 'uitgevoerd' chosen, so one
+    click stores nothing; a delivery can be corrected (the original stays, marked) and withdrawn
+    with a reason (struck through; it no longer counts)."""
+    from inbeeld.pilot.models import EFFECTIVE_DELIVERY, Delivery, DeliveryWithdrawal
+
+    code = amsterdam_case.code
+    log_in(page, "politie.amsterdam")
+    page.goto(f"/casussen/{code}/proeftuin/uitvoering/")
+    expect(page.get_by_label(label("Interventie"))).to_have_value("")
+    expect(page.get_by_role("radio", name="Ja, uitgevoerd")).not_to_be_checked()
+    expect(page.get_by_role("radio", name="Nee, niet uitgevoerd")).not_to_be_checked()
+    page.get_by_role("button", name="Vastleggen", exact=True).click()
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Kies een interventie.")
+    expect(summary).to_contain_text("Geef aan of de interventie is uitgevoerd.")
+    check_accessibility(page)
+    assert not Delivery.objects.exists()
+
+    # Record one, then correct it: all three points were met after all.
+    page.get_by_label(label("Interventie")).select_option(label="Recherchepsycholoog")
+    page.get_by_label(label("Datum")).fill("2023-03-09")
+    page.get_by_role("radio", name="Ja, uitgevoerd").check()
+    checklist = page.get_by_role("group", name="Controlepunten Recherchepsycholoog")
+    checklist.get_by_label("Beschikbaar tijdens informatief gesprek of aangifte").check()
+    page.get_by_role("button", name="Vastleggen", exact=True).click()
+    rows = page.get_by_test_id("pilot-delivery")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("1 van 3 punten")
+
+    rows.first.get_by_role("link", name=re.compile("^Corrigeren")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Uitvoering corrigeren")
+    expect(page.get_by_role("radio", name="Ja, uitgevoerd")).to_be_checked()
+    check_accessibility(page)
+    checklist = page.get_by_role("group", name="Controlepunten Recherchepsycholoog")
+    for box in checklist.get_by_role("checkbox").all():
+        box.check()
+    page.get_by_role("button", name="Correctie vastleggen").click()
+    expect(page.locator(".messages")).to_contain_text("De correctie van de uitvoering")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="Gecorrigeerd – telt niet meer mee")).to_contain_text(
+        "1 van 3 punten"
+    )
+    current = rows.filter(has_text="Correctie van de uitvoering van 9 maart 2023")
+    expect(current).to_contain_text("3 van 3 punten")
+
+    # Withdraw the correction: entered on the wrong case.
+    current.get_by_role("link", name=re.compile("^Intrekken")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Uitvoering intrekken")
+    check_accessibility(page)
+    page.get_by_role("radio", name="Bij de verkeerde casus vastgelegd").check()
+    page.get_by_role("button", name="Intrekken", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/casussen/{code}/#proeftuin$"))
+    withdrawn = rows.filter(has=page.get_by_test_id("withdrawn-delivery"))
+    expect(withdrawn).to_have_count(1)
+    expect(withdrawn).to_contain_text("reden: Bij de verkeerde casus vastgelegd.")
+    struck = withdrawn.get_by_test_id("withdrawn-delivery")
+    assert "line-through" in struck.evaluate("s => getComputedStyle(s).textDecorationLine")
+    expect(
+        page.get_by_test_id("pilot-section").get_by_role("link", name=re.compile("^Intrekken"))
+    ).to_have_count(0)
+    check_accessibility(page)
+    snapshot(page, "pilot-delivery-withdrawn")
+    assert broken_assets == [], f"page assets that did not load: {broken_assets}"
+    assert Delivery.objects.filter(case__code=code).count() == 2
+    assert not Delivery.objects.filter(EFFECTIVE_DELIVERY, case__code=code).exists()
+    assert DeliveryWithdrawal.objects.get().reason == "wrong_case"

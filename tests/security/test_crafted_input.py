@@ -46,6 +46,7 @@ from inbeeld.intake import services as intake_services
 from inbeeld.intake.models import Channel
 from inbeeld.intake.workflow import SignalStatus
 from inbeeld.pilot.models import Deployment, Intervention
+from inbeeld.pilot.services import delivery_record
 from inbeeld.publication.services import budget_create
 from tests.conftest import verified_login
 from tests.factories import CaseFactory, chain_recorder, make_user, unit
@@ -124,9 +125,12 @@ MUST_REACH = {
     "cases:break_glass",
     "cases:event_create",
     "cases:event_correct",
+    "cases:event_withdraw",
     "cases:linkage_add",
     "cases:consent_add",
     "pilot_case:delivery_create",
+    "pilot_case:delivery_correct",
+    "pilot_case:delivery_withdraw",
     "pilot_case:measure_create",
     "pilot:deployment_create",
     "pilot:deployment_edit",
@@ -154,6 +158,7 @@ class World:
     users: dict[str, object] = field(default_factory=dict)
     case: object = None
     event: object = None
+    delivery: object = None
     signal: object = None
     receipt: str = ""
     link_token: str = ""
@@ -188,6 +193,13 @@ def build_world() -> World:
     recorder = chain_recorder(unit("amsterdam"))
     world.case = CaseFactory(recorder=recorder, events=[("first_police_contact", "")])
     world.event = world.case.events.order_by("pk").first()
+    world.delivery = delivery_record(
+        actor=recorder,
+        case=world.case,
+        intervention=Intervention.objects.get(code="psychologist"),
+        date=world.case.intake_date,
+        delivered=True,
+    )
     world.far_case = CaseFactory(police_unit=unit("limburg"), research_consent=False)
     _, world.grant = break_glass_open(
         actor=make_user(Role.POLICE_OFFICER),
@@ -273,6 +285,7 @@ def admin_pages() -> list[str]:
 def fill_route(name: str, route: str, world: World) -> str | None:
     values = {
         "event_id": world.event.pk,
+        "delivery_id": world.delivery.pk,
         "reference": world.signal.reference,
         "token": world.link_token,
         "grant_id": world.grant.pk,

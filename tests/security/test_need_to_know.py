@@ -176,8 +176,9 @@ def _plant(users: dict) -> dict:
                 note=note,
             )
         )
+    deliveries = []
     for writer, code in DELIVERIES:
-        delivery_record(
+        delivery = delivery_record(
             actor=users[writer],
             case=case,
             intervention=Intervention.objects.get(code=code),
@@ -185,6 +186,7 @@ def _plant(users: dict) -> dict:
             delivered=False,
             reason_not_delivered=marker("reason", writer, code),
         )
+        deliveries.append(delivery)
     _case, pending = break_glass_open(
         actor=users["police_bg"], code=case.code, reason=marker("breakglass", "police") + " spoed"
     )
@@ -259,6 +261,7 @@ def _plant(users: dict) -> dict:
     return {
         "case": case,
         "events": events,
+        "deliveries": deliveries,
         "grants": [pending, reviewed],
         "signal": signal,
         "token": token,
@@ -308,6 +311,7 @@ def _values(name: str, param: str, world: dict) -> list[str]:
     known = {
         "code": [world["case"].code],
         "event_id": [str(e.pk) for e in world["events"]],
+        "delivery_id": [str(d.pk) for d in world["deliveries"]],
         "reference": [world["signal"].reference],
         "pk": [str(world["deployment"].pk)],
         "grant_id": [str(g.pk) for g in world["grants"]],

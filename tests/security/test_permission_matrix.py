@@ -120,6 +120,11 @@ MATRIX: list[tuple] = [
     ("cases:event_correct",          "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("cases:event_correct",          "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("cases:event_correct",          "foreign_event", "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # Withdrawing an event: who may correct (an empty POST is an invalid form: the page again).
+    ("cases:event_withdraw",         "own",           "GET POST", LOGIN, 404,   200,   200,   404,   200,   404,   404,   404,   404,   404),
+    ("cases:event_withdraw",         "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("cases:event_withdraw",         "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("cases:event_withdraw",         "foreign_event", "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("cases:linkage_add",            "own",           "GET POST", LOGIN, 404,   200,   200,   404,   200,   404,   404,   404,   404,   404),
     ("cases:linkage_add",            "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("cases:linkage_add",            "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
@@ -141,6 +146,14 @@ MATRIX: list[tuple] = [
     ("pilot_case:delivery_create",   "own",           "GET POST", LOGIN, 404,   200,   200,   200,   200,   200,   200,   404,   404,   404),
     ("pilot_case:delivery_create",   "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("pilot_case:delivery_create",   "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # Correcting or withdrawing a delivery (each case has a psychologist delivery): the roles
+    # that deliver its intervention; a role that records other deliveries gets 403.
+    ("pilot_case:delivery_correct",  "own",           "GET POST", LOGIN, 404,   403,   200,   200,   403,   403,   403,   404,   404,   404),
+    ("pilot_case:delivery_correct",  "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("pilot_case:delivery_correct",  "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("pilot_case:delivery_withdraw", "own",           "GET POST", LOGIN, 404,   403,   200,   200,   403,   403,   403,   404,   404,   404),
+    ("pilot_case:delivery_withdraw", "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("pilot_case:delivery_withdraw", "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("pilot_case:measure_create",    "own",           "GET POST", LOGIN, 404,   200,   200,   200,   404,   404,   200,   404,   404,   404),
     ("pilot_case:measure_create",    "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("pilot_case:measure_create",    "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
@@ -221,11 +234,14 @@ CASE_URL_NAMES = {
     "cases:detail",
     "cases:event_create",
     "cases:event_correct",
+    "cases:event_withdraw",
     "cases:linkage_add",
     "cases:consent_add",
     "cases:court",
     "privacy:case_access",
     "pilot_case:delivery_create",
+    "pilot_case:delivery_correct",
+    "pilot_case:delivery_withdraw",
     "pilot_case:measure_create",
 }
 # URL names whose first argument is a signal reference (the objects own/other apply).
@@ -493,6 +509,7 @@ class World:
     administrator: User  # whose objects the admin's object pages show
     cases: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
     events: dict[str, object] = field(default_factory=dict)  # case code → one of its events
+    deliveries: dict[str, object] = field(default_factory=dict)  # case code → its delivery
     grant: BreakGlassGrant | None = None  # a police officer's grant, for the review page
     signals: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
     link_token: str = ""
@@ -505,16 +522,28 @@ class World:
 
 
 def _case(unit_code: str, court_code: str, consent: bool, recorders: dict):
+    from inbeeld.pilot.models import Intervention
+    from inbeeld.pilot.services import delivery_record
+
     if unit_code not in recorders:
         recorders[unit_code] = chain_recorder(unit(unit_code))
     recorder = recorders[unit_code]
-    return CaseFactory(
+    case = CaseFactory(
         police_unit=unit(unit_code),
         court=court(court_code),
         research_consent=consent,
         recorder=recorder,
         events=[("first_police_contact", "")],
     )
+    # A psychologist delivery, recorded by the unit's officer (for the delivery pages).
+    delivery_record(
+        actor=recorder,
+        case=case,
+        intervention=Intervention.objects.get(code="psychologist"),
+        date=case.intake_date,
+        delivered=True,
+    )
+    return case
 
 
 def build_world(role: str, *, with_cases: bool = True) -> World:
@@ -552,8 +581,10 @@ def _add_cases(world: World) -> None:
             (label, case)
         )
         world.events[case.code] = case.events.order_by("pk").first()
+        world.deliveries[case.code] = case.deliveries.get()
     granted = _case(*GRANTED_CASE, recorders)
     world.events[granted.code] = granted.events.order_by("pk").first()
+    world.deliveries[granted.code] = granted.deliveries.get()
     world.cases["granted"].append(("with an active break-glass grant", granted))
     if user is not None:
         # Made directly (not through the service, which refuses roles without break-glass): a
@@ -667,8 +698,10 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
         urls = []
         for label, case in world.cases[row.obj]:
             args = [case.code]
-            if row.name == "cases:event_correct":
+            if row.name in ("cases:event_correct", "cases:event_withdraw"):
                 args.append(world.events[case.code].pk)
+            if row.name in ("pilot_case:delivery_correct", "pilot_case:delivery_withdraw"):
+                args.append(world.deliveries[case.code].pk)
             urls.append((label, reverse(row.name, args=args)))
         return urls
     if row.name in SIGNAL_URL_NAMES:

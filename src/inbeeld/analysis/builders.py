@@ -21,8 +21,22 @@ from django.db.models import IntegerField, Max, Min, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from inbeeld.cases.models import Case, ChainEvent, ConsentRecord, LinkageKey
-from inbeeld.pilot.models import Delivery, Deployment, Intervention, Phase
+from inbeeld.cases.models import (
+    EFFECTIVE_EVENT,
+    Case,
+    ChainEvent,
+    ConsentRecord,
+    EventWithdrawal,
+    LinkageKey,
+)
+from inbeeld.pilot.models import (
+    EFFECTIVE_DELIVERY,
+    Delivery,
+    DeliveryWithdrawal,
+    Deployment,
+    Intervention,
+    Phase,
+)
 
 
 def frame(rows, schema: dict) -> pl.DataFrame:
@@ -87,8 +101,9 @@ def with_form_flags(
 
 def effective_events(cases: QuerySet[Case], *, until: dt.date | None = None):
     """The chain events of ``cases`` that stand: a corrected event is replaced by its
-    correction (superseded events never count); up to ``until`` when given."""
-    events = ChainEvent.objects.filter(case_id__in=cases.values("pk"), superseded_by__isnull=True)
+    correction (superseded events never count), a withdrawn event counts nowhere
+    (cases.models.EFFECTIVE_EVENT); up to ``until`` when given."""
+    events = ChainEvent.objects.filter(EFFECTIVE_EVENT, case_id__in=cases.values("pk"))
     return events if until is None else events.filter(event_date__lte=until)
 
 
@@ -147,7 +162,9 @@ def data_cutoff(cases: QuerySet[Case]) -> dt.date:
 
 
 def delivery_table(cases: QuerySet[Case]) -> pl.DataFrame:
-    rows = Delivery.objects.filter(case_id__in=cases.values("pk")).values_list(
+    """(case_id, intervention, date, delivered): the effective deliveries of ``cases`` (a
+    corrected delivery is replaced by its correction, a withdrawn one counts nowhere)."""
+    rows = Delivery.objects.filter(EFFECTIVE_DELIVERY, case_id__in=cases.values("pk")).values_list(
         "case_id", "intervention__code", "date", "delivered"
     )
     return frame(
@@ -250,8 +267,10 @@ def data_fingerprint(cases: QuerySet[Case]) -> tuple:
         cases.count(),
         cases.aggregate(last=Max("version"))["last"],
         ChainEvent.objects.aggregate(last=Max("pk"))["last"],
+        EventWithdrawal.objects.aggregate(last=Max("pk"))["last"],
         Delivery.objects.aggregate(last=Max("pk"))["last"],
         Delivery.objects.count(),
+        DeliveryWithdrawal.objects.aggregate(last=Max("pk"))["last"],
         ConsentRecord.objects.aggregate(last=Max("pk"))["last"],
         tuple(Deployment.objects.values_list("pk", "start", "end").order_by("pk")),
         tuple(

@@ -14,6 +14,7 @@ from inbeeld.cases.models import (
     Gender,
     LinkageKey,
     NationalityGroup,
+    WithdrawalReason,
 )
 from inbeeld.cases.selectors import CASE_LIST_EXTENSIONS, SORTS, CaseFilters
 from inbeeld.cases.services import MAX_NOTE_LENGTH
@@ -99,9 +100,23 @@ class CaseFilterForm(forms.Form):
         )
 
 
+def required_choice(label, choices, *, prompt, missing) -> forms.ChoiceField:
+    """A required choice that starts empty: the first option is ``prompt`` (no value), so
+    nothing is stored unless the user chose (issue 14: no silent defaults that store data);
+    left empty it says ``missing``."""
+    return forms.ChoiceField(
+        label=label,
+        choices=[("", prompt), *choices],
+        error_messages={"required": missing},
+    )
+
+
 class CaseForm(forms.Form):
     police_unit = SafeModelChoiceField(
-        label=_("Eenheid"), queryset=PoliceUnit.objects.none(), empty_label=None
+        label=_("Eenheid"),
+        queryset=PoliceUnit.objects.none(),
+        empty_label=_("Kies een eenheid"),
+        error_messages={"required": _("Kies de eenheid van de casus.")},
     )
     exploitation_forms = SafeModelMultipleChoiceField(
         label=_("Uitbuitingsvorm(en)"),
@@ -109,11 +124,24 @@ class CaseForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Kies ten minste één uitbuitingsvorm.")},
     )
-    age_band = forms.ChoiceField(label=_("Leeftijdscategorie"), choices=AgeBand.choices)
+    age_band = required_choice(
+        _("Leeftijdscategorie"),
+        AgeBand.choices,
+        prompt=_("Kies een leeftijdscategorie"),
+        missing=_("Kies een leeftijdscategorie (of 'onbekend')."),
+    )
     minor_at_intake = forms.BooleanField(label=_("Minderjarig bij instroom"), required=False)
-    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
-    nationality_group = forms.ChoiceField(
-        label=_("Nationaliteit"), choices=NationalityGroup.choices
+    gender = required_choice(
+        _("Gender"),
+        Gender.choices,
+        prompt=_("Kies een gender"),
+        missing=_("Kies een gender (of 'onbekend')."),
+    )
+    nationality_group = required_choice(
+        _("Nationaliteit"),
+        NationalityGroup.choices,
+        prompt=_("Kies een nationaliteit"),
+        missing=_("Kies een nationaliteit (of 'onbekend')."),
     )
     intake_date = forms.DateField(
         label=_("Datum instroom"),
@@ -127,6 +155,9 @@ class CaseForm(forms.Form):
         self.fields["police_unit"].queryset = (
             units if units is not None else PoliceUnit.objects.none()
         )
+        if units is not None and len(units) == 1:
+            # The only unit one may register in is no silent choice: offer just that one.
+            self.fields["police_unit"].empty_label = None
         if not self.is_bound:
             self.initial.setdefault("intake_date", timezone.localdate())
 
@@ -209,6 +240,26 @@ class EventForm(forms.Form):
                 _("Kies een uitkomst of reden bij '%(event)s'.") % {"event": event_type.label},
             )
         return data
+
+
+class WithdrawalForm(forms.Form):
+    """Why an entry is withdrawn (a chain event, a pilot delivery): a required choice, no
+    default; the optimistic-locking version of the case."""
+
+    reason = forms.ChoiceField(
+        label=_("Reden van intrekken"),
+        choices=WithdrawalReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Kies waarom u dit intrekt."),
+            "invalid_choice": _("Kies een reden uit de lijst."),
+        },
+    )
+    version = SafeIntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 class BreakGlassForm(forms.Form):

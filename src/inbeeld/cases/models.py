@@ -2,7 +2,8 @@
 
 A Case is one pseudonymised victim trajectory: a random public code, no names. Its timeline is a
 list of ChainEvents that is only ever appended to; a correction is a new event that supersedes the
-old one. Free text in an event is stored encrypted (see inbeeld.crypto) and tagged with the role
+old one, and an event entered by mistake is withdrawn by an EventWithdrawal row (who, when, which
+reason): it stays on the timeline, struck through, and leaves every replay and figure. Free text in an event is stored encrypted (see inbeeld.crypto) and tagged with the role
 family that wrote it, so the policy can show it only to that family.
 """
 
@@ -12,6 +13,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from inbeeld.audit.models import AppendOnlyModel
@@ -208,6 +210,59 @@ class ChainEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.event_type_id}@{self.event_date}"
+
+
+# The one definition of an effective event (ADR 0010, ADR 0015): not superseded by a correction
+# and not withdrawn. Every replay, figure, index date and retention rule reads events through it.
+EFFECTIVE_EVENT = Q(superseded_by__isnull=True, withdrawal__isnull=True)
+
+
+class WithdrawalReason(models.TextChoices):
+    """Why an entry (a chain event, a pilot delivery) was withdrawn. A fixed list, not free text:
+    the reason is shown to everyone who sees the entry and kept in the audit row, where free text
+    never goes (ADR 0015)."""
+
+    MISTAKE = "mistake", _("Per vergissing vastgelegd")
+    WRONG_CASE = "wrong_case", _("Bij de verkeerde casus vastgelegd")
+    DUPLICATE = "duplicate", _("Dubbel vastgelegd")
+    DID_NOT_HAPPEN = "did_not_happen", _("Heeft niet plaatsgevonden")
+
+
+class EventWithdrawal(AppendOnlyModel):
+    """An event entered by mistake, withdrawn: the event stays on record (shown struck through
+    with who, when and why) and no longer counts anywhere (EFFECTIVE_EVENT)."""
+
+    event = models.OneToOneField(
+        ChainEvent,
+        on_delete=models.CASCADE,
+        related_name="withdrawal",
+        verbose_name=_("ketengebeurtenis"),
+    )
+    reason = models.CharField(_("reden"), max_length=20, choices=WithdrawalReason.choices)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ingetrokken door"),
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisatie"),
+    )
+    withdrawn_at = models.DateTimeField(_("ingetrokken op"))
+
+    class Meta:
+        verbose_name = _("intrekking van een ketengebeurtenis")
+        verbose_name_plural = _("intrekkingen van ketengebeurtenissen")
+
+    def __str__(self) -> str:
+        return f"{self.event_id} ingetrokken ({self.reason})"
 
 
 class BreakGlassGrant(models.Model):

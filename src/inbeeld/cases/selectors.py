@@ -15,7 +15,7 @@ from django.http import Http404
 from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
-from inbeeld.cases.models import Case, ChainEvent, ConsentRecord
+from inbeeld.cases.models import Case, ChainEvent, ConsentRecord, EventWithdrawal
 from inbeeld.crypto import decrypt_text
 
 
@@ -179,6 +179,13 @@ class TimelineEntry:
     has_note: bool
     superseded: bool
     corrects: ChainEvent | None
+    withdrawal: EventWithdrawal | None = None  # withdrawn: shown struck through, counts nowhere
+    withdrawn_by: str | None = None  # None: the viewer may not see people (as "vastgelegd door")
+
+    @property
+    def effective(self) -> bool:
+        """Counts in the replay and the figures: neither corrected nor withdrawn."""
+        return not self.superseded and self.withdrawal is None
 
 
 def case_timeline(user, case: Case) -> list[TimelineEntry]:
@@ -187,6 +194,7 @@ def case_timeline(user, case: Case) -> list[TimelineEntry]:
 
     ``case`` must come from ``case_get_for`` (already authorised)."""
     families = policy.readable_note_families(user, case)
+    show_people = policy.can(user, policy.Action.NOTE_READ, case)
     events = list(
         ChainEvent.objects.filter(case=case)
         .select_related("event_type", "organisation", "author", "supersedes__event_type")
@@ -194,12 +202,19 @@ def case_timeline(user, case: Case) -> list[TimelineEntry]:
         .order_by("event_date", "id")
     )
     superseded_ids = {e.supersedes_id for e in events if e.supersedes_id}
+    withdrawals = {
+        w.event_id: w
+        for w in EventWithdrawal.objects.filter(event__case=case).select_related(
+            "withdrawn_by", "organisation"
+        )
+    }
     entries = []
     for event in events:
         has_note = bool(event.note_ciphertext)
         note = None
         if has_note and event.note_family in families:
             note = decrypt_text(event.note_ciphertext)
+        withdrawal = withdrawals.get(event.pk)
         entries.append(
             TimelineEntry(
                 event=event,
@@ -207,9 +222,20 @@ def case_timeline(user, case: Case) -> list[TimelineEntry]:
                 has_note=has_note,
                 superseded=event.pk in superseded_ids,
                 corrects=event.supersedes,
+                withdrawal=withdrawal,
+                withdrawn_by=_person(withdrawal, show_people),
             )
         )
     return entries
+
+
+def _person(withdrawal: EventWithdrawal | None, show_people: bool) -> str | None:
+    if withdrawal is None or not show_people:
+        return None
+    who = str(withdrawal.withdrawn_by) if withdrawal.withdrawn_by else ""
+    if withdrawal.organisation:
+        who = f"{who}, {withdrawal.organisation}" if who else str(withdrawal.organisation)
+    return who or None
 
 
 def event_get_for(user, case: Case, event_id: int) -> ChainEvent:

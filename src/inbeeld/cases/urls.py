@@ -15,6 +15,11 @@ urlpatterns = [
         views.event_correct,
         name="event_correct",
     ),
+    path(
+        "<str:code>/gebeurtenis/<int:event_id>/intrekken/",
+        views.event_withdraw,
+        name="event_withdraw",
+    ),
     path("<str:code>/koppelsleutel/", views.linkage_add, name="linkage_add"),
     path("<str:code>/toestemming/", views.consent_add, name="consent_add"),
     path("<str:code>/rechtbank/", court_views.case_court, name="court"),

@@ -21,6 +21,7 @@ from inbeeld.cases.forms import (
     ConsentForm,
     EventForm,
     LinkageKeyForm,
+    WithdrawalForm,
 )
 from inbeeld.cases.workflow import allowed_event_codes
 from inbeeld.reference.models import PoliceUnit
@@ -93,7 +94,8 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
     case = selectors.case_get_for(request.user, code)
     timeline = selectors.case_timeline(request.user, case)
     reads_notes = policy.can(request.user, policy.Action.NOTE_READ, case)
-    can_record = bool(policy.recordable_event_codes(request.user, case))
+    recordable_codes = policy.recordable_event_codes(request.user, case)
+    can_record = bool(recordable_codes)
     return render(
         request,
         "cases/case_detail.html",
@@ -103,6 +105,8 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
             "can_record": can_record,
             "can_correct": can_record
             and policy.can(request.user, policy.Action.EVENT_CORRECT, case),
+            # Correct and withdraw are offered on the events this user may record.
+            "recordable_codes": recordable_codes,
             "show_people": reads_notes,
             "pseudonymised": not reads_notes,
             "break_glass": case.break_glass_grant,
@@ -202,6 +206,41 @@ def event_correct(request: HttpRequest, code: str, event_id: int) -> HttpRespons
         request,
         "cases/event_form.html",
         {"case": case, "form": form, "original": original},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def event_withdraw(request: HttpRequest, code: str, event_id: int) -> HttpResponse:
+    """Withdraw an event entered by mistake (with a reason); it stays visible, struck through."""
+    case = selectors.case_get_for(request.user, code, action=policy.Action.EVENT_CORRECT)
+    event = selectors.event_get_for(request.user, case, event_id)
+    form = WithdrawalForm(
+        request.POST if request.method == "POST" else None, initial={"version": case.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.event_withdraw(
+                actor=request.user,
+                event=event,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except (
+            ValidationError,
+            PermissionDenied,
+            TransitionNotAllowed,
+            ConcurrentChange,
+        ) as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("'%(event)s' is ingetrokken; de gebeurtenis blijft doorgestreept zichtbaar.")
+                % {"event": event.event_type.label},
+            )
+            return redirect("cases:detail", code=case.code)
+    return render(
+        request, "cases/event_withdraw.html", {"case": case, "form": form, "event": event}
     )
 
 

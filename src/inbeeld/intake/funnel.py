@@ -68,8 +68,9 @@ def funnel_table(signals: QuerySet[Signal], *, visible_cases: QuerySet[Case]) ->
                 .filter(pk__in=signals.order_by().filter(case__isnull=False).values("case_id"))
                 .values("pk"),
                 event_type__code__in=(POLICE_CONTACT_EVENT, COMPLAINT_EVENT),
-                # Effective: no correction supersedes it.
+                # Effective: no correction supersedes it, not withdrawn (EFFECTIVE_EVENT).
                 superseded_by__isnull=True,
+                withdrawal__isnull=True,
             )
             .order_by()
             .values_list("case_id", "event_type__code")

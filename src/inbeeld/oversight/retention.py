@@ -55,7 +55,7 @@ def _closed_before(cutoff: dt.date):
     """Cases whose effective case_closed event lies before ``cutoff``."""
     closing = ChainEvent.objects.filter(
         event_type__code=ev.CASE_CLOSED, event_date__lt=cutoff, superseded_by__isnull=True
-    )
+    ).filter(withdrawal__isnull=True)  # a withdrawn closure never closed the case
     return Case.objects.filter(pk__in=closing.values("case_id"))
 
 

@@ -9,7 +9,7 @@ class PilotConfig(AppConfig):
 
     def ready(self) -> None:
         from inbeeld.cases.selectors import case_list_extend
-        from inbeeld.pilot.models import Delivery, Intervention
+        from inbeeld.pilot.models import EFFECTIVE_DELIVERY, Delivery, Intervention
         from inbeeld.pilot.sync import sync_after_migrate
 
         post_migrate.connect(sync_after_migrate, sender=self)
@@ -18,8 +18,8 @@ class PilotConfig(AppConfig):
             "reached_by",
             choices=Intervention.objects.all,
             apply=lambda cases, code: cases.filter(
-                pk__in=Delivery.objects.filter(intervention__code=code, delivered=True).values(
-                    "case_id"
-                )
+                pk__in=Delivery.objects.filter(
+                    EFFECTIVE_DELIVERY, intervention__code=code, delivered=True
+                ).values("case_id")
             ),
         )

@@ -38,7 +38,15 @@ from inbeeld import policy
 from inbeeld.cases.selectors import cases_visible_to
 from inbeeld.pilot import charts
 from inbeeld.pilot.eligibility import active_on, index_date_expression
-from inbeeld.pilot.models import Delivery, Deployment, Intervention, Measure, Moment, Phase
+from inbeeld.pilot.models import (
+    EFFECTIVE_DELIVERY,
+    Delivery,
+    Deployment,
+    Intervention,
+    Measure,
+    Moment,
+    Phase,
+)
 from inbeeld.reference.models import PoliceUnit
 
 MOMENTS: list[tuple[str, str]] = list(Moment.choices)
@@ -259,7 +267,7 @@ def _count_deliveries(
     item_met: ItemTallies = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     reached: dict[int, set[int]] = defaultdict(set)
     deliveries = (
-        Delivery.objects.filter(case__in=visible.values("pk"))
+        Delivery.objects.filter(EFFECTIVE_DELIVERY, case__in=visible.values("pk"))
         .annotate(unit_id=F("case__police_unit_id"))
         .only("case_id", "intervention_id", "date", "delivered", "fidelity")
         .order_by()

@@ -20,14 +20,14 @@ from inbeeld.stats import vocabulary
 
 def index_date_expression():
     """An ORM expression for a case's index date (annotate Case querysets with it):
-    vocabulary.index_date_expr on the effective (not superseded) events."""
-    from inbeeld.cases.models import ChainEvent
+    vocabulary.index_date_expr on the effective (not superseded, not withdrawn) events."""
+    from inbeeld.cases.models import EFFECTIVE_EVENT, ChainEvent
 
     first_contact = (
         ChainEvent.objects.filter(
+            EFFECTIVE_EVENT,
             case=OuterRef("pk"),
             event_type__code=vocabulary.INDEX_EVENT,
-            superseded_by__isnull=True,
         )
         .values("case")
         .annotate(first=Min("event_date"))

@@ -79,9 +79,9 @@ class DeliveryForm(forms.Form):
             ]
         else:
             choices = eligible or others
+        # Required choices start empty (issue 14): one click on "Vastleggen" stores nothing, not
+        # even with a single intervention on offer or for "uitgevoerd".
         self.fields["intervention"].choices = [("", _("Kies een interventie")), *choices]
-        if len(interventions) == 1:
-            self.initial.setdefault("intervention", interventions[0].code)
         for intervention in interventions:
             self.fields[FIDELITY_PREFIX + intervention.code] = forms.MultipleChoiceField(
                 label=_("Controlepunten %(intervention)s") % {"intervention": intervention.label},
@@ -92,7 +92,18 @@ class DeliveryForm(forms.Form):
             )
         if not self.is_bound:
             self.initial.setdefault("date", timezone.localdate())
-            self.initial.setdefault("delivered", YES)
+
+    @classmethod
+    def initial_from(cls, delivery) -> dict:
+        """The form's values for a correction of ``delivery`` (the reason stays encrypted: it
+        is typed again when the correction keeps 'niet uitgevoerd')."""
+        checked = [code for code, met in delivery.fidelity.items() if met]
+        return {
+            "intervention": delivery.intervention.code,
+            "date": delivery.date,
+            "delivered": YES if delivery.delivered else NO,
+            FIDELITY_PREFIX + delivery.intervention.code: checked,
+        }
 
     def clean(self):
         # The service checks this too (it is the authority); here so that every mistake shows

@@ -2,16 +2,20 @@
 
 Phases, interventions, fidelity items, instruments and the seeded deployments come from
 pilot/data/pilot.json (synced after migrate, like the reference data). Deliveries and measures are
-recorded per case by the professionals who deliver or ask them.
+recorded per case by the professionals who deliver or ask them. A delivery is never edited: a
+correction is a new delivery that supersedes it, a delivery entered by mistake is withdrawn by a
+DeliveryWithdrawal row; only effective deliveries (EFFECTIVE_DELIVERY) count anywhere.
 """
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from inbeeld.cases.models import NoteFamily
+from inbeeld.audit.models import AppendOnlyModel
+from inbeeld.cases.models import NoteFamily, WithdrawalReason
 from inbeeld.reference.models import PoliceUnit
 from inbeeld.stats import vocabulary as ev
 
@@ -280,6 +284,14 @@ class Delivery(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("vastgelegd op"))
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name=_("corrigeert"),
+    )
 
     class Meta:
         ordering = ["date", "id"]
@@ -303,6 +315,45 @@ class Delivery(models.Model):
         if not self.delivered or not self.fidelity:
             return None
         return sum(bool(v) for v in self.fidelity.values()) / len(self.fidelity)
+
+
+# The one definition of an effective delivery: not superseded by a correction, not withdrawn. The
+# evaluation (analysis.builders.delivery_table), the dashboard and the case list count only these.
+EFFECTIVE_DELIVERY = Q(superseded_by__isnull=True, withdrawal__isnull=True)
+
+
+class DeliveryWithdrawal(AppendOnlyModel):
+    """A delivery entered by mistake, withdrawn: it stays on the case page, struck through with
+    who, when and why, and counts nowhere (EFFECTIVE_DELIVERY)."""
+
+    delivery = models.OneToOneField(
+        Delivery, on_delete=models.CASCADE, related_name="withdrawal", verbose_name=_("uitvoering")
+    )
+    reason = models.CharField(_("reden"), max_length=20, choices=WithdrawalReason.choices)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ingetrokken door"),
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisatie"),
+    )
+    withdrawn_at = models.DateTimeField(_("ingetrokken op"))
+
+    class Meta:
+        verbose_name = _("intrekking van een uitvoering")
+        verbose_name_plural = _("intrekkingen van uitvoeringen")
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} ingetrokken ({self.reason})"
 
 
 class Instrument(models.Model):

@@ -12,9 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.http import Http404
+
 from inbeeld import policy
+from inbeeld.cases.models import EFFECTIVE_EVENT
 from inbeeld.pilot import eligibility
-from inbeeld.pilot.models import Delivery, Deployment, Instrument, Intervention, Measure
+from inbeeld.pilot.models import (
+    Delivery,
+    DeliveryWithdrawal,
+    Deployment,
+    Instrument,
+    Intervention,
+    Measure,
+)
 from inbeeld.stats import vocabulary
 
 
@@ -44,6 +54,15 @@ class DeliveryRow:
     organisation: str | None
     reason: str | None  # None: there is no reason, or the viewer's family may not read it
     has_reason: bool
+    superseded: bool = False  # corrected by a later delivery: counts nowhere
+    corrects: Delivery | None = None
+    withdrawal: DeliveryWithdrawal | None = None  # withdrawn: struck through, counts nowhere
+    withdrawn_by: str | None = None  # None: the viewer may not see people
+    may_change: bool = False  # the viewer may correct or withdraw it
+
+    @property
+    def effective(self) -> bool:
+        return not self.superseded and self.withdrawal is None
 
 
 @dataclass(frozen=True)
@@ -98,14 +117,24 @@ def case_deliveries(user, case) -> list[DeliveryRow]:
     (policy.readable_note_families, as notes); a reason without a family is shown to nobody."""
     show_people = policy.can(user, policy.Action.NOTE_READ, case)
     families = policy.readable_note_families(user, case)
-    deliveries = (
+    deliverable = policy.deliverable_intervention_codes(user, case)
+    deliveries = list(
         Delivery.objects.filter(case=case)
-        .select_related("intervention", "recorded_by", "organisation")
+        .select_related("intervention", "recorded_by", "organisation", "supersedes__intervention")
         .prefetch_related("intervention__fidelity_items")
         .order_by("date", "id")
     )
+    superseded_ids = {d.supersedes_id for d in deliveries if d.supersedes_id}
+    withdrawals = {
+        w.delivery_id: w
+        for w in DeliveryWithdrawal.objects.filter(delivery__case=case).select_related(
+            "withdrawn_by", "organisation"
+        )
+    }
     rows = []
     for delivery in deliveries:
+        withdrawal = withdrawals.get(delivery.pk)
+        superseded = delivery.pk in superseded_ids
         labels = {item.code: item.label for item in delivery.intervention.fidelity_items.all()}
         order = list(labels)
         checklist = [
@@ -131,9 +160,32 @@ def case_deliveries(user, case) -> list[DeliveryRow]:
                 if delivery.reason_ciphertext and delivery.reason_family in families
                 else None,
                 has_reason=bool(delivery.reason_ciphertext),
+                superseded=superseded,
+                corrects=delivery.supersedes,
+                withdrawal=withdrawal,
+                withdrawn_by=_withdrawn_by(withdrawal, show_people),
+                may_change=not superseded
+                and withdrawal is None
+                and delivery.intervention.code in deliverable,
             )
         )
     return rows
+
+
+def _withdrawn_by(withdrawal: DeliveryWithdrawal | None, show_people: bool) -> str | None:
+    if withdrawal is None or not show_people or withdrawal.withdrawn_by is None:
+        return None
+    who = str(withdrawal.withdrawn_by)
+    return f"{who}, {withdrawal.organisation}" if withdrawal.organisation else who
+
+
+def delivery_row_for(user, case, delivery_id: int) -> DeliveryRow:
+    """One delivery of an already-authorised ``case``, as the case page shows it to ``user``
+    (404 when it belongs to another case)."""
+    row = next((r for r in case_deliveries(user, case) if r.delivery.pk == delivery_id), None)
+    if row is None:
+        raise Http404("delivery not found")
+    return row
 
 
 def case_measures(user, case) -> list[MeasureRow]:
@@ -161,7 +213,7 @@ def case_has_police_contact(case) -> bool:
     from inbeeld.cases.models import ChainEvent
 
     return ChainEvent.objects.filter(
-        case=case, event_type__code=vocabulary.INDEX_EVENT, superseded_by__isnull=True
+        EFFECTIVE_EVENT, case=case, event_type__code=vocabulary.INDEX_EVENT
     ).exists()
 
 

@@ -1,4 +1,5 @@
-"""Writes of the pilot: deliveries, measures, deployments. One transaction each, audited."""
+"""Writes of the pilot: deliveries (record, correct, withdraw), measures, deployments. One
+transaction each, audited."""
 
 from __future__ import annotations
 
@@ -13,9 +14,17 @@ from django.utils.translation import gettext_lazy
 from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
+from inbeeld.cases.models import WithdrawalReason
 from inbeeld.cases.services import check_date
 from inbeeld.crypto import encrypt_text
-from inbeeld.pilot.models import Delivery, Deployment, Instrument, Intervention, Measure
+from inbeeld.pilot.models import (
+    Delivery,
+    DeliveryWithdrawal,
+    Deployment,
+    Instrument,
+    Intervention,
+    Measure,
+)
 from inbeeld.web import ConcurrentChange
 
 SCALE = range(1, 6)
@@ -23,18 +32,18 @@ MAX_REASON_LENGTH = 300
 MAX_NOTE_LENGTH = 2000  # a deployment note (the form allows the same)
 
 
-def delivery_record(
+def _new_delivery(
     *,
     actor,
     case,
     intervention: Intervention,
     date: dt.date,
     delivered: bool,
-    fidelity: dict[str, bool] | None = None,
-    reason_not_delivered: str = "",
+    fidelity: dict[str, bool] | None,
+    reason_not_delivered: str,
+    supersedes: Delivery | None = None,
 ) -> Delivery:
-    """Record that ``intervention`` reached ``case`` (with its fidelity checklist), or did not
-    (with a reason). Only the roles that deliver the intervention may."""
+    """A validated, unsaved delivery (refused unless the actor delivers ``intervention``)."""
     if intervention.code not in policy.deliverable_intervention_codes(actor, case):
         raise PermissionDenied(_("U mag de uitvoering van deze interventie niet vastleggen."))
     check_date(date, "date")
@@ -78,20 +87,54 @@ def delivery_record(
     family = policy.note_family_for_delivery(actor, case, intervention.code) if reason else None
     if reason and family is None:  # pragma: no cover (every delivering role has a family)
         raise PermissionDenied(_("U mag hier geen reden vastleggen."))
+    delivery = Delivery(
+        case=case,
+        intervention=intervention,
+        date=date,
+        delivered=delivered,
+        reason_ciphertext=encrypt_text(reason),
+        reason_family=family or "",
+        fidelity=checklist,
+        recorded_by=actor,
+        organisation=memberships[0].organisation if memberships else None,
+        recorded_at=timezone.now(),
+        supersedes=supersedes,
+    )
+    delivery.full_clean()
+    return delivery
+
+
+def _delivery_values(delivery: Delivery) -> dict:
+    return {
+        "intervention": delivery.intervention.code,
+        "delivered": delivery.delivered,
+        "date": delivery.date.isoformat(),
+        "fidelity": delivery.fidelity,
+    }
+
+
+def delivery_record(
+    *,
+    actor,
+    case,
+    intervention: Intervention,
+    date: dt.date,
+    delivered: bool,
+    fidelity: dict[str, bool] | None = None,
+    reason_not_delivered: str = "",
+) -> Delivery:
+    """Record that ``intervention`` reached ``case`` (with its fidelity checklist), or did not
+    (with a reason). Only the roles that deliver the intervention may."""
+    delivery = _new_delivery(
+        actor=actor,
+        case=case,
+        intervention=intervention,
+        date=date,
+        delivered=delivered,
+        fidelity=fidelity,
+        reason_not_delivered=reason_not_delivered,
+    )
     with transaction.atomic():
-        delivery = Delivery(
-            case=case,
-            intervention=intervention,
-            date=date,
-            delivered=delivered,
-            reason_ciphertext=encrypt_text(reason),
-            reason_family=family or "",
-            fidelity=checklist,
-            recorded_by=actor,
-            organisation=memberships[0].organisation if memberships else None,
-            recorded_at=timezone.now(),
-        )
-        delivery.full_clean()
         delivery.save()
         audit_record(
             actor=actor,
@@ -99,16 +142,100 @@ def delivery_record(
             subject_type="delivery",
             subject_ref=str(delivery.pk),
             case_code=case.code,
-            extra={
-                "new": {
-                    "intervention": intervention.code,
-                    "delivered": delivered,
-                    "date": date.isoformat(),
-                    "fidelity": checklist,
-                }
-            },
+            extra={"new": _delivery_values(delivery)},
         )
     return delivery
+
+
+def _lock_effective_delivery(actor, delivery: Delivery) -> Delivery:
+    """The delivery, locked, if it still counts and ``actor`` delivers its intervention."""
+    original = (
+        Delivery.objects.select_for_update()
+        .select_related("intervention", "case")
+        .get(pk=delivery.pk)
+    )
+    if original.intervention.code not in policy.deliverable_intervention_codes(
+        actor, original.case
+    ):
+        raise PermissionDenied(_("U mag de uitvoering van deze interventie niet wijzigen."))
+    if Delivery.objects.filter(supersedes=original).exists():
+        raise ValidationError(
+            _("Deze uitvoering is al gecorrigeerd; corrigeer de nieuwste versie.")
+        )
+    if DeliveryWithdrawal.objects.filter(delivery=original).exists():
+        raise ValidationError(_("Deze uitvoering is ingetrokken en telt niet meer mee."))
+    return original
+
+
+def delivery_correct(
+    *,
+    actor,
+    delivery: Delivery,
+    intervention: Intervention,
+    date: dt.date,
+    delivered: bool,
+    fidelity: dict[str, bool] | None = None,
+    reason_not_delivered: str = "",
+) -> Delivery:
+    """Correct ``delivery`` by a new delivery that supersedes it (append-only: the original stays
+    on the case page, marked corrected, and no longer counts). Who may correct is who delivers
+    the original's intervention (and the new one's)."""
+    with transaction.atomic():
+        original = _lock_effective_delivery(actor, delivery)
+        correction = _new_delivery(
+            actor=actor,
+            case=original.case,
+            intervention=intervention,
+            date=date,
+            delivered=delivered,
+            fidelity=fidelity,
+            reason_not_delivered=reason_not_delivered,
+            supersedes=original,
+        )
+        correction.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.DELIVERY_CORRECTED,
+            subject_type="delivery",
+            subject_ref=str(correction.pk),
+            case_code=original.case.code,
+            extra={
+                "old": {"delivery": original.pk, **_delivery_values(original)},
+                "new": _delivery_values(correction),
+            },
+        )
+    return correction
+
+
+def delivery_withdraw(*, actor, delivery: Delivery, reason: str) -> DeliveryWithdrawal:
+    """Withdraw ``delivery`` (entered by mistake) for ``reason`` (a WithdrawalReason): it stays
+    on the case page, struck through with who, when and why, and counts nowhere."""
+    if reason not in WithdrawalReason.values:
+        raise ValidationError({"reason": _("Kies waarom u deze uitvoering intrekt.")})
+    with transaction.atomic():
+        original = _lock_effective_delivery(actor, delivery)
+        memberships = policy.delivery_memberships(actor, original.case, original.intervention.code)
+        withdrawal = DeliveryWithdrawal(
+            delivery=original,
+            reason=reason,
+            withdrawn_by=actor,
+            organisation=memberships[0].organisation if memberships else None,
+            withdrawn_at=timezone.now(),
+        )
+        withdrawal.full_clean()
+        withdrawal.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.DELIVERY_WITHDRAWN,
+            subject_type="delivery",
+            subject_ref=str(original.pk),
+            case_code=original.case.code,
+            extra={
+                "old": {"delivery": original.pk, **_delivery_values(original)},
+                "new": {"withdrawn": True, "reason": reason},
+            },
+        )
+    return withdrawal
 
 
 def measure_record(
