@@ -432,3 +432,29 @@ def widening_fields(model_label: str, old: dict, new: dict) -> list[str]:
         for name, rule in rules.items()
         if name in new and _widens(rule, old.get(name), new[name])
     ]
+
+
+# --- assignment (issue 14 item 8) ----------------------------------------------------------------
+# Who may assign a case = who may record on it; a signal = who may triage it. The assignee must
+# reach it in their regular scope (never through break-glass): one cannot hand work to someone
+# who cannot see it.
+
+
+def may_assign_case(user, case: Case) -> bool:
+    return can(user, Action.EVENT_RECORD, case)
+
+
+def may_own_case(user, case: Case) -> bool:
+    return bool(getattr(user, "is_active", False)) and any(
+        _membership_covers_case(m, case, user) for m in memberships_for(user, Action.EVENT_RECORD)
+    )
+
+
+def may_assign_signal(user, signal) -> bool:
+    return can_on_signal(user, Action.SIGNAL_TRIAGE, signal)
+
+
+def may_own_signal(user, signal) -> bool:
+    return bool(getattr(user, "is_active", False)) and can_on_signal(
+        user, Action.SIGNAL_TRIAGE, signal
+    )

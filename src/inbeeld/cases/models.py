@@ -124,6 +124,15 @@ class Case(models.Model):
         related_name="+",
         verbose_name=_("geregistreerd door"),
     )
+    # Who works on the case now (issue 14 item 8): set through services.case_assign, audited.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_cases",
+        verbose_name=_("behandelaar"),
+    )
 
     class Meta:
         ordering = ["-intake_date", "-id"]
@@ -418,3 +427,25 @@ class ConsentRecord(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.kind}@{self.date}"
+
+
+class SavedFilter(models.Model):
+    """A named case-list filter a user keeps (issue 14 item 7): the list's query string."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_case_filters"
+    )
+    name = models.CharField(_("naam"), max_length=80)
+    querystring = models.CharField(_("filter"), max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="unique_saved_filter_name")
+        ]
+        verbose_name = _("bewaard filter")
+        verbose_name_plural = _("bewaarde filters")
+
+    def __str__(self) -> str:
+        return self.name

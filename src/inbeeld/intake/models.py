@@ -190,6 +190,15 @@ class Signal(models.Model):
         related_name="signal",
         verbose_name=_("casus"),
     )
+    # Who works on the signal now (issue 14 item 8): set through services.signal_assign, audited.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_signals",
+        verbose_name=_("behandelaar"),
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -10,6 +10,7 @@ from inbeeld.cases.services.base import (  # noqa: F401
     _lock_case,
     check_date,
 )
+from inbeeld.cases.services.assignment import case_assign  # noqa: F401
 from inbeeld.cases.services.break_glass import (  # noqa: F401
     MIN_BREAK_GLASS_REASON,
     CaseNotFound,
@@ -50,6 +51,7 @@ __all__ = [
     "MAX_NOTE_LENGTH",
     "MIN_BREAK_GLASS_REASON",
     "break_glass_open",
+    "case_assign",
     "break_glass_review",
     "case_derive_court",
     "case_register",

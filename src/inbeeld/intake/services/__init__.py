@@ -20,6 +20,7 @@ from inbeeld.intake.services.base import (
     receipt_hash,
     token_hash,
 )
+from inbeeld.intake.services.assignment import signal_assign
 from inbeeld.intake.services.feedback import signal_answer_seen, signal_seen_by_signaller
 from inbeeld.intake.services.submission import intake_link_create, signal_submit
 from inbeeld.intake.services.triage import (
@@ -31,6 +32,7 @@ from inbeeld.intake.services.triage import (
 )
 
 __all__ = [
+    "signal_assign",
     "MAX_CONTACT_FIELD",
     "MAX_DESCRIPTION",
     "MAX_MESSAGE",
