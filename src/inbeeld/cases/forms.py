@@ -16,7 +16,13 @@ from inbeeld.cases.models import (
     NationalityGroup,
     WithdrawalReason,
 )
-from inbeeld.cases.selectors import CASE_LIST_EXTENSIONS, SORTS, CaseFilters
+from inbeeld.cases.selectors import (
+    CASE_LIST_EXTENSIONS,
+    SORTS,
+    WORK_FILTERS,
+    CaseFilters,
+    units_visible_to,
+)
 from inbeeld.cases.services import MAX_NOTE_LENGTH
 from inbeeld.cases.workflow import Status
 from inbeeld.forms_safe import SafeIntegerField, SafeModelChoiceField, SafeModelMultipleChoiceField
@@ -62,6 +68,11 @@ class CaseFilterForm(forms.Form):
         to_field_name="code",
         empty_label=_("Alle eenheden"),
     )
+    work = forms.ChoiceField(
+        label=_("Behandelaar"),
+        required=False,
+        choices=[("", _("Alle casussen")), *WORK_FILTERS],
+    )
     sort = forms.ChoiceField(
         label=_("Sorteren"),
         required=False,
@@ -73,9 +84,12 @@ class CaseFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reached_by"].queryset = CASE_LIST_EXTENSIONS["reached_by"].choices()
+        if user is not None:
+            # Only the units whose cases this user can see (issue 14 item 7).
+            self.fields["unit"].queryset = units_visible_to(user)
 
     def clean(self):
         data = super().clean()
@@ -97,6 +111,7 @@ class CaseFilterForm(forms.Form):
             police_unit=data["unit"].code if data.get("unit") else "",
             reached_by=data["reached_by"].code if data.get("reached_by") else "",
             sort=sort if sort in SORTS else "-intake_date",
+            work=data.get("work") or "",
         )
 
 

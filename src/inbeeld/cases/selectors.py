@@ -11,12 +11,14 @@ from dataclasses import dataclass
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
-from inbeeld.cases.models import Case, ChainEvent, ConsentRecord, EventWithdrawal
+from inbeeld.cases.models import Case, ChainEvent, ConsentRecord, EventWithdrawal, SavedFilter
 from inbeeld.crypto import decrypt_text
+from inbeeld.reference.models import PoliceUnit
 
 
 def cases_visible_to(user, action: policy.Action = policy.Action.CASE_LIST) -> QuerySet[Case]:
@@ -140,6 +142,42 @@ class CaseFilters:
     police_unit: str = ""
     reached_by: str = ""  # an intervention code: cases it was delivered to
     sort: str = "-intake_date"
+    work: str = ""  # "mine": owned by the user; "unassigned": no owner (issue 14 item 8)
+
+
+# The "mijn werk" / "niet toegewezen" filter of the case list and the signal queue.
+WORK_FILTERS = [("mine", _("Mijn werk")), ("unassigned", _("Niet toegewezen"))]
+
+
+def filter_on_work(qs, user, work: str):
+    """``qs`` narrowed to the user's own work or to what nobody owns; unchanged otherwise."""
+    if work == "mine":
+        return qs.filter(owner_id=user.pk)
+    if work == "unassigned":
+        return qs.filter(owner__isnull=True)
+    return qs
+
+
+def units_visible_to(user):
+    """The police units of the cases ``user`` may list (the unit filter offers only these)."""
+    return PoliceUnit.objects.filter(
+        pk__in=cases_visible_to(user).values("police_unit_id")
+    ).order_by("name")
+
+
+def saved_filters_for(user) -> QuerySet[SavedFilter]:
+    return SavedFilter.objects.filter(user_id=user.pk)
+
+
+def assignee_choices(user, case: Case) -> list:
+    """The colleagues ``user`` may hand ``case`` to: active users who reach it in their own
+    scope and may record on it (policy.may_own_case); empty when ``user`` may not assign."""
+    from inbeeld.accounts.models import User
+
+    if not policy.may_assign_case(user, case):
+        return []
+    candidates = User.objects.filter(is_active=True, memberships__is_active=True).distinct()
+    return [u for u in candidates.order_by("last_name", "username") if policy.may_own_case(u, case)]
 
 
 SORTS = {
@@ -167,6 +205,7 @@ def case_list(user, filters: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(police_unit__code=filters.police_unit)
     if filters.reached_by:
         qs = CASE_LIST_EXTENSIONS["reached_by"].apply(qs, filters.reached_by)
+    qs = filter_on_work(qs, user, filters.work)
     return qs.prefetch_related("exploitation_forms").order_by(
         *SORTS.get(filters.sort, SORTS["-intake_date"])
     )

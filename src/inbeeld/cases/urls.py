@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbeeld.cases import court_views, views
+from inbeeld.cases import court_views, views, work_views
 
 app_name = "cases"
 
@@ -8,7 +8,10 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("nieuw/", views.case_create, name="create"),
     path("noodtoegang/", views.break_glass, name="break_glass"),
+    path("filter-bewaren/", work_views.filter_save, name="filter_save"),
+    path("filter/<int:pk>/verwijderen/", work_views.filter_delete, name="filter_delete"),
     path("<str:code>/", views.case_detail, name="detail"),
+    path("<str:code>/behandelaar/", work_views.case_assign, name="assign"),
     path("<str:code>/gebeurtenis/", views.event_create, name="event_create"),
     path(
         "<str:code>/gebeurtenis/<int:event_id>/corrigeren/",

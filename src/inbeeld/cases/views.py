@@ -36,7 +36,7 @@ def _require(user, action: policy.Action) -> None:
 @require_http_methods(["GET"])
 def case_list(request: HttpRequest) -> HttpResponse:
     _require(request.user, policy.Action.CASE_LIST)
-    filter_form = CaseFilterForm(request.GET or None)
+    filter_form = CaseFilterForm(request.GET or None, user=request.user)
     filters = filter_form.filters() if request.GET else CaseFilterForm().filters()
     cases = selectors.case_list(request.user, filters)
     page = Paginator(cases, 25).get_page(request.GET.get("pagina"))
@@ -60,6 +60,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "can_create": policy.can(request.user, policy.Action.CASE_CREATE),
+            "saved_filters": selectors.saved_filters_for(request.user),
         },
     )
 

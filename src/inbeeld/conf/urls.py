@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from inbeeld.accounts import views as account_views
+from inbeeld.intake import search_views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("zoeken/", search_views.search, name="search"),
     path("account/", include("inbeeld.accounts.urls")),
     path("casussen/<str:code>/proeftuin/", include("inbeeld.pilot.urls")),
     path("casussen/", include("inbeeld.cases.urls")),

@@ -3,6 +3,7 @@ the policy asked again (defence in depth), the audit row written in the same tra
 
 A package along the old module's sections; every name is importable from here as before."""
 
+from inbeeld.cases.services.assignment import case_assign  # noqa: F401
 from inbeeld.cases.services.base import (  # noqa: F401
     CASE_CHANGED,
     EARLIEST_DATE,
@@ -10,7 +11,6 @@ from inbeeld.cases.services.base import (  # noqa: F401
     _lock_case,
     check_date,
 )
-from inbeeld.cases.services.assignment import case_assign  # noqa: F401
 from inbeeld.cases.services.break_glass import (  # noqa: F401
     MIN_BREAK_GLASS_REASON,
     CaseNotFound,
@@ -39,6 +39,11 @@ from inbeeld.cases.services.events import (  # noqa: F401
     event_record,
     event_withdraw,
 )
+from inbeeld.cases.services.saved_filters import (  # noqa: F401
+    clean_querystring,
+    saved_filter_delete,
+    saved_filter_save,
+)
 from inbeeld.cases.workflow import TransitionNotAllowed
 from inbeeld.web import ConcurrentChange
 
@@ -63,4 +68,6 @@ __all__ = [
     "event_record",
     "event_withdraw",
     "linkage_key_add",
+    "saved_filter_delete",
+    "saved_filter_save",
 ]

@@ -9,6 +9,7 @@ signal up to its conversion into a case. Every public name stays importable from
 from __future__ import annotations
 
 from inbeeld.intake.limits import client_hash, public_attempt_allowed
+from inbeeld.intake.services.assignment import signal_assign
 from inbeeld.intake.services.base import (
     MAX_CONTACT_FIELD,
     MAX_DESCRIPTION,
@@ -20,7 +21,6 @@ from inbeeld.intake.services.base import (
     receipt_hash,
     token_hash,
 )
-from inbeeld.intake.services.assignment import signal_assign
 from inbeeld.intake.services.feedback import signal_answer_seen, signal_seen_by_signaller
 from inbeeld.intake.services.submission import intake_link_create, signal_submit
 from inbeeld.intake.services.triage import (

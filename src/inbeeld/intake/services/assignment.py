@@ -13,14 +13,20 @@ from inbeeld.intake.models import Signal
 from inbeeld.intake.services.triage import _lock
 
 
-def signal_assign(*, actor, signal: Signal, assignee, expected_version: int | None = None) -> Signal:
+def signal_assign(
+    *, actor, signal: Signal, assignee, expected_version: int | None = None
+) -> Signal:
     """Make ``assignee`` (None: nobody) the owner of ``signal``. Who may triage the signal may
     assign it; the assignee must be able to triage it too. Audited as signal.assigned."""
     if not policy.may_assign_signal(actor, signal):
         raise PermissionDenied(_("U mag dit signaal niet toewijzen."))
     if assignee is not None and not policy.may_own_signal(assignee, signal):
         raise ValidationError(
-            {"assignee": _("Deze collega kan dit signaal niet zien en kan het dus niet behandelen.")}
+            {
+                "assignee": _(
+                    "Deze collega kan dit signaal niet zien en kan het dus niet behandelen."
+                )
+            }
         )
     with transaction.atomic():
         locked = _lock(signal, expected_version)
