@@ -1,0 +1,112 @@
+"""Assignment (issue 14 item 8): a case and a signal have an owner; who may record on it may
+assign it (to themselves or a colleague who can see it), audited; the lists filter on "mijn werk"
+and "niet toegewezen"."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from inbeeld.accounts.models import Role
+from inbeeld.audit.models import AuditAction, AuditEvent
+from inbeeld.cases.selectors import CaseFilters, assignee_choices, case_list
+from inbeeld.cases.services import case_assign
+from inbeeld.intake.services import signal_assign
+from tests.factories import CaseFactory, make_user, unit
+from tests.intake.conftest import _submit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_officer_takes_a_case_and_hands_it_to_a_colleague_audited():
+    officer = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
+    colleague = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
+    case = CaseFactory()
+    case_assign(actor=officer, case=case, assignee=officer)
+    case.refresh_from_db()
+    assert case.owner_id == officer.pk
+    case_assign(actor=officer, case=case, assignee=colleague, expected_version=case.version)
+    case.refresh_from_db()
+    assert case.owner_id == colleague.pk
+    rows = AuditEvent.objects.filter(action=AuditAction.CASE_ASSIGNED, case_code=case.code)
+    assert [r.extra["new"]["owner"] for r in rows.order_by("pk")] == [officer.pk, colleague.pk]
+    assert rows.order_by("pk").last().extra["old"]["owner"] == officer.pk
+
+
+def test_the_assignee_must_see_the_case_and_the_actor_must_record_on_it():
+    officer = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
+    elsewhere = make_user(Role.POLICE_OFFICER, unit_code="limburg")
+    researcher = make_user(Role.RESEARCHER)
+    case = CaseFactory()
+    with pytest.raises(ValidationError):
+        case_assign(actor=officer, case=case, assignee=elsewhere)
+    with pytest.raises(ValidationError):
+        case_assign(actor=officer, case=case, assignee=researcher)
+    with pytest.raises(PermissionDenied):
+        case_assign(actor=elsewhere, case=case, assignee=elsewhere)
+    with pytest.raises(PermissionDenied):
+        case_assign(actor=researcher, case=case, assignee=officer)
+    case.refresh_from_db()
+    assert case.owner_id is None
+    assert not AuditEvent.objects.filter(action=AuditAction.CASE_ASSIGNED).exists()
+    choices = assignee_choices(officer, case)
+    assert officer in choices and elsewhere not in choices and researcher not in choices
+
+
+def test_mijn_werk_and_niet_toegewezen_filter_the_case_list():
+    officer = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
+    colleague = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
+    mine, theirs, nobodys = CaseFactory(), CaseFactory(), CaseFactory()
+    case_assign(actor=officer, case=mine, assignee=officer)
+    case_assign(actor=officer, case=theirs, assignee=colleague)
+    assert set(case_list(officer, CaseFilters(work="mine"))) == {mine}
+    assert set(case_list(officer, CaseFilters(work="unassigned"))) == {nobodys}
+    assert set(case_list(colleague, CaseFilters(work="mine"))) == {theirs}
+    assert set(case_list(officer, CaseFilters())) == {mine, theirs, nobodys}
+
+
+def test_assign_to_me_from_the_case_page(login):
+    officer = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
+    case = CaseFactory()
+    client = login(officer)
+    page = client.get(reverse("cases:detail", args=[case.code]))
+    assert "Niet toegewezen" in page.content.decode()
+    assert "Aan mij toewijzen" in page.content.decode()
+    response = client.post(
+        reverse("cases:assign", args=[case.code]), {"assignee": "me", "version": case.version}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.owner_id == officer.pk
+    listed = client.get(reverse("cases:list"), {"work": "mine"})
+    assert case.code in listed.content.decode()
+
+
+def test_a_colleague_outside_scope_cannot_be_chosen_on_the_page(login):
+    officer = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
+    elsewhere = make_user(Role.POLICE_OFFICER, unit_code="limburg")
+    case = CaseFactory()
+    client = login(officer)
+    client.post(reverse("cases:assign", args=[case.code]), {"assignee": str(elsewhere.pk)})
+    case.refresh_from_db()
+    assert case.owner_id is None
+
+
+def test_a_coordinator_assigns_a_signal_audited_and_only_to_who_can_triage_it():
+    coordinator = make_user(Role.SAFETY_COORDINATOR, unit_code="noord-holland")
+    colleague = make_user(Role.SAFETY_COORDINATOR, unit_code="noord-holland")
+    elsewhere = make_user(Role.SAFETY_COORDINATOR, unit_code="amsterdam")
+    signal, _code = _submit(police_unit=unit("noord-holland"))
+    signal_assign(actor=coordinator, signal=signal, assignee=colleague)
+    signal.refresh_from_db()
+    assert signal.owner_id == colleague.pk
+    row = AuditEvent.objects.get(action=AuditAction.SIGNAL_ASSIGNED)
+    assert row.subject_ref == signal.reference and row.extra["new"]["owner"] == colleague.pk
+    with pytest.raises(ValidationError):
+        signal_assign(actor=coordinator, signal=signal, assignee=elsewhere)
+    with pytest.raises(PermissionDenied):
+        signal_assign(actor=elsewhere, signal=signal, assignee=elsewhere)
+    signal_assign(actor=coordinator, signal=signal, assignee=None)
+    signal.refresh_from_db()
+    assert signal.owner_id is None
