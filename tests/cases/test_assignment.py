@@ -110,3 +110,19 @@ def test_a_coordinator_assigns_a_signal_audited_and_only_to_who_can_triage_it():
     signal_assign(actor=coordinator, signal=signal, assignee=None)
     signal.refresh_from_db()
     assert signal.owner_id is None
+
+
+def test_the_signal_queue_filters_on_mijn_werk_and_niet_toegewezen(login):
+    coordinator = make_user(Role.SAFETY_COORDINATOR, unit_code="noord-holland")
+    mine, _c = _submit(police_unit=unit("noord-holland"))
+    nobodys, _c = _submit(police_unit=unit("noord-holland"), description="Een tweede melding")
+    client = login(coordinator)
+    detail = client.get(reverse("intake:detail", args=[mine.reference])).content.decode()
+    assert "Aan mij toewijzen" in detail
+    client.post(reverse("intake:assign", args=[mine.reference]), {"assignee": "me"})
+    mine.refresh_from_db()
+    assert mine.owner_id == coordinator.pk
+    queue_mine = client.get(reverse("intake:queue"), {"work": "mine"}).content.decode()
+    assert mine.reference in queue_mine and nobodys.reference not in queue_mine
+    queue_free = client.get(reverse("intake:queue"), {"work": "unassigned"}).content.decode()
+    assert nobodys.reference in queue_free and mine.reference not in queue_free

@@ -56,11 +56,14 @@ def test_out_of_scope_answers_like_unknown_and_is_logged(login):
 
     assert strip(out_of_scope, case.code) == strip(unknown, "C-0000-ZZZZ")
     assert "Niets gevonden" in unknown.content.decode()
-    assert AuditEvent.objects.filter(
-        action=AuditAction.CASE_ACCESS_DENIED, case_code=case.code
-    ).exists() or AuditEvent.objects.filter(
-        action=AuditAction.CASE_ACCESS_DENIED, subject_ref=case.code
-    ).exists()
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditAction.CASE_ACCESS_DENIED, case_code=case.code
+        ).exists()
+        or AuditEvent.objects.filter(
+            action=AuditAction.CASE_ACCESS_DENIED, subject_ref=case.code
+        ).exists()
+    )
     client.get(reverse("search"), {"q": signal.reference})
     # An officer cannot triage signals: signals are not searched for them at all.
     assert not AuditEvent.objects.filter(action=AuditAction.CASE_READ).exists()

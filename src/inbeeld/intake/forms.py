@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inbeeld.cases.models import AgeBand, Gender, NationalityGroup
+from inbeeld.cases.selectors import WORK_FILTERS
 from inbeeld.forms_safe import SafeIntegerField, SafeModelChoiceField, SafeModelMultipleChoiceField
 from inbeeld.intake import receipts
 from inbeeld.intake.models import SignallerType, Urgency
@@ -276,6 +277,9 @@ class QueueFilterForm(forms.Form):
         label=_("Urgentie"), required=False, choices=[("", _("Alle")), *Urgency.choices]
     )
     overdue = forms.BooleanField(label=_("Alleen te laat"), required=False)
+    work = forms.ChoiceField(
+        label=_("Behandelaar"), required=False, choices=[("", _("Alle signalen")), *WORK_FILTERS]
+    )
 
 
 class TriageForm(forms.Form):

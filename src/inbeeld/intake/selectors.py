@@ -15,6 +15,7 @@ from django.utils import timezone
 from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
+from inbeeld.cases.selectors import filter_on_work
 from inbeeld.crypto import decrypt_text
 from inbeeld.intake.models import IntakeLink, Signal, SignalEvent, Urgency
 from inbeeld.intake.services import receipt_hash, token_hash
@@ -26,6 +27,7 @@ class QueueFilters:
     status: str = ""  # "" = open signals; "all" = every status; "answered"; or one status code
     urgency: str = ""
     overdue: bool = False
+    work: str = ""  # "mine" / "unassigned" (issue 14 item 8)
 
 
 def signals_visible_to(
@@ -69,6 +71,7 @@ def signal_queue_for(user, filters: QueueFilters | None = None, *, now=None) -> 
         signals = signals.filter(urgency=filters.urgency)
     if filters.overdue:
         signals = signals.filter(overdue_q(now))
+    signals = filter_on_work(signals, user, filters.work)
     acute_first = SqlCase(
         When(urgency=Urgency.ACUTE, then=Value(0)), default=Value(1), output_field=IntegerField()
     )
@@ -305,3 +308,16 @@ def flag_likely_duplicates(signals) -> None:
             and abs(other.received_at - signal.received_at) <= DUPLICATE_WINDOW
             and keys[other.pk] == key
         ]
+
+
+def signal_assignee_choices(user, signal: Signal) -> list:
+    """The colleagues ``user`` may hand ``signal`` to (policy.may_own_signal); empty when
+    ``user`` may not assign it."""
+    from inbeeld.accounts.models import User
+
+    if not policy.may_assign_signal(user, signal):
+        return []
+    candidates = User.objects.filter(is_active=True, memberships__is_active=True).distinct()
+    return [
+        u for u in candidates.order_by("last_name", "username") if policy.may_own_signal(u, signal)
+    ]

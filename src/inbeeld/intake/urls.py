@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbeeld.intake import feedback_views, views
+from inbeeld.intake import assignment_views, feedback_views, views
 
 app_name = "intake"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("mijn/", views.own_list, name="own_list"),
     path("mijn/<str:reference>/", views.own_detail, name="own_detail"),
     path("<str:reference>/", views.detail, name="detail"),
+    path("<str:reference>/behandelaar/", assignment_views.signal_assign, name="assign"),
     path("<str:reference>/triage/", views.triage, name="triage"),
     path("<str:reference>/doorsturen/", views.reroute, name="reroute"),
     path("<str:reference>/vraag/", views.ask, name="ask"),

@@ -115,6 +115,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             status=form.cleaned_data["status"],
             urgency=form.cleaned_data["urgency"],
             overdue=form.cleaned_data["overdue"],
+            work=form.cleaned_data["work"],
         )
     page = Paginator(selectors.signal_queue_for(request.user, filters), PAGE_SIZE).get_page(
         request.GET.get("pagina")
