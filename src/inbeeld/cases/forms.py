@@ -24,6 +24,7 @@ from inbeeld.cases.selectors import (
     units_visible_to,
 )
 from inbeeld.cases.services import MAX_NOTE_LENGTH
+from inbeeld.cases.work_counts import TODO_CHOICES
 from inbeeld.cases.workflow import Status
 from inbeeld.forms_safe import SafeIntegerField, SafeModelChoiceField, SafeModelMultipleChoiceField
 from inbeeld.reference.models import ChainEventOutcome, ChainEventType, ExploitationForm, PoliceUnit
@@ -73,6 +74,9 @@ class CaseFilterForm(forms.Form):
         required=False,
         choices=[("", _("Alle casussen")), *WORK_FILTERS],
     )
+    todo = forms.ChoiceField(
+        label=_("Te doen"), required=False, choices=[("", _("Alles")), *TODO_CHOICES]
+    )
     sort = forms.ChoiceField(
         label=_("Sorteren"),
         required=False,
@@ -112,6 +116,7 @@ class CaseFilterForm(forms.Form):
             reached_by=data["reached_by"].code if data.get("reached_by") else "",
             sort=sort if sort in SORTS else "-intake_date",
             work=data.get("work") or "",
+            todo=data.get("todo") or "",
         )
 
 

@@ -17,6 +17,7 @@ from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 from inbeeld.cases.models import Case, ChainEvent, ConsentRecord, EventWithdrawal, SavedFilter
+from inbeeld.cases.work_counts import apply_todo
 from inbeeld.crypto import decrypt_text
 from inbeeld.reference.models import PoliceUnit
 
@@ -143,6 +144,7 @@ class CaseFilters:
     reached_by: str = ""  # an intervention code: cases it was delivered to
     sort: str = "-intake_date"
     work: str = ""  # "mine": owned by the user; "unassigned": no owner (issue 14 item 8)
+    todo: str = ""  # a to-do list of cases.work_counts (issue 14 item 9)
 
 
 # The "mijn werk" / "niet toegewezen" filter of the case list and the signal queue.
@@ -206,6 +208,7 @@ def case_list(user, filters: CaseFilters) -> QuerySet[Case]:
     if filters.reached_by:
         qs = CASE_LIST_EXTENSIONS["reached_by"].apply(qs, filters.reached_by)
     qs = filter_on_work(qs, user, filters.work)
+    qs = apply_todo(qs, filters.todo)
     return qs.prefetch_related("exploitation_forms").order_by(
         *SORTS.get(filters.sort, SORTS["-intake_date"])
     )
