@@ -63,7 +63,9 @@ def test_police_counts_complaint_decisions_and_open_reflection_periods(login):
     recorder = chain_recorder(unit("amsterdam"))
     undecided = CaseFactory(recorder=recorder, events=[("first_police_contact", "")])
     CaseFactory(recorder=recorder, with_complaint=True)  # complaint filed: decided
-    CaseFactory(recorder=recorder, events=[("complaint_declined", first_outcome("complaint_declined"))])  # decided
+    CaseFactory(
+        recorder=recorder, events=[("complaint_declined", first_outcome("complaint_declined"))]
+    )  # decided
     reflecting = CaseFactory(recorder=recorder, events=[("reflection_period_start", "")])
     CaseFactory(  # period ended
         recorder=recorder,
