@@ -126,10 +126,9 @@ class AuditAction(models.TextChoices):
     # Issue 14: feedback that reaches the signaller; notification e-mails.
     SIGNAL_ANSWER_SEEN = "signal.answer_seen", _("Antwoord van signaalgever gelezen")
     NOTIFICATIONS_CHANGED = "user.notifications", _("E-mailmeldingen aan- of uitgezet")
-    # Issue 14 item 7/8: search and assignment.
+    # Issue 14 item 8: assignment.
     CASE_ASSIGNED = "case.assigned", _("Casus toegewezen")
     SIGNAL_ASSIGNED = "signal.assigned", _("Signaal toegewezen")
-    SEARCH_NOT_FOUND = "search.not_found", _("Zoekopdracht zonder resultaat")
 
 
 class AuditEvent(AppendOnlyModel):
