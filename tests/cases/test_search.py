@@ -117,3 +117,13 @@ def test_the_unit_filter_lists_only_units_the_user_can_see():
     CaseFactory(police_unit=unit("limburg"))
     codes = {u.code for u in CaseFilterForm(user=officer).fields["unit"].queryset}
     assert codes == {"amsterdam"}
+
+
+def test_a_saved_filter_is_deleted_only_by_its_owner(login):
+    officer = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
+    other = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
+    saved = SavedFilter.objects.create(user=officer, name="Acuut", querystring="minor=ja")
+    login(other).post(reverse("cases:filter_delete", args=[saved.pk]))
+    assert SavedFilter.objects.filter(pk=saved.pk).exists()
+    login(officer).post(reverse("cases:filter_delete", args=[saved.pk]))
+    assert not SavedFilter.objects.filter(pk=saved.pk).exists()

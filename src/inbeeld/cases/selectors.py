@@ -178,7 +178,15 @@ def assignee_choices(user, case: Case) -> list:
 
     if not policy.may_assign_case(user, case):
         return []
-    candidates = User.objects.filter(is_active=True, memberships__is_active=True).distinct()
+    # A cheap first cut (memberships that could reach this case); the policy decides per person.
+    near = (
+        Q(memberships__police_unit_id=case.police_unit_id)
+        | Q(memberships__om_district_id=case.police_unit.om_district_id)
+        | Q(case_assignments__case_id=case.pk)
+    )
+    if case.court_id is not None:
+        near |= Q(memberships__court_id=case.court_id)
+    candidates = User.objects.filter(near, is_active=True, memberships__is_active=True).distinct()
     return [u for u in candidates.order_by("last_name", "username") if policy.may_own_case(u, case)]
 
 

@@ -317,7 +317,12 @@ def signal_assignee_choices(user, signal: Signal) -> list:
 
     if not policy.may_assign_signal(user, signal):
         return []
-    candidates = User.objects.filter(is_active=True, memberships__is_active=True).distinct()
+    # A cheap first cut (a membership of the signal's unit); the policy decides per person.
+    candidates = User.objects.filter(
+        is_active=True,
+        memberships__is_active=True,
+        memberships__police_unit_id=signal.police_unit_id,
+    ).distinct()
     return [
         u for u in candidates.order_by("last_name", "username") if policy.may_own_signal(u, signal)
     ]
