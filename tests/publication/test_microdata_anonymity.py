@@ -57,8 +57,9 @@ def _qis(frame: pl.DataFrame) -> list[str]:
     return [*QI, *(c for c in frame.columns if c.startswith("vorm_"))]
 
 
-def _read_csv(content: bytes) -> pl.DataFrame:
-    return pl.read_csv(io.BytesIO(content), infer_schema=False)
+def _read_csv(content: bytes, separator: str = ";") -> pl.DataFrame:
+    """The microdata CSV is for Excel-NL (semicolons); the CTDC file keeps its standard commas."""
+    return pl.read_csv(io.BytesIO(content), infer_schema=False, separator=separator)
 
 
 # --- the attack --------------------------------------------------------------------------------
@@ -109,7 +110,7 @@ def test_the_administrators_k_is_what_the_files_reach(client, accepted):
     verified_login(client, accepted)
     released = _read_csv(client.get(reverse("reports:microdata", args=["csv"])).content)
     assert int(class_sizes(released, _qis(released)).min()) >= 10
-    ctdc = _read_csv(client.get(reverse("reports:microdata", args=["ctdc"])).content)
+    ctdc = _read_csv(client.get(reverse("reports:microdata", args=["ctdc"])).content, ",")
     ctdc_qis = ["yearRegister", "gender", "majorityStatus", "isForcedLabour", "isSexualExploit"]
     assert int(class_sizes(ctdc, ctdc_qis).min()) >= 10
 

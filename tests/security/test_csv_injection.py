@@ -31,8 +31,10 @@ CMD = "@SUM(1+1)*cmd|' /C calc'!A0"
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cells(text: str) -> list[str]:
-    return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+def _cells(text: str, delimiter: str = ";") -> list[str]:
+    """Our CSVs are for Excel-NL (semicolons, a byte-order mark); CTDC keeps its commas."""
+    text = text.removeprefix("\ufeff")
+    return [cell for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
 
 
 def _assert_no_formula(cells) -> None:
@@ -110,7 +112,7 @@ def test_the_ctdc_writer_neutralises_text_cells():
     frame = pl.DataFrame({"yearRegister": ["2020", CMD], "gender": ["-x", None], "n": [-1, 2]})
     buffer = io.BytesIO()
     write_ctdc(frame, buffer)
-    cells = _cells(buffer.getvalue().decode("utf-8"))
+    cells = _cells(buffer.getvalue().decode("utf-8"), ",")
     assert "'" + CMD in cells and "'-x" in cells and "-1" in cells
     _assert_no_formula(cells)
 

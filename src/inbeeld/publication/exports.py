@@ -56,7 +56,7 @@ from inbeeld.cases.models import AgeBand, Gender, NationalityGroup
 from inbeeld.publication import microdata_anonymity as anonymity
 from inbeeld.publication import release as releases
 from inbeeld.reference.models import ExploitationForm, PoliceUnit
-from inbeeld.spreadsheet_safety import neutralise_cell, neutralise_frame
+from inbeeld.spreadsheet_safety import CSV_DELIMITER, neutralise_cell, neutralise_frame
 from inbeeld.stats import vocabulary as ev
 
 ExportFormat = Literal["csv", "xlsx", "sav", "ctdc"]
@@ -317,13 +317,15 @@ def _as_in(variable: Variable, dtype: pl.DataType) -> Variable:
 
 
 def write_csv(df: pl.DataFrame, target: str | os.PathLike | IO) -> None:
-    """UTF-8 CSV with a header row; empty fields are missing values; text cells that a
-    spreadsheet would read as a formula are neutralised."""
+    """CSV as Excel opens it in columns in a Dutch locale (spreadsheet_safety): semicolons,
+    UTF-8 with a byte-order mark, decimals with a comma; a header row; empty fields are missing
+    values; text cells that a spreadsheet would read as a formula are neutralised."""
     df = neutralise_frame(df)
+    options = {"separator": CSV_DELIMITER, "decimal_comma": True, "include_bom": True}
     if isinstance(target, io.TextIOBase):
-        target.write(df.write_csv())
+        target.write(df.write_csv(**options))
     else:
-        df.write_csv(target)
+        df.write_csv(target, **options)
 
 
 MICRODATA_SHEET = "Microdata"

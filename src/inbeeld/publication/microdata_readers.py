@@ -15,6 +15,7 @@ from typing import IO
 import polars as pl
 
 from inbeeld.publication.exports import MICRODATA_SHEET, NOTES_SHEET, microdata_variables
+from inbeeld.spreadsheet_safety import CSV_BOM, CSV_DELIMITER
 
 
 def _restore_types(frame: pl.DataFrame) -> pl.DataFrame:
@@ -38,20 +39,25 @@ def read_csv(source: str | os.PathLike | IO) -> pl.DataFrame:
     """Read a microdata CSV back into the frame it was written from (types restored)."""
     header = _csv_header(source)
     return _restore_types(
-        pl.read_csv(source, schema_overrides={name: pl.String for name in header})
+        pl.read_csv(
+            source,
+            separator=CSV_DELIMITER,
+            decimal_comma=True,
+            schema_overrides={name: pl.String for name in header},
+        )
     )
 
 
 def _csv_header(source) -> list[str]:
     if isinstance(source, str | os.PathLike):
-        with open(source, encoding="utf-8", newline="") as stream:
-            return next(csv.reader(stream))
+        with open(source, encoding="utf-8-sig", newline="") as stream:
+            return next(csv.reader(stream, delimiter=CSV_DELIMITER))
     position = source.tell()
     first = source.readline()
     source.seek(position)
     if isinstance(first, bytes):
-        first = first.decode("utf-8")
-    return next(csv.reader([first]))
+        first = first.decode("utf-8-sig")
+    return next(csv.reader([first.removeprefix(CSV_BOM)], delimiter=CSV_DELIMITER))
 
 
 def read_xlsx(source: str | os.PathLike | IO) -> tuple[pl.DataFrame, dict[str, str]]:
