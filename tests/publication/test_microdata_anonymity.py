@@ -24,6 +24,7 @@ from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.publication import agreement, services
 from inbeeld.publication.exports import microdata_table
 from inbeeld.publication.microdata_anonymity import microdata_hierarchies
+from inbeeld.publication.microdata_readers import codes_from_labels
 from inbeeld.publication.models import DataUseAgreementAcceptance, MicrodataPolicy
 from inbeeld.stats.anonymity import class_sizes, unique_share
 from tests.conftest import verified_login
@@ -58,8 +59,10 @@ def _qis(frame: pl.DataFrame) -> list[str]:
 
 
 def _read_csv(content: bytes, separator: str = ";") -> pl.DataFrame:
-    """The microdata CSV is for Excel-NL (semicolons); the CTDC file keeps its standard commas."""
-    return pl.read_csv(io.BytesIO(content), infer_schema=False, separator=separator)
+    """The microdata CSV is for Excel-NL (semicolons, Dutch labels, mapped back to the codes
+    here); the CTDC file keeps its standard commas and codes."""
+    frame = pl.read_csv(io.BytesIO(content), infer_schema=False, separator=separator)
+    return codes_from_labels(frame) if separator == ";" else frame
 
 
 # --- the attack --------------------------------------------------------------------------------

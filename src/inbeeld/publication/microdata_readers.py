@@ -14,13 +14,29 @@ from typing import IO
 
 import polars as pl
 
-from inbeeld.publication.exports import MICRODATA_SHEET, NOTES_SHEET, microdata_variables
+from inbeeld.publication.exports import (
+    MICRODATA_SHEET,
+    NOTES_SHEET,
+    dutch_labels,
+    microdata_variables,
+)
 from inbeeld.spreadsheet_safety import CSV_BOM, CSV_DELIMITER
+
+
+def codes_from_labels(frame: pl.DataFrame) -> pl.DataFrame:
+    """The Dutch labels the CSV and XLSX show ("man") back to the frame's codes ("male")."""
+    variables = {v.name: v for v in microdata_variables()}
+    return frame.with_columns(
+        pl.col(name).cast(pl.String).replace({lab: code for code, lab in dutch_labels(v).items()})
+        for name, v in variables.items()
+        if name in frame.columns and v.categorical
+    )
 
 
 def _restore_types(frame: pl.DataFrame) -> pl.DataFrame:
     """Cast text read from a file to the variables' types; a year column that holds periods
     (generalised by the disclosure control) stays text."""
+    frame = codes_from_labels(frame)
     variables = {v.name: v for v in microdata_variables()}
     columns = []
     for name in frame.columns:
