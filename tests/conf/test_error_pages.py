@@ -20,6 +20,7 @@ ENGLISH = ("Page not found", "DEBUG = True", "Traceback", "Using the URLconf", "
 def _assert_dutch(html: str, heading: str):
     assert f"<h1>{heading}</h1>" in html
     assert 'lang="nl"' in html
+    assert "Terug naar de startpagina" in html  # no dead end
     for word in ENGLISH:
         assert word not in html
 
