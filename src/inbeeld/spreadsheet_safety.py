@@ -19,6 +19,10 @@ Pure Python (no Django), so the statistics, analysis and publication layers can 
 
 from __future__ import annotations
 
+import csv
+import io
+import math
+import numbers
 import re
 from collections.abc import Iterable
 
@@ -65,3 +69,66 @@ def neutralise_frame(frame):
     if any(safe_names[name] != name for name in frame.columns):
         frame = frame.rename(safe_names)
     return frame
+
+
+# --- CSV as Excel in a Dutch locale opens it (issue 14 item 16) ----------------------------------
+#
+# Excel-NL splits a CSV on the list separator of the locale, a semicolon, and reads a decimal
+# comma; without a byte-order mark it takes the file for Windows-1252 ("één" becomes "Ã©Ã©n").
+# So every CSV for users (microdata, monitor tables, evaluation) is semicolon-separated UTF-8 with
+# a BOM, integers plain (no thousands separator: "1.504" would be read as 1,504) and decimals with
+# a comma. Python's csv module and polars read such a file back with ``delimiter=";"`` and the
+# "utf-8-sig" encoding (see :func:`read_dutch_csv`).
+
+CSV_DELIMITER = ";"
+CSV_BOM = "\ufeff"
+DUTCH_INTEGER = re.compile(r"-?\d{1,3}(\.\d{3})+|-?\d+")
+
+
+def dutch_number_text(value) -> str:
+    """A number as Excel-NL reads it: integers plain, decimals with a comma; ``None`` and
+    non-finite floats (no number at all) as an empty cell. Other values as ``str``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if not math.isfinite(number):
+            return ""
+        return repr(number).replace(".", ",")  # shortest exact form: "0,125", "42,0", "1e-05"
+    return str(value)
+
+
+def number_from_dutch_text(text: str):
+    """A count shown the Dutch way ("1.504", "38") as an int; anything else unchanged. For cells
+    formatted for a page (thousands separator) that go into a spreadsheet."""
+    if isinstance(text, str) and DUTCH_INTEGER.fullmatch(text):
+        return int(text.replace(".", ""))
+    return text
+
+
+def dutch_csv_text(rows: Iterable[Iterable]) -> str:
+    """The rows as CSV for Excel-NL (with the BOM): text cells neutralised against formula
+    injection first, then numbers written as Excel-NL reads them."""
+    buffer = io.StringIO()
+    buffer.write(CSV_BOM)
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\n")
+    for row in rows:
+        writer.writerow([dutch_number_text(value) for value in neutralise_row(row)])
+    return buffer.getvalue()
+
+
+def read_dutch_csv(text: str | bytes) -> list[list[str]]:
+    """The cells of a CSV written by :func:`dutch_csv_text` (or the microdata writer), as text."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8-sig")
+    text = text.removeprefix(CSV_BOM)
+    return list(csv.reader(io.StringIO(text), delimiter=CSV_DELIMITER))
+
+
+def float_from_dutch_text(text: str) -> float:
+    """A decimal written by :func:`dutch_number_text` ("-0,125") back as a float."""
+    return float(text.replace(",", "."))

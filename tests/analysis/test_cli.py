@@ -16,6 +16,7 @@ from inbeeld.analysis.evaluation import research_evaluation
 from inbeeld.analysis.export import CSV_HEADER
 from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.pilot.models import Intervention
+from inbeeld.spreadsheet_safety import dutch_number_text, float_from_dutch_text, read_dutch_csv
 from tests.factories import command_researcher
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +101,9 @@ def test_non_finite_numbers_become_strings_not_nan(small_world):
 
 
 def test_csv_has_the_header_and_rows_for_every_intervention(small_world):
-    rows = list(csv.reader(io.StringIO(run("--format", "csv"))))
+    text = run("--format", "csv")
+    assert text.startswith("\ufeff")  # Excel reads UTF-8 only with the byte-order mark
+    rows = read_dutch_csv(text)
     assert rows[0] == CSV_HEADER
     assert all(len(row) == len(CSV_HEADER) for row in rows)
     codes = set(Intervention.objects.values_list("code", flat=True))
@@ -125,7 +128,7 @@ def test_csv_has_the_header_and_rows_for_every_intervention(small_world):
         if itt.risk_difference is None:
             assert rd[5:8] == ["", "", ""]
         else:
-            assert [float(v) for v in rd[5:8]] == [
+            assert [float_from_dutch_text(v) for v in rd[5:8]] == [
                 itt.risk_difference.estimate,
                 itt.risk_difference.low,
                 itt.risk_difference.high,
@@ -139,16 +142,13 @@ def test_csv_has_the_header_and_rows_for_every_intervention(small_world):
     for stage in (*result.lead_times, result.end_to_end):
         s = stage.summary
         median = lead[(stage.stage, "median")]
-        assert median[5] == ("" if s.median is None else str(s.median))
-        assert median[6:8] == [
-            "" if s.median_low is None else str(s.median_low),
-            "" if s.median_high is None else str(s.median_high),
-        ]
+        assert median[5] == dutch_number_text(s.median)
+        assert median[6:8] == [dutch_number_text(s.median_low), dutch_number_text(s.median_high)]
         reached = lead[(stage.stage, "share_reached")]
         if s.share_reached is None:
             assert reached[5] == ""
         else:
-            assert float(reached[5]) == s.share_reached.estimate
+            assert float_from_dutch_text(reached[5]) == s.share_reached.estimate
         assert lead[(stage.stage, "terminal_first")][5] == str(s.n_terminal)
         assert lead[(stage.stage, "under_way")][5] == str(s.n_censored)
 
@@ -160,8 +160,8 @@ def test_output_writes_a_file(small_world, tmp_path):
     assert payload["n_cases"] == 7
     target = tmp_path / "evaluatie.csv"
     run("--format", "csv", "--output", str(target))
-    with target.open(encoding="utf-8", newline="") as stream:
-        assert next(csv.reader(stream)) == CSV_HEADER
+    with target.open(encoding="utf-8-sig", newline="") as stream:
+        assert next(csv.reader(stream, delimiter=";")) == CSV_HEADER
 
 
 @pytest.mark.parametrize("horizon", ["10", "29", "731"])

@@ -7,7 +7,6 @@ The demo is the default `inbeeld demo` (3,000 cases, seed 2021), loaded once per
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -19,6 +18,7 @@ from django.core.management import call_command
 from inbeeld.analysis import presenter_primary
 from inbeeld.analysis.evaluation import evaluation_for, research_evaluation
 from inbeeld.publication.reports import comparison_publishable
+from inbeeld.spreadsheet_safety import read_dutch_csv
 from inbeeld.stats.primary import RETAINED_AFTER_COMPLAINT, Verdict
 from tests.analysis.test_views import text
 from tests.factories import command_researcher
@@ -117,7 +117,7 @@ def test_every_output_shows_the_same_primary_sentence_first(demo, researcher):
         assert exported["primary"]["sentence"] == sentences[code]
         assert exported["primary"]["verdict"] == str(verdicts[code])
 
-    rows = list(csv.reader(io.StringIO(_run("--format", "csv"))))
+    rows = read_dutch_csv(_run("--format", "csv"))
     header, body = rows[0], rows[1:]
     first_other = next(i for i, row in enumerate(body) if row[0] != "primary")
     assert all(row[0] != "primary" for row in body[first_other:])  # primary rows first
@@ -199,7 +199,7 @@ def test_an_after_complaint_intervention_has_no_complaint_rate_effect_anywhere(d
     assert _no_complaint_outcome(exported) == []
     assert exported["sensitivity"] == ["itt", "delivered"]
 
-    rows = list(csv.reader(io.StringIO(_run("--format", "csv"))))
+    rows = read_dutch_csv(_run("--format", "csv"))
     judge_rows = [row for row in rows[1:] if row[1] == JUDGE]
     assert judge_rows
     assert {row[3] for row in judge_rows} == {RETAINED_AFTER_COMPLAINT}

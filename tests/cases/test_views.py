@@ -464,8 +464,9 @@ def _assert_nothing_stored(case):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"event_type": ""}, "Dit veld is verplicht."),
-        ({"event_date": ""}, "Dit veld is verplicht."),
+        # Specific Dutch messages, not Django's generic one (issue 14 item 11).
+        ({"event_type": ""}, "Kies welke gebeurtenis u vastlegt."),
+        ({"event_date": ""}, "Vul de datum van de gebeurtenis in."),
         ({"event_date": "2024-13-01"}, "Vul een geldige datum in (jjjj-mm-dd)."),
         ({"event_date": "morgen"}, "Vul een geldige datum in (jjjj-mm-dd)."),
         ({"event_type": "complaint_declined"}, "Kies een uitkomst of reden bij"),
@@ -480,7 +481,7 @@ def _assert_nothing_stored(case):
             {"version": "1", "event_type": "suspect_arrested"},
             "intussen door iemand anders gewijzigd",
         ),
-        ({"version": ""}, "Dit veld is verplicht."),
+        ({"version": ""}, "Dit formulier is niet volledig meegekomen."),
         ({"note": "x" * 5001}, "5000"),
         ({"date_precision": "week"}, "Selecteer een geldige keuze."),
     ],

@@ -258,9 +258,10 @@ def test_researcher_reads_the_monitor_and_downloads_reports(
     expect(page.get_by_test_id("agreement-status")).to_contain_text("aanvaard")
     name, content = download(page, "CSV")
     assert name.endswith(".csv"), name
+    assert content.startswith("\ufeff".encode())  # Excel-NL reads UTF-8 only with the BOM
     text = content.decode("utf-8-sig")
     header, *rows = text.splitlines()
-    assert "rij_id" in header.split(","), header
+    assert "rij_id" in header.split(";"), header  # semicolons: Excel-NL opens it in columns
     assert rows, "the microdata has no rows"
     assert "IB-" not in text, "a case code in the pseudonymised microdata"
     assert not CASE_CODE.search(text)

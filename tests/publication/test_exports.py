@@ -276,8 +276,10 @@ def test_csv_round_trip(world, researcher, tmp_path):
     write_csv(df, buffer)
     buffer.seek(0)
     assert_frame_equal(read_csv(buffer), df)
-    header = path.read_text(encoding="utf-8").splitlines()[0]
-    assert header.startswith("rij_id,jaar_instroom,eenheid,leeftijd,minderjarig,gender")
+    # For Excel-NL: a byte-order mark and semicolons, so it opens in columns (issue 14 item 16).
+    assert path.read_bytes().startswith("\ufeff".encode())
+    header = path.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("rij_id;jaar_instroom;eenheid;leeftijd;minderjarig;gender")
 
 
 def test_xlsx_round_trip_with_toelichting(world, researcher, tmp_path):

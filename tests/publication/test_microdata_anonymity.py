@@ -24,6 +24,7 @@ from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.publication import agreement, services
 from inbeeld.publication.exports import microdata_table
 from inbeeld.publication.microdata_anonymity import microdata_hierarchies
+from inbeeld.publication.microdata_readers import codes_from_labels
 from inbeeld.publication.models import DataUseAgreementAcceptance, MicrodataPolicy
 from inbeeld.stats.anonymity import class_sizes, unique_share
 from tests.conftest import verified_login
@@ -57,8 +58,11 @@ def _qis(frame: pl.DataFrame) -> list[str]:
     return [*QI, *(c for c in frame.columns if c.startswith("vorm_"))]
 
 
-def _read_csv(content: bytes) -> pl.DataFrame:
-    return pl.read_csv(io.BytesIO(content), infer_schema=False)
+def _read_csv(content: bytes, separator: str = ";") -> pl.DataFrame:
+    """The microdata CSV is for Excel-NL (semicolons, Dutch labels, mapped back to the codes
+    here); the CTDC file keeps its standard commas and codes."""
+    frame = pl.read_csv(io.BytesIO(content), infer_schema=False, separator=separator)
+    return codes_from_labels(frame) if separator == ";" else frame
 
 
 # --- the attack --------------------------------------------------------------------------------
@@ -109,7 +113,7 @@ def test_the_administrators_k_is_what_the_files_reach(client, accepted):
     verified_login(client, accepted)
     released = _read_csv(client.get(reverse("reports:microdata", args=["csv"])).content)
     assert int(class_sizes(released, _qis(released)).min()) >= 10
-    ctdc = _read_csv(client.get(reverse("reports:microdata", args=["ctdc"])).content)
+    ctdc = _read_csv(client.get(reverse("reports:microdata", args=["ctdc"])).content, ",")
     ctdc_qis = ["yearRegister", "gender", "majorityStatus", "isForcedLabour", "isSexualExploit"]
     assert int(class_sizes(ctdc, ctdc_qis).min()) >= 10
 

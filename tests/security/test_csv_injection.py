@@ -31,8 +31,10 @@ CMD = "@SUM(1+1)*cmd|' /C calc'!A0"
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cells(text: str) -> list[str]:
-    return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+def _cells(text: str, delimiter: str = ";") -> list[str]:
+    """Our CSVs are for Excel-NL (semicolons, a byte-order mark); CTDC keeps its commas."""
+    text = text.removeprefix("\ufeff")
+    return [cell for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
 
 
 def _assert_no_formula(cells) -> None:
@@ -78,11 +80,12 @@ def test_numbers_stay_numbers():
 
 
 @pytest.mark.django_db
-def test_the_microdata_csv_neutralises_a_planted_unit_code(client):
+def test_the_microdata_csv_neutralises_a_planted_unit_code_and_name(client):
     from inbeeld.publication import agreement
     from inbeeld.publication.services import data_use_agreement_accept, microdata_policy_set
 
-    PoliceUnit.objects.filter(code="amsterdam").update(code=CODE_FORMULA)
+    # The files show the unit's name (its Dutch label), the .sav its code: plant both.
+    PoliceUnit.objects.filter(code="amsterdam").update(code=CODE_FORMULA, name=FORMULA)
     planted = PoliceUnit.objects.get(code=CODE_FORMULA)
     for _ in range(5):  # five alike: the unit survives k = 5 as it is
         CaseFactory(police_unit=planted)
@@ -93,7 +96,7 @@ def test_the_microdata_csv_neutralises_a_planted_unit_code(client):
     response = client.get(reverse("reports:microdata", args=["csv"]))
     assert response.status_code == 200
     cells = _cells(response.content.decode("utf-8"))
-    assert "'" + CODE_FORMULA in cells  # the unit arrives, as text
+    assert "'" + FORMULA in cells  # the unit arrives, as text
     _assert_no_formula(cells)
     # The XLSX download stores it as text, never as a formula.
     response = client.get(reverse("reports:microdata", args=["xlsx"]))
@@ -101,7 +104,7 @@ def test_the_microdata_csv_neutralises_a_planted_unit_code(client):
     types = {cell.data_type for row in book["Microdata"].iter_rows() for cell in row}
     assert "f" not in types
     values = [c.value for row in book["Microdata"].iter_rows() for c in row]
-    assert "'" + CODE_FORMULA in values
+    assert "'" + FORMULA in values
 
 
 def test_the_ctdc_writer_neutralises_text_cells():
@@ -110,7 +113,7 @@ def test_the_ctdc_writer_neutralises_text_cells():
     frame = pl.DataFrame({"yearRegister": ["2020", CMD], "gender": ["-x", None], "n": [-1, 2]})
     buffer = io.BytesIO()
     write_ctdc(frame, buffer)
-    cells = _cells(buffer.getvalue().decode("utf-8"))
+    cells = _cells(buffer.getvalue().decode("utf-8"), ",")
     assert "'" + CMD in cells and "'-x" in cells and "-1" in cells
     _assert_no_formula(cells)
 

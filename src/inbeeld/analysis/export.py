@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from inbeeld.analysis import presenter_primary
-from inbeeld.spreadsheet_safety import neutralise_rows
+from inbeeld.spreadsheet_safety import dutch_csv_text, neutralise_rows
 from inbeeld.stats.results import Interval
 
 
@@ -219,6 +219,12 @@ def to_csv_rows(result) -> list[list]:
         )
     rows = [[*row, ANALYSIS_OF_TABLE.get(row[0], "")] for row in rows]
     return neutralise_rows([CSV_HEADER, *([("" if v is None else v) for v in row] for row in rows)])
+
+
+def to_csv_text(result) -> str:
+    """The rows of :func:`to_csv_rows` as a CSV that Excel opens in columns in a Dutch locale:
+    semicolons, a UTF-8 byte-order mark, decimals with a comma (spreadsheet_safety)."""
+    return dutch_csv_text(to_csv_rows(result))
 
 
 def _intervention_rows(item) -> list[list]:

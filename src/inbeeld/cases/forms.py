@@ -205,13 +205,19 @@ class EventForm(forms.Form):
         queryset=ChainEventType.objects.none(),
         to_field_name="code",
         empty_label=_("Kies een gebeurtenis"),
-        error_messages={"invalid_choice": _("Deze gebeurtenis kunt u hier niet kiezen.")},
+        error_messages={
+            "required": _("Kies welke gebeurtenis u vastlegt."),
+            "invalid_choice": _("Deze gebeurtenis kunt u hier niet kiezen."),
+        },
     )
     outcome = forms.ChoiceField(label=_("Uitkomst of reden"), required=False, choices=())
     event_date = forms.DateField(
         label=_("Datum"),
         widget=DateInput(),
-        error_messages={"invalid": _("Vul een geldige datum in (jjjj-mm-dd).")},
+        error_messages={
+            "required": _("Vul de datum van de gebeurtenis in."),
+            "invalid": _("Vul een geldige datum in (jjjj-mm-dd)."),
+        },
     )
     date_precision = forms.ChoiceField(
         label=_("Nauwkeurigheid van de datum"),
@@ -224,7 +230,14 @@ class EventForm(forms.Form):
         max_length=MAX_NOTE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    version = SafeIntegerField(widget=forms.HiddenInput)
+    version = SafeIntegerField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _(
+                "Dit formulier is niet volledig meegekomen. Open het opnieuw vanaf de casus."
+            )
+        },
+    )
 
     def __init__(self, *args, event_codes=(), allow_note=True, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -284,7 +297,10 @@ class WithdrawalForm(forms.Form):
 
 class BreakGlassForm(forms.Form):
     code = forms.CharField(
-        label=_("Casuscode"), max_length=20, help_text=_("Bijvoorbeeld IB-7K3Q-9XWD.")
+        label=_("Casuscode"),
+        max_length=20,
+        help_text=_("Bijvoorbeeld IB-7K3Q-9XWD."),
+        error_messages={"required": _("Vul de code in van de casus die u nodig heeft.")},
     )
     reason = forms.CharField(
         label=_("Reden voor noodtoegang"),
@@ -293,6 +309,7 @@ class BreakGlassForm(forms.Form):
         help_text=_(
             "Deze reden wordt vastgelegd en beoordeeld door de functionaris gegevensbescherming."
         ),
+        error_messages={"required": _("Schrijf op waarom u deze casus nu nodig heeft.")},
     )
 
     def __init__(self, *args, **kwargs):

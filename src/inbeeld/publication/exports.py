@@ -16,9 +16,11 @@ never holds:
   linkage keys, consent history, signals.
 
 Categorical variables are held as the platform's stable codes ("female", "18-22", "amsterdam")
-in the frame, CSV and XLSX; the .sav file stores them as numeric codes with Dutch value labels
-(``gender`` 1 = vrouw, 2 = man, ...) and every variable carries a Dutch variable label, which the
-XLSX repeats on its sheet "Toelichting". The numeric codes are fixed (see ``Variable.codes``), so
+in the frame; the files a person reads show their Dutch labels instead ("vrouw", "18–22 jaar",
+the unit's name: the CSV and the XLSX sheet "Microdata", issue 14 item 13), and the readers
+(microdata_readers) map them back. The .sav file stores them as numeric codes with Dutch value
+labels (``gender`` 1 = vrouw, 2 = man, ...) and every variable carries a Dutch variable label,
+which the XLSX repeats on its sheet "Toelichting" with every code and its label. The numeric codes are fixed (see ``Variable.codes``), so
 syntax written for one export works on the next.
 
 The service ``export_microdata`` checks the policy (``EXPORT_MICRODATA``: researchers only) and
@@ -56,7 +58,7 @@ from inbeeld.cases.models import AgeBand, Gender, NationalityGroup
 from inbeeld.publication import microdata_anonymity as anonymity
 from inbeeld.publication import release as releases
 from inbeeld.reference.models import ExploitationForm, PoliceUnit
-from inbeeld.spreadsheet_safety import neutralise_cell, neutralise_frame
+from inbeeld.spreadsheet_safety import CSV_DELIMITER, neutralise_cell, neutralise_frame
 from inbeeld.stats import vocabulary as ev
 
 ExportFormat = Literal["csv", "xlsx", "sav", "ctdc"]
@@ -316,14 +318,30 @@ def _as_in(variable: Variable, dtype: pl.DataType) -> Variable:
 # --- writers (readers: microdata_readers) --------------------------------------------------------
 
 
+def dutch_labels(variable: Variable) -> dict[str, str]:
+    """{code: Dutch label} of a categorical variable (labels are unique within a variable)."""
+    return {str(value): label for value, _, label in variable.codes}
+
+
+def with_dutch_labels(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with every categorical code replaced by its Dutch label ("male" → "man"), for the
+    files a person reads; flags stay 0/1 and years stay numbers."""
+    return df.with_columns(
+        pl.col(v.name).replace(dutch_labels(v)) for v in _variables_for(df) if v.categorical
+    )
+
+
 def write_csv(df: pl.DataFrame, target: str | os.PathLike | IO) -> None:
-    """UTF-8 CSV with a header row; empty fields are missing values; text cells that a
-    spreadsheet would read as a formula are neutralised."""
-    df = neutralise_frame(df)
+    """CSV as Excel opens it in columns in a Dutch locale (spreadsheet_safety): semicolons,
+    UTF-8 with a byte-order mark, decimals with a comma; a header row; empty fields are missing
+    values; categories as their Dutch labels; text cells that a spreadsheet would read as a
+    formula are neutralised."""
+    df = neutralise_frame(with_dutch_labels(df))
+    options = {"separator": CSV_DELIMITER, "decimal_comma": True, "include_bom": True}
     if isinstance(target, io.TextIOBase):
-        target.write(df.write_csv())
+        target.write(df.write_csv(**options))
     else:
-        df.write_csv(target)
+        df.write_csv(target, **options)
 
 
 MICRODATA_SHEET = "Microdata"
@@ -361,7 +379,7 @@ def write_xlsx(
     sheet = workbook.create_sheet(MICRODATA_SHEET)
     sheet.freeze_panes = "A2"
     header(sheet, df.columns)
-    for row in df.iter_rows():
+    for row in with_dutch_labels(df).iter_rows():
         sheet.append([neutralise_cell(value) for value in row])
 
     notes = workbook.create_sheet(NOTES_SHEET)
@@ -388,6 +406,8 @@ NOTES = (
     "Rijnummers zijn per export willekeurig: ze verwijzen niet naar een casus en verschillen per "
     "export.",
     "Datums zijn afgerond op jaren; geen namen, casuscodes, vrije tekst of koppelsleutels.",
+    "Categorieën staan er als Nederlandse omschrijving in; de codes ernaast gebruikt het "
+    "SPSS-bestand.",
     "Uitkomsten tellen alleen geldende ketengebeurtenissen (een correctie vervangt het origineel).",
     "Publiceer alleen tabellen die de onthullingscontrole doorstaan (minimale celgrootte).",
 )

@@ -14,12 +14,29 @@ from typing import IO
 
 import polars as pl
 
-from inbeeld.publication.exports import MICRODATA_SHEET, NOTES_SHEET, microdata_variables
+from inbeeld.publication.exports import (
+    MICRODATA_SHEET,
+    NOTES_SHEET,
+    dutch_labels,
+    microdata_variables,
+)
+from inbeeld.spreadsheet_safety import CSV_BOM, CSV_DELIMITER
+
+
+def codes_from_labels(frame: pl.DataFrame) -> pl.DataFrame:
+    """The Dutch labels the CSV and XLSX show ("man") back to the frame's codes ("male")."""
+    variables = {v.name: v for v in microdata_variables()}
+    return frame.with_columns(
+        pl.col(name).cast(pl.String).replace({lab: code for code, lab in dutch_labels(v).items()})
+        for name, v in variables.items()
+        if name in frame.columns and v.categorical
+    )
 
 
 def _restore_types(frame: pl.DataFrame) -> pl.DataFrame:
     """Cast text read from a file to the variables' types; a year column that holds periods
     (generalised by the disclosure control) stays text."""
+    frame = codes_from_labels(frame)
     variables = {v.name: v for v in microdata_variables()}
     columns = []
     for name in frame.columns:
@@ -38,20 +55,25 @@ def read_csv(source: str | os.PathLike | IO) -> pl.DataFrame:
     """Read a microdata CSV back into the frame it was written from (types restored)."""
     header = _csv_header(source)
     return _restore_types(
-        pl.read_csv(source, schema_overrides={name: pl.String for name in header})
+        pl.read_csv(
+            source,
+            separator=CSV_DELIMITER,
+            decimal_comma=True,
+            schema_overrides={name: pl.String for name in header},
+        )
     )
 
 
 def _csv_header(source) -> list[str]:
     if isinstance(source, str | os.PathLike):
-        with open(source, encoding="utf-8", newline="") as stream:
-            return next(csv.reader(stream))
+        with open(source, encoding="utf-8-sig", newline="") as stream:
+            return next(csv.reader(stream, delimiter=CSV_DELIMITER))
     position = source.tell()
     first = source.readline()
     source.seek(position)
     if isinstance(first, bytes):
-        first = first.decode("utf-8")
-    return next(csv.reader([first]))
+        first = first.decode("utf-8-sig")
+    return next(csv.reader([first.removeprefix(CSV_BOM)], delimiter=CSV_DELIMITER))
 
 
 def read_xlsx(source: str | os.PathLike | IO) -> tuple[pl.DataFrame, dict[str, str]]:

@@ -25,6 +25,7 @@ from inbeeld.cases import selectors as case_selectors
 from inbeeld.cases.models import NationalityGroup
 from inbeeld.publication.reports import Report
 from inbeeld.reference.models import ExploitationForm, PoliceUnit
+from inbeeld.spreadsheet_safety import number_from_dutch_text
 from inbeeld.stats import vocabulary as ev
 from inbeeld.stats.disclosure import DisclosurePolicy, protect_one_way, protect_table
 from inbeeld.stats.exceptions import StatsError
@@ -375,18 +376,22 @@ def monitor_table_rows(context: dict) -> list[list[str]]:
     return rows
 
 
+def monitor_table_values(context: dict) -> list[list]:
+    """The rows of :func:`monitor_table_rows` for a spreadsheet: a published count ("1.504" on
+    the page) as a number, so a spreadsheet can add it up; × and shares stay text."""
+    header, *rows = monitor_table_rows(context)
+    return [header, *([*row[:3], number_from_dutch_text(row[3])] for row in rows)]
+
+
 def monitor_tables_file(context: dict, fmt: str) -> bytes:
-    import csv
     import io
 
-    from inbeeld.spreadsheet_safety import neutralise_rows
+    from inbeeld.spreadsheet_safety import dutch_csv_text, neutralise_rows
 
     # Labels come from reference data (unit names): never a formula in a spreadsheet.
-    rows = neutralise_rows(monitor_table_rows(context))
+    rows = neutralise_rows(monitor_table_values(context))
     if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(rows)
-        return buffer.getvalue().encode("utf-8")
+        return dutch_csv_text(rows).encode("utf-8")
     from openpyxl import Workbook
 
     book = Workbook()

@@ -92,6 +92,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The Dutch 400/404/500 pages also with DEBUG on (issue 14); before the audit middleware,
+    # whose process_exception must still see a refusal first.
+    "inbeeld.conf.error_pages.DutchErrorPagesMiddleware",
     # Refused function pages leave an audit row (issue 11).
     "inbeeld.conf.middleware.AuditRefusalMiddleware",
 ]

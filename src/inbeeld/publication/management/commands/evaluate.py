@@ -8,8 +8,6 @@ is the national research scope (the consented cases every researcher sees). Ever
 from publication.release, in the same transaction as the output.
 """
 
-import csv
-import io
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -17,7 +15,7 @@ from django.db import transaction
 
 from inbeeld import policy
 from inbeeld.analysis.evaluation import evaluation_for
-from inbeeld.analysis.export import to_csv_rows, to_json_payload
+from inbeeld.analysis.export import to_csv_text, to_json_payload
 from inbeeld.publication.cli import USER_HELP, command_user
 from inbeeld.publication.release import ReleaseKind, release_record
 from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
@@ -57,9 +55,7 @@ class Command(BaseCommand):
             payload = to_json_payload(result)
             text = json.dumps(payload, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
         else:
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\n").writerows(to_csv_rows(result))
-            text = buffer.getvalue()
+            text = to_csv_text(result)
         with transaction.atomic():
             release_record(
                 user=actor,
