@@ -123,7 +123,8 @@ def test_a_saved_filter_is_deleted_only_by_its_owner(login):
     officer = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
     other = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
     saved = SavedFilter.objects.create(user=officer, name="Acuut", querystring="minor=ja")
-    login(other).post(reverse("cases:filter_delete", args=[saved.pk]))
+    response = login(other).post(reverse("cases:filter_delete", args=[saved.pk]))
+    assert response.status_code == 404  # someone else's filter is as unknown as a missing one
     assert SavedFilter.objects.filter(pk=saved.pk).exists()
     login(officer).post(reverse("cases:filter_delete", args=[saved.pk]))
     assert not SavedFilter.objects.filter(pk=saved.pk).exists()

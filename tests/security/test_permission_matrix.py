@@ -72,6 +72,7 @@ ADMIN_INDEX = "/beheer/"
 DUA = "/rapporten/microdata/gebruiksvoorwaarden/"  # microdata: accept the data-use agreement first
 CHANGE_PAGE = "<the object's change page>"  # the admin's old object URL redirects there
 SIGNAL_PAGE = "<the signal's page>"  # an action on a signal redirects back to the signal
+CASE_PAGE = "<the case's page>"  # an action on a case redirects back to the case
 
 DUTCH_ERROR_PAGES = ("Geen toegang", "Niet gevonden")
 MISSING_ID = 999999
@@ -193,6 +194,19 @@ MATRIX: list[tuple] = [
     # Issue 14: "antwoord gelezen" (POST only) by the coordinators of the signal's unit.
     ("intake:answer_seen",           "own",           "POST",     LOGIN, 404,   SIGNAL_PAGE, 404, 404, 404,  404,   404,   404,   404,   404),
     ("intake:answer_seen",           "other",         "POST",     LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # Issue 14: assigning a signal (POST only; an empty POST takes the owner away) by who triages it.
+    ("intake:assign",                "own",           "POST",     LOGIN, 404,   SIGNAL_PAGE, 404, 404, 404,  404,   404,   404,   404,   404),
+    ("intake:assign",                "other",         "POST",     LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # Issue 14: search from the header (an empty query shows the form); who works on cases or signals.
+    ("search",                       "-",             "GET",      LOGIN, 403,   200,   200,   200,   200,   200,   200,   200,   403,   403),
+    # Issue 14: saved filters on the case list (an empty POST has no name: 400 with the reason).
+    ("cases:filter_save",            "-",             "POST",     LOGIN, 403,   400,   400,   400,   400,   400,   400,   400,   403,   403),
+    ("cases:filter_delete",          "missing",       "POST",     LOGIN, 403,   404,   404,   404,   404,   404,   404,   404,   403,   403),
+    # Issue 14: assigning a case (POST only) by who records on it.
+    ("cases:assign",                 "own",           "POST",     LOGIN, 404,   CASE_PAGE, CASE_PAGE, CASE_PAGE, CASE_PAGE, CASE_PAGE, CASE_PAGE, 403, 404, 404),
+    ("cases:assign",                 "other",         "POST",     LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # With a break-glass grant the case is readable, so refusing the assignment (403) leaks nothing.
+    ("cases:assign",                 "granted",       "POST",     LOGIN, 404,   403,   403,   404,   403,   403,   404,   404,   404,   404),
     # The evaluation (issue 6): researchers only; aggregate figures over consented cases.
     ("evaluation:overview",          "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("evaluation:lead_times",        "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
@@ -238,6 +252,7 @@ CASE_URL_NAMES = {
     "cases:linkage_add",
     "cases:consent_add",
     "cases:court",
+    "cases:assign",
     "privacy:case_access",
     "pilot_case:delivery_create",
     "pilot_case:delivery_correct",
@@ -253,6 +268,7 @@ SIGNAL_URL_NAMES = {
     "intake:ask",
     "intake:convert",
     "intake:answer_seen",
+    "intake:assign",
 }
 # After these requests the session is gone (logged out); the test logs in again.
 ENDS_SESSION = {"accounts:logout", "accounts:logout_everywhere", "admin:logout"}
@@ -730,6 +746,8 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
     if row.name == "privacy:break_glass_review":
         grant_id = world.grant.pk if row.obj == "grant" else MISSING_ID
         return [(row.obj, reverse(row.name, args=[grant_id]))]
+    if row.name == "cases:filter_delete":
+        return [(row.obj, reverse(row.name, args=[MISSING_ID]))]
     if row.name == "pilot:deployment_edit":
         from inbeeld.pilot.models import Deployment
 
@@ -753,7 +771,7 @@ def check_cell(world: World, row: Row, method: str) -> list[str]:
         got = response.status_code
         location = urlsplit(response.get("Location", "")).path
         want = url + "change/" if expected == CHANGE_PAGE else expected
-        if expected == SIGNAL_PAGE:
+        if expected in (SIGNAL_PAGE, CASE_PAGE):
             want = url.rstrip("/").rsplit("/", 1)[0] + "/"
         if got == 500:
             problems.append(f"{where}: 500 (server error), want {want}")

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -50,7 +50,8 @@ def filter_save(request: HttpRequest) -> HttpResponse:
 @require_POST
 def filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _require_list(request.user)
-    services.saved_filter_delete(user=request.user, pk=pk)
+    if not services.saved_filter_delete(user=request.user, pk=pk):
+        raise Http404(_("Er is geen bewaard filter met dit nummer."))
     messages.success(request, _("Het bewaarde filter is verwijderd."))
     return redirect("cases:list")
 

@@ -35,5 +35,8 @@ def saved_filter_save(*, user, name: str, querystring: str) -> SavedFilter:
     return saved
 
 
-def saved_filter_delete(*, user, pk: int) -> None:
-    SavedFilter.objects.filter(user=user, pk=pk).delete()
+def saved_filter_delete(*, user, pk: int) -> bool:
+    """Delete ``user``'s own saved filter ``pk``; False when they have none by that id (someone
+    else's filter is as unknown as a missing one)."""
+    deleted, _ = SavedFilter.objects.filter(user=user, pk=pk).delete()
+    return deleted > 0
