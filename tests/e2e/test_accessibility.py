@@ -57,6 +57,8 @@ FORMS_WITH_ERRORS = {
     "beheerder": ["/beheer/accounts/user/add/"],
 }
 EVERY_ROLE_FORMS = ["/account/wachtwoord/"]
+# Pages whose search form shows an error straight from the address.
+PAGES_WITH_ERRORS = {"fg": ["/privacy/auditlog/?date_from=2024-02-01&date_to=2024-01-01"]}
 
 
 def _menu_paths(page: Page) -> list[str]:
@@ -83,7 +85,7 @@ def _submit_empty(page: Page) -> None:
     """Submit the page's main form with browser validation off, so the server answers."""
     page.evaluate("() => document.querySelectorAll('form').forEach(f => f.noValidate = true)")
     form = page.locator("main form[method=post], #content form[method=post]").last
-    form.locator("[type=submit]").first.click()
+    form.locator("button:not([type=button]):not([type=reset]), input[type=submit]").first.click()
     page.wait_for_load_state("load")
 
 
@@ -153,10 +155,18 @@ def test_every_page_a_role_reaches_passes_axe(page: Page, demo_data, axe, userna
                 detail_paths.append(link)
     if username == "beheerder":
         detail_paths += _admin_paths(page)
+    form_paths = FORMS_WITH_ERRORS.get(username, []) + EVERY_ROLE_FORMS
     for path in detail_paths:
         page.goto(path)
         _check(page, axe, path, found)
-    for path in FORMS_WITH_ERRORS.get(username, []) + EVERY_ROLE_FORMS:
+        event_form = f"{path}gebeurtenis/"
+        if CASE_LINK.match(path) and page.locator(f'main a[href="{event_form}"]').count():
+            form_paths.insert(0, event_form)
+    for path in PAGES_WITH_ERRORS.get(username, []):
+        page.goto(path)
+        expect(page.locator(".errorlist, .error-summary").first).to_be_visible()
+        _check(page, axe, path, found, label=" (met foutmeldingen)")
+    for path in form_paths:
         page.goto(path)
         _check(page, axe, path, found)
         _submit_empty(page)
