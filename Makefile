@@ -17,9 +17,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml requirements-oracles-nodeps.txt
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml requirements-oracles-nodeps.txt node_modules/axe-core/axe.min.js
 	$(PIP) install --quiet -e '.[test,dev]'
 	$(PIP) install --quiet --no-deps --require-hashes -r requirements-oracles-nodeps.txt
+	touch $@
+
+# axe-core for the accessibility browser tests (tests/e2e/test_accessibility.py), from npm at
+# the version package-lock.json pins; node_modules/ is never committed nor served.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
 	touch $@
 
 install: $(VENV)/.installed

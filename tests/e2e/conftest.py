@@ -96,6 +96,10 @@ def page(browser: Browser, live_server, broken_assets: list[str], request) -> It
         locale="nl-NL",
         timezone_id="Europe/Amsterdam",
         viewport={"width": 1280, "height": 900},
+        # Only for tests that use `axe`: the app's CSP (script-src 'self') would refuse the
+        # injected axe-core. The app's own scripts stay as they are; every other test keeps
+        # the CSP in force.
+        bypass_csp="axe" in request.fixturenames,
     )
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
@@ -144,3 +148,54 @@ def demo_users(transactional_db, browser):
     assert ExploitationForm.objects.filter(code="sexual").exists(), "reference data missing"
     assert ChainEventType.objects.filter(code="complaint_filed").exists(), "reference data missing"
     return ensure_demo_accounts()
+
+
+# --- axe-core ---------------------------------------------------------------------------------
+# axe-core comes from npm (package.json), installed into node_modules/ by `make install-test`;
+# it is never committed and never served by the application: the test injects it into the page.
+AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.1 A/AA plus axe's best practices; the rules that need a human stay out of it.
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE_JS.is_file():
+        pytest.fail(
+            f"axe-core ontbreekt / axe-core is missing: {AXE_JS}\n"
+            "Run `make install-test` (it runs `npm install` for package.json). "
+            "The accessibility tests are never skipped.",
+            pytrace=False,
+        )
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def axe(axe_source: str):
+    """``axe(page)``: the axe-core violations on the page as it is now, as readable lines
+    ("rule-id (impact): help -> target, target ..."); an empty list means none."""
+
+    def run(page: Page) -> list[str]:
+        page.wait_for_load_state("load")
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.add_script_tag(content=axe_source)
+        result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+        lines = []
+        for violation in result["violations"]:
+            targets = ", ".join(
+                " ".join(map(str, node["target"])) for node in violation["nodes"][:10]
+            )
+            more = len(violation["nodes"]) - 10
+            lines.append(
+                f"{violation['id']} ({violation['impact']}): {violation['help']} -> {targets}"
+                + (f" (+{more} more)" if more > 0 else "")
+            )
+        return lines
+
+    return run

@@ -223,7 +223,6 @@ class AuthenticatorDeviceAdmin(PolicyAdminMixin, admin.ModelAdmin):
                 )
 
 
-
 def _own_password_change(request, extra_context=None):
     """The admin's own "change password" is the account page's (NIST rules, audited)."""
     return redirect("accounts:password_change")

@@ -3,6 +3,7 @@ included) is audited as REFERENCE_CHANGED with old and new values; a change that
 scope (policy.SCOPE_WIDENING_FIELDS: a unit's OM district, a district's courts, a court's court of
 appeal) waits for a second person."""
 
+from django import forms
 from django.contrib import admin
 
 from inbeeld.administration.mixins import PolicyAdminMixin
@@ -35,7 +36,12 @@ class PoliceUnitAdmin(ReferenceAdmin):
 @admin.register(models.OMDistrict)
 class OMDistrictAdmin(ReferenceAdmin):
     list_display = ["code", "name", "kind"]
-    filter_horizontal = ["courts"]
+
+    # Checkboxes, not filter_horizontal: Django's SelectFilter2 puts aria-label on a <span>
+    # in a <label>, which axe refuses (aria-prohibited-attr; issue 14).
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(models.Court)

@@ -18,6 +18,7 @@ from inbeeld.audit.chain import (
     row_digest,
 )
 from inbeeld.audit.models import AuditAction, AuditChainHead, AuditEvent, is_audit_action
+from inbeeld.audit.reads import note_write
 
 __all__ = [
     "GENESIS_HASH",
@@ -92,6 +93,7 @@ def audit_record(
             head.since_checkpoint = 0
             transaction.on_commit(lambda: checkpoint_after_commit(kind))
         head.save(update_fields=["last_hash", "since_checkpoint"])
+        note_write(case_code, str(action))
         return event
 
 

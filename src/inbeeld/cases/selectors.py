@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inbeeld import policy
 from inbeeld.audit.models import AuditAction
+from inbeeld.audit.reads import case_read
 from inbeeld.audit.services import audit_record
 from inbeeld.cases.models import Case, ChainEvent, ConsentRecord, EventWithdrawal, SavedFilter
 from inbeeld.cases.work_counts import apply_todo
@@ -103,14 +104,9 @@ def case_get_for(
         extra = {"action": str(action)}
         if case.break_glass_grant is not None:
             extra["break_glass"] = case.break_glass_grant.pk
-        audit_record(
-            actor=user,
-            action=AuditAction.CASE_READ,
-            subject_type="case",
-            subject_ref=case.code,
-            case_code=case.code,
-            extra=extra,
-        )
+        # One row per user action (audit/reads.py): deferred to the end of the request and
+        # dropped when the request (or the post it follows) writes a more specific row.
+        case_read(actor=user, case_code=case.code, extra=extra)
     return case
 
 

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from inbeeld import policy
+from inbeeld.accounts.models import Membership
 from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.audit.services import audit_query_params, audit_record
 from inbeeld.oversight import alerts
@@ -165,10 +166,36 @@ def break_glass_queue(user, *, pending_only: bool = True):
     from inbeeld.cases.models import BreakGlassGrant
 
     _require(user, policy.Action.BREAK_GLASS_REVIEW)
-    qs = BreakGlassGrant.objects.select_related("case", "user", "reviewed_by")
+    qs = BreakGlassGrant.objects.select_related("case", "user", "reviewed_by").prefetch_related(
+        Prefetch(
+            "user__memberships",
+            queryset=Membership.objects.filter(is_active=True).select_related(
+                "organisation", "police_unit", "om_district", "court"
+            ),
+            to_attr="active_memberships",
+        )
+    )
     if pending_only:
         return qs.filter(review=BreakGlassGrant.Review.PENDING).order_by("granted_at")
     return qs.exclude(review=BreakGlassGrant.Review.PENDING).order_by("-reviewed_at")
+
+
+def requester_unit(grant) -> str:
+    """Where the user who opened ``grant`` works: the unit, district or court of each active
+    membership, else the organisation ("–" when there is none). Reads the memberships that
+    ``break_glass_queue`` prefetched."""
+    memberships = getattr(grant.user, "active_memberships", None)
+    if memberships is None:
+        memberships = grant.user.memberships.filter(is_active=True).select_related(
+            "organisation", "police_unit", "om_district", "court"
+        )
+    names = []
+    for membership in memberships:
+        place = membership.police_unit or membership.om_district or membership.court
+        name = str(place or membership.organisation)
+        if name not in names:
+            names.append(name)
+    return ", ".join(names) or "–"
 
 
 def break_glass_get(user, grant_id: int):

@@ -59,6 +59,13 @@ def case_access(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "oversight/case_access.html", {"code": code.upper(), "page": page})
 
 
+def _with_unit(grants):
+    grants = list(grants)
+    for grant in grants:
+        grant.requester_unit = selectors.requester_unit(grant)
+    return grants
+
+
 @require_http_methods(["GET"])
 def break_glass_queue(request: HttpRequest) -> HttpResponse:
     _require(request.user, policy.Action.BREAK_GLASS_REVIEW)
@@ -66,8 +73,10 @@ def break_glass_queue(request: HttpRequest) -> HttpResponse:
         request,
         "oversight/break_glass.html",
         {
-            "pending": selectors.break_glass_queue(request.user),
-            "reviewed": selectors.break_glass_queue(request.user, pending_only=False)[:50],
+            "pending": _with_unit(selectors.break_glass_queue(request.user)),
+            "reviewed": _with_unit(
+                selectors.break_glass_queue(request.user, pending_only=False)[:50]
+            ),
             "form": BreakGlassReviewForm(),
         },
     )

@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "inbeeld.conf.error_pages.DutchErrorPagesMiddleware",
     # Refused function pages leave an audit row (issue 11).
     "inbeeld.conf.middleware.AuditRefusalMiddleware",
+    # One "Casus ingezien" row per user action, not per read (issue 14).
+    "inbeeld.audit.middleware.AuditReadScopeMiddleware",
 ]
 
 ROOT_URLCONF = "inbeeld.conf.urls"

@@ -1,0 +1,179 @@
+"""Audit values in Dutch for the privacy officer's pages (issue 14, item 10).
+
+The audit log stores stable codes (subject types, policy actions, keys of ``extra``) so that the
+chain and the queries never depend on a translation. These tables turn them into words at display
+time. A code that is not listed is shown as it is, so nothing is ever hidden; the test
+tests/oversight/test_audit_labels.py checks that every code the application writes is listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+SUBJECT_TYPES = {
+    "audit_checkpoint": _("controlepunt auditketen"),
+    "audit_log": _("auditlog"),
+    "backup": _("back-up"),
+    "break_glass": _("noodtoegang"),
+    "case": _("casus"),
+    "case_access": _("toegangsgeschiedenis casus"),
+    "case_list": _("casuslijst"),
+    "chain_event": _("ketengebeurtenis"),
+    "change_request": _("wijzigingsverzoek"),
+    "command": _("beheeropdracht"),
+    "crypto": _("sleutels"),
+    "ctdc": _("CTDC-bestand"),
+    "data_use_agreement": _("gebruiksvoorwaarden"),
+    "delivery": _("uitvoering interventie"),
+    "deployment": _("inzet interventie"),
+    "intake_link": _("meldlink"),
+    "measure": _("meting"),
+    "membership": _("lidmaatschap"),
+    "microdata_policy": _("drempel microdata"),
+    "organisation": _("organisatie"),
+    "page": _("pagina"),
+    "privacy_budget": _("privacybudget"),
+    "receipt": _("ontvangstcode"),
+    "reference": _("referentiegegevens"),
+    "retention": _("bewaartermijnen"),
+    "signal": _("signaal"),
+    "user": _("gebruiker"),
+}
+
+# What a read was for: the policy action the page asked for (policy_tables.Action).
+PURPOSES = {
+    "case.list": _("casuslijst bekeken"),
+    "case.view": _("casus bekeken"),
+    "case.create": _("casus registreren"),
+    "case.set_court": _("formulier rechtbank instellen"),
+    "event.record": _("formulier gebeurtenis vastleggen"),
+    "event.correct": _("formulier correctie of intrekking"),
+    "note.read": _("notities lezen"),
+    "note.write": _("notitie schrijven"),
+    "case.break_glass": _("noodtoegang"),
+    "case.linkage_add": _("formulier koppelsleutel"),
+    "case.consent_record": _("formulier toestemming onderzoek"),
+    "pilot.delivery_record": _("formulier uitvoering interventie"),
+    "pilot.measure_record": _("formulier meting"),
+    "pilot.read": _("pilot bekeken"),
+    "pilot.manage": _("pilot beheren"),
+    "audit.read": _("auditlog lezen"),
+    "audit.break_glass_review": _("noodtoegang beoordelen"),
+    "platform.administer": _("beheer"),
+    "signal.submit": _("signaal indienen"),
+    "signal.own_read": _("eigen signaal bekeken"),
+    "signal.triage": _("signaal beoordelen"),
+    "signal.link_manage": _("meldlinks beheren"),
+    "signal.funnel": _("signaaltrechter bekeken"),
+    "evaluation.read": _("evaluatie bekeken"),
+    "monitor.read": _("monitor bekeken"),
+    "publication.export_microdata": _("microdata exporteren"),
+    "publication.dp_release": _("cijfers vrijgeven"),
+    "platform.approval_decide": _("goedkeuren (vier ogen)"),
+}
+
+EXTRA_KEYS = {
+    "action": _("doel"),
+    "approval": _("goedkeuring"),
+    "archive_sha256": _("controlegetal archief"),
+    "backup_created_at": _("back-up gemaakt op"),
+    "backup_id": _("back-up"),
+    "break_glass": _("noodtoegang"),
+    "bytes": _("grootte (bytes)"),
+    "cases": _("casussen"),
+    "cells": _("cellen"),
+    "columns": _("kolommen"),
+    "dataset": _("gegevensset"),
+    "deleted_with_it": _("mee verwijderd"),
+    "disclosure_control": _("onthullingscontrole"),
+    "email_notifications": _("e-mailmeldingen"),
+    "epsilon": _("epsilon"),
+    "epsilon_total": _("epsilon totaal"),
+    "events": _("gebeurtenissen"),
+    "expires_at": _("geldig tot"),
+    "file": _("bestand"),
+    "file_sha256": _("controlegetal bestand"),
+    "filename": _("bestandsnaam"),
+    "filters": _("filters"),
+    "format": _("formaat"),
+    "found": _("gevonden"),
+    "generation": _("generatie"),
+    "grant": _("noodtoegang"),
+    "horizon": _("horizon"),
+    "ip": _("IP-adres"),
+    "kind": _("soort"),
+    "label": _("omschrijving"),
+    "last_id": _("laatste regel"),
+    "limit": _("limiet"),
+    "link": _("link"),
+    "max_hours": _("maximaal aantal uren"),
+    "mechanism": _("mechanisme"),
+    "method": _("methode"),
+    "new": _("nieuw"),
+    "note_changed": _("notitie gewijzigd"),
+    "object": _("object"),
+    "old": _("oud"),
+    "operator": _("uitvoerder"),
+    "page": _("pagina"),
+    "path": _("adres"),
+    "pending_approval": _("wacht op goedkeuring"),
+    "police_unit": _("eenheid"),
+    "query": _("zoekvraag"),
+    "reason": _("reden"),
+    "requested_by": _("aangevraagd door"),
+    "restored_last_id": _("laatste teruggezette regel"),
+    "rows": _("rijen"),
+    "seed": _("startwaarde"),
+    "sensitivity": _("gevoeligheid"),
+    "sent_to": _("verstuurd aan"),
+    "seq": _("volgnummer"),
+    "series": _("reeks"),
+    "sha256": _("controlegetal"),
+    "shown": _("getoond"),
+    "spent": _("verbruikt"),
+    "stage": _("stap"),
+    "status": _("status"),
+    "subject_user": _("betreft gebruiker"),
+    "target": _("doel"),
+    "total": _("totaal"),
+    "user": _("gebruiker"),
+    "username": _("gebruikersnaam"),
+    "version": _("versie"),
+}
+
+VALUES = {True: _("ja"), False: _("nee"), None: "–"}
+
+MAX_VALUE_LENGTH = 120
+
+
+@dataclass(frozen=True)
+class Detail:
+    label: str
+    value: str
+
+
+def subject_label(subject_type: str) -> str:
+    return str(SUBJECT_TYPES.get(subject_type, subject_type))
+
+
+def _value(key: str, value) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(VALUES[value])
+    if key == "action" and isinstance(value, str):
+        return str(PURPOSES.get(value, value))
+    if isinstance(value, Mapping):
+        return "; ".join(f"{EXTRA_KEYS.get(k, k)}: {_value(k, v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(key, v) for v in value)
+    text = str(value)
+    return text if len(text) <= MAX_VALUE_LENGTH else text[: MAX_VALUE_LENGTH - 1] + "…"
+
+
+def extra_details(extra: Mapping) -> list[Detail]:
+    """The ``extra`` of one audit row as Dutch label/value pairs, in stored order."""
+    if not isinstance(extra, Mapping):
+        return []
+    return [Detail(str(EXTRA_KEYS.get(k, k)), _value(k, v)) for k, v in extra.items()]
