@@ -4,10 +4,7 @@ Each demo role logs in, then axe-core (npm package, injected by the ``axe`` fixt
 conftest.py) checks the pages of its menu, its account pages, one case page (or signal page) it
 may see and forms submitted empty so that they show their errors. Any violation fails the test,
 reported as rule id, impact and the CSS targets of the offending elements.
-
-A page whose violations sit in files outside this change is listed in KNOWN_VIOLATIONS with the
-rules it breaks; it is checked by its own test, marked xfail(strict=True), so it turns red the
-moment it is fixed (then remove it from the list) and never hides another page's violation.
+No page is exempt.
 """
 
 from __future__ import annotations
@@ -35,17 +32,6 @@ ROLES = [
     "beheerder",
     "school.zaandam",
 ]
-
-# Pages with a known violation in a file this change does not own: path pattern -> the rules.
-KNOWN_VIOLATIONS: dict[str, str] = {
-    r"^/goedkeuringen/$": (
-        "src/inbeeld/templates/approvals/list.html: scrollable-region-focusable (serious) on "
-        ".table-wrap: the table scrolls sideways but its wrapper cannot take keyboard focus "
-        '(needs tabindex="0" with role="region" and an aria-label)'
-    ),
-}
-# One role that reaches each known page, for its own strict-xfail test.
-KNOWN_PAGES = [("fg", r"^/goedkeuringen/$", "/goedkeuringen/")]
 
 CASE_LINK = re.compile(r"^/casussen/IB-[2-9A-Z]{4}-[2-9A-Z]{4}/$")
 SIGNAL_LINK = re.compile(r"^/signalen/(mijn/)?[A-Z0-9-]{6,}/$")
@@ -119,15 +105,9 @@ def _admin_paths(page: Page) -> list[str]:
     return paths
 
 
-def _known(path: str) -> str | None:
-    return next(
-        (rules for pattern, rules in KNOWN_VIOLATIONS.items() if re.search(pattern, path)), None
-    )
-
-
 def _check(page: Page, axe, path: str, found: dict[str, list[str]], *, label: str = "") -> None:
     violations = axe(page)
-    if violations and not _known(path):
+    if violations:
         found[f"{path}{label}"] = violations
 
 
@@ -180,23 +160,3 @@ def test_every_page_a_role_reaches_passes_axe(page: Page, demo_data, axe, userna
         expect(page.locator(".errorlist, .error-summary, .errornote").first).to_be_visible()
         _check(page, axe, path, found, label=" (met foutmeldingen)")
     assert found == {}, _report(username, found)
-
-
-@pytest.mark.parametrize(
-    "username,path",
-    [
-        pytest.param(
-            username,
-            path,
-            marks=pytest.mark.xfail(strict=True, reason=KNOWN_VIOLATIONS[pattern]),
-            id=path,
-        )
-        for username, pattern, path in KNOWN_PAGES
-    ],
-)
-def test_known_violations_outside_this_change(page: Page, demo_data, axe, username, path):
-    """Pages whose violations live in files outside this change (see KNOWN_VIOLATIONS)."""
-    log_in(page, username)
-    page.goto(path)
-    violations = axe(page)
-    assert violations == [], f"{path}:\n" + "\n".join(violations)
