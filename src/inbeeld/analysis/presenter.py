@@ -85,9 +85,11 @@ def ratio(interval) -> str:
 
 
 def p_value(p: float | None) -> str:
+    """The p-value as it is read: "p < 0,001" or "p = 0,042" ("p = –" when unknown); never the
+    clumsy "p = < 0,001"."""
     if p is None:
-        return "–"
-    return "< 0,001" if p < 0.001 else number(p, 3)
+        return "p = –"
+    return "p < 0,001" if p < 0.001 else f"p = {number(p, 3)}"
 
 
 def days(value: float | None) -> str:
@@ -230,7 +232,7 @@ def _comparison_sentences(comparison, *, exposed: str, unexposed: str, horizon: 
     if c.fisher is not None:
         out.append(
             _(
-                "Fishers exacte toets: p = %(p)s. Dat is de kans op een verschil van minstens deze "
+                "Fishers exacte toets: %(p)s. Dat is de kans op een verschil van minstens deze "
                 "omvang als de interventie in werkelijkheid niets uitmaakt."
             )
             % {"p": p_value(c.fisher.p_value)}
@@ -374,7 +376,7 @@ def _survival_sentences(comparison, name: str, horizon: int) -> list[str]:
         out.append(
             _(
                 "Log-ranktoets, oorzaakspecifiek (verschilt het tempo van aangifte onder wie nog "
-                "in het proces is?): p = %(p)s."
+                "in het proces is?): %(p)s."
             )
             % {"p": p_value(comparison.logrank.p_value)}
         )
