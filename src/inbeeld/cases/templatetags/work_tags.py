@@ -6,6 +6,7 @@ the policy what the requesting user may see and do with it."""
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
 
 from inbeeld import policy
 from inbeeld.cases import selectors
@@ -13,12 +14,14 @@ from inbeeld.cases import selectors
 register = template.Library()
 
 
-@register.inclusion_tag("cases/_owner_box.html", takes_context=True)
+@register.inclusion_tag("_owner_box.html", takes_context=True)
 def owner_box(context, case):
     user = context["request"].user
     may_assign = policy.may_assign_case(user, case)
     return {
-        "case": case,
+        "assign_url": reverse("cases:assign", args=[case.code]),
+        "version": case.version,
+        "owner_testid": "case-owner",
         "csrf_token": context.get("csrf_token"),
         "owner": case.owner,
         # Names of people only for those who see them elsewhere on the case (notes' authors).

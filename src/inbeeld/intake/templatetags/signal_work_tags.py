@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
 
 from inbeeld import policy
 from inbeeld.intake import selectors
@@ -12,14 +13,19 @@ from inbeeld.intake import selectors
 register = template.Library()
 
 
-@register.inclusion_tag("intake/_owner_box.html", takes_context=True)
+@register.inclusion_tag("_owner_box.html", takes_context=True)
 def signal_owner_box(context, signal):
     user = context["request"].user
     may_assign = policy.may_assign_signal(user, signal)
     return {
-        "signal": signal,
+        "assign_url": reverse("intake:assign", args=[signal.reference]),
+        "version": signal.version,
+        "owner_testid": "signal-owner",
         "csrf_token": context.get("csrf_token"),
         "owner": signal.owner,
+        # Coordinators of a unit see each other's names; whoever may triage may take it.
+        "show_name": True,
+        "may_take": may_assign,
         "is_me": signal.owner_id == user.pk,
         "may_assign": may_assign,
         "colleagues": selectors.signal_assignee_choices(user, signal) if may_assign else [],
