@@ -136,7 +136,8 @@ def test_the_page_reads_at_phone_width(fg, beheerder):
     html = session_for(fg).get(URL).content.decode()
     assert 'name="viewport" content="width=device-width' in html
     # Every table scrolls inside its own box instead of widening the page.
-    assert html.count("<table") == html.count('<div class="table-wrap"><table')
+    wrapped = re.findall(r'<div class="table-wrap"[^>]*><table', html)
+    assert html.count("<table") == len(wrapped) > 0
 
 
 def test_the_page_makes_a_bounded_number_of_queries(fg, beheerder):
