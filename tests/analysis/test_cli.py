@@ -7,17 +7,40 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from inbeeld.analysis.evaluation import research_evaluation
-from inbeeld.analysis.export import CSV_HEADER
+from inbeeld.analysis.presenter import STAGE_LABELS
 from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.pilot.models import Intervention
 from inbeeld.spreadsheet_safety import dutch_number_text, float_from_dutch_text, read_dutch_csv
 from tests.factories import command_researcher
+
+OUTCOME_WORDS = {
+    "complaint_within": "aangifte binnen",
+    "cooperation_within": "medewerking binnen",
+    "retained_after_complaint": "in het strafproces gebleven",
+}
+# What a researcher reads in Excel: every column name in Dutch (issue 14 item 13).
+CSV_HEADER = [
+    "tabel",
+    "interventiecode",
+    "interventie",
+    "blootstelling",
+    "uitkomst",
+    "maat",
+    "schatting",
+    "ondergrens 95 %-BI",
+    "bovengrens 95 %-BI",
+    "aantal casussen",
+    "aantal gebeurtenissen",
+    "indicatief",
+    "analyse",
+]
 
 pytestmark = pytest.mark.django_db
 
@@ -106,51 +129,64 @@ def test_csv_has_the_header_and_rows_for_every_intervention(small_world):
     rows = read_dutch_csv(text)
     assert rows[0] == CSV_HEADER
     assert all(len(row) == len(CSV_HEADER) for row in rows)
-    codes = set(Intervention.objects.values_list("code", flat=True))
+    codes = dict(Intervention.objects.values_list("code", "label"))
     effect_rows = [row for row in rows[1:] if row[0] == "effect"]
-    assert {row[1] for row in effect_rows} == codes
+    assert {row[1] for row in effect_rows} == set(codes)
+    assert {(row[1], row[2]) for row in effect_rows} <= set(codes.items())
     result = research_evaluation()
     for item in result.interventions:
         (rd,) = [
             row
             for row in effect_rows
             if row[1] == item.spec.code
-            and row[2] == "itt"
-            and row[3] == item.itt.outcome
-            and row[4] == "risk_difference"
+            and row[3] == "naar toewijzing"
+            and row[4].startswith(OUTCOME_WORDS[item.itt.outcome])
+            and row[5] == "verschil in aandeel"
         ]
         itt = item.itt
-        assert rd[8:11] == [
+        assert rd[9:12] == [
             str(itt.n1 + itt.n0),
             str(itt.x1 + itt.x0),
-            "yes" if itt.indicative else "no",
+            "ja" if itt.indicative else "nee",
         ]
         if itt.risk_difference is None:
-            assert rd[5:8] == ["", "", ""]
+            assert rd[6:9] == ["", "", ""]
         else:
-            assert [float_from_dutch_text(v) for v in rd[5:8]] == [
+            assert [float_from_dutch_text(v) for v in rd[6:9]] == [
                 itt.risk_difference.estimate,
                 itt.risk_difference.low,
                 itt.risk_difference.high,
             ]
     tables = {row[0] for row in rows[1:]}
-    assert {"overall", "effect", "survival", "lead_time", "bottleneck"} <= tables
+    assert {"totaal", "effect", "tijd tot aangifte", "doorlooptijd", "knelpunt per eenheid"} <= tables
     # Lead times: the conditional median with its interval and the share that reached the step,
     # the same numbers as the evaluation's own summary.
-    result = research_evaluation()
-    lead = {(row[3], row[4]): row for row in rows[1:] if row[0] == "lead_time"}
+    lead = {(row[4], row[5]): row for row in rows[1:] if row[0] == "doorlooptijd"}
     for stage in (*result.lead_times, result.end_to_end):
         s = stage.summary
-        median = lead[(stage.stage, "median")]
-        assert median[5] == dutch_number_text(s.median)
-        assert median[6:8] == [dutch_number_text(s.median_low), dutch_number_text(s.median_high)]
-        reached = lead[(stage.stage, "share_reached")]
+        label = str(STAGE_LABELS[stage.stage])
+        median = lead[(label, "mediaan (dagen)")]
+        assert median[6] == dutch_number_text(s.median)
+        assert median[7:9] == [dutch_number_text(s.median_low), dutch_number_text(s.median_high)]
+        reached = lead[(label, "aandeel dat de stap bereikte")]
         if s.share_reached is None:
-            assert reached[5] == ""
+            assert reached[6] == ""
         else:
-            assert float_from_dutch_text(reached[5]) == s.share_reached.estimate
-        assert lead[(stage.stage, "terminal_first")][5] == str(s.n_terminal)
-        assert lead[(stage.stage, "under_way")][5] == str(s.n_censored)
+            assert float_from_dutch_text(reached[6]) == s.share_reached.estimate
+        assert lead[(label, "eerder op een andere manier geëindigd")][6] == str(s.n_terminal)
+        assert lead[(label, "nog onderweg")][6] == str(s.n_censored)
+
+
+def test_csv_shows_no_code_words(small_world):
+    """Every cell a researcher reads is Dutch: no snake_case code, no yes/no, no English verdict
+    (the intervention code column is the organisation's own identifier and is left out)."""
+    rows = read_dutch_csv(run("--format", "csv"))
+    code_word = re.compile(r"\b[a-z]+_[a-z0-9_]+\b")
+    english = {"yes", "no", "primary", "sensitivity", "overall", "share", "median", "itt"}
+    for row in rows[1:]:
+        for cell in (row[0], *row[3:6], *row[11:]):
+            assert not code_word.search(cell), (cell, row)
+            assert cell not in english, (cell, row)
 
 
 def test_output_writes_a_file(small_world, tmp_path):

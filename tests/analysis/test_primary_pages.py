@@ -119,17 +119,21 @@ def test_every_output_shows_the_same_primary_sentence_first(demo, researcher):
 
     rows = read_dutch_csv(_run("--format", "csv"))
     header, body = rows[0], rows[1:]
-    first_other = next(i for i, row in enumerate(body) if row[0] != "primary")
-    assert all(row[0] != "primary" for row in body[first_other:])  # primary rows first
-    measure, estimate, analysis = (header.index(c) for c in ("measure", "estimate", "analysis"))
-    csv_sentences = {row[1]: row[estimate] for row in body if row[measure] == "sentence"}
+    first_other = next(i for i, row in enumerate(body) if row[0] != "primaire analyse")
+    assert all(row[0] != "primaire analyse" for row in body[first_other:])  # primary rows first
+    measure, estimate, analysis = (header.index(c) for c in ("maat", "schatting", "analyse"))
+    csv_sentences = {row[1]: row[estimate] for row in body if row[measure] == "uitkomst in woorden"}
     assert csv_sentences == sentences
-    assert {row[analysis] for row in body if row[0] in ("effect", "survival", "staggered")} == {
-        "sensitivity"
+    csv_verdicts = {row[1]: row[estimate] for row in body if row[measure] == "oordeel"}
+    assert csv_verdicts == {
+        code: str(presenter_primary.VERDICT_LABELS[verdict]) for code, verdict in verdicts.items()
     }
-    assert not [row for row in body if row[measure] == "additional_cases_80pct_power"]
-    planning = [row for row in body if row[measure] == "cases_per_group_80pct_assurance"]
-    assert planning and all(int(r[6]) <= int(r[5]) <= int(r[7]) for r in planning)
+    sensitivity_tables = ("effect", "tijd tot aangifte", "gespreide invoering")
+    assert {row[analysis] for row in body if row[0] in sensitivity_tables} == {"gevoeligheid"}
+    assert {row[analysis] for row in body if row[0] == "primaire analyse"} == {"primair"}
+    assert not [row for row in body if "power" in row[measure] or "80pct" in row[measure]]
+    planning = [row for row in body if row[measure].startswith("casussen per groep nodig")]
+    assert planning and all(int(r[7]) <= int(r[6]) <= int(r[8]) for r in planning)
 
 
 def test_twfe_is_labelled_as_sensitivity_only(demo, researcher):
@@ -202,4 +206,5 @@ def test_an_after_complaint_intervention_has_no_complaint_rate_effect_anywhere(d
     rows = read_dutch_csv(_run("--format", "csv"))
     judge_rows = [row for row in rows[1:] if row[1] == JUDGE]
     assert judge_rows
-    assert {row[3] for row in judge_rows} == {RETAINED_AFTER_COMPLAINT}
+    assert {row[4] for row in judge_rows} == {"in het strafproces gebleven na de aangifte"}
+    assert RETAINED_AFTER_COMPLAINT in {i.itt.outcome for i in result.interventions}

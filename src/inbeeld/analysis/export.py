@@ -2,7 +2,7 @@
 
 Per intervention the primary analysis comes first, with the same Dutch sentence as the pages and
 the report (analysis.presenter_primary); every other analysis is marked as a sensitivity analysis
-(JSON: the ``sensitivity`` list of keys; CSV: the ``analysis`` column)."""
+(JSON: the ``sensitivity`` list of keys; CSV: the ``analyse`` column)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from inbeeld.analysis import presenter_primary
+from inbeeld.analysis.export_labels import HEADER, dutch_rows
 from inbeeld.spreadsheet_safety import dutch_csv_text, neutralise_rows
 from inbeeld.stats.results import Interval
 
@@ -69,7 +70,8 @@ def to_json_payload(result) -> dict:
     return payload
 
 
-CSV_HEADER = [
+# The code columns the rows are built with; the CSV shows them in Dutch (analysis.export_labels).
+CODE_COLUMNS = [
     "table",
     "intervention",
     "exposure",
@@ -111,6 +113,11 @@ def _interval_row(
         events,
         indicative,
     ]
+
+
+def csv_header() -> list[str]:
+    """The Dutch header row of the evaluation CSV."""
+    return [str(word) for word in HEADER]
 
 
 ANALYSIS_OF_TABLE = {
@@ -192,7 +199,7 @@ def _planning_rows(key, planning, n) -> list[list]:
 
 def to_csv_rows(result) -> list[list]:
     """Long format: one row per number, with its interval where it has one; the primary analyses
-    first. Text cells (codes of interventions and units come from reference data, the sentences
+    first; header and code cells in Dutch (analysis.export_labels). Text cells (codes of interventions and units come from reference data, the sentences
     are Dutch text) are neutralised against formula injection; numbers stay numbers."""
     rows = []
     for item in result.interventions:
@@ -218,7 +225,9 @@ def to_csv_rows(result) -> list[list]:
             _row("bottleneck", "", "", unit.police_unit, unit.stage or "", unit.median_days)
         )
     rows = [[*row, ANALYSIS_OF_TABLE.get(row[0], "")] for row in rows]
-    return neutralise_rows([CSV_HEADER, *([("" if v is None else v) for v in row] for row in rows)])
+    names = {item.spec.code: item.spec.label for item in result.interventions}
+    rows = [[("" if v is None else v) for v in row] for row in rows]
+    return neutralise_rows(dutch_rows(rows, names))
 
 
 def to_csv_text(result) -> str:

@@ -147,8 +147,10 @@ def aalen_johansen(
     with np.errstate(divide="ignore", invalid="ignore"):
         loglog = np.log(-np.log(f[inside]))
         se = np.sqrt(var[inside]) / (f[inside] * np.abs(np.log(f[inside])))
-    low[inside] = np.exp(-np.exp(loglog + z * se))
-    high[inside] = np.exp(-np.exp(loglog - z * se))
+    # A very wide interval overflows exp(); its limit exp(-inf) = 0 is the right bound.
+    with np.errstate(over="ignore"):
+        low[inside] = np.exp(-np.exp(loglog + z * se))
+        high[inside] = np.exp(-np.exp(loglog - z * se))
     low[f >= 1], high[f >= 1] = 1.0, 1.0
     arrays = {
         "times": uniq,
