@@ -198,13 +198,47 @@ class OrganisationAdmin(PolicyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
 # bulk "delete selected") is audited as SECOND_FACTOR_REMOVED with the device's old values.
 
 
+class DeviceReadyFilter(admin.SimpleListFilter):
+    title = _("in gebruik")
+    parameter_name = "in_gebruik"
+
+    def lookups(self, request, model_admin):
+        return [("ja", _("Ja")), ("nee", _("Nee"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("ja", "nee"):
+            return queryset.filter(confirmed=self.value() == "ja")
+        return queryset
+
+
 @admin.register(AuthenticatorDevice)
 class AuthenticatorDeviceAdmin(PolicyAdminMixin, admin.ModelAdmin):
-    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
-    list_filter = ["confirmed"]
+    # django-otp's fields carry English names and help texts: shown through Dutch columns.
+    list_display = ["account", "device_name", "ready", "enrolled_at", "last_used"]
+    list_filter = [DeviceReadyFilter]
     search_fields = ["user__username", "user__last_name"]
-    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    fields = ["account", "device_name", "ready", "enrolled_at", "last_used"]
     readonly_fields = fields
+
+    @admin.display(description=_("gebruiker"), ordering="user__username")
+    def account(self, obj):
+        return obj.user
+
+    @admin.display(description=_("naam van het apparaat"), ordering="name")
+    def device_name(self, obj):
+        return obj.name
+
+    @admin.display(description=_("in gebruik"), boolean=True, ordering="confirmed")
+    def ready(self, obj):
+        return obj.confirmed
+
+    @admin.display(description=_("ingesteld op"), ordering="created_at")
+    def enrolled_at(self, obj):
+        return obj.created_at
+
+    @admin.display(description=_("laatst gebruikt"), ordering="last_used_at")
+    def last_used(self, obj):
+        return obj.last_used_at
 
     def has_add_permission(self, request, *args):
         return False  # users enrol themselves; an administrator never holds someone's secret

@@ -102,7 +102,7 @@ class Intervention(models.Model):
             "blijven': dagen na de aangifte."
         ),
     )
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(_("volgorde"), default=0)
 
     class Meta:
         ordering = ["order"]
@@ -184,11 +184,13 @@ class FidelityItem(models.Model):
     intervention = models.ForeignKey(
         Intervention, on_delete=models.CASCADE, related_name="fidelity_items"
     )
-    code = models.SlugField(max_length=60)
+    code = models.SlugField(_("code"), max_length=60)
     label = models.CharField(_("omschrijving"), max_length=200)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(_("volgorde"), default=0)
 
     class Meta:
+        verbose_name = _("controlepunt uitvoering")
+        verbose_name_plural = _("controlepunten uitvoering")
         ordering = ["intervention", "order"]
         constraints = [
             models.UniqueConstraint(fields=["intervention", "code"], name="unique_fidelity_item")
@@ -359,8 +361,8 @@ class DeliveryWithdrawal(AppendOnlyModel):
 class Instrument(models.Model):
     """A versioned short questionnaire of victim-reported measures (5-point items)."""
 
-    code = models.SlugField(max_length=40)
-    version = models.PositiveSmallIntegerField()
+    code = models.SlugField(_("code"), max_length=40)
+    version = models.PositiveSmallIntegerField(_("versie"))
     label = models.CharField(_("naam"), max_length=100)
     items = models.JSONField(_("vragen"))  # [{"code": ..., "label": ...}, ...]
 
