@@ -46,9 +46,12 @@ demo: migrate
 	$(INBEELD) demo --cases $(DEMO_CASES) --seed $(DEMO_SEED) --if-empty
 
 # The demo accounts have a pre-enrolled second factor; their current codes are printed every 30 s.
+# The worker makes the long files (PDF reports) on the background, next to the web server.
 serve:
 	$(INBEELD) demo_logins
-	$(INBEELD) demo_codes --watch & trap "kill $$! 2>/dev/null" EXIT; \
+	$(INBEELD) demo_codes --watch & codes=$$!; \
+	$(INBEELD) worker --no-startup-delay & worker=$$!; \
+	trap "kill $$codes $$worker 2>/dev/null" EXIT; \
 	$(INBEELD) runserver --noreload 127.0.0.1:8000
 
 codes:

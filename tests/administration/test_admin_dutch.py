@@ -39,7 +39,7 @@ def administrator(db):
 
 def _admin_urls():
     urls = [reverse("admin:index")]
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         meta = model._meta
         urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
         try:

@@ -22,6 +22,7 @@ from inbeeld.spreadsheet_safety import read_dutch_csv
 from inbeeld.stats.primary import RETAINED_AFTER_COMPLAINT, Verdict
 from tests.analysis.test_views import text
 from tests.factories import command_researcher
+from tests.jobs.helpers import fetch_via_job
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +66,7 @@ def _run(*args) -> str:
     return buffer.getvalue()
 
 
+@pytest.mark.django_db(transaction=True)  # the worker makes the PDF (tests/jobs/helpers.py)
 def test_every_output_shows_the_same_primary_sentence_first(demo, researcher):
     result = evaluation_for(researcher)
     sentences = {
@@ -90,7 +92,7 @@ def test_every_output_shows_the_same_primary_sentence_first(demo, researcher):
         assert page.index("Conclusie (primaire analyse)") < page.index(sentence)
         assert page.index(sentence) < page.index("Gevoeligheidsanalyses")
 
-    response = demo.get("/rapporten/evaluatie.pdf")
+    response = fetch_via_job(demo, "/rapporten/evaluatie.pdf")
     assert response.status_code == 200
     pdf = _pdf_text(
         b"".join(response.streaming_content) if response.streaming else response.content

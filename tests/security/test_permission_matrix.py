@@ -73,6 +73,7 @@ DUA = "/rapporten/microdata/gebruiksvoorwaarden/"  # microdata: accept the data-
 CHANGE_PAGE = "<the object's change page>"  # the admin's old object URL redirects there
 SIGNAL_PAGE = "<the signal's page>"  # an action on a signal redirects back to the signal
 CASE_PAGE = "<the case's page>"  # an action on a case redirects back to the case
+JOB_PAGE = "<the job's page>"  # a job that is not done: its file and its retry go to its page
 
 DUTCH_ERROR_PAGES = ("Geen toegang", "Niet gevonden")
 MISSING_ID = 999999
@@ -223,6 +224,14 @@ MATRIX: list[tuple] = [
     ("reports:monitor_tables",       "csv",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("reports:monitor_tables",       "xlsx",          "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("reports:monitor_tables",       "unknown",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
+    # Background jobs (issue 15): a user sees only the jobs they asked for ("own": the
+    # researcher's own PDF job; every other role gets another researcher's job) and none that
+    # does not exist; a retry of a job that did not fail goes back to its page.
+    ("jobs:detail",                  "own",           "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   200,   404,   404),
+    ("jobs:detail",                  "missing",       "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("jobs:status",                  "own",           "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   200,   404,   404),
+    ("jobs:download",                "own",           "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   JOB_PAGE, 404, 404),
+    ("jobs:retry",                   "own",           "POST",     LOGIN, 404,   404,   404,   404,   404,   404,   404,   JOB_PAGE, 404, 404),
     # Microdata: a researcher who has not accepted the data-use agreement is sent to it first.
     ("reports:microdata",            "csv",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   DUA,   403,   403),
     ("reports:microdata",            "sav",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   DUA,   403,   403),
@@ -697,6 +706,19 @@ def _admin_urls(row: Row, world: World) -> list[tuple[str, str]]:
     return [("", row.admin_url)]
 
 
+def _job_id(world: World, obj: str) -> str:
+    """A queued PDF job of the world's researcher (or of another researcher for every other role);
+    "missing": an id that no job has."""
+    import uuid
+
+    from inbeeld.jobs.models import Job
+
+    if obj == "missing":
+        return str(uuid.UUID(int=MISSING_ID))
+    owner = world.user if world.role == Role.RESEARCHER else make_user(Role.RESEARCHER)
+    return str(Job.objects.create(kind="evaluation_pdf", requested_by=owner).pk)
+
+
 def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
     """(label, URL) pairs to request for ``row``."""
     if row.admin_url is not None:
@@ -732,6 +754,8 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
     ):
         fmt = "docx" if row.obj == "unknown" else row.obj
         return [(row.obj, reverse(row.name, args=[fmt]))]
+    if row.name.startswith("jobs:"):
+        return [(row.obj, reverse(row.name, args=[_job_id(world, row.obj)]))]
     if row.name == "evaluation:intervention":
         code = "psychologist" if row.obj == "intervention" else "bestaat-niet"
         return [(row.obj, reverse(row.name, args=[code]))]
@@ -771,7 +795,7 @@ def check_cell(world: World, row: Row, method: str) -> list[str]:
         got = response.status_code
         location = urlsplit(response.get("Location", "")).path
         want = url + "change/" if expected == CHANGE_PAGE else expected
-        if expected in (SIGNAL_PAGE, CASE_PAGE):
+        if expected in (SIGNAL_PAGE, CASE_PAGE, JOB_PAGE):
             want = url.rstrip("/").rsplit("/", 1)[0] + "/"
         if got == 500:
             problems.append(f"{where}: 500 (server error), want {want}")
@@ -904,6 +928,11 @@ def test_the_table_keeps_to_design_section_1():
                 assert readers <= {VC}, row
         if row.name.startswith(("evaluation:", "reports:")):
             assert {r for r in LOGGED_IN if answers[r] in reads} <= {RES}, row
+        if row.name.startswith("jobs:"):
+            # Only the one who asked sees a job; today only researchers can ask for one.
+            assert {r for r in LOGGED_IN if answers[r] in reads} <= {RES}, row
+            if row.obj == "missing":
+                assert {answers[r] for r in LOGGED_IN} == {404}, row
         if row.name.startswith("privacy:"):
             assert {r for r in LOGGED_IN if answers[r] in reads | {QUEUE}} <= {
                 Role.PRIVACY_OFFICER

@@ -16,6 +16,7 @@ urlpatterns = [
     path("signalen/", include("inbeeld.intake.urls")),
     path("evaluatie/", include("inbeeld.publication.evaluation_urls")),
     path("rapporten/", include("inbeeld.publication.urls")),
+    path("taken/", include("inbeeld.jobs.urls")),
     path("melden/", include("inbeeld.intake.public_urls")),
     path("beheer/", admin.site.urls),
 ]

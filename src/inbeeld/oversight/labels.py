@@ -87,6 +87,7 @@ EXTRA_KEYS = {
     "cells": _("cellen"),
     "columns": _("kolommen"),
     "dataset": _("gegevensset"),
+    "job": _("taak op de achtergrond"),
     "deleted_with_it": _("mee verwijderd"),
     "disclosure_control": _("onthullingscontrole"),
     "email_notifications": _("e-mailmeldingen"),

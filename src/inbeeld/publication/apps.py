@@ -9,3 +9,6 @@ class PublicationConfig(AppConfig):
     def ready(self) -> None:
         # The microdata threshold's admin lives in its own module (admin.py holds the ledger).
         from inbeeld.publication import anonymity_admin  # noqa: F401
+        from inbeeld.publication.job_kinds import register_all
+
+        register_all()

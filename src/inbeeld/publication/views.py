@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
+from inbeeld.jobs import views as job_views
 from inbeeld.publication import reports
 from inbeeld.publication.models import PrivacyBudget, PrivacyRelease
 from inbeeld.publication.release import ReleaseKind, release_record
@@ -56,7 +57,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _respond(request, report: reports.Report, fmt: str, kind: str) -> HttpResponse:
-    data = report.pdf() if fmt == "pdf" else report.html.encode("utf-8")
+    data = report.html.encode("utf-8")  # the PDF is made by the worker (job_kinds)
     release_record(
         user=request.user,
         kind=ReleaseKind.REPORT,
@@ -64,15 +65,18 @@ def _respond(request, report: reports.Report, fmt: str, kind: str) -> HttpRespon
         extra={"format": fmt, "bytes": len(data)},
     )
     response = HttpResponse(data, content_type=FORMATS[fmt])
-    disposition = "attachment" if fmt == "pdf" else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{report.filename_stem}.{fmt}"'
+    response["Content-Disposition"] = f'inline; filename="{report.filename_stem}.{fmt}"'
     return response
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def evaluation(request: HttpRequest, fmt: str) -> HttpResponse:
     _require(request.user, policy.Action.EVALUATION_READ)
     if fmt not in FORMATS:
+        raise Http404("unknown format")
+    if fmt == "pdf":  # made by the worker, with progress (publication.job_kinds)
+        return job_views.start(request, "evaluation_pdf")
+    if request.method != "GET":
         raise Http404("unknown format")
     from inbeeld.analysis.evaluation import evaluation_for
 
@@ -81,10 +85,14 @@ def evaluation(request: HttpRequest, fmt: str) -> HttpResponse:
     return _respond(request, report, fmt, "evaluation")
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def monitor(request: HttpRequest, fmt: str) -> HttpResponse:
     _require(request.user, policy.Action.MONITOR_READ)
     if fmt not in FORMATS:
+        raise Http404("unknown format")
+    if fmt == "pdf":  # made by the worker, with progress (publication.job_kinds)
+        return job_views.start(request, "monitor_pdf")
+    if request.method != "GET":
         raise Http404("unknown format")
     from inbeeld.publication.monitor_report import monitor_report_for
 

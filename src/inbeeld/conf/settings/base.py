@@ -73,7 +73,13 @@ INSTALLED_APPS = [
     "inbeeld.demo",
     "inbeeld.oversight",
     "inbeeld.backup",
+    "inbeeld.jobs",
+    # Background jobs (issue 15): the queue lives in the database, the worker is `inbeeld worker`.
+    "django_tasks",
+    "django_tasks_db",
 ]
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

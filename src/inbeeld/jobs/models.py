@@ -1,0 +1,72 @@
+"""A background job a user asked for (a PDF report, later exports and imports): its status, its
+progress and, when it is done, the file — kept until it is fetched or expires (jobs.services)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("wacht op zijn beurt")
+    RUNNING = "running", _("wordt gemaakt")
+    DONE = "done", _("klaar")
+    FAILED = "failed", _("mislukt")
+    EXPIRED = "expired", _("verlopen")
+
+
+# The only status changes a job makes (jobs.services checks every change against it).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.FAILED}),
+    JobStatus.RUNNING: frozenset({JobStatus.DONE, JobStatus.FAILED}),
+    JobStatus.DONE: frozenset({JobStatus.EXPIRED}),
+    JobStatus.FAILED: frozenset(),
+    JobStatus.EXPIRED: frozenset(),
+}
+
+
+class Job(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("soort"), max_length=40)
+    params = models.JSONField(_("instellingen"), default=dict)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="jobs",
+        verbose_name=_("aangevraagd door"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    steps_done = models.PositiveIntegerField(_("stappen klaar"), default=0)
+    steps_total = models.PositiveIntegerField(_("stappen in totaal"), default=1)
+    step_label = models.CharField(_("huidige stap"), max_length=200, blank=True)
+    error = models.CharField(_("reden van mislukken"), max_length=500, blank=True)
+    result = models.BinaryField(_("bestand"), null=True, editable=False)
+    result_name = models.CharField(_("bestandsnaam"), max_length=200, blank=True)
+    result_type = models.CharField(_("bestandssoort"), max_length=120, blank=True)
+    result_bytes = models.PositiveBigIntegerField(_("grootte"), default=0)
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
+    created_at = models.DateTimeField(_("aangevraagd op"), auto_now_add=True)
+    started_at = models.DateTimeField(_("begonnen op"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("taak")
+        verbose_name_plural = _("taken")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="job_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        return min(99, round(100 * self.steps_done / max(self.steps_total, 1)))

@@ -1,0 +1,198 @@
+"""Background jobs (issue 14 item 16, issue 15 item 2): a PDF report is made by the database worker
+while the page shows its progress; the file goes only to the one who asked, while the policy allows
+it, with the release's audit row; a failed job says why in Dutch and can be retried."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from inbeeld import policy
+from inbeeld.accounts.models import Membership, Role
+from inbeeld.audit.models import AuditAction, AuditEvent
+from inbeeld.jobs import registry, services
+from inbeeld.jobs.models import Job, JobStatus
+from inbeeld.jobs.registry import JobKind
+from tests.conftest import session_for
+from tests.factories import make_user
+from tests.jobs.helpers import fetch_via_job, run_worker
+from tests.publication.test_reports import _pdf_text, build_world
+
+# The worker commits as in production: these tests are transactional (tests/jobs/helpers.py).
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+def _reports():
+    return AuditEvent.objects.filter(action=AuditAction.REPORT_CREATED)
+
+
+def test_the_start_page_explains_and_a_press_queues_one_job(world):
+    client = session_for(world.researcher)
+    url = reverse("reports:evaluation", args=["pdf"])
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Evaluatierapport (PDF)" in html and "Bestand laten maken" in html
+    assert Job.objects.count() == 0  # looking is not asking
+    response = client.post(url)
+    job = Job.objects.get()
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert (job.kind, job.status, job.requested_by) == (
+        "evaluation_pdf",
+        JobStatus.QUEUED,
+        world.researcher,
+    )
+    # The queue row of django-tasks is written with the job, in one transaction.
+    queued = DBTaskResult.objects.get()
+    assert queued.args_kwargs["args"] == [str(job.pk)]
+    detail = client.get(response["Location"]).content.decode()
+    assert "wacht op zijn beurt" in detail and 'value="0"' in detail
+    assert "Stand bijwerken" in detail and "Bestand ophalen" in detail  # the link is hidden
+
+
+def test_the_worker_makes_the_pdf_with_progress_and_the_download_is_audited(world):
+    client = session_for(world.researcher)
+    client.post(reverse("reports:monitor", args=["pdf"]))
+    job = Job.objects.get()
+    assert not _reports().exists()
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.error
+    assert job.steps_done == job.steps_total >= 3 and job.percent == 100
+    assert job.started_at <= job.finished_at
+    state = client.get(reverse("jobs:status", args=[job.pk])).json()
+    assert state["status"] == "done" and state["label"] == "klaar" and state["finished"]
+    assert state["download"] == reverse("jobs:download", args=[job.pk])
+    assert not _reports().exists()  # made, not yet handed over
+    response = client.get(state["download"])
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    assert "Monitor" in _pdf_text(response.content)
+    row = _reports().get()
+    assert (row.actor, row.subject_ref) == (world.researcher, "monitor")
+    assert row.extra == {"format": "pdf", "bytes": len(response.content), "job": str(job.pk)}
+
+
+def test_the_file_goes_only_to_the_one_who_asked(world):
+    client = session_for(world.researcher)
+    fetch_via_job(client, reverse("reports:evaluation", args=["pdf"]))
+    job = Job.objects.get()
+    colleague = session_for(make_user(Role.RESEARCHER, username="onderzoeker.twee"))
+    for name in ("jobs:detail", "jobs:status", "jobs:download"):
+        assert colleague.get(reverse(name, args=[job.pk])).status_code == 404, name
+    assert colleague.post(reverse("jobs:retry", args=[job.pk])).status_code == 404
+    assert _reports().count() == 1
+
+
+def test_rights_taken_away_before_the_run_fail_the_job_in_dutch(world):
+    client = session_for(world.researcher)
+    client.post(reverse("reports:evaluation", args=["pdf"]))
+    Membership.objects.filter(user=world.researcher).delete()
+    assert not policy.can(world.researcher, policy.Action.EVALUATION_READ)
+    run_worker()
+    job = Job.objects.get()
+    assert job.status == JobStatus.FAILED
+    assert job.error == "U heeft geen toegang meer tot dit bestand; de taak is niet uitgevoerd."
+    assert job.result is None and not _reports().exists()
+    # ... and the page is gone for them as well.
+    assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 404
+
+
+@pytest.fixture
+def broken_kind():
+    def run(user, params, step):
+        step("eerste stap")
+        if params.get("mode") == "invalid":
+            raise ValidationError("De gegevens tot en met-datum ligt in de toekomst.")
+        raise RuntimeError("disk full")
+
+    kind = JobKind(
+        code="test_broken",
+        label="Testbestand",
+        action=policy.Action.EVALUATION_READ,
+        run=run,
+        released=lambda user, job: None,
+        steps=lambda params: 2,
+        back_url="reports:index",
+    )
+    registry.register(kind)
+    yield kind
+    registry._KINDS.pop(kind.code)
+
+
+def test_a_failed_job_says_why_in_dutch_and_can_be_retried(world, broken_kind):
+    client = session_for(world.researcher)
+    job = services.job_request(actor=world.researcher, kind="test_broken", params={"mode": "x"})
+    invalid = services.job_request(
+        actor=world.researcher, kind="test_broken", params={"mode": "invalid"}
+    )
+    run_worker()
+    job.refresh_from_db()
+    invalid.refresh_from_db()
+    assert job.status == invalid.status == JobStatus.FAILED
+    assert job.error.startswith("Er ging iets mis bij het maken van het bestand.")
+    assert str(job.pk)[:8] in job.error and "disk full" not in job.error
+    assert invalid.error == "De gegevens tot en met-datum ligt in de toekomst."
+    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "mislukt" in page and "Opnieuw laten maken" in page
+    # The file of a failed job is not there: its page, not a 500.
+    assert client.get(reverse("jobs:download", args=[job.pk]))["Location"] == reverse(
+        "jobs:detail", args=[job.pk]
+    )
+    response = client.post(reverse("jobs:retry", args=[job.pk]))
+    again = Job.objects.get(retry_of=job)
+    assert response["Location"] == reverse("jobs:detail", args=[again.pk])
+    assert (again.status, again.params) == (JobStatus.QUEUED, {"mode": "x"})
+
+
+def test_only_a_failed_or_expired_job_is_retried(world):
+    job = services.job_request(actor=world.researcher, kind="evaluation_pdf")
+    with pytest.raises(ValidationError):
+        services.job_retry(actor=world.researcher, job=job)
+    assert Job.objects.count() == 1
+
+
+def test_the_status_changes_follow_the_table(world):
+    job = services.job_request(actor=world.researcher, kind="evaluation_pdf")
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
+    with pytest.raises(ValidationError, match="van 'klaar' naar 'wordt gemaakt'"):
+        services._move(job, JobStatus.RUNNING)
+    # A task that runs twice (a worker restarted mid-way) does not run the job again.
+    finished = job.finished_at
+    services.job_run(str(job.pk))
+    job.refresh_from_db()
+    assert job.finished_at == finished
+
+
+def test_files_expire_after_a_day_and_can_be_made_again(world):
+    client = session_for(world.researcher)
+    response = fetch_via_job(client, reverse("reports:evaluation", args=["pdf"]))
+    assert response.status_code == 200
+    job = Job.objects.get()
+    assert services.jobs_expire(now=timezone.now() + dt.timedelta(hours=23)) == 0
+    assert services.jobs_expire(now=timezone.now() + dt.timedelta(hours=25)) == 1
+    job.refresh_from_db()
+    assert (job.status, job.result) == (JobStatus.EXPIRED, None)
+    download = client.get(reverse("jobs:download", args=[job.pk]))
+    assert download["Location"] == reverse("jobs:detail", args=[job.pk])
+    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "verlopen" in page and "Opnieuw laten maken" in page
+
+
+def test_roles_without_the_reports_cannot_ask(world):
+    client = session_for(make_user(Role.POLICE_OFFICER, username="agent.taak"))
+    for fmt_url in (reverse("reports:evaluation", args=["pdf"]), reverse("reports:monitor", args=["pdf"])):
+        assert client.post(fmt_url).status_code == 403
+    assert not Job.objects.exists() and not DBTaskResult.objects.exists()
