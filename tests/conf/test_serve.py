@@ -42,7 +42,7 @@ def production_environ(var_dir) -> dict[str, str]:
         **keep,
         "DJANGO_SETTINGS_MODULE": "inbeeld.conf.settings.production",
         "INBEELD_VAR_DIR": str(var_dir),
-        "DATABASE_URL": f"sqlite:///{var_dir / 'inbeeld.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{var_dir / 'db' / 'inbeeld.sqlite3'}",
         "INBEELD_ALLOWED_HOSTS": "inbeeld.example.nl,127.0.0.1",
         "INBEELD_SITE_URL": "https://inbeeld.example.nl",
         "INBEELD_SECRET_KEY": STRONG_SECRET,
@@ -79,7 +79,7 @@ def _wait_until_live(process, port: int) -> None:
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"inbeeld serve stopped at start: {process.stderr.read()}")
+            raise AssertionError("inbeeld serve stopped at start (see serve.log)")
         try:
             status, _, _ = _get(port, "/health/live")
         except OSError:
@@ -94,17 +94,19 @@ def _wait_until_live(process, port: int) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("serve")
+    (var_dir / "db").mkdir()
     environ = production_environ(var_dir)
     migrated = _inbeeld("migrate", "--noinput", environ=environ, timeout=300)
     assert migrated.returncode == 0, migrated.stderr
     port = _free_port()
+    log = (var_dir / "serve.log").open("w")
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and entry point)
         [sys.executable, "-m", "inbeeld", "serve", "--bind", f"127.0.0.1:{port}"]
         + ["--workers", "1", "--threads", "2"],
+        # No settings module: `inbeeld serve` takes the production settings itself.
         env={key: value for key, value in environ.items() if key != "DJANGO_SETTINGS_MODULE"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
     )
     try:
         _wait_until_live(process, port)
@@ -113,21 +115,19 @@ def server(tmp_path_factory):
         if process.poll() is None:
             process.kill()
             process.wait(timeout=30)
+        log.close()
 
 
-@pytest.fixture(scope="module")
-def stopped(server):
-    """Stops the server with SIGTERM, as systemd does, and hands over its exit code and logs."""
-    process, _, _ = server
-    process.send_signal(signal.SIGTERM)
-    stdout, stderr = process.communicate(timeout=60)
-    return process.returncode, stdout, stderr
+def _log_lines(var_dir) -> list[dict]:
+    """The server's stderr so far, every line one JSON object."""
+    text = (var_dir / "serve.log").read_text()
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 HTTPS = {"Host": "inbeeld.example.nl", "X-Forwarded-Proto": "https"}
 
 
-def test_serve_answers_probes_pages_and_static_files_then_stops_cleanly(server):
+def test_serve_answers_probes_the_login_page_and_static_files(server):
     process, port, var_dir = server
 
     status, headers, body = _get(port, "/health/live")
@@ -166,19 +166,41 @@ def test_serve_answers_probes_pages_and_static_files_then_stops_cleanly(server):
     assert headers["content-type"].startswith("text/css")
     assert "max-age=315360000" in headers["cache-control"]
     assert css == (var_dir / "static" / stylesheet.group(1).removeprefix("/static/")).read_bytes()
+    assert process.poll() is None
 
-    # The anonymous signal form, with the address a proxy would pass on and a query string.
+
+def test_ready_is_503_while_the_database_is_unreachable(server):
+    _, port, var_dir = server
+    # The database's directory disappears (a lost mount): SQLite cannot open the file.
+    (var_dir / "db").rename(var_dir / "db-away")
+    try:
+        status, _, body = _get(port, "/health/ready")
+        assert status == 503
+        assert json.loads(body) == {
+            "status": "niet gereed",
+            "controles": {"database": "fout", "migraties": "fout", "sleutels": "fout"},
+        }
+        assert _get(port, "/health/live")[0] == 200  # the process itself is fine
+    finally:
+        (var_dir / "db-away").rename(var_dir / "db")
+    assert _get(port, "/health/ready")[0] == 200
+    # The operator learns from the log which check failed.
+    messages = [line["message"] for line in _log_lines(var_dir)]
+    assert any(m.startswith("health check database failed: OperationalError") for m in messages)
+
+
+def test_serve_logs_json_without_addresses_and_stops_cleanly_on_sigterm(server):
+    process, port, var_dir = server
+    # The anonymous signal form, with the address a proxy passes on and a query string.
     status, _, _ = _get(
         port, "/melden/?naam=Geheimenaam", {**HTTPS, "X-Forwarded-For": REPORTER_ADDRESS}
     )
     assert status == 200
-    assert process.poll() is None
-
-
-def test_serve_logs_json_without_addresses_or_query_strings(server, stopped):
-    returncode, _, stderr = stopped
-    assert returncode == 0, stderr
-    lines = [json.loads(line) for line in stderr.splitlines() if line.strip()]
+    # Stopped as systemd stops it: running requests finish, the exit code is 0.
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 0
+    stderr = (var_dir / "serve.log").read_text()
+    lines = _log_lines(var_dir)
     messages = [line["message"] for line in lines]
     assert any("luistert op 127.0.0.1:" in message for message in messages)
     assert any(message.startswith("Handling signal: term") for message in messages)

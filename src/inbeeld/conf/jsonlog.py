@@ -23,8 +23,11 @@ REDACTED = "[adres]"
 
 # Candidates only: each match is kept unless ipaddress accepts it as an address, so version
 # numbers, times (12:30:45) and host:port pairs stay readable.
-_IPV4 = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])")
-_IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?(?![\w:])")
+_IPV4 = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?!\w|\.\d)")
+_IPV6 = re.compile(
+    r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})"
+    r"(?:%\w+)?(?![\w:]|\.\d)"
+)
 
 
 def _redact_match(match: re.Match) -> str:
