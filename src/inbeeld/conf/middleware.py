@@ -1,6 +1,7 @@
 """HTTP hardening headers that Django's SecurityMiddleware does not set itself, the refusal
 audit and the request log."""
 
+import ipaddress
 import logging
 import time
 
@@ -113,3 +114,30 @@ def user_pseudonym(user) -> str | None:
     if user is None or not user.is_authenticated:
         return None
     return salted_hmac("inbeeld.request-log.user", str(user.pk)).hexdigest()[:16]
+
+
+class ForwardedClientAddressMiddleware:
+    """Behind the TLS proxy every connection comes from the proxy, so REMOTE_ADDR would be the
+    same for everyone and the per-address limits (failed logins, the anonymous signal form)
+    would count all users together. When the direct peer is a trusted proxy
+    (INBEELD_TRUSTED_PROXIES), the client is the rightmost address in X-Forwarded-For that is
+    not itself a trusted proxy: the one the proxy appended and the client cannot forge. Anything
+    else leaves REMOTE_ADDR as it is."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.trusted = frozenset(settings.INBEELD_TRUSTED_PROXIES)
+
+    def __call__(self, request):
+        meta = request.META
+        if self.trusted and meta.get("REMOTE_ADDR") in self.trusted:
+            chain = [a.strip() for a in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+            for address in reversed([a for a in chain if a]):
+                if address in self.trusted:
+                    continue
+                try:
+                    meta["REMOTE_ADDR"] = str(ipaddress.ip_address(address))
+                except ValueError:
+                    pass  # garbage in the header: keep the proxy's address
+                break
+        return self.get_response(request)

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so the duration covers every other middleware (conf/jsonlog.py formats it).
     "inbeeld.conf.middleware.RequestLogMiddleware",
+    # The client's address behind the TLS proxy, for the per-address limits (never logged).
+    "inbeeld.conf.middleware.ForwardedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "inbeeld.conf.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -464,6 +466,13 @@ INBEELD_WORKER_TIMEOUT = env(
     cast=int,
     default=60,
     help="Seconds a request may take before `inbeeld serve` restarts its worker",
+)
+INBEELD_TRUSTED_PROXIES = env(
+    "INBEELD_TRUSTED_PROXIES",
+    cast=list,
+    default=["127.0.0.1", "::1"],
+    help="Comma-separated addresses of the reverse proxies in front of InBeeld; from these the "
+    "client's address is taken from X-Forwarded-For (for the per-address limits). Empty: never",
 )
 INBEELD_LOG_LEVEL = env(
     "INBEELD_LOG_LEVEL",
