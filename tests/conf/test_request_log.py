@@ -78,8 +78,9 @@ def test_a_logged_in_user_appears_as_a_stable_pseudonym(client, make_user, json_
 def test_django_request_objects_on_a_record_are_never_written():
     """Django's own loggers put the request (REMOTE_ADDR included) on the record."""
     request = RequestFactory().get("/melden/?naam=Jansen", REMOTE_ADDR=REPORTER)
-    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Not Found: %s",
-                               (request.path,), None)
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, __file__, 1, "Not Found: %s", (request.path,), None
+    )
     record.request = request
     record.status_code = 404
     entry = json.loads(JsonFormatter().format(record))
@@ -95,8 +96,13 @@ def test_addresses_in_messages_and_tracebacks_are_removed():
         import sys
 
         record = logging.LogRecord(
-            "gunicorn.error", logging.WARNING, __file__, 1,
-            "Invalid request from ip=%s: Invalid HTTP method", (REPORTER,), sys.exc_info(),
+            "gunicorn.error",
+            logging.WARNING,
+            __file__,
+            1,
+            "Invalid request from ip=%s: Invalid HTTP method",
+            (REPORTER,),
+            sys.exc_info(),
         )
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == f"Invalid request from ip={REDACTED}: Invalid HTTP method"
@@ -132,3 +138,10 @@ def test_production_logging_drops_gunicorns_access_log_and_djangos_server_log():
         assert config["loggers"][name]["handlers"] == []
         assert config["loggers"][name]["propagate"] is False
     assert config["loggers"]["inbeeld"]["handlers"] == ["stderr"]
+
+
+def test_audit_checkpoints_reach_the_log_at_any_level():
+    config = logging_config("ERROR")
+    assert config["loggers"]["inbeeld"]["level"] == "ERROR"
+    assert config["loggers"]["inbeeld.audit.checkpoint"]["level"] == "INFO"
+    assert config["loggers"]["inbeeld.audit.checkpoint"]["handlers"] == ["stderr"]

@@ -87,6 +87,14 @@ def logging_config(level: str = "INFO") -> dict:
         "root": {"handlers": ["stderr"], "level": "WARNING"},
         "loggers": {
             "inbeeld": {"handlers": ["stderr"], "level": level, "propagate": False},
+            # Every signed audit checkpoint line also goes to the log, whatever the level: the
+            # journal shipped off-host is the copy a database-and-disk attacker cannot reach
+            # (ADR 0009, threat C).
+            "inbeeld.audit.checkpoint": {
+                "handlers": ["stderr"],
+                "level": "INFO",
+                "propagate": False,
+            },
             "django": {"handlers": ["stderr"], "level": level, "propagate": False},
             # Django's development server is never used in production; its lines name addresses.
             "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
