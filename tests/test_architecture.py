@@ -533,6 +533,10 @@ PUBLIC_URL_NAMES = {
     "public_intake:receipt",
     # A one-time password-reset link from the administrator (the user cannot log in yet).
     "accounts:password_reset",
+    # Health probes of the service manager and the proxy (issue 15 item 1): "ok" or "fout" per
+    # check, nothing else (conf/health.py).
+    "health:live",
+    "health:ready",
 }
 # Public pages that answer 404 for the sample URL (an unknown one-time link).
 PUBLIC_NOT_FOUND_FOR_SAMPLE = {"public_intake:link", "accounts:password_reset"}

@@ -1,8 +1,9 @@
 """The `inbeeld` command: Django's management commands with InBeeld's settings.
 
 The settings are never guessed silently (issue 13). DJANGO_SETTINGS_MODULE or `--settings` choose
-them. Without either, the development settings (DEBUG on) are used only on a development checkout,
-one with var/dev.env (made by `make devenv`, which `make run` runs), and the command says so on
+them. Without either, `inbeeld serve` (the production server) always uses the production
+settings; any other command uses the development settings (DEBUG on) only on a development
+checkout, one with var/dev.env (made by `make devenv`, which `make run` runs), and says so on
 stderr; anywhere else it refuses to start and says what to set.
 """
 
@@ -17,6 +18,8 @@ DEV_SETTINGS = "inbeeld.conf.settings.dev"
 PRODUCTION_SETTINGS = "inbeeld.conf.settings.production"
 # These need no settings: Django lists its own commands without them.
 _NO_SETTINGS_NEEDED = {"help", "--help", "-h", "--version", "version"}
+# The production server runs nothing else: on a development checkout too it never guesses DEBUG.
+_PRODUCTION_COMMANDS = {"serve"}
 
 
 def dev_env_file(environ: Mapping[str, str]) -> Path:
@@ -34,6 +37,8 @@ def choose_settings(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[st
         return None, ""
     if len(argv) < 2 or argv[1] in _NO_SETTINGS_NEEDED:
         return None, ""
+    if argv[1] in _PRODUCTION_COMMANDS:
+        return PRODUCTION_SETTINGS, ""
     env_file = dev_env_file(environ)
     if env_file.exists():
         return DEV_SETTINGS, (

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from inbeeld.__main__ import DEV_SETTINGS, choose_settings
+from inbeeld.__main__ import DEV_SETTINGS, PRODUCTION_SETTINGS, choose_settings
 
 
 def test_an_explicit_settings_module_is_used_as_is_without_a_word(tmp_path):
@@ -34,6 +34,16 @@ def test_without_settings_and_without_a_development_checkout_it_refuses(tmp_path
     assert "DJANGO_SETTINGS_MODULE" in str(refused.value.code)
     # Help needs no settings.
     assert choose_settings(["inbeeld", "help"], {"INBEELD_VAR_DIR": str(tmp_path)}) == (None, "")
+
+
+def test_serve_always_takes_the_production_settings(tmp_path):
+    # Also on a development checkout: the production server never runs with DEBUG on.
+    (tmp_path / "dev.env").write_text("INBEELD_SECRET_KEY=x\n")
+    environ = {"INBEELD_VAR_DIR": str(tmp_path)}
+    assert choose_settings(["inbeeld", "serve"], environ) == (PRODUCTION_SETTINGS, "")
+    # An explicit choice is left alone (and `serve` refuses anything but production itself).
+    environ["DJANGO_SETTINGS_MODULE"] = DEV_SETTINGS
+    assert choose_settings(["inbeeld", "serve"], environ) == (None, "")
 
 
 def _run(tmp_path, *args):

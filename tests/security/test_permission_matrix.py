@@ -250,6 +250,9 @@ MATRIX: list[tuple] = [
     ("public_intake:status",         "-",             "GET POST", 200,   200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
     ("public_intake:link",           "valid",         "GET POST", 200,   200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
     ("public_intake:link",           "missing",       "GET POST", 404,   404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # Health probes (conf/health.py): the same JSON for everyone, no login, nothing personal.
+    ("health:live",                  "-",             "GET",      200,   200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    ("health:ready",                 "-",             "GET",      200,   200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
 ]  # fmt: skip
 
 # URL names whose first argument is a case code (the objects own/other/granted apply).
@@ -898,6 +901,9 @@ def test_the_table_keeps_to_design_section_1():
         elif row.name.startswith("public_intake:") or row.name == "accounts:password_reset":
             # Anonymous intake and the one-time reset link: an unknown link is not found.
             anonymous_may = {200, 404}
+        elif row.name in ("health:live", "health:ready"):
+            # The health probes, explicitly: they answer anyone and show no data.
+            anonymous_may = {200}
         else:
             anonymous_may = {LOGIN, ADMIN_LOGIN}
         assert answers[ANONYMOUS] in anonymous_may, row

@@ -15,6 +15,9 @@ EXEMPT_VIEWS = {
     "accounts:second_factor_enrol",
     "accounts:second_factor_qr",
     "accounts:password_reset",
+    # Probes carry no session; a logged-in browser gets the same answer (conf/health.py).
+    "health:live",
+    "health:ready",
 }
 
 

@@ -1,6 +1,16 @@
-"""HTTP hardening headers that Django's SecurityMiddleware does not set itself."""
+"""HTTP hardening headers that Django's SecurityMiddleware does not set itself, the refusal
+audit and the request log."""
+
+import ipaddress
+import logging
+import time
 
 from django.conf import settings
+from django.utils.crypto import salted_hmac
+
+request_logger = logging.getLogger("inbeeld.request")
+# Probes ask every few seconds and say nothing about users: they would drown the log.
+UNLOGGED_PREFIXES = ("/health/",)
 
 # No inline script or style, nothing from elsewhere: every asset is served by InBeeld itself.
 DEFAULT_CSP = (
@@ -67,3 +77,67 @@ class AuditRefusalMiddleware:
             status=status,
         )
         return None  # Django answers with the Dutch 403/404 page as before
+
+
+class RequestLogMiddleware:
+    """One log line per request: method, path WITHOUT the query string (search words and filter
+    values may name people), status, duration in milliseconds and, for a logged-in user, a keyed
+    pseudonym of their id (the same user gives the same pseudonym, so one session can be followed
+    without a name in the log; the audit log holds who did what). No IP address ever: the
+    reporter on the anonymous signal form (/melden/) must not be traceable through a log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.monotonic()
+        response = self.get_response(request)
+        if not request.path.startswith(UNLOGGED_PREFIXES):
+            request_logger.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                    "user": user_pseudonym(getattr(request, "user", None)),
+                },
+            )
+        return response
+
+
+def user_pseudonym(user) -> str | None:
+    """A keyed pseudonym of a logged-in user's id for the request log; None when anonymous."""
+    if user is None or not user.is_authenticated:
+        return None
+    return salted_hmac("inbeeld.request-log.user", str(user.pk)).hexdigest()[:16]
+
+
+class ForwardedClientAddressMiddleware:
+    """Behind the TLS proxy every connection comes from the proxy, so REMOTE_ADDR would be the
+    same for everyone and the per-address limits (failed logins, the anonymous signal form)
+    would count all users together. When the direct peer is a trusted proxy
+    (INBEELD_TRUSTED_PROXIES), the client is the rightmost address in X-Forwarded-For that is
+    not itself a trusted proxy: the one the proxy appended and the client cannot forge. Anything
+    else leaves REMOTE_ADDR as it is."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.trusted = frozenset(settings.INBEELD_TRUSTED_PROXIES)
+
+    def __call__(self, request):
+        meta = request.META
+        if self.trusted and meta.get("REMOTE_ADDR") in self.trusted:
+            chain = [a.strip() for a in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+            for address in reversed([a for a in chain if a]):
+                if address in self.trusted:
+                    continue
+                try:
+                    meta["REMOTE_ADDR"] = str(ipaddress.ip_address(address))
+                except ValueError:
+                    pass  # garbage in the header: keep the proxy's address
+                break
+        return self.get_response(request)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from inbeeld.accounts import views as account_views
+from inbeeld.conf import health
 from inbeeld.intake import search_views
 
 urlpatterns = [
@@ -19,4 +20,6 @@ urlpatterns = [
     path("taken/", include("inbeeld.jobs.urls")),
     path("melden/", include("inbeeld.intake.public_urls")),
     path("beheer/", admin.site.urls),
+    # Probes of the service manager and the proxy: no login, not audited (conf/health.py).
+    path("health/", include(health)),
 ]

@@ -82,6 +82,10 @@ INSTALLED_APPS = [
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
+    # Outermost, so the duration covers every other middleware (conf/jsonlog.py formats it).
+    "inbeeld.conf.middleware.RequestLogMiddleware",
+    # The client's address behind the TLS proxy, for the per-address limits (never logged).
+    "inbeeld.conf.middleware.ForwardedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "inbeeld.conf.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -441,4 +445,44 @@ INBEELD_AUDIT_CHECKPOINT_EVERY = env(
     cast=int,
     default=1000,
     help="Write a signed audit checkpoint after this many new audit rows (0: only by command)",
+)
+
+# `inbeeld serve` (conf/server.py, docs/deployment.md): gunicorn with threaded workers.
+INBEELD_BIND = env(
+    "INBEELD_BIND",
+    default="127.0.0.1:8000",
+    help="Address `inbeeld serve` listens on (host:port or unix:/path); the TLS reverse proxy "
+    "forwards to it",
+)
+INBEELD_WORKERS = env(
+    "INBEELD_WORKERS",
+    cast=int,
+    default=0,
+    help="Worker processes of `inbeeld serve`; 0 means from the CPU count: 2 x CPUs + 1, at "
+    "most 8",
+)
+INBEELD_THREADS = env(
+    "INBEELD_THREADS",
+    cast=int,
+    default=4,
+    help="Threads per worker process of `inbeeld serve` (requests one worker handles at once)",
+)
+INBEELD_WORKER_TIMEOUT = env(
+    "INBEELD_WORKER_TIMEOUT",
+    cast=int,
+    default=60,
+    help="Seconds a request may take before `inbeeld serve` restarts its worker",
+)
+INBEELD_TRUSTED_PROXIES = env(
+    "INBEELD_TRUSTED_PROXIES",
+    cast=list,
+    default=["127.0.0.1", "::1"],
+    help="Comma-separated addresses of the reverse proxies in front of InBeeld; from these the "
+    "client's address is taken from X-Forwarded-For (for the per-address limits). Empty: never",
+)
+INBEELD_LOG_LEVEL = env(
+    "INBEELD_LOG_LEVEL",
+    default="INFO",
+    help="Level of the JSON logs in production (DEBUG, INFO, WARNING or ERROR); INFO writes one "
+    "line per request",
 )
