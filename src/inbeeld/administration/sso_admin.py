@@ -7,6 +7,7 @@ audit row says only whether it changed."""
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from inbeeld.accounts.models import IdentityProvider
@@ -63,6 +64,10 @@ class IdentityProviderAdmin(PolicyAdminMixin, AuditedAdminMixin, admin.ModelAdmi
     list_filter = ["is_active"]
     search_fields = ["organisation__name", "issuer", "client_id"]
 
+    formfield_overrides = {
+        **PolicyAdminMixin.formfield_overrides,
+        models.URLField: {"assume_scheme": "https"},
+    }
     audit_action = AuditAction.IDENTITY_PROVIDER_CHANGED
     audit_subject = "identity_provider"
 
