@@ -539,7 +539,11 @@ PUBLIC_URL_NAMES = {
 }
 # Public pages that answer 404 for the sample URL (an unknown one-time link, a provider that
 # does not exist).
-PUBLIC_NOT_FOUND_FOR_SAMPLE = {"public_intake:link", "accounts:password_reset", "accounts:sso_start"}
+PUBLIC_NOT_FOUND_FOR_SAMPLE = {
+    "public_intake:link",
+    "accounts:password_reset",
+    "accounts:sso_start",
+}
 # Public pages that send the sample request on: the provider's way back without a login attempt
 # goes to the login page (with a Dutch message).
 PUBLIC_REDIRECT_FOR_SAMPLE = {"accounts:sso_callback": "/account/inloggen/"}

@@ -7,7 +7,6 @@ audit row says only whether it changed."""
 
 from django import forms
 from django.contrib import admin
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from inbeeld.accounts.models import IdentityProvider
@@ -18,6 +17,12 @@ from inbeeld.audit.models import AuditAction
 
 
 class IdentityProviderForm(forms.ModelForm):
+    issuer = forms.URLField(
+        label=IdentityProvider._meta.get_field("issuer").verbose_name,
+        help_text=IdentityProvider._meta.get_field("issuer").help_text,
+        max_length=300,
+        assume_scheme="https",
+    )
     client_secret = forms.CharField(
         label=_("clientgeheim"),
         required=False,
@@ -64,10 +69,6 @@ class IdentityProviderAdmin(PolicyAdminMixin, AuditedAdminMixin, admin.ModelAdmi
     list_filter = ["is_active"]
     search_fields = ["organisation__name", "issuer", "client_id"]
 
-    formfield_overrides = {
-        **PolicyAdminMixin.formfield_overrides,
-        models.URLField: {"assume_scheme": "https"},
-    }
     audit_action = AuditAction.IDENTITY_PROVIDER_CHANGED
     audit_subject = "identity_provider"
 
