@@ -37,6 +37,7 @@ from mozilla_django_oidc.utils import (
 
 from inbeeld.accounts.models import ExternalIdentity, IdentityProvider, User
 from inbeeld.accounts.services import SECOND_FACTOR_SOURCE_KEY
+from inbeeld.accounts.signals import client_details
 from inbeeld.accounts.sso_models import Failure
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
@@ -257,13 +258,6 @@ def callback(*, request) -> str:
 # --- accounts ------------------------------------------------------------------------------------
 
 
-def _client(request) -> dict:
-    return {
-        "ip": request.META.get("REMOTE_ADDR", ""),
-        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
-    }
-
-
 def _new_username(provider: IdentityProvider, subject: str, email: str) -> str:
     base = email.lower() if email and len(email) <= 140 else ""
     if not base:
@@ -320,7 +314,7 @@ def login_with_claims(*, request, provider: IdentityProvider, claims: dict) -> U
                 "provider": provider.pk,
                 "account_created": created,
                 "provider_mfa": provider_mfa,
-                **_client(request),
+                **client_details(request),
             },
         )
         # Django's login: a new session key, the LOGIN_SUCCEEDED row, the session's start time.
@@ -337,7 +331,7 @@ def login_with_claims(*, request, provider: IdentityProvider, claims: dict) -> U
                     "source": "identity_provider",
                     "provider": provider.pk,
                     "claim": provider.mfa_claim,
-                    **_client(request),
+                    **client_details(request),
                 },
             )
     return user
@@ -350,5 +344,5 @@ def failure_record(*, request, error: SSOError) -> None:
         action=AuditAction.SSO_LOGIN_FAILED,
         subject_type="identity_provider",
         subject_ref=str(provider.pk) if provider is not None else "",
-        extra={"sso_reason": error.reason.value, **_client(request)},
+        extra={"sso_reason": error.reason.value, **client_details(request)},
     )
