@@ -906,6 +906,10 @@ def test_the_table_keeps_to_design_section_1():
         elif row.name.startswith("public_intake:") or row.name == "accounts:password_reset":
             # Anonymous intake and the one-time reset link: an unknown link is not found.
             anonymous_may = {200, 404}
+        elif row.name.startswith("accounts:sso_"):
+            # Single sign-on: a provider that does not exist is not found; a switched-off one, and
+            # the way back without a pending attempt, send the visitor to the login page.
+            anonymous_may = {404, LOGIN}
         else:
             anonymous_may = {LOGIN, ADMIN_LOGIN}
         assert answers[ANONYMOUS] in anonymous_may, row
