@@ -537,9 +537,20 @@ PUBLIC_URL_NAMES = {
     # check, nothing else (conf/health.py).
     "health:live",
     "health:ready",
+    # Single sign-on (issue 15 item 6): the button's start and the provider's way back.
+    "accounts:sso_start",
+    "accounts:sso_callback",
 }
-# Public pages that answer 404 for the sample URL (an unknown one-time link).
-PUBLIC_NOT_FOUND_FOR_SAMPLE = {"public_intake:link", "accounts:password_reset"}
+# Public pages that answer 404 for the sample URL (an unknown one-time link, a provider that
+# does not exist).
+PUBLIC_NOT_FOUND_FOR_SAMPLE = {
+    "public_intake:link",
+    "accounts:password_reset",
+    "accounts:sso_start",
+}
+# Public pages that send the sample request on: the provider's way back without a login attempt
+# goes to the login page (with a Dutch message).
+PUBLIC_REDIRECT_FOR_SAMPLE = {"accounts:sso_callback": "/account/inloggen/"}
 LOGIN_PATH = "/account/inloggen/"
 ADMIN_LOGIN_PATH = "/beheer/login/"
 
@@ -628,5 +639,9 @@ def test_public_pages_answer_anonymously(client):
     for url, name, _ in project_urls():
         if name in PUBLIC_URL_NAMES:
             response = client.get(url)
+            if name in PUBLIC_REDIRECT_FOR_SAMPLE:
+                assert response.status_code == 302, (url, response.status_code)
+                assert response["Location"] == PUBLIC_REDIRECT_FOR_SAMPLE[name]
+                continue
             want = 404 if name in PUBLIC_NOT_FOUND_FOR_SAMPLE else 200
             assert response.status_code == want, (url, response.status_code)

@@ -406,6 +406,17 @@ SCOPE_WIDENING_FIELDS: dict[str, dict[str, Widens]] = {
     "accounts.organisation": {"police_unit": Widens.WHEN_SET, "is_active": Widens.WHEN_ENABLED},
     # Re-activating an account revives its memberships; staff status opens the admin to an
     # administrator membership; reset and enrolment links go to the e-mail address.
+    # An organisation's identity provider (SSO): switching it on, or changing whom it trusts
+    # (issuer, the client id the tokens are for, the claim that names a person, the claim and
+    # values that count as a second factor) decides who logs in as whom, and without TOTP.
+    "accounts.identityprovider": {
+        "is_active": Widens.WHEN_ENABLED,
+        "issuer": Widens.WHEN_CHANGED,
+        "client_id": Widens.WHEN_CHANGED,
+        "subject_claim": Widens.WHEN_CHANGED,
+        "mfa_claim": Widens.WHEN_CHANGED,
+        "mfa_values": Widens.WHEN_CHANGED,
+    },
     "accounts.user": {
         "is_active": Widens.WHEN_ENABLED,
         "is_staff": Widens.WHEN_ENABLED,

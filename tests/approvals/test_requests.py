@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from inbeeld import policy
-from inbeeld.accounts.models import Organisation, Role, User
+from inbeeld.accounts.models import IdentityProvider, Organisation, Role, User
 from inbeeld.approvals import services
 from inbeeld.approvals.models import ChangeRequest
 from inbeeld.audit.models import AuditAction, AuditEvent
@@ -79,6 +79,27 @@ def _user_email():
     return Case(officer, "accounts_user", {"email": "ander@example.org"}, "ander@example.org")
 
 
+def _identity_provider(**fields):
+    provider = IdentityProvider(
+        organisation=OrganisationFactory(name="Zorg met SSO", type=Organisation.Type.CARE),
+        issuer="https://login.zorg.example",
+        client_id="inbeeld",
+        **fields,
+    )
+    provider.set_client_secret("clientgeheim")
+    provider.save()
+    return provider
+
+
+def _idp_change(field: str, value, stored=None, **fields):
+    def walk():
+        return Case(
+            _identity_provider(**fields), "accounts_identityprovider", {field: value}, stored
+        )
+
+    return walk
+
+
 # One walk per row of the table: a new row fails test_the_walk_covers_the_whole_table.
 WALKS = {
     ("reference.policeunit", "om_district"): _policeunit_om_district,
@@ -89,6 +110,12 @@ WALKS = {
     ("accounts.user", "is_active"): _user_is_active,
     ("accounts.user", "is_staff"): _user_is_staff,
     ("accounts.user", "email"): _user_email,
+    ("accounts.identityprovider", "is_active"): _idp_change("is_active", "on", True),
+    ("accounts.identityprovider", "issuer"): _idp_change("issuer", "https://nep.example"),
+    ("accounts.identityprovider", "client_id"): _idp_change("client_id", "ander"),
+    ("accounts.identityprovider", "subject_claim"): _idp_change("subject_claim", "email"),
+    ("accounts.identityprovider", "mfa_claim"): _idp_change("mfa_claim", "acr", is_active=True),
+    ("accounts.identityprovider", "mfa_values"): _idp_change("mfa_values", "pwd", is_active=True),
 }
 
 

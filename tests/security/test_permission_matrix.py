@@ -48,7 +48,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inbeeld.accounts import links
-from inbeeld.accounts.models import AuthenticatorDevice, Membership, Organisation, Role, User
+from inbeeld.accounts.models import (
+    AuthenticatorDevice,
+    IdentityProvider,
+    Membership,
+    Organisation,
+    Role,
+    User,
+)
 from inbeeld.cases.models import BreakGlassGrant
 from inbeeld.cases.services import break_glass_open
 from tests.conftest import verified_login
@@ -106,6 +113,12 @@ MATRIX: list[tuple] = [
     # A password-reset link answers whoever holds it; an unknown or used one is not found.
     ("accounts:password_reset",      "valid",         "GET POST", 200,   200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
     ("accounts:password_reset",      "missing",       "GET POST", 404,   404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # Single sign-on: the button of a provider that does not exist is not found for anyone; a
+    # switched-off provider, and the way back without a pending login attempt, send everyone to
+    # the login page with a Dutch message (the attempt is audited).
+    ("accounts:sso_start",           "missing",       "GET",      404,   404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("accounts:sso_start",           "disabled",      "GET",      LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    ("accounts:sso_callback",        "-",             "GET",      LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     ("accounts:logout_everywhere",   "-",             "POST",     LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     ("accounts:account",             "-",             "GET",      LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
     # Cases. Signallers, the privacy officer and the administrator never see case data.
@@ -358,6 +371,7 @@ ADMIN_MODEL_PAGES: dict[str, dict[str, dict[str, int | str]]] = {
     "reference.courtofappeal": _POLICY_MODEL,
     "reference.exploitationform": _POLICY_MODEL,
     "accounts.authenticatordevice": _AUTHENTICATOR_DEVICE,
+    "accounts.identityprovider": _POLICY_MODEL,
     "pilot.intervention": _POLICY_MODEL,
     "pilot.phase": _POLICY_MODEL,
     "pilot.instrument": _POLICY_MODEL,
@@ -682,10 +696,21 @@ def _real_admin_object(model_label: str, world: World):
         "accounts.membership": membership,
         "accounts.organisation": Organisation.objects.get(pk=membership.organisation_id),
         "accounts.authenticatordevice": AuthenticatorDevice.objects.filter(user=admin_user).first(),
+        "accounts.identityprovider": _identity_provider(membership.organisation_id),
     }
     if model_label in objects:
         return objects[model_label]
     return apps.get_model(model_label).objects.order_by("pk").first()
+
+
+def _identity_provider(organisation_id: int):
+    """A registered provider, switched off (as every new one is until a second person approves)."""
+    provider, _ = IdentityProvider.objects.get_or_create(
+        issuer="https://sso.matrix.example",
+        client_id="inbeeld",
+        defaults={"organisation_id": organisation_id},
+    )
+    return provider
 
 
 def _admin_urls(row: Row, world: World) -> list[tuple[str, str]]:
@@ -768,6 +793,13 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
     if row.name == "accounts:password_reset":
         token = world.reset_token if row.obj == "valid" else "onbekende-link"
         return [(row.obj, reverse(row.name, args=[token]))]
+    if row.name == "accounts:sso_start":
+        pk = (
+            _identity_provider(Organisation.objects.order_by("pk").first().pk).pk
+            if row.obj == "disabled"
+            else MISSING_ID
+        )
+        return [(row.obj, reverse(row.name, args=[pk]))]
     if row.name == "accounts:second_factor_enrol":
         return [(row.obj, reverse(row.name, args=["onbekende-link"]))]
     if row.name == "privacy:break_glass_review":
@@ -904,6 +936,10 @@ def test_the_table_keeps_to_design_section_1():
         elif row.name in ("health:live", "health:ready"):
             # The health probes, explicitly: they answer anyone and show no data.
             anonymous_may = {200}
+        elif row.name.startswith("accounts:sso_"):
+            # Single sign-on: a provider that does not exist is not found; a switched-off one, and
+            # the way back without a pending attempt, send the visitor to the login page.
+            anonymous_may = {404, LOGIN}
         else:
             anonymous_may = {LOGIN, ADMIN_LOGIN}
         assert answers[ANONYMOUS] in anonymous_may, row

@@ -4,7 +4,7 @@ that let them pass it (or log out). And an absolute session lifetime besides the
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 
 EXEMPT_VIEWS = {
@@ -18,6 +18,17 @@ EXEMPT_VIEWS = {
     # Probes carry no session; a logged-in browser gets the same answer (conf/health.py).
     "health:live",
     "health:ready",
+    "accounts:sso_start",
+    "accounts:sso_callback",
+}
+
+# What an account without an active membership may still reach: logging in and out, the second
+# factor (RequireSecondFactorMiddleware comes first) and its own account page (name, password,
+# e-mail preference: nothing of anyone else). The start page says "no access yet".
+MEMBERSHIP_EXEMPT_VIEWS = EXEMPT_VIEWS | {
+    "accounts:logout_everywhere",
+    "accounts:account",
+    "accounts:password_change",
 }
 
 
@@ -59,10 +70,36 @@ class RequireSecondFactorMiddleware:
 
     @staticmethod
     def _exempt(request) -> bool:
-        if request.path_info.startswith(settings.STATIC_URL):
-            return True
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return True  # a 404 shows nothing
-        return match.view_name in EXEMPT_VIEWS
+        return _view_name(request) in EXEMPT_VIEWS
+
+
+def _view_name(request) -> str | None:
+    """The URL name of the request's view; None for static files and unknown paths (a 404
+    shows nothing), which every rule here lets through."""
+    if request.path_info.startswith(settings.STATIC_URL):
+        return None
+    try:
+        return resolve(request.path_info).view_name
+    except Resolver404:
+        return None
+
+
+class RequireMembershipMiddleware:
+    """Default deny for an account without any active membership (a first SSO login creates
+    one): every page answers "U bent aangemeld, maar heeft nog geen toegang" (the start page with
+    200, every other page with 403), until an administrator gives a membership (ADR 0008)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from inbeeld import policy
+
+        user = request.user
+        if user.is_authenticated and user.is_verified() and not policy.active_memberships(user):
+            name = _view_name(request)
+            if name is not None and name not in MEMBERSHIP_EXEMPT_VIEWS:
+                return render(
+                    request, "accounts/no_access.html", status=200 if name == "home" else 403
+                )
+        return self.get_response(request)

@@ -274,3 +274,9 @@ class AccountLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} – {self.user}"
+
+
+# Single sign-on (OpenID Connect) per organisation; kept in a module of its own.
+from inbeeld.accounts.sso_models import ExternalIdentity, IdentityProvider  # noqa: E402
+
+__all__ += ["ExternalIdentity", "IdentityProvider"]

@@ -119,8 +119,14 @@ def totp_enrolment_device(user) -> AuthenticatorDevice:
     return device
 
 
+# Where this session's second factor came from: "totp" here, "identity_provider" for an SSO login
+# whose ID token vouched for one (accounts/sso.py).
+SECOND_FACTOR_SOURCE_KEY = "inbeeld_second_factor_source"
+
+
 def _second_factor_passed(request, device) -> None:
     otp_login(request, device)
+    request.session[SECOND_FACTOR_SOURCE_KEY] = "totp"
     # A new session key once the second factor is passed: a key planted or seen before the login
     # (session fixation) is worthless afterwards.
     request.session.cycle_key()

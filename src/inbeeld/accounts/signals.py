@@ -7,7 +7,8 @@ from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 
 
-def _client(request) -> dict:
+def client_details(request) -> dict:
+    """What an audit row of a login keeps of the client: address and (cut) user agent."""
     if request is None:
         return {}
     return {
@@ -26,7 +27,7 @@ def audit_login(sender, request, user, **kwargs):
         action=AuditAction.LOGIN_SUCCEEDED,
         subject_type="user",
         subject_ref=user.get_username(),
-        extra=_client(request),
+        extra=client_details(request),
     )
 
 
@@ -46,5 +47,5 @@ def audit_logout(sender, request, user, **kwargs):
             action=AuditAction.LOGOUT,
             subject_type="user",
             subject_ref=user.get_username(),
-            extra=_client(request),
+            extra=client_details(request),
         )

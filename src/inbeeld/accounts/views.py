@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from inbeeld import policy
-from inbeeld.accounts import home_panels, links, services
+from inbeeld.accounts import home_panels, links, services, sso
 from inbeeld.accounts.forms import (
     LoginForm,
     NewPasswordForm,
@@ -49,6 +49,7 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["session_expired"] = self.request.GET.get("verlopen") == "1"
+        context["identity_providers"] = sso.active_providers()
         return context
 
 

@@ -23,7 +23,10 @@ from django.utils.translation import gettext as _
 
 from inbeeld.accounts import services as account_services
 from inbeeld.accounts.models import AuthenticatorDevice, Membership, Organisation, User
-from inbeeld.administration import reference_admin  # noqa: F401 (registers reference data)
+from inbeeld.administration import (
+    reference_admin,  # noqa: F401 (registers reference data)
+    sso_admin,  # noqa: F401 (registers identity providers)
+)
 from inbeeld.administration.mixins import PolicyAdminMixin, admin_has_permission
 from inbeeld.administration.recovery_admin import RecoveryUserAdminMixin
 from inbeeld.approvals.admin_guard import (

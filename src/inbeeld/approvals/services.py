@@ -31,6 +31,7 @@ AUDIT_FOR_TARGET: dict[str, tuple[str, str]] = {
     MEMBERSHIP: (AuditAction.MEMBERSHIP_CHANGED, "membership"),
     USER: (AuditAction.USER_CHANGED, "user"),
     "accounts.organisation": (AuditAction.ORGANISATION_CHANGED, "organisation"),
+    "accounts.identityprovider": (AuditAction.IDENTITY_PROVIDER_CHANGED, "identity_provider"),
 }
 
 GUARDED_ROLES = tuple(role for role in Role.values if policy.role_grant_needs_approval(role))

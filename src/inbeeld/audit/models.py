@@ -129,6 +129,11 @@ class AuditAction(models.TextChoices):
     # Issue 14 item 8: assignment.
     CASE_ASSIGNED = "case.assigned", _("Casus toegewezen")
     SIGNAL_ASSIGNED = "signal.assigned", _("Signaal toegewezen")
+    # Issue 15 item 6: single sign-on per organisation (OpenID Connect).
+    SSO_LOGIN_SUCCEEDED = "auth.sso_login", _("Ingelogd via de eigen organisatie (SSO)")
+    SSO_LOGIN_FAILED = "auth.sso_login_failed", _("Inloggen via de eigen organisatie mislukt")
+    SSO_ACCOUNT_CREATED = "auth.sso_account", _("Account aangemaakt bij eerste SSO-login")
+    IDENTITY_PROVIDER_CHANGED = "sso.provider_changed", _("Identiteitsprovider (SSO) gewijzigd")
 
 
 class AuditEvent(AppendOnlyModel):

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from inbeeld.accounts.sso_models import Failure
+
 SUBJECT_TYPES = {
     "audit_checkpoint": _("controlepunt auditketen"),
     "audit_log": _("auditlog"),
@@ -34,6 +36,7 @@ SUBJECT_TYPES = {
     "membership": _("lidmaatschap"),
     "microdata_policy": _("drempel microdata"),
     "organisation": _("organisatie"),
+    "identity_provider": _("identiteitsprovider (SSO)"),
     "page": _("pagina"),
     "privacy_budget": _("privacybudget"),
     "receipt": _("ontvangstcode"),
@@ -76,6 +79,7 @@ PURPOSES = {
 }
 
 EXTRA_KEYS = {
+    "account_created": _("account aangemaakt"),
     "action": _("doel"),
     "approval": _("goedkeuring"),
     "archive_sha256": _("controlegetal archief"),
@@ -85,6 +89,8 @@ EXTRA_KEYS = {
     "bytes": _("grootte (bytes)"),
     "cases": _("casussen"),
     "cells": _("cellen"),
+    "claim": _("claim"),
+    "client_secret": _("clientgeheim"),
     "columns": _("kolommen"),
     "dataset": _("gegevensset"),
     "job": _("taak op de achtergrond"),
@@ -118,10 +124,13 @@ EXTRA_KEYS = {
     "object": _("object"),
     "old": _("oud"),
     "operator": _("uitvoerder"),
+    "organisation": _("organisatie"),
     "page": _("pagina"),
     "path": _("adres"),
     "pending_approval": _("wacht op goedkeuring"),
     "police_unit": _("eenheid"),
+    "provider": _("identiteitsprovider"),
+    "provider_mfa": _("tweede factor door de provider"),
     "query": _("zoekvraag"),
     "reason": _("reden"),
     "requested_by": _("aangevraagd door"),
@@ -134,7 +143,9 @@ EXTRA_KEYS = {
     "series": _("reeks"),
     "sha256": _("controlegetal"),
     "shown": _("getoond"),
+    "source": _("bron"),
     "spent": _("verbruikt"),
+    "sso_reason": _("reden"),
     "stage": _("stap"),
     "status": _("status"),
     "subject_user": _("betreft gebruiker"),
@@ -146,6 +157,17 @@ EXTRA_KEYS = {
 }
 
 VALUES = {True: _("ja"), False: _("nee"), None: "–"}
+
+# Coded values of some keys, in Dutch: why an SSO login was refused, where a second factor came
+# from, what became of a client secret.
+CODED_VALUES = {
+    "sso_reason": dict(Failure.choices),
+    "source": {
+        "identity_provider": _("de identiteitsprovider van de organisatie"),
+        "totp": _("authenticator-app (InBeeld)"),
+    },
+    "client_secret": {"changed": _("gewijzigd"), "unchanged": _("ongewijzigd")},
+}
 
 MAX_VALUE_LENGTH = 120
 
@@ -165,6 +187,8 @@ def _value(key: str, value) -> str:
         return str(VALUES[value])
     if key == "action" and isinstance(value, str):
         return str(PURPOSES.get(value, value))
+    if key in CODED_VALUES and isinstance(value, str):
+        return str(CODED_VALUES[key].get(value, value))
     if isinstance(value, Mapping):
         return "; ".join(f"{EXTRA_KEYS.get(k, k)}: {_value(k, v)}" for k, v in value.items())
     if isinstance(value, list | tuple):

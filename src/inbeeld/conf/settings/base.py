@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # ... and a second factor (TOTP) for every role, in every environment.
     "inbeeld.accounts.middleware.RequireSecondFactorMiddleware",
+    # ... and a membership: an account without one (e.g. new from SSO) sees only "no access yet".
+    "inbeeld.accounts.middleware.RequireMembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -231,6 +233,13 @@ INBEELD_LOGIN_LOCKOUT_MINUTES = env(
     help="Length of the lockout window for failed logins, in minutes",
 )
 OTP_TOTP_ISSUER = "InBeeld"
+# Single sign-on (accounts/sso.py): how long InBeeld waits for an organisation's OpenID provider.
+INBEELD_SSO_TIMEOUT_SECONDS = env(
+    "INBEELD_SSO_TIMEOUT_SECONDS",
+    cast=int,
+    default=10,
+    help="Seconds to wait for an organisation's OpenID provider (discovery, keys, token) in SSO",
+)
 # Administrators manage devices (e.g. reset a lost phone) but never see TOTP secrets or QR codes.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # One-time links an administrator sends to a user's own e-mail address (accounts/links.py): a
