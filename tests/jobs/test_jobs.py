@@ -104,8 +104,9 @@ def test_rights_taken_away_before_the_run_fail_the_job_in_dutch(world):
     assert job.status == JobStatus.FAILED
     assert job.error == "U heeft geen toegang meer tot dit bestand; de taak is niet uitgevoerd."
     assert job.result is None and not _reports().exists()
-    # ... and the page is gone for them as well.
-    assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 404
+    # ... and the page is gone for them as well: without any role they reach nothing.
+    page = client.get(reverse("jobs:detail", args=[job.pk]))
+    assert page.status_code == 403 and "nog geen toegang" in page.content.decode()
 
 
 @pytest.fixture
