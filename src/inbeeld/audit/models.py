@@ -129,6 +129,8 @@ class AuditAction(models.TextChoices):
     # Issue 14 item 8: assignment.
     CASE_ASSIGNED = "case.assigned", _("Casus toegewezen")
     SIGNAL_ASSIGNED = "signal.assigned", _("Signaal toegewezen")
+    # Issue 14 item 14: the printable case summary.
+    CASE_SUMMARY_READ = "case.summary_read", _("Samenvatting casus ingezien (afdrukbaar)")
 
 
 class AuditEvent(AppendOnlyModel):
