@@ -35,10 +35,10 @@ def _case_with_history():
         case, [("first_police_contact", ""), ("complaint_filed", "")], actor=recorder
     )
     event_withdraw(actor=recorder, event=mistaken, reason=WithdrawalReason.MISTAKE)
+    record_events(case, [("complaint_filed", "", NOTE)], actor=recorder, start=dt.date(2024, 3, 20))
     record_events(
-        case, [("complaint_filed", "", NOTE)], actor=recorder, start=dt.date(2024, 3, 20)
+        case, [("prosecution_decision", "summons")], actor=recorder, start=dt.date(2024, 5, 1)
     )
-    record_events(case, [("prosecution_decision", "summons")], actor=recorder, start=dt.date(2024, 5, 1))
     case.refresh_from_db()
     return case
 
