@@ -12,6 +12,7 @@ from inbeeld.approvals.admin_guard import MEMBERSHIP_FIELDS
 from inbeeld.reference.models import PoliceUnit
 
 from .test_case_flow import check_accessibility, log_in, snapshot
+from .test_signaller_feedback import school_signal  # noqa: F401 (a fixture used below)
 
 pytestmark = pytest.mark.e2e
 
@@ -122,31 +123,21 @@ def _cells_in_view(page: Page, column: str) -> list[str]:
     return texts
 
 
-def _school_signal_with_question(demo_users):
+@pytest.fixture
+def asked_signal(demo_users, request):
+    """The demo school's signal (test_signaller_feedback) with the coordinator's open question."""
     from inbeeld.intake import services
-    from inbeeld.intake.models import Channel, SignallerType, Urgency
 
-    signal, _ = services.signal_submit(
-        actor=demo_users["school.zaandam"],
-        channel=Channel.ACCOUNT,
-        signaller_type=SignallerType.SCHOOL,
-        police_unit=PoliceUnit.objects.get(code="noord-holland"),
-        indicators=[],
-        age_band="12-15",
-        gender="female",
-        urgency=Urgency.NORMAL,
-        description="Leerling wordt na school opgewacht door een oudere man.",
-        catalogue_version=services.current_catalogue_version(),
-    )
+    signal = request.getfixturevalue("school_signal")
     services.signal_ask(
         actor=demo_users["coordinator.nh"], signal=signal, question="Sinds wanneer?"
     )
     return signal
 
 
-def test_the_teachers_own_signals_fit_a_phone(page: Page, demo_users):
+def test_the_teachers_own_signals_fit_a_phone(page: Page, asked_signal):
     """'Vraag voor u' was cut off at 390 px: now each signal is a card with every column."""
-    signal = _school_signal_with_question(demo_users)
+    signal = asked_signal
     log_in(page, "school.zaandam")
     page.set_viewport_size(PHONE_390)
     page.goto("/signalen/mijn/")
@@ -159,9 +150,8 @@ def test_the_teachers_own_signals_fit_a_phone(page: Page, demo_users):
     snapshot(page, "telefoon-mijn-signalen")
 
 
-def test_the_coordinators_queue_fits_a_phone(page: Page, demo_users):
+def test_the_coordinators_queue_fits_a_phone(page: Page, asked_signal):
     """'Termijn' was cut off at 390 px: status and deadline are in view on every card."""
-    _school_signal_with_question(demo_users)
     log_in(page, "coordinator.nh")
     page.set_viewport_size(PHONE_390)
     page.goto("/signalen/")
