@@ -147,6 +147,10 @@ def test_the_teachers_own_signals_fit_a_phone(page: Page, asked_signal):
     assert _cells_in_view(page, "Vraag") == ["Vraag voor u"]
     assert _cells_in_view(page, "Status") == [signal.get_status_display()]
     expect(page.get_by_text("Vraag voor u")).to_be_in_viewport()
+    # The cards are still a table for assistive technology: the header row (visually hidden)
+    # names each cell, which is why the drawn labels carry empty alternative text.
+    expect(page.get_by_role("columnheader", name="Vraag", exact=True)).to_have_count(1)
+    expect(page.get_by_role("cell", name="Vraag voor u")).to_be_visible()
     snapshot(page, "telefoon-mijn-signalen")
 
 
