@@ -2,7 +2,8 @@
 
 Each demo role logs in, then axe-core (npm package, injected by the ``axe`` fixture of
 conftest.py) checks the pages of its menu, its account pages, one case page (or signal page) it
-may see and forms submitted empty so that they show their errors. Any violation fails the test,
+may see with the case's printable summary, and forms submitted empty so that they show their
+errors. Any violation fails the test,
 reported as rule id, impact and the CSS targets of the offending elements.
 No page is exempt.
 """
@@ -143,9 +144,15 @@ def test_every_page_a_role_reaches_passes_axe(page: Page, demo_data, axe, userna
     if username == "beheerder":
         detail_paths += _admin_paths(page)
     form_paths = FORMS_WITH_ERRORS.get(username, []) + EVERY_ROLE_FORMS
-    for path in detail_paths:
+    for path in list(detail_paths):
         page.goto(path)
         _check(page, axe, path, found)
+        # The printable summary of every case page the role reaches (issue 14 item 14).
+        summary = f"{path}samenvatting/"
+        if CASE_LINK.match(path) and page.locator(f'main a[href="{summary}"]').count():
+            page.goto(summary)
+            _check(page, axe, summary, found)
+            page.goto(path)
         event_form = f"{path}gebeurtenis/"
         if CASE_LINK.match(path) and page.locator(f'main a[href="{event_form}"]').count():
             form_paths.insert(0, event_form)

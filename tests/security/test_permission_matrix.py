@@ -128,6 +128,10 @@ MATRIX: list[tuple] = [
     ("cases:detail",                 "own",           "GET",      LOGIN, 404,   200,   200,   200,   200,   200,   200,   200,   404,   404),
     ("cases:detail",                 "other",         "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("cases:detail",                 "granted",       "GET",      LOGIN, 404,   200,   200,   404,   200,   200,   404,   404,   404,   404),
+    # The printable summary: the case page's policy and selector, so exactly its answers.
+    ("cases:summary",                "own",           "GET",      LOGIN, 404,   200,   200,   200,   200,   200,   200,   200,   404,   404),
+    ("cases:summary",                "other",         "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("cases:summary",                "granted",       "GET",      LOGIN, 404,   200,   200,   404,   200,   200,   404,   404,   404,   404),
     ("cases:event_create",           "own",           "GET POST", LOGIN, 404,   200,   200,   200,   200,   200,   200,   404,   404,   404),
     ("cases:event_create",           "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("cases:event_create",           "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
@@ -271,6 +275,7 @@ MATRIX: list[tuple] = [
 # URL names whose first argument is a case code (the objects own/other/granted apply).
 CASE_URL_NAMES = {
     "cases:detail",
+    "cases:summary",
     "cases:event_create",
     "cases:event_correct",
     "cases:event_withdraw",
@@ -284,6 +289,9 @@ CASE_URL_NAMES = {
     "pilot_case:delivery_withdraw",
     "pilot_case:measure_create",
 }
+# The pages that only show a case (the case page and its printable summary): a break-glass grant
+# opens these, and researchers read them; every other case URL writes or prepares a write.
+CASE_READ_PAGES = ("cases:detail", "cases:summary")
 # URL names whose first argument is a signal reference (the objects own/other apply).
 SIGNAL_URL_NAMES = {
     "intake:own_detail",
@@ -952,9 +960,9 @@ def test_the_table_keeps_to_design_section_1():
                 assert not any(answers[r] in reads for r in LOGGED_IN), row
             if row.obj == "granted":
                 readers = {r for r in LOGGED_IN if answers[r] in reads}
-                assert readers == ({VC, POL, OM, RC} if row.name == "cases:detail" else set()), row
+                assert readers == ({VC, POL, OM, RC} if row.name in CASE_READ_PAGES else set()), row
             # Researchers read (list, case page), never write.
-            if row.name not in ("cases:list", "cases:detail"):
+            if row.name not in ("cases:list", *CASE_READ_PAGES):
                 assert answers[RES] not in reads, row
         if row.name.startswith("intake:"):
             # A signal's content reaches only the coordinators of its unit; a signaller only

@@ -134,6 +134,8 @@ class AuditAction(models.TextChoices):
     SSO_LOGIN_FAILED = "auth.sso_login_failed", _("Inloggen via de eigen organisatie mislukt")
     SSO_ACCOUNT_CREATED = "auth.sso_account", _("Account aangemaakt bij eerste SSO-login")
     IDENTITY_PROVIDER_CHANGED = "sso.provider_changed", _("Identiteitsprovider (SSO) gewijzigd")
+    # Issue 14 item 14: the printable case summary.
+    CASE_SUMMARY_READ = "case.summary_read", _("Samenvatting casus ingezien (afdrukbaar)")
 
 
 class AuditEvent(AppendOnlyModel):

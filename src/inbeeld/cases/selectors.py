@@ -101,12 +101,32 @@ def case_get_for(
         None if policy.in_regular_scope(user, case) else policy.active_break_glass(user, case)
     )
     if log_read:
-        extra = {"action": str(action)}
-        if case.break_glass_grant is not None:
-            extra["break_glass"] = case.break_glass_grant.pk
         # One row per user action (audit/reads.py): deferred to the end of the request and
         # dropped when the request (or the post it follows) writes a more specific row.
-        case_read(actor=user, case_code=case.code, extra=extra)
+        case_read(actor=user, case_code=case.code, extra=_read_extra(case, action))
+    return case
+
+
+def _read_extra(case: Case, action: policy.Action) -> dict:
+    extra = {"action": str(action)}
+    if case.break_glass_grant is not None:
+        extra["break_glass"] = case.break_glass_grant.pk
+    return extra
+
+
+def case_summary_get_for(user, code: str) -> Case:
+    """The case for its printable summary: the case page's policy and selector (out of scope is
+    a 404 and a refusal row, as there), the read logged at once as its own action, so the privacy
+    officer sees that a summary was opened for printing."""
+    case = case_get_for(user, code, log_read=False)
+    audit_record(
+        actor=user,
+        action=AuditAction.CASE_SUMMARY_READ,
+        subject_type="case",
+        subject_ref=case.code,
+        case_code=case.code,
+        extra=_read_extra(case, policy.Action.CASE_VIEW),
+    )
     return case
 
 

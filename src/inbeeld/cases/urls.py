@@ -11,6 +11,7 @@ urlpatterns = [
     path("filter-bewaren/", work_views.filter_save, name="filter_save"),
     path("filter/<int:pk>/verwijderen/", work_views.filter_delete, name="filter_delete"),
     path("<str:code>/", views.case_detail, name="detail"),
+    path("<str:code>/samenvatting/", views.case_summary, name="summary"),
     path("<str:code>/behandelaar/", work_views.case_assign, name="assign"),
     path("<str:code>/gebeurtenis/", views.event_create, name="event_create"),
     path(

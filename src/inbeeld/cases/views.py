@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -23,6 +24,7 @@ from inbeeld.cases.forms import (
     LinkageKeyForm,
     WithdrawalForm,
 )
+from inbeeld.cases.summary import case_lead_times
 from inbeeld.cases.workflow import allowed_event_codes
 from inbeeld.reference.models import PoliceUnit
 from inbeeld.web import ConcurrentChange, TransitionNotAllowed, apply_service_errors
@@ -90,32 +92,48 @@ def case_create(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/case_form.html", {"form": form})
 
 
+def _case_view_context(user, case) -> dict:
+    """What the case page and its printable summary both show, as this user may see it."""
+    reads_notes = policy.can(user, policy.Action.NOTE_READ, case)
+    return {
+        "case": case,
+        "timeline": selectors.case_timeline(user, case),
+        "show_people": reads_notes,
+        "pseudonymised": not reads_notes,
+        "break_glass": case.break_glass_grant,
+    }
+
+
 @require_http_methods(["GET"])
 def case_detail(request: HttpRequest, code: str) -> HttpResponse:
     case = selectors.case_get_for(request.user, code)
-    timeline = selectors.case_timeline(request.user, case)
-    reads_notes = policy.can(request.user, policy.Action.NOTE_READ, case)
     recordable_codes = policy.recordable_event_codes(request.user, case)
     can_record = bool(recordable_codes)
     return render(
         request,
         "cases/case_detail.html",
         {
-            "case": case,
-            "timeline": timeline,
+            **_case_view_context(request.user, case),
             "can_record": can_record,
             "can_correct": can_record
             and policy.can(request.user, policy.Action.EVENT_CORRECT, case),
             # Correct and withdraw are offered on the events this user may record.
             "recordable_codes": recordable_codes,
-            "show_people": reads_notes,
-            "pseudonymised": not reads_notes,
-            "break_glass": case.break_glass_grant,
             "privacy": selectors.case_privacy_summary(request.user, case),
             "can_link": policy.can(request.user, policy.Action.LINKAGE_ADD, case),
             "can_consent": policy.can(request.user, policy.Action.CONSENT_RECORD, case),
         },
     )
+
+
+@require_http_methods(["GET"])
+def case_summary(request: HttpRequest, code: str) -> HttpResponse:
+    """The printable summary of a case for a case meeting: the case page's facts, owner,
+    effective timeline (without notes), deliveries and the case's lead times."""
+    case = selectors.case_summary_get_for(request.user, code)
+    context = _case_view_context(request.user, case)
+    context["lead_times"] = case_lead_times(context["timeline"], today=timezone.localdate())
+    return render(request, "cases/case_summary.html", context)
 
 
 def _event_form(request, case, *, initial=None, workflow_filter=True):

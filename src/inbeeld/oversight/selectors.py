@@ -101,7 +101,8 @@ def access_alerts(user, *, days: int = 14, today: dt.date | None = None) -> list
     since = today - dt.timedelta(days=days - 1)
     window_start = _local_day_start(since - dt.timedelta(days=alerts.BASELINE_DAYS))
     recent = AuditEvent.objects.filter(created_at__gte=window_start)
-    reads = recent.filter(action=AuditAction.CASE_READ)
+    # A printable summary shows the case as well: it counts as a read of that case.
+    reads = recent.filter(action__in=(AuditAction.CASE_READ, AuditAction.CASE_SUMMARY_READ))
     tz = ZoneInfo(settings.TIME_ZONE)
     night = reads.annotate(hour=ExtractHour("created_at", tzinfo=tz)).filter(
         Q(hour__gte=22) | Q(hour__lt=6)

@@ -15,9 +15,10 @@ register = template.Library()
 
 
 @register.inclusion_tag("_owner_box.html", takes_context=True)
-def owner_box(context, case):
+def owner_box(context, case, readonly=False):
+    """``readonly``: only who works on the case (the printable summary), no assignment forms."""
     user = context["request"].user
-    may_assign = policy.may_assign_case(user, case)
+    may_assign = not readonly and policy.may_assign_case(user, case)
     return {
         "assign_url": reverse("cases:assign", args=[case.code]),
         "version": case.version,

@@ -6,6 +6,7 @@ audited); the section reads through pilot.selectors with the requesting user.
 
 from django import template
 
+from inbeeld import policy
 from inbeeld.pilot import selectors
 
 register = template.Library()
@@ -15,3 +16,17 @@ register = template.Library()
 def pilot_case_section(context, case):
     user = context["request"].user
     return {"case": case, "pilot": selectors.pilot_case_summary(user, case)}
+
+
+@register.inclusion_tag("pilot/_case_deliveries.html", takes_context=True)
+def pilot_case_deliveries(context, case):
+    """The deliveries of ``case`` only, read only: the printable case summary. The same rows and
+    the same rules (who sees names and reasons) as the case page's section."""
+    user = context["request"].user
+    return {
+        "case": case,
+        "pilot": {
+            "deliveries": selectors.case_deliveries(user, case),
+            "show_people": policy.can(user, policy.Action.NOTE_READ, case),
+        },
+    }
