@@ -93,6 +93,12 @@ def _link_create(*, actor, user: User, purpose: str) -> tuple[AccountLink, str]:
     return link, token
 
 
+def link_create_for_bootstrap(*, user: User, purpose: str) -> tuple[AccountLink, str]:
+    """A link for the first administrator, made by themselves (accounts.bootstrap checks that no
+    other administrator exists and audits it); the token is shown once on the console."""
+    return _link_create(actor=user, user=user, purpose=purpose)
+
+
 _MAIL = {
     Purpose.PASSWORD_RESET: (
         "accounts:password_reset",

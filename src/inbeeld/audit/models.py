@@ -133,6 +133,8 @@ class AuditAction(models.TextChoices):
     SSO_LOGIN_SUCCEEDED = "auth.sso_login", _("Ingelogd via de eigen organisatie (SSO)")
     SSO_LOGIN_FAILED = "auth.sso_login_failed", _("Inloggen via de eigen organisatie mislukt")
     SSO_ACCOUNT_CREATED = "auth.sso_account", _("Account aangemaakt bij eerste SSO-login")
+    # Issue 15 item 1: the first administrator of an empty installation (accounts/bootstrap.py).
+    FIRST_ADMINISTRATOR_CREATED = "auth.first_administrator", _("Eerste beheerder aangemaakt")
     IDENTITY_PROVIDER_CHANGED = "sso.provider_changed", _("Identiteitsprovider (SSO) gewijzigd")
     # Issue 14 item 14: the printable case summary.
     CASE_SUMMARY_READ = "case.summary_read", _("Samenvatting casus ingezien (afdrukbaar)")
