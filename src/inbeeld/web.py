@@ -50,3 +50,42 @@ def apply_service_errors(form, exc: Exception, *, item_prefix: str = "") -> None
         form.add_error(None, exc.messages)
     else:
         form.add_error(None, str(getattr(exc, "message", exc)))
+
+
+def owner_change(request, *, choices, assign, back, cleared: str, assigned: str):
+    """The owner box's POST, for cases and signals alike (templates/_owner_box.html): "me", ""
+    (nobody) or the id of a colleague from ``choices``. ``assign(assignee, version)`` calls the
+    object's service; its refusals become messages. ``cleared`` and ``assigned`` (with
+    %(name)s) are the Dutch confirmations. Returns ``back``, the object's page."""
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    choice = request.POST.get("assignee", "")
+    if choice == "me":
+        assignee = request.user
+    elif choice == "":
+        assignee = None
+    else:
+        assignee = next((u for u in choices() if str(u.pk) == choice), None)
+        if assignee is None:
+            messages.error(request, _("Kies een collega uit de lijst."))
+            return back
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = None
+    try:
+        assign(assignee, version)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return back
+    except ConcurrentChange as exc:
+        messages.error(request, str(exc))
+        return back
+    if assignee is None:
+        messages.success(request, cleared)
+    else:
+        name = assignee.get_full_name() or assignee.username
+        messages.success(request, assigned % {"name": name})
+    return back

@@ -237,16 +237,11 @@ class WithdrawalReason(models.TextChoices):
     DID_NOT_HAPPEN = "did_not_happen", _("Heeft niet plaatsgevonden")
 
 
-class EventWithdrawal(AppendOnlyModel):
-    """An event entered by mistake, withdrawn: the event stays on record (shown struck through
-    with who, when and why) and no longer counts anywhere (EFFECTIVE_EVENT)."""
+class Withdrawal(AppendOnlyModel):
+    """What every withdrawal records (ADR 0015): why, by whom, for which organisation, when.
+    Append-only; the withdrawn entry stays on record. Chain events (below) and pilot deliveries
+    (pilot.models.DeliveryWithdrawal) each add the one-to-one link to what they withdraw."""
 
-    event = models.OneToOneField(
-        ChainEvent,
-        on_delete=models.CASCADE,
-        related_name="withdrawal",
-        verbose_name=_("ketengebeurtenis"),
-    )
     reason = models.CharField(_("reden"), max_length=20, choices=WithdrawalReason.choices)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -265,6 +260,21 @@ class EventWithdrawal(AppendOnlyModel):
         verbose_name=_("organisatie"),
     )
     withdrawn_at = models.DateTimeField(_("ingetrokken op"))
+
+    class Meta:
+        abstract = True
+
+
+class EventWithdrawal(Withdrawal):
+    """An event entered by mistake, withdrawn: the event stays on record (shown struck through
+    with who, when and why) and no longer counts anywhere (EFFECTIVE_EVENT)."""
+
+    event = models.OneToOneField(
+        ChainEvent,
+        on_delete=models.CASCADE,
+        related_name="withdrawal",
+        verbose_name=_("ketengebeurtenis"),
+    )
 
     class Meta:
         verbose_name = _("intrekking van een ketengebeurtenis")

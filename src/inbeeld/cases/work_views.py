@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from inbeeld import policy
 from inbeeld.cases import selectors, services
 from inbeeld.cases.forms import CaseFilterForm
-from inbeeld.web import ConcurrentChange
+from inbeeld.web import owner_change
 
 
 def _require_list(user) -> None:
@@ -59,38 +59,13 @@ def filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_assign(request: HttpRequest, code: str) -> HttpResponse:
     case = selectors.case_get_for(request.user, code, log_read=False)
-    choice = request.POST.get("assignee", "")
-    if choice == "me":
-        assignee = request.user
-    elif choice == "":
-        assignee = None
-    else:
-        assignee = next(
-            (u for u in selectors.assignee_choices(request.user, case) if str(u.pk) == choice),
-            None,
-        )
-        if assignee is None:
-            messages.error(request, _("Kies een collega uit de lijst."))
-            return redirect("cases:detail", code=case.code)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = None
-    try:
-        services.case_assign(
+    return owner_change(
+        request,
+        choices=lambda: selectors.assignee_choices(request.user, case),
+        assign=lambda assignee, version: services.case_assign(
             actor=request.user, case=case, assignee=assignee, expected_version=version
-        )
-    except ValidationError as exc:
-        for msgs in exc.message_dict.values():
-            for message in msgs:
-                messages.error(request, message)
-        return redirect("cases:detail", code=case.code)
-    except ConcurrentChange as exc:
-        messages.error(request, str(exc))
-        return redirect("cases:detail", code=case.code)
-    if assignee is None:
-        messages.success(request, _("De casus heeft nu geen behandelaar."))
-    else:
-        name = assignee.get_full_name() or assignee.username
-        messages.success(request, _("%(name)s is nu behandelaar van deze casus.") % {"name": name})
-    return redirect("cases:detail", code=case.code)
+        ),
+        back=redirect("cases:detail", code=case.code),
+        cleared=_("De casus heeft nu geen behandelaar."),
+        assigned=_("%(name)s is nu behandelaar van deze casus."),
+    )

@@ -14,8 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from inbeeld.audit.models import AppendOnlyModel
-from inbeeld.cases.models import NoteFamily, WithdrawalReason
+from inbeeld.cases.models import NoteFamily, Withdrawal
 from inbeeld.reference.models import PoliceUnit
 from inbeeld.stats import vocabulary as ev
 
@@ -324,31 +323,13 @@ class Delivery(models.Model):
 EFFECTIVE_DELIVERY = Q(superseded_by__isnull=True, withdrawal__isnull=True)
 
 
-class DeliveryWithdrawal(AppendOnlyModel):
+class DeliveryWithdrawal(Withdrawal):
     """A delivery entered by mistake, withdrawn: it stays on the case page, struck through with
     who, when and why, and counts nowhere (EFFECTIVE_DELIVERY)."""
 
     delivery = models.OneToOneField(
         Delivery, on_delete=models.CASCADE, related_name="withdrawal", verbose_name=_("uitvoering")
     )
-    reason = models.CharField(_("reden"), max_length=20, choices=WithdrawalReason.choices)
-    withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("ingetrokken door"),
-    )
-    organisation = models.ForeignKey(
-        "accounts.Organisation",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("organisatie"),
-    )
-    withdrawn_at = models.DateTimeField(_("ingetrokken op"))
 
     class Meta:
         verbose_name = _("intrekking van een uitvoering")

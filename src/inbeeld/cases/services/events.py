@@ -145,23 +145,13 @@ def event_record(
             note=note,
             family=family,
         )
-        old_status = case.status
-        _bump_case(case, new_status)
-        audit_record(
+        _status_change_audit(
             actor=actor,
             action=AuditAction.EVENT_RECORDED,
-            subject_type="chain_event",
-            subject_ref=str(event.pk),
-            case_code=case.code,
-            extra={
-                "new": {
-                    "event_type": event_type.code,
-                    "outcome": outcome,
-                    "event_date": event_date.isoformat(),
-                    "has_note": bool(note),
-                },
-                "status": {"old": old_status, "new": new_status},
-            },
+            ref=event.pk,
+            case=case,
+            new_status=new_status,
+            new=_new_values(event_type, outcome, event_date, note),
         )
         case_derive_court(actor=actor, case=case, event_code=event_type.code, outcome=outcome)
     return event
@@ -186,13 +176,11 @@ def event_correct(
     _validate_event(event_type=event_type, outcome=outcome, event_date=event_date, note=note)
     with transaction.atomic():
         case = _lock_case(event.case, expected_version)
-        if not policy.can(actor, policy.Action.EVENT_CORRECT, case):
-            raise PermissionDenied(_("U mag gebeurtenissen bij deze casus niet corrigeren."))
-        original = ChainEvent.objects.select_related("event_type").get(pk=event.pk)
+        original = _original_to_change(
+            actor, case, event, _("U mag gebeurtenissen bij deze casus niet corrigeren.")
+        )
         # Correcting replaces the original: it needs the right to record both kinds of event.
-        _authorise_event(actor, case, original.event_type, "")
         family = _authorise_event(actor, case, event_type, note)
-        _refuse_if_not_effective(original)
         new_status = status_after_correction(
             effective_in_recording_order(case),
             original,
@@ -210,31 +198,68 @@ def event_correct(
             family=family,
             supersedes=original,
         )
-        old_status = case.status
-        _bump_case(case, new_status)
-        audit_record(
+        _status_change_audit(
             actor=actor,
             action=AuditAction.EVENT_CORRECTED,
-            subject_type="chain_event",
-            subject_ref=str(correction.pk),
-            case_code=case.code,
-            extra={
-                "old": {
-                    "event": original.pk,
-                    "event_type": original.event_type.code,
-                    "outcome": original.outcome,
-                    "event_date": original.event_date.isoformat(),
-                },
-                "new": {
-                    "event_type": event_type.code,
-                    "outcome": outcome,
-                    "event_date": event_date.isoformat(),
-                    "has_note": bool(note),
-                },
-                "status": {"old": old_status, "new": new_status},
-            },
+            ref=correction.pk,
+            case=case,
+            new_status=new_status,
+            old=_old_values(original),
+            new=_new_values(event_type, outcome, event_date, note),
         )
     return correction
+
+
+def _original_to_change(actor, case: Case, event: ChainEvent, refused: str, type_refused=None):
+    """The effective event that a correction or withdrawal changes, after the checks both share:
+    EVENT_CORRECT on the case and the right to record the event's type."""
+    if not policy.can(actor, policy.Action.EVENT_CORRECT, case):
+        raise PermissionDenied(refused)
+    original = ChainEvent.objects.select_related("event_type").get(pk=event.pk)
+    if type_refused is None:
+        _authorise_event(actor, case, original.event_type, "")
+    elif original.event_type.code not in policy.recordable_event_codes(actor, case):
+        raise PermissionDenied(type_refused)
+    _refuse_if_not_effective(original)
+    return original
+
+
+def _old_values(event: ChainEvent) -> dict:
+    return {
+        "event": event.pk,
+        "event_type": event.event_type.code,
+        "outcome": event.outcome,
+        "event_date": event.event_date.isoformat(),
+    }
+
+
+def _new_values(event_type, outcome: str, event_date: dt.date, note: str) -> dict:
+    return {
+        "event_type": event_type.code,
+        "outcome": outcome,
+        "event_date": event_date.isoformat(),
+        "has_note": bool(note),
+    }
+
+
+def _status_change_audit(
+    *, actor, action, ref, case: Case, new_status: str, new: dict, old: dict | None = None
+) -> None:
+    """Move the case to ``new_status`` (version + 1) and write the change's audit row, in the
+    caller's transaction."""
+    old_status = case.status
+    _bump_case(case, new_status)
+    extra = {"new": new, "status": {"old": old_status, "new": new_status}}
+    if old is not None:
+        extra = {"old": old, **extra}
+    audit_record(
+        actor=actor,
+        action=action,
+        subject_type="chain_event",
+        subject_ref=str(ref),
+        case_code=case.code,
+        extra=extra,
+    )
 
 
 def _append_event(
@@ -298,12 +323,13 @@ def event_withdraw(
         raise ValidationError({"reason": _("Kies waarom u deze gebeurtenis intrekt.")})
     with transaction.atomic():
         case = _lock_case(event.case, expected_version)
-        if not policy.can(actor, policy.Action.EVENT_CORRECT, case):
-            raise PermissionDenied(_("U mag gebeurtenissen bij deze casus niet intrekken."))
-        original = ChainEvent.objects.select_related("event_type").get(pk=event.pk)
-        if original.event_type.code not in policy.recordable_event_codes(actor, case):
-            raise PermissionDenied(_("U mag deze gebeurtenis niet intrekken bij deze casus."))
-        _refuse_if_not_effective(original)
+        original = _original_to_change(
+            actor,
+            case,
+            event,
+            _("U mag gebeurtenissen bij deze casus niet intrekken."),
+            _("U mag deze gebeurtenis niet intrekken bij deze casus."),
+        )
         new_status = status_after_withdrawal(effective_in_recording_order(case), original)
         memberships = policy.case_memberships(actor, policy.Action.EVENT_CORRECT, case)
         withdrawal = EventWithdrawal(
@@ -315,23 +341,13 @@ def event_withdraw(
         )
         withdrawal.full_clean()
         withdrawal.save()
-        old_status = case.status
-        _bump_case(case, new_status)
-        audit_record(
+        _status_change_audit(
             actor=actor,
             action=AuditAction.EVENT_WITHDRAWN,
-            subject_type="chain_event",
-            subject_ref=str(original.pk),
-            case_code=case.code,
-            extra={
-                "old": {
-                    "event": original.pk,
-                    "event_type": original.event_type.code,
-                    "outcome": original.outcome,
-                    "event_date": original.event_date.isoformat(),
-                },
-                "new": {"withdrawn": True, "reason": reason},
-                "status": {"old": old_status, "new": new_status},
-            },
+            ref=original.pk,
+            case=case,
+            new_status=new_status,
+            old=_old_values(original),
+            new={"withdrawn": True, "reason": reason},
         )
     return withdrawal
