@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from .test_case_flow import log_in
+from .test_case_flow import log_in, snapshot
 
 pytestmark = pytest.mark.e2e
 
@@ -45,8 +45,11 @@ def test_every_chart_text_stays_inside_its_chart(researcher_with_data: Page, axe
     assert page.locator("svg.pilot-chart, .chart-empty").count() >= 1
     assert page.evaluate(TEXTS_OUTSIDE_JS) == []
     assert axe(page) == []
+    name = "grafieken-" + path.strip("/").replace("/", "-")
+    snapshot(page, name)
     page.set_viewport_size(PHONE)
     assert axe(page) == []
+    snapshot(page, name + "-telefoon")
 
 
 def test_the_incidence_chart_shows_its_band_and_the_bands_numbers(researcher_with_data: Page):

@@ -201,6 +201,11 @@ def incidence_chart(
     )
 
 
+def _pct(share: float) -> str:
+    """A percentage that never breaks between the number and its sign (narrow table cells)."""
+    return pct(share).replace(" ", "\u00a0")
+
+
 def incidence_table(
     curves: list[tuple[str, object]], *, t_max: float = 365.0, days=TABLE_DAYS
 ) -> dict | None:
@@ -219,7 +224,7 @@ def incidence_table(
                 _("nog niet te schatten")
                 if at is None
                 else _("%(share)s (%(low)s tot %(high)s)")
-                % {"share": pct(at.estimate), "low": pct(at.low), "high": pct(at.high)}
+                % {"share": _pct(at.estimate), "low": _pct(at.low), "high": _pct(at.high)}
             )
         rows.append({"day": day, "cells": cells})
     return {"columns": [label for _number, label, _curve in shown], "rows": rows}
