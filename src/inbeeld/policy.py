@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 # --- memberships -------------------------------------------------------------------------------
 
 
+
 def event_brings_case_to_court(event_code: str, outcome: str = "") -> bool:
     """Whether recording ``event_code`` with ``outcome`` brings a case before a court."""
     if event_code not in COURT_DERIVING_EVENTS:
