@@ -73,11 +73,11 @@ def make_via_job(page: Page, link_name: str, heading: str | None = None) -> tupl
     check_accessibility(page)
     page.get_by_role("button", name="Bestand laten maken").click()
     status = page.get_by_test_id("job-status")
-    expect(status).to_have_text("wacht op zijn beurt")
+    expect(status).to_have_text("Wacht op zijn beurt")
     expect(page.get_by_test_id("job-download")).to_be_hidden()
     check_accessibility(page)
     run_worker()  # the real database worker, as `inbeeld worker` runs it
-    expect(status).to_have_text("klaar", timeout=30_000)  # the page's script, no reload
+    expect(status).to_have_text("Klaar", timeout=30_000)  # the page's script, no reload
     expect(page.locator("progress")).to_have_attribute("value", "100")
     name, content = download(page, "Bestand ophalen")
     page.get_by_role("link", name="Terug", exact=True).click()

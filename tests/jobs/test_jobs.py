@@ -56,7 +56,7 @@ def test_the_start_page_explains_and_a_press_queues_one_job(world):
     queued = DBTaskResult.objects.get()
     assert queued.args_kwargs["args"] == [str(job.pk)]
     detail = client.get(response["Location"]).content.decode()
-    assert "wacht op zijn beurt" in detail and 'value="0"' in detail
+    assert "Wacht op zijn beurt" in detail and 'value="0"' in detail
     assert "Stand bijwerken" in detail and "Bestand ophalen" in detail  # the link is hidden
 
 
@@ -71,7 +71,7 @@ def test_the_worker_makes_the_pdf_with_progress_and_the_download_is_audited(worl
     assert job.steps_done == job.steps_total >= 3 and job.percent == 100
     assert job.started_at <= job.finished_at
     state = client.get(reverse("jobs:status", args=[job.pk])).json()
-    assert state["status"] == "done" and state["label"] == "klaar" and state["finished"]
+    assert state["status"] == "done" and state["label"] == "Klaar" and state["finished"]
     assert state["download"] == reverse("jobs:download", args=[job.pk])
     assert not _reports().exists()  # made, not yet handed over
     response = client.get(state["download"])
@@ -145,7 +145,7 @@ def test_a_failed_job_says_why_in_dutch_and_can_be_retried(world, broken_kind):
     assert str(job.pk)[:8] in job.error and "disk full" not in job.error
     assert invalid.error == "De gegevens tot en met-datum ligt in de toekomst."
     page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
-    assert "mislukt" in page and "Opnieuw laten maken" in page
+    assert "Mislukt" in page and "Opnieuw laten maken" in page
     # The file of a failed job is not there: its page, not a 500.
     assert client.get(reverse("jobs:download", args=[job.pk]))["Location"] == reverse(
         "jobs:detail", args=[job.pk]
@@ -189,7 +189,7 @@ def test_files_expire_after_a_day_and_can_be_made_again(world):
     download = client.get(reverse("jobs:download", args=[job.pk]))
     assert download["Location"] == reverse("jobs:detail", args=[job.pk])
     page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
-    assert "verlopen" in page and "Opnieuw laten maken" in page
+    assert "Verlopen" in page and "Opnieuw laten maken" in page
 
 
 def test_roles_without_the_reports_cannot_ask(world):

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -55,7 +56,7 @@ def _state(job: Job) -> dict:
     done = job.status == JobStatus.DONE
     return {
         "status": job.status,
-        "label": str(JobStatus(job.status).label),
+        "label": capfirst(str(JobStatus(job.status).label)),
         "percent": job.percent,
         "step": job.step_label,
         "error": job.error,
