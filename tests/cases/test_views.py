@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.urls.converters import IntConverter
+from django.urls.converters import IntConverter, UUIDConverter
 from django.utils import timezone
 
 from inbeeld.accounts.models import Role
@@ -44,7 +44,12 @@ def _sample_kwargs(converters, case, event):
         if name in known:
             kwargs[name] = known[name]
         else:
-            kwargs[name] = 1 if isinstance(converter, IntConverter) else "x"
+            if isinstance(converter, IntConverter):
+                kwargs[name] = 1
+            elif isinstance(converter, UUIDConverter):
+                kwargs[name] = "00000000-0000-0000-0000-000000000001"
+            else:
+                kwargs[name] = "x"
     return kwargs
 
 
