@@ -117,6 +117,15 @@ def _an_object_of(model):
         return make_user(Role.POLICE_OFFICER, username="agent").memberships.get()
     if model is Organisation:
         return OrganisationFactory(name="Een organisatie")
+    if model._meta.label == "accounts.IdentityProvider":
+        provider = model(
+            organisation=OrganisationFactory(name="Zorg met SSO", type=Organisation.Type.CARE),
+            issuer="https://login.zorg.example",
+            client_id="inbeeld",
+        )
+        provider.set_client_secret("clientgeheim")
+        provider.save()
+        return provider
     return model._default_manager.order_by("pk").first()
 
 
@@ -149,6 +158,7 @@ def test_every_changeable_admin_change_form_carries_the_fingerprint(first):
         "pilot.intervention",
         "pilot.phase",
         "pilot.instrument",
+        "accounts.identityprovider",
     } <= set(checked)
 
 
