@@ -21,7 +21,7 @@ BENCH_PAGES_AUDIT_ROWS (pages_django.audit_fill: COPY, marked synthetic in `extr
 of the right shape that are not valid MACs).
 
 Environment: BENCH_PAGES_CASES (200000), BENCH_PAGES_AUDIT_ROWS (5000000), BENCH_PAGES_REQUESTS
-(100), BENCH_PAGES_SECONDS (30), BENCH_PAGES_LOGINS (40 per level), BENCH_PAGES_LEVELS (1,5,20),
+(200), BENCH_PAGES_SECONDS (30), BENCH_PAGES_LOGINS (40 per level), BENCH_PAGES_LEVELS (1,5,20),
 BENCH_PAGES_WORKERS / BENCH_PAGES_THREADS (unset: the defaults of `inbeeld serve`), BENCH_PG_URL
 (postgres://postgres@127.0.0.1:5432/inbeeld_bench_pages), BENCH_PAGES_NOTE (a line for the
 report, e.g. "small validation run").
@@ -50,7 +50,7 @@ NAME = "pages"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CASES = int(os.environ.get("BENCH_PAGES_CASES", "200000"))
 AUDIT_ROWS = int(os.environ.get("BENCH_PAGES_AUDIT_ROWS", "5000000"))
-REQUESTS = int(os.environ.get("BENCH_PAGES_REQUESTS", "100"))
+REQUESTS = int(os.environ.get("BENCH_PAGES_REQUESTS", "200"))
 SECONDS = float(os.environ.get("BENCH_PAGES_SECONDS", "30"))
 LOGINS = int(os.environ.get("BENCH_PAGES_LOGINS", "40"))
 LEVELS = [int(n) for n in os.environ.get("BENCH_PAGES_LEVELS", "1,5,20").split(",")]
@@ -91,6 +91,8 @@ class Result:
     load: float = 0.0
     queries: int | None = None
     done: int = 0  # completed page views (logins: whole logins)
+    app_cpu_ms: float | None = None  # CPU of the server's processes per request
+    db_cpu_ms: float | None = None  # CPU of the database's backends per request
 
 
 def pages(info: dict) -> list[Page]:
@@ -189,6 +191,7 @@ class Server:
         )
         web.wait_ready(self.port, self.process)
         self.workers, self.threads = self._layout()
+        self.meter: CpuMeter | None = None
 
     def _layout(self) -> tuple[int, int]:
         for line in self.lines(0)[0]:
@@ -238,6 +241,54 @@ def cpu_times() -> tuple[int, int]:
     return sum(values) - idle, sum(values)
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds used) of a process, from /proc/<pid>/stat."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+class CpuMeter:
+    """CPU seconds of the server (gunicorn's arbiter and workers) and of the PostgreSQL backends
+    connected to the benchmark database: what a page costs, whatever else runs on the machine.
+    A process that ends during a measurement (a worker replaced after max_requests) is lost."""
+
+    def __init__(self, server: Server, database_url: str):
+        import psycopg
+
+        self.server = server
+        self.connection = psycopg.connect(database_url, autocommit=True)
+
+    def snapshot(self) -> dict[tuple[str, int], float]:
+        pids = {("app", self.server.process.pid)}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                stat = _proc_stat(int(entry))
+                if stat and stat[0] == self.server.process.pid:
+                    pids.add(("app", int(entry)))
+        rows = self.connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+        pids |= {("db", pid) for (pid,) in rows}
+        found = {}
+        for kind, pid in pids:
+            stat = _proc_stat(pid)
+            if stat:
+                found[kind, pid] = stat[1]
+        return found
+
+    @staticmethod
+    def used(before: dict, after: dict, kind: str) -> float:
+        return sum(v - before.get(k, 0.0) for k, v in after.items() if k[0] == kind)
+
+
 def measure(server: Server, key: str, browsers: list, action, total: int) -> tuple[Result, list]:
     """Run ``action(browser)`` from every browser at once until ``total`` actions are done or
     SECONDS have passed; returns the client-side result and the server's request lines."""
@@ -263,6 +314,7 @@ def measure(server: Server, key: str, browsers: list, action, total: int) -> tup
     for thread in threads:
         thread.start()
     offset = server.offset()
+    cpu_before = server.meter.snapshot() if server.meter else {}
     busy, whole = cpu_times()
     deadline[0] = time.monotonic() + SECONDS
     started = time.perf_counter()
@@ -275,7 +327,12 @@ def measure(server: Server, key: str, browsers: list, action, total: int) -> tup
     result.load = os.getloadavg()[0]
     time.sleep(0.2)  # the last log lines
     lines, _ = server.lines(offset)
-    return result, [line for line in lines if line.get("logger") == "inbeeld.request"]
+    lines = [line for line in lines if line.get("logger") == "inbeeld.request"]
+    if server.meter and lines:
+        after = server.meter.snapshot()
+        result.app_cpu_ms = 1000 * CpuMeter.used(cpu_before, after, "app") / len(lines)
+        result.db_cpu_ms = 1000 * CpuMeter.used(cpu_before, after, "db") / len(lines)
+    return result, lines
 
 
 def page_action(page: Page):
@@ -319,6 +376,9 @@ def run_logins(server: Server, pool: list[str], secrets: dict, levels: list[int]
             return [(sum(ms for _, _, ms, _ in steps), all(ok for *_, ok in steps))]
 
         whole, lines = measure(server, LOGIN, browsers, action, LOGINS)
+        if whole.app_cpu_ms is not None and whole.done:  # per whole login, not per request
+            whole.app_cpu_ms *= len(lines) / whole.done
+            whole.db_cpu_ms *= len(lines) / whole.done
         results.append(whole)
         print(f"   {web.summary(whole)}", flush=True)
         steps: dict[tuple[str, str], list[float]] = {}
@@ -371,6 +431,7 @@ def run() -> str:
         info = _django(env, "prepare", {"clones": clones, "login_pool": pool_size})
         pool = list(reversed(info["login_pool"]))
         server = Server(env, var_dir)
+        server.meter = CpuMeter(server, PG_URL)
         try:
             all_pages = pages(info)
             browsers = {role: _logged_in(server, info, role, top) for role in clones}
@@ -397,6 +458,7 @@ def run() -> str:
                 result.queries = counts.get(result.key, {}).get("queries")
             layout = (server.workers, server.threads)
         finally:
+            server.meter.connection.close()
             server.stop()
     return web.render(
         machine=machine(),

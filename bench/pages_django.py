@@ -133,6 +133,8 @@ def prepare(args: dict) -> dict:
         "audit_rows": AuditEvent.objects.count(),
         "postgresql": version,
         "police_user": POLICE,
+        "bench_accounts": sum(1 for name in accounts if "secret" in accounts[name]),
+        "police_clones": len(accounts[POLICE]["clones"]) + len(login_pool),
     }
 
 
