@@ -412,6 +412,18 @@ def _logged_in(server: Server, info: dict, role: str, count: int) -> list:
     return browsers
 
 
+def _measure(server: Server, env: dict, measured: list[Page], browsers, pool, info) -> list:
+    """Every page of ``measured`` and the login at every level, with their query counts."""
+    results: list[Result] = []
+    for page in measured:
+        results += run_page(server, page, browsers[page.role], LEVELS)
+    results += run_logins(server, pool, info["accounts"], LEVELS)
+    counts = _django(env, "queries", web.query_args(measured, info, pool.pop(), LOGIN))["counts"]
+    for result in results:
+        result.queries = counts.get(result.key, {}).get("queries")
+    return results
+
+
 def run() -> str:
     when = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
@@ -435,27 +447,10 @@ def run() -> str:
         try:
             all_pages = pages(info)
             browsers = {role: _logged_in(server, info, role, top) for role in clones}
-            results: list[Result] = []
-            for page in all_pages:
-                results += run_page(server, page, browsers[page.role], LEVELS)
-            results += run_logins(server, pool, info["accounts"], LEVELS)
-            counts = _django(env, "queries", web.query_args(all_pages, info, pool.pop(), LOGIN))[
-                "counts"
-            ]
-            for result in results:
-                result.queries = counts.get(result.key, {}).get("queries")
+            results = _measure(server, env, all_pages, browsers, pool, info)
             print(f"   audit rows {info['audit_rows']:,} -> {AUDIT_ROWS:,}", flush=True)
             filled = _django(env, "audit_fill", {"target": AUDIT_ROWS})
-            scaled: list[Result] = []
-            audit_pages = [p for p in all_pages if p.audit]
-            for page in audit_pages:
-                scaled += run_page(server, page, browsers[page.role], LEVELS)
-            scaled += run_logins(server, pool, info["accounts"], LEVELS)
-            counts = _django(env, "queries", web.query_args(audit_pages, info, pool.pop(), LOGIN))[
-                "counts"
-            ]
-            for result in scaled:
-                result.queries = counts.get(result.key, {}).get("queries")
+            scaled = _measure(server, env, [p for p in all_pages if p.audit], browsers, pool, info)
             layout = (server.workers, server.threads)
         finally:
             server.meter.connection.close()

@@ -22,6 +22,7 @@ COORDINATOR = "coordinator.nh"
 RESEARCHER = "onderzoeker"
 PRIVACY_OFFICER = "fg"
 LOGIN_PREFIX = "bench.login."
+LOGIN_TEMPLATE = "politie.limburg"
 SYNTHETIC = {"synthetic": True, "bench": "pages"}
 
 
@@ -90,11 +91,14 @@ def prepare(args: dict) -> dict:
             names.append(username)
         accounts[template_name] = {"clones": names}
     police = User.objects.get(username=POLICE)
+    # The accounts that only log in are officers of another unit: they would otherwise make the
+    # list of colleagues on the measured case page longer than a real team's.
+    elsewhere = User.objects.get(username=LOGIN_TEMPLATE)
     login_pool = []
     for n in range(args["login_pool"]):
         username = f"{LOGIN_PREFIX}{n:03d}"
         secret = secrets.token_hex(20)
-        _clone(police, username, secret)
+        _clone(elsewhere, username, secret)
         accounts[username] = {"secret": secret}
         login_pool.append(username)
 
@@ -134,7 +138,8 @@ def prepare(args: dict) -> dict:
         "postgresql": version,
         "police_user": POLICE,
         "bench_accounts": sum(1 for name in accounts if "secret" in accounts[name]),
-        "police_clones": len(accounts[POLICE]["clones"]) + len(login_pool),
+        "police_clones": len(accounts[POLICE]["clones"]),
+        "login_template": LOGIN_TEMPLATE,
     }
 
 

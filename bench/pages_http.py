@@ -282,9 +282,10 @@ def render(*, machine, info, layout, results, scaled, filled, settings, load, wh
             "page costs whatever else runs; the pages/s a quiet machine can give is about "
             f"{machine['nproc']} × 1000 / (app + db + the bench's own client). Machine busy: all "
             "CPUs during the measurement, other jobs included. The bench adds "
-            f"{info['bench_accounts']} accounts (clones of the demo users, e.g. "
-            f"{info['police_clones']} officers in the police user's unit), so the case page's "
-            "list of colleagues is as long as in a real unit.",
+            f"{info['bench_accounts']} accounts (clones of the demo users: "
+            f"{info['police_clones']} officers in the police user's unit, who appear in the case "
+            "page's list of colleagues, and the accounts of the login measurement, officers of "
+            f"`{info['login_template']}`'s unit who each log in once).",
             "",
             f"Measured {when:%Y-%m-%d %H:%M} UTC on {machine['nproc']} CPUs ({machine['cpu']}), "
             f"{machine['ram_gib']:.0f} GiB RAM, {machine['os']}, PostgreSQL {info['postgresql']}, "
