@@ -30,6 +30,7 @@ report, e.g. "small validation run").
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import os
 import subprocess
@@ -303,11 +304,17 @@ def measure(server: Server, key: str, browsers: list, action, total: int) -> tup
         for _ in range(per_client):
             if time.monotonic() > deadline[0]:
                 break
-            samples = action(browser)
+            try:
+                samples = action(browser)
+            except (OSError, http.client.HTTPException) as exc:  # a worker killed on timeout
+                print(f"   {key}: {type(exc).__name__}: {exc}", flush=True)
+                browser.close()
+                samples = [(float("nan"), False)]
             with lock:
                 result.done += 1
                 for ms, ok in samples:
-                    result.client_ms.append(ms)
+                    if ms == ms:  # not NaN: the request was answered
+                        result.client_ms.append(ms)
                     result.errors += 0 if ok else 1
 
     threads = [threading.Thread(target=client, args=(b,), daemon=True) for b in browsers]
