@@ -232,7 +232,7 @@ def table(results, max_clients: int, targets) -> list[str]:
 
 WHERE_THE_TIME_GOES = (
     "Where the time goes (profiles of the pages with Django's test client, issue 15): the case "
-    "list, the case page and the signal queue use 25–45 ms of Python per request, most of it "
+    "list, the case page and the signal queue use 25–55 ms of Python per request, most of it "
     "template and form rendering spread over many small calls, and a bounded number of queries "
     "(the query count does not grow with the data; tests/cases/test_views.py and "
     "tests/cases/test_assignment.py hold them to it). On 2 CPUs that is at most ~40–60 pages/s "
