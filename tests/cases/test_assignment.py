@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inbeeld.accounts.models import Role
 from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.cases.selectors import CaseFilters, assignee_choices, case_list
 from inbeeld.cases.services import case_assign
+from inbeeld.intake.selectors import signal_assignee_choices
 from inbeeld.intake.services import signal_assign
 from tests.factories import CaseFactory, make_user, unit
 from tests.intake.conftest import _submit
@@ -126,3 +129,45 @@ def test_the_signal_queue_filters_on_mijn_werk_and_niet_toegewezen(login):
     assert mine.reference in queue_mine and nobodys.reference not in queue_mine
     queue_free = client.get(reverse("intake:queue"), {"work": "unassigned"}).content.decode()
     assert nobodys.reference in queue_free and mine.reference not in queue_free
+
+
+def _queries(call) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as captured:
+        result = call()
+    return len(captured), result
+
+
+def test_the_colleagues_to_hand_a_case_to_cost_no_query_per_colleague(login):
+    """The case page lists the colleagues who may take the case: their memberships are read in
+    one query for all, not one per colleague (a police unit has hundreds of officers; the page
+    benchmark found ~150 extra queries on every case page)."""
+    officer = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
+    case = CaseFactory()
+    client = login(officer)
+    url = reverse("cases:detail", args=[case.code])
+    client.get(url)
+    few, _ = _queries(lambda: client.get(url))
+    colleagues = [make_user(Role.POLICE_OFFICER, unit_code="amsterdam") for _ in range(8)]
+    elsewhere = make_user(Role.POLICE_OFFICER, unit_code="limburg")
+    many, page = _queries(lambda: client.get(url))
+    assert many == few, (few, many)
+    # Still the policy's choice: every colleague of the unit, nobody from elsewhere.
+    choices = assignee_choices(officer, case)
+    assert set(colleagues) | {officer} == set(choices)
+    assert elsewhere not in choices
+    html = page.content.decode()
+    assert all(c.get_full_name() in html for c in colleagues)
+
+
+def test_the_colleagues_to_hand_a_signal_to_cost_no_query_per_colleague():
+    coordinator = make_user(Role.SAFETY_COORDINATOR, unit_code="noord-holland")
+    signal, _code = _submit(police_unit=unit("noord-holland"))
+    signal_assignee_choices(coordinator, signal)
+    few, _ = _queries(lambda: signal_assignee_choices(coordinator, signal))
+    colleagues = [make_user(Role.SAFETY_COORDINATOR, unit_code="noord-holland") for _ in range(8)]
+    inactive = make_user(Role.SAFETY_COORDINATOR, unit_code="noord-holland", is_active=False)
+    elsewhere = make_user(Role.SAFETY_COORDINATOR, unit_code="amsterdam")
+    many, choices = _queries(lambda: signal_assignee_choices(coordinator, signal))
+    assert many == few, (few, many)
+    assert set(choices) == set(colleagues) | {coordinator}
+    assert inactive not in choices and elsewhere not in choices

@@ -203,7 +203,8 @@ def assignee_choices(user, case: Case) -> list:
     if case.court_id is not None:
         near |= Q(memberships__court_id=case.court_id)
     candidates = User.objects.filter(near, is_active=True, memberships__is_active=True).distinct()
-    return [u for u in candidates.order_by("last_name", "username") if policy.may_own_case(u, case)]
+    candidates = policy.with_active_memberships(candidates.order_by("last_name", "username"))
+    return [u for u in candidates if policy.may_own_case(u, case)]
 
 
 SORTS = {

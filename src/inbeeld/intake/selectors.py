@@ -323,6 +323,5 @@ def signal_assignee_choices(user, signal: Signal) -> list:
         memberships__is_active=True,
         memberships__police_unit_id=signal.police_unit_id,
     ).distinct()
-    return [
-        u for u in candidates.order_by("last_name", "username") if policy.may_own_signal(u, signal)
-    ]
+    candidates = policy.with_active_memberships(candidates.order_by("last_name", "username"))
+    return [u for u in candidates if policy.may_own_signal(u, signal)]
