@@ -19,7 +19,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from inbeeld.audit import triggers
-from inbeeld.audit.chain import KEYED_HMAC, LEGACY_HEAD_MARK, LEGACY_SHA256, keyed_mac
+from inbeeld.audit.chain import KEYED_CHAINS, LEGACY_HEAD_MARK, LEGACY_SHA256, keyed_mac
 from inbeeld.audit.checkpoints import (
     FILE_NAME,
     CheckpointError,
@@ -65,7 +65,7 @@ def _verify_fails(match):
 
 def test_new_rows_are_chained_with_the_keyed_mac():
     rows = _rows(3)
-    assert {r.chain_version for r in rows} == {KEYED_HMAC}
+    assert {r.chain_version for r in rows} == {KEYED_CHAINS}
     # Neither the old unkeyed SHA-256 nor a guessed key reproduces a row's MAC.
     for how in ("sha256", "hmac-guess"):
         assert forged_digest(rows[1], rows[1].prev_hash, how) != rows[1].row_hash
@@ -256,7 +256,7 @@ def test_legacy_rows_verify_only_once_a_signed_checkpoint_covers_them(
     # The first write after the upgrade schedules the upgrade checkpoint.
     with django_capture_on_commit_callbacks(execute=True):
         first_keyed = _rows(1, start=4)[0]
-    assert first_keyed.chain_version == KEYED_HMAC
+    assert first_keyed.chain_version == KEYED_CHAINS
     assert [c.kind for c in read_checkpoints().checkpoints] == ["upgrade"]
     report = audit_chain_verify()
     assert report.ok and report.legacy_rows == 4

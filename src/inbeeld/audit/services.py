@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from inbeeld.audit.chain import (
     GENESIS_HASH,
-    KEYED_HMAC,
+    KEYED_CHAINS,
     LEGACY_HEAD_MARK,
     keyed_mac,
     row_digest,
@@ -49,20 +49,21 @@ def audit_record(
     case_code: str = "",
     extra: dict[str, Any] | None = None,
     _checkpoint_row: bool = False,
+    _chain: int | None = None,
 ) -> AuditEvent:
-    """Append one audit row, chained to the previous one with the keyed MAC.
+    """Append one audit row to one of the parallel chains, linked with the keyed MAC.
 
-    Opens (or joins) a transaction and locks the chain head, so concurrent writers append one
-    after the other and the chain never forks. Every INBEELD_AUDIT_CHECKPOINT_EVERY rows (and at
-    the first row after an upgrade from the unkeyed chain) a signed checkpoint is scheduled for
-    after the commit.
+    Opens (or joins) a transaction and locks the head of the lowest-numbered chain no other
+    transaction holds (``_chain``: that chain, for tests and tools), so concurrent writers append
+    to different chains instead of queueing on one row, and no chain ever forks
+    (docs/adr/00XX-audit-that-scales.md). Every INBEELD_AUDIT_CHECKPOINT_EVERY rows of a chain (and
+    at the first row after an upgrade from the unkeyed chain) a signed checkpoint of all chains is
+    scheduled for after the commit.
     """
     if not is_audit_action(action):
         raise ValueError(f"unknown audit action {action!r}: add it to AuditAction")
     with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
-            pk=1, defaults={"last_hash": GENESIS_HASH}
-        )
+        head = lock_head(_chain)
         is_user = actor is not None and getattr(actor, "is_authenticated", False)
         # Round-trip the extra through JSON now, so the MAC covers exactly what is stored.
         stored_extra = json.loads(json.dumps(extra or {}, default=str))
@@ -76,7 +77,8 @@ def audit_record(
             case_code=case_code,
             extra=stored_extra,
             prev_hash=head.last_hash,
-            chain_version=KEYED_HMAC,
+            chain_version=KEYED_CHAINS,
+            chain=head.chain,
         )
         event.row_hash = keyed_mac(event, head.last_hash)
         event.save()
@@ -95,6 +97,50 @@ def audit_record(
         head.save(update_fields=["last_hash", "since_checkpoint"])
         note_write(case_code, str(action))
         return event
+
+
+def chain_count() -> int:
+    """How many chains writers spread over (INBEELD_AUDIT_CHAINS, at least 1)."""
+    return max(1, int(getattr(settings, "INBEELD_AUDIT_CHAINS", 1)))
+
+
+def _new_head(chain: int) -> AuditChainHead:
+    return AuditChainHead(pk=chain + 1, chain=chain, last_hash=GENESIS_HASH)
+
+
+def lock_head(chain: int | None = None) -> AuditChainHead:
+    """Lock and return a chain head inside the caller's transaction.
+
+    Without ``chain``: on a database that can skip locked rows (PostgreSQL), the lowest-numbered
+    head that no other transaction holds; a head this transaction already holds is never skipped,
+    so a transaction that holds one never waits for another (no deadlock between audit writers).
+    Only when every chain is held by other transactions does it wait, for chain 0, holding no
+    head itself. SQLite serialises writers anyway: always chain 0. Missing heads are created on
+    first need (primary key = chain + 1)."""
+    connection = transaction.get_connection()
+    if chain is None and connection.features.has_select_for_update_skip_locked:
+        count = chain_count()
+        for attempt in range(2):
+            head = (
+                AuditChainHead.objects.select_for_update(skip_locked=True)
+                .filter(chain__lt=count)
+                .order_by("chain")
+                .first()
+            )
+            if head is not None:
+                return head
+            existing = AuditChainHead.objects.filter(chain__lt=count).count()
+            if attempt or existing >= count:
+                break
+            AuditChainHead.objects.bulk_create(
+                [_new_head(c) for c in range(count)], ignore_conflicts=True
+            )
+    chain = chain or 0
+    head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
+    if head is None:
+        AuditChainHead.objects.bulk_create([_new_head(chain)], ignore_conflicts=True)
+        head = AuditChainHead.objects.select_for_update().get(chain=chain)
+    return head
 
 
 def audit_query_params(
