@@ -27,6 +27,7 @@ BENCH_AUDIT_CLIENTS (20), BENCH_AUDIT_ROWS (500 per client), BENCH_AUDIT_SEARCH_
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import os
@@ -268,10 +269,19 @@ def child_search(target: int) -> dict:
 # --- parent -------------------------------------------------------------------------------------
 
 
+# One set of throw-away keys for every child of a run: the checkpoints of one child must verify
+# in the next.
+_KEYS = {
+    "INBEELD_AUDIT_KEY": "bench-audit-" + os.urandom(24).hex(),
+    "INBEELD_AUDIT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
+}
+
+
 def _env(var_dir: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     from bench.bench_demo import _child_env
 
     env = _child_env(var_dir, PG_URL)
+    env.update(_KEYS)
     env["PYTHONPATH"] = os.pathsep.join([SRC, str(PROJECT_DIR), env.get("PYTHONPATH", "")])
     env.update(extra or {})
     return env

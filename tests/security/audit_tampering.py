@@ -57,15 +57,17 @@ def forged_digest(row: AuditEvent, prev: str, how: str) -> str:
 
 
 def recompute_chain(how: str = "hmac-guess", *, version: int | None = None) -> None:
-    """Re-link every remaining row (and the head) with the attacker's algorithm, as the attack on
-    the unkeyed chain did after deleting or changing rows."""
-    prev = GENESIS_HASH
+    """Re-link the remaining rows of every chain (and each chain's head) with the attacker's
+    algorithm, as the attack on the unkeyed chain did after deleting or changing rows."""
+    prev: dict[int, str] = {}
     for row in AuditEvent.objects.order_by("id"):
-        digest = forged_digest(row, prev, how)
+        before = prev.get(row.chain, GENESIS_HASH)
+        digest = forged_digest(row, before, how)
         owner_sql(
             "UPDATE audit_auditevent SET prev_hash = %s, row_hash = %s, chain_version = %s "
             "WHERE id = %s",
-            [prev, digest, version or row.chain_version, row.id],
+            [before, digest, version or row.chain_version, row.id],
         )
-        prev = digest
-    owner_sql("UPDATE audit_auditchainhead SET last_hash = %s", [prev])
+        prev[row.chain] = digest
+    for chain, digest in prev.items():
+        owner_sql("UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = %s", [digest, chain])

@@ -92,7 +92,7 @@ def test_a_forged_row_is_detected():
     forged.prev_hash = rows[-1].row_hash
     forged.row_hash = forged_digest(forged, rows[-1].row_hash, "hmac-guess")
     AuditEvent.objects.bulk_create([forged])
-    owner_sql("UPDATE audit_auditchainhead SET last_hash = %s", [forged.row_hash])
+    owner_sql("UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = 0", [forged.row_hash])
     _verify_fails("sleutelcode")
 
 
@@ -122,7 +122,7 @@ def test_cutting_the_tail_below_the_last_checkpoint_is_detected():
     rows = _rows(6)
     checkpoint_create(kind="command")  # covers rows[0..5]
     owner_sql("DELETE FROM audit_auditevent WHERE id >= %s", [rows[4].id])
-    owner_sql("UPDATE audit_auditchainhead SET last_hash = %s", [rows[3].row_hash])
+    owner_sql("UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = 0", [rows[3].row_hash])
     _verify_fails("korter dan controlepunt 1")
     assert "ontbreekt" in anchoring_status().message
 
@@ -153,7 +153,7 @@ def test_an_insider_with_the_mac_key_is_still_held_by_the_checkpoint():
             [prev, digest, row.id],
         )
         prev = digest
-    owner_sql("UPDATE audit_auditchainhead SET last_hash = %s", [prev])
+    owner_sql("UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = 0", [prev])
     _verify_fails("wijkt af van controlepunt 1")
 
 
@@ -245,7 +245,9 @@ def _make_legacy_log(n):
     a head whose counter schedules the upgrade checkpoint."""
     _rows(n)
     recompute_chain("sha256", version=LEGACY_SHA256)
-    owner_sql("UPDATE audit_auditchainhead SET since_checkpoint = %s", [LEGACY_HEAD_MARK])
+    owner_sql(
+        "UPDATE audit_auditchainhead SET since_checkpoint = %s WHERE chain = 0", [LEGACY_HEAD_MARK]
+    )
 
 
 def test_legacy_rows_verify_only_once_a_signed_checkpoint_covers_them(

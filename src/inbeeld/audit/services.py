@@ -104,8 +104,17 @@ def chain_count() -> int:
     return max(1, int(getattr(settings, "INBEELD_AUDIT_CHAINS", 1)))
 
 
-def _new_head(chain: int) -> AuditChainHead:
-    return AuditChainHead(pk=chain + 1, chain=chain, last_hash=GENESIS_HASH)
+def chain_heads_ensure(using: str = "default") -> int:
+    """Create the missing head rows of chains 0 .. INBEELD_AUDIT_CHAINS - 1 (primary key =
+    chain + 1); run after every `migrate` (audit/apps.py). Returns how many heads exist."""
+    AuditChainHead.objects.using(using).bulk_create(
+        [
+            AuditChainHead(pk=chain + 1, chain=chain, last_hash=GENESIS_HASH)
+            for chain in range(chain_count())
+        ],
+        ignore_conflicts=True,
+    )
+    return AuditChainHead.objects.using(using).count()
 
 
 def lock_head(chain: int | None = None) -> AuditChainHead:
@@ -115,30 +124,25 @@ def lock_head(chain: int | None = None) -> AuditChainHead:
     head that no other transaction holds; a head this transaction already holds is never skipped,
     so a transaction that holds one never waits for another (no deadlock between audit writers).
     Only when every chain is held by other transactions does it wait, for chain 0, holding no
-    head itself. SQLite serialises writers anyway: always chain 0. Missing heads are created on
-    first need (primary key = chain + 1)."""
+    head itself. SQLite serialises writers anyway: always chain 0. The heads exist from `migrate`
+    on (chain_heads_ensure); a missing one is created here, inside the transaction."""
     connection = transaction.get_connection()
     if chain is None and connection.features.has_select_for_update_skip_locked:
-        count = chain_count()
-        for attempt in range(2):
-            head = (
-                AuditChainHead.objects.select_for_update(skip_locked=True)
-                .filter(chain__lt=count)
-                .order_by("chain")
-                .first()
-            )
-            if head is not None:
-                return head
-            existing = AuditChainHead.objects.filter(chain__lt=count).count()
-            if attempt or existing >= count:
-                break
-            AuditChainHead.objects.bulk_create(
-                [_new_head(c) for c in range(count)], ignore_conflicts=True
-            )
+        head = (
+            AuditChainHead.objects.select_for_update(skip_locked=True)
+            .filter(chain__lt=chain_count())
+            .order_by("chain")
+            .first()
+        )
+        if head is not None:
+            return head
     chain = chain or 0
     head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
     if head is None:
-        AuditChainHead.objects.bulk_create([_new_head(chain)], ignore_conflicts=True)
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(pk=chain + 1, chain=chain, last_hash=GENESIS_HASH)],
+            ignore_conflicts=True,
+        )
         head = AuditChainHead.objects.select_for_update().get(chain=chain)
     return head
 
