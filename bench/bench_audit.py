@@ -52,6 +52,17 @@ SRC = os.environ.get("BENCH_AUDIT_SRC", str(PROJECT_DIR / "src"))
 WORK_MS = 5  # the "5 ms transaction" scenario
 SCENARIOS = (("own transaction", 0, ROWS), ("5 ms transaction", WORK_MS, max(ROWS // 5, 1)))
 SEARCH_USERS = 400
+# The code before issue 15 item 4 (one chain-head row locked by every writer; no indexes for the
+# privacy officer's queries), measured with this script (BENCH_AUDIT_SRC pointing at a copy of
+# that source tree) on 2026-12-06 16:13 UTC on the machine of the table below, load 2–3.
+BEFORE = {
+    "own transaction, 20 clients": "316 rows/s, p50 19.5 ms, p95 228 ms, max 772 ms",
+    "5 ms transaction, 20 clients": "88 rows/s, p50 55 ms, p95 791 ms, max 2,591 ms",
+    "search by user (count + page 1)": "3,125 ms (median of 5; first 4,079 ms)",
+    "search by case (count + page 1)": "34 ms",
+    "case access history": "21 ms",
+    "privacy overview alerts (14 + 30 days)": "5,996 ms (median of 5; first 8,101 ms)",
+}
 SEARCH_CASES = 200_000
 
 
@@ -216,10 +227,21 @@ def child_search(target: int) -> dict:
         )
         clock = time.perf_counter()
         with connection.cursor() as cursor:
+            # Plain indexes are dropped for the load and built again afterwards (much faster than
+            # maintaining them row by row); constraints (primary key, unique MAC) stay.
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'audit_auditevent' "
+                "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+            )
+            indexes = cursor.fetchall()
+            for name, _definition in indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
             cursor.execute(
                 sql, {"users": SEARCH_USERS, "cases": SEARCH_CASES, "n": target - have}
             )
-            cursor.execute("ANALYZE audit_auditevent")
+            for _name, definition in indexes:
+                cursor.execute(definition)
+            cursor.execute("VACUUM ANALYZE audit_auditevent")
         fill_seconds = time.perf_counter() - clock
     officer = make_user(Role.PRIVACY_OFFICER, username="bench.privacy")
     case = "BZ-" + str(7919 * 12345 % SEARCH_CASES).zfill(7)
@@ -366,6 +388,8 @@ def render(results: dict) -> str:
         + (f" — {verify['reason']}" if not verify["ok"] else "")
         + ".",
     ]
+    lines += ["", "The code before this change, recorded (same script, same machine):", ""]
+    lines += [f"- {label}: {value}" for label, value in BEFORE.items()]
     search = results.get("search")
     if search:
         lines += [
