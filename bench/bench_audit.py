@@ -107,6 +107,7 @@ def child_writers(clients: int, rows: int, work_ms: int) -> dict:
     from inbeeld.audit.models import AuditChainHead, AuditEvent
 
     before = AuditEvent.objects.count()
+    last_before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     connection.close()
     latencies: list[float] = []
     barrier = threading.Barrier(clients + 1)
@@ -124,7 +125,7 @@ def child_writers(clients: int, rows: int, work_ms: int) -> dict:
     written = AuditEvent.objects.count() - before
     chains = getattr(settings, "INBEELD_AUDIT_CHAINS", 1)
     used = (
-        AuditEvent.objects.filter(id__gt=0).values("chain").distinct().count()
+        AuditEvent.objects.filter(id__gt=last_before).values("chain").distinct().count()
         if hasattr(AuditEvent, "chain")
         else 1
     )

@@ -102,6 +102,20 @@ def test_counting_on_from_the_previous_checkpoint_per_chain():
     assert audit_chain_verify().ok
 
 
+def test_the_periodic_checkpoint_counts_the_rows_of_all_chains(
+    settings, django_capture_on_commit_callbacks
+):
+    """The window between automatic checkpoints is INBEELD_AUDIT_CHECKPOINT_EVERY rows of the
+    whole log, not per chain."""
+    settings.INBEELD_AUDIT_CHECKPOINT_EVERY = 8
+    for i in range(10):  # 2 or 3 rows per chain: no chain reaches 8 on its own
+        with django_capture_on_commit_callbacks(execute=True):
+            _write(CHAINS[i % 4], i)
+    file = read_checkpoints()
+    assert [(c.kind, c.total_rows) for c in file.checkpoints] == [("periodic", 8)]
+    assert audit_chain_verify().ok
+
+
 # --- tampering within one chain -------------------------------------------------------------------
 
 

@@ -359,10 +359,16 @@ def _last_line_digest(directory: Path) -> str:
     return hashlib.sha256(lines[-1]).hexdigest()
 
 
-def checkpoint_after_commit(kind: str = "periodic") -> None:
+def checkpoint_after_commit(kind: str = "periodic", *, after_id: int = 0) -> None:
     """For transaction.on_commit: a checkpoint that never fails the request that triggered it
-    (a failure is logged; `inbeeld audit verify` reports what is wrong)."""
+    (a failure is logged; `inbeeld audit verify` reports what is wrong). A periodic checkpoint
+    is skipped when another one already covers row ``after_id``: writers on several chains can
+    reach the threshold at the same moment."""
     try:
+        if kind == "periodic" and after_id:
+            latest = read_checkpoints(all_signatures=False).latest
+            if latest is not None and latest.cut >= after_id:
+                return
         checkpoint_create(kind=kind)
     except Exception:  # noqa: BLE001 - logged with its traceback; the user's write is committed
         logger.exception("automatic audit checkpoint failed")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from inbeeld.audit.chain import (
@@ -88,15 +90,28 @@ def audit_record(
         head.since_checkpoint = 0 if upgrade else head.since_checkpoint + 1
         if _checkpoint_row:  # the row of a checkpoint just made (audit/checkpoints.py)
             head.since_checkpoint = 0
-        elif upgrade or (every > 0 and head.since_checkpoint >= every):
+        elif upgrade or (every > 0 and _since_checkpoint(head) >= every):
             from inbeeld.audit.checkpoints import checkpoint_after_commit
 
             kind = "upgrade" if upgrade else "periodic"
             head.since_checkpoint = 0
-            transaction.on_commit(lambda: checkpoint_after_commit(kind))
+            row_id = event.id
+            transaction.on_commit(lambda: checkpoint_after_commit(kind, after_id=row_id))
         head.save(update_fields=["last_hash", "since_checkpoint"])
         note_write(case_code, str(action))
         return event
+
+
+def _since_checkpoint(head: AuditChainHead) -> int:
+    """Rows written on all chains since the last checkpoint: this head's own count and the
+    committed counts of the others (read without locking them), so the window between periodic
+    checkpoints stays INBEELD_AUDIT_CHECKPOINT_EVERY rows of the whole log, not per chain."""
+    others = (
+        AuditChainHead.objects.exclude(pk=head.pk)
+        .filter(since_checkpoint__lt=LEGACY_HEAD_MARK)
+        .aggregate(total=Sum("since_checkpoint"))["total"]
+    )
+    return head.since_checkpoint + (others or 0)
 
 
 def chain_count() -> int:
@@ -128,14 +143,18 @@ def lock_head(chain: int | None = None) -> AuditChainHead:
     on (chain_heads_ensure); a missing one is created here, inside the transaction."""
     connection = transaction.get_connection()
     if chain is None and connection.features.has_select_for_update_skip_locked:
+        count = chain_count()
         head = (
             AuditChainHead.objects.select_for_update(skip_locked=True)
-            .filter(chain__lt=chain_count())
+            .filter(chain__lt=count)
             .order_by("chain")
             .first()
         )
         if head is not None:
             return head
+        # Every chain is busy (or a checkpoint holds them all): wait on a random one, so the
+        # writers released together do not all queue on the same chain afterwards.
+        chain = random.randrange(count)  # noqa: S311 - spreading load, not a secret
     chain = chain or 0
     head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
     if head is None:
