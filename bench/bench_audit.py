@@ -210,12 +210,12 @@ def child_search(target: int) -> dict:
     django.setup()
     from django.core.paginator import Paginator
     from django.db import connection
+    from tests.factories import make_user
 
     from inbeeld.accounts.models import Role
     from inbeeld.audit.models import AuditEvent
     from inbeeld.oversight import selectors
     from inbeeld.oversight.selectors import AuditFilters
-    from tests.factories import make_user
 
     have = AuditEvent.objects.count()
     fill_seconds = 0.0
@@ -237,9 +237,7 @@ def child_search(target: int) -> dict:
             indexes = cursor.fetchall()
             for name, _definition in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
-            cursor.execute(
-                sql, {"users": SEARCH_USERS, "cases": SEARCH_CASES, "n": target - have}
-            )
+            cursor.execute(sql, {"users": SEARCH_USERS, "cases": SEARCH_CASES, "n": target - have})
             for _name, definition in indexes:
                 cursor.execute(definition)
             cursor.execute("VACUUM ANALYZE audit_auditevent")
@@ -273,8 +271,12 @@ def child_search(target: int) -> dict:
     for label, (fn, _qs) in queries.items():
         results[label] = _timed(fn)
     plans = {
-        "search by user": _plan(selectors.audit_log_search(officer, AuditFilters(username="bench.user7"))[:50]),
-        "search by case": _plan(selectors.audit_log_search(officer, AuditFilters(case_code=case))[:50]),
+        "search by user": _plan(
+            selectors.audit_log_search(officer, AuditFilters(username="bench.user7"))[:50]
+        ),
+        "search by case": _plan(
+            selectors.audit_log_search(officer, AuditFilters(case_code=case))[:50]
+        ),
         "case access history": _plan(selectors.case_access_history(officer, case)[:200]),
     }
     with connection.cursor() as cursor:
@@ -363,9 +365,9 @@ def render(results: dict) -> str:
         f"`{urlsplit(PG_URL).path.lstrip('/')}`, dropped and recreated; "
         "design in docs/adr/00XX-audit-that-scales.md). Each client is a thread with its own "
         "connection calling `audit_record`, each call in its own transaction (commit included in "
-        "the latency). \"1 chain\" is `INBEELD_AUDIT_CHAINS=1`: every writer locks the same "
+        'the latency). "1 chain" is `INBEELD_AUDIT_CHAINS=1`: every writer locks the same '
         "chain-head row, the single global lock of before; the other rows use the default number "
-        "of chains. \"5 ms transaction\": 5 ms of other work after the audit row, before the commit.",
+        'of chains. "5 ms transaction": 5 ms of other work after the audit row, before the commit.',
         "",
         f"Measured {when:%Y-%m-%d %H:%M} UTC on {info['nproc']} CPUs ({info['cpu']}), "
         f"{info['ram_gib']:.0f} GiB RAM, {info['os']}, Python {info['python']}; the machine is "
@@ -406,7 +408,9 @@ def render(results: dict) -> str:
             "|---|---|---|",
         ]
         for label, timing in search["queries"].items():
-            lines.append(f"| {label} | {timing['first_ms']:.0f} ms | {timing['median_ms']:.0f} ms |")
+            lines.append(
+                f"| {label} | {timing['first_ms']:.0f} ms | {timing['median_ms']:.0f} ms |"
+            )
         for label, plan in search["plans"].items():
             lines += ["", f"Plan, {label} (first page):", "", "```"] + plan + ["```"]
     return "\n".join(lines)

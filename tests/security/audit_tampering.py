@@ -70,4 +70,6 @@ def recompute_chain(how: str = "hmac-guess", *, version: int | None = None) -> N
         )
         prev[row.chain] = digest
     for chain, digest in prev.items():
-        owner_sql("UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = %s", [digest, chain])
+        owner_sql(
+            "UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = %s", [digest, chain]
+        )

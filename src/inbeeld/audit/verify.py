@@ -241,9 +241,7 @@ def audit_chain_verify(batch_size: int = 5000, directory: Path | None = None) ->
     for checkpoint, chain, head in leftover:
         return fail(rows, None, _missing(checkpoint, chain, head, rows, last_id))
     for cut, checkpoints in sorted(by_cut.items()):
-        return fail(
-            rows, None, f"regel {cut} uit controlepunt {checkpoints[0].seq} ontbreekt"
-        )
+        return fail(rows, None, f"regel {cut} uit controlepunt {checkpoints[0].seq} ontbreekt")
 
     if legacy and not any(c.main.last_id >= last_legacy_id for c in active):
         return fail(
