@@ -16,7 +16,7 @@ import time
 
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import connection, transaction
 
 from inbeeld.audit.chain import GENESIS_HASH, KEYED_CHAINS, keyed_mac
@@ -24,7 +24,7 @@ from inbeeld.audit.checkpoints import FILE_NAME, checkpoint_create, read_checkpo
 from inbeeld.audit.models import AuditAction, AuditChainHead, AuditEvent
 from inbeeld.audit.services import audit_record
 from inbeeld.audit.verify import anchoring_status, audit_chain_verify
-from tests.security.audit_tampering import forged_digest, owner_sql
+from tests.security.audit_tampering import forged_digest, owner_sql, verify_fails
 
 pytestmark = pytest.mark.django_db
 
@@ -52,15 +52,6 @@ def _interleaved(rounds: int = 3, start: int = 0) -> dict[int, list[AuditEvent]]
             by_chain[chain].append(_write(chain, i))
             i += 1
     return by_chain
-
-
-def _verify_fails(match: str):
-    report = audit_chain_verify()
-    assert not report.ok, "tampering went unnoticed"
-    assert match in report.reason, report.reason
-    with pytest.raises(CommandError, match="NIET in orde"):
-        call_command("audit", "verify", stdout=io.StringIO())
-    return report
 
 
 # --- the design ---------------------------------------------------------------------------------
@@ -124,14 +115,14 @@ def test_a_changed_row_in_any_chain_is_found():
     checkpoint_create(kind="command")
     target = by_chain[2][1]
     owner_sql("UPDATE audit_auditevent SET subject_ref = 'BZ-9999' WHERE id = %s", [target.id])
-    report = _verify_fails("sleutelcode")
+    report = verify_fails("sleutelcode")
     assert report.broken_at == target.id
 
 
 def test_a_removed_row_in_the_middle_of_a_chain_is_found():
     by_chain = _interleaved()
     owner_sql("DELETE FROM audit_auditevent WHERE id = %s", [by_chain[1][1].id])
-    report = _verify_fails("sluit niet aan op de vorige regel van keten 1")
+    report = verify_fails("sluit niet aan op de vorige regel van keten 1")
     assert report.broken_at == by_chain[1][2].id
 
 
@@ -144,7 +135,7 @@ def test_reordered_rows_within_a_chain_are_found():
             "UPDATE audit_auditevent SET subject_ref = %s, case_code = %s, extra = %s WHERE id = %s",
             [other.subject_ref, other.case_code, json.dumps(other.extra), row.id],
         )
-    report = _verify_fails("sleutelcode")
+    report = verify_fails("sleutelcode")
     assert report.broken_at == first.id
 
 
@@ -160,13 +151,13 @@ def test_an_inserted_row_is_found():
     forged.row_hash = forged_digest(forged, last.row_hash, "hmac-guess")
     AuditEvent.objects.bulk_create([forged])
     owner_sql("UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = 1", [forged.row_hash])
-    _verify_fails("sleutelcode")
+    verify_fails("sleutelcode")
 
 
 def test_cutting_off_the_newest_rows_of_one_chain_is_found_at_its_head():
     by_chain = _interleaved()
     owner_sql("DELETE FROM audit_auditevent WHERE id = %s", [by_chain[2][-1].id])
-    _verify_fails("kop van de keten past niet bij de laatste regel van keten 2")
+    verify_fails("kop van de keten past niet bij de laatste regel van keten 2")
 
 
 def test_cutting_a_chain_below_the_checkpoint_is_found_even_with_its_head_reset():
@@ -175,7 +166,7 @@ def test_cutting_a_chain_below_the_checkpoint_is_found_even_with_its_head_reset(
     kept = by_chain[2][0]
     owner_sql("DELETE FROM audit_auditevent WHERE chain = 2 AND id > %s", [kept.id])
     owner_sql("UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = 2", [kept.row_hash])
-    report = _verify_fails("controlepunt 1")
+    report = verify_fails("controlepunt 1")
     assert "keten 2" in report.reason
     assert not anchoring_status().ok
 
@@ -185,7 +176,7 @@ def test_removing_a_whole_chain_and_its_head_is_found():
     checkpoint_create(kind="command")
     owner_sql("DELETE FROM audit_auditevent WHERE chain = 3")
     owner_sql("DELETE FROM audit_auditchainhead WHERE chain = 3")
-    report = _verify_fails("controlepunt 1")
+    report = verify_fails("controlepunt 1")
     assert "keten 3" in report.reason
     assert "ontbreekt" in anchoring_status().message
 
@@ -204,7 +195,7 @@ def test_a_row_moved_to_another_chain_is_found():
     owner_sql(
         "UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = 3", [by_chain[3][1].row_hash]
     )
-    report = _verify_fails("sleutelcode")
+    report = verify_fails("sleutelcode")
     assert report.broken_at == moved.id
 
 
@@ -213,7 +204,7 @@ def test_a_row_moved_back_into_the_single_chain_version_is_found():
     by_chain = _interleaved(1)
     row = by_chain[1][0]
     owner_sql("UPDATE audit_auditevent SET chain_version = 2 WHERE id = %s", [row.id])
-    _verify_fails("die versie kent alleen keten 0")
+    verify_fails("die versie kent alleen keten 0")
 
 
 def test_reordering_rows_across_chains_over_a_checkpoint_is_found():
@@ -228,7 +219,7 @@ def test_reordering_rows_across_chains_over_a_checkpoint_is_found():
     owner_sql("UPDATE audit_auditevent SET id = -1 WHERE id = %s", [named.id])
     owner_sql("UPDATE audit_auditevent SET id = %s WHERE id = %s", [named.id, later.id])
     owner_sql("UPDATE audit_auditevent SET id = %s WHERE id = -1", [later.id])
-    report = _verify_fails("wijkt af van controlepunt 1")
+    report = verify_fails("wijkt af van controlepunt 1")
     assert report.broken_at == named.id
 
 
@@ -242,7 +233,7 @@ def test_a_chain_that_stops_being_anchored_is_found():
         _write(chain, 60 + chain)
     second = checkpoint_create(kind="command")
     assert "2" not in second.chains and second.cut > by_chain[2][-1].id
-    _verify_fails("keten 2 is niet verankerd in controlepunt 2")
+    verify_fails("keten 2 is niet verankerd in controlepunt 2")
 
 
 def test_a_checkpoint_line_with_a_chain_left_out_does_not_verify():
@@ -253,7 +244,7 @@ def test_a_checkpoint_line_with_a_chain_left_out_does_not_verify():
     line = json.loads(path.read_text())
     del line["chains"]["3"]
     path.write_text(json.dumps(line, sort_keys=True, separators=(",", ":")) + "\n")
-    _verify_fails("ongeldige handtekening")
+    verify_fails("ongeldige handtekening")
 
 
 # --- the privacy officer's pages ------------------------------------------------------------------

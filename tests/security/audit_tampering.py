@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 
+import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from inbeeld.audit.chain import _DOMAIN, GENESIS_HASH
 from inbeeld.audit.models import AuditEvent
+from inbeeld.audit.verify import ChainReport, audit_chain_verify
 
 GUESSED_KEY = b"the attacker does not have INBEELD_AUDIT_KEY"
 
@@ -73,3 +77,13 @@ def recompute_chain(how: str = "hmac-guess", *, version: int | None = None) -> N
         owner_sql(
             "UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = %s", [digest, chain]
         )
+
+
+def verify_fails(match: str) -> ChainReport:
+    """Both the verification and `inbeeld audit verify` must notice; the reason says ``match``."""
+    report = audit_chain_verify()
+    assert not report.ok, "tampering went unnoticed"
+    assert match in report.reason, report.reason
+    with pytest.raises(CommandError, match="NIET in orde"):
+        call_command("audit", "verify", stdout=io.StringIO())
+    return report

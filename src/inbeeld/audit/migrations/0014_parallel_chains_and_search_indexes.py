@@ -13,23 +13,17 @@
   (migration 0012): they are created again here.
 """
 
+import importlib
+
 import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
 
 
-SQLITE_TRIGGERS = [
-    """
-    CREATE TRIGGER IF NOT EXISTS audit_auditevent_no_update
-    BEFORE UPDATE ON audit_auditevent
-    BEGIN SELECT RAISE(ABORT, 'audit_auditevent is append-only (UPDATE refused)'); END
-    """,
-    """
-    CREATE TRIGGER IF NOT EXISTS audit_auditevent_no_delete
-    BEFORE DELETE ON audit_auditevent
-    BEGIN SELECT RAISE(ABORT, 'audit_auditevent is append-only (DELETE refused)'); END
-    """,
-]
+# The append-only triggers exactly as migration 0012 creates them.
+SQLITE_TRIGGERS = importlib.import_module(
+    "inbeeld.audit.migrations.0012_keyed_chain_and_triggers"
+).SQLITE_CREATE
 
 
 def sqlite_triggers(apps, schema_editor):
