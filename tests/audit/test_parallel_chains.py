@@ -348,3 +348,43 @@ def test_concurrent_writers_spread_over_chains_and_verify(settings):
     assert report.ok, report.reason
     assert report.rows == AuditEvent.objects.count() >= 240
     call_command("audit", "verify", stdout=io.StringIO())
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_checkpoint_is_not_starved_by_a_stream_of_writers():
+    """Writers that keep chains busy must let a checkpoint in: it queues for each head behind the
+    one writer holding it (writers that find a head locked skip it), not for a moment when no
+    chain happens to be held."""
+    stop = threading.Event()
+    errors = []
+
+    def writer(n):
+        try:
+            while not stop.is_set():
+                with transaction.atomic():
+                    audit_record(actor=None, action=AuditAction.CASE_READ, subject_ref=str(n))
+                    time.sleep(0.02)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(0.3)
+        clock = time.perf_counter()
+        checkpoint = checkpoint_create(kind="command")
+        waited = time.perf_counter() - clock
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert not errors, errors
+    assert waited < 3, f"the checkpoint waited {waited:.1f} s"
+    assert checkpoint.total_rows > 0
+    report = audit_chain_verify()
+    assert report.ok, report.reason
+
