@@ -283,10 +283,13 @@ def checkpoint_create(
     extra: dict | None = None,
     chains: dict[str, ChainHead] | None = None,
     directory: Path | None = None,
+    unless_covered: int = 0,
 ) -> Checkpoint:
     """Sign the current heads of the audit chains (or ``chains``, e.g. the heads inside a backup)
-    and append them to the checkpoint file; then record the checkpoint as an audit row. Raises
-    CheckpointError when the file cannot be written or is damaged (a damaged file is never
+    and append them to the checkpoint file; then record the checkpoint as an audit row. With
+    ``unless_covered``, the newest checkpoint is returned instead when it already names that row
+    id (writers on several chains that cross the periodic threshold together, queued on the file
+    lock, make one checkpoint). Raises CheckpointError when the file cannot be written or is damaged (a damaged file is never
     extended: it is evidence)."""
     from inbeeld.audit.models import AuditAction
     from inbeeld.audit.services import audit_record
@@ -305,6 +308,8 @@ def checkpoint_create(
                     "gegevensbescherming."
                 )
             previous = existing.latest
+            if unless_covered and previous is not None and previous.cut >= unless_covered:
+                return previous  # a checkpoint made meanwhile already names that row
             chains = chains or _heads(previous)
             payload = {
                 "v": FORMAT,
@@ -362,13 +367,8 @@ def _last_line_digest(directory: Path) -> str:
 def checkpoint_after_commit(kind: str = "periodic", *, after_id: int = 0) -> None:
     """For transaction.on_commit: a checkpoint that never fails the request that triggered it
     (a failure is logged; `inbeeld audit verify` reports what is wrong). A periodic checkpoint
-    is skipped when another one already covers row ``after_id``: writers on several chains can
-    reach the threshold at the same moment."""
+    is not made when another one already names row ``after_id``."""
     try:
-        if kind == "periodic" and after_id:
-            latest = read_checkpoints(all_signatures=False).latest
-            if latest is not None and latest.cut >= after_id:
-                return
-        checkpoint_create(kind=kind)
+        checkpoint_create(kind=kind, unless_covered=after_id if kind == "periodic" else 0)
     except Exception:  # noqa: BLE001 - logged with its traceback; the user's write is committed
         logger.exception("automatic audit checkpoint failed")
