@@ -3,8 +3,8 @@
 One append-only file, ``checkpoints.jsonl`` in INBEELD_AUDIT_CHECKPOINT_DIR, one JSON line per
 checkpoint: its number, the series it belongs to, when and why it was made, the head of each
 chain (rows, last id, last MAC; chain 0 is named "main", the others by their number: one signed
-root over all parallel chains, docs/adr/00XX-audit-that-scales.md) and the digest of the previous line, signed with Ed25519
-(INBEELD_AUDIT_SIGNING_KEY, from the environment). Each line covers the one before it, so the
+root over all parallel chains, docs/adr/00XX-audit-that-scales.md) and the digest of the previous
+line, signed with Ed25519 (INBEELD_AUDIT_SIGNING_KEY, from the environment). Each line covers the one before it, so the
 signature on the newest line vouches for the whole file. Someone who can write the database cannot
 shorten or empty the log without contradicting a checkpoint; someone who can also write the file
 cannot make a line that verifies without the signing key (docs/adr/0009-audit-anchoring.md).
@@ -289,8 +289,8 @@ def checkpoint_create(
     and append them to the checkpoint file; then record the checkpoint as an audit row. With
     ``unless_covered``, the newest checkpoint is returned instead when it already names that row
     id (writers on several chains that cross the periodic threshold together, queued on the file
-    lock, make one checkpoint). Raises CheckpointError when the file cannot be written or is damaged (a damaged file is never
-    extended: it is evidence)."""
+    lock, make one checkpoint). Raises CheckpointError when the file cannot be written or is
+    damaged (a damaged file is never extended: it is evidence)."""
     from inbeeld.audit.models import AuditAction
     from inbeeld.audit.services import audit_record
 

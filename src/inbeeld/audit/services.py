@@ -58,9 +58,9 @@ def audit_record(
     Opens (or joins) a transaction and locks the head of the lowest-numbered chain no other
     transaction holds (``_chain``: that chain, for tests and tools), so concurrent writers append
     to different chains instead of queueing on one row, and no chain ever forks
-    (docs/adr/00XX-audit-that-scales.md). Every INBEELD_AUDIT_CHECKPOINT_EVERY rows of a chain (and
-    at the first row after an upgrade from the unkeyed chain) a signed checkpoint of all chains is
-    scheduled for after the commit.
+    (docs/adr/00XX-audit-that-scales.md). Every INBEELD_AUDIT_CHECKPOINT_EVERY rows of the whole
+    log (and at the first row after an upgrade from the unkeyed chain) a signed checkpoint of all
+    chains is scheduled for after the commit.
     """
     if not is_audit_action(action):
         raise ValueError(f"unknown audit action {action!r}: add it to AuditAction")
