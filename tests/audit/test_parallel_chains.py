@@ -387,4 +387,3 @@ def test_a_checkpoint_is_not_starved_by_a_stream_of_writers():
     assert checkpoint.total_rows > 0
     report = audit_chain_verify()
     assert report.ok, report.reason
-

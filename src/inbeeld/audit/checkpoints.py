@@ -4,8 +4,8 @@ One append-only file, ``checkpoints.jsonl`` in INBEELD_AUDIT_CHECKPOINT_DIR, one
 checkpoint: its number, the series it belongs to, when and why it was made, the head of each
 chain (rows, last id, last MAC; chain 0 is named "main", the others by their number: one signed
 root over all parallel chains, docs/adr/00XX-audit-that-scales.md) and the digest of the previous
-line, signed with Ed25519 (INBEELD_AUDIT_SIGNING_KEY, from the environment). Each line covers the one before it, so the
-signature on the newest line vouches for the whole file. Someone who can write the database cannot
+line, signed with Ed25519 (INBEELD_AUDIT_SIGNING_KEY, from the environment). Each line covers the
+one before it, so the signature on the newest line vouches for the whole file. Someone who can write the database cannot
 shorten or empty the log without contradicting a checkpoint; someone who can also write the file
 cannot make a line that verifies without the signing key (docs/adr/0009-audit-anchoring.md).
 
