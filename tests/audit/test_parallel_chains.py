@@ -281,6 +281,21 @@ needs_postgres = pytest.mark.skipif(
 )
 
 
+def _writer_threads(writer, count: int, errors: list) -> list[threading.Thread]:
+    """``count`` threads running ``writer(n)``, each on its own connection; what they raise is
+    collected in ``errors``."""
+
+    def run(n):
+        try:
+            writer(n)
+        except Exception as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    return [threading.Thread(target=run, args=(n,)) for n in range(count)]
+
+
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_writer_does_not_wait_for_a_chain_another_transaction_holds():
@@ -319,22 +334,17 @@ def test_concurrent_writers_spread_over_chains_and_verify(settings):
     errors = []
 
     def writer(n):
-        try:
-            for i in range(30):
-                with transaction.atomic():
-                    audit_record(
-                        actor=None,
-                        action=AuditAction.CASE_READ,
-                        subject_ref=f"{n}-{i}",
-                        extra={"n": n, "i": i},
-                    )
-                    time.sleep(0.002)  # the rest of a request, while the head is held
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        for i in range(30):
+            with transaction.atomic():
+                audit_record(
+                    actor=None,
+                    action=AuditAction.CASE_READ,
+                    subject_ref=f"{n}-{i}",
+                    extra={"n": n, "i": i},
+                )
+                time.sleep(0.002)  # the rest of a request, while the head is held
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    threads = _writer_threads(writer, 8, errors)
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -360,17 +370,12 @@ def test_a_checkpoint_is_not_starved_by_a_stream_of_writers():
     errors = []
 
     def writer(n):
-        try:
-            while not stop.is_set():
-                with transaction.atomic():
-                    audit_record(actor=None, action=AuditAction.CASE_READ, subject_ref=str(n))
-                    time.sleep(0.02)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        while not stop.is_set():
+            with transaction.atomic():
+                audit_record(actor=None, action=AuditAction.CASE_READ, subject_ref=str(n))
+                time.sleep(0.02)
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    threads = _writer_threads(writer, 6, errors)
     for thread in threads:
         thread.start()
     try:
