@@ -57,8 +57,9 @@ NOTES = (
     "of the longer transaction); with 16 chains they take different heads and commit in parallel "
     "(PostgreSQL flushes their commits together). One client writes to chain 0 alone in both "
     "designs, so its figures differ only by the load of the machine. The alerts of the privacy "
-    "overview stay around 2 s at 5 million rows: they aggregate 44 days of read rows (about "
-    "470,000), which no index makes small (docs/adr/00XX-audit-that-scales.md, consequences)."
+    "overview take longest at 5 million rows: they count the distinct cases each user read per day "
+    "over 44 days (about 470,000 read rows; from the covering index, then a sort), which no index "
+    "makes small (docs/adr/00XX-audit-that-scales.md, consequences)."
 )
 SEARCH_USERS = 400
 # The code before issue 15 item 4 (one chain-head row locked by every writer; no indexes for the

@@ -186,7 +186,13 @@ class AuditEvent(AppendOnlyModel):
                 condition=models.Q(subject_type="user"),
             ),
             models.Index(fields=["case_code", "created_at"], name="audit_case_time"),
-            models.Index(fields=["action", "created_at"], name="audit_action_time"),
+            # Covering (PostgreSQL; elsewhere a plain index): the overview's alerts count the
+            # reads of 44 days per user and day from the index alone.
+            models.Index(
+                fields=["action", "created_at"],
+                include=["actor_label", "case_code"],
+                name="audit_action_time",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -110,8 +110,11 @@ def access_alerts(user, *, days: int = 14, today: dt.date | None = None) -> list
     # A printable summary shows the case as well: it counts as a read of that case.
     reads = recent.filter(action__in=(AuditAction.CASE_READ, AuditAction.CASE_SUMMARY_READ))
     tz = ZoneInfo(settings.TIME_ZONE)
-    night = reads.annotate(hour=ExtractHour("created_at", tzinfo=tz)).filter(
-        Q(hour__gte=22) | Q(hour__lt=6)
+    # Night reads only count from ``since`` on (no baseline): no need to scan the 30 days before.
+    night = (
+        reads.filter(created_at__gte=_local_day_start(since))
+        .annotate(hour=ExtractHour("created_at", tzinfo=tz))
+        .filter(Q(hour__gte=22) | Q(hour__lt=6))
     )
     found = (
         alerts.many_cases_alerts(

@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='auditevent',
-            index=models.Index(fields=['action', 'created_at'], name='audit_action_time'),
+            index=models.Index(fields=['action', 'created_at'], include=['actor_label', 'case_code'], name='audit_action_time'),
         ),
         migrations.RunPython(sqlite_triggers, sqlite_triggers),
     ]
