@@ -147,7 +147,7 @@ def test_a_round_trip_restores_every_row_of_every_table(tmp_path):
     assert checkpoint_row.prev_hash == restored_row.row_hash
     assert after["audit.auditevent"][:-2] == before["audit.auditevent"]
     # Single-threaded, every row went to chain 0 (head 1); the heads of the other parallel
-    # chains (PostgreSQL creates them at the first write) are restored without rows.
+    # chains (PostgreSQL only, created by migrate) are restored without rows.
     heads = [row[:2] for row in after["audit.auditchainhead"]]
     assert heads[0] == (1, checkpoint_row.row_hash)
     assert {last for _pk, last in heads[1:]} <= {GENESIS_HASH}

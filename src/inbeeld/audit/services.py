@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -126,11 +126,13 @@ def chain_count() -> int:
 
 def chain_heads_ensure(using: str = "default") -> int:
     """Create the missing head rows of chains 0 .. INBEELD_AUDIT_CHAINS - 1 (primary key =
-    chain + 1); run after every `migrate` (audit/apps.py). Returns how many heads exist."""
+    chain + 1); run after every `migrate` (audit/apps.py). A database that cannot skip locked
+    rows (SQLite) writes chain 0 only and gets only its head. Returns how many heads exist."""
+    parallel = connections[using].features.has_select_for_update_skip_locked
     AuditChainHead.objects.using(using).bulk_create(
         [
             AuditChainHead(pk=chain + 1, chain=chain, last_hash=GENESIS_HASH)
-            for chain in range(chain_count())
+            for chain in range(chain_count() if parallel else 1)
         ],
         ignore_conflicts=True,
     )
