@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 
+import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from inbeeld.audit.chain import _DOMAIN, GENESIS_HASH
 from inbeeld.audit.models import AuditEvent
+from inbeeld.audit.verify import ChainReport, audit_chain_verify
 
 GUESSED_KEY = b"the attacker does not have INBEELD_AUDIT_KEY"
 
@@ -57,15 +61,29 @@ def forged_digest(row: AuditEvent, prev: str, how: str) -> str:
 
 
 def recompute_chain(how: str = "hmac-guess", *, version: int | None = None) -> None:
-    """Re-link every remaining row (and the head) with the attacker's algorithm, as the attack on
-    the unkeyed chain did after deleting or changing rows."""
-    prev = GENESIS_HASH
+    """Re-link the remaining rows of every chain (and each chain's head) with the attacker's
+    algorithm, as the attack on the unkeyed chain did after deleting or changing rows."""
+    prev: dict[int, str] = {}
     for row in AuditEvent.objects.order_by("id"):
-        digest = forged_digest(row, prev, how)
+        before = prev.get(row.chain, GENESIS_HASH)
+        digest = forged_digest(row, before, how)
         owner_sql(
             "UPDATE audit_auditevent SET prev_hash = %s, row_hash = %s, chain_version = %s "
             "WHERE id = %s",
-            [prev, digest, version or row.chain_version, row.id],
+            [before, digest, version or row.chain_version, row.id],
         )
-        prev = digest
-    owner_sql("UPDATE audit_auditchainhead SET last_hash = %s", [prev])
+        prev[row.chain] = digest
+    for chain, digest in prev.items():
+        owner_sql(
+            "UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = %s", [digest, chain]
+        )
+
+
+def verify_fails(match: str) -> ChainReport:
+    """Both the verification and `inbeeld audit verify` must notice; the reason says ``match``."""
+    report = audit_chain_verify()
+    assert not report.ok, "tampering went unnoticed"
+    assert match in report.reason, report.reason
+    with pytest.raises(CommandError, match="NIET in orde"):
+        call_command("audit", "verify", stdout=io.StringIO())
+    return report

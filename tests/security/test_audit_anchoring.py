@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from inbeeld.audit import triggers
-from inbeeld.audit.chain import KEYED_HMAC, LEGACY_HEAD_MARK, LEGACY_SHA256, keyed_mac
+from inbeeld.audit.chain import KEYED_CHAINS, LEGACY_HEAD_MARK, LEGACY_SHA256, keyed_mac
 from inbeeld.audit.checkpoints import (
     FILE_NAME,
     CheckpointError,
@@ -29,7 +29,7 @@ from inbeeld.audit.checkpoints import (
 from inbeeld.audit.models import AuditAction, AuditChainHead, AuditEvent
 from inbeeld.audit.services import audit_record
 from inbeeld.audit.verify import anchoring_status, audit_chain_verify
-from tests.security.audit_tampering import forged_digest, owner_sql, recompute_chain
+from tests.security.audit_tampering import forged_digest, owner_sql, recompute_chain, verify_fails
 
 pytestmark = pytest.mark.django_db
 
@@ -51,21 +51,12 @@ def _checkpoint_file():
     return settings.INBEELD_AUDIT_CHECKPOINT_DIR / FILE_NAME
 
 
-def _verify_fails(match):
-    report = audit_chain_verify()
-    assert not report.ok, "tampering went unnoticed"
-    assert match in report.reason, report.reason
-    with pytest.raises(CommandError, match="NIET in orde"):
-        call_command("audit", "verify", stdout=io.StringIO())
-    return report
-
-
 # --- the keyed chain --------------------------------------------------------------------------
 
 
 def test_new_rows_are_chained_with_the_keyed_mac():
     rows = _rows(3)
-    assert {r.chain_version for r in rows} == {KEYED_HMAC}
+    assert {r.chain_version for r in rows} == {KEYED_CHAINS}
     # Neither the old unkeyed SHA-256 nor a guessed key reproduces a row's MAC.
     for how in ("sha256", "hmac-guess"):
         assert forged_digest(rows[1], rows[1].prev_hash, how) != rows[1].row_hash
@@ -92,8 +83,8 @@ def test_a_forged_row_is_detected():
     forged.prev_hash = rows[-1].row_hash
     forged.row_hash = forged_digest(forged, rows[-1].row_hash, "hmac-guess")
     AuditEvent.objects.bulk_create([forged])
-    owner_sql("UPDATE audit_auditchainhead SET last_hash = %s", [forged.row_hash])
-    _verify_fails("sleutelcode")
+    owner_sql("UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = 0", [forged.row_hash])
+    verify_fails("sleutelcode")
 
 
 def test_a_changed_row_recomputed_as_legacy_is_detected():
@@ -101,7 +92,7 @@ def test_a_changed_row_recomputed_as_legacy_is_detected():
     rows = _rows(4)
     owner_sql("UPDATE audit_auditevent SET subject_ref = 'x' WHERE id = %s", [rows[3].id])
     recompute_chain("sha256", version=LEGACY_SHA256)
-    _verify_fails("niet gedekt door een ondertekend controlepunt")
+    verify_fails("niet gedekt door een ondertekend controlepunt")
 
 
 # --- checkpoints outside the database ---------------------------------------------------------
@@ -113,7 +104,7 @@ def test_deleting_every_row_and_the_head_is_detected():
     owner_sql("DELETE FROM audit_auditevent")
     owner_sql("DELETE FROM audit_auditchainhead")
     # Before issue 11: "Auditlog in orde: 0 regels".
-    report = _verify_fails("de auditlog is leeg")
+    report = verify_fails("de auditlog is leeg")
     assert report.rows == 0
     assert not anchoring_status().ok
 
@@ -122,8 +113,8 @@ def test_cutting_the_tail_below_the_last_checkpoint_is_detected():
     rows = _rows(6)
     checkpoint_create(kind="command")  # covers rows[0..5]
     owner_sql("DELETE FROM audit_auditevent WHERE id >= %s", [rows[4].id])
-    owner_sql("UPDATE audit_auditchainhead SET last_hash = %s", [rows[3].row_hash])
-    _verify_fails("korter dan controlepunt 1")
+    owner_sql("UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = 0", [rows[3].row_hash])
+    verify_fails("korter dan controlepunt 1")
     assert "ontbreekt" in anchoring_status().message
 
 
@@ -153,8 +144,8 @@ def test_an_insider_with_the_mac_key_is_still_held_by_the_checkpoint():
             [prev, digest, row.id],
         )
         prev = digest
-    owner_sql("UPDATE audit_auditchainhead SET last_hash = %s", [prev])
-    _verify_fails("wijkt af van controlepunt 1")
+    owner_sql("UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = 0", [prev])
+    verify_fails("wijkt af van controlepunt 1")
 
 
 def test_a_checkpoint_file_with_a_bad_signature_is_detected():
@@ -164,7 +155,7 @@ def test_a_checkpoint_file_with_a_bad_signature_is_detected():
     line = json.loads(path.read_text())
     line["chains"]["main"]["rows"] = 1  # claim a shorter log, keep the old signature
     path.write_text(json.dumps(line, sort_keys=True, separators=(",", ":")) + "\n")
-    _verify_fails("ongeldige handtekening")
+    verify_fails("ongeldige handtekening")
     assert not anchoring_status().ok
 
 
@@ -175,7 +166,7 @@ def test_a_checkpoint_signed_with_another_key_is_detected(settings):
     settings.INBEELD_AUDIT_SIGNING_KEY = base64.b64encode(
         b"test-audit-signing-key-32-bytes!"
     ).decode()
-    _verify_fails("andere sleutel")
+    verify_fails("andere sleutel")
 
 
 def test_removing_a_checkpoint_line_or_the_file_is_detected():
@@ -187,11 +178,11 @@ def test_removing_a_checkpoint_line_or_the_file_is_detected():
     path = _checkpoint_file()
     first, second = path.read_bytes().splitlines(keepends=True)
     path.write_bytes(second)  # the older line taken out: numbering and links break
-    _verify_fails("volgnummer")
+    verify_fails("volgnummer")
     path.write_bytes(first)  # the newest line taken out: the log names checkpoint 2
-    _verify_fails("noemt controlepunt 2")
+    verify_fails("noemt controlepunt 2")
     path.unlink()  # the whole file gone
-    _verify_fails("noemt controlepunt")
+    verify_fails("noemt controlepunt")
     with pytest.raises(CheckpointError):
         path.write_bytes(b"{broken")
         checkpoint_create(kind="command")  # a damaged file is evidence: never extended
@@ -245,18 +236,20 @@ def _make_legacy_log(n):
     a head whose counter schedules the upgrade checkpoint."""
     _rows(n)
     recompute_chain("sha256", version=LEGACY_SHA256)
-    owner_sql("UPDATE audit_auditchainhead SET since_checkpoint = %s", [LEGACY_HEAD_MARK])
+    owner_sql(
+        "UPDATE audit_auditchainhead SET since_checkpoint = %s WHERE chain = 0", [LEGACY_HEAD_MARK]
+    )
 
 
 def test_legacy_rows_verify_only_once_a_signed_checkpoint_covers_them(
     django_capture_on_commit_callbacks,
 ):
     _make_legacy_log(4)
-    _verify_fails("niet gedekt door een ondertekend controlepunt")
+    verify_fails("niet gedekt door een ondertekend controlepunt")
     # The first write after the upgrade schedules the upgrade checkpoint.
     with django_capture_on_commit_callbacks(execute=True):
         first_keyed = _rows(1, start=4)[0]
-    assert first_keyed.chain_version == KEYED_HMAC
+    assert first_keyed.chain_version == KEYED_CHAINS
     assert [c.kind for c in read_checkpoints().checkpoints] == ["upgrade"]
     report = audit_chain_verify()
     assert report.ok and report.legacy_rows == 4
@@ -289,7 +282,7 @@ def test_a_legacy_row_after_a_keyed_row_is_refused(django_capture_on_commit_call
         "UPDATE audit_auditevent SET chain_version = %s, row_hash = %s WHERE id = %s",
         [LEGACY_SHA256, forged_digest(rows[1], rows[1].prev_hash, "sha256"), rows[1].id],
     )
-    _verify_fails("na de eerste gesleutelde regel")
+    verify_fails("na de eerste gesleutelde regel")
 
 
 # --- triggers -------------------------------------------------------------------------------
@@ -324,7 +317,7 @@ def test_a_truncate_past_the_trigger_is_detected():
         owner_sql("SET CONSTRAINTS ALL IMMEDIATE; TRUNCATE audit_auditevent")
     else:  # SQLite has no TRUNCATE; its "truncate optimisation" is an unqualified DELETE
         owner_sql("DELETE FROM audit_auditevent")
-    _verify_fails("de auditlog is leeg")
+    verify_fails("de auditlog is leeg")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,8 +1,11 @@
 """The audit chain's cryptography: which bytes of a row are chained, and how.
 
-Version 2 (every row written since issue 11) links rows with HMAC-SHA256 under INBEELD_AUDIT_KEY,
-a key that lives in the environment and never in the database: someone who can write the database
-but does not hold the key cannot recompute the chain after changing, adding or removing rows.
+Version 3 (every row written since issue 15) links the rows of one of several parallel chains with
+HMAC-SHA256 under INBEELD_AUDIT_KEY, the chain's number included in the MAC, so a row cannot be
+moved to another chain (docs/adr/0019-audit-that-scales.md). Version 2 (issue 11 up to issue 15)
+is the same MAC without the chain number: those rows form chain 0. The key lives in the
+environment and never in the database: someone who can write the database but does not hold the
+key cannot recompute a chain after changing, adding or removing rows.
 Version 1 (rows written before) used a plain SHA-256 that anyone can recompute; such rows are
 accepted only before the first keyed row and only when a signed checkpoint covers them
 (docs/adr/0009-audit-anchoring.md, audit/verify.py).
@@ -24,12 +27,14 @@ if TYPE_CHECKING:
 
 GENESIS_HASH = "0" * 64
 LEGACY_SHA256 = 1  # chain_version of rows written before the keyed chain
-KEYED_HMAC = 2  # chain_version of every row written now
+KEYED_HMAC = 2  # chain_version of the keyed rows of issue 11 (one chain, chain 0)
+KEYED_CHAINS = 3  # chain_version of every row written now (several chains)
 MIN_KEY_LENGTH = 32
 # The chain head of a log that predates the keyed chain starts at this counter (migration 0012),
 # so the first row written after the upgrade schedules the upgrade checkpoint.
 LEGACY_HEAD_MARK = 1_000_000_000
 _DOMAIN = b"inbeeld-audit-chain-v2\n"
+_DOMAIN_CHAINS = b"inbeeld-audit-chain-v3\n"
 
 
 class AuditKeyError(Exception):
@@ -74,8 +79,13 @@ def mac_key() -> bytes:
 
 
 def keyed_mac(event: AuditEvent, prev_hash: str) -> str:
-    """Version 2: HMAC-SHA256 under the audit key over the version, previous MAC and content."""
-    message = _DOMAIN + prev_hash.encode("ascii") + b"\n" + canonical(event)
+    """HMAC-SHA256 under the audit key over the version, (version 3:) the chain number, the
+    previous MAC of the same chain and the content."""
+    if event.chain_version == KEYED_CHAINS:
+        prefix = _DOMAIN_CHAINS + str(int(event.chain)).encode("ascii") + b"\n"
+    else:
+        prefix = _DOMAIN
+    message = prefix + prev_hash.encode("ascii") + b"\n" + canonical(event)
     return hmac.new(mac_key(), message, hashlib.sha256).hexdigest()
 
 
@@ -83,7 +93,7 @@ def row_digest(event: AuditEvent, prev_hash: str) -> str:
     """The digest the row's chain_version prescribes."""
     if event.chain_version == LEGACY_SHA256:
         return legacy_hash(event, prev_hash)
-    if event.chain_version == KEYED_HMAC:
+    if event.chain_version in (KEYED_HMAC, KEYED_CHAINS):
         return keyed_mac(event, prev_hash)
     return ""  # unknown version: never matches
 

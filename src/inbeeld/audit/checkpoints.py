@@ -2,9 +2,10 @@
 
 One append-only file, ``checkpoints.jsonl`` in INBEELD_AUDIT_CHECKPOINT_DIR, one JSON line per
 checkpoint: its number, the series it belongs to, when and why it was made, the head of each
-chain (rows, last id, last MAC) and the digest of the previous line, signed with Ed25519
-(INBEELD_AUDIT_SIGNING_KEY, from the environment). Each line covers the one before it, so the
-signature on the newest line vouches for the whole file. Someone who can write the database cannot
+chain (rows, last id, last MAC; chain 0 is named "main", the others by their number: one signed
+root over all parallel chains, docs/adr/0019-audit-that-scales.md) and the digest of the previous
+line, signed with Ed25519 (INBEELD_AUDIT_SIGNING_KEY, from the environment). Each line covers the
+one before it, so the signature on the newest line vouches for the whole file. Someone who can write the database cannot
 shorten or empty the log without contradicting a checkpoint; someone who can also write the file
 cannot make a line that verifies without the signing key (docs/adr/0009-audit-anchoring.md).
 
@@ -59,6 +60,20 @@ class ChainHead:
     last_mac: str
 
 
+def chain_name(chain: int) -> str:
+    """The key of chain ``chain`` in a checkpoint: "main" for chain 0 (the only chain before
+    issue 15, so older checkpoint files read the same), else its number."""
+    return MAIN_CHAIN if chain == 0 else str(chain)
+
+
+def chain_number(name: str) -> int:
+    if name == MAIN_CHAIN:
+        return 0
+    if not name.isdigit() or int(name) < 1 or str(int(name)) != name:
+        raise ValueError(f"unknown chain {name!r}")
+    return int(name)
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     seq: int
@@ -71,6 +86,23 @@ class Checkpoint:
     @property
     def main(self) -> ChainHead:
         return self.chains[MAIN_CHAIN]
+
+    @property
+    def cut(self) -> int:
+        """The highest row id the checkpoint names (the log's last row when it was made)."""
+        return max(head.last_id for head in self.chains.values())
+
+    @property
+    def total_rows(self) -> int:
+        return sum(head.rows for head in self.chains.values())
+
+    @property
+    def consistent(self) -> bool:
+        """Made under every chain-head lock, so it names every row up to ``cut`` and no later
+        one. A backup checkpoint comes from the backup's snapshot instead: each chain in it is a
+        complete prefix of that chain, but a row of another chain with a lower id may have been
+        uncommitted at that moment."""
+        return self.kind != "backup"
 
     @property
     def restored_last_id(self) -> int | None:
@@ -122,10 +154,12 @@ def checkpoint_dir() -> Path:
 
 
 def _parse(payload: dict) -> Checkpoint:
-    chains = {
-        name: ChainHead(rows=int(h["rows"]), last_id=int(h["last_id"]), last_mac=str(h["last_mac"]))
-        for name, h in payload["chains"].items()
-    }
+    chains = {}
+    for name, h in payload["chains"].items():
+        chain_number(name)  # raises ValueError on a name that is no chain
+        chains[name] = ChainHead(
+            rows=int(h["rows"]), last_id=int(h["last_id"]), last_mac=str(h["last_mac"])
+        )
     if MAIN_CHAIN not in chains or payload["kind"] not in KINDS:
         raise ValueError("unknown chain or kind")
     return Checkpoint(
@@ -212,41 +246,51 @@ def _locked(directory: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _head(previous: Checkpoint | None) -> ChainHead:
-    """The committed head of the chain, read while holding the chain-head lock (so no writer is
-    half-way). The row count is counted on from the previous checkpoint when that still holds."""
+def _heads(previous: Checkpoint | None) -> dict[str, ChainHead]:
+    """The committed head of every chain, read while holding every chain-head lock (so no writer
+    is half-way, and the result is one consistent cut of the log). Each chain's row count is
+    counted on from the previous checkpoint when that still holds. Resets every chain's counter
+    towards the next periodic checkpoint."""
     from inbeeld.audit.models import AuditChainHead, AuditEvent
 
     with transaction.atomic():
-        AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        last = AuditEvent.objects.order_by("-id").values_list("id", "row_hash").first()
-        if last is None:
-            return ChainHead(rows=0, last_id=0, last_mac=GENESIS_HASH)
-        last_id, last_mac = last
-        rows = None
-        if previous is not None and 0 < previous.main.last_id <= last_id:
-            still = AuditEvent.objects.filter(
-                id=previous.main.last_id, row_hash=previous.main.last_mac
-            ).exists()
-            if still:
-                newer = AuditEvent.objects.filter(id__gt=previous.main.last_id, id__lte=last_id)
-                rows = previous.main.rows + newer.count()
-        if rows is None:
-            rows = AuditEvent.objects.filter(id__lte=last_id).count()
-        return ChainHead(rows=rows, last_id=last_id, last_mac=last_mac)
+        heads = list(AuditChainHead.objects.select_for_update().order_by("chain"))
+        numbers = {head.chain for head in heads} | {0}
+        found: dict[str, ChainHead] = {}
+        for chain in sorted(numbers):
+            rows_of = AuditEvent.objects.filter(chain=chain)
+            last = rows_of.order_by("-id").values_list("id", "row_hash").first()
+            if last is None:
+                found[chain_name(chain)] = ChainHead(rows=0, last_id=0, last_mac=GENESIS_HASH)
+                continue
+            last_id, last_mac = last
+            before = previous.chains.get(chain_name(chain)) if previous else None
+            rows = None
+            if before is not None and 0 < before.last_id <= last_id:
+                still = rows_of.filter(id=before.last_id, row_hash=before.last_mac).exists()
+                if still:
+                    rows = before.rows + rows_of.filter(id__gt=before.last_id).count()
+            if rows is None:
+                rows = rows_of.count()
+            found[chain_name(chain)] = ChainHead(rows=rows, last_id=last_id, last_mac=last_mac)
+        AuditChainHead.objects.filter(since_checkpoint__gt=0).update(since_checkpoint=0)
+        return found
 
 
 def checkpoint_create(
     *,
     kind: str,
     extra: dict | None = None,
-    head: ChainHead | None = None,
+    chains: dict[str, ChainHead] | None = None,
     directory: Path | None = None,
+    unless_covered: int = 0,
 ) -> Checkpoint:
-    """Sign the current head of the audit chain (or ``head``, e.g. the head inside a backup) and
-    append it to the checkpoint file; then record the checkpoint as an audit row. Raises
-    CheckpointError when the file cannot be written or is damaged (a damaged file is never
-    extended: it is evidence)."""
+    """Sign the current heads of the audit chains (or ``chains``, e.g. the heads inside a backup)
+    and append them to the checkpoint file; then record the checkpoint as an audit row. With
+    ``unless_covered``, the newest checkpoint is returned instead when it already names that row
+    id (writers on several chains that cross the periodic threshold together, queued on the file
+    lock, make one checkpoint). Raises CheckpointError when the file cannot be written or is
+    damaged (a damaged file is never extended: it is evidence)."""
     from inbeeld.audit.models import AuditAction
     from inbeeld.audit.services import audit_record
 
@@ -264,7 +308,9 @@ def checkpoint_create(
                     "gegevensbescherming."
                 )
             previous = existing.latest
-            head = head or _head(previous)
+            if unless_covered and previous is not None and previous.cut >= unless_covered:
+                return previous  # a checkpoint made meanwhile already names that row
+            chains = chains or _heads(previous)
             payload = {
                 "v": FORMAT,
                 "series": previous.series if previous else uuid.uuid4().hex,
@@ -272,11 +318,8 @@ def checkpoint_create(
                 "kind": kind,
                 "created_at": timezone.now().isoformat(),
                 "chains": {
-                    MAIN_CHAIN: {
-                        "rows": head.rows,
-                        "last_id": head.last_id,
-                        "last_mac": head.last_mac,
-                    }
+                    name: {"rows": head.rows, "last_id": head.last_id, "last_mac": head.last_mac}
+                    for name, head in chains.items()
                 },
                 "prev": _last_line_digest(directory) if previous else GENESIS_HASH,
                 "extra": extra or {},
@@ -307,8 +350,9 @@ def checkpoint_create(
             "series": checkpoint.series,
             "seq": checkpoint.seq,
             "kind": kind,
-            "rows": head.rows,
-            "last_id": head.last_id,
+            "rows": checkpoint.total_rows,
+            "last_id": checkpoint.cut,
+            "chains": len(checkpoint.chains),
         },
         _checkpoint_row=True,
     )
@@ -320,10 +364,11 @@ def _last_line_digest(directory: Path) -> str:
     return hashlib.sha256(lines[-1]).hexdigest()
 
 
-def checkpoint_after_commit(kind: str = "periodic") -> None:
+def checkpoint_after_commit(kind: str = "periodic", *, after_id: int = 0) -> None:
     """For transaction.on_commit: a checkpoint that never fails the request that triggered it
-    (a failure is logged; `inbeeld audit verify` reports what is wrong)."""
+    (a failure is logged; `inbeeld audit verify` reports what is wrong). A periodic checkpoint
+    is not made when another one already names row ``after_id``."""
     try:
-        checkpoint_create(kind=kind)
+        checkpoint_create(kind=kind, unless_covered=after_id if kind == "periodic" else 0)
     except Exception:  # noqa: BLE001 - logged with its traceback; the user's write is committed
         logger.exception("automatic audit checkpoint failed")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from inbeeld.audit.chain import (
     GENESIS_HASH,
-    KEYED_HMAC,
+    KEYED_CHAINS,
     LEGACY_HEAD_MARK,
     keyed_mac,
     row_digest,
@@ -49,20 +51,21 @@ def audit_record(
     case_code: str = "",
     extra: dict[str, Any] | None = None,
     _checkpoint_row: bool = False,
+    _chain: int | None = None,
 ) -> AuditEvent:
-    """Append one audit row, chained to the previous one with the keyed MAC.
+    """Append one audit row to one of the parallel chains, linked with the keyed MAC.
 
-    Opens (or joins) a transaction and locks the chain head, so concurrent writers append one
-    after the other and the chain never forks. Every INBEELD_AUDIT_CHECKPOINT_EVERY rows (and at
-    the first row after an upgrade from the unkeyed chain) a signed checkpoint is scheduled for
-    after the commit.
+    Opens (or joins) a transaction and locks the head of the lowest-numbered chain no other
+    transaction holds (``_chain``: that chain, for tests and tools), so concurrent writers append
+    to different chains instead of queueing on one row, and no chain ever forks
+    (docs/adr/0019-audit-that-scales.md). Every INBEELD_AUDIT_CHECKPOINT_EVERY rows of the whole
+    log (and at the first row after an upgrade from the unkeyed chain) a signed checkpoint of all
+    chains is scheduled for after the commit.
     """
     if not is_audit_action(action):
         raise ValueError(f"unknown audit action {action!r}: add it to AuditAction")
     with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
-            pk=1, defaults={"last_hash": GENESIS_HASH}
-        )
+        head = lock_head(_chain)
         is_user = actor is not None and getattr(actor, "is_authenticated", False)
         # Round-trip the extra through JSON now, so the MAC covers exactly what is stored.
         stored_extra = json.loads(json.dumps(extra or {}, default=str))
@@ -76,7 +79,8 @@ def audit_record(
             case_code=case_code,
             extra=stored_extra,
             prev_hash=head.last_hash,
-            chain_version=KEYED_HMAC,
+            chain_version=KEYED_CHAINS,
+            chain=head.chain,
         )
         event.row_hash = keyed_mac(event, head.last_hash)
         event.save()
@@ -86,15 +90,87 @@ def audit_record(
         head.since_checkpoint = 0 if upgrade else head.since_checkpoint + 1
         if _checkpoint_row:  # the row of a checkpoint just made (audit/checkpoints.py)
             head.since_checkpoint = 0
-        elif upgrade or (every > 0 and head.since_checkpoint >= every):
+        elif upgrade or (every > 0 and _since_checkpoint(head, every) >= every):
             from inbeeld.audit.checkpoints import checkpoint_after_commit
 
             kind = "upgrade" if upgrade else "periodic"
             head.since_checkpoint = 0
-            transaction.on_commit(lambda: checkpoint_after_commit(kind))
+            row_id = event.id
+            transaction.on_commit(lambda: checkpoint_after_commit(kind, after_id=row_id))
         head.save(update_fields=["last_hash", "since_checkpoint"])
         note_write(case_code, str(action))
         return event
+
+
+def _since_checkpoint(head: AuditChainHead, every: int) -> int:
+    """Rows written on all chains since the last checkpoint: this head's own count and the
+    committed counts of the others (read without locking them), so the window between periodic
+    checkpoints stays about INBEELD_AUDIT_CHECKPOINT_EVERY rows of the whole log, not per chain.
+    The others are read at every ``step``-th row of this chain only (one query fewer on the
+    other rows), which lets the window grow by at most chains × step, a quarter of ``every``."""
+    step = max(1, every // (4 * chain_count()))
+    if head.since_checkpoint % step:
+        return head.since_checkpoint
+    others = (
+        AuditChainHead.objects.exclude(pk=head.pk)
+        .filter(since_checkpoint__lt=LEGACY_HEAD_MARK)
+        .aggregate(total=Sum("since_checkpoint"))["total"]
+    )
+    return head.since_checkpoint + (others or 0)
+
+
+def chain_count() -> int:
+    """How many chains writers spread over (INBEELD_AUDIT_CHAINS, at least 1)."""
+    return max(1, int(getattr(settings, "INBEELD_AUDIT_CHAINS", 1)))
+
+
+def chain_heads_ensure(using: str = "default") -> int:
+    """Create the missing head rows of chains 0 .. INBEELD_AUDIT_CHAINS - 1 (primary key =
+    chain + 1); run after every `migrate` (audit/apps.py). A database that cannot skip locked
+    rows (SQLite) writes chain 0 only and gets only its head. Returns how many heads exist."""
+    parallel = connections[using].features.has_select_for_update_skip_locked
+    AuditChainHead.objects.using(using).bulk_create(
+        [
+            AuditChainHead(pk=chain + 1, chain=chain, last_hash=GENESIS_HASH)
+            for chain in range(chain_count() if parallel else 1)
+        ],
+        ignore_conflicts=True,
+    )
+    return AuditChainHead.objects.using(using).count()
+
+
+def lock_head(chain: int | None = None) -> AuditChainHead:
+    """Lock and return a chain head inside the caller's transaction.
+
+    Without ``chain``: on a database that can skip locked rows (PostgreSQL), the lowest-numbered
+    head that no other transaction holds; a head this transaction already holds is never skipped,
+    so a transaction that holds one never waits for another (no deadlock between audit writers).
+    Only when every chain is held by other transactions does it wait, for chain 0, holding no
+    head itself. SQLite serialises writers anyway: always chain 0. The heads exist from `migrate`
+    on (chain_heads_ensure); a missing one is created here, inside the transaction."""
+    connection = transaction.get_connection()
+    if chain is None and connection.features.has_select_for_update_skip_locked:
+        count = chain_count()
+        head = (
+            AuditChainHead.objects.select_for_update(skip_locked=True)
+            .filter(chain__lt=count)
+            .order_by("chain")
+            .first()
+        )
+        if head is not None:
+            return head
+        # Every chain is busy (or a checkpoint holds them all): wait on a random one, so the
+        # writers released together do not all queue on the same chain afterwards.
+        chain = random.randrange(count)  # noqa: S311 - spreading load, not a secret
+    chain = chain or 0
+    head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
+    if head is None:
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(pk=chain + 1, chain=chain, last_hash=GENESIS_HASH)],
+            ignore_conflicts=True,
+        )
+        head = AuditChainHead.objects.select_for_update().get(chain=chain)
+    return head
 
 
 def audit_query_params(

@@ -14,8 +14,15 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from inbeeld.audit.chain import GENESIS_HASH, KEYED_HMAC, LEGACY_SHA256, AuditKeyError, row_digest
-from inbeeld.audit.checkpoints import Checkpoint, read_checkpoints
+from inbeeld.audit.chain import (
+    GENESIS_HASH,
+    KEYED_CHAINS,
+    KEYED_HMAC,
+    LEGACY_SHA256,
+    AuditKeyError,
+    row_digest,
+)
+from inbeeld.audit.checkpoints import Checkpoint, chain_number, read_checkpoints
 from inbeeld.audit.models import AuditAction, AuditChainHead, AuditEvent
 
 QUICK_TAIL_LIMIT = 5000
@@ -50,7 +57,7 @@ def _active(checkpoints: list[Checkpoint]) -> tuple[list[Checkpoint], int]:
             active = [
                 c
                 for c in active
-                if c.main.last_id <= restored
+                if c.cut <= restored
                 or (c.kind == "backup" and c.extra.get("backup_id") == backup_id)
             ]
             floor = restored
@@ -58,29 +65,144 @@ def _active(checkpoints: list[Checkpoint]) -> tuple[list[Checkpoint], int]:
     return active, floor
 
 
-def audit_chain_verify(batch_size: int = 5000, directory: Path | None = None) -> ChainReport:
-    """Walk the audit log in id order and report the first problem.
+def _chain_label(chain: int) -> str:
+    return f"keten {chain}"
 
-    A row is broken when its prev_hash is not the previous row's MAC (a row was removed or
-    inserted), when its MAC does not match its content (changed), or when it uses the unkeyed
-    legacy chain after the first keyed row. Every checkpoint must match the row it names (same
-    MAC, same number of rows up to it); a log that ends before a checkpoint's last row, or is
-    empty while checkpoints exist, was cut. Legacy rows must be covered by a checkpoint, and every
-    checkpoint the log mentions must be in the file.
+
+@dataclass
+class _Chain:
+    """Where the walk of one chain stands."""
+
+    expected_prev: str = GENESIS_HASH
+    rows: int = 0
+    last_id: int = 0
+
+
+class _Failure(Exception):
+    def __init__(self, at: int | None, reason: str):
+        super().__init__(reason)
+        self.at = at
+        self.reason = reason
+
+
+def _check_row(event: AuditEvent, state: _Chain, keyed_seen: bool) -> None:
+    """The row's version, its link to the previous row of its chain and its MAC."""
+    if event.chain_version == LEGACY_SHA256 and keyed_seen:
+        raise _Failure(
+            event.id, "regel met de oude, ongesleutelde keten na de eerste gesleutelde regel"
+        )
+    if event.chain_version not in (LEGACY_SHA256, KEYED_HMAC, KEYED_CHAINS):
+        raise _Failure(event.id, "regel met een onbekende ketenversie")
+    if event.chain_version != KEYED_CHAINS and event.chain != 0:
+        raise _Failure(
+            event.id,
+            f"regel met ketenversie {event.chain_version} in {_chain_label(event.chain)} "
+            "(die versie kent alleen keten 0; de regel is verplaatst)",
+        )
+    if event.prev_hash != state.expected_prev:
+        raise _Failure(
+            event.id,
+            "de regel sluit niet aan op de vorige regel van "
+            f"{_chain_label(event.chain)} (een regel is weggehaald, ingevoegd of verplaatst)",
+        )
+    if row_digest(event, event.prev_hash) != event.row_hash:
+        raise _Failure(
+            event.id,
+            "de inhoud van de regel past niet bij de "
+            "sleutelcode (de regel is gewijzigd of nagemaakt)",
+        )
+
+
+def _check_named(event: AuditEvent, state: _Chain, named: list) -> None:
+    """The checkpoints that name ``event`` as the last row of a chain: same chain, same MAC,
+    the same number of rows in that chain up to it."""
+    for checkpoint, chain, head in named:
+        if chain != event.chain or head.last_mac != event.row_hash or head.rows != state.rows:
+            which = "" if chain == 0 else f"van {_chain_label(chain)} "
+            raise _Failure(
+                event.id,
+                f"de log wijkt af van controlepunt {checkpoint.seq} van {_when(checkpoint)} "
+                f"(dat legde {head.rows} regels {which}vast tot en met deze regel)",
+            )
+
+
+def _check_cut(event: AuditEvent, chains: dict[int, _Chain], cuts: list[Checkpoint]) -> None:
+    """A checkpoint made under every head lock names every chain with rows up to its cut, with
+    exactly those rows: a chain that was left out (no longer anchored) or that has rows the
+    checkpoint did not count is caught here."""
+    for checkpoint in cuts:
+        named = {chain_number(name): head for name, head in checkpoint.chains.items()}
+        for chain in sorted(set(named) | set(chains)):
+            have = chains[chain].rows if chain in chains else 0
+            want = named[chain].rows if chain in named else 0
+            if have == want:
+                continue
+            if chain not in named:
+                reason = (
+                    f"{_chain_label(chain)} is niet verankerd in controlepunt {checkpoint.seq} "
+                    f"van {_when(checkpoint)}: die keten heeft {have} regels tot en met regel "
+                    f"{event.id}, het controlepunt noemt de keten niet"
+                )
+            else:
+                reason = (
+                    f"de log wijkt af van controlepunt {checkpoint.seq} van {_when(checkpoint)}: "
+                    f"{_chain_label(chain)} heeft {have} regels tot en met regel {event.id}, "
+                    f"het controlepunt legde er {want} vast"
+                )
+            raise _Failure(event.id, reason)
+
+
+def _missing(checkpoint: Checkpoint, chain: int, head, rows: int, last_id: int) -> str:
+    """Why a chain head named by ``checkpoint`` was never reached in the walk."""
+    which = "" if chain == 0 else f" van {_chain_label(chain)}"
+    if rows == 0:
+        return (
+            f"de auditlog is leeg, maar controlepunt {checkpoint.seq} van {_when(checkpoint)} "
+            f"legde {checkpoint.total_rows} regels vast"
+        )
+    if head.last_id > last_id:
+        return (
+            f"de auditlog is korter dan controlepunt {checkpoint.seq} van {_when(checkpoint)}: "
+            f"dat legde {head.rows} regels{which} vast tot en met regel "
+            f"{head.last_id}, de log eindigt bij regel {last_id}"
+        )
+    return (
+        f"regel {head.last_id}{which} uit controlepunt {checkpoint.seq} van "
+        f"{_when(checkpoint)} ontbreekt"
+    )
+
+
+def audit_chain_verify(batch_size: int = 5000, directory: Path | None = None) -> ChainReport:
+    """Walk the audit log in id order, each row against the previous row of its own chain, and
+    report the first problem.
+
+    A row is broken when its prev_hash is not the MAC of the previous row of its chain (a row was
+    removed, inserted or moved), when its MAC does not match its content and chain (changed), or
+    when it uses the unkeyed legacy chain after the first keyed row. Every checkpoint must match
+    each chain head it names (same MAC, same number of rows of that chain up to it), and a
+    checkpoint made under every head lock must account for every chain up to its cut (a chain
+    that stopped being anchored is caught). A log that ends before a checkpoint's row, or is
+    empty while checkpoints exist, was cut. Legacy rows must be covered by a checkpoint, every
+    checkpoint the log mentions must be in the file, and every chain head must match the last
+    row of its chain (docs/adr/0009-audit-anchoring.md, docs/adr/0019-audit-that-scales.md).
     """
     file = read_checkpoints(directory)
     if file.problem:
         return ChainReport(0, False, None, f"Controlepunten: {file.problem}.")
     active, floor = _active(file.checkpoints)
-    by_last_id: dict[int, list[Checkpoint]] = defaultdict(list)
+    by_last_id: dict[int, list] = defaultdict(list)
+    by_cut: dict[int, list[Checkpoint]] = defaultdict(list)
     for checkpoint in active:
-        if checkpoint.main.last_id:
-            by_last_id[checkpoint.main.last_id].append(checkpoint)
+        for name, head in checkpoint.chains.items():
+            if head.last_id:
+                by_last_id[head.last_id].append((checkpoint, chain_number(name), head))
+        if checkpoint.consistent and checkpoint.cut:
+            by_cut[checkpoint.cut].append(checkpoint)
 
     def fail(rows, at, reason):
         return ChainReport(rows, False, at, reason, len(file.checkpoints), file.latest)
 
-    expected_prev = GENESIS_HASH
+    chains: dict[int, _Chain] = defaultdict(_Chain)
     rows = legacy = 0
     last_id = last_legacy_id = 0
     keyed_seen = False
@@ -92,37 +214,13 @@ def audit_chain_verify(batch_size: int = 5000, directory: Path | None = None) ->
                 break
             for event in batch:
                 rows += 1
-                if event.chain_version == LEGACY_SHA256 and keyed_seen:
-                    return fail(
-                        rows,
-                        event.id,
-                        "regel met de oude, ongesleutelde keten na de eerste gesleutelde regel",
-                    )
-                if event.chain_version not in (LEGACY_SHA256, KEYED_HMAC):
-                    return fail(rows, event.id, "regel met een onbekende ketenversie")
-                if event.prev_hash != expected_prev:
-                    return fail(
-                        rows,
-                        event.id,
-                        "de regel sluit niet aan op de vorige regel "
-                        "(een regel is weggehaald of ingevoegd)",
-                    )
-                if row_digest(event, event.prev_hash) != event.row_hash:
-                    return fail(
-                        rows,
-                        event.id,
-                        "de inhoud van de regel past niet bij de "
-                        "sleutelcode (de regel is gewijzigd of nagemaakt)",
-                    )
-                for checkpoint in by_last_id.pop(event.id, ()):
-                    if checkpoint.main.last_mac != event.row_hash or checkpoint.main.rows != rows:
-                        return fail(
-                            rows,
-                            event.id,
-                            f"de log wijkt af van controlepunt "
-                            f"{checkpoint.seq} van {_when(checkpoint)} (dat legde "
-                            f"{checkpoint.main.rows} regels vast tot en met deze regel)",
-                        )
+                state = chains[event.chain]
+                _check_row(event, state, keyed_seen)
+                state.rows += 1
+                _check_named(event, state, by_last_id.pop(event.id, ()))
+                state.expected_prev = event.row_hash
+                state.last_id = event.id
+                _check_cut(event, chains, by_cut.pop(event.id, ()))
                 if event.chain_version == LEGACY_SHA256:
                     legacy += 1
                     last_legacy_id = event.id
@@ -130,31 +228,20 @@ def audit_chain_verify(batch_size: int = 5000, directory: Path | None = None) ->
                     keyed_seen = True
                 if event.action == AuditAction.AUDIT_CHECKPOINT and event.id > floor:
                     mentioned.append((event.id, event.extra))
-                expected_prev = event.row_hash
                 last_id = event.id
+    except _Failure as failure:
+        return fail(rows, failure.at, failure.reason)
     except AuditKeyError as exc:
         return fail(rows, None, f"de sleutel van de auditketen ontbreekt of is onbruikbaar ({exc})")
 
-    for checkpoint in sorted(
-        (c for cs in by_last_id.values() for c in cs), key=lambda c: c.main.last_id
-    ):
-        if rows == 0:
-            reason = (
-                f"de auditlog is leeg, maar controlepunt {checkpoint.seq} van {_when(checkpoint)} "
-                f"legde {checkpoint.main.rows} regels vast"
-            )
-        elif checkpoint.main.last_id > last_id:
-            reason = (
-                f"de auditlog is korter dan controlepunt {checkpoint.seq} van {_when(checkpoint)}: "
-                f"dat legde {checkpoint.main.rows} regels vast tot en met regel "
-                f"{checkpoint.main.last_id}, de log eindigt bij regel {last_id}"
-            )
-        else:
-            reason = (
-                f"regel {checkpoint.main.last_id} uit controlepunt {checkpoint.seq} van "
-                f"{_when(checkpoint)} ontbreekt"
-            )
-        return fail(rows, None, reason)
+    leftover = sorted(
+        (entry for entries in by_last_id.values() for entry in entries),
+        key=lambda entry: entry[2].last_id,
+    )
+    for checkpoint, chain, head in leftover:
+        return fail(rows, None, _missing(checkpoint, chain, head, rows, last_id))
+    for cut, checkpoints in sorted(by_cut.items()):
+        return fail(rows, None, f"regel {cut} uit controlepunt {checkpoints[0].seq} ontbreekt")
 
     if legacy and not any(c.main.last_id >= last_legacy_id for c in active):
         return fail(
@@ -180,16 +267,23 @@ def audit_chain_verify(batch_size: int = 5000, directory: Path | None = None) ->
                 "controlepuntbestand (het bestand is ingekort, vervangen of weggehaald)",
             )
 
-    head = AuditChainHead.objects.filter(pk=1).first()
-    head_hash = head.last_hash if head else GENESIS_HASH
-    if head_hash != expected_prev:
-        return fail(
-            rows,
-            None,
-            "de kop van de keten past niet bij de laatste regel "
-            "(de nieuwste regels zijn weggehaald)",
-        )
+    reason = _heads_problem(chains)
+    if reason:
+        return fail(rows, None, reason)
     return ChainReport(rows, True, None, "", len(file.checkpoints), file.latest, legacy)
+
+
+def _heads_problem(chains: dict[int, _Chain]) -> str:
+    """Every chain head must hold the MAC of its chain's last row (a head without rows: none)."""
+    heads = dict(AuditChainHead.objects.values_list("chain", "last_hash"))
+    for chain in sorted(set(heads) | {c for c, state in chains.items() if state.rows}):
+        expected = chains[chain].expected_prev if chain in chains else GENESIS_HASH
+        if heads.get(chain, GENESIS_HASH) != expected:
+            return (
+                f"de kop van de keten past niet bij de laatste regel van {_chain_label(chain)} "
+                "(de nieuwste regels van die keten zijn weggehaald)"
+            )
+    return ""
 
 
 @dataclass(frozen=True)
@@ -226,36 +320,55 @@ def anchoring_status(directory: Path | None = None) -> AnchoringStatus:
                 "nog niet buiten de database vastgelegd.",
             )
         return status(True, "De auditlog is leeg en er is nog geen controlepunt.")
-    start = latest.main.last_id
-    if start:
-        row = rows.filter(id=start).values_list("row_hash", flat=True).first()
-        if row is None:
+    named = {chain_number(name): head for name, head in latest.chains.items()}
+    for chain, head in sorted(named.items()):
+        if not head.last_id:
+            continue
+        found = rows.filter(id=head.last_id).values_list("chain", "row_hash").first()
+        if found is None:
             return status(
                 False,
-                f"Regel {start} uit controlepunt {latest.seq} ontbreekt: de "
+                f"Regel {head.last_id} uit controlepunt {latest.seq} ontbreekt: de "
                 "auditlog is ingekort of leeggemaakt.",
             )
-        if row != latest.main.last_mac:
-            return status(False, f"Regel {start} wijkt af van controlepunt {latest.seq}.")
-    tail = list(rows.filter(id__gt=start)[: QUICK_TAIL_LIMIT + 1])
-    expected = latest.main.last_mac
+        if found != (chain, head.last_mac):
+            return status(False, f"Regel {head.last_id} wijkt af van controlepunt {latest.seq}.")
+    chains = set(named) | set(AuditChainHead.objects.values_list("chain", flat=True))
+    budget = QUICK_TAIL_LIMIT
+    checked = 0
+    truncated = False
     try:
-        for event in tail[:QUICK_TAIL_LIMIT]:
-            if event.prev_hash != expected or row_digest(event, event.prev_hash) != event.row_hash:
-                return status(
-                    False,
-                    f"Regel {event.id} na het laatste controlepunt is "
-                    "gewijzigd, weggehaald of nagemaakt.",
-                )
-            expected = event.row_hash
+        for chain in sorted(chains):
+            head = named.get(chain)
+            expected = head.last_mac if head else GENESIS_HASH
+            start = head.last_id if head else 0
+            tail = list(rows.filter(chain=chain, id__gt=start)[: budget + 1])
+            if len(tail) > budget:
+                truncated = True
+                tail = tail[:budget]
+            for event in tail:
+                if (
+                    event.prev_hash != expected
+                    or row_digest(event, event.prev_hash) != event.row_hash
+                ):
+                    return status(
+                        False,
+                        f"Regel {event.id} na het laatste controlepunt is "
+                        "gewijzigd, weggehaald of nagemaakt.",
+                    )
+                expected = event.row_hash
+            checked += len(tail)
+            budget -= len(tail)
+            if truncated:
+                break
     except AuditKeyError:
         return status(False, "De sleutel van de auditketen ontbreekt of is onbruikbaar.")
-    if len(tail) > QUICK_TAIL_LIMIT:
+    if truncated:
         return status(
             True,
             f"Controlepunt en de eerste {QUICK_TAIL_LIMIT} regels daarna zijn "
             "in orde; de volledige controle is `inbeeld audit verify`.",
         )
     return status(
-        True, f"Het laatste controlepunt klopt en de {len(tail)} regels daarna zijn in orde."
+        True, f"Het laatste controlepunt klopt en de {checked} regels daarna zijn in orde."
     )

@@ -51,7 +51,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from inbeeld.audit.chain import GENESIS_HASH
-from inbeeld.audit.checkpoints import ChainHead, CheckpointError, checkpoint_create
+from inbeeld.audit.checkpoints import ChainHead, CheckpointError, chain_name, checkpoint_create
 from inbeeld.audit.models import AuditEvent
 from inbeeld.audit.services import audit_record
 from inbeeld.backup.archive import (
@@ -234,7 +234,7 @@ def backup_create(output: Path | str | None = None, *, using: str = "default") -
     # The audit log inside the backup, signed outside the database: a restore of this backup
     # that was cut short afterwards contradicts it (audit/verify.py).
     try:
-        checkpoint_create(kind="backup", extra={"backup_id": backup_id}, head=audit_head)
+        checkpoint_create(kind="backup", extra={"backup_id": backup_id}, chains=audit_head)
     except CheckpointError as exc:
         logger.error("no audit checkpoint for backup %s: %s", backup_id, exc)
     with transaction.atomic(using=using):
@@ -254,7 +254,7 @@ def backup_create(output: Path | str | None = None, *, using: str = "default") -
     return result
 
 
-def _dump(out, fernet, using: str) -> tuple[str, ArchiveWriter, dict, ChainHead]:
+def _dump(out, fernet, using: str) -> tuple[str, ArchiveWriter, dict, dict[str, ChainHead]]:
     connection = connections[using]
     snapshot = not connection.in_atomic_block
     with transaction.atomic(using=using):
@@ -290,13 +290,35 @@ def _dump(out, fernet, using: str) -> tuple[str, ArchiveWriter, dict, ChainHead]
         text.detach()
         compressed.close()  # writes the gzip end; the writer itself stays open
         trailer = writer.finish({"backup_id": backup_id, "rows": rows})
-        last = AuditEvent.objects.using(using).order_by("-id").values_list("id", "row_hash").first()
-        audit_head = ChainHead(
-            rows=rows.get(AuditEvent._meta.label_lower, 0),
-            last_id=last[0] if last else 0,
-            last_mac=last[1] if last else GENESIS_HASH,
+        audit_heads = _audit_heads(using)
+    return backup_id, writer, trailer, audit_heads
+
+
+def _audit_heads(using: str) -> dict[str, ChainHead]:
+    """Every audit chain as the snapshot holds it (rows, last id, last MAC), for the backup's
+    signed checkpoint. Within one chain the snapshot is always a complete prefix (its writers
+    take turns on the chain's head), whatever other chains were doing."""
+    from django.db.models import Count, Max
+
+    from inbeeld.audit.models import AuditChainHead
+
+    events = AuditEvent.objects.using(using)
+    numbers = set(AuditChainHead.objects.using(using).values_list("chain", flat=True)) | {0}
+    per_chain = {
+        row["chain"]: row
+        for row in events.values("chain").annotate(rows=Count("id"), last_id=Max("id"))
+    }
+    heads = {}
+    for chain in sorted(numbers | set(per_chain)):
+        found = per_chain.get(chain)
+        if found is None:
+            heads[chain_name(chain)] = ChainHead(rows=0, last_id=0, last_mac=GENESIS_HASH)
+            continue
+        mac = events.filter(id=found["last_id"]).values_list("row_hash", flat=True).get()
+        heads[chain_name(chain)] = ChainHead(
+            rows=found["rows"], last_id=found["last_id"], last_mac=mac
         )
-    return backup_id, writer, trailer, audit_head
+    return heads
 
 
 # --- restore ---------------------------------------------------------------------------------

@@ -89,6 +89,7 @@ EXTRA_KEYS = {
     "bytes": _("grootte (bytes)"),
     "cases": _("casussen"),
     "cells": _("cellen"),
+    "chains": _("ketens"),
     "claim": _("claim"),
     "client_secret": _("clientgeheim"),
     "columns": _("kolommen"),

@@ -455,6 +455,14 @@ INBEELD_AUDIT_CHECKPOINT_EVERY = env(
     default=1000,
     help="Write a signed audit checkpoint after this many new audit rows (0: only by command)",
 )
+INBEELD_AUDIT_CHAINS = env(
+    "INBEELD_AUDIT_CHAINS",
+    cast=int,
+    default=16,
+    help="Number of parallel audit chains concurrent writers spread over (each with its own head "
+    "lock, all signed in one checkpoint; docs/adr/0019-audit-that-scales.md). 1 gives the single "
+    "chain of before: every audited request queues on one lock",
+)
 
 # `inbeeld serve` (conf/server.py, docs/deployment.md): gunicorn with threaded workers.
 INBEELD_BIND = env(

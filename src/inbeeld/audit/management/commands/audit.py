@@ -60,5 +60,6 @@ class Command(BaseCommand):
         made = timezone.localtime(checkpoint.created_at)
         self.stdout.write(
             f"Controlepunt {checkpoint.seq} vastgelegd op {made:%d-%m-%Y %H:%M:%S}: "
-            f"{checkpoint.main.rows} regels tot en met regel {checkpoint.main.last_id}."
+            f"{checkpoint.total_rows} regels tot en met regel {checkpoint.cut}"
+            + (f" in {len(checkpoint.chains)} ketens." if len(checkpoint.chains) > 1 else ".")
         )
