@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 
 import polars as pl
 from django.db.models import Case as When_
-from django.db.models import IntegerField, Max, Min, QuerySet, Value, When
+from django.db.models import Count, IntegerField, Max, Min, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -34,9 +34,12 @@ from inbeeld.pilot.models import (
     Delivery,
     DeliveryWithdrawal,
     Deployment,
+    FidelityItem,
     Intervention,
+    Measure,
     Phase,
 )
+from inbeeld.reference.models import PoliceUnit
 
 
 def frame(rows, schema: dict) -> pl.DataFrame:
@@ -285,4 +288,36 @@ def data_fingerprint(cases: QuerySet[Case]) -> tuple:
             ).order_by("pk")
         ),
         tuple(Phase.objects.values_list("pk", "start", "target_victims").order_by("pk")),
+    )
+
+
+def monitor_fingerprint(cases: QuerySet[Case], signals) -> tuple:
+    """data_fingerprint and what only the monitor reads: the linkage keys (the dark number) and
+    the signals in scope (``signals``: a queryset or None)."""
+    keys = LinkageKey.objects.filter(case__in=cases.order_by().values("pk"))
+    return (
+        data_fingerprint(cases),
+        keys.count(),
+        keys.aggregate(last=Max("pk"))["last"],
+        None
+        if signals is None
+        else tuple(
+            signals.order_by().aggregate(n=Count("pk"), v=Max("version"), p=Max("pk")).values()
+        ),
+    )
+
+
+def dashboard_fingerprint(cases: QuerySet[Case]) -> tuple:
+    """data_fingerprint and what only the pilot dashboard reads: measures and fidelity items."""
+    return (
+        data_fingerprint(cases),
+        Measure.objects.count(),
+        Measure.objects.aggregate(last=Max("pk"))["last"],
+        tuple(
+            FidelityItem.objects.values_list(
+                "pk", "intervention_id", "code", "label", "order"
+            ).order_by("pk")
+        ),
+        # The dashboard names the units (labels, order) itself.
+        tuple(tuple(unit.values()) for unit in PoliceUnit.objects.values().order_by("pk")),
     )

@@ -50,14 +50,23 @@ def cases_in_research_scope(*, monitor: bool = False) -> QuerySet[Case]:
 
 def cases_in_evaluation_scope(user) -> QuerySet[Case]:
     """The cases ``user``'s evaluation counts: their visible cases (a researcher: consented)."""
-    return cases_visible_to(user, policy.EVALUATION_ACTION)
+    return cases_of_research_scope(policy.research_scope(user))
 
 
 def cases_in_monitor_scope(user) -> QuerySet[Case]:
     """The cases ``user`` may count in the monitor: their visible cases, and for a user with a
     researcher membership only consented cases whose current consent covers the monitor."""
-    cases = cases_visible_to(user, policy.MONITOR_ACTION)
-    if policy.monitor_needs_consent_scope(user):
+    return cases_of_research_scope(policy.research_scope(user, monitor=True))
+
+
+def cases_of_research_scope(scope: policy.ResearchScope) -> QuerySet[Case]:
+    """The cases of a research scope (policy.research_scope), rebuilt from the scope alone: what
+    a stored result of that scope counts (jobs.results)."""
+    q = scope.case_q()
+    if q is None:
+        return Case.objects.none()
+    cases = Case.objects.filter(q)
+    if scope.monitor_consent:
         cases = _with_latest_consent_scope(cases).filter(
             Q(research_consent=False) | Q(consent_scope=policy.MONITOR_CONSENT_SCOPE)
         )

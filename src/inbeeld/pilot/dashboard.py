@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from inbeeld import policy
 from inbeeld.cases.selectors import cases_visible_to
+from inbeeld.jobs.results import Served, result_for
 from inbeeld.pilot import charts
 from inbeeld.pilot.eligibility import active_on, index_date_expression
 from inbeeld.pilot.models import (
@@ -50,6 +51,8 @@ from inbeeld.pilot.models import (
 from inbeeld.reference.models import PoliceUnit
 
 MOMENTS: list[tuple[str, str]] = list(Moment.choices)
+# The stored dashboard's kind in jobs.results.
+RESULT_KIND = "pilot_dashboard"
 
 
 def _require(user, action: policy.Action) -> None:
@@ -367,8 +370,22 @@ def _phase_blocks(
 
 
 def pilot_dashboard(user) -> Dashboard:
-    """Every number of the dashboard for ``user`` (PILOT_READ), in a fixed number of queries."""
+    """Every number of the dashboard for ``user`` (PILOT_READ), in a fixed number of queries,
+    computed now (the page serves the stored one: ``stored_dashboard``)."""
     _require(user, policy.Action.PILOT_READ)
+    return dashboard_of_cases(cases_visible_to(user))
+
+
+def stored_dashboard(user) -> Served:
+    """The dashboard of ``user``'s data scope as the worker stored it (jobs.results; the kind is
+    registered by analysis, which owns the data fingerprint)."""
+    _require(user, policy.Action.PILOT_READ)
+    return result_for(RESULT_KIND, policy.research_scope(user).key)
+
+
+def dashboard_of_cases(visible: QuerySet) -> Dashboard:
+    """Every number of the dashboard over the cases ``visible`` (already scoped by the policy:
+    cases_visible_to, cases_of_research_scope)."""
     today = timezone.localdate()
     phases = list(Phase.objects.order_by("start"))
     interventions = list(Intervention.objects.prefetch_related("fidelity_items").order_by("order"))
@@ -381,7 +398,6 @@ def pilot_dashboard(user) -> Dashboard:
     colours = charts.intervention_colours(interventions)
 
     rows = _deployment_rows(deployments)
-    visible = cases_visible_to(user)
     eligible_of_case = _count_eligible(rows, visible)
     visible_count = visible.count()
     outside, item_met, reached = _count_deliveries(rows, visible, phases, units)

@@ -80,6 +80,9 @@ INSTALLED_APPS = [
 ]
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The research pages' stored results (jobs.results) are computed by the worker; only the test
+# settings let a page compute a missing or stale one itself (the worker's path has its own tests).
+INBEELD_RESULTS_AT_ONCE = False
 
 MIDDLEWARE = [
     # Outermost, so the duration covers every other middleware (conf/jsonlog.py formats it).
