@@ -40,8 +40,8 @@ from scipy.optimize import linprog
 from inbeeld.accounts.models import Role
 from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.cases.models import Case, ChainEvent, ConsentRecord, NationalityGroup
-from inbeeld.jobs.results import results_mark_stale
 from inbeeld.cases.services import consent_record
+from inbeeld.jobs.results import results_mark_stale
 from inbeeld.pilot import services as pilot_services
 from inbeeld.pilot.models import Intervention
 from inbeeld.publication import reports
