@@ -245,3 +245,24 @@ def test_the_cache_follows_the_phase_target_and_the_deployments(small_world, res
         deployment.police_units.remove(small_world.a1.police_unit)  # Amsterdam stops
     itt = _psychologist(evaluation_for(researcher)).itt
     assert (itt.n1, itt.n0) == (0, 7)
+
+
+def test_the_lead_time_page_says_there_is_nothing_to_draw(small_world, researcher_client):
+    """No stage has enough cases for a lead time: a Dutch sentence, not an empty chart."""
+    html = researcher_client.get(LEAD_TIMES).content.decode()
+    chart = re.search(r'<div class="pilot-chart-wrap"[^>]*>(.*?)</div>', html, flags=re.S).group(1)
+    assert "<svg" not in chart
+    assert "Geen gegevens om te tonen: nog geen ketenstap met genoeg casussen" in chart
+
+
+def test_the_intervention_page_draws_the_band_and_gives_its_numbers(
+    small_world, researcher_client, researcher
+):
+    curve = _psychologist(evaluation_for(researcher)).survival_itt.exposed
+    html = researcher_client.get(PSYCHOLOGIST).content.decode()
+    assert html.count('class="ci-band"') >= 2  # one per group with cases, in both charts
+    assert "95 %-betrouwbaarheidsband" in html
+    at = curve.at(90.0)
+    cell = f"{_pct(at.estimate)} ({_pct(at.low)} tot {_pct(at.high)})"
+    table = re.search(r'data-testid="incidence-table">(.*?)</table>', html, flags=re.S).group(1)
+    assert cell in table.replace("\u00a0", " "), table

@@ -197,3 +197,32 @@ def test_roles_without_the_reports_cannot_ask(world):
     for fmt_url in (reverse("reports:evaluation", args=["pdf"]), reverse("reports:monitor", args=["pdf"])):
         assert client.post(fmt_url).status_code == 403
     assert not Job.objects.exists() and not DBTaskResult.objects.exists()
+
+
+def test_microdata_is_made_on_the_background_and_released_only_with_the_agreement(
+    world, monkeypatch
+):
+    from inbeeld.publication import agreement
+    from inbeeld.publication.services import data_use_agreement_accept
+
+    data_use_agreement_accept(actor=world.researcher, version=agreement.VERSION)
+    client = session_for(world.researcher)
+    url = reverse("reports:microdata", args=["xlsx"])
+    assert "Microdata (Excel, XLSX)" in client.get(url).content.decode()
+    client.post(url)
+    run_worker()
+    job = Job.objects.get()
+    assert job.status == JobStatus.DONE, job.error
+    assert job.result_meta["rows"] > 0 and job.result_meta["format"] == "xlsx"
+    exports = AuditEvent.objects.filter(action=AuditAction.EXPORT_CREATED)
+    assert not exports.exists()  # built, not handed over
+    # A new version of the agreement before the fetch: not released until it is accepted.
+    monkeypatch.setattr(agreement, "VERSION", agreement.VERSION + "-nieuw")
+    refused = client.get(reverse("jobs:download", args=[job.pk]))
+    assert refused.status_code == 403 and not exports.exists()
+    monkeypatch.undo()
+    response = client.get(reverse("jobs:download", args=[job.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"PK")
+    row = exports.get()
+    assert row.extra["sha256"] == job.result_meta["sha256"]
+    assert row.extra["bytes"] == len(response.content)

@@ -29,6 +29,7 @@ from inbeeld.publication.models import DataUseAgreementAcceptance, MicrodataPoli
 from inbeeld.stats.anonymity import class_sizes, unique_share
 from tests.conftest import verified_login
 from tests.factories import make_user
+from tests.jobs.helpers import fetch_via_job
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +69,7 @@ def _read_csv(content: bytes, separator: str = ";") -> pl.DataFrame:
 # --- the attack --------------------------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)  # the worker makes the file (tests/jobs/helpers.py)
 def test_the_unique_rows_attack_on_the_demo_finds_no_record_with_fewer_than_k_matches(
     client, accepted
 ):
@@ -76,7 +78,7 @@ def test_the_unique_rows_attack_on_the_demo_finds_no_record_with_fewer_than_k_ma
     qis = _qis(raw)
     assert unique_share(raw, qis) > 0.6  # the finding of issue 11 (67 % on this demo)
     verified_login(client, accepted)
-    response = client.get(reverse("reports:microdata", args=["csv"]))
+    response = fetch_via_job(client, reverse("reports:microdata", args=["csv"]))
     assert response.status_code == 200
     released = _read_csv(response.content)
     audit = AuditEvent.objects.get(action=AuditAction.EXPORT_CREATED).extra
@@ -107,17 +109,19 @@ def test_the_unique_rows_attack_on_the_demo_finds_no_record_with_fewer_than_k_ma
     assert "k = 5" in page and "uniek" in page and "niet vrijgegeven" in page
 
 
+@pytest.mark.django_db(transaction=True)  # the worker makes the file (tests/jobs/helpers.py)
 def test_the_administrators_k_is_what_the_files_reach(client, accepted):
     _demo(600, seed=7)
     services.microdata_policy_set(actor=make_user(Role.ADMINISTRATOR), k=10, l_diversity=1)
     verified_login(client, accepted)
-    released = _read_csv(client.get(reverse("reports:microdata", args=["csv"])).content)
+    released = _read_csv(fetch_via_job(client, reverse("reports:microdata", args=["csv"])).content)
     assert int(class_sizes(released, _qis(released)).min()) >= 10
-    ctdc = _read_csv(client.get(reverse("reports:microdata", args=["ctdc"])).content, ",")
+    ctdc = _read_csv(fetch_via_job(client, reverse("reports:microdata", args=["ctdc"])).content, ",")
     ctdc_qis = ["yearRegister", "gender", "majorityStatus", "isForcedLabour", "isSexualExploit"]
     assert int(class_sizes(ctdc, ctdc_qis).min()) >= 10
 
 
+@pytest.mark.django_db(transaction=True)  # the worker makes the file (tests/jobs/helpers.py)
 def test_the_codebooks_state_k_levels_and_suppression(client, accepted, tmp_path):
     import pyreadstat
     from openpyxl import load_workbook
@@ -125,14 +129,14 @@ def test_the_codebooks_state_k_levels_and_suppression(client, accepted, tmp_path
     _demo(400, seed=5)
     verified_login(client, accepted)
     book = load_workbook(
-        io.BytesIO(client.get(reverse("reports:microdata", args=["xlsx"])).content)
+        io.BytesIO(fetch_via_job(client, reverse("reports:microdata", args=["xlsx"])).content)
     )
     assert book.sheetnames == ["Microdata", "Toelichting", "Onthullingscontrole"]
     text = "\n".join(str(r[0]) for r in book["Onthullingscontrole"].iter_rows(values_only=True))
     assert "k-anonimiteit met k = 5" in text and "l = 2" in text
     assert "jaar_instroom:" in text and "cellen leeggemaakt" in text and "geheel weggelaten" in text
     path = tmp_path / "m.sav"
-    path.write_bytes(client.get(reverse("reports:microdata", args=["sav"])).content)
+    path.write_bytes(fetch_via_job(client, reverse("reports:microdata", args=["sav"])).content)
     _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
     notes = " ".join(meta.notes)
     assert "k-anonimiteit" in notes and "k = 5" in notes
@@ -141,6 +145,7 @@ def test_the_codebooks_state_k_levels_and_suppression(client, accepted, tmp_path
 # --- the data-use agreement ---------------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)  # the worker makes the file (tests/jobs/helpers.py)
 def test_a_download_without_the_agreement_goes_to_it_and_back(client, researcher):
     _demo(200, seed=3)
     verified_login(client, researcher)
@@ -168,7 +173,7 @@ def test_a_download_without_the_agreement_goes_to_it_and_back(client, researcher
     assert row.version == agreement.VERSION
     audit = AuditEvent.objects.get(action=AuditAction.DATA_USE_AGREEMENT_ACCEPTED)
     assert audit.actor == researcher and audit.subject_ref == agreement.VERSION
-    assert client.get(download).status_code == 200
+    assert fetch_via_job(client, download).status_code == 200
 
 
 def test_the_agreement_never_sends_elsewhere(client, researcher):

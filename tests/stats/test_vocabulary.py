@@ -57,6 +57,7 @@ HOMONYMS = {
     ("cases/services/break_glass.py", "verdict"): "the break-glass review's verdict field",
     ("oversight/views.py", "verdict"): "the break-glass review form's verdict field",
     ("analysis/export.py", "verdict"): "the primary analysis' verdict (stats.primary.Verdict)",
+    ("analysis/export_labels.py", "verdict"): "the CSV's measure code of the primary verdict",
     ("analysis/presenter_primary.py", "verdict"): "the primary analysis' verdict",
     ("analysis/simulate.py", "verdict"): "the simulation's verdict line",
 }

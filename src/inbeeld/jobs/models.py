@@ -49,6 +49,7 @@ class Job(models.Model):
     result_name = models.CharField(_("bestandsnaam"), max_length=200, blank=True)
     result_type = models.CharField(_("bestandssoort"), max_length=120, blank=True)
     result_bytes = models.PositiveBigIntegerField(_("grootte"), default=0)
+    result_meta = models.JSONField(_("gegevens over het bestand"), default=dict, blank=True)
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )

@@ -8,7 +8,7 @@ fetched — how to run it, and how the release of its file is audited."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from inbeeld import policy
 
@@ -18,6 +18,9 @@ class JobOutput:
     data: bytes
     filename: str
     content_type: str
+    # What the release's audit row will record about the file (kept with the job, written
+    # when the user fetches it).
+    meta: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

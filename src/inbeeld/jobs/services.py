@@ -99,6 +99,9 @@ def job_run(job_id: str) -> None:
     except ValidationError as exc:
         _fail(job.pk, " ".join(str(m) for m in exc.messages))
         return
+    except PermissionDenied as exc:  # e.g. the data-use agreement is no longer accepted
+        _fail(job.pk, str(exc) or _("U heeft geen toegang tot dit bestand."))
+        return
     except Exception:
         logger.exception("job %s (%s) failed", job.pk, job.kind)
         _fail(
@@ -117,6 +120,7 @@ def job_run(job_id: str) -> None:
         job.result_name = output.filename[:200]
         job.result_type = output.content_type[:120]
         job.result_bytes = len(output.data)
+        job.result_meta = output.meta
         job.steps_done = max(job.steps_done, job.steps_total)
         job.finished_at = timezone.now()
         job.save()

@@ -47,11 +47,21 @@ def svg_join(parts) -> SafeString:
 
 
 # Short names for this module's many call sites; other apps (publication.charts) import the
-# public names svg_number, svg_join and svg_frame.
+# public names svg_number, svg_join, svg_frame, svg_wrap and svg_label.
 _n, _join = svg_number, svg_join
 
+# A generous width per character of chart text at 12 px (the page's chart font; the PDF uses
+# 10 px): the widest common glyphs of the sans-serif fonts we name are about 7 px. Label columns
+# are sized with it so that no label is cut off at the edge of the chart.
+CHAR_WIDTH = 7.4
 
-def _wrap(text: str, width: int) -> list[str]:
+
+def text_width(text: str) -> float:
+    """The estimated width of ``text`` in a chart (px, generous)."""
+    return len(text) * CHAR_WIDTH
+
+
+def svg_wrap(text: str, width: int) -> list[str]:
     """Split ``text`` into lines of at most about ``width`` characters (at spaces)."""
     lines: list[str] = []
     for word in text.split():
@@ -62,15 +72,19 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines or [""]
 
 
-def _label(x: float, y_mid: float, text: str, *, width: int, line_h: float = 13.0) -> SafeString:
-    """A right-aligned label, wrapped over lines and centred on ``y_mid``."""
-    lines = _wrap(text, width)
+def svg_label(x: float, y_mid: float, text: str, *, width: int, line_h: float = 13.0) -> SafeString:
+    """A right-aligned label, wrapped over lines of about ``width`` characters (tspans) and
+    centred on ``y_mid``."""
+    lines = svg_wrap(text, width)
     first = y_mid + 4 - line_h * (len(lines) - 1) / 2
     spans = _join(
         format_html('<tspan x="{}" dy="{}">{}</tspan>', _n(x), _n(0 if i == 0 else line_h), line)
         for i, line in enumerate(lines)
     )
     return format_html('<text x="{}" y="{}" text-anchor="end">{}</text>', _n(x), _n(first), spans)
+
+
+_wrap, _label = svg_wrap, svg_label
 
 
 def _day(value: dt.date) -> str:
@@ -127,11 +141,15 @@ def _hatch_pattern(pattern_id: str) -> SafeString:
 def svg_frame(
     *, width: float, height: float, title: str, desc: str, body, css: str = "pilot-chart"
 ) -> SafeString:
-    """The <svg> element of a chart: its size, an accessible title and description, ``body``."""
+    """The <svg> element of a chart: its size, an accessible title and description, ``body``.
+    The font size is a presentation attribute too (the page's CSS sets the same), so that a
+    renderer without the page's styles (WeasyPrint's PDF) draws the text at the size the label
+    columns were measured for."""
     title_id, desc_id = _uid("pilot-chart-title"), _uid("pilot-chart-desc")
     return format_html(
         '<svg class="{}" viewBox="0 0 {} {}" width="{}" height="{}" role="img"'
-        ' aria-labelledby="{} {}" xmlns="http://www.w3.org/2000/svg">'
+        ' aria-labelledby="{} {}" xmlns="http://www.w3.org/2000/svg" font-size="12"'
+        ' font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif">'
         '<title id="{}">{}</title><desc id="{}">{}</desc>{}</svg>',
         css,
         _n(width),

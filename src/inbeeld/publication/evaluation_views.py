@@ -20,7 +20,7 @@ from inbeeld import policy
 from inbeeld.analysis import presenter, presenter_lead_times, presenter_primary
 from inbeeld.analysis.evaluation import stored_evaluation
 from inbeeld.jobs.views import results_pending
-from inbeeld.publication import charts
+from inbeeld.publication import bar_charts, charts
 from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
 
 
@@ -83,21 +83,23 @@ def intervention(request: HttpRequest, code: str) -> HttpResponse:
     item = next((i for i in result.interventions if i.spec.code == code), None)
     if item is None:
         raise Http404("intervention not found")
-    km_itt = km_delivered = None
+    km_itt = km_delivered = km_itt_table = km_delivered_table = None
     if item.survival_itt is not None:  # none for an intervention acting after the complaint
-        km_itt = charts.incidence_chart(
-            [
-                (_("regio's met de interventie"), item.survival_itt.exposed),
-                (_("regio's zonder"), item.survival_itt.unexposed),
-            ],
-            title=_("Aangifte in de tijd: naar toewijzing"),
-        )
+        itt = [
+            (_("regio's met de interventie"), item.survival_itt.exposed),
+            (_("regio's zonder"), item.survival_itt.unexposed),
+        ]
+        delivered = [
+            (_("uitgevoerd"), item.survival_delivered.exposed),
+            (_("niet uitgevoerd"), item.survival_delivered.unexposed),
+        ]
+        km_itt = charts.incidence_chart(itt, title=_("Aangifte in de tijd: naar toewijzing"))
         km_delivered = charts.incidence_chart(
-            [
-                (_("uitgevoerd"), item.survival_delivered.exposed),
-                (_("niet uitgevoerd"), item.survival_delivered.unexposed),
-            ],
-            title=_("Aangifte in de tijd: zoals uitgevoerd"),
+            delivered, title=_("Aangifte in de tijd: zoals uitgevoerd")
+        )
+        km_itt_table, km_delivered_table = (
+            charts.incidence_table(itt),
+            charts.incidence_table(delivered),
         )
     return render(
         request,
@@ -112,6 +114,8 @@ def intervention(request: HttpRequest, code: str) -> HttpResponse:
             "sections": presenter.intervention_sections(item, horizon),
             "km_itt": km_itt,
             "km_delivered": km_delivered,
+            "km_itt_table": km_itt_table,
+            "km_delivered_table": km_delivered_table,
         },
     )
 
@@ -122,7 +126,7 @@ def lead_times(request: HttpRequest) -> HttpResponse:
     if result is None:
         return _pending(request, served)
     rows = presenter_lead_times.lead_time_rows(result)
-    chart = charts.lead_time_chart(
+    chart = bar_charts.lead_time_chart(
         [(row["label"], row["summary"]) for row in rows],
         title=_("Doorlooptijd per ketenstap"),
     )

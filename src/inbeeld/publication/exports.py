@@ -527,15 +527,7 @@ def export_filename(format: str, today: dt.date | None = None) -> str:
     return f"inbeeld-microdata-{today:%Y-%m-%d}.{format}"
 
 
-def export_microdata(*, actor, format: str) -> ExportFile:
-    """Build, write and audit a microdata export for ``actor`` (a researcher).
-
-    ``format``: csv, xlsx, sav, or ctdc (the CTDC/HTCDS-compatible CSV of the same cases).
-    Raises PermissionDenied (nothing built, nothing logged as an export) for anyone without
-    EXPORT_MICRODATA, DataUseAgreementRequired (a PermissionDenied) when the researcher has not
-    accepted the current data-use agreement, ValueError for an unknown format. The file is
-    disclosure-controlled (k-anonymous, l-diverse) and says so in its codebook.
-    """
+def _check_export(actor, format: str) -> None:
     from inbeeld.publication.services import data_use_agreement_accepted
 
     if format not in FORMATS:
@@ -547,24 +539,55 @@ def export_microdata(*, actor, format: str) -> ExportFile:
         raise DataUseAgreementRequired(
             "Aanvaard eerst de gebruiksvoorwaarden voor microdata (Rapporten → Microdata)."
         )
+
+
+@dataclass(frozen=True)
+class BuiltExport:
+    file: ExportFile
+    release_extra: dict  # what the release's audit row records about the file
+
+
+def build_microdata(*, actor, format: str) -> BuiltExport:
+    """Build (not yet release) ``actor``'s microdata file: the checks of export_microdata, the
+    disclosure control, the file and what its audit row will say. The background job keeps it
+    until the researcher fetches it (publication.job_kinds); that fetch is the release."""
+    _check_export(actor, format)
+    released = released_microdata(actor, format)
+    df = released.frame
+    content = _render(released, format)
+    filename = export_filename(format)
+    extra = {
+        "format": format,
+        "rows": df.height,
+        "columns": list(df.columns),
+        "filename": filename,
+        "bytes": len(content),
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "disclosure_control": anonymity.release_summary(released.release),
+    }
+    return BuiltExport(ExportFile(content, filename, CONTENT_TYPES[format]), extra)
+
+
+def microdata_released(*, actor, format: str, extra: dict) -> None:
+    """The audit row of handing a built microdata file to ``actor`` (in the caller's transaction):
+    the checks again (rights or the agreement may have changed since it was built), then the row."""
+    _check_export(actor, format)
+    releases.release_record(
+        user=actor, kind=releases.ReleaseKind.MICRODATA, subject_ref=format, extra=extra
+    )
+
+
+def export_microdata(*, actor, format: str) -> ExportFile:
+    """Build, write and audit a microdata export for ``actor`` (a researcher), at once (the CLI
+    `inbeeld export`; the pages make it on the background).
+
+    ``format``: csv, xlsx, sav, or ctdc (the CTDC/HTCDS-compatible CSV of the same cases).
+    Raises PermissionDenied (nothing built, nothing logged as an export) for anyone without
+    EXPORT_MICRODATA, DataUseAgreementRequired (a PermissionDenied) when the researcher has not
+    accepted the current data-use agreement, ValueError for an unknown format. The file is
+    disclosure-controlled (k-anonymous, l-diverse) and says so in its codebook.
+    """
     with transaction.atomic():
-        released = released_microdata(actor, format)
-        df = released.frame
-        content = _render(released, format)
-        filename = export_filename(format)
-        columns = list(df.columns)
-        releases.release_record(
-            user=actor,
-            kind=releases.ReleaseKind.MICRODATA,
-            subject_ref=format,
-            extra={
-                "format": format,
-                "rows": df.height,
-                "columns": columns,
-                "filename": filename,
-                "bytes": len(content),
-                "sha256": hashlib.sha256(content).hexdigest(),
-                "disclosure_control": anonymity.release_summary(released.release),
-            },
-        )
-    return ExportFile(content=content, filename=filename, content_type=CONTENT_TYPES[format])
+        built = build_microdata(actor=actor, format=format)
+        microdata_released(actor=actor, format=format, extra=built.release_extra)
+    return built.file

@@ -1,5 +1,5 @@
 """The publication's background jobs: the evaluation and monitor reports as PDF (issue 14 item 16,
-issue 15 item 2). The worker makes the file with the same code as `inbeeld report`; handing it over
+issue 15 item 2) and the microdata files (the XLSX of a million cases takes a minute). The worker makes the file with the same code as `inbeeld report`; handing it over
 is a release, audited by publication.release when the user fetches it."""
 
 from __future__ import annotations
@@ -74,6 +74,48 @@ MONITOR_PDF = JobKind(
 )
 
 
+def _microdata(format: str):
+    def run(user, params: dict, step) -> JobOutput:
+        from inbeeld.publication.exports import build_microdata
+
+        step(_("gegevens geladen en beschermd"))
+        built = build_microdata(actor=user, format=format)
+        file = built.file
+        return JobOutput(file.content, file.filename, file.content_type, built.release_extra)
+
+    def released(user, job) -> None:
+        from inbeeld.publication.exports import microdata_released
+
+        microdata_released(actor=user, format=format, extra=job.result_meta)
+
+    return run, released
+
+
+MICRODATA_LABELS = {
+    "csv": gettext_lazy("Microdata (CSV)"),
+    "xlsx": gettext_lazy("Microdata (Excel, XLSX)"),
+    "sav": gettext_lazy("Microdata (SPSS, .sav)"),
+    "ctdc": gettext_lazy("Microdata (CTDC/HTCDS, CSV)"),
+}
+
+
+def microdata_kind(format: str) -> str:
+    return f"microdata_{format}"
+
+
 def register_all() -> None:
     register(EVALUATION_PDF)
     register(MONITOR_PDF)
+    for format, label in MICRODATA_LABELS.items():
+        run, released = _microdata(format)
+        register(
+            JobKind(
+                code=microdata_kind(format),
+                label=label,
+                action=policy.Action.EXPORT_MICRODATA,
+                run=run,
+                released=released,
+                steps=lambda params: 2,
+                back_url="reports:microdata_page",
+            )
+        )

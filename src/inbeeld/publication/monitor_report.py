@@ -225,14 +225,14 @@ def _published(cell: str) -> int | None:
 
 def _charts(breakdowns: list[dict], funnel: dict) -> dict:
     """Bar charts drawn from the PROTECTED tables (never from the raw counts)."""
-    from inbeeld.publication import charts
+    from inbeeld.publication import bar_charts
 
     out = {}
     table = breakdowns[0]["table"] if breakdowns else {}
     per_year = table.get("unique") or table.get("footer")  # cases, each counted once
     if per_year:
         cells = [_published(c) for c in per_year["cells"]]
-        out["per_year"] = charts.bar_chart(
+        out["per_year"] = bar_charts.bar_chart(
             list(zip(table["years"], cells, strict=True)),
             title=_("Geregistreerde casussen per jaar van instroom"),
             desc=_(
@@ -240,7 +240,7 @@ def _charts(breakdowns: list[dict], funnel: dict) -> dict:
             ),
         )
     if funnel["rows"]:
-        out["funnel"] = charts.bar_chart(
+        out["funnel"] = bar_charts.bar_chart(
             [(row["label"], _published(row["total"])) for row in funnel["rows"]],
             title=_("De keten, alle jaren samen"),
             desc=_("Aantal casussen dat elke stap bereikte; × is onderdrukt."),

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from inbeeld.analysis import presenter_lead_times
 from inbeeld.analysis.presenter import number
-from inbeeld.publication import charts
+from inbeeld.publication import bar_charts
 
 FIGURES = (
     "reached",
@@ -74,7 +74,7 @@ def _controlled(row: dict, threshold: int) -> dict:
 def lead_time_context(result, threshold: int) -> dict:
     """Template context of ``reports/_lead_times.html``."""
     rows = presenter_lead_times.lead_time_rows(result)
-    lead_chart = charts.lead_time_chart(
+    lead_chart = bar_charts.lead_time_chart(
         [(row["label"], row["summary"]) for row in rows if row["summary"].n >= threshold],
         title=_("Doorlooptijd per ketenstap"),
     )

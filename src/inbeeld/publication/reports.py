@@ -175,20 +175,29 @@ def evaluation_report(
                         % {"min": threshold}
                     ],
                 }
-        km = None
+        km = km_table = None
         if (
             item.survival_itt is not None
             and comparison_publishable(item.itt, threshold)
             and survival_publishable(item.survival_itt, threshold)
         ):
+            curves = [
+                (_("regio's met de interventie"), item.survival_itt.exposed),
+                (_("regio's zonder"), item.survival_itt.unexposed),
+            ]
             km = charts.incidence_chart(
-                [
-                    (_("regio's met de interventie"), item.survival_itt.exposed),
-                    (_("regio's zonder"), item.survival_itt.unexposed),
-                ],
-                title=_("Aangifte in de tijd: %(label)s") % {"label": item.spec.label},
+                curves, title=_("Aangifte in de tijd: %(label)s") % {"label": item.spec.label}
             )
-        items.append({"label": item.spec.label, "primary": primary, "sections": sections, "km": km})
+            km_table = charts.incidence_table(curves)
+        items.append(
+            {
+                "label": item.spec.label,
+                "primary": primary,
+                "sections": sections,
+                "km": km,
+                "km_table": km_table,
+            }
+        )
     progress(_("doorlooptijden"))
     lead = report_lead_times.lead_time_context(result, threshold)
     title = _("Evaluatie van de interventies voor aangiftebereidheid")

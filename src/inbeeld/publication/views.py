@@ -110,11 +110,12 @@ def monitor(request: HttpRequest, fmt: str) -> HttpResponse:
     return _respond(request, report, fmt, "monitor")
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def microdata(request: HttpRequest, fmt: str) -> HttpResponse:
     """Pseudonymised, disclosure-controlled microdata for the researcher's own analysis (not for
-    publication), after the data-use agreement."""
-    from inbeeld.publication.exports import CONTENT_TYPES, export_microdata
+    publication), after the data-use agreement; made on the background (publication.job_kinds)."""
+    from inbeeld.publication.exports import CONTENT_TYPES
+    from inbeeld.publication.job_kinds import microdata_kind
     from inbeeld.publication.microdata_views import agreement_url
     from inbeeld.publication.services import data_use_agreement_accepted
 
@@ -124,10 +125,7 @@ def microdata(request: HttpRequest, fmt: str) -> HttpResponse:
     if not data_use_agreement_accepted(request.user):
         # First the data-use agreement, then back to this download.
         return redirect(agreement_url(reverse("reports:microdata", args=[fmt])))
-    export = export_microdata(actor=request.user, format=fmt)
-    response = HttpResponse(export.content, content_type=export.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
-    return response
+    return job_views.start(request, microdata_kind(fmt))
 
 
 @require_http_methods(["GET"])
