@@ -314,10 +314,10 @@ def render(info: dict, when: dt.datetime) -> str:
 
 def run() -> str:
     info = measure()
-    return render(info, dt.datetime.now())
+    return render(info, dt.datetime.now(dt.UTC))
 
 
 if __name__ == "__main__":
     result = measure()
     print(json.dumps(result, indent=1, default=str))
-    print(render(result, dt.datetime.now()))
+    print(render(result, dt.datetime.now(dt.UTC)))
