@@ -133,9 +133,8 @@ def cutoff_explain(cases) -> dict:
     query = builders.effective_events(cases).values("event_date").order_by()
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"EXPLAIN (ANALYZE, FORMAT JSON) SELECT MAX(event_date) FROM ({sql}) q", params  # noqa: S608 (the ORM's own SQL)
-        )
+        statement = f"EXPLAIN (ANALYZE, FORMAT JSON) SELECT MAX(event_date) FROM ({sql}) q"  # noqa: S608
+        cursor.execute(statement, params)
         (document,) = cursor.fetchone()
     root = (json.loads(document) if isinstance(document, str) else document)[0]
     worst, where = 1.0, ""
