@@ -25,6 +25,7 @@ import logging
 import pickle
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,6 +168,21 @@ def _store(row: StoredResult, version: int, fields: dict) -> None:
         StoredResult.objects.filter(pk=row.pk).update(**fields)
 
 
+@contextmanager
+def _snapshot():
+    """One consistent view of the data for all the queries of one computation (PostgreSQL:
+    REPEATABLE READ) with room to sort and hash in memory (``work_mem``, settings
+    INBEELD_RESULTS_WORK_MEM: only this transaction of the worker gets it)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute(
+                    "SELECT set_config('work_mem', %s, true)", [settings.INBEELD_RESULTS_WORK_MEM]
+                )
+        yield
+
+
 def recompute_one(row: StoredResult) -> bool:
     """Compute one stored result again (in the worker); True when its figures changed."""
     kind = _KINDS.get(row.kind)
@@ -181,7 +197,8 @@ def recompute_one(row: StoredResult) -> bool:
         return False
     started = time.perf_counter()
     try:
-        computed = kind.compute(row.scope_key, params)
+        with _snapshot():
+            computed = kind.compute(row.scope_key, params)
     except Exception:
         logger.exception("stored result %s failed", row.pk)
         StoredResult.objects.filter(pk=row.pk).update(
