@@ -25,7 +25,7 @@ from inbeeld.cases import selectors as case_selectors
 from inbeeld.cases.models import Case, ConsentRecord
 from inbeeld.jobs.models import StoredResult
 from inbeeld.jobs.tasks import recompute_results
-from inbeeld.pilot.dashboard import pilot_dashboard
+from inbeeld.pilot.dashboard import compact, pilot_dashboard
 from inbeeld.publication.monitor_report import monitor_context_for
 from tests.analysis.conftest import record
 from tests.conftest import session_for
@@ -100,7 +100,7 @@ def test_the_first_view_computes_nothing_and_the_worker_stores_the_figures(world
     # The oracle: the stored figures are those of a fresh computation.
     assert same(payload("evaluation"), evaluation_for(world.researcher))
     assert same(payload("monitor"), monitor_context_for(world.researcher, compute_bootstrap=True))
-    assert same(payload("pilot_dashboard"), pilot_dashboard(world.researcher))
+    assert same(payload("pilot_dashboard"), compact(pilot_dashboard(world.researcher)))
     row = StoredResult.objects.get(kind="evaluation")
     assert row.cutoff == payload("evaluation").cutoff and len(row.fingerprint) == 64
 

@@ -11,7 +11,7 @@ from inbeeld import policy
 from inbeeld.analysis.builders import dashboard_fingerprint
 from inbeeld.cases import selectors as case_selectors
 from inbeeld.jobs import results
-from inbeeld.pilot.dashboard import RESULT_KIND, dashboard_of_cases
+from inbeeld.pilot.dashboard import RESULT_KIND, compact, dashboard_of_cases
 
 
 def _scope_cases(scope_key: str):
@@ -25,7 +25,7 @@ def _fingerprint(scope_key: str, params: dict) -> str:
 
 
 def _compute(scope_key: str, params: dict) -> results.Computed:
-    return results.Computed(dashboard_of_cases(_scope_cases(scope_key)), None)
+    return results.Computed(compact(dashboard_of_cases(_scope_cases(scope_key))), None)
 
 
 RESULT = results.ResultKind(code=RESULT_KIND, compute=_compute, fingerprint=_fingerprint)

@@ -24,6 +24,7 @@ grow with the number of cases.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -113,6 +114,32 @@ class Counts:
         return [len(self.moments.get(code, ())) for code, _label in MOMENTS]
 
 
+@dataclass(frozen=True)
+class CountSummary:
+    """The numbers of a Counts without the case ids behind them: what the page shows and what
+    is stored (jobs.results; the sets of ids made the stored dashboard 20 MB at 1M cases)."""
+
+    eligible_count: int
+    delivered_count: int
+    not_delivered: int
+    fidelity_n: int
+    fidelity_percent: float | None
+    measured_count: int
+    moment_counts: list[int]
+
+    @classmethod
+    def of(cls, counts: Counts) -> CountSummary:
+        return cls(
+            eligible_count=counts.eligible_count,
+            delivered_count=counts.delivered_count,
+            not_delivered=counts.not_delivered,
+            fidelity_n=counts.fidelity_n,
+            fidelity_percent=counts.fidelity_percent,
+            measured_count=counts.measured_count,
+            moment_counts=counts.moment_counts,
+        )
+
+
 @dataclass
 class UnitRow:
     unit: PoliceUnit | None  # None: a deployment without police units (yet)
@@ -174,7 +201,7 @@ class PhaseSummary:
 
     @property
     def has_deliveries(self) -> bool:
-        return bool(self.total.delivered or self.total.not_delivered)
+        return bool(self.total.delivered_count or self.total.not_delivered)
 
 
 @dataclass
@@ -381,6 +408,22 @@ def stored_dashboard(user) -> Served:
     registered by analysis, which owns the data fingerprint)."""
     _require(user, policy.Action.PILOT_READ)
     return result_for(RESULT_KIND, policy.research_scope(user).key)
+
+
+def compact(dash: Dashboard) -> Dashboard:
+    """``dash`` with every Counts replaced by its CountSummary: the same page, no case ids."""
+
+    def block(b: InterventionBlock) -> InterventionBlock:
+        rows = [dataclasses.replace(r, counts=CountSummary.of(r.counts)) for r in b.rows]
+        return dataclasses.replace(b, rows=rows, total=CountSummary.of(b.total))
+
+    phases = [
+        dataclasses.replace(
+            p, blocks=[block(b) for b in p.blocks], total=CountSummary.of(p.total)
+        )
+        for p in dash.phases
+    ]
+    return dataclasses.replace(dash, phases=phases)
 
 
 def dashboard_of_cases(visible: QuerySet) -> Dashboard:
