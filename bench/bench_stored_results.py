@@ -117,36 +117,15 @@ def builder_queries():
             .order_by(),
         )
         yield (
+            f"{scope}: cut-off (latest date)",
+            events.order_by("-event_date").values_list("event_date", flat=True)[:1],
+        )
+        yield (
             f"{scope}: deliveries",
             builders.Delivery.objects.filter(
                 builders.EFFECTIVE_DELIVERY, case_id__in=cases.values("pk")
             ).values_list("case_id", "intervention__code", "date", "delivered"),
         )
-
-
-def cutoff_explain(cases) -> dict:
-    """The cut-off is an aggregate (Max over the effective events); explained by hand."""
-    from django.db import connection
-
-    from inbeeld.analysis import builders
-
-    query = builders.effective_events(cases).values("event_date").order_by()
-    sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:
-        statement = f"EXPLAIN (ANALYZE, FORMAT JSON) SELECT MAX(event_date) FROM ({sql}) q"  # noqa: S608
-        cursor.execute(statement, params)
-        (document,) = cursor.fetchone()
-    root = (json.loads(document) if isinstance(document, str) else document)[0]
-    worst, where = 1.0, ""
-    for node in _nodes(root["Plan"]):
-        actual = node["Actual Rows"] * node.get("Actual Loops", 1)
-        estimated = node["Plan Rows"] * node.get("Actual Loops", 1)
-        if actual < 1000:
-            continue
-        ratio = max(actual, estimated, 1) / max(min(actual, estimated), 1)
-        if ratio > worst:
-            worst, where = ratio, f"{node['Node Type']} ({estimated:,.0f} est. / {actual:,.0f})"
-    return {"seconds": root["Execution Time"] / 1000, "worst": worst, "where": where, "rows": 1}
 
 
 def measure() -> dict:
@@ -175,11 +154,6 @@ def measure() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     plans = [(name, explain(q)) for name, q in builder_queries()]
-    for scope, cases in (
-        ("research", selectors.cases_in_research_scope()),
-        ("monitor", selectors.cases_in_research_scope(monitor=True)),
-    ):
-        plans.append((f"{scope}: cut-off (max date)", cutoff_explain(cases)))
     info["plans"] = plans
 
     research = selectors.cases_in_research_scope()

@@ -213,7 +213,12 @@ class ChainEvent(AppendOnlyModel):
         ordering = ["event_date", "id"]
         # "The first event of type X of each case" (index date, lead times) needs this index;
         # without it SQLite scans by event type and the dashboard grows with cases squared.
-        indexes = [models.Index(fields=["case", "event_type", "event_date"])]
+        # The data cut-off (the last effective event in scope) walks the dates backwards and
+        # stops at the first that counts: 0.5 ms instead of 46 s at 1M cases (issue 15 item 3).
+        indexes = [
+            models.Index(fields=["case", "event_type", "event_date"]),
+            models.Index(fields=["event_date"], name="chainevent_date"),
+        ]
         verbose_name = _("ketengebeurtenis")
         verbose_name_plural = _("ketengebeurtenissen")
 
