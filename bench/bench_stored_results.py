@@ -201,19 +201,10 @@ def measure() -> dict:
     info["unchanged"] = again
 
     setup_test_environment()
-    client = Client()
-    # Logged in with a passed second factor, as tests/conftest.verified_login does.
-    from django_otp import DEVICE_ID_SESSION_KEY
+    sys.path.insert(0, str(PROJECT_DIR))
+    from tests.conftest import verified_login  # a passed second factor, as the tests log in
 
-    from inbeeld.accounts.models import AuthenticatorDevice
-
-    device = AuthenticatorDevice.objects.filter(user=researcher, confirmed=True).first()
-    if device is None:
-        device = AuthenticatorDevice.create_for(user=researcher, name="bench", confirmed=True)
-    client.force_login(researcher)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    client = verified_login(Client(), researcher)
     pages = {}
     for label, url in (
         ("evaluation overview", reverse("evaluation:overview")),

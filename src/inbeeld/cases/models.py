@@ -290,13 +290,19 @@ class EventWithdrawal(Withdrawal):
 # Written as NOT EXISTS (anti-joins) rather than LEFT JOIN ... IS NULL: PostgreSQL estimated the
 # latter at 1 row of 6.35 million and chose nested loops over every event (issue 15 item 3); the
 # IS NOT NULL lets it read the few corrections from the unique index of ``supersedes``.
-def _effective_event() -> Q:
+def standing(model, withdrawal_model, link: str) -> Q:
+    """The rows of ``model`` (with a ``supersedes`` link) that stand: not superseded by a
+    correction, not withdrawn (a ``withdrawal_model`` row whose ``link`` points at it)."""
     return Q(
         ~models.Exists(
-            ChainEvent.objects.filter(supersedes=models.OuterRef("pk"), supersedes__isnull=False)
+            model.objects.filter(supersedes=models.OuterRef("pk"), supersedes__isnull=False)
         ),
-        ~models.Exists(EventWithdrawal.objects.filter(event=models.OuterRef("pk"))),
+        ~models.Exists(withdrawal_model.objects.filter(**{link: models.OuterRef("pk")})),
     )
+
+
+def _effective_event() -> Q:
+    return standing(ChainEvent, EventWithdrawal, "event")
 
 
 def __getattr__(name: str):

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from inbeeld.cases.models import NoteFamily, Withdrawal
+from inbeeld.cases.models import NoteFamily, Withdrawal, standing
 from inbeeld.reference.models import PoliceUnit
 from inbeeld.stats import vocabulary as ev
 
@@ -339,12 +339,7 @@ class DeliveryWithdrawal(Withdrawal):
 # (``EFFECTIVE_DELIVERY``, made on first use). NOT EXISTS, as cases.models.EFFECTIVE_EVENT, so
 # that PostgreSQL estimates it right.
 def _effective_delivery() -> Q:
-    return Q(
-        ~models.Exists(
-            Delivery.objects.filter(supersedes=models.OuterRef("pk"), supersedes__isnull=False)
-        ),
-        ~models.Exists(DeliveryWithdrawal.objects.filter(delivery=models.OuterRef("pk"))),
-    )
+    return standing(Delivery, DeliveryWithdrawal, "delivery")
 
 
 def __getattr__(name: str):
