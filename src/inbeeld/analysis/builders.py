@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 
 import polars as pl
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case as When_
 from django.db.models import Count, IntegerField, Max, Min, QuerySet, Value, When
@@ -57,7 +58,10 @@ def query_frame(rows: QuerySet, schema: dict) -> pl.DataFrame:
     Both give the same table (tests/analysis/test_copy_load.py builds both ways)."""
     if not settings.INBEELD_TABLE_LOAD_COPY or connections[rows.db].vendor != "postgresql":
         return frame(list(rows.iterator(chunk_size=20_000)), schema)
-    sql, params = rows.query.sql_with_params()
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # e.g. the cases of a scope without any case
+        return pl.DataFrame(schema=schema)
     with connections[rows.db].cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
         buffer = io.BytesIO()

@@ -173,10 +173,12 @@ def _snapshot():
     """One consistent view of the data for all the queries of one computation (PostgreSQL:
     REPEATABLE READ) with room to sort and hash in memory (``work_mem``, settings
     INBEELD_RESULTS_WORK_MEM: only this transaction of the worker gets it)."""
+    outermost = not connection.in_atomic_block  # (a test's transaction is already open)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                if outermost:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 cursor.execute(
                     "SELECT set_config('work_mem', %s, true)", [settings.INBEELD_RESULTS_WORK_MEM]
                 )
