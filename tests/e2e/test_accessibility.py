@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from inbeeld.demo.generator import DemoConfig, generate
 
+from .conftest import store_research_results
 from .test_case_flow import log_in
 
 pytestmark = pytest.mark.e2e
@@ -126,24 +127,10 @@ def _report(username: str, found: dict[str, list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _store_research_results(username: str) -> None:
-    """What the worker has done before a researcher looks (jobs.results): the research pages
-    then serve their stored figures, as in production, instead of computing them on the first
-    view (the test settings' INBEELD_RESULTS_AT_ONCE) past the browser's time-out."""
-    from inbeeld.accounts.models import User
-    from inbeeld.analysis.evaluation import stored_evaluation
-    from inbeeld.pilot.dashboard import stored_dashboard
-    from inbeeld.publication.stored_results import stored_monitor
-
-    user = User.objects.get(username=username)
-    for stored in (stored_evaluation, stored_monitor, stored_dashboard):
-        assert stored(user).ready
-
-
 @pytest.mark.parametrize("username", ROLES)
 def test_every_page_a_role_reaches_passes_axe(page: Page, demo_data, axe, username):
     if username == "onderzoeker":
-        _store_research_results(username)
+        store_research_results(username)
     log_in(page, username)
     found: dict[str, list[str]] = {}
     _check(page, axe, "/", found)
