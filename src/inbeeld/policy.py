@@ -15,6 +15,7 @@ Below them: the research scope's rules, the signals' scope and the four eyes in 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
 
 # --- memberships -------------------------------------------------------------------------------
-
 
 
 def event_brings_case_to_court(event_code: str, outcome: str = "") -> bool:
@@ -101,23 +101,53 @@ def memberships_for(user, action: Action) -> list[Membership]:
 # --- scope ---------------------------------------------------------------------------------------
 
 
-def _membership_case_q(membership: Membership, user) -> Q | None:
+def _membership_case_part(membership: Membership, user) -> str | None:
+    """The part of the case scope one membership gives, as a short text that names the data
+    scope and not the user (except for assigned cases, which are the user's own):
+    ``unit:<id>``, ``district:<id>``, ``court:<id>``, ``assigned:<user>:<role>``, ``consent``
+    (national with research consent) or ``all``; None: no cases."""
     scope = ROLE_SCOPE.get(membership.role, Scope.NONE)
     if scope == Scope.POLICE_UNIT:
-        return Q(police_unit_id=membership.police_unit_id)
+        return f"unit:{membership.police_unit_id}"
     if scope == Scope.OM_DISTRICT:
-        return Q(police_unit__om_district_id=membership.om_district_id)
+        return f"district:{membership.om_district_id}"
     if scope == Scope.COURT:
-        return Q(court_id=membership.court_id)
+        return f"court:{membership.court_id}"
     if scope == Scope.ASSIGNED:
-        # A subquery, not a join: an OR with other scopes must not duplicate case rows.
-        assigned = user.case_assignments.filter(role=membership.role)
-        return Q(pk__in=assigned.values("case_id"))
+        return f"assigned:{user.pk}:{membership.role}"
     if scope == Scope.NATIONAL:
         # Research use only with consent given and not withdrawn (ADR 0004): a withdrawal takes
         # the case out of every research view and extract at once.
-        return Q(research_consent=True) if membership.role == Role.RESEARCHER else Q()
+        return "consent" if membership.role == Role.RESEARCHER else "all"
     return None
+
+
+def case_part_q(part: str) -> Q:
+    """The case filter of one scope part (_membership_case_part), without the user object."""
+    kind, _sep, rest = part.partition(":")
+    if kind == "unit":
+        return Q(police_unit_id=int(rest))
+    if kind == "district":
+        return Q(police_unit__om_district_id=int(rest))
+    if kind == "court":
+        return Q(court_id=int(rest))
+    if kind == "assigned":
+        from django.contrib.auth import get_user_model
+
+        user_id, _sep, role = rest.partition(":")
+        # A subquery, not a join: an OR with other scopes must not duplicate case rows.
+        assigned = get_user_model()(pk=int(user_id)).case_assignments.filter(role=role)
+        return Q(pk__in=assigned.values("case_id"))
+    if kind == "consent":
+        return Q(research_consent=True)
+    if kind == "all":
+        return Q()
+    raise ValueError(f"unknown case scope part {part!r}")
+
+
+def _membership_case_q(membership: Membership, user) -> Q | None:
+    part = _membership_case_part(membership, user)
+    return None if part is None else case_part_q(part)
 
 
 # Break-glass: a time-limited grant lets a user of a break-glass role open (read) one case outside
@@ -288,6 +318,85 @@ def monitor_needs_consent_scope(user) -> bool:
     return Role.RESEARCHER in roles_of(user)
 
 
+@dataclass(frozen=True)
+class ResearchScope:
+    """The data scope of a table of figures (evaluation, monitor, pilot dashboard) as data: the
+    case scope parts of the user's memberships for EVALUATION_ACTION (``consent`` for a
+    researcher), whether the monitor asks for a monitor consent, and the monitor's signal scope
+    parts. Two users with the same memberships' scope have the same key, so a stored result is
+    shared by scope and never by user (jobs.results); ``case_q``/``signal_q`` rebuild the filters
+    from the key alone, for the worker that recomputes it."""
+
+    cases: tuple[str, ...]
+    monitor_consent: bool = False
+    signals: tuple[str, ...] | None = None  # the monitor's signal scope; None: not a monitor
+
+    @property
+    def key(self) -> str:
+        key = "cases=" + ",".join(self.cases)
+        if self.monitor_consent:
+            key += ";monitor-consent"
+        if self.signals is not None:
+            key += ";signals=" + ",".join(self.signals)
+        return key
+
+    @classmethod
+    def from_key(cls, key: str) -> ResearchScope:
+        cases: tuple[str, ...] = ()
+        signals: tuple[str, ...] | None = None
+        monitor_consent = False
+        for field in key.split(";"):
+            name, _sep, value = field.partition("=")
+            parts = tuple(p for p in value.split(",") if p)
+            if name == "cases":
+                cases = parts
+            elif name == "signals":
+                signals = parts
+            elif name == "monitor-consent":
+                monitor_consent = True
+            else:
+                raise ValueError(f"unknown research scope field {field!r}")
+        return cls(cases=cases, monitor_consent=monitor_consent, signals=signals)
+
+    def case_q(self) -> Q | None:
+        """The cases of this scope (as case_scope_filter); None: none at all."""
+        combined: Q | None = None
+        for part in self.cases:
+            q = case_part_q(part)
+            combined = q if combined is None else combined | q
+        return combined
+
+    def signal_q(self) -> Q | None:
+        """The monitor's signals of this scope (as signal_scope_filter); None: none at all."""
+        combined: Q | None = None
+        for part in self.signals or ():
+            q = signal_part_q(part)
+            combined = q if combined is None else combined | q
+        return combined
+
+
+def _sorted_parts(parts) -> tuple[str, ...]:
+    unique = {p for p in parts if p is not None}
+    return ("all",) if "all" in unique else tuple(sorted(unique))
+
+
+def research_scope(user, *, monitor: bool = False) -> ResearchScope:
+    """The data scope of ``user``'s evaluation and pilot dashboard (EVALUATION_ACTION) or, with
+    ``monitor``, of their monitor (with its consent rule and its signals)."""
+    cases = _sorted_parts(
+        _membership_case_part(m, user) for m in memberships_for(user, EVALUATION_ACTION)
+    )
+    if not monitor:
+        return ResearchScope(cases=cases)
+    signals = _sorted_parts(
+        _membership_signal_part(m, user, MONITOR_SIGNAL_ACTION)
+        for m in memberships_for(user, MONITOR_SIGNAL_ACTION)
+    )
+    return ResearchScope(
+        cases=cases, monitor_consent=monitor_needs_consent_scope(user), signals=signals
+    )
+
+
 # --- signals (intake) -------------------------------------------------------------------------------
 #
 # A signal belongs to the police unit it is routed to: the safety coordinators of that unit triage
@@ -296,15 +405,32 @@ def monitor_needs_consent_scope(user) -> bool:
 # signals in the viewer's scope; their case stages count only cases the viewer may see.
 
 
-def _membership_signal_q(membership: Membership, user, action: Action) -> Q | None:
+def _membership_signal_part(membership: Membership, user, action: Action) -> str | None:
+    """Like _membership_case_part for signals: ``own:<user>``, ``unit:<id>``, ``all`` or None."""
     if action == Action.SIGNAL_OWN_READ:
-        return Q(submitted_by_id=user.pk)
+        return f"own:{user.pk}"
     scope = ROLE_SCOPE.get(membership.role, Scope.NONE)
     if scope == Scope.POLICE_UNIT:
-        return Q(police_unit_id=membership.police_unit_id)
+        return f"unit:{membership.police_unit_id}"
     if scope == Scope.NATIONAL:
-        return Q()
+        return "all"
     return None
+
+
+def signal_part_q(part: str) -> Q:
+    kind, _sep, rest = part.partition(":")
+    if kind == "own":
+        return Q(submitted_by_id=int(rest))
+    if kind == "unit":
+        return Q(police_unit_id=int(rest))
+    if kind == "all":
+        return Q()
+    raise ValueError(f"unknown signal scope part {part!r}")
+
+
+def _membership_signal_q(membership: Membership, user, action: Action) -> Q | None:
+    part = _membership_signal_part(membership, user, action)
+    return None if part is None else signal_part_q(part)
 
 
 def signal_scope_filter(user, action: Action) -> Q | None:

@@ -36,7 +36,10 @@ def test_pages_show_the_range_for_the_mid_and_follow_a_changed_mid(
     assert "Nodig per groep (80 % zekerheid)" in overview
     assert f"{plan.low}–{plan.high}" in overview
 
-    Intervention.objects.filter(code="psychologist").update(min_important_difference=0.25)
+    # Saved as the admin saves it: the stored evaluation becomes stale (analysis.freshness).
+    psychologist = Intervention.objects.get(code="psychologist")
+    psychologist.min_important_difference = 0.25
+    psychologist.save(update_fields=["min_important_difference"])
     wider = _itt(researcher).planning
     assert wider.mid == pytest.approx(0.25) and wider.n_per_group < plan.n_per_group
     assert "Om een verschil van 25 procentpunten" in text(client.get(PSYCHOLOGIST))

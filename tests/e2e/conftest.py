@@ -199,3 +199,17 @@ def axe(axe_source: str):
         return lines
 
     return run
+
+
+def store_research_results(username: str) -> None:
+    """What the worker has done before a researcher looks (jobs.results): the research pages
+    then serve their stored figures, as in production, instead of computing them on the first
+    view (the test settings' INBEELD_RESULTS_AT_ONCE) past the browser's time-out."""
+    from inbeeld.accounts.models import User
+    from inbeeld.analysis.evaluation import stored_evaluation
+    from inbeeld.pilot.dashboard import stored_dashboard
+    from inbeeld.publication.stored_results import stored_monitor
+
+    user = User.objects.get(username=username)
+    for stored in (stored_evaluation, stored_monitor, stored_dashboard):
+        assert stored(user).ready

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from inbeeld.demo.generator import DemoConfig, generate
 
+from .conftest import store_research_results
 from .test_case_flow import log_in
 
 pytestmark = pytest.mark.e2e
@@ -128,6 +129,8 @@ def _report(username: str, found: dict[str, list[str]]) -> str:
 
 @pytest.mark.parametrize("username", ROLES)
 def test_every_page_a_role_reaches_passes_axe(page: Page, demo_data, axe, username):
+    if username == "onderzoeker":
+        store_research_results(username)
     log_in(page, username)
     found: dict[str, list[str]] = {}
     _check(page, axe, "/", found)

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.jobs.helpers import run_worker
 
+from .conftest import store_research_results
 from .test_case_flow import check_accessibility, label, snapshot
 from .test_signal_intake import log_in, menu
 
@@ -200,6 +201,7 @@ def test_researcher_reads_the_monitor_and_downloads_reports(
 ) -> None:
     from inbeeld.cases.models import Case
 
+    store_research_results("onderzoeker")
     log_in(page, "onderzoeker")
     menu(page, "Monitor")
     expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -241,8 +243,8 @@ def test_researcher_reads_the_monitor_and_downloads_reports(
     expect(dark).to_contain_text(re.compile(r"niet per jaar"))
     expect(dark).to_contain_text(re.compile(r"\(profile likelihood\): [\d.]+ tot [\d.]+"))
     # The interval with the model-choice uncertainty (a bootstrap that repeats the selection) is
-    # computed when the report is made, not on the page: until then the page says so.
-    expect(page.get_by_test_id("dark-number-bootstrap")).to_contain_text("nog niet berekend")
+    # computed by the worker with the stored monitor (issue 15 item 3), never in the request.
+    expect(page.get_by_test_id("dark-number-bootstrap")).to_contain_text("Gepubliceerd interval")
     check_accessibility(page)
     snapshot(page, "monitor-page")
 
@@ -255,7 +257,7 @@ def test_researcher_reads_the_monitor_and_downloads_reports(
         assert name.endswith(".pdf"), name
         assert content.startswith(b"%PDF"), f"{link}: not a PDF: {content[:20]!r}"
         assert len(content) > MIN_PDF_BYTES, f"{link}: only {len(content)} bytes"
-    # The monitor report computed the published interval; the page now shows the same one.
+    # The page shows the interval the worker computed with the stored monitor.
     menu(page, "Monitor")
     expect(page.get_by_test_id("dark-number-interval")).to_contain_text(
         re.compile(r"95 %-interval, inclusief de onzekerheid over de modelkeuze: [\d.]+ tot [\d.]+")

@@ -13,11 +13,15 @@ constant number of queries, whatever the number of cases.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable, Sequence
 
 import polars as pl
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Case as When_
-from django.db.models import IntegerField, Max, Min, QuerySet, Value, When
+from django.db.models import Count, IntegerField, Max, Min, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -34,13 +38,60 @@ from inbeeld.pilot.models import (
     Delivery,
     DeliveryWithdrawal,
     Deployment,
+    FidelityItem,
     Intervention,
+    Measure,
     Phase,
 )
+from inbeeld.reference.models import PoliceUnit
 
 
 def frame(rows, schema: dict) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def query_frame(rows: QuerySet, schema: dict) -> pl.DataFrame:
+    """The rows of a ``values_list`` queryset as a table with ``schema`` (column name → polars
+    type, in the queryset's order). On PostgreSQL the query's own SQL runs inside ``COPY (...) TO
+    STDOUT`` and the CSV goes straight into polars: no Python object per value, which is what
+    made the ORM → table load slow (issue 15 item 3). On SQLite the rows come through the ORM.
+    Both give the same table (tests/analysis/test_copy_load.py builds both ways)."""
+    if not settings.INBEELD_TABLE_LOAD_COPY or connections[rows.db].vendor != "postgresql":
+        return frame(list(rows.iterator(chunk_size=20_000)), schema)
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # e.g. the cases of a scope without any case
+        return pl.DataFrame(schema=schema)
+    with connections[rows.db].cursor() as cursor:
+        raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
+        buffer = io.BytesIO()
+        # CSV: a NULL is an unquoted empty field, an empty text a quoted one (""); polars reads
+        # them back as null and "".
+        statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
+        with raw.copy(statement, params) as copy:
+            for block in copy:
+                buffer.write(block)
+    names = list(schema)
+    if not buffer.getbuffer().nbytes:
+        return pl.DataFrame(schema=schema)
+    text = pl.read_csv(
+        buffer.getvalue(),
+        has_header=False,
+        new_columns=names,
+        schema=dict.fromkeys(names, pl.String),
+        quote_char='"',
+        empty_string_is_null=False,
+    )
+    return text.select(_typed(name, dtype) for name, dtype in schema.items())
+
+
+def _typed(name: str, dtype) -> pl.Expr:
+    column = pl.col(name)
+    if dtype == pl.Boolean:
+        return pl.when(column.is_null()).then(None).otherwise(column == "t").alias(name)
+    if dtype == pl.Date:
+        return column.str.to_date("%Y-%m-%d").alias(name)
+    return column.cast(dtype).alias(name)
 
 
 # --- cases and their forms ----------------------------------------------------------------------
@@ -63,7 +114,7 @@ def case_table(cases: QuerySet[Case], columns: Sequence[str], *, ordered: bool =
     names = ("case_id", *columns)
     source = cases if ordered else cases.order_by()
     rows = source.values_list(*(CASE_COLUMNS[name][0] for name in names))
-    return frame(list(rows.iterator()), {name: CASE_COLUMNS[name][1] for name in names})
+    return query_frame(rows, {name: CASE_COLUMNS[name][1] for name in names})
 
 
 def form_rows(cases: QuerySet[Case], codes: Iterable[str] | None = None) -> pl.DataFrame:
@@ -71,8 +122,8 @@ def form_rows(cases: QuerySet[Case], codes: Iterable[str] | None = None) -> pl.D
     through = Case.exploitation_forms.through.objects.filter(case_id__in=cases.values("pk"))
     if codes is not None:
         through = through.filter(exploitationform__code__in=list(codes))
-    return frame(
-        list(through.values_list("case_id", "exploitationform__code")),
+    return query_frame(
+        through.values_list("case_id", "exploitationform__code"),
         {"case_id": pl.Int64, "form": pl.String},
     )
 
@@ -128,7 +179,7 @@ def first_event_dates(
     schema = {"case_id": pl.Int64, "event": pl.String, "date": pl.Date}
     if by_outcome:
         schema["outcome"] = pl.String
-    return frame(list(rows), schema)
+    return query_frame(rows, schema)
 
 
 def event_rows(
@@ -146,15 +197,19 @@ def event_rows(
         rows = events.values_list(*fields).order_by().distinct()
     else:
         rows = events.order_by("case_id", "event_date", "id").values_list(*fields)
-    return frame(
-        list(rows),
+    return query_frame(
+        rows,
         {"case_id": pl.Int64, "event": pl.String, "date": pl.Date, "outcome": pl.String},
     )
 
 
 def data_cutoff(cases: QuerySet[Case]) -> dt.date:
     """The last day with an effective event of ``cases`` (never after today; today if none)."""
-    last = effective_events(cases).aggregate(last=Max("event_date"))["last"]
+    # The latest date first, through the date index: PostgreSQL stops at the first event that
+    # is effective and in scope instead of aggregating all of them (ChainEvent.Meta.indexes).
+    last = (
+        effective_events(cases).order_by("-event_date").values_list("event_date", flat=True).first()
+    )
     return min(last, timezone.localdate()) if last else timezone.localdate()
 
 
@@ -167,8 +222,8 @@ def delivery_table(cases: QuerySet[Case]) -> pl.DataFrame:
     rows = Delivery.objects.filter(EFFECTIVE_DELIVERY, case_id__in=cases.values("pk")).values_list(
         "case_id", "intervention__code", "date", "delivered"
     )
-    return frame(
-        list(rows),
+    return query_frame(
+        rows,
         {"case_id": pl.Int64, "intervention": pl.String, "date": pl.Date, "delivered": pl.Boolean},
     )
 
@@ -285,4 +340,36 @@ def data_fingerprint(cases: QuerySet[Case]) -> tuple:
             ).order_by("pk")
         ),
         tuple(Phase.objects.values_list("pk", "start", "target_victims").order_by("pk")),
+    )
+
+
+def monitor_fingerprint(cases: QuerySet[Case], signals) -> tuple:
+    """data_fingerprint and what only the monitor reads: the linkage keys (the dark number) and
+    the signals in scope (``signals``: a queryset or None)."""
+    keys = LinkageKey.objects.filter(case__in=cases.order_by().values("pk"))
+    return (
+        data_fingerprint(cases),
+        keys.count(),
+        keys.aggregate(last=Max("pk"))["last"],
+        None
+        if signals is None
+        else tuple(
+            signals.order_by().aggregate(n=Count("pk"), v=Max("version"), p=Max("pk")).values()
+        ),
+    )
+
+
+def dashboard_fingerprint(cases: QuerySet[Case]) -> tuple:
+    """data_fingerprint and what only the pilot dashboard reads: measures and fidelity items."""
+    return (
+        data_fingerprint(cases),
+        Measure.objects.count(),
+        Measure.objects.aggregate(last=Max("pk"))["last"],
+        tuple(
+            FidelityItem.objects.values_list(
+                "pk", "intervention_id", "code", "label", "order"
+            ).order_by("pk")
+        ),
+        # The dashboard names the units (labels, order) itself.
+        tuple(tuple(unit.values()) for unit in PoliceUnit.objects.values().order_by("pk")),
     )

@@ -1,19 +1,23 @@
-"""Run the evaluation for a user (within their scope) and cache the result.
+"""The evaluation of a data scope: computed directly (``research_evaluation``, ``evaluation_for``:
+the CLI and the PDF job, in the worker) or served from the stored result the worker keeps up to
+date (``stored_evaluation``: the pages, jobs.results).
 
-The cases come from inbeeld.policy (evaluation_scope, research_scope). The result is cached per
-user, horizon and data fingerprint (analysis.builders.data_fingerprint), so
-a page view after the first costs a few cheap queries; any new event, delivery, consent or
-deployment change gives a new fingerprint and a fresh evaluation."""
+The cases come from inbeeld.policy (policy.research_scope, cases_of_research_scope). A stored
+result is kept per data scope and horizon with its data fingerprint (analysis.builders.
+data_fingerprint, the intervention specs and the day): any new event, delivery, consent or
+deployment change marks it stale (analysis.freshness) and the worker computes it again."""
 
 from __future__ import annotations
 
 import hashlib
 
-from django.core.cache import cache
+from django.utils import timezone
 
+from inbeeld import policy
 from inbeeld.analysis.builders import data_fingerprint
 from inbeeld.analysis.tables import tables_for_cases
 from inbeeld.cases import selectors as case_selectors
+from inbeeld.jobs import results
 from inbeeld.pilot.models import STAGES_AFTER_COMPLAINT, Intervention, Phase
 from inbeeld.stats import vocabulary as ev
 from inbeeld.stats.evaluation import Evaluation, InterventionSpec, evaluate
@@ -21,8 +25,14 @@ from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
 
 # Interventions acting before any police contact: the safety coordinator's safety assessment.
 STAGES_BEFORE_POLICE = {ev.SAFETY_ASSESSMENT, ev.SIGNAL_RECEIVED}
-__all__ = ["STAGES_AFTER_COMPLAINT", "evaluation_for", "intervention_specs", "research_evaluation"]
-CACHE_SECONDS = 60 * 60
+__all__ = [
+    "STAGES_AFTER_COMPLAINT",
+    "evaluation_for",
+    "intervention_specs",
+    "research_evaluation",
+    "stored_evaluation",
+]
+RESULT_KIND = "evaluation"
 
 
 def intervention_specs() -> list[InterventionSpec]:
@@ -42,25 +52,45 @@ def intervention_specs() -> list[InterventionSpec]:
     ]
 
 
-def _cached(cases, scope: str, horizon_days: int) -> Evaluation:
-    # The specs (with each intervention's primary analysis) are part of the key: a changed
-    # design in the admin gives a fresh evaluation at once.
-    specs = intervention_specs()
-    fingerprint = hashlib.sha256(repr((data_fingerprint(cases), specs)).encode()).hexdigest()[:24]
-    key = f"inbeeld:evaluation:{scope}:{horizon_days}:{fingerprint}"
-    result = cache.get(key)
-    if result is None:
-        tables = tables_for_cases(cases)
-        result = evaluate(tables, specs, horizon_days=horizon_days)
-        cache.set(key, result, CACHE_SECONDS)
-    return result
+def _evaluate(cases, horizon_days: int) -> Evaluation:
+    return evaluate(tables_for_cases(cases), intervention_specs(), horizon_days=horizon_days)
 
 
 def evaluation_for(user, *, horizon_days: int = DEFAULT_HORIZON_DAYS) -> Evaluation:
-    """The evaluation of the cases ``user`` may see (a researcher: those with consent)."""
-    return _cached(case_selectors.cases_in_evaluation_scope(user), f"user-{user.pk}", horizon_days)
+    """The evaluation of the cases ``user`` may see (a researcher: those with consent), computed
+    now: for the worker and the CLI, never for a page (``stored_evaluation``)."""
+    return _evaluate(case_selectors.cases_in_evaluation_scope(user), horizon_days)
 
 
 def research_evaluation(*, horizon_days: int = DEFAULT_HORIZON_DAYS) -> Evaluation:
     """The evaluation in the research scope (what every researcher sees), for the CLI."""
-    return _cached(case_selectors.cases_in_research_scope(), "research", horizon_days)
+    return _evaluate(case_selectors.cases_in_research_scope(), horizon_days)
+
+
+# --- the stored result (jobs.results) ---------------------------------------------------------------
+
+
+def _scope_cases(scope_key: str):
+    return case_selectors.cases_of_research_scope(policy.ResearchScope.from_key(scope_key))
+
+
+def _fingerprint(scope_key: str, params: dict) -> str:
+    # The specs (with each intervention's primary analysis) are part of it: a changed design in
+    # the admin gives a fresh evaluation; the day too (the cut-off is never after today).
+    state = (data_fingerprint(_scope_cases(scope_key)), intervention_specs(), timezone.localdate())
+    return hashlib.sha256(repr(state).encode()).hexdigest()
+
+
+def _compute(scope_key: str, params: dict) -> results.Computed:
+    tables = tables_for_cases(_scope_cases(scope_key))
+    value = evaluate(tables, intervention_specs(), horizon_days=int(params["horizon"]))
+    return results.Computed(value, tables.cutoff)
+
+
+RESULT = results.ResultKind(code=RESULT_KIND, compute=_compute, fingerprint=_fingerprint)
+
+
+def stored_evaluation(user, *, horizon_days: int = DEFAULT_HORIZON_DAYS) -> results.Served:
+    """The stored evaluation of ``user``'s data scope (the caller checked EVALUATION_READ)."""
+    scope = policy.research_scope(user)
+    return results.result_for(RESULT_KIND, scope.key, {"horizon": horizon_days})

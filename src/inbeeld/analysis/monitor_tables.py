@@ -31,6 +31,7 @@ import datetime as dt
 import polars as pl
 from django.db.models import QuerySet
 
+from inbeeld import policy
 from inbeeld.analysis import builders
 from inbeeld.analysis.tables import tables_for_cases
 from inbeeld.cases import selectors as case_selectors
@@ -52,22 +53,25 @@ def monitor_cases_for(user) -> QuerySet[Case]:
     return case_selectors.cases_in_monitor_scope(user)
 
 
-def _signals_for(user, cutoff: dt.date, visible: pl.Series) -> pl.DataFrame | None:
-    """The signals ``user`` may count, received up to the cut-off (local dates); None when the
-    user may not count signals at all."""
-    signals = signal_selectors.signals_in_monitor_scope(user)
-    if signals is None:
-        return None
-    return builders.signal_table(signals, cutoff, visible)
-
-
 def monitor_tables_for(user, *, cutoff: dt.date | None = None) -> MonitorTables:
     """The monitor's tables within ``user``'s scope; the cut-off (default: the last effective
     event in scope, as for the evaluation) bounds events and signals alike."""
+    return monitor_tables_of_scope(policy.research_scope(user, monitor=True), cutoff=cutoff)
+
+
+def monitor_tables_of_scope(
+    scope: policy.ResearchScope, *, cutoff: dt.date | None = None
+) -> MonitorTables:
+    """The monitor's tables of a research scope (policy.research_scope with ``monitor``), rebuilt
+    from the scope alone (the worker's stored monitor, jobs.results). The signals are those the
+    scope may count, received up to the cut-off (local dates); none when it may count none."""
+    signals = signal_selectors.signals_of_research_scope(scope)
+
+    def signals_of(day: dt.date, visible: pl.Series) -> pl.DataFrame | None:
+        return None if signals is None else builders.signal_table(signals, day, visible)
+
     return monitor_tables_for_cases(
-        case_selectors.cases_in_monitor_scope(user),
-        cutoff=cutoff,
-        signals_of=lambda c, ids: _signals_for(user, c, ids),
+        case_selectors.cases_of_research_scope(scope), cutoff=cutoff, signals_of=signals_of
     )
 
 

@@ -213,17 +213,17 @@ class ChainEvent(AppendOnlyModel):
         ordering = ["event_date", "id"]
         # "The first event of type X of each case" (index date, lead times) needs this index;
         # without it SQLite scans by event type and the dashboard grows with cases squared.
-        indexes = [models.Index(fields=["case", "event_type", "event_date"])]
+        # The data cut-off (the last effective event in scope) walks the dates backwards and
+        # stops at the first that counts: 0.5 ms instead of 46 s at 1M cases (issue 15 item 3).
+        indexes = [
+            models.Index(fields=["case", "event_type", "event_date"]),
+            models.Index(fields=["event_date"], name="chainevent_date"),
+        ]
         verbose_name = _("ketengebeurtenis")
         verbose_name_plural = _("ketengebeurtenissen")
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.event_type_id}@{self.event_date}"
-
-
-# The one definition of an effective event (ADR 0010, ADR 0015): not superseded by a correction
-# and not withdrawn. Every replay, figure, index date and retention rule reads events through it.
-EFFECTIVE_EVENT = Q(superseded_by__isnull=True, withdrawal__isnull=True)
 
 
 class WithdrawalReason(models.TextChoices):
@@ -282,6 +282,34 @@ class EventWithdrawal(Withdrawal):
 
     def __str__(self) -> str:
         return f"{self.event_id} ingetrokken ({self.reason})"
+
+
+# The one definition of an effective event (ADR 0010, ADR 0015): not superseded by a correction
+# and not withdrawn. Every replay, figure, index date and retention rule reads events through it
+# (``EFFECTIVE_EVENT``, a Q made on first use: its subqueries need the loaded models).
+# Written as NOT EXISTS (anti-joins) rather than LEFT JOIN ... IS NULL: PostgreSQL estimated the
+# latter at 1 row of 6.35 million and chose nested loops over every event (issue 15 item 3); the
+# IS NOT NULL lets it read the few corrections from the unique index of ``supersedes``.
+def standing(model, withdrawal_model, link: str) -> Q:
+    """The rows of ``model`` (with a ``supersedes`` link) that stand: not superseded by a
+    correction, not withdrawn (a ``withdrawal_model`` row whose ``link`` points at it)."""
+    return Q(
+        ~models.Exists(
+            model.objects.filter(supersedes=models.OuterRef("pk"), supersedes__isnull=False)
+        ),
+        ~models.Exists(withdrawal_model.objects.filter(**{link: models.OuterRef("pk")})),
+    )
+
+
+def _effective_event() -> Q:
+    return standing(ChainEvent, EventWithdrawal, "event")
+
+
+def __getattr__(name: str):
+    if name == "EFFECTIVE_EVENT":
+        value = globals()["EFFECTIVE_EVENT"] = _effective_event()
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class BreakGlassGrant(models.Model):

@@ -42,8 +42,14 @@ def signals_visible_to(
 def signals_in_monitor_scope(user) -> QuerySet[Signal] | None:
     """The signals ``user`` may count in the monitor (policy.MONITOR_SIGNAL_ACTION); None: none
     at all (the funnel is not shown)."""
-    scope = policy.signal_scope_filter(user, policy.MONITOR_SIGNAL_ACTION)
-    return None if scope is None else Signal.objects.filter(scope)
+    return signals_of_research_scope(policy.research_scope(user, monitor=True))
+
+
+def signals_of_research_scope(scope: policy.ResearchScope) -> QuerySet[Signal] | None:
+    """The monitor's signals of a research scope (policy.research_scope with ``monitor``),
+    rebuilt from the scope alone; None: none at all."""
+    q = scope.signal_q()
+    return None if q is None else Signal.objects.filter(q)
 
 
 def overdue_q(now=None) -> Q:

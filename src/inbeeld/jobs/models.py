@@ -71,3 +71,38 @@ class Job(models.Model):
         if self.status == JobStatus.DONE:
             return 100
         return min(99, round(100 * self.steps_done / max(self.steps_total, 1)))
+
+
+class StoredResult(models.Model):
+    """The figures of one research page (evaluation, monitor, pilot dashboard) for one data scope,
+    computed by the worker and served from here (jobs.results, ADR 0020): keyed on the kind, the
+    data scope (policy.ResearchScope.key) and the page's parameters, never on a user. A change of
+    the data marks it stale (``stale``, ``version`` + 1) and queues one recomputation; the page
+    keeps showing the stored figures with their time until the new ones are in."""
+
+    kind = models.CharField(_("soort"), max_length=40)
+    scope_key = models.CharField(_("gegevensbereik"), max_length=500)
+    params_key = models.CharField(_("instellingen"), max_length=100, blank=True)
+    fingerprint = models.CharField(_("vingerafdruk van de gegevens"), max_length=64, blank=True)
+    cutoff = models.DateField(_("peildatum"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("berekend op"), null=True, blank=True)
+    seconds = models.FloatField(_("rekentijd (s)"), default=0)
+    stale = models.BooleanField(_("verouderd"), default=True)
+    # Raised with every change of the data; a recomputation clears ``stale`` only when the
+    # version it started from is still the current one.
+    version = models.PositiveBigIntegerField(_("versie"), default=0)
+    error = models.CharField(_("reden van mislukken"), max_length=500, blank=True)
+    payload = models.BinaryField(_("cijfers"), null=True, editable=False)
+    requested_at = models.DateTimeField(_("voor het eerst gevraagd op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("opgeslagen uitkomst")
+        verbose_name_plural = _("opgeslagen uitkomsten")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "scope_key", "params_key"], name="stored_result_one_per_scope"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.scope_key} {self.params_key}".strip()

@@ -114,3 +114,13 @@ def retry(request: HttpRequest, pk) -> HttpResponse:
     except ValidationError:
         return redirect("jobs:detail", pk=job.pk)
     return redirect("jobs:detail", pk=again.pk)
+
+
+def results_pending(request: HttpRequest, served, *, title: str, back_url: str) -> HttpResponse:
+    """The page of a stored result (jobs.results) that is not computed yet: it says so in Dutch
+    and offers a reload and a way back; nothing is computed in the request."""
+    return render(
+        request,
+        "results/pending.html",
+        {"served": served, "title": title, "back_url": back_url},
+    )

@@ -24,6 +24,7 @@ grow with the number of cases.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from inbeeld import policy
 from inbeeld.cases.selectors import cases_visible_to
+from inbeeld.jobs.results import Served, result_for
 from inbeeld.pilot import charts
 from inbeeld.pilot.eligibility import active_on, index_date_expression
 from inbeeld.pilot.models import (
@@ -50,6 +52,8 @@ from inbeeld.pilot.models import (
 from inbeeld.reference.models import PoliceUnit
 
 MOMENTS: list[tuple[str, str]] = list(Moment.choices)
+# The stored dashboard's kind in jobs.results.
+RESULT_KIND = "pilot_dashboard"
 
 
 def _require(user, action: policy.Action) -> None:
@@ -108,6 +112,32 @@ class Counts:
     @property
     def moment_counts(self) -> list[int]:
         return [len(self.moments.get(code, ())) for code, _label in MOMENTS]
+
+
+@dataclass(frozen=True)
+class CountSummary:
+    """The numbers of a Counts without the case ids behind them: what the page shows and what
+    is stored (jobs.results; the sets of ids made the stored dashboard 20 MB at 1M cases)."""
+
+    eligible_count: int
+    delivered_count: int
+    not_delivered: int
+    fidelity_n: int
+    fidelity_percent: float | None
+    measured_count: int
+    moment_counts: list[int]
+
+    @classmethod
+    def of(cls, counts: Counts) -> CountSummary:
+        return cls(
+            eligible_count=counts.eligible_count,
+            delivered_count=counts.delivered_count,
+            not_delivered=counts.not_delivered,
+            fidelity_n=counts.fidelity_n,
+            fidelity_percent=counts.fidelity_percent,
+            measured_count=counts.measured_count,
+            moment_counts=counts.moment_counts,
+        )
 
 
 @dataclass
@@ -171,7 +201,7 @@ class PhaseSummary:
 
     @property
     def has_deliveries(self) -> bool:
-        return bool(self.total.delivered or self.total.not_delivered)
+        return bool(self.total.delivered_count or self.total.not_delivered)
 
 
 @dataclass
@@ -367,8 +397,38 @@ def _phase_blocks(
 
 
 def pilot_dashboard(user) -> Dashboard:
-    """Every number of the dashboard for ``user`` (PILOT_READ), in a fixed number of queries."""
+    """Every number of the dashboard for ``user`` (PILOT_READ), in a fixed number of queries,
+    computed now (the page serves the stored one: ``stored_dashboard``)."""
     _require(user, policy.Action.PILOT_READ)
+    return dashboard_of_cases(cases_visible_to(user))
+
+
+def stored_dashboard(user) -> Served:
+    """The dashboard of ``user``'s data scope as the worker stored it (jobs.results; the kind is
+    registered by analysis, which owns the data fingerprint)."""
+    _require(user, policy.Action.PILOT_READ)
+    return result_for(RESULT_KIND, policy.research_scope(user).key)
+
+
+def compact(dash: Dashboard) -> Dashboard:
+    """``dash`` with every Counts replaced by its CountSummary: the same page, no case ids."""
+
+    def block(b: InterventionBlock) -> InterventionBlock:
+        rows = [dataclasses.replace(r, counts=CountSummary.of(r.counts)) for r in b.rows]
+        return dataclasses.replace(b, rows=rows, total=CountSummary.of(b.total))
+
+    phases = [
+        dataclasses.replace(
+            p, blocks=[block(b) for b in p.blocks], total=CountSummary.of(p.total)
+        )
+        for p in dash.phases
+    ]
+    return dataclasses.replace(dash, phases=phases)
+
+
+def dashboard_of_cases(visible: QuerySet) -> Dashboard:
+    """Every number of the dashboard over the cases ``visible`` (already scoped by the policy:
+    cases_visible_to, cases_of_research_scope)."""
     today = timezone.localdate()
     phases = list(Phase.objects.order_by("start"))
     interventions = list(Intervention.objects.prefetch_related("fidelity_items").order_by("order"))
@@ -381,7 +441,6 @@ def pilot_dashboard(user) -> Dashboard:
     colours = charts.intervention_colours(interventions)
 
     rows = _deployment_rows(deployments)
-    visible = cases_visible_to(user)
     eligible_of_case = _count_eligible(rows, visible)
     visible_count = visible.count()
     outside, item_met, reached = _count_deliveries(rows, visible, phases, units)

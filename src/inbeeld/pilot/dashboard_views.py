@@ -7,10 +7,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
+from inbeeld.jobs.views import results_pending
 from inbeeld.pilot import dashboard, services
 from inbeeld.pilot.dashboard_forms import DeploymentForm
 from inbeeld.pilot.models import Deployment
@@ -19,12 +21,16 @@ from inbeeld.web import ConcurrentChange, apply_service_errors
 
 @require_http_methods(["GET"])
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    data = dashboard.pilot_dashboard(request.user)
+    """The dashboard as the worker stored it for the user's data scope (jobs.results)."""
+    served = dashboard.stored_dashboard(request.user)
+    if not served.ready:
+        return results_pending(request, served, title=_("Proeftuin"), back_url=reverse("home"))
     return render(
         request,
         "pilot/dashboard.html",
         {
-            "dash": data,
+            "dash": served.value,
+            "served": served,
             "can_manage": policy.can(request.user, policy.Action.PILOT_MANAGE),
         },
     )

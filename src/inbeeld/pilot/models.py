@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from inbeeld.cases.models import NoteFamily, Withdrawal
+from inbeeld.cases.models import NoteFamily, Withdrawal, standing
 from inbeeld.reference.models import PoliceUnit
 from inbeeld.stats import vocabulary as ev
 
@@ -318,11 +318,6 @@ class Delivery(models.Model):
         return sum(bool(v) for v in self.fidelity.values()) / len(self.fidelity)
 
 
-# The one definition of an effective delivery: not superseded by a correction, not withdrawn. The
-# evaluation (analysis.builders.delivery_table), the dashboard and the case list count only these.
-EFFECTIVE_DELIVERY = Q(superseded_by__isnull=True, withdrawal__isnull=True)
-
-
 class DeliveryWithdrawal(Withdrawal):
     """A delivery entered by mistake, withdrawn: it stays on the case page, struck through with
     who, when and why, and counts nowhere (EFFECTIVE_DELIVERY)."""
@@ -337,6 +332,21 @@ class DeliveryWithdrawal(Withdrawal):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} ingetrokken ({self.reason})"
+
+
+# The one definition of an effective delivery: not superseded by a correction, not withdrawn. The
+# evaluation (analysis.builders.delivery_table), the dashboard and the case list count only these
+# (``EFFECTIVE_DELIVERY``, made on first use). NOT EXISTS, as cases.models.EFFECTIVE_EVENT, so
+# that PostgreSQL estimates it right.
+def _effective_delivery() -> Q:
+    return standing(Delivery, DeliveryWithdrawal, "delivery")
+
+
+def __getattr__(name: str):
+    if name == "EFFECTIVE_DELIVERY":
+        value = globals()["EFFECTIVE_DELIVERY"] = _effective_delivery()
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Instrument(models.Model):

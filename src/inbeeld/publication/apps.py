@@ -12,3 +12,6 @@ class PublicationConfig(AppConfig):
         from inbeeld.publication.job_kinds import register_all
 
         register_all()
+        from inbeeld.publication import stored_results
+
+        stored_results.register_all()

@@ -1,7 +1,8 @@
 """The researchers' evaluation pages: an overview per intervention, one page per intervention
 (the primary analysis's verdict first, then the sensitivity analyses: effects, survival curves,
 staggered rollout, precision) and the lead times per chain stage.
-Every number comes from analysis.evaluation (the same as `inbeeld evaluate`); the sentences that
+Every number comes from analysis.evaluation (the same as `inbeeld evaluate`), as the worker stored
+it for the user's data scope (jobs.results: the page computes nothing); the sentences that
 explain them come from analysis.presenter. The pages render, so they live in publication, above
 analysis (ADR 0010); the URLs stay /evaluatie/..."""
 
@@ -10,13 +11,15 @@ from __future__ import annotations
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
 from inbeeld.analysis import presenter, presenter_lead_times, presenter_primary
-from inbeeld.analysis.evaluation import evaluation_for
+from inbeeld.analysis.evaluation import stored_evaluation
+from inbeeld.jobs.views import results_pending
 from inbeeld.publication import bar_charts, charts
 from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
 
@@ -36,6 +39,8 @@ class HorizonForm(forms.Form):
 
 
 def _evaluation(request: HttpRequest):
+    """The horizon form, the horizon and the stored evaluation of the user's data scope (computed
+    by the worker, jobs.results); ``result`` is None while it is being computed."""
     policy.require(
         request.user, policy.Action.EVALUATION_READ, _("U heeft geen toegang tot de evaluatie.")
     )
@@ -43,12 +48,19 @@ def _evaluation(request: HttpRequest):
     horizon = DEFAULT_HORIZON_DAYS
     if form.is_valid() and form.cleaned_data["horizon"]:
         horizon = form.cleaned_data["horizon"]
-    return form, horizon, evaluation_for(request.user, horizon_days=horizon)
+    served = stored_evaluation(request.user, horizon_days=horizon)
+    return form, horizon, served, served.value
+
+
+def _pending(request: HttpRequest, served) -> HttpResponse:
+    return results_pending(request, served, title=_("Evaluatie"), back_url=reverse("reports:index"))
 
 
 @require_http_methods(["GET"])
 def overview(request: HttpRequest) -> HttpResponse:
-    form, horizon, result = _evaluation(request)
+    form, horizon, served, result = _evaluation(request)
+    if result is None:
+        return _pending(request, served)
     return render(
         request,
         "evaluation/overview.html",
@@ -56,6 +68,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "form": form,
             "horizon": horizon,
             "result": result,
+            "served": served,
             "summary": presenter.overall_sentences(result),
             "rows": [presenter.overview_row(item, horizon) for item in result.interventions],
         },
@@ -64,7 +77,9 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def intervention(request: HttpRequest, code: str) -> HttpResponse:
-    form, horizon, result = _evaluation(request)
+    form, horizon, served, result = _evaluation(request)
+    if result is None:
+        return _pending(request, served)
     item = next((i for i in result.interventions if i.spec.code == code), None)
     if item is None:
         raise Http404("intervention not found")
@@ -93,6 +108,7 @@ def intervention(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "horizon": horizon,
             "result": result,
+            "served": served,
             "item": item,
             "primary": presenter_primary.primary_block(item.primary),
             "sections": presenter.intervention_sections(item, horizon),
@@ -106,7 +122,9 @@ def intervention(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def lead_times(request: HttpRequest) -> HttpResponse:
-    form, horizon, result = _evaluation(request)
+    form, horizon, served, result = _evaluation(request)
+    if result is None:
+        return _pending(request, served)
     rows = presenter_lead_times.lead_time_rows(result)
     chart = bar_charts.lead_time_chart(
         [(row["label"], row["summary"]) for row in rows],
@@ -119,6 +137,7 @@ def lead_times(request: HttpRequest) -> HttpResponse:
             "form": form,
             "horizon": horizon,
             "result": result,
+            "served": served,
             "rows": rows,
             "chart": chart,
             "sentences": presenter_lead_times.lead_time_sentences(result),

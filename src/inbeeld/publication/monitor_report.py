@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from inbeeld.analysis import presenter
-from inbeeld.analysis.monitor_tables import monitor_tables_for, monitor_tables_for_cases
+from inbeeld.analysis.monitor_tables import monitor_tables_for_cases, monitor_tables_of_scope
 from inbeeld.cases import selectors as case_selectors
 from inbeeld.cases.models import NationalityGroup
+from inbeeld.policy import research_scope
 from inbeeld.publication.reports import Report
 from inbeeld.reference.models import ExploitationForm, PoliceUnit
 from inbeeld.spreadsheet_safety import number_from_dutch_text
@@ -286,12 +287,15 @@ def monitor_context(
     }
 
 
-def _dark_number(cases=None, user=None):
+def _dark_number(cases):
     from inbeeld.analysis import dark_number
 
-    if user is not None:
-        return dark_number.dark_number_for(user)
     return dark_number.dark_number_for_cases(cases)
+
+
+def monitor_report_of_context(context: dict, *, scope_label: str) -> Report:
+    """The monitor report of a computed context (the stored one, publication.stored_results)."""
+    return _report(context, scope_label)
 
 
 def _report(context: dict, scope_label: str) -> Report:
@@ -311,12 +315,22 @@ def _report(context: dict, scope_label: str) -> Report:
 
 def monitor_context_for(user, *, compute_bootstrap: bool = False, progress=None) -> dict:
     """The page leaves the model-choice bootstrap to the report (it shows it once cached)."""
-    tables = monitor_tables_for(user)
+    return monitor_context_of_scope(
+        research_scope(user, monitor=True),
+        compute_bootstrap=compute_bootstrap,
+        progress=progress,
+    )
+
+
+def monitor_context_of_scope(scope, *, compute_bootstrap: bool = False, progress=None) -> dict:
+    """The monitor of a research scope (policy.research_scope with ``monitor``), rebuilt from the
+    scope alone: what the worker stores for the page (publication.stored_results)."""
+    tables = monitor_tables_of_scope(scope)
     if progress:
         progress(_("tabellen geladen"))
     return monitor_context(
         tables,
-        dark_number=_dark_number(user=user),
+        dark_number=_dark_number(cases=case_selectors.cases_of_research_scope(scope)),
         progress=progress,
         compute_bootstrap=compute_bootstrap,
     )
@@ -337,7 +351,7 @@ def research_monitor_report(*, scope_label: str, progress=None) -> Report:
     if progress:
         progress(_("tabellen geladen"))
     context = monitor_context(
-        tables, dark_number=_dark_number(cases=cases), progress=progress, compute_bootstrap=True
+        tables, dark_number=_dark_number(cases), progress=progress, compute_bootstrap=True
     )
     if progress:
         progress(_("verborgen aantal geschat"))

@@ -78,10 +78,14 @@ def evaluation(request: HttpRequest, fmt: str) -> HttpResponse:
         return job_views.start(request, "evaluation_pdf")
     if request.method != "GET":
         raise Http404("unknown format")
-    from inbeeld.analysis.evaluation import evaluation_for
+    from inbeeld.analysis.evaluation import stored_evaluation
 
-    result = evaluation_for(request.user)
-    report = reports.evaluation_report(result, scope_label=SCOPE_LABEL)
+    served = stored_evaluation(request.user)  # as the worker stored it (jobs.results)
+    if not served.ready:
+        return job_views.results_pending(
+            request, served, title=_("Evaluatie"), back_url=reverse("reports:index")
+        )
+    report = reports.evaluation_report(served.value, scope_label=SCOPE_LABEL)
     return _respond(request, report, fmt, "evaluation")
 
 
@@ -94,9 +98,15 @@ def monitor(request: HttpRequest, fmt: str) -> HttpResponse:
         return job_views.start(request, "monitor_pdf")
     if request.method != "GET":
         raise Http404("unknown format")
-    from inbeeld.publication.monitor_report import monitor_report_for
+    from inbeeld.publication.monitor_report import monitor_report_of_context
+    from inbeeld.publication.stored_results import stored_monitor
 
-    report = monitor_report_for(request.user, scope_label=SCOPE_LABEL)
+    served = stored_monitor(request.user)  # the PDF (worker) adds the bootstrap of the estimate
+    if not served.ready:
+        return job_views.results_pending(
+            request, served, title=_("Monitor"), back_url=reverse("reports:index")
+        )
+    report = monitor_report_of_context(served.value, scope_label=SCOPE_LABEL)
     return _respond(request, report, fmt, "monitor")
 
 
@@ -120,10 +130,16 @@ def microdata(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def monitor_page(request: HttpRequest) -> HttpResponse:
-    from inbeeld.publication.monitor_report import monitor_context_for
+    """The monitor as the worker stored it for the user's data scope (jobs.results)."""
+    from inbeeld.publication.stored_results import stored_monitor
 
     _require(request.user, policy.Action.MONITOR_READ)
-    return render(request, "monitor/page.html", monitor_context_for(request.user))
+    served = stored_monitor(request.user)
+    if not served.ready:
+        return job_views.results_pending(
+            request, served, title=_("Monitor"), back_url=reverse("reports:index")
+        )
+    return render(request, "monitor/page.html", {**served.value, "served": served})
 
 
 # --- open data with differential privacy ---------------------------------------------------------
@@ -380,12 +396,18 @@ def monitor_tables(request: HttpRequest, fmt: str) -> HttpResponse:
     """The monitor's published tables (disclosure-controlled) as CSV or XLSX."""
     from django.utils import timezone
 
-    from inbeeld.publication.monitor_report import monitor_context_for, monitor_tables_file
+    from inbeeld.publication.monitor_report import monitor_tables_file
+    from inbeeld.publication.stored_results import stored_monitor
 
     _require(request.user, policy.Action.MONITOR_READ)
     if fmt not in TABLE_FORMATS:
         raise Http404("unknown format")
-    data = monitor_tables_file(monitor_context_for(request.user), fmt)
+    served = stored_monitor(request.user)  # the page's figures, as the worker stored them
+    if not served.ready:
+        return job_views.results_pending(
+            request, served, title=_("Monitor"), back_url=reverse("reports:index")
+        )
+    data = monitor_tables_file(served.value, fmt)
     release_record(
         user=request.user,
         kind=ReleaseKind.MONITOR_TABLES,

@@ -80,6 +80,19 @@ INSTALLED_APPS = [
 ]
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The research pages' stored results (jobs.results) are computed by the worker; only the test
+# settings let a page compute a missing or stale one itself (the worker's path has its own tests).
+INBEELD_RESULTS_AT_ONCE = False
+# Memory for sorting and hashing in the worker's recomputation transaction (PostgreSQL work_mem).
+INBEELD_RESULTS_WORK_MEM = env(
+    "INBEELD_RESULTS_WORK_MEM",
+    default="256MB",
+    help="PostgreSQL work_mem for recomputing the research figures in the worker",
+)
+# On PostgreSQL the research tables are read with COPY ... TO STDOUT straight into polars
+# (analysis.builders.query_frame); False reads them row by row through the ORM (the identity
+# test, tests/analysis/test_copy_load.py, builds both).
+INBEELD_TABLE_LOAD_COPY = True
 
 MIDDLEWARE = [
     # Outermost, so the duration covers every other middleware (conf/jsonlog.py formats it).

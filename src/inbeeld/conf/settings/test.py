@@ -22,3 +22,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# A page computes a missing or stale stored result itself (jobs.results), so the page tests see
+# the figures of the rows they just wrote; tests/jobs/test_stored_results.py switches this off and
+# runs the real worker.
+INBEELD_RESULTS_AT_ONCE = True

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from inbeeld.demo.generator import DemoConfig, generate
 from inbeeld.demo.generator import calibration as cal
 from inbeeld.demo.generator.data import DEFAULT_CUTOFF, FIRST_YEAR, MAX_PSYCHOLOGIST_EFFECT
+from inbeeld.jobs.results import results_mark_stale
 
 
 def _date(value: str) -> dt.date:
@@ -63,6 +64,8 @@ class Command(BaseCommand):
         if result.skipped:
             self.stdout.write("Er zijn al casussen; demogegevens niet opnieuw geladen.")
             return
+        # The bulk load bypasses the model signals: the stored research figures are stale now.
+        results_mark_stale()
         cases_word = "casus" if result.cases == 1 else "casussen"
         events_word = "gebeurtenis" if result.events == 1 else "gebeurtenissen"
         self.stdout.write(
