@@ -14,6 +14,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inbeeld.audit.models import AppendOnlyModel
@@ -263,6 +264,21 @@ class Withdrawal(AppendOnlyModel):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def append(cls, *, actor, reason: str, memberships, **withdrawn):
+        """Write one validated withdrawal by ``actor``, for the organisation of the first of
+        their ``memberships`` that allowed it; ``withdrawn``: the link to what is withdrawn."""
+        row = cls(
+            reason=reason,
+            withdrawn_by=actor,
+            organisation=memberships[0].organisation if memberships else None,
+            withdrawn_at=timezone.now(),
+            **withdrawn,
+        )
+        row.full_clean()
+        row.save()
+        return row
 
 
 class EventWithdrawal(Withdrawal):

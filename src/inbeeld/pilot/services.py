@@ -215,15 +215,9 @@ def delivery_withdraw(*, actor, delivery: Delivery, reason: str) -> DeliveryWith
     with transaction.atomic():
         original = _lock_effective_delivery(actor, delivery)
         memberships = policy.delivery_memberships(actor, original.case, original.intervention.code)
-        withdrawal = DeliveryWithdrawal(
-            delivery=original,
-            reason=reason,
-            withdrawn_by=actor,
-            organisation=memberships[0].organisation if memberships else None,
-            withdrawn_at=timezone.now(),
+        withdrawal = DeliveryWithdrawal.append(
+            actor=actor, reason=reason, memberships=memberships, delivery=original
         )
-        withdrawal.full_clean()
-        withdrawal.save()
         audit_record(
             actor=actor,
             action=AuditAction.DELIVERY_WITHDRAWN,

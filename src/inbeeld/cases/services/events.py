@@ -332,15 +332,9 @@ def event_withdraw(
         )
         new_status = status_after_withdrawal(effective_in_recording_order(case), original)
         memberships = policy.case_memberships(actor, policy.Action.EVENT_CORRECT, case)
-        withdrawal = EventWithdrawal(
-            event=original,
-            reason=reason,
-            withdrawn_by=actor,
-            organisation=memberships[0].organisation if memberships else None,
-            withdrawn_at=timezone.now(),
+        withdrawal = EventWithdrawal.append(
+            actor=actor, reason=reason, memberships=memberships, event=original
         )
-        withdrawal.full_clean()
-        withdrawal.save()
         _status_change_audit(
             actor=actor,
             action=AuditAction.EVENT_WITHDRAWN,
