@@ -153,14 +153,17 @@ def measure() -> dict:
     }
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    plans = [(name, explain(q)) for name, q in builder_queries()]
+    with results._snapshot():  # as the worker runs them (work_mem, no JIT)
+        plans = [(name, explain(q)) for name, q in builder_queries()]
     info["plans"] = plans
 
     research = selectors.cases_in_research_scope()
     monitor = selectors.cases_in_research_scope(monitor=True)
     loads = {}
-    _tables, loads["evaluation tables (COPY)"] = _timed(lambda: tables_for_cases(research))
-    _tables, loads["monitor tables (COPY)"] = _timed(lambda: monitor_tables_for_cases(monitor))
+    # In the worker's transaction (work_mem, no JIT: jobs.results._snapshot), as it loads them.
+    with results._snapshot():
+        _tables, loads["evaluation tables (COPY)"] = _timed(lambda: tables_for_cases(research))
+        _tables, loads["monitor tables (COPY)"] = _timed(lambda: monitor_tables_for_cases(monitor))
     if os.environ.get("BENCH_STORED_ORM") == "1":
         settings.INBEELD_TABLE_LOAD_COPY = False
         _tables, loads["evaluation tables (ORM rows)"] = _timed(lambda: tables_for_cases(research))
@@ -199,6 +202,15 @@ def measure() -> dict:
         row.stale = True
         _changed, again[row.kind] = _timed(lambda row=row: results.recompute_one(row))
     info["unchanged"] = again
+    # Data changed, but not the linkage keys: everything is computed again except the dark
+    # number's bootstrap, which is kept per capture-history table (publication.
+    # dark_number_uncertainty) — the usual case, a new chain event.
+    warm = {}
+    for row in StoredResult.objects.filter(pk__in=[r.pk for r in rows]):
+        StoredResult.objects.filter(pk=row.pk).update(stale=True, fingerprint="")
+        row.stale, row.fingerprint = True, ""
+        _changed, warm[row.kind] = _timed(lambda row=row: results.recompute_one(row))
+    info["changed"] = warm
 
     setup_test_environment()
     sys.path.insert(0, str(PROJECT_DIR))
@@ -256,11 +268,19 @@ def render(info: dict, when: dt.datetime) -> str:
         "",
         "### Recomputation in the worker (cold, from the database)",
         "",
-        "| result | computed | fingerprint unchanged |",
-        "|---|---:|---:|",
+        "Cold: nothing stored and nothing cached. Data changed: computed again after a change that "
+        "leaves the linkage keys as they were (a new chain event, say), so the dark number's "
+        "bootstrap (bounded by its time limit) is kept per capture-history table. Fingerprint "
+        "unchanged: the worker sees that nothing it reads changed.",
+        "",
+        "| result | cold | data changed | fingerprint unchanged |",
+        "|---|---:|---:|---:|",
     ]
     for kind, seconds in info["computes"].items():
-        lines.append(f"| {kind} | {seconds:.2f} s | {info['unchanged'][kind]:.2f} s |")
+        lines.append(
+            f"| {kind} | {seconds:.2f} s | {info['changed'][kind]:.2f} s | "
+            f"{info['unchanged'][kind]:.2f} s |"
+        )
     lines += [
         "",
         f"### Page views served from the stored result (median of {PAGE_REPEATS}, server side)",

@@ -318,9 +318,11 @@ def capture_histories_for(cases: QuerySet[Case]) -> pl.DataFrame:
 
 def data_fingerprint(cases: QuerySet[Case]) -> tuple:
     """Cheap to compute; changes whenever anything the evaluation reads changes."""
+    # One scan of the cases for both their number and their latest version.
+    counted = cases.order_by().aggregate(n=Count("pk"), last=Max("version"))
     return (
-        cases.count(),
-        cases.aggregate(last=Max("version"))["last"],
+        counted["n"],
+        counted["last"],
         ChainEvent.objects.aggregate(last=Max("pk"))["last"],
         EventWithdrawal.objects.aggregate(last=Max("pk"))["last"],
         Delivery.objects.aggregate(last=Max("pk"))["last"],
@@ -349,8 +351,7 @@ def monitor_fingerprint(cases: QuerySet[Case], signals) -> tuple:
     keys = LinkageKey.objects.filter(case__in=cases.order_by().values("pk"))
     return (
         data_fingerprint(cases),
-        keys.count(),
-        keys.aggregate(last=Max("pk"))["last"],
+        tuple(keys.order_by().aggregate(n=Count("pk"), last=Max("pk")).values()),
         None
         if signals is None
         else tuple(

@@ -172,7 +172,9 @@ def _store(row: StoredResult, version: int, fields: dict) -> None:
 def _snapshot():
     """One consistent view of the data for all the queries of one computation (PostgreSQL:
     REPEATABLE READ) with room to sort and hash in memory (``work_mem``, settings
-    INBEELD_RESULTS_WORK_MEM: only this transaction of the worker gets it)."""
+    INBEELD_RESULTS_WORK_MEM: only this transaction of the worker gets it) and without JIT
+    compilation: each of the table builders' scans cost 0.3–0.4 s of compiling that the
+    compiled expressions never won back (1,000,000 cases, BENCHMARKS.md)."""
     outermost = not connection.in_atomic_block  # (a test's transaction is already open)
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -180,7 +182,8 @@ def _snapshot():
                 if outermost:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 cursor.execute(
-                    "SELECT set_config('work_mem', %s, true)", [settings.INBEELD_RESULTS_WORK_MEM]
+                    "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
+                    [settings.INBEELD_RESULTS_WORK_MEM],
                 )
         yield
 

@@ -32,7 +32,9 @@ def _move(job: Job, status: str) -> None:
     job.status = status
 
 
-def job_request(*, actor, kind: str, params: dict | None = None, retry_of: Job | None = None) -> Job:
+def job_request(
+    *, actor, kind: str, params: dict | None = None, retry_of: Job | None = None
+) -> Job:
     """Queue a job of ``kind`` for ``actor`` (who must be allowed its action now)."""
     job_kind = registry.get(kind)
     if job_kind is None:
@@ -75,7 +77,9 @@ def _fail(job_id, message: str) -> None:
 def job_run(job_id: str) -> None:
     """Run one queued job (called by the worker through jobs.tasks.run_job)."""
     with transaction.atomic():
-        job = Job.objects.select_for_update().select_related("requested_by").filter(pk=job_id).first()
+        job = (
+            Job.objects.select_for_update().select_related("requested_by").filter(pk=job_id).first()
+        )
         if job is None or job.status != JobStatus.QUEUED:
             return  # removed, or already run by an earlier attempt of the same task
         _move(job, JobStatus.RUNNING)

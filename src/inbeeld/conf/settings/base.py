@@ -145,6 +145,9 @@ TEMPLATES = [
     },
 ]
 
+# Forms and widgets through Jinja2 where Django ships the template for it (conf/form_renderer.py).
+FORM_RENDERER = "inbeeld.conf.form_renderer.FormRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         env(
