@@ -172,9 +172,12 @@ def _store(row: StoredResult, version: int, fields: dict) -> None:
 def _snapshot():
     """One consistent view of the data for all the queries of one computation (PostgreSQL:
     REPEATABLE READ) with room to sort and hash in memory (``work_mem``, settings
-    INBEELD_RESULTS_WORK_MEM: only this transaction of the worker gets it) and without JIT
-    compilation: each of the table builders' scans cost 0.3–0.4 s of compiling that the
-    compiled expressions never won back (1,000,000 cases, BENCHMARKS.md)."""
+    INBEELD_RESULTS_WORK_MEM: only this transaction of the worker gets it), without JIT
+    compilation (each of the table builders' scans cost 0.3–0.4 s of compiling that the compiled
+    expressions never won back) and with parallel workers priced as cheap: the builders' scans
+    and group-bys over every event return hundreds of thousands of rows, which PostgreSQL's
+    default tuple cost kept in one process (the first dates at 1,000,000 cases: 5.3 s alone,
+    3.6 s with two workers; BENCHMARKS.md)."""
     outermost = not connection.in_atomic_block  # (a test's transaction is already open)
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -182,7 +185,9 @@ def _snapshot():
                 if outermost:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 cursor.execute(
-                    "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
+                    "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true), "
+                    "set_config('parallel_setup_cost', '100', true), "
+                    "set_config('parallel_tuple_cost', '0.001', true)",
                     [settings.INBEELD_RESULTS_WORK_MEM],
                 )
         yield
