@@ -76,9 +76,7 @@ def test_a_login_with_an_unknown_username_is_audited_by_keyed_hash_only(client):
 def test_unknown_names_are_still_locked_out_by_their_hash(client):
     typed = "Geraden-Naam-1"
     for i in range(5):
-        client.post(
-            LOGIN, {"username": typed, "password": "x"}, REMOTE_ADDR=f"127.0.1.{i}"
-        )
+        client.post(LOGIN, {"username": typed, "password": "x"}, REMOTE_ADDR=f"127.0.1.{i}")
     assert AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED).count() == 5
     blocked = client.post(
         LOGIN, {"username": typed.upper(), "password": "x"}, REMOTE_ADDR="127.0.1.9"

@@ -158,7 +158,13 @@ def test_csv_has_the_header_and_rows_for_every_intervention(small_world):
                 itt.risk_difference.high,
             ]
     tables = {row[0] for row in rows[1:]}
-    assert {"totaal", "effect", "tijd tot aangifte", "doorlooptijd", "knelpunt per eenheid"} <= tables
+    assert {
+        "totaal",
+        "effect",
+        "tijd tot aangifte",
+        "doorlooptijd",
+        "knelpunt per eenheid",
+    } <= tables
     # Lead times: the conditional median with its interval and the share that reached the step,
     # the same numbers as the evaluation's own summary.
     lead = {(row[4], row[5]): row for row in rows[1:] if row[0] == "doorlooptijd"}

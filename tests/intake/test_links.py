@@ -79,9 +79,7 @@ def test_an_invalid_link_form_is_shown_again_without_a_redirect(login, coordinat
 
 
 @pytest.mark.django_db
-def test_the_label_is_encrypted_at_rest_and_shown_decrypted_to_the_coordinator(
-    login, coordinator
-):
+def test_the_label_is_encrypted_at_rest_and_shown_decrypted_to_the_coordinator(login, coordinator):
     client = login(coordinator)
     _post_link(client)
     link = IntakeLink.objects.get()

@@ -102,7 +102,9 @@ def test_guesses_at_one_codes_first_group_from_many_addresses_lock_that_code(cli
     _, code = reporter
     limit = settings.INBEELD_RECEIPT_PER_CODE_PER_HOUR
     for n in range(limit):
-        response = post(client, f"198.51.100.{n + 1}", code=other_code(code, n, same_first_group=True))
+        response = post(
+            client, f"198.51.100.{n + 1}", code=other_code(code, n, same_first_group=True)
+        )
         assert response.status_code == 200
         assert UNKNOWN in text(response)
 

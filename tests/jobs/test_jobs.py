@@ -194,7 +194,10 @@ def test_files_expire_after_a_day_and_can_be_made_again(world):
 
 def test_roles_without_the_reports_cannot_ask(world):
     client = session_for(make_user(Role.POLICE_OFFICER, username="agent.taak"))
-    for fmt_url in (reverse("reports:evaluation", args=["pdf"]), reverse("reports:monitor", args=["pdf"])):
+    for fmt_url in (
+        reverse("reports:evaluation", args=["pdf"]),
+        reverse("reports:monitor", args=["pdf"]),
+    ):
         assert client.post(fmt_url).status_code == 403
     assert not Job.objects.exists() and not DBTaskResult.objects.exists()
 

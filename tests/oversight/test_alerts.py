@@ -87,3 +87,61 @@ def test_alerts_from_the_audit_log():
     found = {(a.rule, a.user) for a in access_alerts(officer, today=DAY)}
     assert found == {("many_cases", "sam"), ("night", "noor"), ("failed_logins", "tom")}
     assert AuditEvent.objects.filter(action=AuditAction.CASE_READ).count() == 31
+
+
+@pytest.mark.django_db
+def test_past_days_are_counted_once_and_today_on_every_view():
+    """The counts of finished days are kept until midnight (the log only grows at the present
+    moment); rows written today are counted on every view, and a row written into the past
+    (a restore) is counted afresh."""
+    from django.core.cache import cache
+
+    cache.clear()
+    officer = make_user(Role.PRIVACY_OFFICER)
+    yesterday = dt.datetime.combine(DAY - dt.timedelta(days=1), dt.time(12), tzinfo=AMS)
+    for i in range(3):
+        _row(AuditAction.CASE_ACCESS_DENIED, user="kim", at=yesterday + dt.timedelta(minutes=i))
+    first = {(a.rule, a.user, a.day) for a in access_alerts(officer, today=DAY)}
+    assert first == {("denied", "kim", DAY - dt.timedelta(days=1))}
+
+    noon = dt.datetime.combine(DAY, dt.time(12), tzinfo=AMS)
+    for i in range(3):
+        _row(AuditAction.CASE_ACCESS_DENIED, user="lex", at=noon + dt.timedelta(minutes=i))
+    second = {(a.rule, a.user, a.day) for a in access_alerts(officer, today=DAY)}
+    assert second == first | {("denied", "lex", DAY)}
+
+    # A restored row two days back: the newest row before today changes, so it is counted.
+    back = dt.datetime.combine(DAY - dt.timedelta(days=2), dt.time(9), tzinfo=AMS)
+    for i in range(3):
+        _row(AuditAction.CASE_ACCESS_DENIED, user="mo", at=back + dt.timedelta(minutes=i))
+    _row(AuditAction.CASE_ACCESS_DENIED, user="mo", at=yesterday + dt.timedelta(hours=1))
+    third = {(a.rule, a.user) for a in access_alerts(officer, today=DAY)}
+    assert ("denied", "mo") in third
+
+
+@pytest.mark.django_db
+def test_the_overview_shows_alerts_25_at_a_time_newest_first(client):
+    from django.urls import reverse
+
+    from tests.conftest import verified_login
+
+    officer = make_user(Role.PRIVACY_OFFICER)
+    today = dt.datetime.now(AMS).replace(hour=12, minute=0)
+    for n in range(30):  # 30 users with three failed logins each today: 30 alerts
+        for i in range(alerts.MIN_FAILED_LOGINS):
+            _row(
+                AuditAction.LOGIN_FAILED,
+                at=today - dt.timedelta(seconds=n * 10 + i),
+                subject_ref=f"gebruiker{n:02d}",
+            )
+    verified_login(client, officer)
+    first = client.get(reverse("privacy:overview"))
+    assert first.context["alerts"].paginator.count == 30
+    assert len(first.context["alerts"].object_list) == 25
+    assert "30 waarschuwingen, de nieuwste eerst" in first.content.decode()
+    second = client.get(reverse("privacy:overview") + "?pagina=2")
+    assert len(second.context["alerts"].object_list) == 5
+    shown = [a.user for a in first.context["alerts"].object_list] + [
+        a.user for a in second.context["alerts"].object_list
+    ]
+    assert sorted(shown) == [f"gebruiker{n:02d}" for n in range(30)]

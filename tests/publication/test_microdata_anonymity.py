@@ -116,7 +116,9 @@ def test_the_administrators_k_is_what_the_files_reach(client, accepted):
     verified_login(client, accepted)
     released = _read_csv(fetch_via_job(client, reverse("reports:microdata", args=["csv"])).content)
     assert int(class_sizes(released, _qis(released)).min()) >= 10
-    ctdc = _read_csv(fetch_via_job(client, reverse("reports:microdata", args=["ctdc"])).content, ",")
+    ctdc = _read_csv(
+        fetch_via_job(client, reverse("reports:microdata", args=["ctdc"])).content, ","
+    )
     ctdc_qis = ["yearRegister", "gender", "majorityStatus", "isForcedLabour", "isSexualExploit"]
     assert int(class_sizes(ctdc, ctdc_qis).min()) >= 10
 

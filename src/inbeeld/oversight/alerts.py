@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from statistics import mean
 
 # Thresholds; deliberately simple so a privacy officer can explain every alert.
 MIN_DAILY_CASES = 20  # never alert below this many distinct cases a day
@@ -48,7 +47,7 @@ def many_cases_alerts(daily_reads: list[DailyCount], since: dt.date) -> list[Ale
             if day < since or count < MIN_DAILY_CASES:
                 continue
             window = [days.get(day - dt.timedelta(days=i), 0) for i in range(1, BASELINE_DAYS + 1)]
-            baseline = mean(window)
+            baseline = sum(window) / len(window)  # (statistics.mean: 10× slower, same value)
             if count >= DAILY_FACTOR * baseline:
                 alerts.append(
                     Alert(

@@ -25,11 +25,15 @@ def _require(user, action):
 @require_http_methods(["GET"])
 def overview(request: HttpRequest) -> HttpResponse:
     _require(request.user, policy.Action.AUDIT_READ)
+    # Newest first, 25 at a time: a busy fortnight can give hundreds of alerts.
+    alerts = Paginator(selectors.access_alerts(request.user), 25).get_page(
+        request.GET.get("pagina")
+    )
     return render(
         request,
         "oversight/overview.html",
         {
-            "alerts": selectors.access_alerts(request.user),
+            "alerts": alerts,
             "pending": selectors.break_glass_queue(request.user),
             "anchoring": selectors.audit_anchoring(request.user),
         },

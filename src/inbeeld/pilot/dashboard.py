@@ -418,9 +418,7 @@ def compact(dash: Dashboard) -> Dashboard:
         return dataclasses.replace(b, rows=rows, total=CountSummary.of(b.total))
 
     phases = [
-        dataclasses.replace(
-            p, blocks=[block(b) for b in p.blocks], total=CountSummary.of(p.total)
-        )
+        dataclasses.replace(p, blocks=[block(b) for b in p.blocks], total=CountSummary.of(p.total))
         for p in dash.phases
     ]
     return dataclasses.replace(dash, phases=phases)

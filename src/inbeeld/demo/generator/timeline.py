@@ -250,7 +250,10 @@ def _draw_slots(
     verdict = trial & chance(cal.P_VERDICT)
     verdict_day = cur + _gap(rng, n, cal.GAP_VERDICT)
     slots.add(
-        ev.VERDICT, verdict, verdict_day, _pick(rng, n, cal.VERDICT_OUTCOMES, cal.VERDICT_WEIGHTS, v)
+        ev.VERDICT,
+        verdict,
+        verdict_day,
+        _pick(rng, n, cal.VERDICT_OUTCOMES, cal.VERDICT_WEIGHTS, v),
     )
     cur = np.where(verdict, verdict_day, cur)
     appeal = verdict & chance(cal.P_APPEAL)
