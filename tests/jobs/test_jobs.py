@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -229,3 +229,86 @@ def test_microdata_is_made_on_the_background_and_released_only_with_the_agreemen
     row = exports.get()
     assert row.extra["sha256"] == job.result_meta["sha256"]
     assert row.extra["bytes"] == len(response.content)
+
+
+# --- cancelling (no dead end: a job asked for by mistake can be stopped) ---------------------------
+
+
+@pytest.fixture
+def slow_kind(world):
+    """A job of three steps whose user presses "Annuleren" while it runs (after step one)."""
+    from inbeeld.jobs.registry import JobOutput
+
+    def run(user, params, step):
+        step("Stap 1")
+        if params.get("cancel_while_running"):
+            services.job_cancel(actor=user, job=Job.objects.get(status=JobStatus.RUNNING))
+        step("Stap 2")
+        step("Stap 3")
+        return JobOutput(data=b"klaar", filename="test.txt", content_type="text/plain")
+
+    kind = JobKind(
+        code="test_slow",
+        label="Testbestand",
+        action=policy.Action.EVALUATION_READ,
+        run=run,
+        released=lambda user, job: None,
+        steps=lambda params: 3,
+        back_url="reports:index",
+    )
+    registry.register(kind)
+    yield kind
+    registry._KINDS.pop(kind.code)
+
+
+def test_a_waiting_job_is_cancelled_at_once_and_can_be_asked_for_again(world, slow_kind):
+    client = session_for(world.researcher)
+    job = services.job_request(actor=world.researcher, kind="test_slow", params={})
+    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "Annuleren" in page
+    response = client.post(reverse("jobs:cancel", args=[job.pk]), follow=True)
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED and job.finished_at is not None
+    html = response.content.decode()
+    assert "De taak is geannuleerd." in html and "Opnieuw laten maken" in html
+    assert "Annuleren</button>" not in html
+    run_worker()  # the queue still holds its task: the worker leaves a cancelled job alone
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED and job.result is None
+    state = client.get(reverse("jobs:status", args=[job.pk])).json()
+    assert state["finished"] and state["label"] == "Geannuleerd"
+    again = client.post(reverse("jobs:retry", args=[job.pk]))
+    new = Job.objects.exclude(pk=job.pk).get()
+    assert again["Location"] == reverse("jobs:detail", args=[new.pk])
+    assert new.status == JobStatus.QUEUED and new.retry_of_id == job.pk
+
+
+def test_a_running_job_stops_at_its_next_step_and_keeps_nothing(world, slow_kind):
+    job = services.job_request(
+        actor=world.researcher, kind="test_slow", params={"cancel_while_running": True}
+    )
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED
+    assert job.steps_done == 2 and job.result is None  # stopped after step 2 of 3
+    client = session_for(world.researcher)
+    assert client.get(reverse("jobs:download", args=[job.pk]))["Location"] == reverse(
+        "jobs:detail", args=[job.pk]
+    )
+
+
+def test_only_the_one_who_asked_cancels_and_a_finished_job_stays(world, slow_kind):
+    job = services.job_request(actor=world.researcher, kind="test_slow", params={})
+    other = make_user(Role.RESEARCHER, username="andere.onderzoeker")
+    with pytest.raises(PermissionDenied):
+        services.job_cancel(actor=other, job=job)
+    assert session_for(other).post(reverse("jobs:cancel", args=[job.pk])).status_code == 404
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
+    response = session_for(world.researcher).post(
+        reverse("jobs:cancel", args=[job.pk]), follow=True
+    )
+    assert "kan niet meer worden geannuleerd" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and bytes(job.result) == b"klaar"

@@ -249,6 +249,7 @@ MATRIX: list[tuple] = [
     ("jobs:status",                  "own",           "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   200,   404,   404),
     ("jobs:download",                "own",           "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   JOB_PAGE, 404, 404),
     ("jobs:retry",                   "own",           "POST",     LOGIN, 404,   404,   404,   404,   404,   404,   404,   JOB_PAGE, 404, 404),
+    ("jobs:cancel",                  "own",           "POST",     LOGIN, 404,   404,   404,   404,   404,   404,   404,   JOB_PAGE, 404, 404),
     # Microdata: a researcher who has not accepted the data-use agreement is sent to it first.
     ("reports:microdata",            "csv",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   DUA,   403,   403),
     ("reports:microdata",            "sav",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   DUA,   403,   403),

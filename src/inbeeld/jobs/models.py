@@ -16,15 +16,18 @@ class JobStatus(models.TextChoices):
     DONE = "done", _("klaar")
     FAILED = "failed", _("mislukt")
     EXPIRED = "expired", _("verlopen")
+    CANCELLED = "cancelled", _("geannuleerd")
 
 
 # The only status changes a job makes (jobs.services checks every change against it).
 TRANSITIONS: dict[str, frozenset[str]] = {
-    JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.FAILED}),
-    JobStatus.RUNNING: frozenset({JobStatus.DONE, JobStatus.FAILED}),
+    JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.FAILED, JobStatus.CANCELLED}),
+    # A running job is cancelled by the worker itself, at its next step (Job.cancel_requested).
+    JobStatus.RUNNING: frozenset({JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED}),
     JobStatus.DONE: frozenset({JobStatus.EXPIRED}),
     JobStatus.FAILED: frozenset(),
     JobStatus.EXPIRED: frozenset(),
+    JobStatus.CANCELLED: frozenset(),
 }
 
 
@@ -45,6 +48,8 @@ class Job(models.Model):
     steps_total = models.PositiveIntegerField(_("stappen in totaal"), default=1)
     step_label = models.CharField(_("huidige stap"), max_length=200, blank=True)
     error = models.CharField(_("reden van mislukken"), max_length=500, blank=True)
+    # Set when the user cancels a running job; the worker stops at its next step.
+    cancel_requested = models.BooleanField(_("annuleren gevraagd"), default=False)
     result = models.BinaryField(_("bestand"), null=True, editable=False)
     result_name = models.CharField(_("bestandsnaam"), max_length=200, blank=True)
     result_type = models.CharField(_("bestandssoort"), max_length=120, blank=True)

@@ -57,12 +57,50 @@ def job_request(
 
 
 def job_retry(*, actor, job: Job) -> Job:
-    """A failed or expired job asked for again, by the same user, with the same settings."""
+    """A failed, expired or cancelled job asked for again, by the same user, with the same
+    settings."""
     if job.requested_by_id != actor.pk:
         raise PermissionDenied(_("U kunt alleen uw eigen taken opnieuw laten uitvoeren."))
-    if job.status not in (JobStatus.FAILED, JobStatus.EXPIRED):
-        raise ValidationError(_("Alleen een mislukte of verlopen taak kan opnieuw."))
+    if job.status not in (JobStatus.FAILED, JobStatus.EXPIRED, JobStatus.CANCELLED):
+        raise ValidationError(_("Alleen een mislukte, verlopen of geannuleerde taak kan opnieuw."))
     return job_request(actor=actor, kind=job.kind, params=job.params, retry_of=job)
+
+
+def job_cancel(*, actor, job: Job) -> Job:
+    """Cancel one's own job: a waiting job at once, a running one at its next step (the worker
+    stops there and keeps nothing of what it made). A finished job cannot be cancelled."""
+    if job.requested_by_id != actor.pk:
+        raise PermissionDenied(_("U kunt alleen uw eigen taken annuleren."))
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job.pk)
+        if job.status == JobStatus.QUEUED:
+            _move(job, JobStatus.CANCELLED)
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "finished_at"])
+        elif job.status == JobStatus.RUNNING:
+            job.cancel_requested = True
+            job.save(update_fields=["cancel_requested"])
+        else:
+            raise ValidationError(
+                _("Deze taak is al afgelopen en kan niet meer worden geannuleerd.")
+            )
+    return job
+
+
+class _Cancelled(Exception):
+    """The user cancelled the running job (raised by its step callback)."""
+
+
+def _cancel_if_asked(job_id) -> bool:
+    """Mark a running job whose user asked to cancel it as cancelled; True if so."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if not job.cancel_requested or job.status != JobStatus.RUNNING:
+            return False
+        _move(job, JobStatus.CANCELLED)
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "finished_at"])
+        return True
 
 
 def _fail(job_id, message: str) -> None:
@@ -97,9 +135,14 @@ def job_run(job_id: str) -> None:
         Job.objects.filter(pk=job.pk).update(
             steps_done=F("steps_done") + 1, step_label=str(label)[:200]
         )
+        if Job.objects.filter(pk=job.pk, cancel_requested=True).exists():
+            raise _Cancelled
 
     try:
         output = kind.run(user, job.params, step)
+    except _Cancelled:
+        _cancel_if_asked(job.pk)
+        return
     except ValidationError as exc:
         _fail(job.pk, " ".join(str(m) for m in exc.messages))
         return
@@ -116,6 +159,8 @@ def job_run(job_id: str) -> None:
             )
             % {"id": str(job.pk)[:8]},
         )
+        return
+    if _cancel_if_asked(job.pk):  # cancelled after its last step: the file is not kept
         return
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job.pk)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<uuid:pk>/stand/", views.status, name="status"),
     path("<uuid:pk>/bestand/", views.download, name="download"),
     path("<uuid:pk>/opnieuw/", views.retry, name="retry"),
+    path("<uuid:pk>/annuleren/", views.cancel, name="cancel"),
 ]

@@ -4,6 +4,7 @@ link that does the same without script), fetching the file, and retrying a faile
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -61,7 +62,9 @@ def _state(job: Job) -> dict:
         "step": job.step_label,
         "error": job.error,
         "download": reverse("jobs:download", args=[job.pk]) if done else "",
-        "finished": job.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.EXPIRED),
+        "finished": job.status
+        in (JobStatus.DONE, JobStatus.FAILED, JobStatus.EXPIRED, JobStatus.CANCELLED),
+        "cancelling": job.cancel_requested and job.status == JobStatus.RUNNING,
     }
 
 
@@ -114,6 +117,23 @@ def retry(request: HttpRequest, pk) -> HttpResponse:
     except ValidationError:
         return redirect("jobs:detail", pk=job.pk)
     return redirect("jobs:detail", pk=again.pk)
+
+
+@require_http_methods(["POST"])
+def cancel(request: HttpRequest, pk) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    try:
+        job = services.job_cancel(actor=request.user, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if job.status == JobStatus.CANCELLED:
+            messages.success(request, _("De taak is geannuleerd."))
+        else:
+            messages.success(
+                request, _("De taak wordt geannuleerd zodra de huidige stap klaar is.")
+            )
+    return redirect("jobs:detail", pk=job.pk)
 
 
 def results_pending(request: HttpRequest, served, *, title: str, back_url: str) -> HttpResponse:

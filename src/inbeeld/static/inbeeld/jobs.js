@@ -12,6 +12,7 @@
   var error = box.querySelector("[data-job-error]");
   var download = box.querySelector("[data-job-download]");
   var refresh = box.querySelector("[data-job-refresh]");
+  var cancel = document.querySelector("[data-job-cancel]");
   function show(state) {
     bar.value = state.percent;
     bar.textContent = state.percent + " %";
@@ -25,7 +26,8 @@
     }
     if (state.finished) {
       if (refresh) { refresh.hidden = true; }
-      if (state.status === "failed" || state.status === "expired") { window.location.reload(); }
+      if (cancel) { cancel.hidden = true; }
+      if (state.status !== "done") { window.location.reload(); }
     }
     return state.finished;
   }
