@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Callable
 
@@ -312,7 +313,7 @@ def import_cancel(*, actor, run: ImportRun) -> ImportRun:
         raise PermissionDenied(_("U mag deze import niet annuleren."))
     with transaction.atomic():
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
-        if run.status == ImportStatus.COMMITTING and run.job_id:
+        if run.status == ImportStatus.COMMITTING and not _job_failed(run):
             raise ImportRefused(
                 _("Deze import wordt nu ingevoerd en kan niet meer worden geannuleerd."), "status"
             )
@@ -325,6 +326,16 @@ def import_cancel(*, actor, run: ImportRun) -> ImportRun:
             extra={"kind": run.kind},
         )
     return run
+
+
+def _job_failed(run: ImportRun) -> bool:
+    """Whether the worker's job of ``run`` failed (then the import may be cancelled; a commit
+    killed from the command line is resumed with the same command instead)."""
+    from inbeeld.jobs.models import Job, JobStatus
+
+    if not run.job_id:
+        return False
+    return Job.objects.filter(pk=run.job_id, status=JobStatus.FAILED).exists()
 
 
 def import_report(*, actor, run: ImportRun) -> tuple[bytes, str, str]:
@@ -345,7 +356,7 @@ def import_report(*, actor, run: ImportRun) -> tuple[bytes, str, str]:
         subject_ref=str(run.pk),
         extra={"final": run.report_is_final},
     )
-    stem = run.file_name.rsplit(".", 1)[0] or "import"
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", run.file_name.rsplit(".", 1)[0])[:80] or "import"
     name = f"{stem}-verslag.{run.file_format}"
     return data, name, CONTENT_TYPES[run.file_format]
 
@@ -362,3 +373,25 @@ def runs_visible_to(user):
 
 def validation_error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
+
+
+def import_queue(*, actor, run: ImportRun, mode: str):
+    """Hand the commit of ``run`` to the worker (a background job with progress). The import
+    moves to "committing" at once, so it can no longer be cancelled or committed twice."""
+    from inbeeld.jobs.services import job_request
+
+    if mode not in ImportMode.values:
+        raise ImportRefused(_("Kies 'alles of niets' of 'per rij'."), "manier")
+    if run.created_by_id != actor.pk:
+        raise PermissionDenied(_("Alleen wie het bestand uploadde, kan het invoeren."))
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != ImportStatus.CHECKED:
+            raise ImportRefused(_("Deze import is al ingevoerd of geannuleerd."), "status")
+        job = job_request(
+            actor=actor,
+            kind=f"import_{run.kind}",
+            params={"run": run.pk, "mode": mode, "rows": run.rows_total},
+        )
+        _move(run, ImportStatus.COMMITTING, mode=mode, job_id=job.pk)
+    return run, job
