@@ -846,7 +846,9 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
     if row.name.startswith("jobs:"):
         return [(row.obj, reverse(row.name, args=[_job_id(world, row.obj)]))]
     if row.name == "imports:template":
-        return [(row.obj, reverse(row.name, args=["cases", "docx" if row.obj == "unknown" else "csv"]))]
+        return [
+            (row.obj, reverse(row.name, args=["cases", "docx" if row.obj == "unknown" else "csv"]))
+        ]
     if row.name.startswith("imports:") and row.obj != "-":
         return [(row.obj, reverse(row.name, args=[_import_id(world, row.obj)]))]
     if row.name == "evaluation:intervention":
