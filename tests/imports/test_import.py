@@ -16,6 +16,7 @@ from inbeeld.accounts.models import Role
 from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.cases.models import Case, ChainEvent
 from inbeeld.crypto import decrypt_text
+from inbeeld.imports.apply import partner_key
 from inbeeld.imports.columns import CASE_COLUMNS, SIGNAL_COLUMNS
 from inbeeld.imports.models import ImportedRecord, ImportRun, ImportStatus
 from inbeeld.imports.reading import ImportFileError, read_table
@@ -256,7 +257,7 @@ def test_an_updated_file_corrects_only_the_changed_event(coordinator):
     assert correction.event_date == dt.date(2024, 3, 7)
     assert correction.supersedes.event_date == dt.date(2024, 3, 5)
     assert AuditEvent.objects.filter(action=AuditAction.EVENT_CORRECTED).count() == 1
-    record = ImportedRecord.objects.get(partner_id="D-1/E2")
+    record = ImportedRecord.objects.get(partner_key=partner_key("event", "D-1/E2"))
     assert record.target == str(correction.pk)
     # and that file once more: nothing
     assert check(coordinator, csv_bytes(rows)).counts["unchanged"] == 4
@@ -344,7 +345,10 @@ def test_report_neutralises_formula_cells(coordinator):
 def test_uploaded_and_report_files_are_encrypted_at_rest(coordinator):
     data = csv_bytes(good_rows())
     run = commit(coordinator, check(coordinator, data))
-    stored = ImportRun.objects.values("upload_ciphertext", "report_ciphertext").get(pk=run.pk)
+    stored = ImportRun.objects.values(
+        "upload_ciphertext", "report_ciphertext", "problems_ciphertext"
+    ).get(pk=run.pk)
+    assert run.problems == []  # no problems: an empty list, encrypted all the same
     for ciphertext in stored.values():
         assert ciphertext and "dossiernummer" not in ciphertext and "notitie" not in ciphertext
     assert unpack(stored["upload_ciphertext"]) == data
@@ -362,7 +366,8 @@ def test_retention_blanks_the_files_of_ended_imports(coordinator, settings):
     assert outcomes["import_files"] == 1
     run.refresh_from_db()
     open_run.refresh_from_db()
-    assert run.upload_ciphertext == run.report_ciphertext == "" and run.purged_at
+    assert run.upload_ciphertext == run.report_ciphertext == run.problems_ciphertext == ""
+    assert run.purged_at
     assert open_run.upload_ciphertext  # still open: kept
     with pytest.raises(ImportRefused):
         import_report(actor=coordinator, run=run)

@@ -94,6 +94,11 @@ def digest(values: dict) -> str:
     return keyed_digest("import-row", json.dumps(values, sort_keys=True, ensure_ascii=False))
 
 
+def partner_key(kind: str, partner_id: str) -> str:
+    """The stored form of a partner's record id: a keyed digest (like a linkage key)."""
+    return keyed_digest(f"import-id-{kind}", partner_id.strip())
+
+
 def parse_date(text: str, row: int, name: str) -> dt.date:
     parts = text.strip().split("-")
     try:
@@ -171,14 +176,14 @@ class Context:
 
     def record(self, kind: str, partner_id: str) -> ImportedRecord | None:
         return ImportedRecord.objects.filter(
-            organisation=self.organisation, kind=kind, partner_id=partner_id
+            organisation=self.organisation, kind=kind, partner_key=partner_key(kind, partner_id)
         ).first()
 
     def remember(self, kind: str, partner_id: str, target: str, values_digest: str) -> None:
         ImportedRecord.objects.update_or_create(
             organisation=self.organisation,
             kind=kind,
-            partner_id=partner_id,
+            partner_key=partner_key(kind, partner_id),
             defaults={"target": target, "values_digest": values_digest, "import_run": self.run},
         )
 
@@ -357,7 +362,6 @@ def _apply_events(ctx: Context, dossier: str, case, rows: list[dict], result: Gr
         ) as exc:
             result.fail(problem_from(exc, number, row, "gebeurtenis"))
             continue
-        case.refresh_from_db(fields=["status", "version"])
         result.mark(number, outcome)
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -51,7 +53,7 @@ class ImportRun(models.Model):
     The uploaded file and the report file hold case data: both are stored encrypted
     (``*_ciphertext``, inbeeld.crypto) and blanked by `inbeeld retention apply`."""
 
-    ENCRYPTED_FIELDS = ("upload_ciphertext", "report_ciphertext")
+    ENCRYPTED_FIELDS = ("upload_ciphertext", "report_ciphertext", "problems_ciphertext")
 
     kind = models.CharField(_("soort"), max_length=10, choices=ImportKind.choices)
     organisation = models.ForeignKey(
@@ -80,8 +82,8 @@ class ImportRun(models.Model):
     rows_done = models.PositiveIntegerField(_("rijen verwerkt"), default=0)
     # The dry run's (and later the commit's) counts: create/update/unchanged/error.
     counts = models.JSONField(_("aantallen"), default=dict, blank=True)
-    # The dry run's problems (row, column, value, reason, code), at most MAX_PROBLEMS_STORED.
-    problems = models.JSONField(_("problemen"), default=list, blank=True)
+    # The problems (row, column, value, reason, code) as encrypted JSON: a value is case data.
+    problems_ciphertext = models.TextField(blank=True)
     job_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(_("geüpload op"), auto_now_add=True)
     finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
@@ -101,6 +103,19 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def problems(self) -> list[dict]:
+        from inbeeld.crypto import decrypt_text
+
+        return (
+            json.loads(decrypt_text(self.problems_ciphertext)) if self.problems_ciphertext else []
+        )
+
+    def set_problems(self, problems: list[dict]) -> None:
+        from inbeeld.crypto import encrypt_text
+
+        self.problems_ciphertext = encrypt_text(json.dumps(problems, ensure_ascii=False))
 
     @property
     def is_active(self) -> bool:
@@ -127,8 +142,10 @@ class ImportedRecord(models.Model):
         "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(max_length=10, choices=RecordKind.choices)
-    # For an event: "<dossiernummer>/<gebeurtenisnummer>".
-    partner_id = models.CharField(max_length=200)
+    # A keyed digest (inbeeld.crypto.keyed_digest) of the partner's id — for an event
+    # "<dossiernummer>/<gebeurtenisnummer>" —, never the id itself: it may identify a victim in
+    # the partner's system, like the linkage keys.
+    partner_key = models.CharField(max_length=64)
     # Case code, chain-event pk (the newest correction) or signal reference.
     target = models.CharField(max_length=40)
     values_digest = models.CharField(max_length=64)
@@ -140,9 +157,9 @@ class ImportedRecord(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "kind", "partner_id"], name="imported_record_unique"
+                fields=["organisation", "kind", "partner_key"], name="imported_record_unique"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.partner_id} → {self.target}"
+        return f"{self.kind} → {self.target}"

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 import dataframely as dy
 import polars as pl
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inbeeld.imports.columns import CASE_COLUMNS, SIGNAL_COLUMNS, YES_NO, column
 
@@ -101,21 +102,25 @@ COLUMNS = {"cases": CASE_COLUMNS, "signals": SIGNAL_COLUMNS}
 
 # Row-level rules: the column a problem is reported on, its code and Dutch reason.
 RULES = {
-    "event_needs_type": ("gebeurtenis", "gebeurtenis_ontbreekt", "Vul de soort gebeurtenis in."),
+    "event_needs_type": (
+        "gebeurtenis",
+        "gebeurtenis_ontbreekt",
+        gettext_lazy("Vul de soort gebeurtenis in."),
+    ),
     "event_needs_date": (
         "gebeurtenisdatum",
         "gebeurtenisdatum_ontbreekt",
-        "Vul de datum van de gebeurtenis in.",
+        gettext_lazy("Vul de datum van de gebeurtenis in."),
     ),
     "event_needs_number": (
         "gebeurtenisnummer",
         "gebeurtenisnummer_ontbreekt",
-        "Een gebeurtenis heeft een gebeurtenisnummer nodig.",
+        gettext_lazy("Een gebeurtenis heeft een gebeurtenisnummer nodig."),
     ),
     "signals_or_description": (
         "signalen",
         "signalen_ontbreken",
-        "Vul signalen in of beschrijf in de omschrijving wat opviel.",
+        gettext_lazy("Vul signalen in of beschrijf in de omschrijving wat opviel."),
     ),
 }
 
@@ -164,7 +169,7 @@ def validate(kind: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem
                 code, reason = _reason(kind, name, rule)
             else:
                 name, code, reason = RULES[rule_column]
-                reason = _(reason)
+                reason = str(reason)
             problems.append(Problem(record[ROW], name, record.get(name) or "", reason, code))
     problems.sort(key=lambda p: (p.row, p.column))
     return good, problems

@@ -248,9 +248,9 @@ def import_check(
             **_counts(outcomes, problems),
             "unknown_columns": unknown_columns(kind, table),
         }
-        run.problems = [p.as_dict() for p in problems[:MAX_PROBLEMS_STORED]]
+        run.set_problems([p.as_dict() for p in problems[:MAX_PROBLEMS_STORED]])
         run.report_ciphertext = _pack(report_file(table, outcomes, messages, dry=True))
-        run.save(update_fields=["counts", "problems", "report_ciphertext"])
+        run.save(update_fields=["counts", "problems_ciphertext", "report_ciphertext"])
         audit_record(
             actor=actor,
             action=AuditAction.IMPORT_CHECKED,
@@ -289,11 +289,12 @@ def import_commit(
             and counts["rolled_back"] + counts["error"] > 0
             and not (counts["create"] or counts["update"] or counts["unchanged"])
         )
+        run.set_problems([p.as_dict() for p in problems[:MAX_PROBLEMS_STORED]])
         _move(
             run,
             ImportStatus.FAILED if failed else ImportStatus.DONE,
             counts=counts,
-            problems=[p.as_dict() for p in problems[:MAX_PROBLEMS_STORED]],
+            problems_ciphertext=run.problems_ciphertext,
             report_ciphertext=_pack(report_file(table, outcomes, messages, dry=False)),
             report_is_final=True,
             finished_at=timezone.now(),

@@ -95,7 +95,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail(request, run, job, form, error: str = "", status: int = 200) -> HttpResponse:
-    problems = run.problems[:MAX_PROBLEMS_SHOWN]
+    every_problem = run.problems
+    problems = every_problem[:MAX_PROBLEMS_SHOWN]
     return render(
         request,
         "imports/detail.html",
@@ -105,7 +106,7 @@ def _detail(request, run, job, form, error: str = "", status: int = 200) -> Http
             "form": form,
             "error": error,
             "problems": problems,
-            "more_problems": max(0, len(run.problems) - len(problems)),
+            "more_problems": max(0, len(every_problem) - len(problems)),
             "counts": run.counts,
             "own": run.created_by_id == request.user.pk,
             "nothing_changed": run.status == ImportStatus.DONE

@@ -9,7 +9,7 @@ they are pseudonymised and carry the statistics; what identifies or tells a stor
 - break_glass: reviewed break-glass grants (with their reasons) older than the period go;
 - signals: the name, free text, contact details and messages of signals decided longer ago than
   the period are blanked (the signal row, its statuses and indicators stay for the funnel);
-- import_files: the uploaded file and the report file of an import (they hold case data) are
+- import_files: the uploaded file, the report file and the problems of an import (they hold case data) are
   blanked a number of days after the import ended (committed, failed or cancelled);
 - sessions: expired sessions are cleared.
 Each category writes a DeletionLog row and the run an audit row, in the same transaction.
@@ -184,8 +184,13 @@ def _import_files(days: int, *, apply: bool) -> RetentionOutcome:
     cutoff = timezone.now() - dt.timedelta(days=days)
     old = import_run.objects.filter(
         status__in=["done", "failed", "cancelled"], finished_at__lt=cutoff
-    ).exclude(upload_ciphertext="", report_ciphertext="")
+    ).exclude(upload_ciphertext="", report_ciphertext="", problems_ciphertext="")
     count = old.count()
     if apply and count:
-        old.update(upload_ciphertext="", report_ciphertext="", purged_at=timezone.now())
+        old.update(
+            upload_ciphertext="",
+            report_ciphertext="",
+            problems_ciphertext="",
+            purged_at=timezone.now(),
+        )
     return RetentionOutcome("import_files", f"{days} dagen na afronden", count)
