@@ -1,9 +1,10 @@
 """Applying the rows of an import through the services, for a dry run and for the commit alike.
 
 Rows are grouped: a case's rows (one dossiernummer) form one group, a signal row a group of its
-own. A group is applied inside a savepoint; each of its records (the case, each event, the
-signal) in a savepoint of its own, together with its ImportedRecord row, so a record and its
-mapping are written together or not at all. The services ask the policy and write the audit row
+own. Each record (the case, each event, the signal) is written by its service, which is atomic
+itself (a savepoint inside the batch's transaction: a refused record leaves nothing), and its
+ImportedRecord row right after it in the batch's transaction, so a record and its mapping are
+committed, or rolled back, together. The organisation's mappings are read once per import. The services ask the policy and write the audit row
 themselves; nothing here writes a case, event or signal directly.
 
 The dry run runs exactly this code inside transactions that are rolled back (imports.services),
@@ -17,6 +18,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -143,6 +145,12 @@ def problem_from(exc: Exception, row: int, values: dict, default_column: str) ->
     raise exc
 
 
+class Known(NamedTuple):
+    pk: int
+    target: str
+    values_digest: str
+
+
 class Context:
     """What every group of one import needs: the user, the organisation and the reference data
     read once."""
@@ -162,6 +170,7 @@ class Context:
                 mapping[outcome.label.lower()] = outcome.code
             self.outcomes[et.code] = mapping
         self._indicators = None
+        self._known: dict[tuple[str, str], Known] | None = None
 
     @property
     def indicators(self) -> dict[str, Indicator]:
@@ -174,18 +183,37 @@ class Context:
             }
         return self._indicators
 
-    def record(self, kind: str, partner_id: str) -> ImportedRecord | None:
-        return ImportedRecord.objects.filter(
-            organisation=self.organisation, kind=kind, partner_key=partner_key(kind, partner_id)
-        ).first()
+    def record(self, kind: str, partner_id: str) -> Known | None:
+        if self._known is None:
+            # Every mapping of the organisation in one query, instead of one query per row.
+            self._known = {
+                (kind_, key): Known(pk, target, digest_)
+                for pk, kind_, key, target, digest_ in ImportedRecord.objects.filter(
+                    organisation=self.organisation
+                ).values_list("pk", "kind", "partner_key", "target", "values_digest")
+            }
+        return self._known.get((kind, partner_key(kind, partner_id)))
 
     def remember(self, kind: str, partner_id: str, target: str, values_digest: str) -> None:
-        ImportedRecord.objects.update_or_create(
-            organisation=self.organisation,
-            kind=kind,
-            partner_key=partner_key(kind, partner_id),
-            defaults={"target": target, "values_digest": values_digest, "import_run": self.run},
-        )
+        """Write the mapping in the caller's transaction (the batch's: a record and its mapping
+        are committed, or rolled back, together)."""
+        key = partner_key(kind, partner_id)
+        known = self.record(kind, partner_id)
+        if known is not None:
+            ImportedRecord.objects.filter(pk=known.pk).update(
+                target=target, values_digest=values_digest, import_run=self.run
+            )
+            pk = known.pk
+        else:
+            pk = ImportedRecord.objects.create(
+                organisation=self.organisation,
+                kind=kind,
+                partner_key=key,
+                target=target,
+                values_digest=values_digest,
+                import_run=self.run,
+            ).pk
+        self._known[(kind, key)] = Known(pk, target, values_digest)
 
     def unit(self, text: str, row: int) -> PoliceUnit:
         unit = self.units.get(text.strip().lower())
@@ -272,13 +300,12 @@ def apply_case_group(ctx: Context, dossier: str, rows: list[dict]) -> GroupResul
     case = None
     if record is None:
         try:
-            with transaction.atomic():
-                case = _register(ctx, values, first["rij"])
-                ctx.remember(RecordKind.CASE, dossier, case.code, values_digest)
+            case = _register(ctx, values, first["rij"])
         except (RowFailed, ValidationError, PermissionDenied) as exc:
             problem = problem_from(exc, first["rij"], first, "eenheid")
             result.fail(problem, numbers, case_failed % {"row": first["rij"]})
             return result
+        ctx.remember(RecordKind.CASE, dossier, case.code, values_digest)
         result.mark(first["rij"], CREATE)
     else:
         case = cases_visible_to(ctx.user).filter(code=record.target).first()
@@ -351,8 +378,7 @@ def _apply_events(ctx: Context, dossier: str, case, rows: list[dict], result: Gr
             continue
         seen[key] = number
         try:
-            with transaction.atomic():
-                outcome = _apply_event(ctx, case, key, row)
+            outcome = _apply_event(ctx, case, key, row)
         except (
             RowFailed,
             ValidationError,
