@@ -60,6 +60,10 @@ class Action(StrEnum):
     EXPORT_MICRODATA = "publication.export_microdata"
     DP_RELEASE = "publication.dp_release"
     APPROVAL_DECIDE = "platform.approval_decide"
+    # Bulk import (issue 16, ADR 0022): the import page and `inbeeld import`. Every imported row
+    # still goes through the services, which ask CASE_CREATE / EVENT_RECORD / ... per row.
+    IMPORT_CASES = "import.cases"
+    IMPORT_SIGNALS = "import.signals"
 
 
 ROLE_SCOPE: dict[str, Scope] = {
@@ -99,6 +103,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.CONSENT_RECORD,
             Action.DELIVERY_RECORD,
             Action.MEASURE_RECORD,
+            # The coordinator imports a partner's file into the unit (ADR 0022).
+            Action.IMPORT_CASES,
+            Action.IMPORT_SIGNALS,
         }
     ),
     Role.POLICE_OFFICER: frozenset(

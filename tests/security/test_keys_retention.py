@@ -150,8 +150,8 @@ def test_the_retention_command_plans_and_applies(capsys):
     assert "te verwijderen" in capsys.readouterr().out
     call_command("retention", "apply")
     assert "verwijderlog" in capsys.readouterr().out
-    # One row per category: notes, linkage keys, break-glass, signals, sessions.
-    assert DeletionLog.objects.count() == 5
+    # One row per category: notes, linkage keys, break-glass, signals, import files, sessions.
+    assert DeletionLog.objects.count() == 6
 
 
 def test_retention_also_blanks_the_pilot_not_delivered_reasons():

@@ -59,7 +59,15 @@ from inbeeld.accounts.models import (
 from inbeeld.cases.models import BreakGlassGrant
 from inbeeld.cases.services import break_glass_open
 from tests.conftest import verified_login
-from tests.factories import CaseFactory, assign, chain_recorder, court, make_user, unit
+from tests.factories import (
+    CaseFactory,
+    OrganisationFactory,
+    assign,
+    chain_recorder,
+    court,
+    make_user,
+    unit,
+)
 from tests.test_architecture import project_urls
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +92,7 @@ JOB_PAGE = "<the job's page>"  # a job that is not done: its file and its retry 
 
 DUTCH_ERROR_PAGES = ("Geen toegang", "Niet gevonden")
 MISSING_ID = 999999
+IMPORTS = "/importeren/"  # cancelling an import goes back to the import page
 
 # --- the table ------------------------------------------------------------------------------------
 #
@@ -250,6 +259,22 @@ MATRIX: list[tuple] = [
     ("jobs:download",                "own",           "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   JOB_PAGE, 404, 404),
     ("jobs:retry",                   "own",           "POST",     LOGIN, 404,   404,   404,   404,   404,   404,   404,   JOB_PAGE, 404, 404),
     ("jobs:cancel",                  "own",           "POST",     LOGIN, 404,   404,   404,   404,   404,   404,   404,   JOB_PAGE, 404, 404),
+    # Bulk import (issue 16): the safety coordinator of the importing organisation only (ADR
+    # 0022); an import of another organisation is not found. An empty POST of the upload or the
+    # commit is an invalid form (400, nothing stored); cancelling goes back to the import page.
+    ("imports:index",                "-",             "GET",      LOGIN, 403,   200,   403,   403,   403,   403,   403,   403,   403,   403),
+    ("imports:index",                "-",             "POST",     LOGIN, 403,   400,   403,   403,   403,   403,   403,   403,   403,   403),
+    ("imports:template",             "csv",           "GET",      LOGIN, 403,   200,   403,   403,   403,   403,   403,   403,   403,   403),
+    ("imports:template",             "unknown",       "GET",      LOGIN, 403,   404,   403,   403,   403,   403,   403,   403,   403,   403),
+    ("imports:detail",               "own",           "GET",      LOGIN, 403,   200,   403,   403,   403,   403,   403,   403,   403,   403),
+    ("imports:detail",               "other",         "GET",      LOGIN, 403,   404,   403,   403,   403,   403,   403,   403,   403,   403),
+    ("imports:detail",               "missing",       "GET",      LOGIN, 403,   404,   403,   403,   403,   403,   403,   403,   403,   403),
+    ("imports:commit",               "own",           "POST",     LOGIN, 403,   400,   403,   403,   403,   403,   403,   403,   403,   403),
+    ("imports:commit",               "other",         "POST",     LOGIN, 403,   404,   403,   403,   403,   403,   403,   403,   403,   403),
+    ("imports:cancel",               "own",           "POST",     LOGIN, 403,   IMPORTS, 403, 403,   403,   403,   403,   403,   403,   403),
+    ("imports:cancel",               "other",         "POST",     LOGIN, 403,   404,   403,   403,   403,   403,   403,   403,   403,   403),
+    ("imports:report",               "own",           "GET",      LOGIN, 403,   200,   403,   403,   403,   403,   403,   403,   403,   403),
+    ("imports:report",               "other",         "GET",      LOGIN, 403,   404,   403,   403,   403,   403,   403,   403,   403,   403),
     # Microdata: a researcher who has not accepted the data-use agreement is sent to it first.
     ("reports:microdata",            "csv",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   DUA,   403,   403),
     ("reports:microdata",            "sav",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   DUA,   403,   403),
@@ -756,6 +781,34 @@ def _job_id(world: World, obj: str) -> str:
     return str(Job.objects.create(kind="evaluation_pdf", requested_by=owner).pk)
 
 
+def _import_id(world: World, obj: str) -> int:
+    """An import of the world's coordinator ("own"; for every other role too, so their 403 is
+    about the page) or of a coordinator of another organisation ("other"); "missing": no import."""
+    import base64
+
+    from inbeeld.crypto import encrypt_text
+    from inbeeld.imports.models import ImportRun
+    from inbeeld.imports.services import import_organisation
+
+    if obj == "missing":
+        return MISSING_ID
+    if obj == "own" and world.role == VC:
+        owner = world.user
+    else:
+        owner = make_user(VC, unit_code="limburg", organisation=OrganisationFactory())
+    organisation = import_organisation(owner, "cases")
+    ImportRun.objects.filter(organisation=organisation).delete()
+    return ImportRun.objects.create(
+        kind="cases",
+        organisation=organisation,
+        created_by=owner,
+        file_name="dossiers.csv",
+        file_format="csv",
+        file_sha256="0" * 64,
+        report_ciphertext=encrypt_text(base64.b64encode(b"dossiernummer;resultaat\n").decode()),
+    ).pk
+
+
 def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
     """(label, URL) pairs to request for ``row``."""
     if row.admin_url is not None:
@@ -793,6 +846,12 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
         return [(row.obj, reverse(row.name, args=[fmt]))]
     if row.name.startswith("jobs:"):
         return [(row.obj, reverse(row.name, args=[_job_id(world, row.obj)]))]
+    if row.name == "imports:template":
+        return [
+            (row.obj, reverse(row.name, args=["cases", "docx" if row.obj == "unknown" else "csv"]))
+        ]
+    if row.name.startswith("imports:") and row.obj != "-":
+        return [(row.obj, reverse(row.name, args=[_import_id(world, row.obj)]))]
     if row.name == "evaluation:intervention":
         code = "psychologist" if row.obj == "intervention" else "bestaat-niet"
         return [(row.obj, reverse(row.name, args=[code]))]
@@ -984,6 +1043,11 @@ def test_the_table_keeps_to_design_section_1():
             assert {r for r in LOGGED_IN if answers[r] in reads} <= {RES}, row
             if row.obj == "missing":
                 assert {answers[r] for r in LOGGED_IN} == {404}, row
+        if row.name.startswith("imports:"):
+            # Importing is the safety coordinator's (ADR 0022); nobody reaches another's import.
+            assert {r for r in LOGGED_IN if answers[r] in reads | {IMPORTS}} <= {VC}, row
+            if row.obj in ("other", "missing"):
+                assert answers[VC] == 404, row
         if row.name.startswith("privacy:"):
             assert {r for r in LOGGED_IN if answers[r] in reads | {QUEUE}} <= {
                 Role.PRIVACY_OFFICER

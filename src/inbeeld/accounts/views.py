@@ -34,6 +34,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "can_list_cases": policy.can(request.user, policy.Action.CASE_LIST),
             "can_create_case": policy.can(request.user, policy.Action.CASE_CREATE),
+            "can_import": policy.can(request.user, policy.Action.IMPORT_CASES)
+            or policy.can(request.user, policy.Action.IMPORT_SIGNALS),
             "can_administer": policy.may_administer(request.user),
             "panels": home_panels.render_panels(request),
         },

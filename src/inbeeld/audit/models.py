@@ -139,6 +139,11 @@ class AuditAction(models.TextChoices):
     IDENTITY_PROVIDER_CHANGED = "sso.provider_changed", _("Identiteitsprovider (SSO) gewijzigd")
     # Issue 14 item 14: the printable case summary.
     CASE_SUMMARY_READ = "case.summary_read", _("Samenvatting casus ingezien (afdrukbaar)")
+    # Bulk import (issue 16, imports app): the dry run, the commit, a cancel, the report file.
+    IMPORT_CHECKED = "import.checked", _("Importbestand gecontroleerd (proefimport)")
+    IMPORT_COMMITTED = "import.committed", _("Importbestand ingevoerd")
+    IMPORT_CANCELLED = "import.cancelled", _("Import geannuleerd")
+    IMPORT_REPORT_READ = "import.report_read", _("Importverslag gedownload")
 
 
 class AuditEvent(AppendOnlyModel):

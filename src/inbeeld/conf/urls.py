@@ -18,6 +18,7 @@ urlpatterns = [
     path("evaluatie/", include("inbeeld.publication.evaluation_urls")),
     path("rapporten/", include("inbeeld.publication.urls")),
     path("taken/", include("inbeeld.jobs.urls")),
+    path("importeren/", include("inbeeld.imports.urls")),
     path("melden/", include("inbeeld.intake.public_urls")),
     path("beheer/", admin.site.urls),
     # Probes of the service manager and the proxy: no login, not audited (conf/health.py).

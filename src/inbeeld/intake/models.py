@@ -57,6 +57,8 @@ class Channel(models.TextChoices):
     ACCOUNT = "account", _("Ingelogde signaalgever")
     PUBLIC = "public", _("Openbaar formulier")
     LINK = "link", _("Eenmalige link")
+    # A partner's file, imported by the unit's coordinator (imports app, ADR 0022).
+    IMPORT = "import", _("Bestandsimport")
 
 
 class IntakeLink(models.Model):

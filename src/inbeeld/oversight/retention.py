@@ -9,6 +9,8 @@ they are pseudonymised and carry the statistics; what identifies or tells a stor
 - break_glass: reviewed break-glass grants (with their reasons) older than the period go;
 - signals: the name, free text, contact details and messages of signals decided longer ago than
   the period are blanked (the signal row, its statuses and indicators stay for the funnel);
+- import_files: the uploaded file, the report file and the problems of an import (they hold case data) are
+  blanked a number of days after the import ended (committed, failed or cancelled);
 - sessions: expired sessions are cleared.
 Each category writes a DeletionLog row and the run an audit row, in the same transaction.
 
@@ -117,6 +119,8 @@ def _run(*, today: dt.date | None, apply: bool) -> list[RetentionOutcome]:
 
         outcomes.append(_signal_texts(today, periods["signals"], apply=apply))
 
+        outcomes.append(_import_files(periods["import_files"], apply=apply))
+
         sessions = Session.objects.filter(expire_date__lt=timezone.now())
         count = sessions.count()
         if apply and count:
@@ -169,3 +173,24 @@ def _signal_texts(today: dt.date, years: int, *, apply: bool) -> RetentionOutcom
         )
         events.rewrite_ciphertext(text_ciphertext="", message_ciphertext="")
     return RetentionOutcome("signals", f"{years} jaar na besluit", count)
+
+
+def _import_files(days: int, *, apply: bool) -> RetentionOutcome:
+    """Blank the encrypted upload and report of imports that ended more than ``days`` ago. The
+    imports app is a sibling of this one (ADR 0012), so its model is looked up by name."""
+    from django.apps import apps
+
+    import_run = apps.get_model("imports", "ImportRun")
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    old = import_run.objects.filter(
+        status__in=["done", "failed", "cancelled"], finished_at__lt=cutoff
+    ).exclude(upload_ciphertext="", report_ciphertext="", problems_ciphertext="")
+    count = old.count()
+    if apply and count:
+        old.update(
+            upload_ciphertext="",
+            report_ciphertext="",
+            problems_ciphertext="",
+            purged_at=timezone.now(),
+        )
+    return RetentionOutcome("import_files", f"{days} dagen na afronden", count)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "inbeeld.oversight",
     "inbeeld.backup",
     "inbeeld.jobs",
+    "inbeeld.imports",
     # Background jobs (issue 15): the queue lives in the database, the worker is `inbeeld worker`.
     "django_tasks",
     "django_tasks_db",
@@ -303,6 +304,14 @@ INBEELD_NOTIFICATIONS = env(
     help="Send notification e-mails: news on a signal to its signaller, new acute signals to the unit's safety coordinators, overdue signals through `inbeeld notify overdue` (run it from a timer, e.g. every 15 minutes); a user turns them off on Mijn account",
 )
 
+# Bulk import (imports app, ADR 0022): rows per transaction of a commit "per rij".
+INBEELD_IMPORT_BATCH_ROWS = env(
+    "INBEELD_IMPORT_BATCH_ROWS",
+    cast=int,
+    default=500,
+    help="Rows per transaction when an import is committed per row (whole cases per batch)",
+)
+
 # Retention per data category (`inbeeld retention apply`, see docs/security.md).
 INBEELD_RETENTION = {
     "notes": env(
@@ -329,6 +338,12 @@ INBEELD_RETENTION = {
         cast=int,
         default=2,
         help="Years after which reviewed break-glass grants (with reasons) are removed",
+    ),
+    "import_files": env(
+        "INBEELD_RETENTION_IMPORT_FILES_DAYS",
+        cast=int,
+        default=30,
+        help="Days after an import ends before its uploaded file and report file are removed",
     ),
 }
 

@@ -80,6 +80,16 @@ def signal_submit(
         if not memberships:
             raise PermissionDenied(_("U mag geen signalen indienen."))
         organisation = memberships[0].organisation
+    elif channel == Channel.IMPORT:
+        # A partner's file (imports app): the importer's organisation, into a unit of its scope.
+        memberships = [
+            m
+            for m in policy.memberships_for(actor, policy.Action.IMPORT_SIGNALS)
+            if m.police_unit_id == police_unit.pk
+        ]
+        if not memberships:
+            raise PermissionDenied(_("U mag geen signalen importeren voor deze eenheid."))
+        organisation = memberships[0].organisation
     elif channel == Channel.LINK:
         if intake_link is None:
             raise PermissionDenied(_("Deze link is ongeldig."))
@@ -98,12 +108,14 @@ def signal_submit(
         municipality=municipality,
         contact=contact,
     )
-    recovery_answer = recovery_answer.strip() if channel != Channel.ACCOUNT else ""
+    recovery_answer = (
+        recovery_answer.strip() if channel not in (Channel.ACCOUNT, Channel.IMPORT) else ""
+    )
     if recovery_answer and recovery_question not in receipts.RecoveryQuestion.values:
         raise ValidationError({"recovery_question": _("Kies bij welke vraag uw antwoord hoort.")})
     if recovery_answer and not (receipts.MIN_ANSWER <= len(recovery_answer) <= receipts.MAX_ANSWER):
         raise ValidationError({"recovery_answer": _("Gebruik voor uw antwoord 2 tot 100 tekens.")})
-    receipt = "" if channel == Channel.ACCOUNT else new_receipt_code()
+    receipt = "" if channel in (Channel.ACCOUNT, Channel.IMPORT) else new_receipt_code()
     now = timezone.now()
     acute = urgency == Urgency.ACUTE
     with transaction.atomic():
@@ -123,7 +135,7 @@ def signal_submit(
             else "",
             signaller_type=signaller_type,
             organisation=organisation,
-            submitted_by=actor if channel == Channel.ACCOUNT else None,
+            submitted_by=actor if channel in (Channel.ACCOUNT, Channel.IMPORT) else None,
             catalogue_version=catalogue_version,
             age_band=age_band,
             gender=gender,

@@ -9,6 +9,7 @@ LABELS = {
     "linkage_keys": gettext_lazy("koppelsleutels"),
     "break_glass": gettext_lazy("beoordeelde noodtoegangen"),
     "signals": gettext_lazy("signalen (naam, tekst, contact)"),
+    "import_files": gettext_lazy("importbestanden en -verslagen"),
     "sessions": gettext_lazy("verlopen sessies"),
 }
 
