@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case as When_
-from django.db.models import Count, IntegerField, Max, Min, QuerySet, Value, When
+from django.db.models import Count, IntegerField, Max, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -166,20 +166,32 @@ def first_event_dates(
     by_outcome: bool = False,
 ) -> pl.DataFrame:
     """(case_id, event, date): the first effective date of each event code per case; with
-    ``by_outcome`` per (case, event, outcome), with an ``outcome`` column."""
-    group = ("case_id", "event_type__code", *(("outcome",) if by_outcome else ()))
+    ``by_outcome`` per (case, event, outcome), with an ``outcome`` column. Sorted by case and
+    event (and outcome).
+
+    The events come from the database as they are and the minimum is taken here, not by a
+    ``GROUP BY`` in SQL: almost every case has each event once, so grouping hardly shortens
+    the table (1,000,000 cases: 2,161,957 events → 2,110,290 first dates) while PostgreSQL
+    aggregates it in one process after a parallel scan (4.4 s against 2.5 s for the plain rows;
+    polars groups them in a fraction of a second)."""
+    extra = ("outcome",) if by_outcome else ()
     rows = (
         effective_events(cases, until=until)
         .filter(event_type__code__in=list(codes))
-        .values(*group)
-        .annotate(first=Min("event_date"))
-        .values_list("case_id", "event_type__code", "first", *group[2:])
+        .values_list("case_id", "event_type__code", "event_date", *extra)
         .order_by()
     )
     schema = {"case_id": pl.Int64, "event": pl.String, "date": pl.Date}
     if by_outcome:
         schema["outcome"] = pl.String
-    return query_frame(rows, schema)
+    keys = ["case_id", "event", *extra]
+    return (
+        query_frame(rows, schema)
+        .group_by(keys)
+        .agg(pl.col("date").min())
+        .select(list(schema))
+        .sort(keys)
+    )
 
 
 def event_rows(
