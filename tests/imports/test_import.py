@@ -373,6 +373,25 @@ def test_retention_blanks_the_files_of_ended_imports(coordinator, settings):
         import_report(actor=coordinator, run=run)
 
 
+def test_retention_ends_and_blanks_an_import_checked_but_never_committed(coordinator, settings):
+    days = settings.INBEELD_RETENTION["import_files"]
+    abandoned = check(coordinator, csv_bytes(good_rows()))
+    ImportRun.objects.filter(pk=abandoned.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=days + 1)
+    )
+    outcomes = {o.category: o.count for o in retention_apply()}
+    assert outcomes["import_files"] == 1
+    abandoned.refresh_from_db()
+    assert abandoned.status == ImportStatus.CANCELLED and abandoned.finished_at
+    assert abandoned.upload_ciphertext == abandoned.problems_ciphertext == ""
+    # The organisation's one active slot is free again: a new file can be checked.
+    fresh = check(coordinator, csv_bytes(good_rows()))
+    assert fresh.status == ImportStatus.CHECKED
+    assert {o.category: o.count for o in retention_apply()}["import_files"] == 0
+    fresh.refresh_from_db()
+    assert fresh.upload_ciphertext  # checked today: kept
+
+
 # --- signals -------------------------------------------------------------------------------------
 
 

@@ -176,21 +176,24 @@ def _signal_texts(today: dt.date, years: int, *, apply: bool) -> RetentionOutcom
 
 
 def _import_files(days: int, *, apply: bool) -> RetentionOutcome:
-    """Blank the encrypted upload and report of imports that ended more than ``days`` ago. The
-    imports app is a sibling of this one (ADR 0012), so its model is looked up by name."""
+    """Blank the encrypted upload and report of imports that ended more than ``days`` ago, and
+    end (cancelled) and blank an import that was checked but never committed for as long: an
+    abandoned dry run must not keep case data for ever. The imports app is a sibling of this
+    one (ADR 0012), so its model is looked up by name."""
     from django.apps import apps
 
     import_run = apps.get_model("imports", "ImportRun")
-    cutoff = timezone.now() - dt.timedelta(days=days)
+    now = timezone.now()
+    cutoff = now - dt.timedelta(days=days)
+    files = {"upload_ciphertext": "", "report_ciphertext": "", "problems_ciphertext": ""}
     old = import_run.objects.filter(
         status__in=["done", "failed", "cancelled"], finished_at__lt=cutoff
-    ).exclude(upload_ciphertext="", report_ciphertext="", problems_ciphertext="")
-    count = old.count()
+    ).exclude(**files)
+    abandoned = import_run.objects.filter(status="checked", created_at__lt=cutoff)
+    count = old.count() + abandoned.count()
     if apply and count:
-        old.update(
-            upload_ciphertext="",
-            report_ciphertext="",
-            problems_ciphertext="",
-            purged_at=timezone.now(),
-        )
+        with transaction.atomic():
+            old.update(**files, purged_at=now)
+            # checked → cancelled is a change the import's own table allows (imports.models)
+            abandoned.update(status="cancelled", finished_at=now, **files, purged_at=now)
     return RetentionOutcome("import_files", f"{days} dagen na afronden", count)
