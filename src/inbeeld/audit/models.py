@@ -139,6 +139,10 @@ class AuditAction(models.TextChoices):
     IDENTITY_PROVIDER_CHANGED = "sso.provider_changed", _("Identiteitsprovider (SSO) gewijzigd")
     # Issue 14 item 14: the printable case summary.
     CASE_SUMMARY_READ = "case.summary_read", _("Samenvatting casus ingezien (afdrukbaar)")
+    # Issue 16: API clients of partner systems and their keys.
+    API_CLIENT_CHANGED = "api.client_changed", _("API-koppeling vastgelegd of gewijzigd")
+    API_KEY_CREATED = "api.key_created", _("API-sleutel aangemaakt")
+    API_KEY_REVOKED = "api.key_revoked", _("API-sleutel ingetrokken")
 
 
 class AuditEvent(AppendOnlyModel):

@@ -77,6 +77,12 @@ INSTALLED_APPS = [
     # Background jobs (issue 15): the queue lives in the database, the worker is `inbeeld worker`.
     "django_tasks",
     "django_tasks_db",
+    # The REST API for partner systems (issue 16, ADR 0021) and its OpenAPI document and
+    # self-hosted documentation page (Swagger UI from the sidecar: no external requests).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "inbeeld.api",
 ]
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -97,6 +103,8 @@ INBEELD_TABLE_LOAD_COPY = True
 MIDDLEWARE = [
     # Outermost, so the duration covers every other middleware (conf/jsonlog.py formats it).
     "inbeeld.conf.middleware.RequestLogMiddleware",
+    # Under /api/: the API-Version header and every error as problem+json (issue 16).
+    "inbeeld.api.middleware.ApiConventionsMiddleware",
     # The client's address behind the TLS proxy, for the per-address limits (never logged).
     "inbeeld.conf.middleware.ForwardedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -516,3 +524,57 @@ INBEELD_LOG_LEVEL = env(
     help="Level of the JSON logs in production (DEBUG, INFO, WARNING or ERROR); INFO writes one "
     "line per request",
 )
+
+# The REST API (issue 16, docs/api.md, docs/adr/0021-rest-api.md).
+INBEELD_API_KEY_SECRET = env(
+    "INBEELD_API_KEY_SECRET",
+    default="",
+    help="Secret (at least 32 characters) under which API keys are stored as HMAC-SHA256. "
+    "Required in production; elsewhere empty means a key derived from the secret key. Changing "
+    "it makes every API key invalid",
+)
+INBEELD_API_RATE = env(
+    "INBEELD_API_RATE",
+    default="600/minute",
+    help="Requests one API client may make (e.g. 600/minute); more get 429 with Retry-After",
+)
+INBEELD_API_MAX_BODY_BYTES = env(
+    "INBEELD_API_MAX_BODY_BYTES",
+    cast=int,
+    default=65_536,
+    help="Largest JSON body the API accepts, in bytes; larger ones get a 413 problem",
+)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["inbeeld.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["inbeeld.api.parsers.BoundedJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["inbeeld.api.throttling.ApiClientRateThrottle"],
+    "EXCEPTION_HANDLER": "inbeeld.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "InBeeld API",
+    "DESCRIPTION": (
+        "De API van InBeeld voor systemen van ketenpartners: casussen registreren en lezen, "
+        "ketengebeurtenissen vastleggen, corrigeren en intrekken, en referentiegegevens lezen. "
+        "Aanmelden met een API-sleutel (Authorization: Bearer ...); fouten als "
+        "application/problem+json; elke POST met een Idempotency-Key. Zie docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "inbeeld.api.schema.add_problems_and_version",
+    ],
+    "SERVERS": [{"url": "/", "description": "Deze installatie van InBeeld"}],
+    "CONTACT": {"name": "Beheer InBeeld"},
+    "LICENSE": {"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
+}
