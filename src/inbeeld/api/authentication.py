@@ -38,9 +38,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = key.strip()
         prefix = split_key(key)
         row = (
-            ApiKey.objects.select_related(
-                "client", "client__organisation", "client__acting_user"
-            )
+            ApiKey.objects.select_related("client", "client__organisation", "client__acting_user")
             .filter(prefix=prefix)
             .first()
             if prefix
@@ -61,8 +59,6 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             LAST_USED_EVERY_SECONDS
         ):
             ApiKey.objects.filter(pk=row.pk).update(last_used_at=now)
-        policy.bind_api_client(
-            user, organisation_id=client.organisation_id, scopes=client.scopes
-        )
+        policy.bind_api_client(user, organisation_id=client.organisation_id, scopes=client.scopes)
         audit_context.bind_api_client(client_id=client.pk, name=client.name)
         return user, client

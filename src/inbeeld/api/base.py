@@ -44,7 +44,13 @@ def expected_version(request, body_version: int | None, *, required: bool) -> in
                 400,
                 "ongeldige-if-match",
                 "De header If-Match is ongeldig.",
-                invalid=[{"name": "If-Match", "code": "invalid", "reason": "Geef de versie als getal, bijv. \"3\"."}],
+                invalid=[
+                    {
+                        "name": "If-Match",
+                        "code": "invalid",
+                        "reason": 'Geef de versie als getal, bijv. "3".',
+                    }
+                ],
             )
         from_header = int(value)
     if from_header is not None and body_version is not None and from_header != body_version:
@@ -52,7 +58,13 @@ def expected_version(request, body_version: int | None, *, required: bool) -> in
             400,
             "versie-tegenstrijdig",
             "If-Match en 'versie' noemen een andere versie.",
-            invalid=[{"name": "versie", "code": "mismatch", "reason": "Gelijk aan If-Match, of laat één van beide weg."}],
+            invalid=[
+                {
+                    "name": "versie",
+                    "code": "mismatch",
+                    "reason": "Gelijk aan If-Match, of laat één van beide weg.",
+                }
+            ],
         )
     version = from_header if from_header is not None else body_version
     if version is None and required:
@@ -61,6 +73,12 @@ def expected_version(request, body_version: int | None, *, required: bool) -> in
             "versie-vereist",
             "Geef de versie van de casus mee.",
             "Met de header If-Match of het veld 'versie' (uit het antwoord bij het ophalen van de casus).",
-            invalid=[{"name": "versie", "code": "required", "reason": "De versie van de casus is verplicht."}],
+            invalid=[
+                {
+                    "name": "versie",
+                    "code": "required",
+                    "reason": "De versie van de casus is verplicht.",
+                }
+            ],
         )
     return version

@@ -59,7 +59,9 @@ def _replay(stored: IdempotentRequest, digest: str) -> Response:
             "Deze Idempotency-Key is al gebruikt voor een ander verzoek.",
             "Gebruik voor elk nieuw verzoek een nieuwe sleutel; herhaal een verzoek alleen met "
             "precies dezelfde inhoud.",
-            invalid=[{"name": HEADER, "code": "reused", "reason": "Al gebruikt met andere inhoud."}],
+            invalid=[
+                {"name": HEADER, "code": "reused", "reason": "Al gebruikt met andere inhoud."}
+            ],
         )
     headers = {"Idempotent-Replayed": "true"}
     if stored.location:

@@ -12,13 +12,19 @@ class ApiCursorPagination(CursorPagination):
     max_page_size = 100
     page_size_query_param = "aantal"
     cursor_query_param = "cursor"
-    cursor_query_description = "De cursor van de volgende of vorige pagina (uit 'volgende'/'vorige')."
+    cursor_query_description = (
+        "De cursor van de volgende of vorige pagina (uit 'volgende'/'vorige')."
+    )
     page_size_query_description = "Aantal resultaten per pagina (hooguit 100)."
     invalid_cursor_message = "Deze cursor is ongeldig."
 
     def get_paginated_response(self, data):
         return Response(
-            {"volgende": self.get_next_link(), "vorige": self.get_previous_link(), "resultaten": data}
+            {
+                "volgende": self.get_next_link(),
+                "vorige": self.get_previous_link(),
+                "resultaten": data,
+            }
         )
 
     def get_paginated_response_schema(self, schema):
@@ -26,8 +32,16 @@ class ApiCursorPagination(CursorPagination):
             "type": "object",
             "required": ["volgende", "vorige", "resultaten"],
             "properties": {
-                "volgende": {"type": ["string", "null"], "format": "uri", "description": "Volgende pagina."},
-                "vorige": {"type": ["string", "null"], "format": "uri", "description": "Vorige pagina."},
+                "volgende": {
+                    "type": ["string", "null"],
+                    "format": "uri",
+                    "description": "Volgende pagina.",
+                },
+                "vorige": {
+                    "type": ["string", "null"],
+                    "format": "uri",
+                    "description": "Vorige pagina.",
+                },
                 "resultaten": schema,
             },
         }

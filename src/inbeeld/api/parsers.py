@@ -34,5 +34,4 @@ class BoundedJSONParser(JSONParser):
         if len(data) > limit:
             raise _too_large(limit)
 
-
         return super().parse(io.BytesIO(data), media_type, parser_context)

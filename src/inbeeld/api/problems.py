@@ -41,7 +41,10 @@ TITLES: dict[type, tuple[str, str]] = {
     exceptions.AuthenticationFailed: ("aanmelding-mislukt", "De aanmelding is mislukt."),
     exceptions.PermissionDenied: ("geen-toegang", "U heeft geen toegang tot deze functie."),
     exceptions.NotFound: ("niet-gevonden", "Niet gevonden."),
-    exceptions.MethodNotAllowed: ("methode-niet-toegestaan", "Deze methode is hier niet toegestaan."),
+    exceptions.MethodNotAllowed: (
+        "methode-niet-toegestaan",
+        "Deze methode is hier niet toegestaan.",
+    ),
     exceptions.NotAcceptable: ("niet-aanvaardbaar", "Dit antwoordformaat wordt niet geleverd."),
     exceptions.UnsupportedMediaType: (
         "mediatype-niet-ondersteund",
@@ -120,7 +123,11 @@ def exception_handler(exc, context):
 
     if isinstance(exc, ApiProblem):
         status, slug, title, detail, invalid = (
-            exc.status_code, exc.slug, exc.title, exc.problem_detail, exc.invalid
+            exc.status_code,
+            exc.slug,
+            exc.title,
+            exc.problem_detail,
+            exc.invalid,
         )
     elif isinstance(exc, exceptions.ValidationError):
         status, slug, title = 400, "ongeldige-invoer", "De invoer is niet geldig."
@@ -157,7 +164,10 @@ def exception_handler(exc, context):
         detail = "De fout is vastgelegd; probeer het later opnieuw."
         invalid = []
     if status == 404:
-        title, detail = "Niet gevonden.", "Dit adres of object bestaat niet of u heeft er geen toegang toe."
+        title, detail = (
+            "Niet gevonden.",
+            "Dit adres of object bestaat niet of u heeft er geen toegang toe.",
+        )
     body = problem_body(status, slug, title, detail, instance=instance, invalid=invalid)
     return Response(body, status=status, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 

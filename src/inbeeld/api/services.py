@@ -56,9 +56,7 @@ def _client_state(client: ApiClient) -> dict:
     }
 
 
-def api_client_save(
-    *, actor, client: ApiClient, old: dict | None = None
-) -> ApiClient:
+def api_client_save(*, actor, client: ApiClient, old: dict | None = None) -> ApiClient:
     """Create or change ``client`` (not yet saved); ``actor`` None: a command of the operator."""
     _require_administrator(actor)
     client.scopes = clean_scopes(client.scopes)
@@ -82,9 +80,7 @@ def api_key_create(*, actor, client: ApiClient, days: int = DEFAULT_KEY_DAYS) ->
     """A new key for ``client``: returns the row and the key itself, to be shown ONCE."""
     _require_administrator(actor)
     if not 1 <= days <= MAX_KEY_DAYS:
-        raise ValidationError(
-            {"days": f"Een sleutel is 1 tot {MAX_KEY_DAYS} dagen geldig."}
-        )
+        raise ValidationError({"days": f"Een sleutel is 1 tot {MAX_KEY_DAYS} dagen geldig."})
     if not client.is_active:
         raise ValidationError("Deze koppeling is niet actief; maak haar eerst actief.")
     check_acting_user(organisation=client.organisation, acting_user=client.acting_user)

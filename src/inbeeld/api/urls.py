@@ -1,6 +1,7 @@
 """/api/v1/: the REST API for partner systems (issue 16, ADR 0021). No trailing slashes (Logius)."""
 
 from django.urls import path, re_path
+
 from inbeeld.api import reference_views, views
 from inbeeld.api.docs_views import DocsView, SchemaView, not_found
 

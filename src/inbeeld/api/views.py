@@ -34,8 +34,12 @@ IF_MATCH = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="De versie van de casus die u kent, bijv. \"3\" (of het veld 'versie').",
 )
-CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="Code van de casus.")
-EVENT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Nummer van de gebeurtenis.")
+CODE = OpenApiParameter(
+    "code", OpenApiTypes.STR, OpenApiParameter.PATH, description="Code van de casus."
+)
+EVENT_ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Nummer van de gebeurtenis."
+)
 
 CASE_FIELDS = {
     "police_unit": "eenheid",
@@ -55,14 +59,37 @@ EVENT_FIELDS = {
 
 
 class CaseFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Status.choices, required=False, help_text="Alleen casussen in deze status.")
-    uitbuitingsvorm = serializers.CharField(required=False, max_length=40, help_text="Code van een uitbuitingsvorm.")
-    minderjarig = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="Minderjarig bij instroom.")
+    status = serializers.ChoiceField(
+        choices=Status.choices, required=False, help_text="Alleen casussen in deze status."
+    )
+    uitbuitingsvorm = serializers.CharField(
+        required=False, max_length=40, help_text="Code van een uitbuitingsvorm."
+    )
+    minderjarig = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Minderjarig bij instroom."
+    )
     instroomVanaf = serializers.DateField(required=False, help_text="Instroom op of na deze datum.")
     instroomTot = serializers.DateField(required=False, help_text="Instroom op of voor deze datum.")
-    eenheid = serializers.CharField(required=False, max_length=40, help_text="Code van de politie-eenheid.")
+    eenheid = serializers.CharField(
+        required=False, max_length=40, help_text="Code van de politie-eenheid."
+    )
     cursor = serializers.CharField(required=False, help_text="Cursor van een pagina.")
-    aantal = serializers.IntegerField(required=False, min_value=1, max_value=100, help_text="Aantal per pagina.")
+    aantal = serializers.IntegerField(
+        required=False, min_value=1, max_value=100, help_text="Aantal per pagina."
+    )
+
+
+# The largest id a database column holds: a bigger one in a URL is simply not found (SQLite
+# would refuse the number with an error instead).
+MAX_ID = 2**63 - 1
+
+
+def _event(user, case, event_id: int):
+    if event_id > MAX_ID:
+        from django.http import Http404
+
+        raise Http404("event not found")
+    return selectors.event_get_for(user, case, event_id)
 
 
 def _case_body(case) -> dict:
@@ -99,7 +126,9 @@ class CaseListView(ApiView):
         )
         paginator = ApiCursorPagination()
         paginator.ordering = ("-intake_date", "-id")
-        page = paginator.paginate_queryset(selectors.case_list(request.user, filters), request, self)
+        page = paginator.paginate_queryset(
+            selectors.case_list(request.user, filters), request, self
+        )
         audit_record(
             actor=request.user,
             action=AuditAction.CASE_LIST_READ,
@@ -210,7 +239,12 @@ class EventListView(ApiView):
 
 
 def _written(event_id: int, case) -> Response:
-    body = {"id": event_id, "casus": case.code, "casusVersie": case.version, "casusStatus": case.status}
+    body = {
+        "id": event_id,
+        "casus": case.code,
+        "casusVersie": case.version,
+        "casusStatus": case.status,
+    }
     location = reverse("api:event_list", kwargs={"code": case.code})
     return Response(body, status=201, headers={"Location": location, "ETag": f'"{case.version}"'})
 
@@ -229,7 +263,7 @@ class EventCorrectView(ApiView):
     )
     def post(self, request, code: str, id: int):
         case = selectors.case_get_for(request.user, code, action=policy.Action.EVENT_CORRECT)
-        original = selectors.event_get_for(request.user, case, id)
+        original = _event(request.user, case, id)
         data = s.EventWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -265,7 +299,7 @@ class EventWithdrawView(ApiView):
     )
     def post(self, request, code: str, id: int):
         case = selectors.case_get_for(request.user, code, action=policy.Action.EVENT_CORRECT)
-        event = selectors.event_get_for(request.user, case, id)
+        event = _event(request.user, case, id)
         data = s.WithdrawSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data

@@ -283,9 +283,7 @@ EMAIL_BACKEND = env(
 EMAIL_HOST = env("INBEELD_EMAIL_HOST", default="localhost", help="SMTP server host")
 EMAIL_PORT = env("INBEELD_EMAIL_PORT", cast=int, default=25, help="SMTP server port")
 EMAIL_HOST_USER = env("INBEELD_EMAIL_HOST_USER", default="", help="SMTP user name (if any)")
-EMAIL_HOST_PASSWORD = env(
-    "INBEELD_EMAIL_HOST_PASSWORD", default="", help="SMTP password (if any)"
-)
+EMAIL_HOST_PASSWORD = env("INBEELD_EMAIL_HOST_PASSWORD", default="", help="SMTP password (if any)")
 EMAIL_USE_TLS = env(
     "INBEELD_EMAIL_USE_TLS", cast=bool, default=False, help="Use STARTTLS to the SMTP server"
 )
@@ -496,8 +494,7 @@ INBEELD_WORKERS = env(
     "INBEELD_WORKERS",
     cast=int,
     default=0,
-    help="Worker processes of `inbeeld serve`; 0 means from the CPU count: 2 x CPUs + 1, at "
-    "most 8",
+    help="Worker processes of `inbeeld serve`; 0 means from the CPU count: 2 x CPUs + 1, at most 8",
 )
 INBEELD_THREADS = env(
     "INBEELD_THREADS",
