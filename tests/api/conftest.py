@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import uuid
 
 import pytest
 from django.test import Client
@@ -40,7 +41,6 @@ class Api:
     def __init__(self, key: str | None = None):
         self.key = key
         self.http = Client()
-        self._idem = itertools.count(1)
 
     def headers(self, extra=None) -> dict:
         headers = {}
@@ -64,7 +64,7 @@ class Api:
     ):
         extra = dict(headers or {})
         if key == "auto":
-            key = f"test-{id(self)}-{next(self._idem)}"
+            key = str(uuid.uuid4())
         if key is not None:
             extra["Idempotency-Key"] = key
         data = raw if raw is not None else json.dumps(body if body is not None else {})
@@ -74,7 +74,7 @@ class Api:
 
 
 def _url(path: str) -> str:
-    return path if path.startswith("/") else f"/api/v1/{path}"
+    return path if path.startswith(("/", "http")) else f"/api/v1/{path}"
 
 
 @pytest.fixture

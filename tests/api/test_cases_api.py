@@ -274,7 +274,7 @@ def test_notes_are_shown_only_to_their_family(api_for, officer):
 
 def test_reference_data_lists(api):
     units = api.get("eenheden").json()["resultaten"]
-    assert {"code": "amsterdam", "naam": "Amsterdam"} in units
+    assert {"code": "amsterdam", "naam": "Eenheid Amsterdam"} in units
     forms = [f["code"] for f in api.get("uitbuitingsvormen").json()["resultaten"]]
     assert "sexual" in forms
     types = {t["code"]: t for t in api.get("gebeurtenissoorten").json()["resultaten"]}

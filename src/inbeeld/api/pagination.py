@@ -42,6 +42,6 @@ class ApiCursorPagination(CursorPagination):
                     "format": "uri",
                     "description": "Vorige pagina.",
                 },
-                "resultaten": schema,
+                "resultaten": {**schema, "description": "De resultaten van deze pagina."},
             },
         }

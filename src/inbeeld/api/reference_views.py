@@ -3,7 +3,7 @@ outcomes. Not case data: every active API client may read them."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from inbeeld.api import serializers as s
@@ -11,16 +11,14 @@ from inbeeld.api.base import ApiView
 from inbeeld.reference.models import ChainEventType, ExploitationForm, PoliceUnit
 
 
-def _envelope(name: str, serializer):
-    return inline_serializer(name=name, fields={"resultaten": serializer(many=True)})
-
-
 class PoliceUnitListView(ApiView):
     @extend_schema(
         operation_id="eenheden_lijst",
         summary="Politie-eenheden",
         description="Alle politie-eenheden met hun code.",
-        responses={200: _envelope("EenhedenLijst", s.PoliceUnitSerializer)},
+        responses={
+            200: s.envelope("EenhedenLijst", s.PoliceUnitSerializer, "De politie-eenheden.")
+        },
     )
     def get(self, request):
         units = PoliceUnit.objects.order_by("order", "name")
@@ -32,7 +30,11 @@ class ExploitationFormListView(ApiView):
         operation_id="uitbuitingsvormen_lijst",
         summary="Uitbuitingsvormen",
         description="Alle uitbuitingsvormen met hun code.",
-        responses={200: _envelope("UitbuitingsvormenLijst", s.ExploitationFormSerializer)},
+        responses={
+            200: s.envelope(
+                "UitbuitingsvormenLijst", s.ExploitationFormSerializer, "De uitbuitingsvormen."
+            )
+        },
     )
     def get(self, request):
         forms = ExploitationForm.objects.order_by("order")
@@ -44,7 +46,11 @@ class EventTypeListView(ApiView):
         operation_id="gebeurtenissoorten_lijst",
         summary="Soorten ketengebeurtenissen",
         description="Alle soorten ketengebeurtenissen met hun toegestane uitkomsten.",
-        responses={200: _envelope("GebeurtenissoortenLijst", s.EventTypeSerializer)},
+        responses={
+            200: s.envelope(
+                "GebeurtenissoortenLijst", s.EventTypeSerializer, "De soorten gebeurtenissen."
+            )
+        },
     )
     def get(self, request):
         types = ChainEventType.objects.order_by("order").prefetch_related("outcomes")

@@ -4,6 +4,7 @@ the shape; every rule stays in the services (a service's refusal is answered as 
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 
 from inbeeld.cases.models import AgeBand, DatePrecision, Gender, NationalityGroup, WithdrawalReason
@@ -46,6 +47,7 @@ def _code_field(model, description: str, **kw):
     )
 
 
+@extend_schema_serializer(component_name="Casus")
 class CaseSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="De publieke code van de casus, bijv. IB-7K3Q-9XWD.")
     eenheid = serializers.CharField(
@@ -87,6 +89,7 @@ class CaseSerializer(serializers.Serializer):
         return sorted(f.code for f in case.exploitation_forms.all())
 
 
+@extend_schema_serializer(component_name="CasusRegistratie")
 class CaseRegisterSerializer(StrictSerializer):
     eenheid = _code_field(PoliceUnit, "Code van de politie-eenheid waarin de casus valt.")
     uitbuitingsvormen = _code_field(
@@ -119,6 +122,7 @@ class CaseRegisterSerializer(StrictSerializer):
         return value
 
 
+@extend_schema_serializer(component_name="Gebeurtenis")
 class EventSerializer(serializers.Serializer):
     id = serializers.IntegerField(
         source="event.pk", help_text="Nummer van de gebeurtenis binnen InBeeld."
@@ -170,6 +174,7 @@ class EventSerializer(serializers.Serializer):
         return entry.withdrawal is not None
 
 
+@extend_schema_serializer(component_name="GebeurtenisInvoer")
 class EventWriteSerializer(StrictSerializer):
     soort = _code_field(ChainEventType, "Code van de soort gebeurtenis.")
     datum = serializers.DateField(help_text="Datum van de gebeurtenis (jjjj-mm-dd).")
@@ -200,6 +205,7 @@ class EventWriteSerializer(StrictSerializer):
     )
 
 
+@extend_schema_serializer(component_name="Intrekking")
 class WithdrawSerializer(StrictSerializer):
     reden = serializers.ChoiceField(
         choices=WithdrawalReason.choices, help_text="Waarom de gebeurtenis wordt ingetrokken."
@@ -212,6 +218,7 @@ class WithdrawSerializer(StrictSerializer):
     )
 
 
+@extend_schema_serializer(component_name="GebeurtenisVastgelegd")
 class EventWrittenSerializer(serializers.Serializer):
     id = serializers.IntegerField(
         help_text="Nummer van de nieuwe gebeurtenis (of de ingetrokken gebeurtenis)."
@@ -221,21 +228,25 @@ class EventWrittenSerializer(serializers.Serializer):
     casusStatus = serializers.CharField(help_text="De status van de casus na deze wijziging.")
 
 
+@extend_schema_serializer(component_name="Eenheid")
 class PoliceUnitSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Code van de eenheid.")
     naam = serializers.CharField(source="name", help_text="Naam van de eenheid.")
 
 
+@extend_schema_serializer(component_name="Uitbuitingsvorm")
 class ExploitationFormSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Code van de uitbuitingsvorm.")
     omschrijving = serializers.CharField(source="label", help_text="Omschrijving.")
 
 
+@extend_schema_serializer(component_name="Uitkomst")
 class OutcomeSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Code van de uitkomst.")
     omschrijving = serializers.CharField(source="label", help_text="Omschrijving.")
 
 
+@extend_schema_serializer(component_name="Gebeurtenissoort")
 class EventTypeSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Code van de soort gebeurtenis.")
     omschrijving = serializers.CharField(source="label", help_text="Omschrijving.")
@@ -244,4 +255,11 @@ class EventTypeSerializer(serializers.Serializer):
     )
     uitkomsten = OutcomeSerializer(
         source="outcomes", many=True, help_text="De toegestane uitkomsten."
+    )
+
+
+def envelope(name: str, serializer, description: str):
+    """The schema of a list answer without pages: ``{"resultaten": [...]}``."""
+    return inline_serializer(
+        name=name, fields={"resultaten": serializer(many=True, help_text=description)}
     )

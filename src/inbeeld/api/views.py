@@ -102,6 +102,7 @@ def _require(user, action) -> None:
 
 class CaseListView(ApiView):
     service_field_names = CASE_FIELDS
+    pagination_class = ApiCursorPagination
 
     @extend_schema(
         operation_id="casussen_lijst",
@@ -124,7 +125,7 @@ class CaseListView(ApiView):
             intake_to=f.get("instroomTot"),
             police_unit=f.get("eenheid", ""),
         )
-        paginator = ApiCursorPagination()
+        paginator = self.pagination_class()
         paginator.ordering = ("-intake_date", "-id")
         page = paginator.paginate_queryset(
             selectors.case_list(request.user, filters), request, self
@@ -195,7 +196,9 @@ class EventListView(ApiView):
         description="Alle ketengebeurtenissen van de casus, oudste eerst, ook gecorrigeerde en "
         "ingetrokken; notities alleen voor wie ze mag lezen.",
         parameters=[CODE],
-        responses={200: s.EventSerializer(many=True)},
+        responses={
+            200: s.envelope("Tijdlijn", s.EventSerializer, "De gebeurtenissen, oudste eerst.")
+        },
     )
     def get(self, request, code: str):
         case = selectors.case_get_for(request.user, code)

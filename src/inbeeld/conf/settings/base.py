@@ -550,6 +550,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "inbeeld.api.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # \u-escapes for everything outside ASCII: a lone surrogate sent by a client and echoed in an
+    # error message can then never make the answer unencodable (a 500).
+    "UNICODE_JSON": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "InBeeld API",
