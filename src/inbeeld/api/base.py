@@ -3,6 +3,7 @@ audit context of the client, and the case version from `If-Match` or `versie`.""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
 from rest_framework.views import APIView
 
 from inbeeld.api.problems import ApiProblem
@@ -48,7 +49,7 @@ def expected_version(request, body_version: int | None, *, required: bool) -> in
                     {
                         "name": "If-Match",
                         "code": "invalid",
-                        "reason": 'Geef de versie als getal, bijv. "3".',
+                        "reason": gettext_noop('Geef de versie als getal, bijv. "3".'),
                     }
                 ],
             )
@@ -62,7 +63,7 @@ def expected_version(request, body_version: int | None, *, required: bool) -> in
                 {
                     "name": "versie",
                     "code": "mismatch",
-                    "reason": "Gelijk aan If-Match, of laat één van beide weg.",
+                    "reason": gettext_noop("Gelijk aan If-Match, of laat één van beide weg."),
                 }
             ],
         )
@@ -77,7 +78,7 @@ def expected_version(request, body_version: int | None, *, required: bool) -> in
                 {
                     "name": "versie",
                     "code": "required",
-                    "reason": "De versie van de casus is verplicht.",
+                    "reason": gettext_noop("De versie van de casus is verplicht."),
                 }
             ],
         )

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 from rest_framework.response import Response
 
 from inbeeld.api.models import IdempotentRequest
@@ -27,7 +28,13 @@ def request_key(request) -> str:
             "idempotency-key-ontbreekt",
             "De header Idempotency-Key ontbreekt.",
             "Geef bij elke POST een eigen, unieke Idempotency-Key mee (bijvoorbeeld een UUID).",
-            invalid=[{"name": HEADER, "code": "required", "reason": "Deze header is verplicht."}],
+            invalid=[
+                {
+                    "name": HEADER,
+                    "code": "required",
+                    "reason": gettext_noop("Deze header is verplicht."),
+                }
+            ],
         )
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise ApiProblem(
@@ -60,7 +67,11 @@ def _replay(stored: IdempotentRequest, digest: str) -> Response:
             "Gebruik voor elk nieuw verzoek een nieuwe sleutel; herhaal een verzoek alleen met "
             "precies dezelfde inhoud.",
             invalid=[
-                {"name": HEADER, "code": "reused", "reason": "Al gebruikt met andere inhoud."}
+                {
+                    "name": HEADER,
+                    "code": "reused",
+                    "reason": gettext_noop("Al gebruikt met andere inhoud."),
+                }
             ],
         )
     headers = {"Idempotent-Replayed": "true"}

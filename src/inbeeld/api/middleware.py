@@ -3,18 +3,20 @@ those that never reach an API view (Django's own 400/403/404/500 answers)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from inbeeld.api.problems import PROBLEM_CONTENT_TYPE, problem_response
 
 API_PREFIX = "/api/"
 API_VERSION = "1.0.0"
 
 GENERIC = {
-    400: ("ongeldig-verzoek", "Het verzoek is ongeldig."),
-    401: ("niet-aangemeld", "Aanmelding met een API-sleutel is nodig."),
-    403: ("geen-toegang", "U heeft geen toegang tot deze functie."),
-    404: ("niet-gevonden", "Niet gevonden."),
-    405: ("methode-niet-toegestaan", "Deze methode is hier niet toegestaan."),
-    413: ("te-groot", "Het verzoek is te groot."),
+    400: ("ongeldig-verzoek", gettext_noop("Het verzoek is ongeldig.")),
+    401: ("niet-aangemeld", gettext_noop("Aanmelding met een API-sleutel is nodig.")),
+    403: ("geen-toegang", gettext_noop("U heeft geen toegang tot deze functie.")),
+    404: ("niet-gevonden", gettext_noop("Niet gevonden.")),
+    405: ("methode-niet-toegestaan", gettext_noop("Deze methode is hier niet toegestaan.")),
+    413: ("te-groot", gettext_noop("Het verzoek is te groot.")),
 }
 
 

@@ -3,6 +3,7 @@ links to the next and previous page, the results under `resultaten`."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
@@ -35,13 +36,16 @@ class ApiCursorPagination(CursorPagination):
                 "volgende": {
                     "type": ["string", "null"],
                     "format": "uri",
-                    "description": "Volgende pagina.",
+                    "description": gettext_noop("Volgende pagina."),
                 },
                 "vorige": {
                     "type": ["string", "null"],
                     "format": "uri",
-                    "description": "Vorige pagina.",
+                    "description": gettext_noop("Vorige pagina."),
                 },
-                "resultaten": {**schema, "description": "De resultaten van deze pagina."},
+                "resultaten": {
+                    **schema,
+                    "description": gettext_noop("De resultaten van deze pagina."),
+                },
             },
         }

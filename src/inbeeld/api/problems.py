@@ -12,6 +12,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext_noop
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -36,21 +37,39 @@ class ApiProblem(exceptions.APIException):
 
 # DRF's exceptions → (type slug, Dutch title).
 TITLES: dict[type, tuple[str, str]] = {
-    exceptions.ParseError: ("ongeldige-json", "De inhoud van het verzoek is geen geldige JSON."),
-    exceptions.NotAuthenticated: ("niet-aangemeld", "Aanmelding met een API-sleutel is nodig."),
-    exceptions.AuthenticationFailed: ("aanmelding-mislukt", "De aanmelding is mislukt."),
-    exceptions.PermissionDenied: ("geen-toegang", "U heeft geen toegang tot deze functie."),
-    exceptions.NotFound: ("niet-gevonden", "Niet gevonden."),
+    exceptions.ParseError: (
+        "ongeldige-json",
+        gettext_noop("De inhoud van het verzoek is geen geldige JSON."),
+    ),
+    exceptions.NotAuthenticated: (
+        "niet-aangemeld",
+        gettext_noop("Aanmelding met een API-sleutel is nodig."),
+    ),
+    exceptions.AuthenticationFailed: (
+        "aanmelding-mislukt",
+        gettext_noop("De aanmelding is mislukt."),
+    ),
+    exceptions.PermissionDenied: (
+        "geen-toegang",
+        gettext_noop("U heeft geen toegang tot deze functie."),
+    ),
+    exceptions.NotFound: ("niet-gevonden", gettext_noop("Niet gevonden.")),
     exceptions.MethodNotAllowed: (
         "methode-niet-toegestaan",
-        "Deze methode is hier niet toegestaan.",
+        gettext_noop("Deze methode is hier niet toegestaan."),
     ),
-    exceptions.NotAcceptable: ("niet-aanvaardbaar", "Dit antwoordformaat wordt niet geleverd."),
+    exceptions.NotAcceptable: (
+        "niet-aanvaardbaar",
+        gettext_noop("Dit antwoordformaat wordt niet geleverd."),
+    ),
     exceptions.UnsupportedMediaType: (
         "mediatype-niet-ondersteund",
-        "Dit soort inhoud wordt niet ondersteund; stuur application/json.",
+        gettext_noop("Dit soort inhoud wordt niet ondersteund; stuur application/json."),
     ),
-    exceptions.Throttled: ("te-veel-verzoeken", "Te veel verzoeken; probeer het later opnieuw."),
+    exceptions.Throttled: (
+        "te-veel-verzoeken",
+        gettext_noop("Te veel verzoeken; probeer het later opnieuw."),
+    ),
 }
 
 

@@ -4,21 +4,24 @@ document is committed as docs/openapi.yaml (`make openapi`; tests/api/test_opena
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 PROBLEM = "Probleem"
 ERRORS = {
-    "400": "Ongeldige invoer (zie invalidParams).",
-    "401": "Geen of een ongeldige API-sleutel.",
-    "403": "Geen toegang tot deze functie.",
-    "404": "Niet gevonden, of buiten uw werkgebied.",
-    "409": "De casus is intussen gewijzigd (versieconflict).",
-    "413": "Het verzoek is te groot.",
-    "415": "Stuur application/json.",
-    "422": "Niet toegestaan in de huidige status, of een hergebruikte Idempotency-Key.",
-    "428": "De versie van de casus ontbreekt.",
-    "429": "Te veel verzoeken.",
-    "500": "Interne fout.",
+    "400": gettext_noop("Ongeldige invoer (zie invalidParams)."),
+    "401": gettext_noop("Geen of een ongeldige API-sleutel."),
+    "403": gettext_noop("Geen toegang tot deze functie."),
+    "404": gettext_noop("Niet gevonden, of buiten uw werkgebied."),
+    "409": gettext_noop("De casus is intussen gewijzigd (versieconflict)."),
+    "413": gettext_noop("Het verzoek is te groot."),
+    "415": gettext_noop("Stuur application/json."),
+    "422": gettext_noop(
+        "Niet toegestaan in de huidige status, of een hergebruikte Idempotency-Key."
+    ),
+    "428": gettext_noop("De versie van de casus ontbreekt."),
+    "429": gettext_noop("Te veel verzoeken."),
+    "500": gettext_noop("Interne fout."),
 }
 WRITE_ONLY = {"409", "413", "415", "422", "428"}
 
@@ -31,31 +34,42 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "Een API-sleutel van de beheerder: Authorization: Bearer ib_...",
+            "description": gettext_noop(
+                "Een API-sleutel van de beheerder: Authorization: Bearer ib_..."
+            ),
         }
 
 
 def _problem_schema() -> dict:
     return {
         "type": "object",
-        "description": "Een fout volgens RFC 9457 (application/problem+json).",
+        "description": gettext_noop("Een fout volgens RFC 9457 (application/problem+json)."),
         "required": ["type", "title", "status"],
         "properties": {
-            "type": {"type": "string", "description": "Soort fout (URN)."},
-            "title": {"type": "string", "description": "Korte omschrijving."},
-            "status": {"type": "integer", "description": "De HTTP-status."},
-            "detail": {"type": "string", "description": "Uitleg bij deze fout."},
-            "instance": {"type": "string", "description": "Het adres van het verzoek."},
+            "type": {"type": "string", "description": gettext_noop("Soort fout (URN).")},
+            "title": {"type": "string", "description": gettext_noop("Korte omschrijving.")},
+            "status": {"type": "integer", "description": gettext_noop("De HTTP-status.")},
+            "detail": {"type": "string", "description": gettext_noop("Uitleg bij deze fout.")},
+            "instance": {
+                "type": "string",
+                "description": gettext_noop("Het adres van het verzoek."),
+            },
             "invalidParams": {
                 "type": "array",
-                "description": "Wat er aan de invoer niet klopt.",
+                "description": gettext_noop("Wat er aan de invoer niet klopt."),
                 "items": {
                     "type": "object",
                     "required": ["name", "code", "reason"],
                     "properties": {
-                        "name": {"type": "string", "description": "Veld of header."},
-                        "code": {"type": "string", "description": "Code van de fout."},
-                        "reason": {"type": "string", "description": "Reden, in het Nederlands."},
+                        "name": {"type": "string", "description": gettext_noop("Veld of header.")},
+                        "code": {
+                            "type": "string",
+                            "description": gettext_noop("Code van de fout."),
+                        },
+                        "reason": {
+                            "type": "string",
+                            "description": gettext_noop("Reden, in het Nederlands."),
+                        },
                     },
                 },
             },
@@ -68,7 +82,7 @@ def add_problems_and_version(result, generator, request, public):
     components = result.setdefault("components", {})
     components.setdefault("schemas", {})[PROBLEM] = _problem_schema()
     components.setdefault("headers", {})["API-Version"] = {
-        "description": "De versie van de API die antwoordde.",
+        "description": gettext_noop("De versie van de API die antwoordde."),
         "schema": {"type": "string", "example": "1.0.0"},
     }
     version_header = {"API-Version": {"$ref": "#/components/headers/API-Version"}}

@@ -4,6 +4,7 @@ the shape; every rule stays in the services (a service's refusal is answered as 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
 from drf_spectacular.utils import extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 
@@ -38,10 +39,10 @@ def _code_field(model, description: str, **kw):
         queryset=model.objects.all(),
         help_text=description,
         error_messages={
-            "does_not_exist": "Onbekende code: {value}.",
-            "invalid": "Geef een code als tekst.",
-            "null": "Dit veld mag niet leeg zijn.",
-            "required": "Dit veld is verplicht.",
+            "does_not_exist": gettext_noop("Onbekende code: {value}."),
+            "invalid": gettext_noop("Geef een code als tekst."),
+            "null": gettext_noop("Dit veld mag niet leeg zijn."),
+            "required": gettext_noop("Dit veld is verplicht."),
         },
         **kw,
     )

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from inbeeld import policy
 from inbeeld.api.keys import key_digest, new_key
@@ -30,7 +31,7 @@ def clean_scopes(scopes: Iterable[str]) -> list[str]:
             {"scopes": f"Deze rechten kan een koppeling niet krijgen: {', '.join(wrong)}."}
         )
     if not chosen:
-        raise ValidationError({"scopes": "Kies ten minste één recht voor de koppeling."})
+        raise ValidationError({"scopes": gettext("Kies ten minste één recht voor de koppeling.")})
     return chosen
 
 
