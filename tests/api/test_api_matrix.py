@@ -15,6 +15,7 @@ import pytest
 from inbeeld.accounts.models import Role
 from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.cases.models import ChainEvent
+from inbeeld.intake.services import signal_submit
 from tests.api.conftest import Api, assert_problem, make_api_client
 from tests.factories import CaseFactory, assign, court, make_user, unit
 
@@ -31,6 +32,14 @@ ROLE_OF = {
     "ed": Role.PEER_EXPERT,
     "res": Role.RESEARCHER,
     "fg": Role.PRIVACY_OFFICER,
+}
+SIGNAL = {
+    "eenheid": "amsterdam",
+    "signaalgeverType": "school",
+    "leeftijd": "16-17",
+    "gender": "female",
+    "urgentie": "normal",
+    "beschrijving": "Een leerling heeft ineens veel dure spullen.",
 }
 REGISTER = {
     "eenheid": "amsterdam",
@@ -61,6 +70,12 @@ API_MATRIX: list[tuple] = [
     ("api:police_units",   "-",     "GET",      401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("api:exploitation_forms", "-", "GET",      401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("api:event_types",    "-",     "GET",      401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    # Signals: a signaller submits and follows only their own; nobody else reaches one here.
+    ("api:signal_list",    "-",     "GET",      401, 200, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("api:signal_list",    "-",     "POST",     401, 201, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("api:signal_detail",  "own",   "GET",      401, 200, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("api:signal_detail",  "other", "GET",      401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("api:indicators",     "-",     "GET",      401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     # The OpenAPI document and its documentation page hold no data: anyone.
     ("api:schema",         "-",     "GET",      200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("api:docs",           "-",     "GET",      200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
@@ -83,11 +98,29 @@ def world():
     assign(own, users["ed"], Role.PEER_EXPERT)
     other = CaseFactory(police_unit=unit("limburg"), without_consent=True, with_complaint=True)
     keys = {label: make_api_client(user)[1] for label, user in users.items()}
-    return users, keys, own, other
+    own_signal = _signal(users["sig"])
+    other_signal = _signal(make_user(Role.SIGNALLER))
+    return users, keys, own, other, own_signal, other_signal
 
 
-def _path(name: str, obj: str, own, other) -> str:
+def _signal(signaller):
+    signal, _receipt = signal_submit(
+        actor=signaller,
+        channel="account",
+        signaller_type="school",
+        police_unit=unit("amsterdam"),
+        indicators=[],
+        age_band="16-17",
+        gender="female",
+        urgency="normal",
+        description="Een leerling heeft ineens veel dure spullen.",
+    )
+    return signal
+
+
+def _path(name: str, obj: str, own, other, own_signal, other_signal) -> str:
     case = own if obj in ("own", "foreign_event") else other
+    signal = own_signal if obj == "own" else other_signal
     event = ChainEvent.objects.filter(case=other if obj == "foreign_event" else case).first()
     paths = {
         "api:case_list": "/api/v1/casussen",
@@ -98,6 +131,9 @@ def _path(name: str, obj: str, own, other) -> str:
         "api:police_units": "/api/v1/eenheden",
         "api:exploitation_forms": "/api/v1/uitbuitingsvormen",
         "api:event_types": "/api/v1/gebeurtenissoorten",
+        "api:signal_list": "/api/v1/signalen",
+        "api:signal_detail": f"/api/v1/signalen/{signal.reference}",
+        "api:indicators": "/api/v1/signalenlijst",
         "api:schema": "/api/v1/openapi.yaml",
         "api:docs": "/api/v1/docs",
         "api:not_found": "/api/v1/bestaat/niet",
@@ -106,16 +142,16 @@ def _path(name: str, obj: str, own, other) -> str:
 
 
 def test_every_endpoint_for_every_role_in_and_out_of_scope(world):
-    users, keys, own, other = world
+    users, keys, own, other, own_signal, other_signal = world
     wrong = []
     for name, obj, method, *expected in API_MATRIX:
-        path = _path(name, obj, own, other)
+        path = _path(name, obj, own, other, own_signal, other_signal)
         for role, want in zip(ROLES, expected, strict=True):
             api = Api(keys.get(role))
             if method == "GET":
                 response = api.get(path)
             else:
-                body = REGISTER if name == "api:case_list" else {}
+                body = {"api:case_list": REGISTER, "api:signal_list": SIGNAL}.get(name, {})
                 response = api.post(path, body)
             if response.status_code != want:
                 wrong.append(f"{role} {method} {path}: {response.status_code}, not {want}")
@@ -123,7 +159,7 @@ def test_every_endpoint_for_every_role_in_and_out_of_scope(world):
             assert response["API-Version"] == "1.0.0"
             if want >= 400:
                 assert_problem(response, want)
-            if want == 404 and obj in ("other",) and role != "anonymous":
+            if want == 404 and obj == "other" and role != "anonymous" and "signal" not in name:
                 refused = AuditEvent.objects.filter(
                     action=AuditAction.CASE_ACCESS_DENIED,
                     actor=users[role],

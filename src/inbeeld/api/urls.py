@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from inbeeld.api import reference_views, views
+from inbeeld.api import reference_views, signal_views, views
 from inbeeld.api.docs_views import DocsView, SchemaView, not_found
 
 app_name = "api"
@@ -28,6 +28,11 @@ urlpatterns = [
         name="exploitation_forms",
     ),
     path("gebeurtenissoorten", reference_views.EventTypeListView.as_view(), name="event_types"),
+    path("signalen", signal_views.SignalListView.as_view(), name="signal_list"),
+    path(
+        "signalen/<str:referentie>", signal_views.SignalDetailView.as_view(), name="signal_detail"
+    ),
+    path("signalenlijst", signal_views.IndicatorListView.as_view(), name="indicators"),
     # The OpenAPI document (committed as docs/openapi.yaml) and the self-hosted documentation.
     path("openapi.yaml", SchemaView.as_view(), name="schema"),
     path(

@@ -570,6 +570,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set (the same choices under several field names, one field name
+    # for several choice sets).
+    "ENUM_NAME_OVERRIDES": {
+        "CasusStatusEnum": "inbeeld.cases.workflow.Status",
+        "SignaalStatusEnum": "inbeeld.intake.workflow.SignalStatus",
+        "LeeftijdscategorieEnum": "inbeeld.cases.models.AgeBand",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "inbeeld.api.schema.add_problems_and_version",
