@@ -75,5 +75,5 @@ def test_a_client_for_an_administrator_is_refused_in_dutch(login, administrator)
     other_admin = make_user(Role.ADMINISTRATOR)
     response = _add(client, other_admin)
     assert response.status_code == 200
-    assert "beheerder" in response.content.decode()
+    assert "namens iemand met de rol beheerder" in response.content.decode()
     assert not ApiClient.objects.exists()
