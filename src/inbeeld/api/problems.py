@@ -168,6 +168,9 @@ def exception_handler(exc, context):
         )
         status, invalid = exc.status_code, []
         detail = _dutch_detail(exc)
+        if isinstance(exc, exceptions.ParseError):
+            # DRF's text here is English and names Python's parser; say it in Dutch.
+            detail = "Controleer of de inhoud geldige JSON in UTF-8 is."
         if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
             if view is not None:
                 auth_header = view.get_authenticate_header(request)
