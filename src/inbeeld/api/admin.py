@@ -8,20 +8,19 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from inbeeld import policy
 from inbeeld.administration.mixins import PolicyAdminMixin
 from inbeeld.api.models import ApiClient, ApiKey
 from inbeeld.api.services import (
-    _client_state,
-    api_client_save,
     api_key_create,
     api_key_revoke,
     check_acting_user,
     clean_scopes,
 )
+from inbeeld.approvals.admin_guard import AuditedAdminMixin
+from inbeeld.audit.models import AuditAction
 
 SCOPE_LABELS = {
     policy.Action.CASE_LIST: _("Casuslijst lezen"),
@@ -88,8 +87,14 @@ class ApiKeyInline(admin.TabularInline):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(PolicyAdminMixin, admin.ModelAdmin):
+class ApiClientAdmin(PolicyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    """Saved by the admin with the form's checks (the same as api.services.api_client_save:
+    grantable scopes, an acting user the client may act for) and audited with old and new
+    values (API_CLIENT_CHANGED). A client only narrows what its user may do, so no four eyes."""
+
     form = ApiClientForm
+    audit_action = AuditAction.API_CLIENT_CHANGED
+    audit_subject = "api_client"
     list_display = ["name", "organisation", "acting_user", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "organisation__name"]
@@ -100,12 +105,10 @@ class ApiClientAdmin(PolicyAdminMixin, admin.ModelAdmin):
         return False  # a client is switched off, never deleted: the audit log refers to it
 
     def save_model(self, request, obj, form, change):
-        old = None
-        if change:
-            old = _client_state(ApiClient.objects.get(pk=obj.pk))
+        if not change:
+            obj.created_by = request.user
         obj.scopes = form.cleaned_data["scopes"]
-        with transaction.atomic():
-            api_client_save(actor=request.user, client=obj, old=old)
+        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Nieuwe API-sleutel maken (wordt één keer getoond)"))
     def make_key(self, request, queryset):
