@@ -67,6 +67,12 @@ API_MATRIX: list[tuple] = [
     ("api:event_withdraw", "own",   "POST",     401, 404, 400, 400, 404, 400, 404, 404, 404, 404),
     ("api:event_withdraw", "other", "POST",     401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     ("api:event_withdraw", "foreign_event", "POST", 401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    # The pilot on a case: deliveries by the roles that deliver an intervention, measures by
+    # those who talk with the victim (as the case page's pilot forms).
+    ("api:delivery",       "own",   "POST",     401, 404, 400, 400, 400, 400, 400, 400, 404, 404),
+    ("api:delivery",       "other", "POST",     401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("api:measure",        "own",   "POST",     401, 404, 400, 400, 400, 404, 404, 400, 404, 404),
+    ("api:measure",        "other", "POST",     401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     ("api:police_units",   "-",     "GET",      401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("api:exploitation_forms", "-", "GET",      401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("api:event_types",    "-",     "GET",      401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
@@ -128,6 +134,8 @@ def _path(name: str, obj: str, own, other, own_signal, other_signal) -> str:
         "api:event_list": f"/api/v1/casussen/{case.code}/gebeurtenissen",
         "api:event_correct": f"/api/v1/casussen/{case.code}/gebeurtenissen/{event.pk}/correctie",
         "api:event_withdraw": f"/api/v1/casussen/{case.code}/gebeurtenissen/{event.pk}/intrekking",
+        "api:delivery": f"/api/v1/casussen/{case.code}/uitvoeringen",
+        "api:measure": f"/api/v1/casussen/{case.code}/metingen",
         "api:police_units": "/api/v1/eenheden",
         "api:exploitation_forms": "/api/v1/uitbuitingsvormen",
         "api:event_types": "/api/v1/gebeurtenissoorten",
