@@ -73,6 +73,8 @@ API_MATRIX: list[tuple] = [
     ("api:delivery",       "other", "POST",     401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     ("api:measure",        "own",   "POST",     401, 404, 400, 400, 400, 404, 404, 400, 404, 404),
     ("api:measure",        "other", "POST",     401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    # The evaluation from the stored results: researchers only (as the evaluation pages).
+    ("api:evaluation",     "-",     "GET",      401, 403, 403, 403, 403, 403, 403, 403, 200, 403),
     ("api:police_units",   "-",     "GET",      401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("api:exploitation_forms", "-", "GET",      401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("api:event_types",    "-",     "GET",      401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
@@ -136,6 +138,7 @@ def _path(name: str, obj: str, own, other, own_signal, other_signal) -> str:
         "api:event_withdraw": f"/api/v1/casussen/{case.code}/gebeurtenissen/{event.pk}/intrekking",
         "api:delivery": f"/api/v1/casussen/{case.code}/uitvoeringen",
         "api:measure": f"/api/v1/casussen/{case.code}/metingen",
+        "api:evaluation": "/api/v1/evaluatie",
         "api:police_units": "/api/v1/eenheden",
         "api:exploitation_forms": "/api/v1/uitbuitingsvormen",
         "api:event_types": "/api/v1/gebeurtenissoorten",

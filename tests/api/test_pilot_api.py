@@ -82,3 +82,16 @@ def test_a_measure_is_recorded_with_unanswered_items_empty(api_for, officer):
         param="antwoorden",
     )
     assert Measure.objects.count() == 1
+
+
+def test_the_evaluation_overview_is_the_pages_for_researchers_only(api_for):
+    researcher = make_user(Role.RESEARCHER)
+    CaseFactory(police_unit=unit("amsterdam"), with_complaint=True)
+    response = api_for(researcher).get("evaluatie", {"horizon": 365})
+    assert response.status_code == 200, response.content[:300]
+    body = response.json()
+    assert body["horizon"] == 365 and body["samenvatting"]
+    assert "psychologist" in [row["code"] for row in body["interventies"]]
+    assert_problem(api_for(researcher).get("evaluatie", {"horizon": 5}), 400, param="horizon")
+    officer = make_user(Role.POLICE_OFFICER)
+    assert_problem(api_for(officer).get("evaluatie"), 403)

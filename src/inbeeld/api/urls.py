@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from inbeeld.api import pilot_views, reference_views, signal_views, views
+from inbeeld.api import pilot_views, reference_views, research_views, signal_views, views
 from inbeeld.api.docs_views import DocsView, SchemaView, not_found
 
 app_name = "api"
@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("casussen/<str:code>/uitvoeringen", pilot_views.DeliveryView.as_view(), name="delivery"),
     path("casussen/<str:code>/metingen", pilot_views.MeasureView.as_view(), name="measure"),
+    path("evaluatie", research_views.EvaluationView.as_view(), name="evaluation"),
     path("eenheden", reference_views.PoliceUnitListView.as_view(), name="police_units"),
     path(
         "uitbuitingsvormen",
