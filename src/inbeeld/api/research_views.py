@@ -4,6 +4,7 @@ computes nothing: while the worker computes, it answers 202 with Retry-After."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -92,7 +93,7 @@ class EvaluationView(ApiView):
         result = served.value
         if result is None:
             return Response(
-                {"status": "De cijfers worden berekend; probeer het straks opnieuw."},
+                {"status": gettext("De cijfers worden berekend; probeer het straks opnieuw.")},
                 status=202,
                 headers={"Retry-After": str(RETRY_SECONDS)},
             )
