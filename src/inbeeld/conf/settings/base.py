@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values from outside come through conf.env only."""
 
+import importlib.util
 from pathlib import Path
 
 import dj_database_url
@@ -81,7 +82,6 @@ INSTALLED_APPS = [
     # self-hosted documentation page (Swagger UI from the sidecar: no external requests).
     "rest_framework",
     "drf_spectacular",
-    "drf_spectacular_sidecar",
     "inbeeld.api",
 ]
 
@@ -214,7 +214,22 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATICFILES_DIRS = [
+    PACKAGE_DIR / "static",
+    # Swagger UI for the API's documentation page (/api/v1/docs), from drf-spectacular-sidecar:
+    # only this directory of the package, not its Redoc (inbeeld.api.staticfiles says why).
+    (
+        "drf_spectacular_sidecar/swagger-ui-dist",
+        Path(importlib.util.find_spec("drf_spectacular_sidecar").origin).parent
+        / "static"
+        / "drf_spectacular_sidecar"
+        / "swagger-ui-dist",
+    ),
+]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "inbeeld.api.staticfiles.AppDirectoriesWithoutUnservedFinder",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Idle timeout: the session expires after this many minutes without a request (sliding).
