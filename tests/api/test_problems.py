@@ -130,3 +130,9 @@ def test_crafted_event_input_never_gives_a_500(api):
     assert_problem(response, 400, param="If-Match")
     response = api.post(f"{path}/99999999999999999999/correctie", {})
     assert_problem(response, 404)
+
+
+def test_a_nul_byte_in_an_address_or_a_code_is_a_miss_not_a_500(api):
+    assert_problem(api.get("casussen/IB-%00"), 404)
+    assert_problem(api.get("signalen/%00"), 404)
+    assert_problem(api.post("casussen", {"eenheid": "ams\x00terdam"}), 400, param="eenheid")

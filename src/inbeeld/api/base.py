@@ -4,6 +4,7 @@ audit context of the client, and the case version from `If-Match` or `versie`.""
 from __future__ import annotations
 
 from django.utils.translation import gettext_noop
+from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
 from inbeeld.api.problems import ApiProblem
@@ -21,6 +22,13 @@ class ApiView(APIView):
         # A key, not a session: LoginRequiredMiddleware leaves the API to its authentication.
         view.login_required = False
         return view
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # A code or reference in the address with a NUL byte names nothing (PostgreSQL would
+        # refuse it with an error rather than find no row).
+        if any(isinstance(v, str) and "\x00" in v for v in kwargs.values()):
+            raise NotFound()
 
     def dispatch(self, request, *args, **kwargs):
         token = audit_context.open_api_request()

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from inbeeld import policy
 from inbeeld.api.base import ApiView
 from inbeeld.api.idempotency import idempotent
-from inbeeld.api.serializers import StrictSerializer
+from inbeeld.api.serializers import CodeField, StrictSerializer
 from inbeeld.api.views import CODE, IDEMPOTENCY
 from inbeeld.cases import selectors as case_selectors
 from inbeeld.pilot import services
@@ -30,7 +30,7 @@ MEASURE_FIELDS = {"date": "datum", "answers": "antwoorden", "moment": "moment"}
 
 @extend_schema_serializer(component_name="UitvoeringInvoer")
 class DeliverySerializer(StrictSerializer):
-    interventie = serializers.SlugRelatedField(
+    interventie = CodeField(
         slug_field="code",
         queryset=Intervention.objects.all(),
         help_text="Code van de interventie.",

@@ -14,6 +14,7 @@ from inbeeld.reference.models import ChainEventType, ExploitationForm, PoliceUni
 
 MAX_NOTE = 5000
 MAX_FORMS = 20
+MAX_CODE = 100
 
 
 class StrictSerializer(serializers.Serializer):
@@ -33,8 +34,18 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class CodeField(serializers.SlugRelatedField):
+    """A reference by its code. Anything but a short text without NUL is invalid before it
+    reaches the database (PostgreSQL refuses NUL in text with an error, not a miss)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data or len(data) > MAX_CODE:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _code_field(model, description: str, **kw):
-    return serializers.SlugRelatedField(
+    return CodeField(
         slug_field="code",
         queryset=model.objects.all(),
         help_text=description,

@@ -15,7 +15,7 @@ from inbeeld import policy
 from inbeeld.api.base import ApiView
 from inbeeld.api.idempotency import idempotent
 from inbeeld.api.pagination import ApiCursorPagination
-from inbeeld.api.serializers import MAX_NOTE, StrictSerializer, envelope
+from inbeeld.api.serializers import MAX_NOTE, CodeField, StrictSerializer, envelope
 from inbeeld.api.views import IDEMPOTENCY
 from inbeeld.cases.models import AgeBand, Gender
 from inbeeld.intake import selectors, services
@@ -46,7 +46,7 @@ def _indicator_code(indicator) -> str:
 
 @extend_schema_serializer(component_name="SignaalInvoer")
 class SignalSubmitSerializer(StrictSerializer):
-    eenheid = serializers.SlugRelatedField(
+    eenheid = CodeField(
         slug_field="code",
         queryset=PoliceUnit.objects.all(),
         help_text="Code van de politie-eenheid van de plaats waar het speelt.",
