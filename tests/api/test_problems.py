@@ -136,3 +136,10 @@ def test_a_nul_byte_in_an_address_or_a_code_is_a_miss_not_a_500(api):
     assert_problem(api.get("casussen/IB-%00"), 404)
     assert_problem(api.get("signalen/%00"), 404)
     assert_problem(api.post("casussen", {"eenheid": "ams\x00terdam"}), 400, param="eenheid")
+
+
+def test_a_replaced_error_answer_keeps_the_security_headers(api):
+    response = api.get("/api/v2/casussen")
+    assert_problem(response, 404)
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"

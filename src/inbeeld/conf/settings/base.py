@@ -103,12 +103,13 @@ INBEELD_TABLE_LOAD_COPY = True
 MIDDLEWARE = [
     # Outermost, so the duration covers every other middleware (conf/jsonlog.py formats it).
     "inbeeld.conf.middleware.RequestLogMiddleware",
-    # Under /api/: the API-Version header and every error as problem+json (issue 16).
-    "inbeeld.api.middleware.ApiConventionsMiddleware",
     # The client's address behind the TLS proxy, for the per-address limits (never logged).
     "inbeeld.conf.middleware.ForwardedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "inbeeld.conf.middleware.SecurityHeadersMiddleware",
+    # Under /api/: the API-Version header and every error as problem+json (issue 16); inside the
+    # security headers, so an answer it replaces keeps them, outside everything that can refuse.
+    "inbeeld.api.middleware.ApiConventionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
