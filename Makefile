@@ -9,7 +9,7 @@ DEMO_CASES ?= 3000
 DEMO_SEED ?= 2021
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint install install-test devenv migrate demo serve codes clean
+.PHONY: run test bench lint install install-test devenv migrate demo serve codes clean openapi
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,10 @@ bench: install-test devenv
 lint: install-test
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/ruff check src tests bench scripts
+
+# The OpenAPI document of the REST API, committed (tests/api/test_openapi.py checks it is current).
+openapi: install devenv
+	$(INBEELD) spectacular --file docs/openapi.yaml --validate --fail-on-warn
 
 clean:
 	rm -rf $(VENV) var

@@ -143,6 +143,7 @@ def production_env(var_dir: Path) -> dict[str, str]:
         "INBEELD_LINKAGE_KEY": os.urandom(20).hex(),
         "INBEELD_AUDIT_KEY": os.urandom(24).hex(),
         "INBEELD_AUDIT_SIGNING_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        "INBEELD_API_KEY_SECRET": "bench-api-" + os.urandom(24).hex(),
         "INBEELD_AUDIT_CHECKPOINT_DIR": str(var_dir / "audit-checkpoints"),
         "INBEELD_LOG_LEVEL": "INFO",
     }

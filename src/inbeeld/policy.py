@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Prefetch, Q
 
 from inbeeld.policy_tables import (  # noqa: F401 (re-exported: policy.X is the public name)
+    API_GRANTABLE_ACTIONS,
     COURT_DERIVING_EVENTS,
     DELIVERY_RECORDERS,
     EVENT_RECORDERS,
@@ -95,7 +96,49 @@ def roles_of(user) -> set[str]:
 
 
 def memberships_for(user, action: Action) -> list[Membership]:
+    # An API client (bind_api_client) narrows its acting user to the client's scopes: an action
+    # outside them is refused here, so every decision below (and every service) is limited.
+    scopes = getattr(user, API_SCOPES, None)
+    if scopes is not None and action not in scopes:
+        return []
     return [m for m in active_memberships(user) if action in ROLE_ACTIONS.get(m.role, ())]
+
+
+# --- API clients (issue 16, ADR 0021) ----------------------------------------------------------
+# A partner system acts through an API client on behalf of one named user, inside one
+# organisation, with a list of actions (its scopes). The policy then sees that user with only
+# the memberships of that organisation (never an administrator's) and only those actions.
+
+API_SCOPES = "_inbeeld_api_scopes"
+
+
+def api_client_may_act_for(user, organisation_id: int) -> str | None:
+    """Why ``user`` may not be the acting user of an API client of ``organisation_id`` (a Dutch
+    sentence), or None when they may: active, not a superuser or staff, no administrator role
+    anywhere, and an active membership in that organisation."""
+    if user is None or not user.is_active:
+        return "De gebruiker namens wie de koppeling werkt, is niet actief."
+    if user.is_superuser or user.is_staff:
+        return "Een koppeling mag niet werken namens een beheerder of superuser."
+    memberships = _active_membership_rows(user.memberships.all())
+    if any(m.role == Role.ADMINISTRATOR for m in memberships):
+        return "Een koppeling mag niet werken namens iemand met de rol beheerder."
+    if not any(m.organisation_id == organisation_id for m in memberships):
+        return "De gebruiker heeft geen actief lidmaatschap bij de organisatie van de koppeling."
+    return None
+
+
+def bind_api_client(user, *, organisation_id: int, scopes) -> None:
+    """Narrow ``user`` (the acting user of an API request) to the memberships of one
+    organisation and the actions in ``scopes`` (those of API_GRANTABLE_ACTIONS only)."""
+    forget_memberships(user)
+    memberships = [
+        m
+        for m in active_memberships(user)
+        if m.organisation_id == organisation_id and m.role != Role.ADMINISTRATOR
+    ]
+    setattr(user, MEMBERSHIPS_CACHE, memberships)
+    setattr(user, API_SCOPES, frozenset(scopes) & API_GRANTABLE_ACTIONS)
 
 
 # --- scope ---------------------------------------------------------------------------------------
@@ -156,7 +199,8 @@ BREAK_GLASS_ACTIONS = frozenset({Action.CASE_VIEW, Action.NOTE_READ})
 
 
 def _break_glass_memberships(user, action: Action) -> list[Membership]:
-    if action not in BREAK_GLASS_ACTIONS:
+    # Break-glass is a person's decision with a reason; an API client never has it.
+    if action not in BREAK_GLASS_ACTIONS or getattr(user, API_SCOPES, None) is not None:
         return []
     return [m for m in memberships_for(user, action) if Action.BREAK_GLASS in ROLE_ACTIONS[m.role]]
 

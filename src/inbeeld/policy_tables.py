@@ -8,6 +8,7 @@
 6. NOTE_FAMILY: whose free text a role may read (need-to-know; researchers, privacy officers and
    administrators read none). Every free text on a case (chain-event notes, the pilot's reasons
    "not delivered") carries the family of its writer and is shown only to that family.
+7. API_GRANTABLE_ACTIONS: which actions an API client may carry as its scopes.
 
 Plain data, no functions and no database: inbeeld.policy combines these tables with a user's
 active memberships and re-exports every name, so the apps keep asking ``policy.X``.
@@ -223,3 +224,23 @@ NOTE_FAMILY: dict[str, str] = {
     Role.PROSECUTOR: "prosecution",
     Role.EXAMINING_JUDGE: "judiciary",
 }
+
+# 7. API_GRANTABLE_ACTIONS: the actions an API client (issue 16) may be given as scopes. Never the
+# administration, the four eyes, the audit log or break-glass: those stay with a person at a page.
+API_GRANTABLE_ACTIONS: frozenset[Action] = frozenset(
+    {
+        Action.CASE_LIST,
+        Action.CASE_VIEW,
+        Action.CASE_CREATE,
+        Action.EVENT_RECORD,
+        Action.EVENT_CORRECT,
+        Action.NOTE_READ,
+        Action.NOTE_WRITE,
+        Action.SIGNAL_SUBMIT,
+        Action.SIGNAL_OWN_READ,
+        Action.DELIVERY_RECORD,
+        Action.MEASURE_RECORD,
+        Action.EVALUATION_READ,
+        Action.MONITOR_READ,
+    }
+)

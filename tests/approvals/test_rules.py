@@ -140,6 +140,7 @@ AUDITED_OTHERWISE = {
     "otp_totp.totpdevice": "removal only, audited in its admin",
     "publication.privacybudget": "add only, through services.budget_create (DP_BUDGET_CREATED)",
     "publication.microdatapolicy": "add only, through services.microdata_policy_set (audited)",
+    "api.apikey": "made and revoked only through api.services (API_KEY_CREATED/REVOKED)",
 }
 
 

@@ -27,6 +27,7 @@ GOOD = {
     "PASSWORD_HASHERS": ["django.contrib.auth.hashers.Argon2PasswordHasher"],
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
     "INBEELD_SITE_URL": "https://inbeeld.example.nl",
+    "INBEELD_API_KEY_SECRET": "api-" + "0123456789abcdefghijklmnopqrstuvwxyz",
 }
 BAD = {
     "INBEELD_ENVIRONMENT": "production",
@@ -165,7 +166,23 @@ def test_a_well_configured_production_start_passes_the_checks(tmp_path):
         INBEELD_LINKAGE_KEY="z" * 20 + "Y" * 20,
         INBEELD_AUDIT_KEY="0123456789abcdefghijklmnopqrstuvwxyzABCD",
         INBEELD_AUDIT_SIGNING_KEY="AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        INBEELD_API_KEY_SECRET="api-" + "0123456789abcdefghijklmnopqrstuvwxyz",
         INBEELD_SITE_URL="https://inbeeld.example.nl",
     )
     assert result.returncode == 0, result.stderr
     assert "inbeeld.E0" not in result.stderr
+
+
+def test_production_refuses_to_start_without_its_own_api_key_secret(tmp_path):
+    keys = {
+        "INBEELD_SECRET_KEY": STRONG_SECRET,
+        "INBEELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "INBEELD_LINKAGE_KEY": "z" * 20 + "Y" * 20,
+        "INBEELD_AUDIT_KEY": "0123456789abcdefghijklmnopqrstuvwxyzABCD",
+        "INBEELD_AUDIT_SIGNING_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        "INBEELD_SITE_URL": "https://inbeeld.example.nl",
+    }
+    for secret in ("", "kort", keys["INBEELD_AUDIT_KEY"]):
+        result = _manage_check(tmp_path, **keys, INBEELD_API_KEY_SECRET=secret)
+        assert result.returncode != 0
+        assert "inbeeld.E040" in result.stderr

@@ -51,6 +51,7 @@ def production_environ(var_dir) -> dict[str, str]:
         "INBEELD_AUDIT_KEY": "0123456789abcdefghijklmnopqrstuvwxyzABCD",
         "INBEELD_AUDIT_SIGNING_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
         "INBEELD_AUDIT_CHECKPOINT_DIR": str(var_dir / "audit-checkpoints"),
+        "INBEELD_API_KEY_SECRET": "api-" + "0123456789abcdefghijklmnopqrstuvwxyz",
     }
 
 

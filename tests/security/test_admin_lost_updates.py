@@ -126,6 +126,10 @@ def _an_object_of(model):
         provider.set_client_secret("clientgeheim")
         provider.save()
         return provider
+    if model._meta.label == "api.ApiClient":
+        from tests.api.conftest import make_api_client
+
+        return make_api_client(make_user(Role.POLICE_OFFICER, username="koppeling"))[0]
     return model._default_manager.order_by("pk").first()
 
 

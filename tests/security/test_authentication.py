@@ -264,6 +264,7 @@ def test_check_deploy_is_clean_under_the_production_settings(tmp_path):
         "INBEELD_SECRET_KEY": "pr0d-" + "9f8e7d6c5b4a3" * 5,
         "INBEELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "INBEELD_LINKAGE_KEY": "linkage-" + "a1b2c3d4" * 5,
+        "INBEELD_API_KEY_SECRET": "api-keys-" + "e5f6a7b8" * 5,
         "INBEELD_ALLOWED_HOSTS": "inbeeld.example.nl",
         "INBEELD_SITE_URL": "https://inbeeld.example.nl",
         "INBEELD_VAR_DIR": str(tmp_path),

@@ -58,6 +58,7 @@ from inbeeld.accounts.models import (
 )
 from inbeeld.cases.models import BreakGlassGrant
 from inbeeld.cases.services import break_glass_open
+from tests.api.test_api_matrix import API_MATRIX_NAMES
 from tests.conftest import verified_login
 from tests.factories import (
     CaseFactory,
@@ -69,6 +70,8 @@ from tests.factories import (
     unit,
 )
 from tests.test_architecture import project_urls
+from tests.factories import CaseFactory, assign, chain_recorder, court, make_user, unit
+from tests.test_architecture import API_PREFIX, project_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -356,7 +359,8 @@ ADMIN_SITE_PAGES: dict[str | None, dict[str, tuple[str, int | str]]] = {
     "admin:app_list":              {"accounts":  ("GET", 200),
                                     "reference": ("GET", 200),
                                     "pilot":     ("GET", 200),
-                                    "publication": ("GET", 200)},
+                                    "publication": ("GET", 200),
+                                    "api":       ("GET", 200)},
     None:                          {"-":         ("GET", 404)},  # the catch-all (/beheer/<url>)
 }  # fmt: skip
 
@@ -394,7 +398,12 @@ _PRIVACY_BUDGET = {
     "history": {"missing": ADMIN_INDEX},
     "delete": {"missing": 403},
 }
+# API clients (issue 16): listed and added by the administrator, never deleted (switched off
+# instead); keys are made by an action on their client (no add page) and only revoked.
+_API_KEY = {**_PRIVACY_BUDGET, "add": {"-": 403}}
 ADMIN_MODEL_PAGES: dict[str, dict[str, dict[str, int | str]]] = {
+    "api.apiclient": _PRIVACY_BUDGET,
+    "api.apikey": _API_KEY,
     "accounts.user": _POLICY_MODEL,
     "accounts.membership": _POLICY_MODEL,
     "accounts.organisation": _POLICY_MODEL,
@@ -452,6 +461,10 @@ def explicit_rows() -> list[Row]:
         assert len(cells) == len(COLUMNS), f"{name} {obj}: {len(cells)} cells, want {len(COLUMNS)}"
         rows.append(Row(name, obj, tuple(methods.split()), dict(zip(COLUMNS, cells, strict=True))))
     return rows
+
+
+def _is_api(url: str) -> bool:
+    return url.startswith(API_PREFIX)
 
 
 def _is_admin(url: str) -> bool:
@@ -952,8 +965,14 @@ def test_every_url_of_the_project_is_in_the_table():
     project = project_urls()
     unnamed = [url for url, name, _ in project if name is None and not _is_admin(url)]
     assert not unnamed, f"URL patterns without a name (name them, add them to MATRIX): {unnamed}"
-    in_project = {name for url, name, _ in project if not _is_admin(url)}
+    in_project = {name for url, name, _ in project if not _is_admin(url) and not _is_api(url)}
     in_table = {name for name, *_ in MATRIX}
+    # The REST API (/api/, keys instead of sessions) has its own table: tests/api/test_api_matrix.py.
+    api_in_project = {name for url, name, _ in project if _is_api(url)}
+    assert api_in_project == set(API_MATRIX_NAMES), (
+        f"API URLs not in tests/api/test_api_matrix.py: {sorted(api_in_project - API_MATRIX_NAMES)}; "
+        f"in that table but gone: {sorted(API_MATRIX_NAMES - api_in_project)}"
+    )
     assert in_table == in_project, (
         f"not in the table: {sorted(in_project - in_table)}; "
         f"in the table but gone: {sorted(in_table - in_project)}"

@@ -144,6 +144,10 @@ class AuditAction(models.TextChoices):
     IMPORT_COMMITTED = "import.committed", _("Importbestand ingevoerd")
     IMPORT_CANCELLED = "import.cancelled", _("Import geannuleerd")
     IMPORT_REPORT_READ = "import.report_read", _("Importverslag gedownload")
+    # Issue 16: API clients of partner systems and their keys.
+    API_CLIENT_CHANGED = "api.client_changed", _("API-koppeling vastgelegd of gewijzigd")
+    API_KEY_CREATED = "api.key_created", _("API-sleutel aangemaakt")
+    API_KEY_REVOKED = "api.key_revoked", _("API-sleutel ingetrokken")
 
 
 class AuditEvent(AppendOnlyModel):

@@ -73,6 +73,14 @@ def case_read(*, actor, case_code: str, extra: dict) -> None:
     scope.pending[case_code] = (actor, extra)
 
 
+def flush_current() -> None:
+    """Write the running request's pending read rows now (an API request, while its client is
+    still known to the audit context); the request's end then has nothing left to write."""
+    scope = _scope.get()
+    if scope is not None:
+        flush(scope)
+
+
 def flush(scope: ReadScope) -> None:
     pending, scope.pending = scope.pending, {}
     for case_code, (actor, extra) in pending.items():

@@ -19,6 +19,7 @@ from inbeeld.audit.chain import (
     keyed_mac,
     row_digest,
 )
+from inbeeld.audit.context import api_client
 from inbeeld.audit.models import AuditAction, AuditChainHead, AuditEvent, is_audit_action
 from inbeeld.audit.reads import note_write
 
@@ -67,8 +68,12 @@ def audit_record(
     with transaction.atomic():
         head = lock_head(_chain)
         is_user = actor is not None and getattr(actor, "is_authenticated", False)
+        extra = dict(extra or {})
+        client = api_client()
+        if client is not None:  # an API request: the partner system behind the user (issue 16)
+            extra.setdefault("api_client", client)
         # Round-trip the extra through JSON now, so the MAC covers exactly what is stored.
-        stored_extra = json.loads(json.dumps(extra or {}, default=str))
+        stored_extra = json.loads(json.dumps(extra, default=str))
         event = AuditEvent(
             created_at=timezone.now(),
             actor=actor if is_user else None,

@@ -132,3 +132,29 @@ def check_audit_anchoring(app_configs=None, **kwargs):
             )
         )
     return errors
+
+
+API_KEY_SECRET_MIN_LENGTH = 32
+
+
+@register(Tags.security, deploy=False)
+def check_api_key_secret(app_configs=None, **kwargs):
+    """Production needs its own secret for the API keys' HMAC (issue 16, ADR 0021), never one
+    derived from the secret key or shared with another key."""
+    if not _production():
+        return []
+    secret = settings.INBEELD_API_KEY_SECRET or ""
+    others = {
+        settings.SECRET_KEY,
+        settings.INBEELD_LINKAGE_KEY,
+        getattr(settings, "INBEELD_AUDIT_KEY", ""),
+    }
+    if len(secret) < API_KEY_SECRET_MIN_LENGTH or len(set(secret)) < 10 or secret in others:
+        return [
+            Error(
+                f"INBEELD_API_KEY_SECRET must be set to at least {API_KEY_SECRET_MIN_LENGTH} "
+                "random characters, different from the secret, linkage and audit keys.",
+                id="inbeeld.E040",
+            )
+        ]
+    return []

@@ -21,6 +21,8 @@ urlpatterns = [
     path("importeren/", include("inbeeld.imports.urls")),
     path("melden/", include("inbeeld.intake.public_urls")),
     path("beheer/", admin.site.urls),
+    # The REST API for partner systems (issue 16): its own authentication (API keys).
+    path("api/v1/", include("inbeeld.api.urls")),
     # Probes of the service manager and the proxy: no login, not audited (conf/health.py).
     path("health/", include(health)),
 ]

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values from outside come through conf.env only."""
 
+import importlib.util
 from pathlib import Path
 
 import dj_database_url
@@ -78,6 +79,11 @@ INSTALLED_APPS = [
     # Background jobs (issue 15): the queue lives in the database, the worker is `inbeeld worker`.
     "django_tasks",
     "django_tasks_db",
+    # The REST API for partner systems (issue 16, ADR 0021) and its OpenAPI document and
+    # self-hosted documentation page (Swagger UI from the sidecar: no external requests).
+    "rest_framework",
+    "drf_spectacular",
+    "inbeeld.api",
 ]
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -102,6 +108,9 @@ MIDDLEWARE = [
     "inbeeld.conf.middleware.ForwardedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "inbeeld.conf.middleware.SecurityHeadersMiddleware",
+    # Under /api/: the API-Version header and every error as problem+json (issue 16); inside the
+    # security headers, so an answer it replaces keeps them, outside everything that can refuse.
+    "inbeeld.api.middleware.ApiConventionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -210,7 +219,22 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATICFILES_DIRS = [
+    PACKAGE_DIR / "static",
+    # Swagger UI for the API's documentation page (/api/v1/docs), from drf-spectacular-sidecar:
+    # only this directory of the package, not its Redoc (inbeeld.api.staticfiles says why).
+    (
+        "drf_spectacular_sidecar/swagger-ui-dist",
+        Path(importlib.util.find_spec("drf_spectacular_sidecar").origin).parent
+        / "static"
+        / "drf_spectacular_sidecar"
+        / "swagger-ui-dist",
+    ),
+]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "inbeeld.api.staticfiles.AppDirectoriesWithoutUnservedFinder",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Idle timeout: the session expires after this many minutes without a request (sliding).
@@ -531,3 +555,67 @@ INBEELD_LOG_LEVEL = env(
     help="Level of the JSON logs in production (DEBUG, INFO, WARNING or ERROR); INFO writes one "
     "line per request",
 )
+
+# The REST API (issue 16, docs/api.md, docs/adr/0021-rest-api.md).
+INBEELD_API_KEY_SECRET = env(
+    "INBEELD_API_KEY_SECRET",
+    default="",
+    help="Secret (at least 32 characters) under which API keys are stored as HMAC-SHA256. "
+    "Required in production; elsewhere empty means a key derived from the secret key. Changing "
+    "it makes every API key invalid",
+)
+INBEELD_API_RATE = env(
+    "INBEELD_API_RATE",
+    default="600/minute",
+    help="Requests one API client may make (e.g. 600/minute); more get 429 with Retry-After",
+)
+INBEELD_API_MAX_BODY_BYTES = env(
+    "INBEELD_API_MAX_BODY_BYTES",
+    cast=int,
+    default=65_536,
+    help="Largest JSON body the API accepts, in bytes; larger ones get a 413 problem",
+)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["inbeeld.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["inbeeld.api.parsers.BoundedJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["inbeeld.api.throttling.ApiClientRateThrottle"],
+    "EXCEPTION_HANDLER": "inbeeld.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # \u-escapes for everything outside ASCII: a lone surrogate sent by a client and echoed in an
+    # error message can then never make the answer unencodable (a 500).
+    "UNICODE_JSON": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "InBeeld API",
+    "DESCRIPTION": (
+        "De API van InBeeld voor systemen van ketenpartners: casussen registreren en lezen, "
+        "ketengebeurtenissen vastleggen, corrigeren en intrekken, en referentiegegevens lezen. "
+        "Aanmelden met een API-sleutel (Authorization: Bearer ...); fouten als "
+        "application/problem+json; elke POST met een Idempotency-Key. Zie docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set (the same choices under several field names, one field name
+    # for several choice sets).
+    "ENUM_NAME_OVERRIDES": {
+        "CasusStatusEnum": "inbeeld.cases.workflow.Status",
+        "SignaalStatusEnum": "inbeeld.intake.workflow.SignalStatus",
+        "LeeftijdscategorieEnum": "inbeeld.cases.models.AgeBand",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "inbeeld.api.schema.add_problems_and_version",
+    ],
+    "SERVERS": [{"url": "/", "description": "Deze installatie van InBeeld"}],
+    "CONTACT": {"name": "Beheer InBeeld"},
+    "LICENSE": {"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
+}

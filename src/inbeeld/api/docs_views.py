@@ -1,0 +1,44 @@
+"""The public parts of /api/v1/: the OpenAPI document, its documentation page (both without a
+key: they hold no data, and the page loads nothing from elsewhere) and the 404 problem for every
+unknown address."""
+
+from __future__ import annotations
+
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny
+
+from inbeeld.api.problems import problem_response
+
+
+class _Public:
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+        view.login_required = False
+        return view
+
+
+class SchemaView(_Public, SpectacularAPIView):
+    pass
+
+
+class DocsView(_Public, SpectacularSwaggerSplitView):
+    pass
+
+
+@csrf_exempt  # no session, no form: an unknown address is a 404 for every method
+def not_found(request, *args, **kwargs):
+    return problem_response(
+        request,
+        404,
+        "niet-gevonden",
+        "Niet gevonden.",
+        "Dit adres bestaat niet in de API; zie /api/v1/docs.",
+    )
+
+
+not_found.login_required = False
