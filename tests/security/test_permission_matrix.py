@@ -69,8 +69,6 @@ from tests.factories import (
     make_user,
     unit,
 )
-from tests.test_architecture import project_urls
-from tests.factories import CaseFactory, assign, chain_recorder, court, make_user, unit
 from tests.test_architecture import API_PREFIX, project_urls
 
 pytestmark = pytest.mark.django_db
