@@ -319,6 +319,8 @@ def _values(name: str, param: str, world: dict) -> list[str]:
         "grant_id": [str(g.pk) for g in world["grants"]],
         "fmt": _formats(name),
         "token": [world["token"]],
+        # The import templates (empty files with only the Dutch column names).
+        "kind": ["cases", "signals"],
     }
     assert param in known, f"teach the need-to-know walk the URL parameter {param!r} of {name}"
     return known[param]
