@@ -89,3 +89,14 @@ def owner_change(request, *, choices, assign, back, cleared: str, assigned: str)
         name = assignee.get_full_name() or assignee.username
         messages.success(request, assigned % {"name": name})
     return back
+
+
+def mark_background_poll(request) -> None:
+    """This request is a page's own script asking for news (a job's progress), not the user
+    doing something: it does not extend the idle timeout and writes no session row
+    (conf.middleware.SessionMiddleware)."""
+    request.inbeeld_background_poll = True
+
+
+def is_background_poll(request) -> bool:
+    return getattr(request, "inbeeld_background_poll", False)

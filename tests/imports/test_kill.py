@@ -53,6 +53,9 @@ def _environ(db_path, tmp_path) -> dict[str, str]:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "inbeeld.conf.settings.test",
+        # Explicit: a test that imported the production settings in this process left
+        # INBEELD_ENVIRONMENT=production in os.environ (conf/settings/production.py).
+        "INBEELD_ENVIRONMENT": "test",
         "DATABASE_URL": f"sqlite:///{db_path}",
         "INBEELD_IMPORT_BATCH_ROWS": str(BATCH),
         "INBEELD_AUDIT_CHECKPOINT_DIR": str(tmp_path / "checkpoints"),

@@ -312,3 +312,19 @@ def test_only_the_one_who_asked_cancels_and_a_finished_job_stays(world, slow_kin
     assert "kan niet meer worden geannuleerd" in response.content.decode()
     job.refresh_from_db()
     assert job.status == JobStatus.DONE and bytes(job.result) == b"klaar"
+
+
+def test_the_progress_poll_does_not_extend_the_idle_timeout(world, slow_kind):
+    """The job page's script asks for the progress every two seconds: that is not the user
+    doing something, so it neither moves the session's expiry nor writes the session row."""
+    from django.contrib.sessions.models import Session
+
+    client = session_for(world.researcher)
+    job = services.job_request(actor=world.researcher, kind="test_slow", params={})
+    key = client.cookies["sessionid"].value
+    soon = timezone.now() + dt.timedelta(minutes=1)
+    Session.objects.filter(session_key=key).update(expire_date=soon)
+    assert client.get(reverse("jobs:status", args=[job.pk])).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == soon
+    assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 200  # the user
+    assert Session.objects.get(session_key=key).expire_date > soon + dt.timedelta(minutes=5)

@@ -6,7 +6,11 @@ import logging
 import time
 
 from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware as _DjangoSessionMiddleware
+from django.utils.cache import patch_vary_headers
 from django.utils.crypto import salted_hmac
+
+from inbeeld.web import is_background_poll
 
 request_logger = logging.getLogger("inbeeld.request")
 # Probes ask every few seconds and say nothing about users: they would drown the log.
@@ -141,3 +145,21 @@ class ForwardedClientAddressMiddleware:
                     pass  # garbage in the header: keep the proxy's address
                 break
         return self.get_response(request)
+
+
+# --- sessions: background polls do not count as activity ----------------------------------------
+
+
+class SessionMiddleware(_DjangoSessionMiddleware):
+    """Django's session middleware (SESSION_SAVE_EVERY_REQUEST: every request the user makes
+    extends the idle timeout) except for background polls (inbeeld.web.mark_background_poll): a tab left
+    open on a job's page would otherwise keep the session alive for ever and write the session
+    row every two seconds."""
+
+    def process_response(self, request, response):
+        session = getattr(request, "session", None)
+        if is_background_poll(request) and session is not None and not session.modified:
+            if session.accessed:
+                patch_vary_headers(response, ("Cookie",))
+            return response
+        return super().process_response(request, response)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from inbeeld import policy
 from inbeeld.jobs import registry, selectors, services
 from inbeeld.jobs.models import Job, JobStatus
+from inbeeld.web import mark_background_poll
 
 
 def start(request: HttpRequest, kind_code: str, params: dict | None = None) -> HttpResponse:
@@ -87,7 +88,9 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def status(request: HttpRequest, pk) -> JsonResponse:
-    """The job's progress for the page's script (the same words the page shows)."""
+    """The job's progress for the page's script (the same words the page shows). The script's
+    polling is not activity: it neither extends the idle timeout nor writes the session."""
+    mark_background_poll(request)
     return JsonResponse(_state(_job_or_404(request, pk)))
 
 

@@ -37,6 +37,7 @@ SUBJECT_TYPES = {
     "microdata_policy": _("drempel microdata"),
     "organisation": _("organisatie"),
     "identity_provider": _("identiteitsprovider (SSO)"),
+    "import": _("import uit een bestand"),
     "api_client": _("API-koppeling"),
     "page": _("pagina"),
     "privacy_budget": _("privacybudget"),
@@ -58,6 +59,8 @@ PURPOSES = {
     "note.read": _("notities lezen"),
     "note.write": _("notitie schrijven"),
     "case.break_glass": _("noodtoegang"),
+    "import.cases": _("casussen importeren"),
+    "import.signals": _("signalen importeren"),
     "case.linkage_add": _("formulier koppelsleutel"),
     "case.consent_record": _("formulier toestemming onderzoek"),
     "pilot.delivery_record": _("formulier uitvoering interventie"),
@@ -81,6 +84,12 @@ PURPOSES = {
 
 EXTRA_KEYS = {
     "account_created": _("account aangemaakt"),
+    # The bulk import (imports.services): counts per outcome, the chosen way of committing,
+    # whether the report was the final one, a job file that is only a summary.
+    "counts": _("aantallen"),
+    "final": _("definitief verslag"),
+    "mode": _("manier van invoeren"),
+    "summary": _("alleen een samenvatting"),
     "action": _("doel"),
     "approval": _("goedkeuring"),
     "archive_sha256": _("controlegetal archief"),

@@ -111,7 +111,8 @@ MIDDLEWARE = [
     # Under /api/: the API-Version header and every error as problem+json (issue 16); inside the
     # security headers, so an answer it replaces keeps them, outside everything that can refuse.
     "inbeeld.api.middleware.ApiConventionsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that a background poll does not extend the idle timeout.
+    "inbeeld.conf.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
