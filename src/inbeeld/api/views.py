@@ -229,16 +229,23 @@ class EventListView(ApiView):
             event = services.event_record(
                 actor=request.user,
                 case=case,
-                event_type=v["soort"],
-                event_date=v["datum"],
-                outcome=v["uitkomst"],
-                date_precision=v["datumPrecisie"],
-                note=v["notitie"],
+                **_event_values(v),
                 expected_version=version,
             )
             return _written(event.pk, event.case)
 
         return idempotent(request, write)
+
+
+def _event_values(v: dict) -> dict:
+    """The service arguments of an event written through the API (record and correct alike)."""
+    return {
+        "event_type": v["soort"],
+        "event_date": v["datum"],
+        "outcome": v["uitkomst"],
+        "date_precision": v["datumPrecisie"],
+        "note": v["notitie"],
+    }
 
 
 def _written(event_id: int, case) -> Response:
@@ -276,11 +283,7 @@ class EventCorrectView(ApiView):
             correction = services.event_correct(
                 actor=request.user,
                 event=original,
-                event_type=v["soort"],
-                event_date=v["datum"],
-                outcome=v["uitkomst"],
-                date_precision=v["datumPrecisie"],
-                note=v["notitie"],
+                **_event_values(v),
                 expected_version=version,
             )
             return _written(correction.pk, correction.case)
