@@ -102,8 +102,24 @@ def _daily_counts(qs, *, user_field: str, distinct_field: str | None = None) -> 
     return [alerts.DailyCount(user=r[user_field] or "?", day=r["day"], count=r["n"]) for r in rows]
 
 
+def _newest_before(today: dt.date):
+    """The newest audit row before ``today`` (its id): part of the cache key of the past days."""
+    return (
+        AuditEvent.objects.filter(created_at__lt=_local_day_start(today))
+        .order_by("-created_at", "-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
 def _daily_counts_until_now(
-    name: str, qs, today: dt.date, *, user_field: str, distinct_field: str | None = None
+    name: str,
+    qs,
+    today: dt.date,
+    newest,
+    *,
+    user_field: str,
+    distinct_field: str | None = None,
 ) -> list:
     """_daily_counts of ``qs``, the days before ``today`` kept in the cache until midnight.
 
@@ -113,12 +129,6 @@ def _daily_counts_until_now(
     a second of PostgreSQL's time per view (BENCHMARKS.md). The key holds the newest row before
     today, so rows written into the past (a restore) are counted afresh."""
     today_start = _local_day_start(today)
-    newest = (
-        AuditEvent.objects.filter(created_at__lt=today_start)
-        .order_by("-created_at", "-id")
-        .values_list("id", flat=True)
-        .first()
-    )
     sql, params = qs.query.sql_with_params()
     key = (
         "inbeeld:alerts:"
@@ -157,9 +167,11 @@ def access_alerts(user, *, days: int = 14, today: dt.date | None = None) -> list
         .filter(Q(hour__gte=22) | Q(hour__lt=6))
     )
 
+    newest = _newest_before(today)  # once for the five counts
+
     def counts(name, qs, user_field="actor_label", distinct_field=None):
         return _daily_counts_until_now(
-            name, qs, today, user_field=user_field, distinct_field=distinct_field
+            name, qs, today, newest, user_field=user_field, distinct_field=distinct_field
         )
 
     found = (
