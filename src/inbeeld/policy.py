@@ -539,6 +539,11 @@ CASE_ACTIONS = frozenset(
         Action.CONSENT_RECORD,
         Action.DELIVERY_RECORD,
         Action.MEASURE_RECORD,
+        Action.SUSPECT_VIEW,
+        Action.SUSPECT_COUNT,
+        Action.SUSPECT_LINK,
+        Action.PROCEEDING_RECORD,
+        Action.NON_PUNISHMENT_RECORD,
     }
 )
 APPROVER_ROLES = frozenset(

@@ -65,6 +65,16 @@ class Action(StrEnum):
     # still goes through the services, which ask CASE_CREATE / EVENT_RECORD / ... per row.
     IMPORT_CASES = "import.cases"
     IMPORT_SIGNALS = "import.signals"
+    # Suspects and non-punishment (issue 17, ADR 0023). SUSPECT_VIEW: the suspects of a case
+    # (researchers: pseudonymised attributes only, no notes) and its non-punishment entries;
+    # SUSPECT_COUNT: only that and how many suspects are registered (care roles);
+    # SUSPECT_LINK: register, link, correct and withdraw links; PROCEEDING_RECORD: the
+    # prosecution of a suspect (decision, trial, verdict, sentence); NON_PUNISHMENT_RECORD.
+    SUSPECT_VIEW = "suspect.view"
+    SUSPECT_COUNT = "suspect.count"
+    SUSPECT_LINK = "suspect.link"
+    PROCEEDING_RECORD = "suspect.proceeding_record"
+    NON_PUNISHMENT_RECORD = "case.non_punishment_record"
 
 
 ROLE_SCOPE: dict[str, Scope] = {
@@ -107,6 +117,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             # The coordinator imports a partner's file into the unit (ADR 0022).
             Action.IMPORT_CASES,
             Action.IMPORT_SIGNALS,
+            Action.SUSPECT_COUNT,
         }
     ),
     Role.POLICE_OFFICER: frozenset(
@@ -119,12 +130,21 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.CONSENT_RECORD,
             Action.DELIVERY_RECORD,
             Action.MEASURE_RECORD,
+            Action.SUSPECT_VIEW,
+            Action.SUSPECT_LINK,
+            Action.NON_PUNISHMENT_RECORD,
         }
     ),
     # Consent and the victim-reported measures are recorded by the professionals who talk with
     # the victim; deliveries by the roles of DELIVERY_RECORDERS.
     Role.PSYCHOLOGIST: frozenset(
-        _CHAIN_WORK | {Action.CONSENT_RECORD, Action.DELIVERY_RECORD, Action.MEASURE_RECORD}
+        _CHAIN_WORK
+        | {
+            Action.CONSENT_RECORD,
+            Action.DELIVERY_RECORD,
+            Action.MEASURE_RECORD,
+            Action.SUSPECT_COUNT,
+        }
     ),
     # The prosecutor brings a case before a court (summons, a hearing by the examining judge):
     # setting the case's court is what lets that court's examining judge see it (Scope.COURT).
@@ -136,11 +156,23 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.LINKAGE_ADD,
             Action.DELIVERY_RECORD,
             Action.CASE_SET_COURT,
+            Action.SUSPECT_VIEW,
+            Action.SUSPECT_LINK,
+            Action.PROCEEDING_RECORD,
+            Action.NON_PUNISHMENT_RECORD,
         }
     ),
-    Role.EXAMINING_JUDGE: frozenset(_CHAIN_WORK | {Action.BREAK_GLASS, Action.DELIVERY_RECORD}),
+    Role.EXAMINING_JUDGE: frozenset(
+        _CHAIN_WORK | {Action.BREAK_GLASS, Action.DELIVERY_RECORD, Action.SUSPECT_COUNT}
+    ),
     Role.PEER_EXPERT: frozenset(
-        _CHAIN_WORK | {Action.CONSENT_RECORD, Action.DELIVERY_RECORD, Action.MEASURE_RECORD}
+        _CHAIN_WORK
+        | {
+            Action.CONSENT_RECORD,
+            Action.DELIVERY_RECORD,
+            Action.MEASURE_RECORD,
+            Action.SUSPECT_COUNT,
+        }
     ),
     # National, pseudonymised: all cases, never free text, never a change.
     Role.RESEARCHER: frozenset(
@@ -154,6 +186,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MONITOR_READ,
             Action.EXPORT_MICRODATA,
             Action.DP_RELEASE,
+            # Pseudonymised: role, relationship, age band, proceedings; never a note.
+            Action.SUSPECT_VIEW,
         }
     ),
     # The privacy officer reviews access (audit), not case content.

@@ -148,6 +148,16 @@ class AuditAction(models.TextChoices):
     API_CLIENT_CHANGED = "api.client_changed", _("API-koppeling vastgelegd of gewijzigd")
     API_KEY_CREATED = "api.key_created", _("API-sleutel aangemaakt")
     API_KEY_REVOKED = "api.key_revoked", _("API-sleutel ingetrokken")
+    # Issue 17: suspects, their prosecution and non-punishment (suspects app).
+    SUSPECT_REGISTERED = "suspect.registered", _("Verdachte geregistreerd")
+    SUSPECT_LINKED = "suspect.linked", _("Verdachte aan casus gekoppeld")
+    SUSPECT_LINK_CORRECTED = "suspect.link_corrected", _("Koppeling verdachte gecorrigeerd")
+    SUSPECT_LINK_WITHDRAWN = "suspect.link_withdrawn", _("Koppeling verdachte ingetrokken")
+    PROCEEDING_RECORDED = "suspect.proceeding", _("Vervolgingsstap verdachte vastgelegd")
+    PROCEEDING_CORRECTED = "suspect.proceeding_corrected", _("Vervolgingsstap gecorrigeerd")
+    PROCEEDING_WITHDRAWN = "suspect.proceeding_withdrawn", _("Vervolgingsstap ingetrokken")
+    NON_PUNISHMENT_RECORDED = "case.non_punishment", _("Non-punishment vastgelegd")
+    NON_PUNISHMENT_WITHDRAWN = "case.non_punishment_withdrawn", _("Non-punishment ingetrokken")
 
 
 class AuditEvent(AppendOnlyModel):

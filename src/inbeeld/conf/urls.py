@@ -10,6 +10,7 @@ urlpatterns = [
     path("zoeken/", search_views.search, name="search"),
     path("account/", include("inbeeld.accounts.urls")),
     path("casussen/<str:code>/proeftuin/", include("inbeeld.pilot.urls")),
+    path("casussen/<str:code>/", include("inbeeld.suspects.urls")),
     path("casussen/", include("inbeeld.cases.urls")),
     path("proeftuin/", include("inbeeld.pilot.dashboard_urls")),
     path("privacy/", include("inbeeld.oversight.urls")),

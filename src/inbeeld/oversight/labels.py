@@ -46,6 +46,10 @@ SUBJECT_TYPES = {
     "retention": _("bewaartermijnen"),
     "signal": _("signaal"),
     "user": _("gebruiker"),
+    "suspect": _("verdachte"),
+    "suspect_link": _("koppeling verdachte aan casus"),
+    "suspect_proceeding": _("vervolgingsstap verdachte"),
+    "non_punishment": _("non-punishment"),
 }
 
 # What a read was for: the policy action the page asked for (policy_tables.Action).
@@ -80,6 +84,11 @@ PURPOSES = {
     "publication.export_microdata": _("microdata exporteren"),
     "publication.dp_release": _("cijfers vrijgeven"),
     "platform.approval_decide": _("goedkeuren (vier ogen)"),
+    "suspect.view": _("verdachten bekeken"),
+    "suspect.count": _("aantal verdachten bekeken"),
+    "suspect.link": _("formulier verdachte koppelen"),
+    "suspect.proceeding_record": _("formulier vervolging verdachte"),
+    "case.non_punishment_record": _("formulier non-punishment"),
 }
 
 EXTRA_KEYS = {

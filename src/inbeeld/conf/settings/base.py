@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "inbeeld.administration",
     "inbeeld.cases",
     "inbeeld.pilot",
+    "inbeeld.suspects",
     "inbeeld.intake",
     "inbeeld.analysis",
     "inbeeld.publication",
