@@ -113,7 +113,7 @@ def test_three_suspects_three_outcomes_and_lead_times_by_hand(case, people):
     }
     verdict = [p for p in selectors.suspect_proceedings(people["prosecutor"], case, a)][-1].entry
     assert (verdict.unconditional_months, verdict.conditional_months) == (24, 12)
-    assert verdict.measures == ["contact_ban"]
+    assert verdict.measures == ["contact_ban"] and verdict.sentence_type == "prison"
     # The case's own workflow (the victim's path) is untouched by the suspects' proceedings.
     case.refresh_from_db()
     assert case.status == "investigation"

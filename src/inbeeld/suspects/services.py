@@ -321,6 +321,7 @@ def _clean_sentence(values: dict, clean: dict) -> dict:
     sentence = values.get("sentence_type") or ""
     if sentence not in SentenceType.values:
         errors["sentence_type"] = _("Kies de soort straf bij een veroordeling.")
+    clean["sentence_type"] = sentence
     for field in ("unconditional_months", "conditional_months"):
         months = values.get(field)
         if months is not None and not (Decimal(0) <= Decimal(months) <= MAX_MONTHS):

@@ -139,7 +139,9 @@ def suspect_detail(request: HttpRequest, code: str, suspect: str) -> HttpRespons
             "row": row,
             "proceedings": selectors.suspect_proceedings(request.user, case, found),
             "lead_times": selectors.suspect_lead_times(case, found),
-            "can_record": can_record and row.link.effective,
+            "can_record": can_record
+            and row.link.effective
+            and bool(selectors.proceeding_kinds_allowed(case, found)),
             "can_change": can_record,
             "pseudonymised": not policy.can(request.user, A.NOTE_READ, case),
         },
