@@ -165,6 +165,46 @@ MATRIX: list[tuple] = [
     ("cases:court",                  "own",           "GET POST", LOGIN, 404,   404,   404,   404,   200,   404,   404,   404,   404,   404),
     ("cases:court",                  "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("cases:court",                  "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # Suspects (issue 17, ADR 0023): the police and the prosecutor in scope link suspects and
+    # record non-punishment; the prosecutor records each suspect's prosecution; researchers read
+    # a suspect's page pseudonymised; care roles and the examining judge see only a count on the
+    # case page, so every suspect page is 404 for them. Break-glass opens none of it. "foreign":
+    # an own case's code with a suspect, link or entry of the far away case. An empty POST is an
+    # invalid form: the page again.
+    ("suspects:link",                "own",           "GET POST", LOGIN, 404,   404,   200,   404,   200,   404,   404,   404,   404,   404),
+    ("suspects:link",                "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:link",                "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:link_correct",        "own",           "GET POST", LOGIN, 404,   404,   200,   404,   200,   404,   404,   404,   404,   404),
+    ("suspects:link_correct",        "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:link_correct",        "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:link_correct",        "foreign",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:link_withdraw",       "own",           "GET POST", LOGIN, 404,   404,   200,   404,   200,   404,   404,   404,   404,   404),
+    ("suspects:link_withdraw",       "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:link_withdraw",       "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:link_withdraw",       "foreign",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:detail",              "own",           "GET",      LOGIN, 404,   404,   200,   404,   200,   404,   404,   200,   404,   404),
+    ("suspects:detail",              "other",         "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:detail",              "granted",       "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:detail",              "foreign",       "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:proceeding",          "own",           "GET POST", LOGIN, 404,   404,   404,   404,   200,   404,   404,   404,   404,   404),
+    ("suspects:proceeding",          "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:proceeding",          "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:proceeding",          "foreign",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:proceeding_correct",  "own",           "GET POST", LOGIN, 404,   404,   404,   404,   200,   404,   404,   404,   404,   404),
+    ("suspects:proceeding_correct",  "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:proceeding_correct",  "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:proceeding_correct",  "foreign",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:proceeding_withdraw", "own",           "GET POST", LOGIN, 404,   404,   404,   404,   200,   404,   404,   404,   404,   404),
+    ("suspects:proceeding_withdraw", "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:proceeding_withdraw", "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:proceeding_withdraw", "foreign",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:non_punishment",      "own",           "GET POST", LOGIN, 404,   404,   200,   404,   200,   404,   404,   404,   404,   404),
+    ("suspects:non_punishment",      "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:non_punishment",      "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:non_punishment_withdraw", "own",       "GET POST", LOGIN, 404,   404,   200,   404,   200,   404,   404,   404,   404,   404),
+    ("suspects:non_punishment_withdraw", "other",     "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:non_punishment_withdraw", "granted",   "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:non_punishment_withdraw", "foreign",   "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     # The pilot dashboard and deployment management: researchers only.
     ("pilot:dashboard",              "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("pilot:deployment_list",        "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
@@ -315,6 +355,30 @@ CASE_URL_NAMES = {
     "pilot_case:delivery_correct",
     "pilot_case:delivery_withdraw",
     "pilot_case:measure_create",
+    *(
+        f"suspects:{name}"
+        for name in (
+            "link",
+            "link_correct",
+            "link_withdraw",
+            "detail",
+            "proceeding",
+            "proceeding_correct",
+            "proceeding_withdraw",
+            "non_punishment",
+            "non_punishment_withdraw",
+        )
+    ),
+}
+# The suspect URLs' further arguments: (the world's per-case object, its attribute) in order.
+SUSPECT_ARGS = {
+    "suspects:link_correct": ("link",),
+    "suspects:link_withdraw": ("link",),
+    "suspects:detail": ("suspect",),
+    "suspects:proceeding": ("suspect",),
+    "suspects:proceeding_correct": ("suspect", "step"),
+    "suspects:proceeding_withdraw": ("suspect", "step"),
+    "suspects:non_punishment_withdraw": ("non_punishment",),
 }
 # The pages that only show a case (the case page and its printable summary): a break-glass grant
 # opens these, and researchers read them; every other case URL writes or prepares a write.
@@ -597,6 +661,8 @@ class World:
     cases: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
     events: dict[str, object] = field(default_factory=dict)  # case code → one of its events
     deliveries: dict[str, object] = field(default_factory=dict)  # case code → its delivery
+    # case code → {"suspect": code, "link": id, "step": id, "non_punishment": id} (issue 17)
+    suspects: dict[str, dict] = field(default_factory=dict)
     grant: BreakGlassGrant | None = None  # a police officer's grant, for the review page
     signals: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
     link_token: str = ""
@@ -630,7 +696,40 @@ def _case(unit_code: str, court_code: str, consent: bool, recorders: dict):
         date=case.intake_date,
         delivered=True,
     )
+    _add_suspect(case, recorder, recorders)
     return case
+
+
+def _add_suspect(case, recorder, recorders: dict) -> None:
+    """A suspect linked by the unit's officer, the prosecutor's summons for them and a
+    non-punishment entry (for the suspect pages, issue 17)."""
+    from inbeeld.suspects import services as suspects
+
+    om_key = f"om:{case.police_unit.code}"
+    if om_key not in recorders:
+        recorders[om_key] = make_user(
+            Role.PROSECUTOR, district_code=case.police_unit.om_district.code
+        )
+    link = suspects.suspect_register(
+        actor=recorder, case=case, role="exploiter", relationship="partner"
+    )
+    step = suspects.proceeding_record(
+        actor=recorders[om_key],
+        case=case,
+        suspect=link.suspect,
+        date=case.intake_date,
+        kind="decision",
+        decision="summons",
+    )
+    entry = suspects.non_punishment_record(
+        actor=recorder, case=case, step="suspected", date=case.intake_date, offence="drugs"
+    )
+    case._matrix_suspect = {
+        "suspect": link.suspect.code,
+        "link": link.pk,
+        "step": step.pk,
+        "non_punishment": entry.pk,
+    }
 
 
 def build_world(role: str, *, with_cases: bool = True) -> World:
@@ -669,7 +768,9 @@ def _add_cases(world: World) -> None:
         )
         world.events[case.code] = case.events.order_by("pk").first()
         world.deliveries[case.code] = case.deliveries.get()
+        world.suspects[case.code] = case._matrix_suspect
     granted = _case(*GRANTED_CASE, recorders)
+    world.suspects[granted.code] = granted._matrix_suspect
     world.events[granted.code] = granted.events.order_by("pk").first()
     world.deliveries[granted.code] = granted.deliveries.get()
     world.cases["granted"].append(("with an active break-glass grant", granted))
@@ -834,9 +935,15 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
                     reverse(row.name, args=[own.code, world.events[far.code].pk]),
                 )
             ]
+        if row.obj == "foreign":
+            own = world.cases["own"][0][1]
+            far = next(case for label, case in world.cases["other"] if label == "far away")
+            args = [own.code, *(world.suspects[far.code][a] for a in SUSPECT_ARGS[row.name])]
+            return [("own case, object of the far away case", reverse(row.name, args=args))]
         urls = []
         for label, case in world.cases[row.obj]:
             args = [case.code]
+            args += [world.suspects[case.code][a] for a in SUSPECT_ARGS.get(row.name, ())]
             if row.name in ("cases:event_correct", "cases:event_withdraw"):
                 args.append(world.events[case.code].pk)
             if row.name in ("pilot_case:delivery_correct", "pilot_case:delivery_withdraw"):
@@ -1041,6 +1148,15 @@ def test_the_table_keeps_to_design_section_1():
             # Researchers read (list, case page), never write.
             if row.name not in ("cases:list", *CASE_READ_PAGES):
                 assert answers[RES] not in reads, row
+        if row.name.startswith("suspects:"):
+            # Suspect data (issue 17): the police and the prosecutor; researchers read a
+            # suspect's page (pseudonymised), never write; care roles, the examining judge and
+            # everyone without case data: nothing (care sees a count on the case page only).
+            readers = {r for r in LOGGED_IN if answers[r] in reads}
+            if row.obj in ("other", "granted", "foreign"):
+                assert readers == set(), row
+            allowed = {POL, OM, RES} if row.name == "suspects:detail" else {POL, OM}
+            assert readers <= allowed, row
         if row.name.startswith("intake:"):
             # A signal's content reaches only the coordinators of its unit; a signaller only
             # their own signals' status; everyone else nothing.
