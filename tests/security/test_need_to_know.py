@@ -131,6 +131,10 @@ def readers() -> dict[str, set[str]]:
     table[marker("deployment", "partners")] = {"researcher"}
     # A four-eyes decision's explanation: the deciders (privacy officers and administrators).
     table[marker("approval", "reason")] = {"privacy", "admin"}
+    # A note on a suspect's link (issue 17): the writer's family among those who see suspect
+    # details (police, prosecutor); never researchers, care, the psychologist or break-glass.
+    table[marker("suspect", "police")] = {"police"}
+    table[marker("suspect", "prosecutor")] = {"prosecutor"}
     return table
 
 
@@ -258,8 +262,35 @@ def _plant(users: dict) -> dict:
     approvals.change_request_reject(
         actor=users["privacy"], request_id=change.pk, reason=marker("approval", "reason")
     )
+    from inbeeld.suspects import services as suspects
+
+    links = [
+        suspects.suspect_register(
+            actor=users[writer],
+            case=case,
+            role="exploiter",
+            relationship="partner",
+            note=marker("suspect", writer),
+        )
+        for writer in ("police", "prosecutor")
+    ]
+    step = suspects.proceeding_record(
+        actor=users["prosecutor"],
+        case=case,
+        suspect=links[0].suspect,
+        date=case.intake_date,
+        kind="decision",
+        decision="summons",
+    )
+    entry = suspects.non_punishment_record(
+        actor=users["police"], case=case, step="suspected", date=case.intake_date, offence="drugs"
+    )
     return {
         "case": case,
+        "suspects": [link.suspect.code for link in links],
+        "links": [str(link.pk) for link in links],
+        "step": [str(step.pk)],
+        "non_punishment": [str(entry.pk)],
         "events": events,
         "deliveries": deliveries,
         "grants": [pending, reviewed],
@@ -321,6 +352,11 @@ def _values(name: str, param: str, world: dict) -> list[str]:
         "token": [world["token"]],
         # The import templates (empty files with only the Dutch column names).
         "kind": ["cases", "signals"],
+        # Suspects (issue 17).
+        "suspect": world["suspects"],
+        "link_id": world["links"],
+        "step_id": world["step"],
+        "entry_id": world["non_punishment"],
     }
     assert param in known, f"teach the need-to-know walk the URL parameter {param!r} of {name}"
     return known[param]
