@@ -36,8 +36,8 @@ from django.urls.resolvers import RoutePattern
 import inbeeld
 
 SRC = Path(inbeeld.__file__).resolve().parent
-# Cases, since issue 5 signals and since issue 17 suspects: every model of these apps is protected, and so is every model
-# that points at one of them (protected_models()).
+# Cases, since issue 5 signals and since issue 17 suspects: every model of these apps is
+# protected, and so is every model that points at one of them (protected_models()).
 PROTECTED_APPS = ("cases", "intake", "suspects")
 # Named explicitly so the rule holds even if a model moves out of inbeeld.cases.models.
 ALWAYS_PROTECTED = {"Case", "ChainEvent", "CaseAssignment"}

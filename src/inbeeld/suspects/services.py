@@ -363,7 +363,7 @@ def _proceeding_values(entry: ProceedingEntry) -> dict:
     return values
 
 
-def _standing_steps(case, suspect, *, without=None, extra=None) -> list[tuple[str, str]]:
+def _standing_steps(case, suspect, *, without=None, added=None) -> list[tuple[str, str]]:
     from inbeeld.suspects.models import EFFECTIVE_PROCEEDING
 
     rows = list(
@@ -371,8 +371,8 @@ def _standing_steps(case, suspect, *, without=None, extra=None) -> list[tuple[st
         .exclude(pk=getattr(without, "pk", None))
         .values_list("date", "id", "kind", "decision")
     )
-    if extra is not None:
-        rows.append((extra["date"], float("inf"), extra["kind"], extra["decision"]))
+    if added is not None:
+        rows.append((added["date"], float("inf"), added["kind"], added["decision"]))
     rows.sort(key=lambda row: (row[0], row[1]))
     return [(kind, decision) for _d, _i, kind, decision in rows]
 
@@ -395,7 +395,7 @@ def _write_proceeding(actor, case, suspect, date, values, supersedes=None) -> Pr
     clean = _clean_proceeding(values)
     if not _linked_now(case, suspect):
         raise ValidationError(_("Deze verdachte is niet (meer) aan deze casus gekoppeld."))
-    _check_replay(case, suspect, without=supersedes, extra={"date": date, **clean})
+    _check_replay(case, suspect, without=supersedes, added={"date": date, **clean})
     entry = ProceedingEntry(
         case=case,
         suspect=suspect,
