@@ -177,3 +177,46 @@ def test_retention_also_blanks_the_pilot_not_delivered_reasons():
 
     kept = {d.case.code: d.reason_not_delivered for d in Delivery.objects.select_related("case")}
     assert kept == {old.code: "", recent.code: "Geen psycholoog beschikbaar"}
+
+
+def test_retention_blanks_suspect_notes_and_removes_keys_of_suspects_of_old_cases_only():
+    """Issue 17: a suspect link's note goes with the case's notes; a suspect's linkage keys go
+    when every case the suspect is linked to is past the linkage-key period."""
+    from inbeeld.oversight.retention import retention_apply
+    from inbeeld.suspects import services as suspects
+    from inbeeld.suspects.models import SuspectCaseLink, SuspectLinkageKey
+
+    officer = make_user(Role.POLICE_OFFICER, unit_code="amsterdam")
+    old = _closed_case(officer, dt.date(2014, 3, 1), "oude notitie")
+    other_old = _closed_case(officer, dt.date(2014, 3, 1), "oude notitie")
+    recent = _closed_case(officer, dt.date(2024, 3, 1), "recente notitie")
+
+    def register(case, identifier):
+        return suspects.suspect_register(
+            actor=officer,
+            case=case,
+            role="exploiter",
+            relationship="network",
+            identifier_type="parket_number",
+            identifier=identifier,
+            note=f"notitie {identifier}",
+        )
+
+    only_old = register(old, "13/000001-14").suspect
+    also_recent = register(other_old, "13/000002-14").suspect
+    suspects.suspect_link(
+        actor=officer, case=recent, suspect=also_recent, role="recruiter", relationship="network"
+    )
+    recent_link = register(recent, "13/000003-24")
+    retention_apply(today=dt.date(2026, 6, 1))
+
+    noted = {
+        link.case.code: link.note
+        for link in SuspectCaseLink.objects.select_related("case").exclude(note_ciphertext="")
+    }
+    assert noted == {recent.code: "notitie 13/000003-24"}
+    assert set(SuspectLinkageKey.objects.values_list("suspect_id", flat=True)) == {
+        also_recent.pk,
+        recent_link.suspect.pk,
+    }
+    assert not SuspectLinkageKey.objects.filter(suspect=only_old).exists()

@@ -33,6 +33,7 @@ from inbeeld.cases.models import BreakGlassGrant, Case, ChainEvent, LinkageKey
 from inbeeld.intake.models import Signal, SignalEvent
 from inbeeld.intake.workflow import OPEN_STATUSES
 from inbeeld.pilot.models import Delivery
+from inbeeld.suspects.models import SuspectCaseLink, SuspectLinkageKey
 from inbeeld.stats import vocabulary as ev
 
 MAX_CODES_IN_LOG = 1000
@@ -80,16 +81,22 @@ def _run(*, today: dt.date | None, apply: bool) -> list[RetentionOutcome]:
         notes = ChainEvent.objects.filter(case__in=notes_cases).exclude(note_ciphertext="")
         # Free text of the pilot (reasons an intervention was not delivered) goes with the notes.
         reasons = Delivery.objects.filter(case__in=notes_cases).exclude(reason_ciphertext="")
+        # And the notes on a case's suspect links (issue 17, ADR 0023).
+        suspect_notes = SuspectCaseLink.objects.filter(case__in=notes_cases).exclude(
+            note_ciphertext=""
+        )
         codes = tuple(
             sorted(
                 set(notes.values_list("case__code", flat=True))
                 | set(reasons.values_list("case__code", flat=True))
+                | set(suspect_notes.values_list("case__code", flat=True))
             )
         )
-        count = notes.count() + reasons.count()
+        count = notes.count() + reasons.count() + suspect_notes.count()
         if apply and count:
             notes.rewrite_ciphertext(note_ciphertext="")
             reasons.update(reason_ciphertext="", reason_family="")
+            suspect_notes.rewrite_ciphertext(note_ciphertext="")
         outcomes.append(
             RetentionOutcome("notes", f"{periods['notes']} jaar na afsluiten", count, codes)
         )
@@ -97,9 +104,16 @@ def _run(*, today: dt.date | None, apply: bool) -> list[RetentionOutcome]:
         link_cases = _closed_before(_years_ago(today, periods["linkage_keys"]))
         links = LinkageKey.objects.filter(case__in=link_cases)
         codes = tuple(sorted(set(links.values_list("case__code", flat=True))))
-        count = links.count()
+        # A suspect's keys go when every case the suspect was ever linked to is past the period.
+        open_links = SuspectCaseLink.objects.exclude(case__in=link_cases)
+        suspect_keys = SuspectLinkageKey.objects.filter(
+            suspect__case_links__case__in=link_cases
+        ).exclude(suspect__in=open_links.values("suspect_id"))
+        suspect_keys = SuspectLinkageKey.objects.filter(pk__in=suspect_keys.values("pk"))
+        count = links.count() + suspect_keys.count()
         if apply and count:
             links.delete()
+            suspect_keys.delete()
         outcomes.append(
             RetentionOutcome(
                 "linkage_keys", f"{periods['linkage_keys']} jaar na afsluiten", count, codes
