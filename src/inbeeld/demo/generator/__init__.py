@@ -25,6 +25,7 @@ from inbeeld.demo.generator.linkage import LinkageSummary, generate_demo_linkage
 from inbeeld.demo.generator.pilot import PilotDesign, PilotPlan
 from inbeeld.demo.generator.population import draw_population
 from inbeeld.demo.generator.signals import generate_demo_signals
+from inbeeld.demo.generator.suspects import generate_demo_suspects
 from inbeeld.demo.generator.timeline import build_timelines
 from inbeeld.demo.generator.writer import WriteSummary, write_demo_data
 
@@ -45,6 +46,7 @@ class GenerateResult:
     signals: int = 0  # early signals (generator/signals/)
     linkage_keys: int = 0  # linkage keys (generator/linkage.py)
     linkage: LinkageSummary | None = None  # with the simulated true number of victims
+    suspects: int = 0  # demo suspects (generator/suspects.py, issue 17)
 
 
 def build_demo_data(
@@ -137,6 +139,7 @@ def generate(config: DemoConfig, *, if_empty: bool = False) -> GenerateResult:
         return GenerateResult(0, 0, time.perf_counter() - start, skipped=True)
     signals = generate_demo_signals(data)  # its own transaction, after the cases it links to
     linkage = generate_demo_linkage(data)  # likewise
+    suspects, _seconds = generate_demo_suspects(data)  # likewise
     end = time.perf_counter()
     return GenerateResult(
         cases=summary.cases,
@@ -149,6 +152,7 @@ def generate(config: DemoConfig, *, if_empty: bool = False) -> GenerateResult:
         signals=signals,
         linkage_keys=linkage.keys,
         linkage=linkage,
+        suspects=suspects,
     )
 
 
