@@ -33,8 +33,8 @@ from inbeeld.cases.models import BreakGlassGrant, Case, ChainEvent, LinkageKey
 from inbeeld.intake.models import Signal, SignalEvent
 from inbeeld.intake.workflow import OPEN_STATUSES
 from inbeeld.pilot.models import Delivery
-from inbeeld.suspects.models import SuspectCaseLink, SuspectLinkageKey
 from inbeeld.stats import vocabulary as ev
+from inbeeld.suspects.models import SuspectCaseLink, SuspectLinkageKey
 
 MAX_CODES_IN_LOG = 1000
 
