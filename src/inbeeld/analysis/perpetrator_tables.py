@@ -1,0 +1,98 @@
+"""The input tables of stats.perpetrators from the database, for a scoped queryset of cases
+(issue 17 item 6). The caller scopes the cases (cases.selectors: cases_in_monitor_scope(user),
+cases_of_research_scope(...)); only standing links and proceedings count (ADR 0015), and no free
+text or code of a suspect leaves this module (suspects are numbered by database id only)."""
+
+from __future__ import annotations
+
+import polars as pl
+from django.db.models import QuerySet
+
+from inbeeld.cases.models import Case
+from inbeeld.suspects import models as sm
+
+
+def suspect_rows(cases: QuerySet[Case]) -> pl.DataFrame:
+    links = list(
+        sm.SuspectCaseLink.objects.filter(
+            sm.EFFECTIVE_LINK, case__in=cases.values("pk")
+        ).values_list("suspect_id", "case_id", "role", "relationship", "recorded_at")
+    )
+    forms = list(
+        Case.exploitation_forms.through.objects.filter(case__in=cases.values("pk")).values_list(
+            "case_id", "exploitationform__code"
+        )
+    )
+    minor = dict(cases.values_list("pk", "minor_at_intake"))
+    steps = sm.ProceedingEntry.objects.filter(
+        sm.EFFECTIVE_PROCEEDING, case__in=cases.values("pk")
+    ).order_by("date", "id")
+    prosecuted: dict[tuple[int, int], int] = {}
+    convicted: dict[tuple[int, int], tuple[int, float | None]] = {}
+    for case_id, suspect_id, kind, decision, verdict, date, months in steps.values_list(
+        "case_id", "suspect_id", "kind", "decision", "verdict", "date", "unconditional_months"
+    ):
+        key = (suspect_id, case_id)
+        if kind == sm.ProceedingKind.DECISION and decision in (
+            sm.Decision.SUMMONS,
+            sm.Decision.PENALTY_ORDER,
+        ):
+            prosecuted.setdefault(key, date.year)
+        if kind == sm.ProceedingKind.VERDICT and verdict == sm.Verdict.CONVICTION:
+            convicted.setdefault(key, (date.year, None if months is None else float(months)))
+    forms_of: dict[int, list[str]] = {}
+    for case_id, code in forms:
+        forms_of.setdefault(case_id, []).append(code)
+    rows = []
+    for suspect_id, case_id, role, relationship, recorded_at in links:
+        key = (suspect_id, case_id)
+        year, months = convicted.get(key, (None, None))
+        for form in forms_of.get(case_id, ["unknown"]):
+            rows.append(
+                (
+                    suspect_id,
+                    form,
+                    minor[case_id],
+                    role,
+                    relationship,
+                    recorded_at.year,
+                    prosecuted.get(key),
+                    year,
+                    months,
+                )
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "suspect": pl.Int64,
+            "form": pl.Utf8,
+            "minor": pl.Boolean,
+            "role": pl.Utf8,
+            "relationship": pl.Utf8,
+            "registered_year": pl.Int32,
+            "prosecuted_year": pl.Int32,
+            "convicted_year": pl.Int32,
+            "unconditional_months": pl.Float64,
+        },
+        orient="row",
+    )
+
+
+def non_punishment_rows(cases: QuerySet[Case]) -> pl.DataFrame:
+    """Per criminal-exploitation case whose victim was a suspect: the year of the first entry and
+    whether the principle was applied (the latest standing outcome)."""
+    criminal = cases.filter(exploitation_forms__code="criminal").values("pk")
+    entries = sm.NonPunishmentEntry.objects.filter(
+        sm.EFFECTIVE_NON_PUNISHMENT, case__in=criminal
+    ).order_by("date", "id")
+    year: dict[int, int] = {}
+    applied: dict[int, bool] = {}
+    for case_id, step, date, outcome in entries.values_list("case_id", "step", "date", "outcome"):
+        year.setdefault(case_id, date.year)
+        if step == sm.NonPunishmentStep.OUTCOME:
+            applied[case_id] = outcome in sm.NON_PUNISHMENT_APPLIED
+    return pl.DataFrame(
+        [(case_id, y, applied.get(case_id, False)) for case_id, y in year.items()],
+        schema={"case": pl.Int64, "year": pl.Int32, "applied": pl.Boolean},
+        orient="row",
+    )
