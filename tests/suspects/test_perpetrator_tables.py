@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
+from django.utils import timezone
 
 from inbeeld.accounts.models import Role
 from inbeeld.analysis.perpetrator_tables import non_punishment_rows, suspect_rows
@@ -96,7 +97,7 @@ def test_suspect_rows_and_tables_against_a_hand_built_fixture():
 
     rows = suspect_rows(Case.objects.all())
     assert rows.height == 4  # parent × sexual, client × sexual, parent × (criminal, labour)
-    registered_year = dt.date.today().year  # the links were made today
+    registered_year = timezone.now().year  # the links were made now (UTC)
     sexual = rows.filter(pl.col("form") == "sexual").sort("role")
     assert sexual.select("role", "prosecuted_year", "convicted_year").rows() == [
         ("client", 2024, None),
