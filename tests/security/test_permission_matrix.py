@@ -283,6 +283,8 @@ MATRIX: list[tuple] = [
     # Reports and exports that can leave the platform, and the monitor page: researchers only.
     ("reports:index",                "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("reports:monitor_page",         "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    # The perpetrator and non-punishment tables (issue 17): who reads the monitor.
+    ("reports:perpetrators",         "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("reports:evaluation",           "html",          "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("reports:evaluation",           "pdf",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("reports:evaluation",           "unknown",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),

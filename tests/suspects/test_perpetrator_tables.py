@@ -162,3 +162,35 @@ def test_no_published_cell_below_the_minimum():
     assert table.value("2024", "sexual") is None
     assert table.status_of("2024", "sexual") != CellStatus.PUBLISHED
     assert table.n_suppressed >= 2  # the 4 and a complement: not recoverable from the margins
+
+
+@pytest.mark.django_db
+def test_the_page_shows_protected_tables_to_a_researcher_and_records_the_release(client, login):
+    from inbeeld.audit.models import AuditEvent
+    from inbeeld.cases.models import ConsentRecord
+
+    police, om = make_user(Role.POLICE_OFFICER), make_user(Role.PROSECUTOR)
+    case = CaseFactory(forms=["sexual"], minor=True, with_complaint=True)
+    ConsentRecord.objects.create(
+        case=case, kind="given", scope="evaluation_monitor", date=D(2024, 3, 1)
+    )
+    suspect = services.suspect_register(
+        actor=police, case=case, role="client", relationship="stranger"
+    ).suspect
+    services.proceeding_record(
+        actor=om,
+        case=case,
+        suspect=suspect,
+        date=D(2024, 6, 1),
+        kind="decision",
+        decision="summons",
+    )
+    login(make_user(Role.RESEARCHER))
+    response = client.get("/rapporten/daders/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Klanten in zaken met minderjarige slachtoffers" in body
+    # One client: below the minimum, so shown as × and never as 1.
+    assert "×" in body and ">1<" not in body
+    assert suspect.code not in body
+    assert AuditEvent.objects.filter(subject_ref="perpetrator_tables").count() == 1

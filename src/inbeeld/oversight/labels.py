@@ -96,6 +96,7 @@ EXTRA_KEYS = {
     # The bulk import (imports.services): counts per outcome, the chosen way of committing,
     # whether the report was the final one, a job file that is only a summary.
     "counts": _("aantallen"),
+    "tables": _("tabellen"),
     "final": _("definitief verslag"),
     "mode": _("manier van invoeren"),
     "summary": _("alleen een samenvatting"),

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from inbeeld.publication import microdata_views, views
+from inbeeld.publication import microdata_views, perpetrator_views, views
 
 app_name = "reports"
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("monitor/", views.monitor_page, name="monitor_page"),
+    path("daders/", perpetrator_views.perpetrator_page, name="perpetrators"),
     path("open-data/", views.open_data, name="open_data"),
     path("evaluatie.<str:fmt>", views.evaluation, name="evaluation"),
     path("monitor.<str:fmt>", views.monitor, name="monitor"),
