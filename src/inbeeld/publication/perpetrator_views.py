@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
@@ -27,9 +28,9 @@ from inbeeld.stats.disclosure import DisclosurePolicy
 from inbeeld.suspects.models import Relationship
 
 STAGE_LABELS = {
-    "registered": "geregistreerd",
-    "prosecuted": "vervolgd (dagvaarding of strafbeschikking)",
-    "convicted": "veroordeeld",
+    "registered": _lazy("geregistreerd"),
+    "prosecuted": _lazy("vervolgd (dagvaarding of strafbeschikking)"),
+    "convicted": _lazy("veroordeeld"),
 }
 
 
@@ -43,7 +44,7 @@ def _table(title: str, head: str, protected, row_names=None, col_names=None) -> 
     return {
         "title": title,
         "head": head,
-        "cols": [col_names.get(c, c) for c in protected.col_labels],
+        "cols": [str(col_names.get(c, c)) for c in protected.col_labels],
         "rows": [
             {
                 "label": row_names.get(r, r),
