@@ -134,3 +134,28 @@ def test_police_link_two_suspects_and_the_prosecutor_sentences_one(
     }
     assert statuses == {first: "uitspraak gedaan", second: "geregistreerd, geen beslissing"}
     assert broken_assets == []
+
+
+def test_researcher_reads_the_perpetrator_tables(
+    page: Page, amsterdam_case, axe, broken_assets: list[str]
+) -> None:
+    """The perpetrator and non-punishment tables: reached from the reports page, axe-clean and
+    usable at phone width (the counts themselves: tests/suspects/test_perpetrator_tables.py)."""
+    from inbeeld.accounts.models import User
+    from inbeeld.suspects import services
+
+    services.suspect_register(
+        actor=User.objects.get(username="politie.amsterdam"),
+        case=amsterdam_case,
+        role="exploiter",
+        relationship="parent",
+    )
+    log_in(page, "onderzoeker")
+    page.goto("/rapporten/")
+    page.get_by_role("link", name="Daders en non-punishment (tabellen)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Daders en non-punishment")
+    expect(page.get_by_test_id("perpetrator-table")).to_have_count(7)
+    check_accessibility(page)
+    assert axe(page) == []
+    at_phone_width(page, "perpetrator-tables-phone")
+    assert broken_assets == []
