@@ -96,6 +96,16 @@ INBEELD_RESULTS_WORK_MEM = env(
     default="256MB",
     help="PostgreSQL work_mem for recomputing the research figures in the worker",
 )
+# The dark number's published interval: resamples of the bootstrap that repeats the model choice
+# (stats.mse_uncertainty; ADR 0007: 40 covered 0.908 of simulated truths with five lists, 100
+# covered 0.970). The worker computes it as a stored result of its own (monitor_bootstrap).
+INBEELD_DARK_NUMBER_REPLICATES = env(
+    "INBEELD_DARK_NUMBER_REPLICATES",
+    cast=int,
+    default=100,
+    help="resamples of the dark number's model-choice bootstrap (at least 100 for an interval "
+    "that holds with five or more sources; each takes about 1 s on six sources)",
+)
 # On PostgreSQL the research tables are read with COPY ... TO STDOUT straight into polars
 # (analysis.builders.query_frame); False reads them row by row through the ORM (the identity
 # test, tests/analysis/test_copy_load.py, builds both).
