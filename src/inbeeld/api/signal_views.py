@@ -65,7 +65,7 @@ class SignalSubmitSerializer(StrictSerializer):
         help_text="Codes 'categorie/signaal' uit /api/v1/signalenlijst.",
     )
     leeftijd = serializers.ChoiceField(choices=AgeBand.choices, help_text="Leeftijdscategorie.")
-    gender = serializers.ChoiceField(choices=Gender.choices, help_text="Gender.")
+    gender = serializers.ChoiceField(choices=Gender.choices, help_text="Geslacht.")
     urgentie = serializers.ChoiceField(choices=Urgency.choices, help_text="Acuut gevaar of niet.")
     beschrijving = serializers.CharField(
         required=False,
@@ -242,7 +242,10 @@ class IndicatorListView(ApiView):
 class QuestionSerializer(serializers.Serializer):
     soort = serializers.ChoiceField(
         source="kind",
-        choices=[SignalEvent.Kind.QUESTION, SignalEvent.Kind.ANSWER],
+        choices=[
+            (kind.value, kind.label)
+            for kind in (SignalEvent.Kind.QUESTION, SignalEvent.Kind.ANSWER)
+        ],
         help_text="question: een vraag van de veiligheidscoördinator; answer: uw antwoord.",
     )
     tijdstip = serializers.DateTimeField(source="created_at", help_text="Tijdstip.")

@@ -612,6 +612,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Docstrings are the code's English comments; every word of the document is written for it
+    # in Dutch (summary, description, help_text), so docstrings never become descriptions.
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,
     # One name per choice set (the same choices under several field names, one field name
     # for several choice sets).
     "ENUM_NAME_OVERRIDES": {
