@@ -44,7 +44,10 @@ class SchemaJsonView(_AnyOrigin, _Public, SpectacularJSONAPIView):
 
 
 class DocsView(_Public, SpectacularSwaggerSplitView):
-    pass
+    """Swagger UI in InBeeld's own page: Dutch, a main landmark, and swagger-nl.js/.css for
+    Swagger UI's own words and its accessibility gaps (ADR 0021)."""
+
+    template_name = "api/swagger_ui.html"
 
 
 @csrf_exempt  # no session, no form: an unknown address is a 404 for every method
