@@ -131,21 +131,15 @@ class DeliveryRowSerializer(serializers.Serializer):
     gecorrigeerd = serializers.BooleanField(
         source="superseded", help_text="Vervangen door een correctie; telt niet mee."
     )
-    ingetrokken = serializers.SerializerMethodField(
-        help_text="Ingetrokken (doorgestreept, telt niet mee)."
+    ingetrokken = serializers.BooleanField(
+        source="withdrawn", help_text="Ingetrokken (doorgestreept, telt niet mee)."
     )
-    redenIntrekking = serializers.SerializerMethodField(
-        help_text="Code van de reden van intrekken (of leeg)."
+    redenIntrekking = serializers.CharField(
+        source="withdrawal_reason", help_text="Code van de reden van intrekken (of leeg)."
     )
     magWijzigen = serializers.BooleanField(
         source="may_change", help_text="Of de gebruiker haar mag corrigeren of intrekken."
     )
-
-    def get_ingetrokken(self, row) -> bool:
-        return row.withdrawal is not None
-
-    def get_redenIntrekking(self, row) -> str:
-        return row.withdrawal.reason if row.withdrawal is not None else ""
 
 
 @extend_schema_serializer(component_name="UitvoeringIntrekking")
