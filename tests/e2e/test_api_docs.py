@@ -65,3 +65,13 @@ def test_signing_in_is_dutch_too(page: Page, db, broken_assets):
     expect(dialog.get_by_role("button", name="Sluiten").first).to_be_visible()
     assert "Available authorizations" not in dialog.inner_text()
     assert not broken_assets
+
+
+def test_the_sign_in_dialog_passes_axe(page: Page, db, axe, broken_assets):
+    page.set_viewport_size(PHONE)
+    page.goto("/api/v1/docs")
+    page.get_by_role("button", name="Aanmelden").first.click()
+    expect(page.locator(".modal-ux")).to_be_visible()
+    violations = axe(page)
+    assert not violations, "\n".join(violations)
+    assert not broken_assets

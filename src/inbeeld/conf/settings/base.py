@@ -598,7 +598,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "InBeeld API",
     "DESCRIPTION": (
         "De API van InBeeld voor systemen van ketenpartners: casussen registreren en lezen, "
-        "ketengebeurtenissen vastleggen, corrigeren en intrekken, en referentiegegevens lezen. "
+        "ketengebeurtenissen vastleggen, corrigeren en intrekken, de proeftuin (uitvoeringen en "
+        "metingen), signalen van signaalgevers (met vragen en antwoorden), de evaluatie en de "
+        "monitor voor onderzoekers, en referentiegegevens lezen. "
         "Aanmelden met een API-sleutel (Authorization: Bearer ...); fouten als "
         "application/problem+json; elke POST met een Idempotency-Key. Zie docs/api.md."
     ),

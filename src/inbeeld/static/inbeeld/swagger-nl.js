@@ -129,6 +129,10 @@
       else if (select.closest(".content-type-wrapper, .response-control-media-type")) name = "Mediatype";
       select.setAttribute("aria-label", name);
     }
+    // The dialog's close button is an icon without a name.
+    for (const button of within(root, "button.close-modal:not([aria-label])")) {
+      button.setAttribute("aria-label", "Sluiten");
+    }
     // One outline under the page's h1 (the API's title): Swagger UI goes on at h3 (its groups)
     // and h4 (an operation's parts); screen readers hear them one level up.
     for (const heading of within(root, "h3, h4, h5")) {
