@@ -25,9 +25,7 @@ PATHS = {
 
 
 def _steps(rungs, start=START):
-    return [
-        ladder.Step(r, start + dt.timedelta(days=366 * (i + 1))) for i, r in enumerate(rungs)
-    ]
+    return [ladder.Step(r, start + dt.timedelta(days=366 * (i + 1))) for i, r in enumerate(rungs)]
 
 
 def test_every_status_is_reached_by_its_path():
@@ -52,16 +50,24 @@ def test_the_whole_table(status, rung):
 
 def test_durable_needs_24_months_after_the_implementation():
     implemented = dt.date(2020, 3, 31)
-    too_soon = [ladder.Step(ladder.IMPLEMENTED, implemented), ladder.Step(ladder.DURABLE, dt.date(2022, 3, 30))]
+    too_soon = [
+        ladder.Step(ladder.IMPLEMENTED, implemented),
+        ladder.Step(ladder.DURABLE, dt.date(2022, 3, 30)),
+    ]
     with pytest.raises(TransitionNotAllowed, match="24 maanden"):
         ladder.replay(too_soon, issued_on=START)
-    just = [ladder.Step(ladder.IMPLEMENTED, implemented), ladder.Step(ladder.DURABLE, dt.date(2022, 3, 31))]
+    just = [
+        ladder.Step(ladder.IMPLEMENTED, implemented),
+        ladder.Step(ladder.DURABLE, dt.date(2022, 3, 31)),
+    ]
     assert ladder.replay(just, issued_on=START) == ladder.DURABLE
 
 
 def test_a_milestone_before_the_recommendation_is_refused():
     with pytest.raises(TransitionNotAllowed, match="vóór de datum"):
-        ladder.replay([ladder.Step(ladder.ON_AGENDA, START - dt.timedelta(days=1))], issued_on=START)
+        ladder.replay(
+            [ladder.Step(ladder.ON_AGENDA, START - dt.timedelta(days=1))], issued_on=START
+        )
 
 
 def test_add_months_keeps_the_end_of_the_month():

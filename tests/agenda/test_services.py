@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from inbeeld.accounts.models import Role
 from inbeeld.agenda import selectors, services
@@ -46,7 +47,9 @@ def test_nobody_but_the_researcher_writes(role):
         )
     milestone = helpers.milestone(helpers.researcher(), rec, "debate", dt.date(2019, 1, 1))
     with pytest.raises(PermissionDenied):
-        services.milestone_code(actor=actor, milestone=milestone, rung="on_agenda", causal_link=True)
+        services.milestone_code(
+            actor=actor, milestone=milestone, rung="on_agenda", causal_link=True
+        )
     assert not AuditEvent.objects.filter(actor=actor).exists()
 
 
@@ -61,14 +64,18 @@ def test_recommendations_cannot_be_changed_or_deleted_only_withdrawn_with_a_reas
     with pytest.raises(AppendOnlyError):
         Recommendation.objects.filter(pk=rec.pk).delete()
     with pytest.raises(ValidationError):
-        services.recommendation_withdraw(actor=actor, recommendation=rec, reason="mistake", explanation="")
+        services.recommendation_withdraw(
+            actor=actor, recommendation=rec, reason="mistake", explanation=""
+        )
     services.recommendation_withdraw(
         actor=actor, recommendation=rec, reason="duplicate", explanation="Staat al als nummer 3."
     )
     row = selectors.recommendation_get_for(actor, rec.pk)
     assert row.withdrawn and row.status_label == "Ingetrokken"
     with pytest.raises(ValidationError, match="al ingetrokken"):
-        services.recommendation_withdraw(actor=actor, recommendation=rec, reason="mistake", explanation="x")
+        services.recommendation_withdraw(
+            actor=actor, recommendation=rec, reason="mistake", explanation="x"
+        )
     with pytest.raises(ValidationError, match="ingetrokken"):
         helpers.milestone(actor, rec, "debate", dt.date(2019, 1, 1))
 
@@ -84,13 +91,18 @@ def test_milestones_follow_the_ladder_and_nothing_is_stored_on_a_refusal():
     with pytest.raises(ValidationError, match="vóór de datum"):
         helpers.milestone(actor, rec, "debate", dt.date(2017, 1, 1))
     with pytest.raises(ValidationError, match="toekomst"):
-        helpers.milestone(actor, rec, "debate", dt.date.today() + dt.timedelta(days=2))
+        helpers.milestone(actor, rec, "debate", timezone.localdate() + dt.timedelta(days=2))
     assert Milestone.objects.count() == before
     helpers.milestone(actor, rec, "reverified", dt.date(2022, 1, 1))
     assert selectors.recommendation_get_for(actor, rec.pk).status == "durable"
     # Withdrawing the implementation would leave "durable" without it: refused, named.
-    with pytest.raises(ValidationError, match=r"Opnieuw vastgesteld: nog van kracht \(01-01-2022\)' kan niet volgen"):
-        services.milestone_withdraw(actor=actor, milestone=implemented, reason="mistake", explanation="x")
+    with pytest.raises(
+        ValidationError,
+        match=r"Opnieuw vastgesteld: nog van kracht \(01-01-2022\)' kan niet volgen",
+    ):
+        services.milestone_withdraw(
+            actor=actor, milestone=implemented, reason="mistake", explanation="x"
+        )
 
 
 def test_a_correction_supersedes_and_a_withdrawal_strikes_through():
@@ -102,7 +114,9 @@ def test_a_correction_supersedes_and_a_withdrawal_strikes_through():
     assert selectors.recommendation_get_for(actor, rec.pk).status == "on_agenda"
     with pytest.raises(ValidationError, match="al gecorrigeerd"):
         helpers.milestone(actor, rec, "debate", dt.date(2019, 4, 1), supersedes=wrong)
-    services.milestone_withdraw(actor=actor, milestone=fixed, reason="not_happened", explanation="Nooit ingediend.")
+    services.milestone_withdraw(
+        actor=actor, milestone=fixed, reason="not_happened", explanation="Nooit ingediend."
+    )
     row = selectors.recommendation_get_for(actor, rec.pk)
     assert row.status == "open" and len(row.milestones) == 2 and row.effective == []
 
@@ -118,13 +132,22 @@ def test_evidence_is_required_and_documents_are_encrypted_at_rest():
     assert "document" in refused.value.message_dict
     with pytest.raises(ValidationError, match="pdf, png of jpeg"):
         helpers.milestone(
-            actor, rec, "debate", dt.date(2019, 1, 1), evidence_kind="document",
+            actor,
+            rec,
+            "debate",
+            dt.date(2019, 1, 1),
+            evidence_kind="document",
             document=("brief.pdf", "application/pdf", b"<html>not a pdf</html>"),
         )
     pdf = b"%PDF-1.4 geheim verslag van het debat"
     milestone = helpers.milestone(
-        actor, rec, "debate", dt.date(2019, 1, 1), evidence_kind="document",
-        evidence_reference="", document=("verslag.pdf", "application/pdf", pdf),
+        actor,
+        rec,
+        "debate",
+        dt.date(2019, 1, 1),
+        evidence_kind="document",
+        evidence_reference="",
+        document=("verslag.pdf", "application/pdf", pdf),
     )
     stored = MilestoneDocument.objects.get(milestone=milestone)
     assert b"geheim" not in stored.document_ciphertext.encode()
@@ -141,37 +164,56 @@ def test_two_coders_then_a_third_person_decides():
     milestone = helpers.milestone(recorder, rec, "motion_carried", dt.date(2019, 3, 1))
     services.milestone_code(actor=coder_a, milestone=milestone, rung="adopted", causal_link=True)
     with pytest.raises(ValidationError, match="al gecodeerd"):
-        services.milestone_code(actor=coder_a, milestone=milestone, rung="adopted", causal_link=True)
+        services.milestone_code(
+            actor=coder_a, milestone=milestone, rung="adopted", causal_link=True
+        )
     with pytest.raises(ValidationError, match="Eerst coderen twee"):
-        services.milestone_adjudicate(actor=judge, milestone=milestone, rung="adopted", causal_link=True, explanation="x")
+        services.milestone_adjudicate(
+            actor=judge, milestone=milestone, rung="adopted", causal_link=True, explanation="x"
+        )
     services.milestone_code(actor=coder_b, milestone=milestone, rung="on_agenda", causal_link=True)
     with pytest.raises(ValidationError, match="al door twee"):
         services.milestone_code(actor=judge, milestone=milestone, rung="adopted", causal_link=True)
     coding = selectors.coding_of(Milestone.objects.get(pk=milestone.pk))
     assert coding.needs_decision and coding.final is None
     with pytest.raises(ValidationError, match="eigen codering"):
-        services.milestone_adjudicate(actor=coder_a, milestone=milestone, rung="adopted", causal_link=True, explanation="x")
+        services.milestone_adjudicate(
+            actor=coder_a, milestone=milestone, rung="adopted", causal_link=True, explanation="x"
+        )
     services.milestone_adjudicate(
-        actor=judge, milestone=milestone, rung="adopted", causal_link=True,
+        actor=judge,
+        milestone=milestone,
+        rung="adopted",
+        causal_link=True,
         explanation="De motie is aangenomen (stemmingsuitslag).",
     )
     coding = selectors.coding_of(Milestone.objects.get(pk=milestone.pk))
     assert coding.final == ("adopted", True) and not coding.needs_decision
     with pytest.raises(ValidationError, match="al beslist"):
-        services.milestone_adjudicate(actor=make_user(Role.RESEARCHER), milestone=milestone, rung="adopted", causal_link=True, explanation="x")
+        services.milestone_adjudicate(
+            actor=make_user(Role.RESEARCHER),
+            milestone=milestone,
+            rung="adopted",
+            causal_link=True,
+            explanation="x",
+        )
     assert AuditEvent.objects.filter(action="agenda.milestone_coded").count() == 2
     assert AuditEvent.objects.filter(action="agenda.milestone_adjudicated").count() == 1
 
 
 def test_agreeing_coders_need_no_decision():
     recorder, coder_a, coder_b = (helpers.researcher() for _ in range(3))
-    milestone = helpers.milestone(recorder, helpers.recommendation(recorder), "debate", dt.date(2019, 3, 1))
+    milestone = helpers.milestone(
+        recorder, helpers.recommendation(recorder), "debate", dt.date(2019, 3, 1)
+    )
     services.milestone_code(actor=coder_a, milestone=milestone, rung="on_agenda", causal_link=False)
     services.milestone_code(actor=coder_b, milestone=milestone, rung="on_agenda", causal_link=False)
     coding = selectors.coding_of(Milestone.objects.get(pk=milestone.pk))
     assert coding.agreed and coding.final == ("on_agenda", False)
     with pytest.raises(ValidationError, match="eens"):
-        services.milestone_adjudicate(actor=recorder, milestone=milestone, rung="adopted", causal_link=True, explanation="x")
+        services.milestone_adjudicate(
+            actor=recorder, milestone=milestone, rung="adopted", causal_link=True, explanation="x"
+        )
 
 
 def test_a_superseded_milestone_cannot_be_coded():

@@ -69,7 +69,9 @@ def test_the_cumulative_incidence_matches_lifelines_aalen_johansen():
     horizon = 4 * 365.25
     expected = float(frame[frame.index <= horizon].iloc[-1, 0])
     assert result.cumulative_incidence.estimate == pytest.approx(expected, abs=1e-9)
-    naive = sum(1 for e, t in zip(events, times, strict=True) if e == 1 and t <= horizon) / len(rows)
+    naive = sum(1 for e, t in zip(events, times, strict=True) if e == 1 and t <= horizon) / len(
+        rows
+    )
     # Censoring the young ones is not the same as counting them as failures.
     assert result.cumulative_incidence.estimate > naive
     assert result.n_abandoned == events.count(2)

@@ -51,7 +51,9 @@ def _outcomes(rows, *, strict: bool) -> list[stats.Outcome]:
             continue
         durable_on, ended_on = selectors.outcome_dates(row, strict=strict)
         outcomes.append(
-            stats.Outcome(str(row.recommendation.pk), row.recommendation.issued_on, durable_on, ended_on)
+            stats.Outcome(
+                str(row.recommendation.pk), row.recommendation.issued_on, durable_on, ended_on
+            )
         )
     return outcomes
 
@@ -63,11 +65,17 @@ def _kappa(first, second):
         return None
 
 
-def figure_for(user, *, horizon_years: int = DEFAULT_HORIZON_YEARS, cut_off: dt.date | None = None) -> Figure:
+def figure_for(
+    user, *, horizon_years: int = DEFAULT_HORIZON_YEARS, cut_off: dt.date | None = None
+) -> Figure:
     rows = selectors.all_rows(user)
     cut_off = cut_off or timezone.localdate()
-    strict = stats.durable_share(_outcomes(rows, strict=True), cut_off=cut_off, horizon_years=horizon_years)
-    lenient = stats.durable_share(_outcomes(rows, strict=False), cut_off=cut_off, horizon_years=horizon_years)
+    strict = stats.durable_share(
+        _outcomes(rows, strict=True), cut_off=cut_off, horizon_years=horizon_years
+    )
+    lenient = stats.durable_share(
+        _outcomes(rows, strict=False), cut_off=cut_off, horizon_years=horizon_years
+    )
     first, second, first_link, second_link = selectors.paired_codes(rows)
     n = strict.n_old_enough
     return Figure(

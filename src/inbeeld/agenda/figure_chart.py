@@ -33,7 +33,7 @@ def share_chart(figure) -> SafeString:
     parts = [
         f'<svg viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
         f'aria-labelledby="agenda-chart-title"><title id="agenda-chart-title">'
-        f'{escape(_("Aandeel aanbevelingen met een duurzame verandering, met 95%-interval"))}</title>'
+        f"{escape(_('Aandeel aanbevelingen met een duurzame verandering, met 95%-interval'))}</title>"
     ]
     for tick in (0, 0.5, 1):
         x = LEFT + tick * span

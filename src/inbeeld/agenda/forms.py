@@ -58,7 +58,9 @@ class PublicationForm(_Form):
     date_precision = forms.ChoiceField(
         label=_("Nauwkeurigheid van de datum"), choices=DatePrecision.choices, initial="day"
     )
-    url = forms.URLField(label=_("Vindplaats (internetadres)"), required=False, max_length=500)
+    url = forms.URLField(
+        label=_("Vindplaats (internetadres)"), required=False, max_length=500, assume_scheme="https"
+    )
 
 
 class RecommendationForm(_Form):
@@ -189,7 +191,9 @@ class AdjudicationForm(CodingForm):
 
 
 class FilterForm(_Form):
-    theme = forms.ChoiceField(label=_("Thema"), choices=[("", _("Alle"))] + Theme.choices, required=False)
+    theme = forms.ChoiceField(
+        label=_("Thema"), choices=[("", _("Alle"))] + Theme.choices, required=False
+    )
     addressee = forms.ChoiceField(
         label=_("Gericht aan"), choices=[("", _("Alle"))] + Addressee.choices, required=False
     )

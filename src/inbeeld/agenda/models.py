@@ -96,7 +96,9 @@ class ResearchProject(_Recorded):
 
 
 class Publication(_Recorded):
-    project = models.ForeignKey(ResearchProject, on_delete=models.PROTECT, related_name="publications")
+    project = models.ForeignKey(
+        ResearchProject, on_delete=models.PROTECT, related_name="publications"
+    )
     kind = models.CharField(_("soort"), max_length=24, choices=PublicationKind.choices)
     title = models.CharField(_("titel"), max_length=300)
     published_on = models.DateField(_("verschenen op"))
@@ -210,7 +212,9 @@ class MilestoneCoding(_Recorded):
 class Adjudication(_Recorded):
     """The decision of a third person where the two coders differ."""
 
-    milestone = models.OneToOneField(Milestone, on_delete=models.PROTECT, related_name="adjudication")
+    milestone = models.OneToOneField(
+        Milestone, on_delete=models.PROTECT, related_name="adjudication"
+    )
     rung = models.CharField(_("trede"), max_length=12, choices=list(ladder.RUNG_LABELS.items()))
     causal_link = models.BooleanField(_("verband expliciet in het bewijs"))
     explanation = models.CharField(_("motivering"), max_length=500)

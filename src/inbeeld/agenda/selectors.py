@@ -71,10 +71,8 @@ class Coding:
         if self.final is None:
             return ""
         rung, link = self.final
-        return "%s, %s" % (
-            ladder.RUNG_LABELS[rung],
-            _("verband expliciet") if link else _("geen expliciet verband"),
-        )
+        link_label = _("verband expliciet") if link else _("geen expliciet verband")
+        return f"{ladder.RUNG_LABELS[rung]}, {link_label}"
 
     @property
     def state_label(self) -> str:
@@ -92,7 +90,9 @@ def _same(a, b) -> bool:
 
 
 def coding_of(milestone: Milestone) -> Coding:
-    adjudication = getattr(milestone, "adjudication", None) if has_related(milestone, "adjudication") else None
+    adjudication = (
+        getattr(milestone, "adjudication", None) if has_related(milestone, "adjudication") else None
+    )
     return Coding(tuple(milestone.codings.all())[:2], adjudication)
 
 
@@ -209,7 +209,10 @@ def milestone_get_for(user, pk: int) -> Milestone:
 
 def all_rows(user) -> list[Row]:
     _require_read(user)
-    return [_row(r) for r in _queryset().order_by("publication__published_on", "publication_id", "number")]
+    return [
+        _row(r)
+        for r in _queryset().order_by("publication__published_on", "publication_id", "number")
+    ]
 
 
 def paired_codes(rows: list[Row]) -> tuple[list[str], list[str], list[str], list[str]]:
@@ -252,3 +255,47 @@ def outcome_dates(row: Row, *, strict: bool) -> tuple[dt.date | None, dt.date | 
 
 def counts_in_strict(row: Row) -> bool:
     return row.recommendation.source == Source.OWN
+
+
+def timeline_for(user, row: Row) -> list[dict]:
+    """The path of one recommendation, milestone by milestone, as ``user`` may see it: coders
+    see each other's codes only once both coded (independence), nobody decides on their own code."""
+    _require_read(user)
+    coder = may_code(user)
+    entries = []
+    for milestone in row.milestones:
+        coding = coding_of(milestone)
+        mine = next((c for c in coding.codes if c.created_by_id == user.pk), None)
+        entries.append(
+            {
+                "milestone": milestone,
+                "kind_label": ladder.KIND_LABELS[milestone.kind],
+                "withdrawal": milestone.withdrawal
+                if has_related(milestone, "withdrawal")
+                else None,
+                "superseded": has_related(milestone, "superseded_by"),
+                "coding": coding,
+                "mine": mine,
+                "show_codes": coder and coding.complete,
+                "may_code": coder and mine is None and not coding.complete,
+                "may_decide": coder
+                and coding.needs_decision
+                and user.pk not in {c.created_by_id for c in coding.codes},
+                "document": milestone.document if has_related(milestone, "document") else None,
+            }
+        )
+    return entries
+
+
+def document_of(milestone: Milestone):
+    """The evidence document of ``milestone`` (404 when it has none)."""
+    if not has_related(milestone, "document"):
+        raise Http404(_("Bij deze mijlpaal hoort geen document."))
+    return milestone.document
+
+
+def interventions():
+    """The pilot's interventions a recommendation can point to (item 8)."""
+    from inbeeld.pilot.models import Intervention
+
+    return Intervention.objects.order_by("order")

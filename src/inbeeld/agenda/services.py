@@ -192,7 +192,11 @@ def _check_evidence(evidence_kind: str, reference: str, document) -> None:
     if evidence_kind in (EvidenceKind.PARLIAMENT, EvidenceKind.OFFICIAL_PUBLICATION):
         if not reference.strip():
             raise ValidationError(
-                {"evidence_reference": _("Vul het kenmerk in (bijvoorbeeld 28638-123 of Stb. 2024, 12).")}
+                {
+                    "evidence_reference": _(
+                        "Vul het kenmerk in (bijvoorbeeld 28638-123 of Stb. 2024, 12)."
+                    )
+                }
             )
     elif evidence_kind == EvidenceKind.DOCUMENT:
         if document is None:
@@ -200,7 +204,9 @@ def _check_evidence(evidence_kind: str, reference: str, document) -> None:
         name, content_type, data = document
         magic = DOCUMENT_TYPES.get(content_type)
         if magic is None or not data.startswith(magic):
-            raise ValidationError({"document": _("Alleen pdf, png of jpeg, en de inhoud moet daarbij passen.")})
+            raise ValidationError(
+                {"document": _("Alleen pdf, png of jpeg, en de inhoud moet daarbij passen.")}
+            )
         if len(data) > MAX_DOCUMENT_BYTES:
             raise ValidationError({"document": _("Het document is groter dan 5 MB.")})
 
@@ -297,7 +303,10 @@ def milestone_withdraw(
         _check_ladder(recommendation, [m for m in effective if m.pk != milestone.pk])
         withdrawal = _saved(
             MilestoneWithdrawal(
-                milestone=milestone, reason=reason, explanation=explanation.strip(), created_by=actor
+                milestone=milestone,
+                reason=reason,
+                explanation=explanation.strip(),
+                created_by=actor,
             )
         )
         audit_record(

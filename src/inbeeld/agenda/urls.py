@@ -26,10 +26,20 @@ urlpatterns = [
         views.milestone_create,
         name="milestone_create",
     ),
-    path("mijlpaal/<int:milestone_id>/corrigeren/", views.milestone_correct, name="milestone_correct"),
-    path("mijlpaal/<int:milestone_id>/intrekken/", views.milestone_withdraw, name="milestone_withdraw"),
+    path(
+        "mijlpaal/<int:milestone_id>/corrigeren/", views.milestone_correct, name="milestone_correct"
+    ),
+    path(
+        "mijlpaal/<int:milestone_id>/intrekken/",
+        views.milestone_withdraw,
+        name="milestone_withdraw",
+    ),
     path("mijlpaal/<int:milestone_id>/coderen/", views.milestone_code, name="milestone_code"),
-    path("mijlpaal/<int:milestone_id>/beslissen/", views.milestone_adjudicate, name="milestone_adjudicate"),
+    path(
+        "mijlpaal/<int:milestone_id>/beslissen/",
+        views.milestone_adjudicate,
+        name="milestone_adjudicate",
+    ),
     path("mijlpaal/<int:milestone_id>/document/", views.document, name="document"),
     path("cijfer/", views.figure, name="figure"),
     path("cijfer/pdf/", views.figure_pdf, name="figure_pdf"),

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from inbeeld.agenda import figure as figures
 from inbeeld.agenda import forms, ladder, selectors, services
 from inbeeld.agenda.figure_chart import share_chart
-from inbeeld.pilot.models import Intervention
 from inbeeld.publication.reports import render_pdf
 from inbeeld.web import apply_service_errors
 
@@ -69,7 +68,9 @@ def publication_create(request: HttpRequest) -> HttpResponse:
         except (ValidationError, PermissionDenied) as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, _("De publicatie is vastgelegd. Voeg nu de aanbevelingen toe."))
+            messages.success(
+                request, _("De publicatie is vastgelegd. Voeg nu de aanbevelingen toe.")
+            )
             return redirect("agenda:publication", publication_id=publication.pk)
     return _status(request, form, "agenda/publication_form.html", {})
 
@@ -77,7 +78,9 @@ def publication_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def publication(request: HttpRequest, publication_id: int) -> HttpResponse:
     item = selectors.publication_get_for(request.user, publication_id)
-    rows = [r for r in selectors.all_rows(request.user) if r.recommendation.publication_id == item.pk]
+    rows = [
+        r for r in selectors.all_rows(request.user) if r.recommendation.publication_id == item.pk
+    ]
     return render(
         request,
         "agenda/publication.html",
@@ -91,7 +94,7 @@ def recommendation_create(request: HttpRequest, publication_id: int) -> HttpResp
     item = selectors.publication_get_for(request.user, publication_id)
     form = forms.RecommendationForm(
         request.POST if request.method == "POST" else None,
-        interventions=Intervention.objects.order_by("order"),
+        interventions=selectors.interventions(),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -108,31 +111,7 @@ def recommendation_create(request: HttpRequest, publication_id: int) -> HttpResp
 def recommendation(request: HttpRequest, recommendation_id: int) -> HttpResponse:
     row = selectors.recommendation_get_for(request.user, recommendation_id)
     coder = selectors.may_code(request.user)
-    entries = []
-    for milestone in row.milestones:
-        coding = selectors.coding_of(milestone)
-        mine = next((c for c in coding.codes if c.created_by_id == request.user.pk), None)
-        entries.append(
-            {
-                "milestone": milestone,
-                "kind_label": ladder.KIND_LABELS[milestone.kind],
-                "withdrawal": getattr(milestone, "withdrawal", None)
-                if selectors.has_related(milestone, "withdrawal")
-                else None,
-                "superseded": selectors.has_related(milestone, "superseded_by"),
-                "coding": coding,
-                "mine": mine,
-                # Coders do not see each other's codes before both coded (independence).
-                "show_codes": coder and coding.complete,
-                "may_code": coder and mine is None and not coding.complete,
-                "may_decide": coder
-                and coding.needs_decision
-                and request.user.pk not in {c.created_by_id for c in coding.codes},
-                "document": getattr(milestone, "document", None)
-                if selectors.has_related(milestone, "document")
-                else None,
-            }
-        )
+    entries = selectors.timeline_for(request.user, row)
     return render(
         request,
         "agenda/recommendation.html",
@@ -211,7 +190,9 @@ def _milestone_page(request: HttpRequest, row, *, supersedes=None) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def milestone_create(request: HttpRequest, recommendation_id: int) -> HttpResponse:
     _require_manage(request.user)
-    return _milestone_page(request, selectors.recommendation_get_for(request.user, recommendation_id))
+    return _milestone_page(
+        request, selectors.recommendation_get_for(request.user, recommendation_id)
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -230,7 +211,9 @@ def milestone_withdraw(request: HttpRequest, milestone_id: int) -> HttpResponse:
     form = forms.WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.milestone_withdraw(actor=request.user, milestone=milestone, **form.cleaned_data)
+            services.milestone_withdraw(
+                actor=request.user, milestone=milestone, **form.cleaned_data
+            )
         except (ValidationError, PermissionDenied) as exc:
             apply_service_errors(form, exc)
         else:
@@ -272,7 +255,8 @@ def _coding_page(request: HttpRequest, milestone_id: int, *, decide: bool) -> Ht
             apply_service_errors(form, exc)
         else:
             messages.success(
-                request, _("Uw beslissing is vastgelegd.") if decide else _("Uw codering is vastgelegd.")
+                request,
+                _("Uw beslissing is vastgelegd.") if decide else _("Uw codering is vastgelegd."),
             )
             return redirect("agenda:recommendation", recommendation_id=row.recommendation.pk)
     return _status(
@@ -304,14 +288,12 @@ def milestone_adjudicate(request: HttpRequest, milestone_id: int) -> HttpRespons
 def document(request: HttpRequest, milestone_id: int) -> HttpResponse:
     _require_manage(request.user)
     milestone = selectors.milestone_get_for(request.user, milestone_id)
-    if not selectors.has_related(milestone, "document"):
-        from django.http import Http404
-
-        raise Http404(_("Bij deze mijlpaal hoort geen document."))
-    item = milestone.document
+    item = selectors.document_of(milestone)
     data = services.document_read(actor=request.user, document=item)
     response = HttpResponse(data, content_type=item.content_type)
-    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[item.content_type]
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[
+        item.content_type
+    ]
     response["Content-Disposition"] = f'attachment; filename="bewijs-{milestone.pk}.{extension}"'
     return response
 
@@ -350,7 +332,9 @@ def figure(request: HttpRequest) -> HttpResponse:
 def figure_pdf(request: HttpRequest) -> HttpResponse:
     form, result = _figure(request)
     if form.errors:
-        return render(request, "agenda/figure.html", {"form": form, **_figure_context(result)}, status=400)
+        return render(
+            request, "agenda/figure.html", {"form": form, **_figure_context(result)}, status=400
+        )
     services.report_read(actor=request.user, fmt="pdf")
     html = render_to_string(
         "agenda/figure_pdf.html",
@@ -365,4 +349,3 @@ def figure_pdf(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(render_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="agenda-aanbevelingen.pdf"'
     return response
-
