@@ -65,6 +65,9 @@ class EvidenceKind(models.TextChoices):
     PARLIAMENT = "parliament", _("Kamerstuk, zaak of besluit (Tweede Kamer)")
     OFFICIAL_PUBLICATION = "official_publication", _("Officiële bekendmaking")
     DOCUMENT = "document", _("Geüpload document")
+    # A public source that is none of the above (a web page of a partner, a news report): it
+    # needs its address or description as the reference (ADR 0024).
+    PUBLIC_SOURCE = "public_source", _("Andere openbare bron")
 
 
 class WithdrawalReason(models.TextChoices):

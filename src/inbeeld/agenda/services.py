@@ -189,6 +189,10 @@ def _effective(recommendation: Recommendation) -> list[Milestone]:
 
 
 def _check_evidence(evidence_kind: str, reference: str, document) -> None:
+    if evidence_kind not in EvidenceKind.values:
+        raise ValidationError({"evidence_kind": _("Kies het soort bewijs.")})
+    if evidence_kind == EvidenceKind.PUBLIC_SOURCE and not reference.strip():
+        raise ValidationError({"evidence_reference": _("Vul de vindplaats van de bron in.")})
     if evidence_kind in (EvidenceKind.PARLIAMENT, EvidenceKind.OFFICIAL_PUBLICATION):
         if not reference.strip():
             raise ValidationError(
