@@ -154,7 +154,7 @@ def test_wilson_coverage_by_simulation_with_a_known_truth(n, p):
 
 def test_wilson_coverage_at_tens_of_recommendations_is_near_but_not_always_at_95():
     """The honest statement on the figure page: at these sizes the 95 % interval covers between
-    about 83 % and 99 % of the time, depending on the true share (lowest near the edges)."""
+    about 91 % and 99 % of the time, depending on the true share (lowest near the edges)."""
     for n in (10, 20, 30, 50):
         summary = agenda.wilson_coverage_summary(n)
         assert 0.90 < summary.average < 0.97, summary
