@@ -221,3 +221,29 @@ class Adjudication(_Recorded):
     rung = models.CharField(_("trede"), max_length=12, choices=list(ladder.RUNG_LABELS.items()))
     causal_link = models.BooleanField(_("verband expliciet in het bewijs"))
     explanation = models.CharField(_("motivering"), max_length=500)
+
+
+class ParliamentRecord(AppendOnlyModel):
+    """One version of one record of the Tweede Kamer's open data (the OData v4 "gegevensmagazijn"),
+    mirrored from a saved response (issue 18, item 3). Keyed on the parliament's GUID and its
+    change timestamp (``GewijzigdOp``): importing the same file again adds nothing, a changed
+    record adds a version; the newest version of a GUID is the current one. The raw JSON is kept."""
+
+    entity = models.CharField(max_length=20)
+    guid = models.UUIDField()
+    changed_at = models.DateTimeField()
+    deleted = models.BooleanField(default=False)
+    number = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=100, blank=True)
+    subject = models.TextField(blank=True)
+    cabinet_appraisal = models.CharField(max_length=100, blank=True)
+    dossier = models.CharField(max_length=20, blank=True)
+    relevant = models.BooleanField(default=False)
+    raw = models.JSONField()
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["guid", "changed_at"], name="agenda_parliament_version")
+        ]
+        indexes = [models.Index(fields=["entity", "relevant"])]

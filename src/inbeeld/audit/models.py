@@ -158,6 +158,7 @@ class AuditAction(models.TextChoices):
     AGENDA_MILESTONE_ADJUDICATED = "agenda.milestone_adjudicated", _("Beslissing over een mijlpaal")
     AGENDA_DOCUMENT_READ = "agenda.document_read", _("Bewijsdocument gedownload")
     AGENDA_REPORT_READ = "agenda.report_read", _("Agendarapport (pdf) gedownload")
+    AGENDA_PARLIAMENT_IMPORTED = "agenda.parliament_import", _("Kamergegevens ingelezen")
 
 
 class AuditEvent(AppendOnlyModel):

@@ -42,6 +42,7 @@ SUBJECT_TYPES = {
     "import": _("import uit een bestand"),
     "api_client": _("API-koppeling"),
     "page": _("pagina"),
+    "parliament_data": _("Kamergegevens (open data)"),
     "privacy_budget": _("privacybudget"),
     "publication": _("publicatie (agenda)"),
     "receipt": _("ontvangstcode"),
@@ -93,6 +94,11 @@ EXTRA_KEYS = {
     # The agenda register (agenda.services): the coder's number (1 or 2), the rung coded or
     # recorded, the publication a recommendation belongs to.
     "agreement": _("codeur"),
+    # The parliament import's counts (agenda.parliament).
+    "added": _("nieuw"),
+    "versions": _("gewijzigd"),
+    "unchanged": _("al aanwezig"),
+    "relevant": _("over mensenhandel"),
     "publication": _("publicatie"),
     "rung": _("trede"),
     "account_created": _("account aangemaakt"),
