@@ -155,3 +155,28 @@ def test_the_command_reads_saved_files(tmp_path, capsys):
     assert "0 nieuw, 0 gewijzigd, 3 al aanwezig" in capsys.readouterr().out
     with pytest.raises(CommandError, match="niet te lezen"):
         call_command("parliament_import", "--user", "tom", str(tmp_path / "weg.json"))
+
+
+def test_the_recommendation_page_shows_the_mirrored_evidence_and_suggests_related_items(
+    client, login
+):
+    import datetime as dt
+
+    from django.urls import reverse
+
+    actor = helpers.researcher()
+    parliament_import(actor=actor, data=_response(FIRST))
+    rec = helpers.recommendation(
+        actor, text="Pak klanten van minderjarige slachtoffers van seksuele uitbuiting aan."
+    )
+    helpers.milestone(
+        actor, rec, "questions", dt.date(2018, 6, 20), evidence_reference="2018Z11194"
+    )
+    login(actor)
+    page = client.get(reverse("agenda:recommendation", args=[rec.pk])).content.decode()
+    assert "Schriftelijke vragen: Vragen over het rapport" in page  # the evidence, resolved
+    assert "Mogelijk verwante Kamerstukken" in page and "2023Z20001" in page  # shares terms
+    assert "2023Z19000" not in page  # Defence: not relevant, shares nothing
+    login(make_user(Role.POLICE_OFFICER))
+    reader = client.get(reverse("agenda:recommendation", args=[rec.pk])).content.decode()
+    assert "Mogelijk verwante" not in reader

@@ -299,3 +299,39 @@ def interventions():
     from inbeeld.pilot.models import Intervention
 
     return Intervention.objects.order_by("order")
+
+
+# --- the parliament mirror on a recommendation's page (item 3) -------------------------------------
+
+_STOP = frozenset(
+    "aan als bij dat de den der des die dit door een en het in is met naar niet of om op over "
+    "te tot uit van voor wel wordt zijn zodat ook meer beter alsnog conform".split()
+)
+
+
+def _terms(text: str) -> set[str]:
+    words = {w.strip(".,;:'\"()").lower() for w in text.split()}
+    return {w for w in words if len(w) > 4 and w not in _STOP}
+
+
+def parliament_for(user, row: Row) -> tuple[dict, list]:
+    """(the mirrored record behind each parliamentary evidence number, suggested records that
+    share at least two terms with the recommendation and are not yet evidence of it). A person
+    confirms a suggestion by recording a milestone with its number."""
+    _require_read(user)
+    from inbeeld.agenda.parliament import current_records
+
+    records = current_records()
+    by_number = {r.number: r for r in records if r.number}
+    used = {m.evidence_reference for m in row.milestones}
+    evidence = {ref: by_number[ref] for ref in used if ref in by_number}
+    terms = _terms(row.recommendation.text)
+    scored = []
+    for record in records:
+        if record.number in used:
+            continue
+        shared = terms & _terms(record.subject)
+        if len(shared) >= 2:
+            scored.append((len(shared), record))
+    scored.sort(key=lambda item: (-item[0], -item[1].changed_at.timestamp()))
+    return evidence, [record for _, record in scored[:5]]

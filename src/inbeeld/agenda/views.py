@@ -112,6 +112,9 @@ def recommendation(request: HttpRequest, recommendation_id: int) -> HttpResponse
     row = selectors.recommendation_get_for(request.user, recommendation_id)
     coder = selectors.may_code(request.user)
     entries = selectors.timeline_for(request.user, row)
+    parliament, suggestions = selectors.parliament_for(request.user, row)
+    for entry in entries:
+        entry["parliament"] = parliament.get(entry["milestone"].evidence_reference)
     return render(
         request,
         "agenda/recommendation.html",
@@ -120,6 +123,7 @@ def recommendation(request: HttpRequest, recommendation_id: int) -> HttpResponse
             "entries": entries,
             "may_manage": selectors.may_manage(request.user),
             "may_code": coder,
+            "suggestions": suggestions if selectors.may_manage(request.user) else [],
         },
     )
 
