@@ -16,7 +16,12 @@ from inbeeld.agenda.models import (
     WithdrawalReason,
 )
 from inbeeld.agenda.selectors import STATUS_CHOICES
-from inbeeld.forms_safe import SafeDateField, SafeIntegerField, SafeModelChoiceField
+from inbeeld.forms_safe import (
+    SafeDateField,
+    SafeIntegerField,
+    SafeModelChoiceField,
+    SafeModelMultipleChoiceField,
+)
 
 YES_NO = [("yes", _("Ja")), ("no", _("Nee"))]
 
@@ -161,6 +166,16 @@ class MilestoneForm(_Form):
     document = forms.FileField(
         label=_("Document (pdf, png of jpeg, hoogstens 5 MB)"), required=False
     )
+    deployments = SafeModelMultipleChoiceField(
+        label=_("Uitgevoerd via inzet in de proeftuin (alleen bij een uitvoering)"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, deployments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deployments"].queryset = deployments
 
 
 class CodingForm(_Form):

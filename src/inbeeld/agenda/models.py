@@ -247,3 +247,15 @@ class ParliamentRecord(AppendOnlyModel):
             models.UniqueConstraint(fields=["guid", "changed_at"], name="agenda_parliament_version")
         ]
         indexes = [models.Index(fields=["entity", "relevant"])]
+
+
+class MilestoneDeployment(AppendOnlyModel):
+    """Item 8: the pilot deployment that carries out an implemented recommendation."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="deployments")
+    deployment = models.ForeignKey("pilot.Deployment", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["milestone", "deployment"], name="agenda_one_link")
+        ]

@@ -144,7 +144,11 @@ def _status(recommendation: Recommendation, milestones: list[Milestone]) -> str:
 def _queryset():
     milestones = Milestone.objects.select_related(
         "superseded_by", "withdrawal", "adjudication", "document", "created_by"
-    ).prefetch_related(Prefetch("codings", queryset=MilestoneCoding.objects.order_by("pk")))
+    ).prefetch_related(
+        Prefetch("codings", queryset=MilestoneCoding.objects.order_by("pk")),
+        "deployments__deployment__intervention",
+        "deployments__deployment__phase",
+    )
     return Recommendation.objects.select_related(
         "publication", "publication__project", "withdrawal", "intervention"
     ).prefetch_related(Prefetch("milestones", queryset=milestones.order_by("occurred_on", "pk")))
@@ -282,6 +286,7 @@ def timeline_for(user, row: Row) -> list[dict]:
                 and coding.needs_decision
                 and user.pk not in {c.created_by_id for c in coding.codes},
                 "document": milestone.document if has_related(milestone, "document") else None,
+                "deployments": [link.deployment for link in milestone.deployments.all()],
             }
         )
     return entries
@@ -335,3 +340,10 @@ def parliament_for(user, row: Row) -> tuple[dict, list]:
             scored.append((len(shared), record))
     scored.sort(key=lambda item: (-item[0], -item[1].changed_at.timestamp()))
     return evidence, [record for _, record in scored[:5]]
+
+
+def deployments():
+    """The pilot's deployments an implemented recommendation can point to (item 8)."""
+    from inbeeld.pilot.models import Deployment
+
+    return Deployment.objects.select_related("intervention", "phase").order_by("start", "pk")

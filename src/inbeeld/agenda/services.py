@@ -22,6 +22,7 @@ from inbeeld.agenda.models import (
     EvidenceKind,
     Milestone,
     MilestoneCoding,
+    MilestoneDeployment,
     MilestoneDocument,
     MilestoneWithdrawal,
     Publication,
@@ -227,6 +228,7 @@ def milestone_record(
     document: tuple[str, str, bytes] | None = None,
     date_precision: str = DatePrecision.DAY,
     supersedes: Milestone | None = None,
+    deployments=(),
     is_example: bool = False,
     source_note: str = "",
 ) -> Milestone:
@@ -237,6 +239,10 @@ def milestone_record(
     if rung is None:
         raise ValidationError({"kind": _("Kies wat er gebeurde.")})
     _check_evidence(evidence_kind, evidence_reference, document)
+    if deployments and rung != ladder.IMPLEMENTED:
+        raise ValidationError(
+            {"deployments": _("Alleen een uitvoering wordt gekoppeld aan inzet in de proeftuin.")}
+        )
     if occurred_on > timezone.localdate():
         raise ValidationError({"occurred_on": _("Een mijlpaal ligt niet in de toekomst.")})
     with transaction.atomic():
@@ -265,6 +271,8 @@ def milestone_record(
         _check_ladder(recommendation, [*effective, milestone])
         _saved(milestone)
         extra = {"rung": rung, "kind": kind}
+        for deployment in deployments:
+            MilestoneDeployment.objects.create(milestone=milestone, deployment=deployment)
         if document is not None and evidence_kind == EvidenceKind.DOCUMENT:
             name, content_type, data = document
             sha = hashlib.sha256(data).hexdigest()

@@ -170,6 +170,7 @@ def _milestone_page(request: HttpRequest, row, *, supersedes=None) -> HttpRespon
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
         initial=initial,
+        deployments=selectors.deployments(),
     )
     if request.method == "POST" and form.is_valid():
         values = {k: v for k, v in form.cleaned_data.items() if k != "document"}
