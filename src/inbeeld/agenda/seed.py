@@ -24,17 +24,17 @@ class SeedResult:
     milestones: int
 
 
-def _debate_2023() -> dict:
-    return {
-        "kind": "debate",
-        "occurred_on": dt.date(2023, 12, 1),
-        "date_precision": "month",
-        "description": "De Tweede Kamer debatteert in december 2023 over het actieplan "
-        "'Samen tegen Mensenhandel'.",
-        "evidence_kind": "public_source",
-        "evidence_reference": "hetckm.nl (seed 003)",
-        "source_note": SEED_003 + "; de dag van het debat staat niet in de bron",
-    }
+# The register's content quoted from seed 003 (data, like a recommendation's text; not a label).
+DEBATE_2023 = {
+    "kind": "debate",
+    "occurred_on": dt.date(2023, 12, 1),
+    "date_precision": "month",
+    "description": "De Tweede Kamer debatteert in december 2023 over het actieplan "
+    "'Samen tegen Mensenhandel'.",
+    "evidence_kind": "public_source",
+    "evidence_reference": "hetckm.nl (seed 003)",
+    "source_note": SEED_003 + "; de dag van het debat staat niet in de bron",
+}
 
 
 SAMEN_TEGEN_MENSENHANDEL = [
@@ -204,5 +204,5 @@ def seed_agenda(actor) -> SeedResult:
                 source="own",
                 source_note=SEED_003,
             )
-            milestone(rec, **_debate_2023())
+            milestone(rec, **DEBATE_2023)
     return SeedResult(**counts)
