@@ -43,9 +43,9 @@ DOCUMENT_TYPES = {
 }
 
 
-def _require(actor, action) -> None:
+def _require(actor, action, message: str | None = None) -> None:
     if actor is None or not policy.can(actor, action):
-        raise PermissionDenied(_("U mag de agenda niet bijwerken."))
+        raise PermissionDenied(message or _("U mag de agenda niet bijwerken."))
 
 
 def _saved(row):
@@ -422,7 +422,7 @@ def document_read(*, actor, document: MilestoneDocument) -> bytes:
 
 def report_read(*, actor, fmt: str) -> None:
     """Audit the download of the agenda report."""
-    _require(actor, policy.Action.AGENDA_READ)
+    _require(actor, policy.Action.AGENDA_READ, _("U heeft geen toegang tot de agenda."))
     audit_record(
         actor=actor,
         action=AuditAction.AGENDA_REPORT_READ,
