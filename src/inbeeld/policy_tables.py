@@ -65,6 +65,11 @@ class Action(StrEnum):
     # still goes through the services, which ask CASE_CREATE / EVENT_RECORD / ... per row.
     IMPORT_CASES = "import.cases"
     IMPORT_SIGNALS = "import.signals"
+    # The agenda register (issue 18, ADR 0024): everyone signed in reads the published register
+    # and figure; the researchers (CKM staff) maintain it and code its milestones.
+    AGENDA_READ = "agenda.read"
+    AGENDA_MANAGE = "agenda.manage"
+    AGENDA_CODE = "agenda.code"
 
 
 ROLE_SCOPE: dict[str, Scope] = {
@@ -88,9 +93,11 @@ _CHAIN_WORK = {
     Action.NOTE_WRITE,
 }
 
+_AGENDA_READ = {Action.AGENDA_READ}
+
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     # Signallers submit signals and follow their own; they never see case data.
-    Role.SIGNALLER: frozenset({Action.SIGNAL_SUBMIT, Action.SIGNAL_OWN_READ}),
+    Role.SIGNALLER: frozenset({Action.SIGNAL_SUBMIT, Action.SIGNAL_OWN_READ, *_AGENDA_READ}),
     Role.SAFETY_COORDINATOR: frozenset(
         _CHAIN_WORK
         | {
@@ -107,6 +114,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             # The coordinator imports a partner's file into the unit (ADR 0022).
             Action.IMPORT_CASES,
             Action.IMPORT_SIGNALS,
+            *_AGENDA_READ,
         }
     ),
     Role.POLICE_OFFICER: frozenset(
@@ -119,12 +127,14 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.CONSENT_RECORD,
             Action.DELIVERY_RECORD,
             Action.MEASURE_RECORD,
+            *_AGENDA_READ,
         }
     ),
     # Consent and the victim-reported measures are recorded by the professionals who talk with
     # the victim; deliveries by the roles of DELIVERY_RECORDERS.
     Role.PSYCHOLOGIST: frozenset(
-        _CHAIN_WORK | {Action.CONSENT_RECORD, Action.DELIVERY_RECORD, Action.MEASURE_RECORD}
+        _CHAIN_WORK
+        | {Action.CONSENT_RECORD, Action.DELIVERY_RECORD, Action.MEASURE_RECORD, *_AGENDA_READ}
     ),
     # The prosecutor brings a case before a court (summons, a hearing by the examining judge):
     # setting the case's court is what lets that court's examining judge see it (Scope.COURT).
@@ -136,11 +146,15 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.LINKAGE_ADD,
             Action.DELIVERY_RECORD,
             Action.CASE_SET_COURT,
+            *_AGENDA_READ,
         }
     ),
-    Role.EXAMINING_JUDGE: frozenset(_CHAIN_WORK | {Action.BREAK_GLASS, Action.DELIVERY_RECORD}),
+    Role.EXAMINING_JUDGE: frozenset(
+        _CHAIN_WORK | {Action.BREAK_GLASS, Action.DELIVERY_RECORD, *_AGENDA_READ}
+    ),
     Role.PEER_EXPERT: frozenset(
-        _CHAIN_WORK | {Action.CONSENT_RECORD, Action.DELIVERY_RECORD, Action.MEASURE_RECORD}
+        _CHAIN_WORK
+        | {Action.CONSENT_RECORD, Action.DELIVERY_RECORD, Action.MEASURE_RECORD, *_AGENDA_READ}
     ),
     # National, pseudonymised: all cases, never free text, never a change.
     Role.RESEARCHER: frozenset(
@@ -154,14 +168,18 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MONITOR_READ,
             Action.EXPORT_MICRODATA,
             Action.DP_RELEASE,
+            # CKM staff maintain the agenda register and code its milestones (ADR 0024).
+            Action.AGENDA_READ,
+            Action.AGENDA_MANAGE,
+            Action.AGENDA_CODE,
         }
     ),
     # The privacy officer reviews access (audit), not case content.
     # Both see every grant and decide four-eyes requests (never their own: may_decide_change).
     Role.PRIVACY_OFFICER: frozenset(
-        {Action.AUDIT_READ, Action.BREAK_GLASS_REVIEW, Action.APPROVAL_DECIDE}
+        {Action.AUDIT_READ, Action.BREAK_GLASS_REVIEW, Action.APPROVAL_DECIDE, *_AGENDA_READ}
     ),
-    Role.ADMINISTRATOR: frozenset({Action.ADMINISTER, Action.APPROVAL_DECIDE}),
+    Role.ADMINISTRATOR: frozenset({Action.ADMINISTER, Action.APPROVAL_DECIDE, *_AGENDA_READ}),
 }
 
 _POLICE = {Role.POLICE_OFFICER}

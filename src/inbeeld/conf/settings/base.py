@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "inbeeld.backup",
     "inbeeld.jobs",
     "inbeeld.imports",
+    "inbeeld.agenda",
     # Background jobs (issue 15): the queue lives in the database, the worker is `inbeeld worker`.
     "django_tasks",
     "django_tasks_db",
