@@ -22,8 +22,9 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml requirements-oracles-
 	$(PIP) install --quiet --no-deps --require-hashes -r requirements-oracles-nodeps.txt
 	touch $@
 
-# axe-core for the accessibility browser tests (tests/e2e/test_accessibility.py), from npm at
-# the version package-lock.json pins; node_modules/ is never committed nor served.
+# axe-core for the accessibility browser tests (tests/e2e/test_accessibility.py) and Spectral
+# for the API lint (Logius rules), from npm at the versions package-lock.json pins;
+# node_modules/ is never committed nor served.
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
@@ -66,10 +67,13 @@ test: install-test
 bench: install-test devenv
 	$(VENV)/bin/python bench/run.py
 
-# The layering contracts of pyproject.toml [tool.importlinter] (ADR 0012), then ruff.
+# The layering contracts of pyproject.toml [tool.importlinter] (ADR 0012), ruff, and the OpenAPI
+# document against the Logius API design rules (Spectral, the published ruleset saved in lint/;
+# warnings fail too). tests/api/test_spectral.py runs the same lint.
 lint: install-test
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/ruff check src tests bench scripts
+	npx --no-install spectral lint docs/openapi.yaml --ruleset lint/logius-adr-ruleset.yaml --fail-severity=warn
 
 # The OpenAPI document of the REST API, committed (tests/api/test_openapi.py checks it is current).
 openapi: install devenv

@@ -3,7 +3,7 @@ standard scenarios of ``inbeeld simulate`` with REPLICATIONS pilots each, run in
 (stats.simulation_coverage.run on every CPU; no database needed), the table written into
 BENCHMARKS.md.
 
-Environment: BENCH_SIM_REPLICATIONS (default 500), BENCH_SIM_SEED (2026), BENCH_SIM_JOBS (0 = every
+Environment: BENCH_SIM_REPLICATIONS (default 1000), BENCH_SIM_SEED (2026), BENCH_SIM_JOBS (0 = every
 CPU). Run alone: ``.venv/bin/python bench/run.py simulate``.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 NAME = "simulate"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-REPLICATIONS = int(os.environ.get("BENCH_SIM_REPLICATIONS", "500"))
+REPLICATIONS = int(os.environ.get("BENCH_SIM_REPLICATIONS", "1000"))
 SEED = int(os.environ.get("BENCH_SIM_SEED", "2026"))
 JOBS = int(os.environ.get("BENCH_SIM_JOBS", "0"))
 TARGET_SECONDS = 600.0

@@ -75,6 +75,11 @@ class Action(StrEnum):
     SUSPECT_LINK = "suspect.link"
     PROCEEDING_RECORD = "suspect.proceeding_record"
     NON_PUNISHMENT_RECORD = "case.non_punishment_record"
+    # The agenda register (issue 18, ADR 0024): everyone signed in reads the published register
+    # and figure; the researchers (CKM staff) maintain it and code its milestones.
+    AGENDA_READ = "agenda.read"
+    AGENDA_MANAGE = "agenda.manage"
+    AGENDA_CODE = "agenda.code"
 
 
 ROLE_SCOPE: dict[str, Scope] = {
@@ -98,9 +103,11 @@ _CHAIN_WORK = {
     Action.NOTE_WRITE,
 }
 
+_AGENDA_READ = {Action.AGENDA_READ}
+
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     # Signallers submit signals and follow their own; they never see case data.
-    Role.SIGNALLER: frozenset({Action.SIGNAL_SUBMIT, Action.SIGNAL_OWN_READ}),
+    Role.SIGNALLER: frozenset({Action.SIGNAL_SUBMIT, Action.SIGNAL_OWN_READ, *_AGENDA_READ}),
     Role.SAFETY_COORDINATOR: frozenset(
         _CHAIN_WORK
         | {
@@ -118,6 +125,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.IMPORT_CASES,
             Action.IMPORT_SIGNALS,
             Action.SUSPECT_COUNT,
+            *_AGENDA_READ,
         }
     ),
     Role.POLICE_OFFICER: frozenset(
@@ -133,6 +141,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.SUSPECT_VIEW,
             Action.SUSPECT_LINK,
             Action.NON_PUNISHMENT_RECORD,
+            *_AGENDA_READ,
         }
     ),
     # Consent and the victim-reported measures are recorded by the professionals who talk with
@@ -144,6 +153,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.DELIVERY_RECORD,
             Action.MEASURE_RECORD,
             Action.SUSPECT_COUNT,
+            *_AGENDA_READ,
         }
     ),
     # The prosecutor brings a case before a court (summons, a hearing by the examining judge):
@@ -160,10 +170,12 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.SUSPECT_LINK,
             Action.PROCEEDING_RECORD,
             Action.NON_PUNISHMENT_RECORD,
+            *_AGENDA_READ,
         }
     ),
     Role.EXAMINING_JUDGE: frozenset(
-        _CHAIN_WORK | {Action.BREAK_GLASS, Action.DELIVERY_RECORD, Action.SUSPECT_COUNT}
+        _CHAIN_WORK
+        | {Action.BREAK_GLASS, Action.DELIVERY_RECORD, Action.SUSPECT_COUNT, *_AGENDA_READ}
     ),
     Role.PEER_EXPERT: frozenset(
         _CHAIN_WORK
@@ -172,6 +184,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.DELIVERY_RECORD,
             Action.MEASURE_RECORD,
             Action.SUSPECT_COUNT,
+            *_AGENDA_READ,
         }
     ),
     # National, pseudonymised: all cases, never free text, never a change.
@@ -188,14 +201,18 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.DP_RELEASE,
             # Pseudonymised: role, relationship, age band, proceedings; never a note.
             Action.SUSPECT_VIEW,
+            # CKM staff maintain the agenda register and code its milestones (ADR 0024).
+            Action.AGENDA_READ,
+            Action.AGENDA_MANAGE,
+            Action.AGENDA_CODE,
         }
     ),
     # The privacy officer reviews access (audit), not case content.
     # Both see every grant and decide four-eyes requests (never their own: may_decide_change).
     Role.PRIVACY_OFFICER: frozenset(
-        {Action.AUDIT_READ, Action.BREAK_GLASS_REVIEW, Action.APPROVAL_DECIDE}
+        {Action.AUDIT_READ, Action.BREAK_GLASS_REVIEW, Action.APPROVAL_DECIDE, *_AGENDA_READ}
     ),
-    Role.ADMINISTRATOR: frozenset({Action.ADMINISTER, Action.APPROVAL_DECIDE}),
+    Role.ADMINISTRATOR: frozenset({Action.ADMINISTER, Action.APPROVAL_DECIDE, *_AGENDA_READ}),
 }
 
 _POLICE = {Role.POLICE_OFFICER}

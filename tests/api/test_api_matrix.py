@@ -16,6 +16,8 @@ from inbeeld.accounts.models import Role
 from inbeeld.audit.models import AuditAction, AuditEvent
 from inbeeld.cases.models import ChainEvent
 from inbeeld.intake.services import signal_submit
+from inbeeld.pilot.models import Delivery, Intervention
+from inbeeld.pilot.services import delivery_record
 from tests.api.conftest import Api, assert_problem, make_api_client
 from tests.factories import CaseFactory, assign, court, make_user, unit
 
@@ -73,8 +75,21 @@ API_MATRIX: list[tuple] = [
     ("api:delivery",       "other", "POST",     401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     ("api:measure",        "own",   "POST",     401, 404, 400, 400, 400, 404, 404, 400, 404, 404),
     ("api:measure",        "other", "POST",     401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
-    # The evaluation from the stored results: researchers only (as the evaluation pages).
+    # Deliveries read back by everyone who sees the case (the case page's pilot section).
+    ("api:delivery",       "own",   "GET",      401, 404, 200, 200, 200, 200, 200, 200, 200, 404),
+    ("api:delivery",       "other", "GET",      401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    # Correct and withdraw a (psychologist) delivery: those who deliver that intervention (police,
+    # psychologist); the other roles recording deliveries get 403, as on the page.
+    ("api:delivery_correct",  "own",   "POST",  401, 404, 403, 400, 400, 403, 403, 403, 404, 404),
+    ("api:delivery_correct",  "other", "POST",  401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("api:delivery_correct",  "foreign_event", "POST", 401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("api:delivery_withdraw", "own",   "POST",  401, 404, 403, 400, 400, 403, 403, 403, 404, 404),
+    ("api:delivery_withdraw", "other", "POST",  401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("api:delivery_withdraw", "foreign_event", "POST", 401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    # The evaluation and the monitor from the stored results: researchers only (as the pages).
     ("api:evaluation",     "-",     "GET",      401, 403, 403, 403, 403, 403, 403, 403, 200, 403),
+    ("api:evaluation_intervention", "-", "GET", 401, 403, 403, 403, 403, 403, 403, 403, 200, 403),
+    ("api:monitor",        "-",     "GET",      401, 403, 403, 403, 403, 403, 403, 403, 200, 403),
     ("api:police_units",   "-",     "GET",      401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("api:exploitation_forms", "-", "GET",      401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("api:event_types",    "-",     "GET",      401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
@@ -83,9 +98,15 @@ API_MATRIX: list[tuple] = [
     ("api:signal_list",    "-",     "POST",     401, 201, 403, 403, 403, 403, 403, 403, 403, 403),
     ("api:signal_detail",  "own",   "GET",      401, 200, 404, 404, 404, 404, 404, 404, 404, 404),
     ("api:signal_detail",  "other", "GET",      401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    # The coordinator's questions and the signaller's answer (an empty body: 400).
+    ("api:signal_questions", "own", "GET",      401, 200, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("api:signal_questions", "other", "GET",    401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("api:signal_answer",  "own",   "POST",     401, 400, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("api:signal_answer",  "other", "POST",     401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     ("api:indicators",     "-",     "GET",      401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     # The OpenAPI document and its documentation page hold no data: anyone.
     ("api:schema",         "-",     "GET",      200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("api:schema_json",    "-",     "GET",      200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("api:docs",           "-",     "GET",      200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("api:not_found",      "-",     "GET",      404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
 ]  # fmt: skip
@@ -108,7 +129,20 @@ def world():
     keys = {label: make_api_client(user)[1] for label, user in users.items()}
     own_signal = _signal(users["sig"])
     other_signal = _signal(make_user(Role.SIGNALLER))
+    # A delivery on each case, of the psychologist intervention (police and psychologists).
+    _delivery(users["pol"], own)
+    _delivery(make_user(Role.POLICE_OFFICER, unit_code="limburg"), other)
     return users, keys, own, other, own_signal, other_signal
+
+
+def _delivery(officer, case):
+    return delivery_record(
+        actor=officer,
+        case=case,
+        intervention=Intervention.objects.get(code="psychologist"),
+        date=case.intake_date,
+        delivered=True,
+    )
 
 
 def _signal(signaller):
@@ -130,6 +164,7 @@ def _path(name: str, obj: str, own, other, own_signal, other_signal) -> str:
     case = own if obj in ("own", "foreign_event") else other
     signal = own_signal if obj == "own" else other_signal
     event = ChainEvent.objects.filter(case=other if obj == "foreign_event" else case).first()
+    delivery = Delivery.objects.filter(case=other if obj == "foreign_event" else case).first()
     paths = {
         "api:case_list": "/api/v1/casussen",
         "api:case_detail": f"/api/v1/casussen/{case.code}",
@@ -138,14 +173,21 @@ def _path(name: str, obj: str, own, other, own_signal, other_signal) -> str:
         "api:event_withdraw": f"/api/v1/casussen/{case.code}/gebeurtenissen/{event.pk}/intrekking",
         "api:delivery": f"/api/v1/casussen/{case.code}/uitvoeringen",
         "api:measure": f"/api/v1/casussen/{case.code}/metingen",
+        "api:delivery_correct": f"/api/v1/casussen/{case.code}/uitvoeringen/{delivery.pk}/correctie",
+        "api:delivery_withdraw": f"/api/v1/casussen/{case.code}/uitvoeringen/{delivery.pk}/intrekking",
         "api:evaluation": "/api/v1/evaluatie",
+        "api:evaluation_intervention": "/api/v1/evaluatie/psychologist",
+        "api:monitor": "/api/v1/monitor",
         "api:police_units": "/api/v1/eenheden",
         "api:exploitation_forms": "/api/v1/uitbuitingsvormen",
         "api:event_types": "/api/v1/gebeurtenissoorten",
         "api:signal_list": "/api/v1/signalen",
         "api:signal_detail": f"/api/v1/signalen/{signal.reference}",
+        "api:signal_questions": f"/api/v1/signalen/{signal.reference}/vragen",
+        "api:signal_answer": f"/api/v1/signalen/{signal.reference}/antwoorden",
         "api:indicators": "/api/v1/signalenlijst",
         "api:schema": "/api/v1/openapi.yaml",
+        "api:schema_json": "/api/v1/openapi.json",
         "api:docs": "/api/v1/docs",
         "api:not_found": "/api/v1/bestaat/niet",
     }

@@ -3,6 +3,7 @@ equal to what the code generates (`make openapi` regenerates it), with Dutch des
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,34 @@ def test_the_documentation_pages_assets_are_our_own_static_files(client):
     # Not shipped: DRF's browsable-API assets and the sidecar's Redoc (nothing serves them).
     assert finders.find("rest_framework/css/bootstrap.min.css") is None
     assert finders.find("drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js") is None
+
+
+ENGLISH = re.compile(
+    r"\b(the|it|does|must|should|which|returns?|value|page|number|fields?|unique|"
+    r"identifier|successful|request|response)\b",
+    re.IGNORECASE,
+)
+
+
+def _texts(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("description", "summary", "title") and isinstance(value, str):
+                yield value
+            else:
+                yield from _texts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _texts(value)
+
+
+def test_every_word_of_the_document_is_dutch_and_every_answer_described():
+    """No English docstring or library default slips in (DISABLE_DOCSTRING_DESCRIPTIONS; the
+    hook describes the success answers); codes between backticks are values, not words."""
+    document = yaml.safe_load(COMMITTED.read_text(encoding="utf-8"))
+    english = [text for text in _texts(document) if ENGLISH.search(re.sub(r"`[^`]*`", "", text))]
+    assert not english, english
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, answer in operation["responses"].items():
+                assert answer.get("description"), f"{method} {path} {status}"

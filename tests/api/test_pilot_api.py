@@ -95,3 +95,75 @@ def test_the_evaluation_overview_is_the_pages_for_researchers_only(api_for):
     assert_problem(api_for(researcher).get("evaluatie", {"horizon": 5}), 400, param="horizon")
     officer = make_user(Role.POLICE_OFFICER)
     assert_problem(api_for(officer).get("evaluatie"), 403)
+
+
+def _psychologist_delivery(api, case, **extra):
+    body = {"interventie": "psychologist", "datum": "2024-03-05", "uitgevoerd": True, **extra}
+    response = api.post(f"casussen/{case.code}/uitvoeringen", body)
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def test_deliveries_read_back_as_the_case_page_shows_them(api_for, officer):
+    case = CaseFactory(police_unit=unit("amsterdam"))
+    api = api_for(officer)
+    _psychologist_delivery(
+        api, case, uitgevoerd=False, redenNietUitgevoerd="Slachtoffer wilde nog niet."
+    )
+    rows = api.get(f"casussen/{case.code}/uitvoeringen").json()["resultaten"]
+    assert len(rows) == 1
+    assert rows[0]["interventie"] == "psychologist" and rows[0]["uitgevoerd"] is False
+    assert rows[0]["redenNietUitgevoerd"] == "Slachtoffer wilde nog niet."
+    assert rows[0]["magWijzigen"] is True and rows[0]["ingetrokken"] is False
+    # A safety coordinator of the unit sees the case, not the police family's reason.
+    coordinator = make_user(Role.SAFETY_COORDINATOR, unit_code="amsterdam")
+    theirs = api_for(coordinator).get(f"casussen/{case.code}/uitvoeringen").json()["resultaten"]
+    assert theirs[0]["heeftReden"] is True and theirs[0]["redenNietUitgevoerd"] is None
+    assert theirs[0]["magWijzigen"] is False
+    # A researcher sees the deliveries without the people who recorded them.
+    researcher = make_user(Role.RESEARCHER)
+    research = api_for(researcher).get(f"casussen/{case.code}/uitvoeringen").json()["resultaten"]
+    assert research[0]["organisatie"] is None and research[0]["redenNietUitgevoerd"] is None
+
+
+def test_a_delivery_is_corrected_then_withdrawn_once_with_audit_rows(api_for, officer):
+    case = CaseFactory(police_unit=unit("amsterdam"))
+    api = api_for(officer)
+    first = _psychologist_delivery(api, case)
+    base = f"casussen/{case.code}/uitvoeringen"
+    correction = {"interventie": "psychologist", "datum": "2024-03-06", "uitgevoerd": True}
+    corrected = api.post(f"{base}/{first}/correctie", correction, key="c-1")
+    assert corrected.status_code == 201, corrected.content
+    second = corrected.json()["id"]
+    assert api.post(f"{base}/{first}/correctie", correction, key="c-1").json()["id"] == second
+    assert Delivery.objects.count() == 2
+    assert Delivery.objects.get(pk=second).supersedes_id == first
+    # The original is no longer effective: correcting or withdrawing it again is refused.
+    assert_problem(api.post(f"{base}/{first}/correctie", correction), 400)
+    assert_problem(api.post(f"{base}/{first}/intrekking", {"reden": "mistake"}), 400)
+    assert_problem(api.post(f"{base}/{second}/intrekking", {"reden": "omdat"}), 400, param="reden")
+    withdrawn = api.post(f"{base}/{second}/intrekking", {"reden": "duplicate"})
+    assert withdrawn.status_code == 201, withdrawn.content
+    rows = {r["id"]: r for r in api.get(base).json()["resultaten"]}
+    assert rows[first]["gecorrigeerd"] is True
+    assert rows[second]["ingetrokken"] is True and rows[second]["redenIntrekking"] == "duplicate"
+    for action in (AuditAction.DELIVERY_CORRECTED, AuditAction.DELIVERY_WITHDRAWN):
+        row = AuditEvent.objects.get(action=action)
+        assert row.actor == officer and row.extra["api_client"]["id"]
+
+
+def test_a_delivery_of_another_role_or_case_is_refused(api_for, officer):
+    case = CaseFactory(police_unit=unit("amsterdam"))
+    first = _psychologist_delivery(api_for(officer), case)
+    prosecutor = make_user(Role.PROSECUTOR)
+    other = CaseFactory(police_unit=unit("amsterdam"))
+    api = api_for(officer)
+    # The delivery exists, but not on this case: not found.
+    assert_problem(api.post(f"casussen/{other.code}/uitvoeringen/{first}/intrekking", {}), 404)
+    assert_problem(api.post(f"casussen/{case.code}/uitvoeringen/{2**63}/intrekking", {}), 404)
+    # A prosecutor records deliveries, not the psychologist's: 403 as on the page.
+    refused = api_for(prosecutor).post(
+        f"casussen/{case.code}/uitvoeringen/{first}/intrekking", {"reden": "mistake"}
+    )
+    assert_problem(refused, 403)
+    assert not AuditEvent.objects.filter(action=AuditAction.DELIVERY_WITHDRAWN).exists()

@@ -75,3 +75,50 @@ def test_submitting_needs_the_scope(api_for, signaller):
     api = api_for(signaller, scopes=["signal.own_read"])
     assert_problem(api.post("signalen", SIGNAL), 403)
     assert not Signal.objects.exists()
+
+
+def test_the_signaller_reads_the_coordinators_question_and_answers_it_once(api_for, signaller):
+    from inbeeld.intake.feedback_selectors import latest_answer
+    from inbeeld.intake.services import signal_ask
+
+    api = api_for(signaller)
+    reference = api.post("signalen", SIGNAL).json()["referentie"]
+    path = f"signalen/{reference}"
+    before = api.get(f"{path}/vragen").json()
+    assert before == {"vraagOpen": False, "openVraag": "", "resultaten": []}
+    # Nothing to answer yet: the service's refusal, as on the page, on the field (nothing stored).
+    assert_problem(api.post(f"{path}/antwoorden", {"antwoord": "Ja."}), 400, param="antwoord")
+    coordinator = make_user(Role.SAFETY_COORDINATOR, unit_code="noord-holland")
+    signal = Signal.objects.get(reference=reference)
+    signal_ask(actor=coordinator, signal=signal, question="Sinds wanneer?")
+    asked = api.get(f"{path}/vragen").json()
+    assert asked["vraagOpen"] is True and asked["openVraag"] == "Sinds wanneer?"
+    assert [(q["soort"], q["tekst"]) for q in asked["resultaten"]] == [
+        ("question", "Sinds wanneer?")
+    ]
+    assert_problem(api.post(f"{path}/antwoorden", {}), 400, param="antwoord")
+    assert_problem(api.post(f"{path}/antwoorden", {"antwoord": "x" * 1001}), 400, param="antwoord")
+    answered = api.post(f"{path}/antwoorden", {"antwoord": "Sinds de zomer."}, key="antw-1")
+    assert answered.status_code == 201, answered.content
+    assert answered["Location"] == f"/api/v1/{path}/vragen"
+    body = answered.json()
+    assert body["vraagOpen"] is False and body["openVraag"] == ""
+    assert [q["soort"] for q in body["resultaten"]] == ["question", "answer"]
+    signal.refresh_from_db()
+    assert latest_answer(signal) == "Sinds de zomer." and signal.answer_pending
+    # A retry with the same key is the same answer, not a refusal; a second answer is refused.
+    again = api.post(f"{path}/antwoorden", {"antwoord": "Sinds de zomer."}, key="antw-1")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert_problem(api.post(f"{path}/antwoorden", {"antwoord": "Nog iets."}), 400, param="antwoord")
+    row = AuditEvent.objects.get(action=AuditAction.SIGNAL_ANSWERED)
+    assert row.actor == signaller and row.extra["api_client"]["id"]
+
+
+def test_another_signallers_questions_are_not_found_and_logged(api_for, signaller):
+    owner = make_user(Role.SIGNALLER)
+    reference = api_for(owner).post("signalen", SIGNAL).json()["referentie"]
+    api = api_for(signaller)
+    assert_problem(api.get(f"signalen/{reference}/vragen"), 404)
+    assert_problem(api.post(f"signalen/{reference}/antwoorden", {"antwoord": "Ja."}), 404)
+    refused = AuditEvent.objects.filter(actor=signaller, action=AuditAction.SIGNAL_ACCESS_DENIED)
+    assert refused.count() == 2

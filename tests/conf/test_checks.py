@@ -28,6 +28,7 @@ GOOD = {
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
     "INBEELD_SITE_URL": "https://inbeeld.example.nl",
     "INBEELD_API_KEY_SECRET": "api-" + "0123456789abcdefghijklmnopqrstuvwxyz",
+    "INBEELD_DARK_NUMBER_REPLICATES": 100,
 }
 BAD = {
     "INBEELD_ENVIRONMENT": "production",
@@ -42,6 +43,7 @@ BAD = {
     "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
     "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
     "INBEELD_SITE_URL": "http://127.0.0.1:8000",
+    "INBEELD_DARK_NUMBER_REPLICATES": 40,
 }
 
 
@@ -56,7 +58,7 @@ def test_a_good_production_configuration_passes():
 
 
 def test_a_bad_production_configuration_gives_every_error():
-    assert _ids(**BAD) == [f"inbeeld.E{i:03d}" for i in range(1, 12)]
+    assert _ids(**BAD) == [f"inbeeld.E{i:03d}" for i in range(1, 13)]
 
 
 @pytest.mark.parametrize(
@@ -88,6 +90,7 @@ def test_a_bad_production_configuration_gives_every_error():
         ),
         ({"INBEELD_SITE_URL": "http://127.0.0.1:8000"}, "inbeeld.E011"),
         ({"INBEELD_SITE_URL": "http://inbeeld.example.nl"}, "inbeeld.E011"),
+        ({"INBEELD_DARK_NUMBER_REPLICATES": 40}, "inbeeld.E012"),
     ],
 )
 def test_each_weakness_gives_its_own_error(override, expected):

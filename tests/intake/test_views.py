@@ -719,6 +719,37 @@ def _make_overdue(signal: Signal, *, acknowledge: bool, decision: bool) -> None:
     )
 
 
+def test_the_overdue_page_shows_each_group_a_page_at_a_time(
+    login, coordinator, submit, monkeypatch
+):
+    from inbeeld.intake import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    late = [submit()[0] for _ in range(3)]
+    for signal in late:
+        _make_overdue(signal, acknowledge=True, decision=True)
+    submit(police_unit=unit("amsterdam"))  # another unit's: never shown
+    client = login(coordinator)
+
+    first = client.get("/signalen/te-laat/")
+    assert first.status_code == 200
+    body = first.content.decode()
+    assert "Nog niet opgepakt (3)" in body and "Nog geen besluit (3)" in body
+    ack, decision = first.context["pages"]["acknowledge"], first.context["pages"]["decision"]
+    assert [s.reference for s in ack.object_list] == [s.reference for s in late[:2]]
+    assert [s.reference for s in decision.object_list] == [s.reference for s in late[:2]]
+    assert "pagina_oppakken=2#nog-niet-opgepakt" in body
+
+    # the second page of one group keeps the other group where it was
+    second = client.get("/signalen/te-laat/", {"pagina_oppakken": "2", "pagina_besluit": "1"})
+    ack, decision = second.context["pages"]["acknowledge"], second.context["pages"]["decision"]
+    assert [s.reference for s in ack.object_list] == [late[2].reference]
+    assert [s.reference for s in decision.object_list] == [s.reference for s in late[:2]]
+    assert "pagina_oppakken=2&amp;pagina_besluit=2#nog-geen-besluit" in second.content.decode()
+    # a page number that is no number answers the first page, never an error
+    assert client.get("/signalen/te-laat/", {"pagina_besluit": "x"}).status_code == 200
+
+
 def test_the_queue_lists_own_unit_open_signals_acute_first(login, coordinator, submit):
     old_normal, _ = submit()
     new_normal, _ = submit()
@@ -836,9 +867,9 @@ def test_the_overdue_page_lists_signals_in_the_right_group(login, coordinator, s
     response = login(coordinator).get("/signalen/te-laat/")
 
     assert response.status_code == 200
-    groups = response.context["groups"]
-    assert [s.reference for s in groups["acknowledge"]] == [not_acknowledged.reference]
-    assert [s.reference for s in groups["decision"]] == [no_decision.reference]
+    pages = response.context["pages"]
+    assert [s.reference for s in pages["acknowledge"].object_list] == [not_acknowledged.reference]
+    assert [s.reference for s in pages["decision"].object_list] == [no_decision.reference]
     page = response.content.decode()
     acknowledge_table = re.search(r'data-testid="overdue-acknowledge">(.*?)</table>', page, re.S)
     decision_table = re.search(r'data-testid="overdue-decision">(.*?)</table>', page, re.S)

@@ -357,6 +357,11 @@ def _values(name: str, param: str, world: dict) -> list[str]:
         "link_id": world["links"],
         "step_id": world["step"],
         "entry_id": world["non_punishment"],
+        # The agenda register holds no case data and no free text of a case (issue 18): its
+        # pages are walked with an id (found or not, they show none of the planted texts).
+        "publication_id": ["1"],
+        "recommendation_id": ["1"],
+        "milestone_id": ["1"],
     }
     assert param in known, f"teach the need-to-know walk the URL parameter {param!r} of {name}"
     return known[param]

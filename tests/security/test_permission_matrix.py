@@ -339,6 +339,42 @@ MATRIX: list[tuple] = [
     # Health probes (conf/health.py): the same JSON for everyone, no login, nothing personal.
     ("health:live",                  "-",             "GET",      200,   200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
     ("health:ready",                 "-",             "GET",      200,   200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    # The agenda register (issue 18, ADR 0024): everyone signed in reads the published register,
+    # a recommendation's path and the figure (page and PDF); the researchers (CKM staff) maintain
+    # it, code milestones and download evidence documents. A write page refuses a reader before it
+    # looks the object up (403); an empty POST is an invalid form (400, nothing stored).
+    ("agenda:register",              "-",             "GET",      LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    ("agenda:figure",                "-",             "GET",      LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    ("agenda:figure_pdf",            "-",             "GET",      LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    ("agenda:publication",           "record",        "GET",      LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    ("agenda:publication",           "missing",       "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("agenda:recommendation",        "record",        "GET",      LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    ("agenda:recommendation",        "missing",       "GET",      LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("agenda:publication_create",    "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("agenda:publication_create",    "-",             "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   400,   403,   403),
+    ("agenda:recommendation_create",  "record",        "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("agenda:recommendation_create",  "record",        "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   400,   403,   403),
+    ("agenda:recommendation_create",  "missing",       "GET POST", LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
+    ("agenda:recommendation_withdraw","record",        "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("agenda:recommendation_withdraw","record",        "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   400,   403,   403),
+    ("agenda:recommendation_withdraw","missing",       "GET POST", LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
+    ("agenda:milestone_create",       "record",        "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("agenda:milestone_create",       "record",        "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   400,   403,   403),
+    ("agenda:milestone_create",       "missing",       "GET POST", LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
+    ("agenda:milestone_correct",      "record",        "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("agenda:milestone_correct",      "record",        "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   400,   403,   403),
+    ("agenda:milestone_correct",      "missing",       "GET POST", LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
+    ("agenda:milestone_withdraw",     "record",        "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("agenda:milestone_withdraw",     "record",        "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   400,   403,   403),
+    ("agenda:milestone_withdraw",     "missing",       "GET POST", LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
+    ("agenda:milestone_code",         "record",        "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("agenda:milestone_code",         "record",        "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   400,   403,   403),
+    ("agenda:milestone_code",         "missing",       "GET POST", LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
+    ("agenda:milestone_adjudicate",   "record",        "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("agenda:milestone_adjudicate",   "record",        "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   400,   403,   403),
+    ("agenda:milestone_adjudicate",   "missing",       "GET POST", LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
+    ("agenda:document",               "record",        "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("agenda:document",               "missing",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
 ]  # fmt: skip
 
 # URL names whose first argument is a case code (the objects own/other/granted apply).
@@ -669,6 +705,7 @@ class World:
     signals: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
     link_token: str = ""
     reset_token: str = ""
+    agenda: dict[str, int] = field(default_factory=dict)  # ids of the agenda's records
 
     def login(self) -> None:
         if self.user is not None:
@@ -923,6 +960,45 @@ def _import_id(world: World, obj: str) -> int:
     ).pk
 
 
+def _agenda_id(world: World, name: str, obj: str) -> int:
+    """The id an agenda URL takes: of a publication, a recommendation or a milestone (with an
+    evidence document and two differing codes, so the decision page is reachable) that other
+    researchers recorded; "missing": an id nothing has."""
+    if obj == "missing":
+        return MISSING_ID
+    if not world.agenda:
+        import datetime as dt
+
+        from inbeeld.agenda import services as agenda
+
+        staff = [make_user(Role.RESEARCHER) for _ in range(3)]
+        publication = agenda.publication_register(
+            actor=staff[0], project_title="Matrix", kind="report", title="Matrix",
+            published_on=dt.date(2018, 6, 12),
+        )
+        recommendation = agenda.recommendation_add(
+            actor=staff[0], publication=publication, text="Matrix: aanbeveling.",
+            addressee="police", theme="other", source="own",
+        )
+        milestone = agenda.milestone_record(
+            actor=staff[0], recommendation=recommendation, kind="debate",
+            occurred_on=dt.date(2019, 1, 1), description="Matrix: debat.", evidence_kind="document",
+            document=("verslag.pdf", "application/pdf", b"%PDF-1.4 matrix"),
+        )
+        agenda.milestone_code(actor=staff[1], milestone=milestone, rung="on_agenda", causal_link=True)
+        agenda.milestone_code(actor=staff[2], milestone=milestone, rung="adopted", causal_link=True)
+        world.agenda = {
+            "publication": publication.pk,
+            "recommendation": recommendation.pk,
+            "milestone": milestone.pk,
+        }
+    if name in ("agenda:publication", "agenda:recommendation_create"):
+        return world.agenda["publication"]
+    if name.startswith(("agenda:recommendation", "agenda:milestone_create")):
+        return world.agenda["recommendation"]
+    return world.agenda["milestone"]
+
+
 def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
     """(label, URL) pairs to request for ``row``."""
     if row.admin_url is not None:
@@ -999,6 +1075,8 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
         from inbeeld.pilot.models import Deployment
 
         return [(row.obj, reverse(row.name, args=[Deployment.objects.order_by("pk").first().pk]))]
+    if row.name.startswith("agenda:") and row.obj != "-":
+        return [(row.obj, reverse(row.name, args=[_agenda_id(world, row.name, row.obj)]))]
     assert row.obj == "-", f"{row.name}: no URL builder for object {row.obj!r}"
     return [("", reverse(row.name))]
 

@@ -5,7 +5,11 @@ unknown address."""
 from __future__ import annotations
 
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularJSONAPIView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework.permissions import AllowAny
 
 from inbeeld.api.problems import problem_response
@@ -22,12 +26,28 @@ class _Public:
         return view
 
 
-class SchemaView(_Public, SpectacularAPIView):
+class _AnyOrigin:
+    """Logius /core/publish-openapi: the document readable from a browser on any domain."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
+class SchemaView(_AnyOrigin, _Public, SpectacularAPIView):
     pass
+
+
+class SchemaJsonView(_AnyOrigin, _Public, SpectacularJSONAPIView):
+    """The same document as JSON at /api/v1/openapi.json (Logius: at least JSON)."""
 
 
 class DocsView(_Public, SpectacularSwaggerSplitView):
-    pass
+    """Swagger UI in InBeeld's own page: Dutch, a main landmark, and swagger-nl.js/.css for
+    Swagger UI's own words and its accessibility gaps (ADR 0021)."""
+
+    template_name = "api/swagger_ui.html"
 
 
 @csrf_exempt  # no session, no form: an unknown address is a 404 for every method

@@ -24,6 +24,14 @@ ERRORS = {
     "500": gettext_noop("Interne fout."),
 }
 WRITE_ONLY = {"409", "413", "415", "422", "428"}
+# The success answers drf-spectacular leaves without a description.
+SUCCESS = {
+    "200": gettext_noop("Gelukt."),
+    "201": gettext_noop("Vastgelegd; de header Location wijst naar het resultaat."),
+    "202": gettext_noop(
+        "De cijfers worden nog berekend; probeer het na Retry-After seconden opnieuw."
+    ),
+}
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -90,8 +98,10 @@ def add_problems_and_version(result, generator, request, public):
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            for response in responses.values():
+            for status, response in responses.items():
                 response.setdefault("headers", {}).update(version_header)
+                if not response.get("description") and status in SUCCESS:
+                    response["description"] = SUCCESS[status]
             if path.endswith(("openapi.yaml", "/docs")):
                 continue
             for status, description in ERRORS.items():

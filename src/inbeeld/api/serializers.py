@@ -80,7 +80,7 @@ class CaseSerializer(serializers.Serializer):
     leeftijdscategorie = serializers.ChoiceField(
         source="age_band", choices=AgeBand.choices, help_text="Leeftijdscategorie."
     )
-    gender = serializers.ChoiceField(choices=Gender.choices, help_text="Gender.")
+    gender = serializers.ChoiceField(choices=Gender.choices, help_text="Geslacht.")
     nationaliteit = serializers.ChoiceField(
         source="nationality_group",
         choices=NationalityGroup.choices,
@@ -111,7 +111,7 @@ class CaseRegisterSerializer(StrictSerializer):
     leeftijdscategorie = serializers.ChoiceField(
         choices=AgeBand.choices, help_text="Leeftijdscategorie."
     )
-    gender = serializers.ChoiceField(choices=Gender.choices, help_text="Gender.")
+    gender = serializers.ChoiceField(choices=Gender.choices, help_text="Geslacht.")
     nationaliteit = serializers.ChoiceField(
         choices=NationalityGroup.choices, help_text="Nationaliteitsgroep."
     )

@@ -1,6 +1,7 @@
 """API v1: signals of a signaller's organisation system: submit, follow one's own (list and
-status with the steps meant for the signaller), and the current indicator list to choose from.
-The same services and selectors as the signaller's pages (intake)."""
+status with the steps meant for the signaller), read the coordinator's questions and answer the
+open one, and the current indicator list to choose from. The same services and selectors as the
+signaller's pages (intake: *Mijn signalen*)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from inbeeld.api.pagination import ApiCursorPagination
 from inbeeld.api.serializers import MAX_NOTE, CodeField, StrictSerializer, envelope
 from inbeeld.api.views import IDEMPOTENCY
 from inbeeld.cases.models import AgeBand, Gender
-from inbeeld.intake import selectors, services
-from inbeeld.intake.models import SignallerType, Urgency
+from inbeeld.intake import feedback_selectors, selectors, services
+from inbeeld.intake.models import SignalEvent, SignallerType, Urgency
+from inbeeld.intake.services.base import MAX_MESSAGE
 from inbeeld.intake.workflow import SignalStatus
 from inbeeld.reference.models import Indicator, PoliceUnit
 
@@ -63,7 +65,7 @@ class SignalSubmitSerializer(StrictSerializer):
         help_text="Codes 'categorie/signaal' uit /api/v1/signalenlijst.",
     )
     leeftijd = serializers.ChoiceField(choices=AgeBand.choices, help_text="Leeftijdscategorie.")
-    gender = serializers.ChoiceField(choices=Gender.choices, help_text="Gender.")
+    gender = serializers.ChoiceField(choices=Gender.choices, help_text="Geslacht.")
     urgentie = serializers.ChoiceField(choices=Urgency.choices, help_text="Acuut gevaar of niet.")
     beschrijving = serializers.CharField(
         required=False,
@@ -234,3 +236,90 @@ class IndicatorListView(ApiView):
             .order_by("category__order", "order")
         )
         return Response({"resultaten": IndicatorSerializer(indicators, many=True).data})
+
+
+@extend_schema_serializer(component_name="VraagOfAntwoord")
+class QuestionSerializer(serializers.Serializer):
+    soort = serializers.ChoiceField(
+        source="kind",
+        choices=[
+            (kind.value, kind.label)
+            for kind in (SignalEvent.Kind.QUESTION, SignalEvent.Kind.ANSWER)
+        ],
+        help_text="question: een vraag van de veiligheidscoördinator; answer: uw antwoord.",
+    )
+    tijdstip = serializers.DateTimeField(source="created_at", help_text="Tijdstip.")
+    tekst = serializers.CharField(source="message", help_text="De vraag of het antwoord.")
+
+
+@extend_schema_serializer(component_name="Vragen")
+class QuestionsSerializer(serializers.Serializer):
+    vraagOpen = serializers.BooleanField(help_text="Of er een vraag aan u openstaat.")
+    openVraag = serializers.CharField(help_text="De vraag die openstaat (of leeg).")
+    resultaten = QuestionSerializer(many=True, help_text="Vragen en antwoorden, oudste eerst.")
+
+
+@extend_schema_serializer(component_name="AntwoordInvoer")
+class AnswerSerializer(StrictSerializer):
+    antwoord = serializers.CharField(
+        max_length=MAX_MESSAGE, help_text="Uw antwoord op de vraag die openstaat."
+    )
+
+
+def _questions(signal) -> dict:
+    kinds = (SignalEvent.Kind.QUESTION, SignalEvent.Kind.ANSWER)
+    history = selectors.signal_history(signal, for_signaller=True)
+    return {
+        "vraagOpen": signal.question_open,
+        "openVraag": feedback_selectors.open_question(signal),
+        "resultaten": [entry for entry in history if entry.kind in kinds],
+    }
+
+
+class SignalQuestionsView(ApiView):
+    @extend_schema(
+        operation_id="signaal_vragen",
+        summary="Vragen bij een eigen signaal",
+        description="De vragen van de veiligheidscoördinator over een signaal dat de gebruiker "
+        "zelf indiende, met de antwoorden; een ander signaal: 404 (en vastgelegd).",
+        parameters=[REFERENCE],
+        responses={200: QuestionsSerializer},
+    )
+    def get(self, request, referentie: str):
+        signal = selectors.signal_get_for(
+            request.user, referentie, action=policy.Action.SIGNAL_OWN_READ
+        )
+        return Response(QuestionsSerializer(_questions(signal)).data)
+
+
+class SignalAnswerView(ApiView):
+    service_field_names = {"answer": "antwoord"}
+
+    @extend_schema(
+        operation_id="signaal_antwoorden",
+        summary="Vraag beantwoorden",
+        description="Beantwoord de vraag die openstaat bij een eigen signaal; het antwoord gaat "
+        "naar de veiligheidscoördinator. Staat er geen vraag open: 400 (op het veld antwoord).",
+        parameters=[REFERENCE, IDEMPOTENCY],
+        request=AnswerSerializer,
+        responses={201: QuestionsSerializer},
+    )
+    def post(self, request, referentie: str):
+        signal = selectors.signal_get_for(
+            request.user, referentie, action=policy.Action.SIGNAL_OWN_READ
+        )
+        data = AnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+
+        def write():
+            answered = services.signal_answer(
+                actor=request.user, signal=signal, answer=data.validated_data["antwoord"]
+            )
+            location = reverse("api:signal_questions", kwargs={"referentie": answered.reference})
+            return Response(
+                QuestionsSerializer(_questions(answered)).data,
+                status=201,
+                headers={"Location": location},
+            )
+
+        return idempotent(request, write)

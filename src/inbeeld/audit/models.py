@@ -158,6 +158,17 @@ class AuditAction(models.TextChoices):
     PROCEEDING_WITHDRAWN = "suspect.proceeding_withdrawn", _("Vervolgingsstap ingetrokken")
     NON_PUNISHMENT_RECORDED = "case.non_punishment", _("Non-punishment vastgelegd")
     NON_PUNISHMENT_WITHDRAWN = "case.non_punishment_withdrawn", _("Non-punishment ingetrokken")
+    # Issue 18: the agenda register (ADR 0024).
+    AGENDA_PUBLICATION_REGISTERED = "agenda.publication", _("Publicatie in de agenda vastgelegd")
+    AGENDA_RECOMMENDATION_ADDED = "agenda.recommendation", _("Aanbeveling vastgelegd")
+    AGENDA_RECOMMENDATION_WITHDRAWN = "agenda.recommendation_withdrawn", _("Aanbeveling ingetrokken")
+    AGENDA_MILESTONE_RECORDED = "agenda.milestone", _("Mijlpaal van een aanbeveling vastgelegd")
+    AGENDA_MILESTONE_WITHDRAWN = "agenda.milestone_withdrawn", _("Mijlpaal ingetrokken")
+    AGENDA_MILESTONE_CODED = "agenda.milestone_coded", _("Mijlpaal gecodeerd")
+    AGENDA_MILESTONE_ADJUDICATED = "agenda.milestone_adjudicated", _("Beslissing over een mijlpaal")
+    AGENDA_DOCUMENT_READ = "agenda.document_read", _("Bewijsdocument gedownload")
+    AGENDA_REPORT_READ = "agenda.report_read", _("Agendarapport (pdf) gedownload")
+    AGENDA_PARLIAMENT_IMPORTED = "agenda.parliament_import", _("Kamergegevens ingelezen")
 
 
 class AuditEvent(AppendOnlyModel):

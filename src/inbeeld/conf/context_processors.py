@@ -18,6 +18,7 @@ def navigation(request) -> dict:
             "pilot": policy.can(user, policy.Action.PILOT_READ),
             "evaluation": policy.can(user, policy.Action.EVALUATION_READ),
             "monitor": policy.can(user, policy.Action.MONITOR_READ),
+            "agenda": policy.can(user, policy.Action.AGENDA_READ),
             "break_glass": policy.can(user, policy.Action.BREAK_GLASS),
             "privacy": policy.can(user, policy.Action.AUDIT_READ),
             "approvals": policy.can(user, policy.Action.APPROVAL_DECIDE),

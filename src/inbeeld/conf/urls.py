@@ -20,6 +20,7 @@ urlpatterns = [
     path("rapporten/", include("inbeeld.publication.urls")),
     path("taken/", include("inbeeld.jobs.urls")),
     path("importeren/", include("inbeeld.imports.urls")),
+    path("agenda/", include("inbeeld.agenda.urls")),
     path("melden/", include("inbeeld.intake.public_urls")),
     path("beheer/", admin.site.urls),
     # The REST API for partner systems (issue 16): its own authentication (API keys).

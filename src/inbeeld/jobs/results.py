@@ -117,6 +117,19 @@ def result_for(kind: str, scope_key: str, params: dict | None = None) -> Served:
     )
 
 
+def value_with_fingerprint(kind: str, fingerprint: str) -> Any:
+    """The stored figures of ``kind`` computed from data with exactly this fingerprint, whatever
+    the scope (the fingerprint names the data themselves), or None. For a computation that may
+    reuse a slower result the worker already made for the same data."""
+    row = (
+        StoredResult.objects.filter(kind=kind, fingerprint=fingerprint)
+        .exclude(payload=None)
+        .only("payload")
+        .first()
+    )
+    return None if row is None else pickle.loads(bytes(row.payload))  # noqa: S301 (as above)
+
+
 # --- staleness ------------------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from inbeeld.accounts.sso_models import Failure
 
 SUBJECT_TYPES = {
+    "agenda_report": _("agendarapport"),
     "audit_checkpoint": _("controlepunt auditketen"),
     "audit_log": _("auditlog"),
     "backup": _("back-up"),
@@ -34,14 +35,18 @@ SUBJECT_TYPES = {
     "intake_link": _("meldlink"),
     "measure": _("meting"),
     "membership": _("lidmaatschap"),
+    "milestone": _("mijlpaal van een aanbeveling"),
     "microdata_policy": _("drempel microdata"),
     "organisation": _("organisatie"),
     "identity_provider": _("identiteitsprovider (SSO)"),
     "import": _("import uit een bestand"),
     "api_client": _("API-koppeling"),
     "page": _("pagina"),
+    "parliament_data": _("Kamergegevens (open data)"),
     "privacy_budget": _("privacybudget"),
+    "publication": _("publicatie (agenda)"),
     "receipt": _("ontvangstcode"),
+    "recommendation": _("aanbeveling"),
     "reference": _("referentiegegevens"),
     "retention": _("bewaartermijnen"),
     "signal": _("signaal"),
@@ -65,6 +70,9 @@ PURPOSES = {
     "case.break_glass": _("noodtoegang"),
     "import.cases": _("casussen importeren"),
     "import.signals": _("signalen importeren"),
+    "agenda.read": _("agenda lezen"),
+    "agenda.manage": _("agenda bijhouden"),
+    "agenda.code": _("mijlpalen coderen"),
     "case.linkage_add": _("formulier koppelsleutel"),
     "case.consent_record": _("formulier toestemming onderzoek"),
     "pilot.delivery_record": _("formulier uitvoering interventie"),
@@ -92,6 +100,16 @@ PURPOSES = {
 }
 
 EXTRA_KEYS = {
+    # The agenda register (agenda.services): the coder's number (1 or 2), the rung coded or
+    # recorded, the publication a recommendation belongs to.
+    "agreement": _("codeur"),
+    # The parliament import's counts (agenda.parliament).
+    "added": _("nieuw"),
+    "versions": _("gewijzigd"),
+    "unchanged": _("al aanwezig"),
+    "relevant": _("over mensenhandel"),
+    "publication": _("publicatie"),
+    "rung": _("trede"),
     "account_created": _("account aangemaakt"),
     # The bulk import (imports.services): counts per outcome, the chosen way of committing,
     # whether the report was the final one, a job file that is only a summary.

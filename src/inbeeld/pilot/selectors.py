@@ -64,6 +64,15 @@ class DeliveryRow:
     def effective(self) -> bool:
         return not self.superseded and self.withdrawal is None
 
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawal is not None
+
+    @property
+    def withdrawal_reason(self) -> str:
+        """The code of the withdrawal's reason (WithdrawalReason), or "" when not withdrawn."""
+        return self.withdrawal.reason if self.withdrawal is not None else ""
+
 
 @dataclass(frozen=True)
 class MeasureAnswer:

@@ -1,9 +1,17 @@
 """The monitor page as a stored result (jobs.results): the worker computes the page's context
 (publication.monitor_report.monitor_context_of_scope) per data scope; the page, its tables file
-and nothing else in a web request serve it from there."""
+and nothing else in a web request serve it from there.
+
+The bootstrap of the dark number's model choice (publication.dark_number_uncertainty: about
+1 s per resample on six sources) is a second stored result per scope, computed after the
+monitor (the worker takes the kinds in name order): the monitor's figures are never held up by
+it, and it is recomputed only when the capture-history table itself changed (its fingerprint
+is the table's, not the monitor's). ``stored_monitor`` puts it into the monitor's context when
+it belongs to the same table."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 from django.conf import settings
@@ -14,6 +22,7 @@ from inbeeld.analysis.builders import monitor_fingerprint
 from inbeeld.cases import selectors as case_selectors
 from inbeeld.intake import selectors as signal_selectors
 from inbeeld.jobs import results
+from inbeeld.publication import dark_number_uncertainty as dark_uncertainty
 
 MONITOR = "monitor"
 
@@ -35,21 +44,72 @@ def _fingerprint(scope_key: str, params: dict) -> str:
 def _compute(scope_key: str, params: dict) -> results.Computed:
     from inbeeld.publication.monitor_report import monitor_context_of_scope
 
-    # The worker has the time for the bootstrap of the dark number's model choice (bounded by
-    # stats.mse_uncertainty.DEFAULT_MAX_SECONDS), which a page never ran itself.
-    context = monitor_context_of_scope(
-        policy.ResearchScope.from_key(scope_key), compute_bootstrap=True
-    )
+    # Without the dark number's bootstrap: that is MONITOR_BOOTSTRAP's own computation.
+    context = monitor_context_of_scope(policy.ResearchScope.from_key(scope_key))
     return results.Computed(context, context["cutoff"])
 
 
 MONITOR_RESULT = results.ResultKind(code=MONITOR, compute=_compute, fingerprint=_fingerprint)
 
 
+def _capture_table(scope_key: str):
+    from inbeeld.analysis import dark_number
+    from inbeeld.stats.mse import capture_histories
+
+    scope = policy.ResearchScope.from_key(scope_key)
+    histories = dark_number.capture_histories_for(case_selectors.cases_of_research_scope(scope))
+    if not histories.height or histories.width < dark_number.MIN_SOURCES + 1:
+        return None
+    return capture_histories(histories, frequency=dark_number.FREQUENCY)
+
+
+def _bootstrap_fingerprint(scope_key: str, params: dict) -> str:
+    table = _capture_table(scope_key)
+    return "none" if table is None else dark_uncertainty.bootstrap_key(table)
+
+
+def _bootstrap_compute(scope_key: str, params: dict) -> results.Computed:
+    """The bootstrap of the scope's dark number from the BIC-chosen fit (None: no estimate)."""
+    from inbeeld.stats.exceptions import NotEstimable
+    from inbeeld.stats.mse import estimate_population
+
+    table = _capture_table(scope_key)
+    if table is None:
+        return results.Computed({"key": "none", "boot": None}, None)
+    key = dark_uncertainty.bootstrap_key(table)
+    try:
+        fit = estimate_population(table).fit
+    except NotEstimable:
+        return results.Computed({"key": key, "boot": None}, None)
+    return results.Computed(
+        {"key": key, "boot": dark_uncertainty.compute_bootstrap_of(table, fit)}, None
+    )
+
+
+BOOTSTRAP_RESULT = results.ResultKind(
+    code=dark_uncertainty.BOOTSTRAP, compute=_bootstrap_compute, fingerprint=_bootstrap_fingerprint
+)
+
+
+def _with_bootstrap(served: results.Served, scope_key: str) -> results.Served:
+    """The monitor with the bootstrap of its own capture-history table, when the worker has it."""
+    dark = (served.value or {}).get("dark") or {}
+    if not dark.get("boot_key") or "boot_low" in dark:
+        return served
+    stored = results.result_for(dark_uncertainty.BOOTSTRAP, scope_key).value
+    if stored is None or stored["key"] != dark["boot_key"] or stored["boot"] is None:
+        return served
+    dark = {**dark, **dark_uncertainty.bootstrap_fields(stored["boot"])}
+    return dataclasses.replace(served, value={**served.value, "dark": dark})
+
+
 def stored_monitor(user) -> results.Served:
-    """The stored monitor of ``user``'s data scope (the caller checked MONITOR_READ)."""
-    return results.result_for(MONITOR, policy.research_scope(user, monitor=True).key)
+    """The stored monitor of ``user``'s data scope (the caller checked MONITOR_READ), with the
+    dark number's bootstrap once the worker has computed it for the same data."""
+    scope_key = policy.research_scope(user, monitor=True).key
+    return _with_bootstrap(results.result_for(MONITOR, scope_key), scope_key)
 
 
 def register_all() -> None:
     results.register(MONITOR_RESULT)
+    results.register(BOOTSTRAP_RESULT)

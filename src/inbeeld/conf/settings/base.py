@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "inbeeld.backup",
     "inbeeld.jobs",
     "inbeeld.imports",
+    "inbeeld.agenda",
     # Background jobs (issue 15): the queue lives in the database, the worker is `inbeeld worker`.
     "django_tasks",
     "django_tasks_db",
@@ -96,6 +97,16 @@ INBEELD_RESULTS_WORK_MEM = env(
     "INBEELD_RESULTS_WORK_MEM",
     default="256MB",
     help="PostgreSQL work_mem for recomputing the research figures in the worker",
+)
+# The dark number's published interval: resamples of the bootstrap that repeats the model choice
+# (stats.mse_uncertainty; ADR 0007: 40 covered 0.908 of simulated truths with five lists, 100
+# covered 0.970). The worker computes it as a stored result of its own (monitor_bootstrap).
+INBEELD_DARK_NUMBER_REPLICATES = env(
+    "INBEELD_DARK_NUMBER_REPLICATES",
+    cast=int,
+    default=100,
+    help="resamples of the dark number's model-choice bootstrap (at least 100 for an interval "
+    "that holds with five or more sources; each takes about 1 s on six sources)",
 )
 # On PostgreSQL the research tables are read with COPY ... TO STDOUT straight into polars
 # (analysis.builders.query_frame); False reads them row by row through the ORM (the identity
@@ -590,22 +601,37 @@ REST_FRAMEWORK = {
     # error message can then never make the answer unencodable (a 500).
     "UNICODE_JSON": False,
 }
+INBEELD_API_CONTACT_EMAIL = env(
+    "INBEELD_API_CONTACT_EMAIL",
+    default="beheer@inbeeld.invalid",
+    help="E-mail address of functional management, the contact in the API's OpenAPI document",
+)
 SPECTACULAR_SETTINGS = {
     "TITLE": "InBeeld API",
     "DESCRIPTION": (
         "De API van InBeeld voor systemen van ketenpartners: casussen registreren en lezen, "
-        "ketengebeurtenissen vastleggen, corrigeren en intrekken, en referentiegegevens lezen. "
+        "ketengebeurtenissen vastleggen, corrigeren en intrekken, de proeftuin (uitvoeringen en "
+        "metingen), signalen van signaalgevers (met vragen en antwoorden), de evaluatie en de "
+        "monitor voor onderzoekers, en referentiegegevens lezen. "
         "Aanmelden met een API-sleutel (Authorization: Bearer ...); fouten als "
         "application/problem+json; elke POST met een Idempotency-Key. Zie docs/api.md."
     ),
     "VERSION": "1.0.0",
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The paths relative to the server /api/v1 (Logius: the major version in the server URL).
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SCHEMA_PATH_PREFIX_TRIM": True,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No deep links: Swagger UI puts them as links inside the operation's button (a control
+    # within a control, which screen readers cannot use; axe: nested-interactive).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Docstrings are the code's English comments; every word of the document is written for it
+    # in Dutch (summary, description, help_text), so docstrings never become descriptions.
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,
     # One name per choice set (the same choices under several field names, one field name
     # for several choice sets).
     "ENUM_NAME_OVERRIDES": {
@@ -617,7 +643,13 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "inbeeld.api.schema.add_problems_and_version",
     ],
-    "SERVERS": [{"url": "/", "description": "Deze installatie van InBeeld"}],
-    "CONTACT": {"name": "Beheer InBeeld"},
+    "SERVERS": [{"url": "/api/v1", "description": "Deze installatie van InBeeld, versie 1"}],
+    # The Logius rules ask for a contact with name, e-mail and URL: the installation's own
+    # functional management (INBEELD_API_CONTACT_EMAIL) and its documentation page.
+    "CONTACT": {
+        "name": "Functioneel beheer InBeeld",
+        "email": INBEELD_API_CONTACT_EMAIL,
+        "url": f"{INBEELD_SITE_URL}/api/v1/docs",
+    },
     "LICENSE": {"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
 }

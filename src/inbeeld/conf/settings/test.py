@@ -27,3 +27,8 @@ STORAGES = {
 # the figures of the rows they just wrote; tests/jobs/test_stored_results.py switches this off and
 # runs the real worker.
 INBEELD_RESULTS_AT_ONCE = True
+
+# The dark number's model-choice bootstrap: enough resamples for an interval to exist (the
+# pages' tests check that it is computed and shown); its coverage with the production number
+# (100) is measured by scripts/simulate_dark_number.py (ADR 0007).
+INBEELD_DARK_NUMBER_REPLICATES = 30

@@ -67,7 +67,9 @@ class Command(BaseCommand):
             default=1,
             help="halfjaren tot het volle effect (1 = meteen volledig)",
         )
-        parser.add_argument("--replications", type=int, default=500, help="pilots per scenario")
+        parser.add_argument(
+            "--replications", type=int, default=1000, help="gesimuleerde pilots per scenario"
+        )
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument(
             "--jobs", type=int, default=0, help="processen (0 = alle beschikbare CPU's)"

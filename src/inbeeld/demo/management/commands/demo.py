@@ -61,6 +61,7 @@ class Command(BaseCommand):
             cases=cases, seed=seed, cutoff=cutoff, psychologist_effect=psychologist_effect
         )
         result = generate(config, if_empty=if_empty)
+        self._seed_agenda()
         if result.skipped:
             self.stdout.write("Er zijn al casussen; demogegevens niet opnieuw geladen.")
             return
@@ -77,3 +78,18 @@ class Command(BaseCommand):
             f"(genereren {result.generate_seconds:.1f} s, wegschrijven "
             f"{result.write_seconds:.1f} s)."
         )
+
+    def _seed_agenda(self) -> None:
+        """The agenda register's real content (issue 18), idempotent, by the demo researcher."""
+        from django.contrib.auth import get_user_model
+
+        from inbeeld.agenda.seed import seed_agenda
+
+        researcher = get_user_model().objects.filter(username="onderzoeker").first()
+        if researcher is not None:
+            added = seed_agenda(researcher)
+            if added.publications:
+                self.stdout.write(
+                    f"Agenda gevuld: {added.recommendations} aanbevelingen uit "
+                    f"{added.publications} publicaties."
+                )
