@@ -215,6 +215,27 @@ class Context:
             ).pk
         self._known[(kind, key)] = Known(pk, target, values_digest)
 
+    def remember_many(self, items: list[tuple[str, str, str, str]]) -> None:
+        """Write the mappings of records new to the organisation — (kind, partner id, target,
+        digest) each — in one insert, in the caller's transaction (the set-based path)."""
+        rows = [
+            ImportedRecord(
+                organisation=self.organisation,
+                kind=kind,
+                partner_key=partner_key(kind, partner_id),
+                target=target,
+                values_digest=values_digest,
+                import_run=self.run,
+            )
+            for kind, partner_id, target, values_digest in items
+        ]
+        ImportedRecord.objects.bulk_create(rows, batch_size=2000)
+        self.record(RecordKind.CASE, "")  # the organisation's mappings are loaded
+        for row in rows:
+            self._known[(row.kind, row.partner_key)] = Known(
+                row.pk, row.target, row.values_digest
+            )
+
     def unit(self, text: str, row: int) -> PoliceUnit:
         unit = self.units.get(text.strip().lower())
         if unit is None:
