@@ -220,8 +220,11 @@ class AuditEvent(AppendOnlyModel):
             raise ValidationError({"action": _("Onbekende handeling.")})
 
 
+_ACTIONS = frozenset(AuditAction.values)  # AuditAction.values builds its list on every use
+
+
 def is_audit_action(value) -> bool:
-    return str(value) in AuditAction.values
+    return str(value) in _ACTIONS
 
 
 class AuditChainHead(models.Model):

@@ -22,6 +22,7 @@ from inbeeld.audit.chain import (
 from inbeeld.audit.context import api_client
 from inbeeld.audit.models import AuditAction, AuditChainHead, AuditEvent, is_audit_action
 from inbeeld.audit.reads import note_write
+from inbeeld.bulk_insert import insert_rows
 
 __all__ = [
     "GENESIS_HASH",
@@ -138,7 +139,7 @@ def audit_record_many(*, actor, rows: list[dict[str, Any]], batch_size: int = 20
     with transaction.atomic():
         head = lock_head()
         events = [_chained_row(head, actor=actor, **row) for row in rows]
-        AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+        insert_rows(AuditEvent, events, batch_size=batch_size)
         every = settings.INBEELD_AUDIT_CHECKPOINT_EVERY
         upgrade = head.since_checkpoint >= LEGACY_HEAD_MARK
         head.since_checkpoint = len(events) if upgrade else head.since_checkpoint + len(events)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from inbeeld.cases.models import ChainEvent
 from inbeeld.cases.selectors import cases_visible_to
 from inbeeld.cases.services import case_register, event_correct, event_record
+from inbeeld.bulk_insert import insert_rows
 from inbeeld.crypto import keyed_digest
 from inbeeld.imports.columns import YES_NO, column
 from inbeeld.imports.models import ImportedRecord, RecordKind
@@ -229,7 +230,7 @@ class Context:
             )
             for kind, partner_id, target, values_digest in items
         ]
-        ImportedRecord.objects.bulk_create(rows, batch_size=2000)
+        insert_rows(ImportedRecord, rows)
         self.record(RecordKind.CASE, "")  # the organisation's mappings are loaded
         for row in rows:
             self._known[(row.kind, row.partner_key)] = Known(

@@ -199,16 +199,20 @@ def _finish(ctx: Context, pending: _Pending, mappings: list) -> GroupResult:
         if failure is not None:
             result.fail(problem_from(failure, row["rij"], row, "gebeurtenis"))
             continue
-        mappings.append((RecordKind.EVENT, key, str(item.event.pk), values_digest))
+        mappings.append((RecordKind.EVENT, key, str(item.event.pk or ""), values_digest))
         result.mark(row["rij"], CREATE)
     for number in numbers:
         result.mark(number, UNCHANGED)
     return result
 
 
-def apply_batch(ctx: Context, kind: str, batch: list[tuple[str, list[dict]]]) -> list[GroupResult]:
+def apply_batch(
+    ctx: Context, kind: str, batch: list[tuple[str, list[dict]]], *, write: bool = True
+) -> list[GroupResult]:
     """The results of a batch of groups, in the batch's order: new dossiers set-based, the rest
-    through ``apply.apply_group``. Runs inside the caller's (the batch's) transaction."""
+    through ``apply.apply_group``. Runs inside the caller's (the batch's) transaction.
+    ``write=False``: a dry run (rolled back by the caller); the set-based path then checks
+    everything but leaves out the inserts that cannot refuse a row (cases_register_bulk)."""
     if kind != "cases":
         return [apply_group(ctx, kind, key, rows) for key, rows in batch]
     slots: list[GroupResult | _Pending] = []
@@ -222,8 +226,10 @@ def apply_batch(ctx: Context, kind: str, batch: list[tuple[str, list[dict]]]) ->
         actor=ctx.user,
         cases=[p.new for p in pending if p.new is not None and p.error is None],
         outcome_codes=_outcome_codes(ctx),
+        write=write,
     )
     mappings: list = []
     results = [_finish(ctx, s, mappings) if isinstance(s, _Pending) else s for s in slots]
-    ctx.remember_many(mappings)
+    if write:
+        ctx.remember_many(mappings)
     return results

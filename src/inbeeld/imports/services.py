@@ -145,7 +145,7 @@ def _process(
     def apply(batch) -> list[rows_apply.GroupResult]:
         if per_row:
             return [rows_apply.apply_group(ctx, kind, key, rows) for key, rows in batch]
-        return bulk.apply_batch(ctx, kind, batch)
+        return bulk.apply_batch(ctx, kind, batch, write=commit)
 
     if commit and mode == ImportMode.ALL:
         if problems:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +41,7 @@ from inbeeld.cases.models import Case, ChainEvent
 from inbeeld.cases.services.base import check_date
 from inbeeld.cases.services.events import _new_values, _validate_event
 from inbeeld.cases.workflow import ChainState, next_state
+from inbeeld.bulk_insert import insert_rows
 from inbeeld.crypto import encrypt_text
 from inbeeld.reference.models import ChainEventType, ExploitationForm, PoliceUnit
 from inbeeld.web import TransitionNotAllowed
@@ -238,10 +239,15 @@ def _record_events(actor, rules: _Policy, new: NewCase, outcome_codes) -> list[C
     return events
 
 
-def cases_register_bulk(*, actor, cases: list[NewCase], outcome_codes) -> None:
+def cases_register_bulk(*, actor, cases: list[NewCase], outcome_codes, write: bool = True) -> None:
     """Register ``cases`` with their events (see the module's docstring). ``outcome_codes``:
     event type → its set of outcome codes (read once by the caller). Results are written into
-    each NewCase / NewEvent (``case``/``event`` or ``error``)."""
+    each NewCase / NewEvent (``case``/``event`` or ``error``).
+
+    ``write=False`` (the import's dry run, inside a transaction the caller rolls back): every
+    check is made — the cases are inserted, since the policy is asked about stored cases — but
+    the events, audit rows and replayed statuses, inserts that can refuse nothing, are not
+    written (``event`` stays unsaved)."""
     rules = _Policy(actor)
     ready: list[NewCase] = []
     for new in cases:
@@ -255,20 +261,22 @@ def cases_register_bulk(*, actor, cases: list[NewCase], outcome_codes) -> None:
         return
     with transaction.atomic():
         _unique_codes([n.case for n in ready])
-        Case.objects.bulk_create([n.case for n in ready], batch_size=2000)
+        insert_rows(Case, [n.case for n in ready])
         through = Case.exploitation_forms.through
-        through.objects.bulk_create(
+        insert_rows(
+            through,
             [
                 through(case_id=n.case.pk, exploitationform_id=form.pk)
                 for n in ready
                 for form in {f.pk: f for f in n.exploitation_forms}.values()
             ],
-            batch_size=5000,
         )
         events: list[ChainEvent] = []
         for new in ready:
             events += _record_events(actor, rules, new, outcome_codes)
-        ChainEvent.objects.bulk_create(events, batch_size=2000)
+        if not write:
+            return
+        insert_rows(ChainEvent, events)
         rows = []
         for new in ready:
             rows.append(_created_row(new))
@@ -279,9 +287,26 @@ def cases_register_bulk(*, actor, cases: list[NewCase], outcome_codes) -> None:
                 rows.append(row)
             new._audit = []
         audit_record_many(actor=actor, rows=rows)
-        changed = [n.case for n in ready if n.case.version > 1 or n.case.court_id is not None]
-        Case.objects.bulk_update(changed, ["status", "version", "court"], batch_size=1000)
+        _store_replay([n.case for n in ready if n.case.version > 1 or n.case.court_id])
         _mark_stale()
+
+
+def _store_replay(cases: list[Case], chunk: int = 500) -> None:
+    """Store each case's status, version and court after its replay: one UPDATE … FROM (VALUES …)
+    per ``chunk`` cases (Django's bulk_update builds a CASE per column and row, which costs more
+    than the inserts). The same columns _bump_case and case_derive_court set one by one."""
+    table = connection.ops.quote_name(Case._meta.db_table)
+    row = "(CAST(%s AS integer), CAST(%s AS varchar(20)), CAST(%s AS integer), CAST(%s AS integer))"
+    with connection.cursor() as cursor:
+        for start in range(0, len(cases), chunk):
+            part = cases[start : start + chunk]
+            values = ", ".join([row] * len(part))
+            cursor.execute(
+                f"UPDATE {table} SET status = v.column2, version = v.column3, "  # noqa: S608
+                f"court_id = v.column4 FROM (VALUES {values}) AS v "
+                f"WHERE {table}.id = v.column1",
+                [x for c in part for x in (c.pk, c.status, c.version, c.court_id)],
+            )
 
 
 def _created_row(new: NewCase) -> dict:
