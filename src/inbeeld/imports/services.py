@@ -219,17 +219,10 @@ def _counts(outcomes: dict[int, str], problems) -> dict:
     }
 
 
-def import_check(
-    *,
-    actor,
-    kind: str,
-    file_name: str,
-    data: bytes,
-    progress: Callable | None = None,
-    per_row: bool = False,
-) -> ImportRun:
-    """Upload ``data`` and run the dry run. Raises ImportRefused (no right, another import of
-    the organisation still open) or ImportFileError (the file cannot be read)."""
+def _store_upload(*, actor, kind: str, file_name: str, data: bytes) -> tuple[ImportRun, Table]:
+    """Read ``data`` and store it (encrypted) as a new import of the actor's organisation.
+    Raises ImportRefused (no right, another import of the organisation still open) or
+    ImportFileError (the file cannot be read)."""
     if kind not in ImportKind.values:
         raise ImportRefused(_("Kies wat u importeert: casussen of signalen."), "soort")
     organisation = import_organisation(actor, kind)
@@ -258,25 +251,86 @@ def import_check(
             ),
             "import_loopt_al",
         ) from exc
+    return run, table
+
+
+def _dry_run(
+    run: ImportRun, actor, table: Table, *, progress=None, per_row: bool = False
+) -> ImportRun:
+    """The dry run of a stored import: every row checked, nothing written but the import's
+    counts, problems, report and its audit row (not when the import was cancelled meanwhile)."""
     outcomes, messages, problems = _process(
         run, actor, table, commit=False, mode="", progress=progress, per_row=per_row
     )
     with transaction.atomic():
         run.counts = {
             **_counts(outcomes, problems),
-            "unknown_columns": unknown_columns(kind, table),
+            "unknown_columns": unknown_columns(run.kind, table),
         }
         run.set_problems([p.as_dict() for p in problems[:MAX_PROBLEMS_STORED]])
         run.report_ciphertext = _pack(report_file(table, outcomes, messages, dry=True))
-        run.save(update_fields=["counts", "problems_ciphertext", "report_ciphertext"])
+        stored = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.CHECKED).update(
+            counts=run.counts,
+            problems_ciphertext=run.problems_ciphertext,
+            report_ciphertext=run.report_ciphertext,
+        )
+        if not stored:  # cancelled while it was being checked
+            run.refresh_from_db()
+            return run
         audit_record(
             actor=actor,
             action=AuditAction.IMPORT_CHECKED,
             subject_type="import",
             subject_ref=str(run.pk),
-            extra={"kind": kind, "rows": run.rows_total, "counts": run.counts},
+            extra={"kind": run.kind, "rows": run.rows_total, "counts": run.counts},
         )
     return run
+
+
+def import_check(
+    *,
+    actor,
+    kind: str,
+    file_name: str,
+    data: bytes,
+    progress: Callable | None = None,
+    per_row: bool = False,
+) -> ImportRun:
+    """Upload ``data`` and run the dry run now. Raises ImportRefused (no right, another import
+    of the organisation still open) or ImportFileError (the file cannot be read)."""
+    run, table = _store_upload(actor=actor, kind=kind, file_name=file_name, data=data)
+    return _dry_run(run, actor, table, progress=progress, per_row=per_row)
+
+
+def import_upload(*, actor, kind: str, file_name: str, data: bytes) -> ImportRun:
+    """The web's upload: a file of at most INBEELD_IMPORT_CHECK_IN_REQUEST_ROWS rows is checked
+    at once (import_check); a larger one is stored and its dry run handed to the worker (a
+    background job with progress, ``import_check_<kind>``). The file is read in the request
+    either way, so an unreadable file is refused at once."""
+    from inbeeld.jobs.services import job_request
+
+    run, table = _store_upload(actor=actor, kind=kind, file_name=file_name, data=data)
+    if len(table.rows) <= settings.INBEELD_IMPORT_CHECK_IN_REQUEST_ROWS:
+        return _dry_run(run, actor, table)
+    with transaction.atomic():
+        job = job_request(
+            actor=actor,
+            kind=f"import_check_{run.kind}",
+            params={"run": run.pk, "rows": run.rows_total},
+        )
+        ImportRun.objects.filter(pk=run.pk).update(job_id=job.pk)
+        run.job_id = job.pk
+    return run
+
+
+def import_check_queued(*, actor, run: ImportRun, progress: Callable | None = None) -> ImportRun:
+    """The worker's dry run of an upload that import_upload queued."""
+    if run.created_by_id != actor.pk or import_organisation(actor, run.kind) != run.organisation:
+        raise PermissionDenied(_("U mag geen bestanden importeren."))
+    if run.status != ImportStatus.CHECKED or run.is_checked:
+        return run
+    table = read_table(unpack(run.upload_ciphertext), run.file_name)
+    return _dry_run(run, actor, table, progress=progress)
 
 
 def import_commit(
@@ -412,6 +466,10 @@ def import_queue(*, actor, run: ImportRun, mode: str):
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
         if run.status != ImportStatus.CHECKED:
             raise ImportRefused(_("Deze import is al ingevoerd of geannuleerd."), "status")
+        if not run.is_checked:
+            raise ImportRefused(
+                _("De proefimport loopt nog. Voer in zodra het resultaat er is."), "proefimport"
+            )
         job = job_request(
             actor=actor,
             kind=f"import_{run.kind}",
