@@ -172,6 +172,7 @@ class Context:
             self.outcomes[et.code] = mapping
         self._indicators = None
         self._known: dict[tuple[str, str], Known] | None = None
+        self._visible: dict[str, object] = {}
 
     @property
     def indicators(self) -> dict[str, Indicator]:
@@ -215,6 +216,20 @@ class Context:
                 import_run=self.run,
             ).pk
         self._known[(kind, key)] = Known(pk, target, values_digest)
+
+    def preload_visible(self, codes: list[str]) -> None:
+        """Read the cases of ``codes`` the user may see in one query (a batch's known dossiers),
+        for visible_case; replaces what an earlier batch read."""
+        self._visible = {
+            case.code: case for case in cases_visible_to(self.user).filter(code__in=codes)
+        }
+
+    def visible_case(self, code: str):
+        """The case ``code`` if the user may see it (the policy's case filter), else None."""
+        visible = self._visible
+        if code in visible:
+            return visible[code]
+        return cases_visible_to(self.user).filter(code=code).first()
 
     def remember_many(self, items: list[tuple[str, str, str, str]]) -> None:
         """Write the mappings of records new to the organisation — (kind, partner id, target,
@@ -330,7 +345,7 @@ def apply_case_group(ctx: Context, dossier: str, rows: list[dict]) -> GroupResul
         ctx.remember(RecordKind.CASE, dossier, case.code, values_digest)
         result.mark(first["rij"], CREATE)
     else:
-        case = cases_visible_to(ctx.user).filter(code=record.target).first()
+        case = ctx.visible_case(record.target)
         if case is None:
             result.fail(
                 Problem(

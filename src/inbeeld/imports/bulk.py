@@ -216,6 +216,8 @@ def apply_batch(
     if kind != "cases":
         return [apply_group(ctx, kind, key, rows) for key, rows in batch]
     slots: list[GroupResult | _Pending] = []
+    known = [ctx.record(RecordKind.CASE, key) for key, _rows in batch]
+    ctx.preload_visible([record.target for record in known if record is not None])
     for key, rows in batch:
         if _is_new(ctx, key, rows):
             slots.append(_prepare(ctx, key, rows))
