@@ -15,6 +15,22 @@ from collections.abc import Sequence
 from django.db import connections, router
 
 
+_PLAIN = {
+    "AutoField",
+    "BigAutoField",
+    "BooleanField",
+    "CharField",
+    "DateField",
+    "DateTimeField",
+    "ForeignKey",
+    "IntegerField",
+    "OneToOneField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "TextField",
+}
+
+
 def insert_rows(model, objs: Sequence, batch_size: int = 5000) -> None:
     """Insert the unsaved instances ``objs`` of ``model`` and set their primary keys, in order."""
     if not objs:
@@ -28,6 +44,16 @@ def insert_rows(model, objs: Sequence, batch_size: int = 5000) -> None:
     fields = list(meta.concrete_fields)
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    # Values the psycopg COPY dumper takes as they are (what get_db_prep_save returns unchanged
+    # for these fields on PostgreSQL); everything else (JSON, decimals, …) through the field.
+    plain = {
+        f.attname
+        for f in fields
+        if f.get_internal_type() in _PLAIN
+        and not getattr(f, "auto_now", False)
+        and not getattr(f, "auto_now_add", False)
+    }
+    convert = [(f.attname, None if f.attname in plain else f) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -40,7 +66,12 @@ def insert_rows(model, objs: Sequence, batch_size: int = 5000) -> None:
             with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for obj in objs[start : start + batch_size]:
                     copy.write_row(
-                        [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+                        [
+                            getattr(obj, name)
+                            if field is None
+                            else field.get_db_prep_save(field.pre_save(obj, True), connection)
+                            for name, field in convert
+                        ]
                     )
     for obj in objs:
         obj._state.adding = False

@@ -15,6 +15,7 @@ the event type, the workflow order, the policy — and never writes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,6 +98,7 @@ def digest(values: dict) -> str:
     return keyed_digest("import-row", json.dumps(values, sort_keys=True, ensure_ascii=False))
 
 
+@functools.lru_cache(maxsize=300_000)
 def partner_key(kind: str, partner_id: str) -> str:
     """The stored form of a partner's record id: a keyed digest (like a linkage key)."""
     return keyed_digest(f"import-id-{kind}", partner_id.strip())
