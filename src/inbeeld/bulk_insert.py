@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 from django.db import connections, router
 
-
 _PLAIN = {
     "AutoField",
     "BigAutoField",

@@ -211,7 +211,7 @@ def test_audit_record_many_links_the_rows_like_audit_record(settings):
     assert audit_record_many(actor=user, rows=rows) == 5
     written = list(AuditEvent.objects.order_by("pk"))[-5:]
     assert [w.subject_ref for w in written] == [f"IB-{n}" for n in range(5)]
-    for before, after in zip(written, written[1:]):
+    for before, after in zip(written, written[1:], strict=False):
         assert after.prev_hash == before.row_hash
     assert audit_chain_verify().ok
     with pytest.raises(ValueError):

@@ -7,8 +7,8 @@ on PostgreSQL."""
 from __future__ import annotations
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from inbeeld.accounts.models import Role
 from inbeeld.audit.models import AuditEvent

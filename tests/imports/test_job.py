@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from inbeeld.accounts.models import Role
+from inbeeld.audit.models import AuditEvent
 from inbeeld.cases.models import Case
 from inbeeld.imports.models import ImportRun, ImportStatus
-from inbeeld.audit.models import AuditEvent
 from inbeeld.imports.services import (
     ImportRefused,
     import_cancel,

@@ -97,7 +97,14 @@ def audit_record(
 
 
 def _chained_row(
-    head: AuditChainHead, *, actor, action, subject_type="", subject_ref="", case_code="", extra=None
+    head: AuditChainHead,
+    *,
+    actor,
+    action,
+    subject_type="",
+    subject_ref="",
+    case_code="",
+    extra=None,
 ) -> AuditEvent:
     """One row linked to ``head`` (not saved); moves ``head.last_hash`` on to the row's MAC."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)

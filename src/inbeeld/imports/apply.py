@@ -25,10 +25,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from inbeeld.bulk_insert import insert_rows
 from inbeeld.cases.models import ChainEvent
 from inbeeld.cases.selectors import cases_visible_to
 from inbeeld.cases.services import case_register, event_correct, event_record
-from inbeeld.bulk_insert import insert_rows
 from inbeeld.crypto import keyed_digest
 from inbeeld.imports.columns import YES_NO, column
 from inbeeld.imports.models import ImportedRecord, RecordKind
@@ -250,9 +250,7 @@ class Context:
         insert_rows(ImportedRecord, rows)
         self.record(RecordKind.CASE, "")  # the organisation's mappings are loaded
         for row in rows:
-            self._known[(row.kind, row.partner_key)] = Known(
-                row.pk, row.target, row.values_digest
-            )
+            self._known[(row.kind, row.partner_key)] = Known(row.pk, row.target, row.values_digest)
 
     def unit(self, text: str, row: int) -> PoliceUnit:
         unit = self.units.get(text.strip().lower())

@@ -122,9 +122,7 @@ def _prepare_events(ctx: Context, pending: _Pending) -> None:
     result, dossier = pending.result, pending.dossier
     seen: dict[str, int] = {}
     rows = [
-        r
-        for r in pending.rows
-        if r["gebeurtenisnummer"] and result.outcomes.get(r["rij"]) != ERROR
+        r for r in pending.rows if r["gebeurtenisnummer"] and result.outcomes.get(r["rij"]) != ERROR
     ]
 
     def order(row):

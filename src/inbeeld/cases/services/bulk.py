@@ -37,11 +37,11 @@ from django.utils.translation import gettext as _
 from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record_many
+from inbeeld.bulk_insert import insert_rows
 from inbeeld.cases.models import Case, ChainEvent
 from inbeeld.cases.services.base import check_date
 from inbeeld.cases.services.events import _new_values, _validate_event
 from inbeeld.cases.workflow import ChainState, next_state
-from inbeeld.bulk_insert import insert_rows
 from inbeeld.crypto import encrypt_text
 from inbeeld.reference.models import ChainEventType, ExploitationForm, PoliceUnit
 from inbeeld.web import TransitionNotAllowed
