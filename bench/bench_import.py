@@ -12,7 +12,7 @@ row in batches of INBEELD_IMPORT_BATCH_ROWS):
 - the **same file again** (every row "ongewijzigd");
 - the named peer, **per row** (``--per-row``: every record through case_register /
   event_record, the path before ADR 0022 decision 12) on BENCH_IMPORT_PEER_EVENTS events
-  (2,000), extrapolated linearly to BENCH_IMPORT_EVENTS and labelled so;
+  (1,000), extrapolated linearly to BENCH_IMPORT_EVENTS and labelled so;
 - ``inbeeld audit verify`` over the whole log afterwards, and the row counts.
 
 The dry run's and the commit's times are taken from the command's own output (the dry-run
@@ -20,7 +20,7 @@ summary line is printed before the commit starts). CPU seconds of the command (u
 are reported next to the wall time: the machine is shared, and the load average is printed.
 
 Environment: BENCH_IMPORT_PG_URL (postgres://postgres@127.0.0.1:5432/wt_import2_bench),
-BENCH_IMPORT_EVENTS (100000), BENCH_IMPORT_PEER_EVENTS (2000).
+BENCH_IMPORT_EVENTS (100000), BENCH_IMPORT_PEER_EVENTS (1000).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,7 +41,7 @@ PG_URL = os.environ.get(
     "BENCH_IMPORT_PG_URL", "postgres://postgres@127.0.0.1:5432/wt_import2_bench"
 )
 EVENTS = int(os.environ.get("BENCH_IMPORT_EVENTS", "100000"))
-PEER_EVENTS = int(os.environ.get("BENCH_IMPORT_PEER_EVENTS", "2000"))
+PEER_EVENTS = int(os.environ.get("BENCH_IMPORT_PEER_EVENTS", "1000"))
 CARE_EVENTS = (
     "signal_received",
     "safety_assessment",
@@ -119,8 +120,54 @@ def _run(args: list[str], environ: dict[str, str]) -> subprocess.CompletedProces
     return done
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _DatabaseCpu(threading.Thread):
+    """The CPU seconds PostgreSQL's backends spend for the bench database's other clients (the
+    command's connection), sampled every 0.2 s (same machine)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.running = True
+
+    def run(self) -> None:
+        import psycopg
+
+        name = urlsplit(PG_URL).path.lstrip("/")
+        with psycopg.connect(PG_URL, autocommit=True) as connection:
+            while self.running:
+                pids = connection.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> "
+                    "pg_backend_pid() AND backend_type = 'client backend'",
+                    [name],
+                ).fetchall()
+                for (pid,) in pids:
+                    cpu = _cpu_seconds(pid)
+                    if cpu:
+                        self.first.setdefault(pid, cpu)
+                        self.last[pid] = cpu
+                time.sleep(0.2)
+
+    def total(self) -> float:
+        self.running = False
+        self.join()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+
 def _import(path: Path, user: str, environ: dict[str, str], *extra: str) -> dict:
-    """Run `inbeeld import --commit` and time its dry run and commit from its own output."""
+    """Run `inbeeld import --commit` and time its dry run and commit from its own output, with
+    the CPU seconds of the command (per phase) and of its PostgreSQL backend."""
+    database = _DatabaseCpu()
+    database.start()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and entry point)
@@ -130,12 +177,12 @@ def _import(path: Path, user: str, environ: dict[str, str], *extra: str) -> dict
         stderr=subprocess.PIPE,
         text=True,
     )
-    checked, summary = None, []
+    checked, checked_cpu, summary = None, 0.0, []
     for line in process.stdout:
         if line.startswith(("Proefimport", "Invoer")):
             summary.append(line.strip())
             if line.startswith("Proefimport"):
-                checked = time.perf_counter()
+                checked, checked_cpu = time.perf_counter(), _cpu_seconds(process.pid)
     stderr = process.stderr.read()
     assert process.wait() == 0, stderr[-4000:]
     done = time.perf_counter()
@@ -146,6 +193,9 @@ def _import(path: Path, user: str, environ: dict[str, str], *extra: str) -> dict
         "commit": done - checked,
         "total": done - started,
         "cpu": cpu,
+        "cpu_dry_run": checked_cpu,
+        "cpu_commit": cpu - checked_cpu,
+        "cpu_database": database.total(),
         "summary": summary,
     }
 
@@ -191,15 +241,21 @@ def run() -> str:
         f"commit per row in batches of 5,000 rows); {EVENTS:,} events in {EVENTS // 5:,} cases "
         "(5 care events each, a note on every tenth event), imported by a safety coordinator.",
         "",
-        "| Path | Events | Dry run s | Commit s | Total s | CPU s (command) | Commit events/s |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "Wall seconds, and CPU seconds of the command (dry run incl. Django's start / commit) "
+        "and of its PostgreSQL backend (both phases):",
+        "",
+        "| Path | Events | Dry run s | Commit s | Total s | CPU command (dry / commit) s | "
+        "CPU PostgreSQL s | Commit events/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
 
     def line(label, part, events, factor=1.0):
         lines.append(
             f"| {label} | {events:,} | {part['dry_run'] * factor:.1f} | "
             f"{part['commit'] * factor:.1f} | {part['total'] * factor:.1f} | "
-            f"{part['cpu'] * factor:.1f} | {events / (part['commit'] * factor):,.0f} |"
+            f"{part['cpu_dry_run'] * factor:.1f} / {part['cpu_commit'] * factor:.1f} | "
+            f"{part['cpu_database'] * factor:.1f} | "
+            f"{events / (part['commit'] * factor):,.0f} |"
         )
 
     line("set-based (default)", first, EVENTS)
