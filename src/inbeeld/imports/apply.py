@@ -15,7 +15,6 @@ the event type, the workflow order, the policy — and never writes.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -98,7 +97,6 @@ def digest(values: dict) -> str:
     return keyed_digest("import-row", json.dumps(values, sort_keys=True, ensure_ascii=False))
 
 
-@functools.lru_cache(maxsize=300_000)
 def partner_key(kind: str, partner_id: str) -> str:
     """The stored form of a partner's record id: a keyed digest (like a linkage key)."""
     return keyed_digest(f"import-id-{kind}", partner_id.strip())
@@ -175,6 +173,7 @@ class Context:
         self._indicators = None
         self._known: dict[tuple[str, str], Known] | None = None
         self._visible: dict[str, object] = {}
+        self._keys: dict[tuple[str, str], str] = {}
 
     @property
     def indicators(self) -> dict[str, Indicator]:
@@ -196,12 +195,12 @@ class Context:
                     organisation=self.organisation
                 ).values_list("pk", "kind", "partner_key", "target", "values_digest")
             }
-        return self._known.get((kind, partner_key(kind, partner_id)))
+        return self._known.get((kind, self.key(kind, partner_id)))
 
     def remember(self, kind: str, partner_id: str, target: str, values_digest: str) -> None:
         """Write the mapping in the caller's transaction (the batch's: a record and its mapping
         are committed, or rolled back, together)."""
-        key = partner_key(kind, partner_id)
+        key = self.key(kind, partner_id)
         known = self.record(kind, partner_id)
         if known is not None:
             ImportedRecord.objects.filter(pk=known.pk).update(
@@ -233,6 +232,13 @@ class Context:
             return visible[code]
         return cases_visible_to(self.user).filter(code=code).first()
 
+    def key(self, kind: str, partner_id: str) -> str:
+        """partner_key, computed once per id in this import (a row is looked up more than once)."""
+        pair = (kind, partner_id)
+        if pair not in self._keys:
+            self._keys[pair] = partner_key(kind, partner_id)
+        return self._keys[pair]
+
     def remember_many(self, items: list[tuple[str, str, str, str]]) -> None:
         """Write the mappings of records new to the organisation — (kind, partner id, target,
         digest) each — in one insert, in the caller's transaction (the set-based path)."""
@@ -240,7 +246,7 @@ class Context:
             ImportedRecord(
                 organisation=self.organisation,
                 kind=kind,
-                partner_key=partner_key(kind, partner_id),
+                partner_key=self.key(kind, partner_id),
                 target=target,
                 values_digest=values_digest,
                 import_run=self.run,
