@@ -102,3 +102,28 @@ def test_upload_with_errors_fix_commit_and_import_again(page: Page, demo_users, 
     expect(page.get_by_test_id("nothing-changed")).to_contain_text("Niets gewijzigd")
     assert Case.objects.count() == 3
     assert axe(page) == []
+
+
+def test_a_large_file_is_checked_in_the_background_with_progress(
+    page: Page, demo_users, axe, settings
+):
+    """A file above INBEELD_IMPORT_CHECK_IN_REQUEST_ROWS gets its dry run from the worker: the
+    page shows the progress (no commit yet), then reloads itself with the dry run's result."""
+    from inbeeld.cases.models import Case
+
+    settings.INBEELD_IMPORT_CHECK_IN_REQUEST_ROWS = 2
+    log_in(page, "coordinator.nh")
+    _upload(page, csv_bytes(_rows()))
+    expect(page.get_by_test_id("job")).to_be_visible()
+    expect(page.get_by_test_id("commit")).to_have_count(0)
+    expect(page.get_by_test_id("cancel")).to_be_visible()  # no dead end while it runs
+    assert axe(page) == []
+    _fits(page)
+    run_worker()
+    # imports.js sees the job finish and reloads the page with the result.
+    expect(page.get_by_test_id("count-create")).to_have_text("5", timeout=15_000)
+    expect(page.get_by_test_id("job")).to_have_count(0)
+    assert axe(page) == []
+    _commit(page)
+    expect(page.get_by_test_id("count-create")).to_have_text("5")
+    assert Case.objects.count() == 3

@@ -241,8 +241,16 @@ class AuditEvent(AppendOnlyModel):
             raise ValidationError({"action": _("Onbekende handeling.")})
 
 
+# AuditAction.values builds its list on every use: keep it as a set, per AuditAction class (a
+# test extends the class in place of the module's).
+_ACTIONS: tuple[type | None, frozenset[str]] = (None, frozenset())
+
+
 def is_audit_action(value) -> bool:
-    return str(value) in AuditAction.values
+    global _ACTIONS
+    if _ACTIONS[0] is not AuditAction:
+        _ACTIONS = (AuditAction, frozenset(AuditAction.values))
+    return str(value) in _ACTIONS[1]
 
 
 class AuditChainHead(models.Model):

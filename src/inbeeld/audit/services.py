@@ -22,11 +22,13 @@ from inbeeld.audit.chain import (
 from inbeeld.audit.context import api_client
 from inbeeld.audit.models import AuditAction, AuditChainHead, AuditEvent, is_audit_action
 from inbeeld.audit.reads import note_write
+from inbeeld.bulk_insert import insert_rows
 
 __all__ = [
     "GENESIS_HASH",
     "audit_query_params",
     "audit_record",
+    "audit_record_many",
     "audit_refusal",
     "compute_row_hash",
 ]
@@ -67,29 +69,16 @@ def audit_record(
         raise ValueError(f"unknown audit action {action!r}: add it to AuditAction")
     with transaction.atomic():
         head = lock_head(_chain)
-        is_user = actor is not None and getattr(actor, "is_authenticated", False)
-        extra = dict(extra or {})
-        client = api_client()
-        if client is not None:  # an API request: the partner system behind the user (issue 16)
-            extra.setdefault("api_client", client)
-        # Round-trip the extra through JSON now, so the MAC covers exactly what is stored.
-        stored_extra = json.loads(json.dumps(extra, default=str))
-        event = AuditEvent(
-            created_at=timezone.now(),
-            actor=actor if is_user else None,
-            actor_label=actor.get_username() if is_user else "",
-            action=str(action),
+        event = _chained_row(
+            head,
+            actor=actor,
+            action=action,
             subject_type=subject_type,
-            subject_ref=str(subject_ref),
+            subject_ref=subject_ref,
             case_code=case_code,
-            extra=stored_extra,
-            prev_hash=head.last_hash,
-            chain_version=KEYED_CHAINS,
-            chain=head.chain,
+            extra=extra,
         )
-        event.row_hash = keyed_mac(event, head.last_hash)
         event.save()
-        head.last_hash = event.row_hash
         every = settings.INBEELD_AUDIT_CHECKPOINT_EVERY
         upgrade = head.since_checkpoint >= LEGACY_HEAD_MARK  # set by migration 0012
         head.since_checkpoint = 0 if upgrade else head.since_checkpoint + 1
@@ -105,6 +94,78 @@ def audit_record(
         head.save(update_fields=["last_hash", "since_checkpoint"])
         note_write(case_code, str(action))
         return event
+
+
+def _chained_row(
+    head: AuditChainHead,
+    *,
+    actor,
+    action,
+    subject_type="",
+    subject_ref="",
+    case_code="",
+    extra=None,
+) -> AuditEvent:
+    """One row linked to ``head`` (not saved); moves ``head.last_hash`` on to the row's MAC."""
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    extra = dict(extra or {})
+    client = api_client()
+    if client is not None:  # an API request: the partner system behind the user (issue 16)
+        extra.setdefault("api_client", client)
+    # Round-trip the extra through JSON now, so the MAC covers exactly what is stored.
+    stored_extra = json.loads(json.dumps(extra, default=str))
+    event = AuditEvent(
+        created_at=timezone.now(),
+        actor=actor if is_user else None,
+        actor_label=actor.get_username() if is_user else "",
+        action=str(action),
+        subject_type=subject_type,
+        subject_ref=str(subject_ref),
+        case_code=case_code,
+        extra=stored_extra,
+        prev_hash=head.last_hash,
+        chain_version=KEYED_CHAINS,
+        chain=head.chain,
+    )
+    event.row_hash = keyed_mac(event, head.last_hash)
+    head.last_hash = event.row_hash
+    return event
+
+
+def audit_record_many(*, actor, rows: list[dict[str, Any]], batch_size: int = 2000) -> int:
+    """Append one audit row per entry of ``rows`` (each: the keyword arguments of audit_record
+    but ``actor``), in that order, to one chain: the same rows, MACs and links audit_record would
+    write one by one, under one lock of one chain head and inserted in bulk (the bulk import,
+    ADR 0022). Inside the caller's transaction. A checkpoint is scheduled after the commit when
+    the log crossed INBEELD_AUDIT_CHECKPOINT_EVERY rows, as audit_record does. Returns the count."""
+    if not rows:
+        return 0
+    for row in rows:
+        if not is_audit_action(row["action"]):
+            raise ValueError(f"unknown audit action {row['action']!r}: add it to AuditAction")
+    with transaction.atomic():
+        head = lock_head()
+        events = [_chained_row(head, actor=actor, **row) for row in rows]
+        insert_rows(AuditEvent, events, batch_size=batch_size)
+        every = settings.INBEELD_AUDIT_CHECKPOINT_EVERY
+        upgrade = head.since_checkpoint >= LEGACY_HEAD_MARK
+        head.since_checkpoint = len(events) if upgrade else head.since_checkpoint + len(events)
+        others = (
+            AuditChainHead.objects.exclude(pk=head.pk)
+            .filter(since_checkpoint__lt=LEGACY_HEAD_MARK)
+            .aggregate(total=Sum("since_checkpoint"))["total"]
+        )
+        if upgrade or (every > 0 and head.since_checkpoint + (others or 0) >= every):
+            from inbeeld.audit.checkpoints import checkpoint_after_commit
+
+            kind = "upgrade" if upgrade else "periodic"
+            head.since_checkpoint = 0
+            row_id = events[-1].id
+            transaction.on_commit(lambda: checkpoint_after_commit(kind, after_id=row_id))
+        head.save(update_fields=["last_hash", "since_checkpoint"])
+        for row in rows:
+            note_write(row.get("case_code", ""), str(row["action"]))
+    return len(events)
 
 
 def _since_checkpoint(head: AuditChainHead, every: int) -> int:

@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from inbeeld.bulk_insert import insert_rows
 from inbeeld.cases.models import ChainEvent
 from inbeeld.cases.selectors import cases_visible_to
 from inbeeld.cases.services import case_register, event_correct, event_record
@@ -171,6 +172,8 @@ class Context:
             self.outcomes[et.code] = mapping
         self._indicators = None
         self._known: dict[tuple[str, str], Known] | None = None
+        self._visible: dict[str, object] = {}
+        self._keys: dict[tuple[str, str], str] = {}
 
     @property
     def indicators(self) -> dict[str, Indicator]:
@@ -192,12 +195,12 @@ class Context:
                     organisation=self.organisation
                 ).values_list("pk", "kind", "partner_key", "target", "values_digest")
             }
-        return self._known.get((kind, partner_key(kind, partner_id)))
+        return self._known.get((kind, self.key(kind, partner_id)))
 
     def remember(self, kind: str, partner_id: str, target: str, values_digest: str) -> None:
         """Write the mapping in the caller's transaction (the batch's: a record and its mapping
         are committed, or rolled back, together)."""
-        key = partner_key(kind, partner_id)
+        key = self.key(kind, partner_id)
         known = self.record(kind, partner_id)
         if known is not None:
             ImportedRecord.objects.filter(pk=known.pk).update(
@@ -214,6 +217,46 @@ class Context:
                 import_run=self.run,
             ).pk
         self._known[(kind, key)] = Known(pk, target, values_digest)
+
+    def preload_visible(self, codes: list[str]) -> None:
+        """Read the cases of ``codes`` the user may see in one query (a batch's known dossiers),
+        for visible_case; replaces what an earlier batch read."""
+        self._visible = {
+            case.code: case for case in cases_visible_to(self.user).filter(code__in=codes)
+        }
+
+    def visible_case(self, code: str):
+        """The case ``code`` if the user may see it (the policy's case filter), else None."""
+        visible = self._visible
+        if code in visible:
+            return visible[code]
+        return cases_visible_to(self.user).filter(code=code).first()
+
+    def key(self, kind: str, partner_id: str) -> str:
+        """partner_key, computed once per id in this import (a row is looked up more than once)."""
+        pair = (kind, partner_id)
+        if pair not in self._keys:
+            self._keys[pair] = partner_key(kind, partner_id)
+        return self._keys[pair]
+
+    def remember_many(self, items: list[tuple[str, str, str, str]]) -> None:
+        """Write the mappings of records new to the organisation — (kind, partner id, target,
+        digest) each — in one insert, in the caller's transaction (the set-based path)."""
+        rows = [
+            ImportedRecord(
+                organisation=self.organisation,
+                kind=kind,
+                partner_key=self.key(kind, partner_id),
+                target=target,
+                values_digest=values_digest,
+                import_run=self.run,
+            )
+            for kind, partner_id, target, values_digest in items
+        ]
+        insert_rows(ImportedRecord, rows)
+        self.record(RecordKind.CASE, "")  # the organisation's mappings are loaded
+        for row in rows:
+            self._known[(row.kind, row.partner_key)] = Known(row.pk, row.target, row.values_digest)
 
     def unit(self, text: str, row: int) -> PoliceUnit:
         unit = self.units.get(text.strip().lower())
@@ -308,7 +351,7 @@ def apply_case_group(ctx: Context, dossier: str, rows: list[dict]) -> GroupResul
         ctx.remember(RecordKind.CASE, dossier, case.code, values_digest)
         result.mark(first["rij"], CREATE)
     else:
-        case = cases_visible_to(ctx.user).filter(code=record.target).first()
+        case = ctx.visible_case(record.target)
         if case is None:
             result.fail(
                 Problem(

@@ -1,5 +1,6 @@
-"""The import's background job: committing an import (imports.services.import_commit) in the
-worker, with its progress per batch. The job's own file is a short summary without case data;
+"""The import's background jobs: the dry run of a large upload (imports.services.
+import_check_queued) and committing an import (imports.services.import_commit) in the worker, each
+with its progress per batch. The job's own file is a short summary without case data;
 the report file stays encrypted with the import and is fetched from the import page."""
 
 from __future__ import annotations
@@ -50,6 +51,35 @@ def _run(user, params: dict, step) -> JobOutput:
     )
 
 
+def _run_check(user, params: dict, step) -> JobOutput:
+    from inbeeld.imports.models import ImportRun
+    from inbeeld.imports.services import import_check_queued
+
+    run = ImportRun.objects.get(pk=params["run"])
+
+    def progress(done: int, total: int) -> None:
+        step(_("%(done)d van %(total)d rijen gecontroleerd") % {"done": done, "total": total})
+
+    run = import_check_queued(actor=user, run=run, progress=progress)
+    c = run.counts
+    text = _(
+        "Proefimport %(id)d: wordt aangemaakt %(create)d, bijgewerkt %(update)d, ongewijzigd "
+        "%(unchanged)d, fout %(error)d. Het resultaat staat op de importpagina."
+    ) % {
+        "id": run.pk,
+        "create": c.get("create", 0),
+        "update": c.get("update", 0),
+        "unchanged": c.get("unchanged", 0),
+        "error": c.get("error", 0),
+    }
+    return JobOutput(
+        text.encode("utf-8"),
+        f"proefimport-{run.pk}-samenvatting.txt",
+        "text/plain; charset=utf-8",
+        {"import": run.pk},
+    )
+
+
 def _released(user, job) -> None:
     audit_record(
         actor=user,
@@ -79,7 +109,26 @@ IMPORT_SIGNALS = JobKind(
     back_url="imports:index",
 )
 
+CHECK_CASES = JobKind(
+    code="import_check_cases",
+    label=gettext_lazy("Proefimport van casussen"),
+    action=policy.Action.IMPORT_CASES,
+    run=_run_check,
+    released=_released,
+    steps=_steps,
+    back_url="imports:index",
+)
+CHECK_SIGNALS = JobKind(
+    code="import_check_signals",
+    label=gettext_lazy("Proefimport van signalen"),
+    action=policy.Action.IMPORT_SIGNALS,
+    run=_run_check,
+    released=_released,
+    steps=_steps,
+    back_url="imports:index",
+)
+
 
 def register_all() -> None:
-    register(IMPORT_CASES)
-    register(IMPORT_SIGNALS)
+    for kind in (IMPORT_CASES, IMPORT_SIGNALS, CHECK_CASES, CHECK_SIGNALS):
+        register(kind)

@@ -118,6 +118,12 @@ class ImportRun(models.Model):
         self.problems_ciphertext = encrypt_text(json.dumps(problems, ensure_ascii=False))
 
     @property
+    def is_checked(self) -> bool:
+        """Whether the dry run has finished (it stores the counts; a large file's dry run runs
+        in the worker after the upload)."""
+        return bool(self.counts)
+
+    @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 

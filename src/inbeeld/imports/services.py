@@ -31,6 +31,7 @@ from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 from inbeeld.crypto import decrypt_text, encrypt_text
 from inbeeld.imports import apply as rows_apply
+from inbeeld.imports import bulk
 from inbeeld.imports.columns import TEMPLATES, header_map, normalise_header
 from inbeeld.imports.models import (
     ACTIVE_STATUSES,
@@ -114,8 +115,12 @@ class _Rollback(Exception):
     pass
 
 
-def _process(run: ImportRun, user, table: Table, *, commit: bool, mode: str, progress=None):
-    """Validate (and on ``commit`` apply) every row; returns (outcomes, messages, problems)."""
+def _process(
+    run: ImportRun, user, table: Table, *, commit: bool, mode: str, progress=None, per_row=False
+):
+    """Validate (and on ``commit`` apply) every row; returns (outcomes, messages, problems).
+    ``per_row``: every record through its own service call (the path before the set-based one,
+    kept for new dossiers only for comparison: tests and the benchmark)."""
     kind = run.kind
     frame = frame_of(kind, table.header, table.rows, positions_of(kind, table))
     good, problems = validate(kind, frame)
@@ -127,20 +132,28 @@ def _process(run: ImportRun, user, table: Table, *, commit: bool, mode: str, pro
     ctx = rows_apply.Context(user=user, organisation=run.organisation, run=run)
     groups = rows_apply.groups_of(kind, good.to_dicts())
 
-    def absorb(result: rows_apply.GroupResult) -> None:
-        problems.extend(result.problems)
-        for row, outcome in result.outcomes.items():
-            outcomes[row] = outcome if outcomes.get(row) != rows_apply.ERROR else rows_apply.ERROR
-        for row, message in result.messages.items():
-            messages.setdefault(row, message)
+    def absorb(results: list[rows_apply.GroupResult]) -> None:
+        for result in results:
+            problems.extend(result.problems)
+            for row, outcome in result.outcomes.items():
+                outcomes[row] = (
+                    outcome if outcomes.get(row) != rows_apply.ERROR else rows_apply.ERROR
+                )
+            for row, message in result.messages.items():
+                messages.setdefault(row, message)
+
+    def apply(batch) -> list[rows_apply.GroupResult]:
+        if per_row:
+            return [rows_apply.apply_group(ctx, kind, key, rows) for key, rows in batch]
+        return bulk.apply_batch(ctx, kind, batch, write=commit)
 
     if commit and mode == ImportMode.ALL:
         if problems:
             return _all_rolled_back(table, outcomes, messages, problems)
         try:
             with transaction.atomic():
-                for key, rows in groups:
-                    absorb(rows_apply.apply_group(ctx, kind, key, rows))
+                for batch in _batches(groups):
+                    absorb(apply(batch))
                 if problems:
                     raise _Rollback
                 ImportRun.objects.filter(pk=run.pk).update(rows_done=len(table.rows))
@@ -155,8 +168,7 @@ def _process(run: ImportRun, user, table: Table, *, commit: bool, mode: str, pro
         size = sum(len(rows) for _key, rows in batch)
         try:
             with transaction.atomic():
-                for key, rows in batch:
-                    absorb(rows_apply.apply_group(ctx, kind, key, rows))
+                absorb(apply(batch))
                 if commit:
                     ImportRun.objects.filter(pk=run.pk).update(rows_done=F("rows_done") + size)
                 else:
@@ -207,11 +219,10 @@ def _counts(outcomes: dict[int, str], problems) -> dict:
     }
 
 
-def import_check(
-    *, actor, kind: str, file_name: str, data: bytes, progress: Callable | None = None
-) -> ImportRun:
-    """Upload ``data`` and run the dry run. Raises ImportRefused (no right, another import of
-    the organisation still open) or ImportFileError (the file cannot be read)."""
+def _store_upload(*, actor, kind: str, file_name: str, data: bytes) -> tuple[ImportRun, Table]:
+    """Read ``data`` and store it (encrypted) as a new import of the actor's organisation.
+    Raises ImportRefused (no right, another import of the organisation still open) or
+    ImportFileError (the file cannot be read)."""
     if kind not in ImportKind.values:
         raise ImportRefused(_("Kies wat u importeert: casussen of signalen."), "soort")
     organisation = import_organisation(actor, kind)
@@ -240,29 +251,95 @@ def import_check(
             ),
             "import_loopt_al",
         ) from exc
+    return run, table
+
+
+def _dry_run(
+    run: ImportRun, actor, table: Table, *, progress=None, per_row: bool = False
+) -> ImportRun:
+    """The dry run of a stored import: every row checked, nothing written but the import's
+    counts, problems, report and its audit row (not when the import was cancelled meanwhile)."""
     outcomes, messages, problems = _process(
-        run, actor, table, commit=False, mode="", progress=progress
+        run, actor, table, commit=False, mode="", progress=progress, per_row=per_row
     )
     with transaction.atomic():
         run.counts = {
             **_counts(outcomes, problems),
-            "unknown_columns": unknown_columns(kind, table),
+            "unknown_columns": unknown_columns(run.kind, table),
         }
         run.set_problems([p.as_dict() for p in problems[:MAX_PROBLEMS_STORED]])
         run.report_ciphertext = _pack(report_file(table, outcomes, messages, dry=True))
-        run.save(update_fields=["counts", "problems_ciphertext", "report_ciphertext"])
+        stored = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.CHECKED).update(
+            counts=run.counts,
+            problems_ciphertext=run.problems_ciphertext,
+            report_ciphertext=run.report_ciphertext,
+        )
+        if not stored:  # cancelled while it was being checked
+            run.refresh_from_db()
+            return run
         audit_record(
             actor=actor,
             action=AuditAction.IMPORT_CHECKED,
             subject_type="import",
             subject_ref=str(run.pk),
-            extra={"kind": kind, "rows": run.rows_total, "counts": run.counts},
+            extra={"kind": run.kind, "rows": run.rows_total, "counts": run.counts},
         )
     return run
 
 
+def import_check(
+    *,
+    actor,
+    kind: str,
+    file_name: str,
+    data: bytes,
+    progress: Callable | None = None,
+    per_row: bool = False,
+) -> ImportRun:
+    """Upload ``data`` and run the dry run now. Raises ImportRefused (no right, another import
+    of the organisation still open) or ImportFileError (the file cannot be read)."""
+    run, table = _store_upload(actor=actor, kind=kind, file_name=file_name, data=data)
+    return _dry_run(run, actor, table, progress=progress, per_row=per_row)
+
+
+def import_upload(*, actor, kind: str, file_name: str, data: bytes) -> ImportRun:
+    """The web's upload: a file of at most INBEELD_IMPORT_CHECK_IN_REQUEST_ROWS rows is checked
+    at once (import_check); a larger one is stored and its dry run handed to the worker (a
+    background job with progress, ``import_check_<kind>``). The file is read in the request
+    either way, so an unreadable file is refused at once."""
+    from inbeeld.jobs.services import job_request
+
+    run, table = _store_upload(actor=actor, kind=kind, file_name=file_name, data=data)
+    if len(table.rows) <= settings.INBEELD_IMPORT_CHECK_IN_REQUEST_ROWS:
+        return _dry_run(run, actor, table)
+    with transaction.atomic():
+        job = job_request(
+            actor=actor,
+            kind=f"import_check_{run.kind}",
+            params={"run": run.pk, "rows": run.rows_total},
+        )
+        ImportRun.objects.filter(pk=run.pk).update(job_id=job.pk)
+        run.job_id = job.pk
+    return run
+
+
+def import_check_queued(*, actor, run: ImportRun, progress: Callable | None = None) -> ImportRun:
+    """The worker's dry run of an upload that import_upload queued."""
+    if run.created_by_id != actor.pk or import_organisation(actor, run.kind) != run.organisation:
+        raise PermissionDenied(_("U mag geen bestanden importeren."))
+    if run.status != ImportStatus.CHECKED or run.is_checked:
+        return run
+    table = read_table(unpack(run.upload_ciphertext), run.file_name)
+    return _dry_run(run, actor, table, progress=progress)
+
+
 def import_commit(
-    *, actor, run: ImportRun, mode: str, progress: Callable | None = None
+    *,
+    actor,
+    run: ImportRun,
+    mode: str,
+    progress: Callable | None = None,
+    per_row: bool = False,
 ) -> ImportRun:
     """Apply the rows of ``run`` through the services (see the module's docstring)."""
     if mode not in ImportMode.values:
@@ -279,7 +356,7 @@ def import_commit(
     data = unpack(run.upload_ciphertext)
     table = read_table(data, run.file_name)
     outcomes, messages, problems = _process(
-        run, actor, table, commit=True, mode=mode, progress=progress
+        run, actor, table, commit=True, mode=mode, progress=progress, per_row=per_row
     )
     counts = _counts(outcomes, problems)
     with transaction.atomic():
@@ -389,6 +466,10 @@ def import_queue(*, actor, run: ImportRun, mode: str):
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
         if run.status != ImportStatus.CHECKED:
             raise ImportRefused(_("Deze import is al ingevoerd of geannuleerd."), "status")
+        if not run.is_checked:
+            raise ImportRefused(
+                _("De proefimport loopt nog. Voer in zodra het resultaat er is."), "proefimport"
+            )
         job = job_request(
             actor=actor,
             kind=f"import_{run.kind}",

@@ -52,7 +52,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 if replace and open_run and str(open_run.pk) == replace:
                     if open_run.status == ImportStatus.CHECKED:
                         services.import_cancel(actor=request.user, run=open_run)
-                run = services.import_check(
+                run = services.import_upload(
                     actor=request.user,
                     kind=form.cleaned_data["kind"],
                     file_name=upload.name,
@@ -109,6 +109,8 @@ def _detail(request, run, job, form, error: str = "", status: int = 200) -> Http
             "more_problems": max(0, len(every_problem) - len(problems)),
             "counts": run.counts,
             "own": run.created_by_id == request.user.pk,
+            # A large file's dry run runs in the worker: progress instead of a result.
+            "checking": run.status == ImportStatus.CHECKED and not run.is_checked,
             "nothing_changed": run.status == ImportStatus.DONE
             and not run.counts.get("create")
             and not run.counts.get("update")

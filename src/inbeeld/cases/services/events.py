@@ -91,10 +91,18 @@ def case_register(
 
 
 def _validate_event(
-    *, event_type: ChainEventType, outcome: str, event_date: dt.date, note: str
+    *,
+    event_type: ChainEventType,
+    outcome: str,
+    event_date: dt.date,
+    note: str,
+    codes: set[str] | None = None,
 ) -> None:
+    """The field rules of an event (``codes``: the event type's outcome codes, when the caller
+    already read them)."""
     check_date(event_date, "event_date")
-    codes = set(event_type.outcomes.values_list("code", flat=True))
+    if codes is None:
+        codes = set(event_type.outcomes.values_list("code", flat=True))
     if outcome and outcome not in codes:
         raise ValidationError({"outcome": _("Deze uitkomst hoort niet bij deze gebeurtenis.")})
     if event_type.outcome_required and not outcome:

@@ -345,8 +345,15 @@ INBEELD_NOTIFICATIONS = env(
 INBEELD_IMPORT_BATCH_ROWS = env(
     "INBEELD_IMPORT_BATCH_ROWS",
     cast=int,
-    default=500,
-    help="Rows per transaction when an import is committed per row (whole cases per batch)",
+    default=5000,
+    help="Rows per transaction when an import is checked or committed per row (whole cases per batch; new cases are written set-based per batch, so larger batches are faster)",
+)
+
+INBEELD_IMPORT_CHECK_IN_REQUEST_ROWS = env(
+    "INBEELD_IMPORT_CHECK_IN_REQUEST_ROWS",
+    cast=int,
+    default=2000,
+    help="An uploaded import file with more rows than this is checked (dry run) by the worker as a background job with progress; a smaller one at once, in the request",
 )
 
 # Retention per data category (`inbeeld retention apply`, see docs/security.md).

@@ -33,6 +33,12 @@ class Command(BaseCommand):
         parser.add_argument("--mode", choices=["all", "row"], default="row")
         parser.add_argument("--report", help="write the report file here")
         parser.add_argument("--cancel", type=int, metavar="ID", help="cancel an open import")
+        parser.add_argument(
+            "--per-row",
+            action="store_true",
+            help="every record through its own service call, also for new dossiers (the path "
+            "before the set-based one; for comparison, see bench/bench_import.py)",
+        )
 
     def handle(self, *args, **options):
         user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
@@ -53,14 +59,22 @@ class Command(BaseCommand):
             run = self._resumable(user, options["kind"], data) if options["commit"] else None
             if run is None:
                 run = services.import_check(
-                    actor=user, kind=options["kind"], file_name=path.name, data=data
+                    actor=user,
+                    kind=options["kind"],
+                    file_name=path.name,
+                    data=data,
+                    per_row=options["per_row"],
                 )
                 self._summary(run, _("Proefimport"))
             else:
                 self.stdout.write(_("Onderbroken import %(id)d wordt hervat.") % {"id": run.pk})
             if options["commit"]:
                 run = services.import_commit(
-                    actor=user, run=run, mode=options["mode"], progress=self._progress
+                    actor=user,
+                    run=run,
+                    mode=options["mode"],
+                    progress=self._progress,
+                    per_row=options["per_row"],
                 )
                 self._summary(run, _("Invoer"))
             else:
