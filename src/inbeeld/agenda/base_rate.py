@@ -29,7 +29,9 @@ def _ids(value) -> list[str]:
         value = [value]
     if not isinstance(value, list):
         return [str(value).lower()] if value else []
-    return [str(item.get("Id")).lower() for item in value if isinstance(item, dict) and item.get("Id")]
+    return [
+        str(item.get("Id")).lower() for item in value if isinstance(item, dict) and item.get("Id")
+    ]
 
 
 def _verdict_from_text(raw: dict) -> bool | None:
