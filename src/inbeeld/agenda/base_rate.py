@@ -48,8 +48,8 @@ def _verdict_from_votes(votes: list[dict]) -> bool | None:
     for vote in votes:
         kind = str(vote.get("Soort") or "").lower()
         if kind in tally:
-            size = vote.get("FractieGrootte")
-            tally[kind] += int(size) if isinstance(size, int) and size > 0 else 1
+            size = str(vote.get("FractieGrootte") or "")
+            tally[kind] += int(size) if size.isdigit() and int(size) > 0 else 1
     if not tally["voor"] and not tally["tegen"]:
         return None
     return tally["voor"] > tally["tegen"]

@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from inbeeld import policy
+from inbeeld.agenda import syncfeed
 from inbeeld.agenda.models import ParliamentRecord
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
@@ -45,6 +46,7 @@ class ImportCounts:
     versions: int  # new versions of known GUIDs
     unchanged: int  # already there with this change timestamp
     relevant: int  # of the rows read
+    skipped: int = 0  # SyncFeed entries of entities the mirror does not keep
 
 
 def _entity(payload: dict, entity: str | None) -> str:
@@ -64,19 +66,35 @@ def _text(row: dict, name: str) -> str:
     return "" if value is None else str(value)
 
 
-def _dossier(row: dict) -> str:
+def _dossier(row: dict, dossiers: dict[str, str]) -> str:
+    """The dossier number: inline (OData $expand) or, for a SyncFeed reference, the number of
+    the referenced Kamerstukdossier (in the same file or already mirrored)."""
     for name in ("Kamerstukdossier", "Dossier"):
         nested = row.get(name)
-        if isinstance(nested, dict) and nested.get("Nummer") is not None:
-            return str(nested["Nummer"])
-        if isinstance(nested, list):
-            for item in nested:
-                if isinstance(item, dict) and item.get("Nummer") is not None:
-                    return str(item["Nummer"])
+        for item in nested if isinstance(nested, list) else [nested]:
+            if not isinstance(item, dict):
+                continue
+            if item.get("Nummer") is not None:
+                return str(item["Nummer"])
+            if str(item.get("Id", "")).lower() in dossiers:
+                return dossiers[str(item["Id"]).lower()]
     return ""
 
 
-def _parse(entity: str, index: int, row: dict) -> dict:
+def _known_dossiers(pairs: list[tuple[str, dict]]) -> dict[str, str]:
+    known = {
+        str(guid): number
+        for guid, number in ParliamentRecord.objects.filter(entity="Kamerstukdossier")
+        .order_by("changed_at")
+        .values_list("guid", "number")
+    }
+    for entity, row in pairs:
+        if entity == "Kamerstukdossier" and row.get("Nummer") is not None:
+            known[str(row.get("Id", "")).lower()] = str(row["Nummer"])
+    return known
+
+
+def _parse(entity: str, index: int, row: dict, dossiers: dict[str, str]) -> dict:
     try:
         guid = uuid.UUID(str(row["Id"]))
     except (KeyError, ValueError) as exc:
@@ -89,7 +107,7 @@ def _parse(entity: str, index: int, row: dict) -> dict:
     number_field, kind_field, subject_fields = FIELDS[entity]
     subject = " ".join(_text(row, f) for f in subject_fields if _text(row, f)).strip()
     number = _text(row, number_field)
-    dossier = _dossier(row) or (number if entity == "Kamerstukdossier" else "")
+    dossier = _dossier(row, dossiers) or (number if entity == "Kamerstukdossier" else "")
     relevant = dossier == DOSSIER or any(t in subject.lower() for t in TERMS)
     return {
         "entity": entity,
@@ -106,10 +124,7 @@ def _parse(entity: str, index: int, row: dict) -> dict:
     }
 
 
-def parliament_import(*, actor, data: bytes, entity: str | None = None) -> ImportCounts:
-    """Mirror one saved OData response (JSON: {"value": [...]}). All or nothing; idempotent."""
-    if actor is None or not policy.can(actor, policy.Action.AGENDA_MANAGE):
-        raise PermissionDenied(_("U mag geen Kamergegevens inlezen."))
+def _json_rows(data: bytes, entity: str | None) -> list[tuple[str, dict]]:
     try:
         payload = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -117,10 +132,25 @@ def parliament_import(*, actor, data: bytes, entity: str | None = None) -> Impor
     if not isinstance(payload, dict) or not isinstance(payload.get("value"), list):
         raise ValidationError(_("Het antwoord heeft geen lijst 'value'."))
     entity = _entity(payload, entity)
-    rows = [
-        _parse(entity, i, row) if isinstance(row, dict) else _parse(entity, i, {})
-        for i, row in enumerate(payload["value"])
-    ]
+    return [(entity, row if isinstance(row, dict) else {}) for row in payload["value"]]
+
+
+def parliament_import(*, actor, data: bytes, entity: str | None = None) -> ImportCounts:
+    """Mirror one saved OData response (JSON: {"value": [...]}) or one saved SyncFeed page (Atom
+    XML). All or nothing; idempotent on (GUID, GewijzigdOp)."""
+    if actor is None or not policy.can(actor, policy.Action.AGENDA_MANAGE):
+        raise PermissionDenied(_("U mag geen Kamergegevens inlezen."))
+    skipped = 0
+    if syncfeed.is_xml(data):
+        pairs, skipped = syncfeed.read_feed(data, ENTITIES)
+    else:
+        pairs = _json_rows(data, entity)
+    dossiers = _known_dossiers(pairs)
+    rows = [_parse(kind, i, row, dossiers) for i, (kind, row) in enumerate(pairs)]
+    return _store(actor, rows, skipped, kinds=sorted({kind for kind, _row in pairs}))
+
+
+def _store(actor, rows: list[dict], skipped: int, *, kinds: list[str]) -> ImportCounts:
     added = versions = unchanged = 0
     with transaction.atomic():
         for values in rows:
@@ -133,12 +163,12 @@ def parliament_import(*, actor, data: bytes, entity: str | None = None) -> Impor
             else:
                 added += 1
             ParliamentRecord.objects.create(**values)
-        counts = ImportCounts(added, versions, unchanged, sum(r["relevant"] for r in rows))
+        counts = ImportCounts(added, versions, unchanged, sum(r["relevant"] for r in rows), skipped)
         audit_record(
             actor=actor,
             action=AuditAction.AGENDA_PARLIAMENT_IMPORTED,
             subject_type="parliament_data",
-            extra={"kind": entity, "counts": counts.__dict__},
+            extra={"kind": ", ".join(kinds) or "-", "counts": counts.__dict__},
         )
     return counts
 

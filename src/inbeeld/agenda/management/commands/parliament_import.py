@@ -1,5 +1,5 @@
-"""`inbeeld parliament_import --user NAAM BESTAND...`: saved Tweede Kamer OData responses into the
-mirror (issue 18, item 3), idempotent."""
+"""`inbeeld parliament_import --user NAAM BESTAND...`: saved Tweede Kamer OData responses (JSON) or
+SyncFeed pages (Atom XML) into the mirror (issue 18, item 3), idempotent."""
 
 from pathlib import Path
 
@@ -35,5 +35,6 @@ class Command(BaseCommand):
                 raise CommandError(f"{user} mag geen Kamergegevens inlezen.") from exc
             self.stdout.write(
                 f"{name}: {counts.added} nieuw, {counts.versions} gewijzigd, "
-                f"{counts.unchanged} al aanwezig, {counts.relevant} over mensenhandel."
+                f"{counts.unchanged} al aanwezig, {counts.relevant} over mensenhandel"
+                + (f", {counts.skipped} overgeslagen (andere soort)." if counts.skipped else ".")
             )
