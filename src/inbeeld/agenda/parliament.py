@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from inbeeld import policy
 from inbeeld.agenda import syncfeed
-from inbeeld.agenda.models import ParliamentRecord
+from inbeeld.agenda.models import ParliamentLink, ParliamentRecord
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 
@@ -173,12 +173,33 @@ def _store(actor, rows: list[dict], skipped: int, *, kinds: list[str]) -> Import
     return counts
 
 
+def link_key(number: str) -> str:
+    """A parliamentary number without spaces, dots and case: "36 015-12" → "36015-12"."""
+    return "".join(c for c in str(number).lower() if c not in " .\u00a0\t")
+
+
+def _linked(record: ParliamentRecord, keys: set[str]) -> bool:
+    if not keys:
+        return False
+    dossier = link_key(record.dossier)
+    raw = record.raw if isinstance(record.raw, dict) else {}
+    sub = str(raw.get("Volgnummer") or raw.get("Ondernummer") or "")
+    candidates = {link_key(record.number), dossier, f"{dossier}-{link_key(sub)}" if sub else ""}
+    return bool(candidates & keys)
+
+
 def current_records(entity: str | None = None, *, relevant_only: bool = True) -> list:
-    """The newest version of every mirrored record (deleted ones left out)."""
+    """The newest version of every mirrored record (deleted ones left out). Relevant: dossier
+    28638, a subject term, or a number a CKM staff member linked by hand (ParliamentLink)."""
     queryset = ParliamentRecord.objects.order_by("guid", "-changed_at", "-pk")
     if entity:
         queryset = queryset.filter(entity=entity)
     newest: dict = {}
     for record in queryset:
         newest.setdefault(record.guid, record)
-    return [r for r in newest.values() if not r.deleted and (r.relevant or not relevant_only)]
+    keys = set(ParliamentLink.objects.values_list("key", flat=True)) if relevant_only else set()
+    return [
+        r
+        for r in newest.values()
+        if not r.deleted and (not relevant_only or r.relevant or _linked(r, keys))
+    ]
