@@ -137,7 +137,7 @@ def test_bad_input_stores_nothing():
     with pytest.raises(ValidationError, match="GewijzigdOp"):
         parliament_import(actor=actor, data=_response([{"Id": MOTION}]))
     with pytest.raises(ValidationError, match="geen JSON"):
-        parliament_import(actor=actor, data=b"<feed/>")
+        parliament_import(actor=actor, data=b"{niet: json")
     with pytest.raises(ValidationError, match="Onbekende soort"):
         parliament_import(actor=actor, data=_response(FIRST, "Persoon"))
     assert not ParliamentRecord.objects.exists()

@@ -160,3 +160,22 @@ def test_register_evidence_two_coders_and_the_figure(page: Page, demo_users, axe
     with page.expect_download() as download:
         page.get_by_role("link", name="Download als pdf").click()
     assert download.value.suggested_filename == "agenda-aanbevelingen.pdf"
+
+
+def test_the_parliament_page_marks_a_number_by_hand(page: Page, demo_users, axe):
+    log_in(page, "onderzoeker")
+    page.get_by_role("link", name="Agenda", exact=True).click()
+    page.get_by_role("link", name="Kamergegevens").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kamergegevens")
+    _check(page, axe)
+    page.get_by_role("button", name="Markeren").click()
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Vul het Kamernummer in.")
+    _check(page, axe)
+    page.get_by_label("Kamernummer").fill("36 015-12")
+    page.get_by_label("Waarom relevant").fill("Motie over arbeidsuitbuiting")
+    page.get_by_role("button", name="Markeren").click()
+    expect(page.get_by_text("Het nummer is als relevant gemarkeerd.")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("36 015-12")
+    _check(page, axe)

@@ -375,6 +375,10 @@ MATRIX: list[tuple] = [
     ("agenda:milestone_adjudicate",   "missing",       "GET POST", LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
     ("agenda:document",               "record",        "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("agenda:document",               "missing",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
+    # The parliament mirror: everyone signed in reads it; only CKM staff mark a number as relevant
+    # (an empty POST is an invalid form: 400, nothing stored).
+    ("agenda:parliament",             "-",             "GET",      LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+    ("agenda:parliament",             "-",             "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   400,   403,   403),
 ]  # fmt: skip
 
 # URL names whose first argument is a case code (the objects own/other/granted apply).

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from inbeeld.agenda import selectors
+from inbeeld.agenda.base_rate import BaseRate, motion_base_rate
 from inbeeld.stats import agenda as stats
 from inbeeld.stats.exceptions import NotEstimable
 
@@ -33,6 +34,7 @@ class Figure:
     coded_pairs: int
     coverage: stats.Coverage | None  # Wilson's exact coverage at the strict denominator
     withdrawn: int
+    base_rate: BaseRate  # all motions in dossier 28638 in the parliament mirror
 
     def strict_keys(self) -> set[str]:
         return set(self.strict.result.durable_keys)
@@ -89,4 +91,5 @@ def figure_for(
         coded_pairs=len(first),
         coverage=stats.wilson_coverage_summary(n) if n else None,
         withdrawn=sum(1 for r in rows if r.withdrawn),
+        base_rate=motion_base_rate(),
     )

@@ -231,3 +231,19 @@ class HorizonForm(_Form):
             "invalid": _("Vul een heel aantal jaren in."),
         },
     )
+
+
+class ParliamentLinkForm(_Form):
+    number = forms.CharField(
+        label=_("Kamernummer"),
+        max_length=40,
+        help_text=_(
+            "Een zaak, document, dossier of Kamerstuk, bijvoorbeeld 36 015-12 of 2023Z12345."
+        ),
+        error_messages={"required": _("Vul het Kamernummer in.")},
+    )
+    note = forms.CharField(
+        label=_("Waarom relevant"),
+        max_length=300,
+        error_messages={"required": _("Schrijf kort op waarom dit nummer relevant is.")},
+    )

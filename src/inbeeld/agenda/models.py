@@ -249,6 +249,21 @@ class ParliamentRecord(AppendOnlyModel):
         indexes = [models.Index(fields=["entity", "relevant"])]
 
 
+class ParliamentLink(AppendOnlyModel):
+    """A parliamentary number a CKM staff member marked as relevant by hand (item 3): a Zaak or
+    document number ("2023Z12345"), a dossier ("36 015") or a Kamerstuk ("36 015-12"). Records
+    with that number count as relevant even outside dossier 28638. Append-only; ``key`` is the
+    number without spaces, dots and case, so "36 015-12" and "36015-12" are the same link."""
+
+    number = models.CharField(_("nummer"), max_length=40)
+    key = models.CharField(max_length=40, unique=True)
+    note = models.CharField(_("waarom relevant"), max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
 class MilestoneDeployment(AppendOnlyModel):
     """Item 8: the pilot deployment that carries out an implemented recommendation."""
 

@@ -20,7 +20,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from inbeeld import policy
-from inbeeld.agenda.models import ParliamentRecord
+from inbeeld.agenda import syncfeed
+from inbeeld.agenda.models import ParliamentLink, ParliamentRecord
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 
@@ -45,6 +46,7 @@ class ImportCounts:
     versions: int  # new versions of known GUIDs
     unchanged: int  # already there with this change timestamp
     relevant: int  # of the rows read
+    skipped: int = 0  # SyncFeed entries of entities the mirror does not keep
 
 
 def _entity(payload: dict, entity: str | None) -> str:
@@ -64,19 +66,35 @@ def _text(row: dict, name: str) -> str:
     return "" if value is None else str(value)
 
 
-def _dossier(row: dict) -> str:
+def _dossier(row: dict, dossiers: dict[str, str]) -> str:
+    """The dossier number: inline (OData $expand) or, for a SyncFeed reference, the number of
+    the referenced Kamerstukdossier (in the same file or already mirrored)."""
     for name in ("Kamerstukdossier", "Dossier"):
         nested = row.get(name)
-        if isinstance(nested, dict) and nested.get("Nummer") is not None:
-            return str(nested["Nummer"])
-        if isinstance(nested, list):
-            for item in nested:
-                if isinstance(item, dict) and item.get("Nummer") is not None:
-                    return str(item["Nummer"])
+        for item in nested if isinstance(nested, list) else [nested]:
+            if not isinstance(item, dict):
+                continue
+            if item.get("Nummer") is not None:
+                return str(item["Nummer"])
+            if str(item.get("Id", "")).lower() in dossiers:
+                return dossiers[str(item["Id"]).lower()]
     return ""
 
 
-def _parse(entity: str, index: int, row: dict) -> dict:
+def _known_dossiers(pairs: list[tuple[str, dict]]) -> dict[str, str]:
+    known = {
+        str(guid): number
+        for guid, number in ParliamentRecord.objects.filter(entity="Kamerstukdossier")
+        .order_by("changed_at")
+        .values_list("guid", "number")
+    }
+    for entity, row in pairs:
+        if entity == "Kamerstukdossier" and row.get("Nummer") is not None:
+            known[str(row.get("Id", "")).lower()] = str(row["Nummer"])
+    return known
+
+
+def _parse(entity: str, index: int, row: dict, dossiers: dict[str, str]) -> dict:
     try:
         guid = uuid.UUID(str(row["Id"]))
     except (KeyError, ValueError) as exc:
@@ -89,7 +107,7 @@ def _parse(entity: str, index: int, row: dict) -> dict:
     number_field, kind_field, subject_fields = FIELDS[entity]
     subject = " ".join(_text(row, f) for f in subject_fields if _text(row, f)).strip()
     number = _text(row, number_field)
-    dossier = _dossier(row) or (number if entity == "Kamerstukdossier" else "")
+    dossier = _dossier(row, dossiers) or (number if entity == "Kamerstukdossier" else "")
     relevant = dossier == DOSSIER or any(t in subject.lower() for t in TERMS)
     return {
         "entity": entity,
@@ -106,10 +124,7 @@ def _parse(entity: str, index: int, row: dict) -> dict:
     }
 
 
-def parliament_import(*, actor, data: bytes, entity: str | None = None) -> ImportCounts:
-    """Mirror one saved OData response (JSON: {"value": [...]}). All or nothing; idempotent."""
-    if actor is None or not policy.can(actor, policy.Action.AGENDA_MANAGE):
-        raise PermissionDenied(_("U mag geen Kamergegevens inlezen."))
+def _json_rows(data: bytes, entity: str | None) -> list[tuple[str, dict]]:
     try:
         payload = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -117,10 +132,25 @@ def parliament_import(*, actor, data: bytes, entity: str | None = None) -> Impor
     if not isinstance(payload, dict) or not isinstance(payload.get("value"), list):
         raise ValidationError(_("Het antwoord heeft geen lijst 'value'."))
     entity = _entity(payload, entity)
-    rows = [
-        _parse(entity, i, row) if isinstance(row, dict) else _parse(entity, i, {})
-        for i, row in enumerate(payload["value"])
-    ]
+    return [(entity, row if isinstance(row, dict) else {}) for row in payload["value"]]
+
+
+def parliament_import(*, actor, data: bytes, entity: str | None = None) -> ImportCounts:
+    """Mirror one saved OData response (JSON: {"value": [...]}) or one saved SyncFeed page (Atom
+    XML). All or nothing; idempotent on (GUID, GewijzigdOp)."""
+    if actor is None or not policy.can(actor, policy.Action.AGENDA_MANAGE):
+        raise PermissionDenied(_("U mag geen Kamergegevens inlezen."))
+    skipped = 0
+    if syncfeed.is_xml(data):
+        pairs, skipped = syncfeed.read_feed(data, ENTITIES)
+    else:
+        pairs = _json_rows(data, entity)
+    dossiers = _known_dossiers(pairs)
+    rows = [_parse(kind, i, row, dossiers) for i, (kind, row) in enumerate(pairs)]
+    return _store(actor, rows, skipped, kinds=sorted({kind for kind, _row in pairs}))
+
+
+def _store(actor, rows: list[dict], skipped: int, *, kinds: list[str]) -> ImportCounts:
     added = versions = unchanged = 0
     with transaction.atomic():
         for values in rows:
@@ -133,22 +163,43 @@ def parliament_import(*, actor, data: bytes, entity: str | None = None) -> Impor
             else:
                 added += 1
             ParliamentRecord.objects.create(**values)
-        counts = ImportCounts(added, versions, unchanged, sum(r["relevant"] for r in rows))
+        counts = ImportCounts(added, versions, unchanged, sum(r["relevant"] for r in rows), skipped)
         audit_record(
             actor=actor,
             action=AuditAction.AGENDA_PARLIAMENT_IMPORTED,
             subject_type="parliament_data",
-            extra={"kind": entity, "counts": counts.__dict__},
+            extra={"kind": ", ".join(kinds) or "-", "counts": counts.__dict__},
         )
     return counts
 
 
+def link_key(number: str) -> str:
+    """A parliamentary number without spaces, dots and case: "36 015-12" → "36015-12"."""
+    return "".join(c for c in str(number).lower() if c not in " .\u00a0\t")
+
+
+def _linked(record: ParliamentRecord, keys: set[str]) -> bool:
+    if not keys:
+        return False
+    dossier = link_key(record.dossier)
+    raw = record.raw if isinstance(record.raw, dict) else {}
+    sub = str(raw.get("Volgnummer") or raw.get("Ondernummer") or "")
+    candidates = {link_key(record.number), dossier, f"{dossier}-{link_key(sub)}" if sub else ""}
+    return bool(candidates & keys)
+
+
 def current_records(entity: str | None = None, *, relevant_only: bool = True) -> list:
-    """The newest version of every mirrored record (deleted ones left out)."""
+    """The newest version of every mirrored record (deleted ones left out). Relevant: dossier
+    28638, a subject term, or a number a CKM staff member linked by hand (ParliamentLink)."""
     queryset = ParliamentRecord.objects.order_by("guid", "-changed_at", "-pk")
     if entity:
         queryset = queryset.filter(entity=entity)
     newest: dict = {}
     for record in queryset:
         newest.setdefault(record.guid, record)
-    return [r for r in newest.values() if not r.deleted and (r.relevant or not relevant_only)]
+    keys = set(ParliamentLink.objects.values_list("key", flat=True)) if relevant_only else set()
+    return [
+        r
+        for r in newest.values()
+        if not r.deleted and (not relevant_only or r.relevant or _linked(r, keys))
+    ]

@@ -342,6 +342,18 @@ def parliament_for(user, row: Row) -> tuple[dict, list]:
     return evidence, [record for _, record in scored[:5]]
 
 
+def parliament_overview(user) -> tuple[list, list]:
+    """(the hand-linked numbers, newest first; the relevant mirrored records, newest first, at
+    most 200) for the parliament page."""
+    _require_read(user)
+    from inbeeld.agenda.models import ParliamentLink
+    from inbeeld.agenda.parliament import current_records
+
+    links = list(ParliamentLink.objects.select_related("created_by").order_by("-created_at", "-pk"))
+    records = sorted(current_records(), key=lambda r: r.changed_at, reverse=True)
+    return links, records[:200]
+
+
 def deployments():
     """The pilot's deployments an implemented recommendation can point to (item 8)."""
     from inbeeld.pilot.models import Deployment

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -25,11 +26,13 @@ from inbeeld.agenda.models import (
     MilestoneDeployment,
     MilestoneDocument,
     MilestoneWithdrawal,
+    ParliamentLink,
     Publication,
     Recommendation,
     RecommendationWithdrawal,
     ResearchProject,
 )
+from inbeeld.agenda.parliament import link_key
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 from inbeeld.crypto import decrypt_text, encrypt_text
@@ -429,3 +432,32 @@ def report_read(*, actor, fmt: str) -> None:
         subject_type="agenda_report",
         extra={"format": fmt},
     )
+
+
+_LINK_KEY = re.compile(r"[0-9a-z][0-9a-z-]{1,38}")
+
+
+def parliament_link_add(*, actor, number: str, note: str) -> ParliamentLink:
+    """Mark a parliamentary number as relevant by hand (item 3): its mirrored records then count
+    as relevant outside dossier 28638 too. Append-only; the same number twice is refused."""
+    _require(actor, policy.Action.AGENDA_MANAGE)
+    number, note = (number or "").strip(), (note or "").strip()
+    key = link_key(number)
+    if not _LINK_KEY.fullmatch(key) or not any(c.isdigit() for c in key):
+        raise ValidationError(
+            {"number": _("Vul een Kamernummer in, zoals 36 015-12, 28638 of 2023Z12345.")}
+        )
+    if not note:
+        raise ValidationError({"note": _("Schrijf kort op waarom dit nummer relevant is.")})
+    with transaction.atomic():
+        if ParliamentLink.objects.filter(key=key).exists():
+            raise ValidationError({"number": _("Dit nummer is al als relevant gemarkeerd.")})
+        link = _saved(ParliamentLink(number=number, key=key, note=note, created_by=actor))
+        audit_record(
+            actor=actor,
+            action=AuditAction.AGENDA_PARLIAMENT_LINKED,
+            subject_type="parliament_link",
+            subject_ref=str(link.pk),
+            extra={"parliament_number": number},
+        )
+    return link

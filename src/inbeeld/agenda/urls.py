@@ -41,6 +41,7 @@ urlpatterns = [
         name="milestone_adjudicate",
     ),
     path("mijlpaal/<int:milestone_id>/document/", views.document, name="document"),
+    path("kamer/", views.parliament, name="parliament"),
     path("cijfer/", views.figure, name="figure"),
     path("cijfer/pdf/", views.figure_pdf, name="figure_pdf"),
 ]

@@ -303,6 +303,26 @@ def document(request: HttpRequest, milestone_id: int) -> HttpResponse:
     return response
 
 
+@require_http_methods(["GET", "POST"])
+def parliament(request: HttpRequest) -> HttpResponse:
+    """The parliament mirror: relevant records and the numbers CKM staff linked by hand."""
+    may_manage = selectors.may_manage(request.user)
+    if request.method == "POST":
+        _require_manage(request.user)
+    form = forms.ParliamentLinkForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.parliament_link_add(actor=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Het nummer is als relevant gemarkeerd."))
+            return redirect("agenda:parliament")
+    links, records = selectors.parliament_overview(request.user)
+    context = {"links": links, "records": records, "may_manage": may_manage}
+    return _status(request, form, "agenda/parliament.html", context)
+
+
 def _figure(request: HttpRequest):
     form = forms.HorizonForm(request.GET or None)
     horizon = figures.DEFAULT_HORIZON_YEARS

@@ -169,6 +169,7 @@ class AuditAction(models.TextChoices):
     AGENDA_DOCUMENT_READ = "agenda.document_read", _("Bewijsdocument gedownload")
     AGENDA_REPORT_READ = "agenda.report_read", _("Agendarapport (pdf) gedownload")
     AGENDA_PARLIAMENT_IMPORTED = "agenda.parliament_import", _("Kamergegevens ingelezen")
+    AGENDA_PARLIAMENT_LINKED = "agenda.parliament_link", _("Kamernummer als relevant gemarkeerd")
 
 
 class AuditEvent(AppendOnlyModel):

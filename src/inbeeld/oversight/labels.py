@@ -43,6 +43,7 @@ SUBJECT_TYPES = {
     "api_client": _("API-koppeling"),
     "page": _("pagina"),
     "parliament_data": _("Kamergegevens (open data)"),
+    "parliament_link": _("Kamernummer (handmatig gekoppeld)"),
     "privacy_budget": _("privacybudget"),
     "publication": _("publicatie (agenda)"),
     "receipt": _("ontvangstcode"),
@@ -108,6 +109,9 @@ EXTRA_KEYS = {
     "versions": _("gewijzigd"),
     "unchanged": _("al aanwezig"),
     "relevant": _("over mensenhandel"),
+    "skipped": _("overgeslagen (andere soort)"),
+    # A parliamentary number CKM staff marked as relevant by hand (agenda.services).
+    "parliament_number": _("Kamernummer"),
     "publication": _("publicatie"),
     "rung": _("trede"),
     "account_created": _("account aangemaakt"),

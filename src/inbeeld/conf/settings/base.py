@@ -496,6 +496,22 @@ INBEELD_DISCLOSURE_MIN_CELL = env(
     help="Smallest count published in a table that leaves the platform; smaller cells are suppressed",
 )
 
+# The live connector to the Tweede Kamer's open data (issue 18 item 3, ADR 0024): off unless set;
+# `inbeeld parliament_import --live` then fetches the pages about trafficking from this OData v4
+# service root and mirrors them exactly as saved files are.
+INBEELD_PARLIAMENT_ODATA_URL = env(
+    "INBEELD_PARLIAMENT_ODATA_URL",
+    default="",
+    help="OData v4 root of the Tweede Kamer's gegevensmagazijn, e.g. "
+    "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0; empty turns the live import off",
+)
+INBEELD_PARLIAMENT_TIMEOUT = env(
+    "INBEELD_PARLIAMENT_TIMEOUT",
+    cast=int,
+    default=30,
+    help="Seconds the live parliament import waits for one page before it gives up",
+)
+
 # Audit anchoring (issue 11, docs/adr/0009-audit-anchoring.md). The chain MAC key and the
 # checkpoint signing key live in the environment, never in the database; outside production an
 # empty value derives a key from INBEELD_SECRET_KEY, so an existing development environment keeps
