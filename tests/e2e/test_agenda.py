@@ -71,7 +71,9 @@ def test_register_evidence_two_coders_and_the_figure(page: Page, demo_users, axe
     _researcher("beslisser")
     log_in(page, "onderzoeker")
     page.get_by_role("link", name="Agenda", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Agenda: aanbevelingen en hun opvolging")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Agenda: aanbevelingen en hun opvolging"
+    )
     _check(page, axe)
 
     # 1. A publication: the empty form is refused with a focused error summary.
@@ -104,8 +106,17 @@ def test_register_evidence_two_coders_and_the_figure(page: Page, demo_users, axe
     _check(page, axe)
 
     # 3. Milestones with evidence, up to a durable change; a durable one too soon is refused.
-    _milestone(page, axe, "Motie aangenomen", "01-03-2019", "Kamerstuk, zaak of besluit (Tweede Kamer)", "28638-170")
-    _milestone(page, axe, "Wet in werking", "01-09-2019", "Officiële bekendmaking", "Stb. 2019, 321")
+    _milestone(
+        page,
+        axe,
+        "Motie aangenomen",
+        "01-03-2019",
+        "Kamerstuk, zaak of besluit (Tweede Kamer)",
+        "28638-170",
+    )
+    _milestone(
+        page, axe, "Wet in werking", "01-09-2019", "Officiële bekendmaking", "Stb. 2019, 321"
+    )
     page.get_by_role("link", name="Mijlpaal vastleggen").click()
     page.get_by_label("Wat gebeurde er?").select_option(label="Opnieuw vastgesteld: nog van kracht")
     page.get_by_label("Datum", exact=True).fill("01-03-2020")
@@ -118,7 +129,14 @@ def test_register_evidence_two_coders_and_the_figure(page: Page, demo_users, axe
     expect(summary).to_contain_text("24 maanden")
     _check(page, axe)
     page.get_by_role("link", name="Terug naar de aanbeveling").click()
-    _milestone(page, axe, "Opnieuw vastgesteld: nog van kracht", "01-10-2021", "Officiële bekendmaking", "Stcrt. 2021, 99")
+    _milestone(
+        page,
+        axe,
+        "Opnieuw vastgesteld: nog van kracht",
+        "01-10-2021",
+        "Officiële bekendmaking",
+        "Stcrt. 2021, 99",
+    )
     expect(page.locator(".facts")).to_contain_text("Duurzaam")
     _check(page, axe)
 
@@ -140,7 +158,9 @@ def test_register_evidence_two_coders_and_the_figure(page: Page, demo_users, axe
     _check(page, axe)
     page.get_by_label("Aangenomen of toegezegd", exact=True).check()
     page.get_by_label("Ja", exact=True).check()
-    page.get_by_label("Motivering van de beslissing").fill("De motie is aangenomen; het bewijs noemt het rapport.")
+    page.get_by_label("Motivering van de beslissing").fill(
+        "De motie is aangenomen; het bewijs noemt het rapport."
+    )
     page.get_by_role("button", name="Beslissing vastleggen").click()
     expect(page.get_by_text("beslist na verschil")).to_be_visible()
     _check(page, axe)
@@ -149,13 +169,17 @@ def test_register_evidence_two_coders_and_the_figure(page: Page, demo_users, axe
     # not coded yet); kappa; the list behind it.
     page.get_by_role("link", name="Terug naar de agenda").click()
     page.get_by_role("link", name="Bekijk het cijfer").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Van aanbeveling tot duurzame verandering")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Van aanbeveling tot duurzame verandering"
+    )
     table = page.get_by_role("table").first
     expect(table).to_contain_text("100 % (21–100 %)")
     expect(table).to_contain_text("0 % (0–79 %)")
     expect(page.get_by_text("Een bijdrage, geen bewijs van oorzaak.")).to_be_visible()
     expect(page.get_by_text("in het slechtste geval")).to_be_visible()
-    expect(page.get_by_role("region", name="De lijst achter het cijfer")).to_contain_text("Leg de wettelijke definitie")
+    expect(page.get_by_role("region", name="De lijst achter het cijfer")).to_contain_text(
+        "Leg de wettelijke definitie"
+    )
     _check(page, axe)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download als pdf").click()

@@ -977,19 +977,32 @@ def _agenda_id(world: World, name: str, obj: str) -> int:
 
         staff = [make_user(Role.RESEARCHER) for _ in range(3)]
         publication = agenda.publication_register(
-            actor=staff[0], project_title="Matrix", kind="report", title="Matrix",
+            actor=staff[0],
+            project_title="Matrix",
+            kind="report",
+            title="Matrix",
             published_on=dt.date(2018, 6, 12),
         )
         recommendation = agenda.recommendation_add(
-            actor=staff[0], publication=publication, text="Matrix: aanbeveling.",
-            addressee="police", theme="other", source="own",
+            actor=staff[0],
+            publication=publication,
+            text="Matrix: aanbeveling.",
+            addressee="police",
+            theme="other",
+            source="own",
         )
         milestone = agenda.milestone_record(
-            actor=staff[0], recommendation=recommendation, kind="debate",
-            occurred_on=dt.date(2019, 1, 1), description="Matrix: debat.", evidence_kind="document",
+            actor=staff[0],
+            recommendation=recommendation,
+            kind="debate",
+            occurred_on=dt.date(2019, 1, 1),
+            description="Matrix: debat.",
+            evidence_kind="document",
             document=("verslag.pdf", "application/pdf", b"%PDF-1.4 matrix"),
         )
-        agenda.milestone_code(actor=staff[1], milestone=milestone, rung="on_agenda", causal_link=True)
+        agenda.milestone_code(
+            actor=staff[1], milestone=milestone, rung="on_agenda", causal_link=True
+        )
         agenda.milestone_code(actor=staff[2], milestone=milestone, rung="adopted", causal_link=True)
         world.agenda = {
             "publication": publication.pk,

@@ -92,6 +92,17 @@ def test_a_durable_change_after_the_end_does_not_count_and_young_ones_are_not_in
     assert result.share.estimate == pytest.approx(1 / 3)
 
 
+def test_no_durable_change_yet_gives_no_cumulative_incidence_interval_instead_of_zero_to_zero():
+    rows = [
+        Outcome("old-nothing", dt.date(2018, 6, 12)),
+        Outcome("old-abandoned", dt.date(2019, 1, 1), None, dt.date(2020, 1, 1)),
+        Outcome("young", dt.date(2025, 1, 1)),
+    ]
+    result = agenda.durable_share(rows, cut_off=CUT_OFF, horizon_years=4)
+    assert result.share.estimate == 0 and result.share.high > 0  # Wilson: 0 % (0–x %)
+    assert result.cumulative_incidence is None
+
+
 def test_bad_input_is_refused_with_the_rows_named():
     with pytest.raises(StatsInputError, match="r1"):
         agenda.durable_share(

@@ -7,7 +7,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-WIDTH, ROW, LEFT, RIGHT = 340, 46, 120, 16
+WIDTH, ROW, LEFT, RIGHT = 340, 64, 16, 24
 
 
 def _pct(value: float) -> str:
@@ -29,7 +29,7 @@ def share_chart(figure) -> SafeString:
             f'<p class="chart-empty">{escape(_("Nog geen aanbeveling oud genoeg om te beoordelen."))}</p>'
         )
     span = WIDTH - LEFT - RIGHT
-    height = ROW * len(bars) + 30
+    height = ROW * len(bars) + 24
     parts = [
         f'<svg viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
         f'aria-labelledby="agenda-chart-title"><title id="agenda-chart-title">'
@@ -42,13 +42,19 @@ def share_chart(figure) -> SafeString:
             f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle">{_pct(tick)}</text>'
         )
     for i, (label, interval) in enumerate(bars):
-        y = 20 + i * ROW
+        y = 30 + i * ROW  # the label on its own line above its whisker: it fits a phone
         low, high, mid = (LEFT + v * span for v in (interval.low, interval.high, interval.estimate))
+        # the value under its point, kept inside the drawing near either end
+        anchor, tx = "middle", mid
+        if interval.estimate < 0.25:
+            anchor, tx = "start", 4
+        elif interval.estimate > 0.75:
+            anchor, tx = "end", WIDTH - 4
         parts.append(
-            f'<text x="4" y="{y + 4}">{escape(label)}</text>'
+            f'<text x="4" y="{y - 12}">{escape(label)}</text>'
             f'<line x1="{low:.1f}" y1="{y}" x2="{high:.1f}" y2="{y}" stroke="#0b4f8a" stroke-width="3"/>'
             f'<circle cx="{mid:.1f}" cy="{y}" r="6" fill="#0b4f8a"/>'
-            f'<text x="{mid:.1f}" y="{y + 20}" text-anchor="middle">{_pct(interval.estimate)} '
+            f'<text x="{tx:.1f}" y="{y + 22}" text-anchor="{anchor}">{_pct(interval.estimate)} '
             f"({_pct(interval.low)}–{_pct(interval.high)})</text>"
         )
     parts.append("</svg>")

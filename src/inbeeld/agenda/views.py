@@ -324,7 +324,9 @@ def parliament(request: HttpRequest) -> HttpResponse:
 
 
 def _figure(request: HttpRequest):
-    form = forms.HorizonForm(request.GET or None)
+    form = forms.HorizonForm(
+        request.GET or None, initial={"horizon": figures.DEFAULT_HORIZON_YEARS}
+    )
     horizon = figures.DEFAULT_HORIZON_YEARS
     if form.is_valid() and form.cleaned_data.get("horizon"):
         horizon = form.cleaned_data["horizon"]

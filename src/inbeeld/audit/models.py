@@ -161,7 +161,10 @@ class AuditAction(models.TextChoices):
     # Issue 18: the agenda register (ADR 0024).
     AGENDA_PUBLICATION_REGISTERED = "agenda.publication", _("Publicatie in de agenda vastgelegd")
     AGENDA_RECOMMENDATION_ADDED = "agenda.recommendation", _("Aanbeveling vastgelegd")
-    AGENDA_RECOMMENDATION_WITHDRAWN = "agenda.recommendation_withdrawn", _("Aanbeveling ingetrokken")
+    AGENDA_RECOMMENDATION_WITHDRAWN = (
+        "agenda.recommendation_withdrawn",
+        _("Aanbeveling ingetrokken"),
+    )
     AGENDA_MILESTONE_RECORDED = "agenda.milestone", _("Mijlpaal van een aanbeveling vastgelegd")
     AGENDA_MILESTONE_WITHDRAWN = "agenda.milestone_withdrawn", _("Mijlpaal ingetrokken")
     AGENDA_MILESTONE_CODED = "agenda.milestone_coded", _("Mijlpaal gecodeerd")

@@ -119,6 +119,10 @@ def durable_share(
     if rows:
         fit = aalen_johansen(times, events, event_of_interest=DURABLE, confidence=confidence)
         cif = fit.at(horizon_years * DAYS_PER_YEAR)
+        if cif is not None and not cif.high > cif.low:
+            # No durable change (or nothing else) seen by the horizon: the log-log interval
+            # collapses to one point, which is no honest 95 % interval; none is published.
+            cif = None
         curve = tuple(
             (float(t) / DAYS_PER_YEAR, float(f), float(lo), float(hi))
             for t, f, lo, hi in zip(fit.times, fit.cif, fit.ci_low, fit.ci_high, strict=True)
