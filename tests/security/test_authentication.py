@@ -247,6 +247,7 @@ def test_production_refuses_to_run_without_the_second_factor(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.INBEELD_SITE_URL = "https://inbeeld.example.nl"
+    settings.INBEELD_DARK_NUMBER_REPLICATES = 100
     assert [e.id for e in check_production_configuration()] == []
     settings.MIDDLEWARE = [
         m
