@@ -107,3 +107,47 @@ def test_the_parliament_page_form(client, login):
     assert "2023Z14567" in reader and "Nummer als relevant markeren" not in reader
     assert client.post(url, {"number": "2023Z9", "note": "x"}).status_code == 403
     assert ParliamentLink.objects.count() == 1
+
+
+def test_staff_read_a_saved_file_in_through_the_web_and_again_changes_nothing(client, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from inbeeld.agenda.models import ParliamentRecord
+
+    staff = helpers.researcher()
+    login(staff)
+    url = reverse("agenda:parliament_upload")
+    motion = {
+        "Id": "7a000000-0000-4000-8000-0000000000aa",
+        "Nummer": "2023Z20001",
+        "Soort": "Motie",
+        "Onderwerp": "Motie over mensenhandel en de meldplicht van platforms",
+        "GewijzigdOp": "2023-12-14T10:00:00+01:00",
+        "Verwijderd": False,
+        "Kamerstukdossier": [{"Nummer": "28638", "Titel": "Mensenhandel"}],
+    }
+    body = json.dumps({"@odata.context": CTX + "Zaak", "value": [motion]}).encode()
+
+    def upload(data: bytes, name="zaken.json"):
+        return client.post(url, {"file": SimpleUploadedFile(name, data), "entity": ""})
+
+    assert client.get(url).status_code == 200
+    empty = client.post(url, {"entity": ""})
+    assert empty.status_code == 400 and "Kies het bestand" in empty.content.decode()
+    broken = upload(b'{"value": [')
+    assert broken.status_code == 400
+    assert "Dit is geen JSON-antwoord van de Tweede Kamer." in broken.content.decode()
+    assert ParliamentRecord.objects.count() == 0  # nothing stored half
+
+    first = upload(body)
+    assert first.status_code == 302 and first["Location"] == reverse("agenda:parliament")
+    page = client.get(first["Location"]).content.decode()
+    assert "1 nieuw" in page and "Motie over mensenhandel" in page
+    again = upload(body)
+    assert again.status_code == 302
+    assert "0 nieuw, 0 gewijzigd, 1 al aanwezig" in client.get(again["Location"]).content.decode()
+    assert ParliamentRecord.objects.count() == 1
+    assert AuditEvent.objects.filter(action="agenda.parliament_import").count() == 2
+
+    login(make_user(Role.POLICE_OFFICER))
+    assert upload(body).status_code == 403

@@ -203,3 +203,38 @@ def test_the_parliament_page_marks_a_number_by_hand(page: Page, demo_users, axe)
     expect(page.get_by_text("Het nummer is als relevant gemarkeerd.")).to_be_visible()
     expect(page.locator("main")).to_contain_text("36 015-12")
     _check(page, axe)
+
+
+def test_the_researcher_reads_a_saved_parliamentary_file_in(page: Page, demo_users, axe, tmp_path):
+    import json
+
+    motion = {
+        "Id": "7a000000-0000-4000-8000-0000000000bb",
+        "Nummer": "2023Z20002",
+        "Soort": "Motie",
+        "Onderwerp": "Motie over het strafbaar stellen van klanten van minderjarige slachtoffers",
+        "GewijzigdOp": "2023-12-14T10:00:00+01:00",
+        "Verwijderd": False,
+        "Kamerstukdossier": [{"Nummer": "28638", "Titel": "Mensenhandel"}],
+    }
+    saved = tmp_path / "zaken.json"
+    saved.write_text(json.dumps({"@odata.context": "x#Zaak", "value": [motion]}))
+    broken = tmp_path / "kapot.json"
+    broken.write_text('{"value": [')
+    log_in(page, "onderzoeker")
+    page.get_by_role("link", name="Agenda", exact=True).click()
+    page.get_by_role("link", name="Kamergegevens").click()
+    page.get_by_role("link", name="Opgeslagen Kamergegevens inlezen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kamergegevens inlezen")
+    _check(page, axe)
+    page.locator("#id_file").set_input_files(str(broken))
+    page.get_by_role("button", name="Inlezen").click()
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Dit is geen JSON-antwoord van de Tweede Kamer.")
+    _check(page, axe)
+    page.locator("#id_file").set_input_files(str(saved))
+    page.get_by_role("button", name="Inlezen").click()
+    expect(page.get_by_text("Ingelezen: 1 nieuw")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("strafbaar stellen van klanten")
+    _check(page, axe)

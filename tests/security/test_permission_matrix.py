@@ -379,6 +379,9 @@ MATRIX: list[tuple] = [
     # (an empty POST is an invalid form: 400, nothing stored).
     ("agenda:parliament",             "-",             "GET",      LOGIN, 200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
     ("agenda:parliament",             "-",             "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   400,   403,   403),
+    # Reading a saved set of parliamentary items in: CKM staff only (an empty POST: 400).
+    ("agenda:parliament_upload",      "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("agenda:parliament_upload",      "-",             "POST",     LOGIN, 403,   403,   403,   403,   403,   403,   403,   400,   403,   403),
 ]  # fmt: skip
 
 # URL names whose first argument is a case code (the objects own/other/granted apply).

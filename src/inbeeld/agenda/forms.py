@@ -247,3 +247,35 @@ class ParliamentLinkForm(_Form):
         max_length=300,
         error_messages={"required": _("Schrijf kort op waarom dit nummer relevant is.")},
     )
+
+
+PARLIAMENT_FILE_MAX_BYTES = 20 * 1024 * 1024
+
+
+class ParliamentFileForm(_Form):
+    file = forms.FileField(
+        label=_(
+            "Bestand (JSON van de OData-dienst of een SyncFeed-pagina in XML, hoogstens 20 MB)"
+        ),
+        error_messages={
+            "required": _("Kies het bestand met de opgeslagen Kamergegevens."),
+            "empty": _("Het bestand is leeg."),
+        },
+    )
+    entity = forms.ChoiceField(
+        label=_("Soort, als het bestand die niet zelf noemt"),
+        required=False,
+        choices=[("", _("uit het bestand zelf"))],
+    )
+
+    def __init__(self, *args, entities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entity"].choices = [("", _("uit het bestand zelf"))] + [
+            (entity, entity) for entity in entities
+        ]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > PARLIAMENT_FILE_MAX_BYTES:
+            raise forms.ValidationError(_("Het bestand is groter dan 20 MB."))
+        return upload

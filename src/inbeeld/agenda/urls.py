@@ -42,6 +42,7 @@ urlpatterns = [
     ),
     path("mijlpaal/<int:milestone_id>/document/", views.document, name="document"),
     path("kamer/", views.parliament, name="parliament"),
+    path("kamer/inlezen/", views.parliament_upload, name="parliament_upload"),
     path("cijfer/", views.figure, name="figure"),
     path("cijfer/pdf/", views.figure_pdf, name="figure_pdf"),
 ]

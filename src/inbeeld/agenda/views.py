@@ -323,6 +323,40 @@ def parliament(request: HttpRequest) -> HttpResponse:
     return _status(request, form, "agenda/parliament.html", context)
 
 
+@require_http_methods(["GET", "POST"])
+def parliament_upload(request: HttpRequest) -> HttpResponse:
+    """CKM staff read a saved set of parliamentary items in (the same importer as
+    `inbeeld parliament_import`): all or nothing, idempotent."""
+    from inbeeld.agenda.parliament import ENTITIES, parliament_import
+
+    _require_manage(request.user)
+    form = forms.ParliamentFileForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        entities=ENTITIES,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            counts = parliament_import(
+                actor=request.user,
+                data=form.cleaned_data["file"].read(),
+                entity=form.cleaned_data["entity"] or None,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Ingelezen: %(added)s nieuw, %(versions)s gewijzigd, %(unchanged)s al "
+                    "aanwezig; %(relevant)s over mensenhandel."
+                )
+                % counts.__dict__,
+            )
+            return redirect("agenda:parliament")
+    return _status(request, form, "agenda/parliament_upload.html", {})
+
+
 def _figure(request: HttpRequest):
     form = forms.HorizonForm(
         request.GET or None, initial={"horizon": figures.DEFAULT_HORIZON_YEARS}
