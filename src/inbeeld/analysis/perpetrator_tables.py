@@ -116,3 +116,18 @@ def recruitment_rows(cases: QuerySet[Case]) -> pl.DataFrame:
         schema={"case": pl.Int64, "form": pl.Utf8, "channel": pl.Utf8},
         orient="row",
     )
+
+
+def ctdc_suspect_rows(case_ids: list[int]) -> pl.DataFrame:
+    """Per standing link of the given cases (already scoped by the caller): case_id, role,
+    relationship and the suspect's gender, for the CTDC IP_* columns."""
+    rows = list(
+        sm.SuspectCaseLink.objects.filter(sm.EFFECTIVE_LINK, case_id__in=case_ids).values_list(
+            "case_id", "role", "relationship", "suspect__gender"
+        )
+    )
+    return pl.DataFrame(
+        rows,
+        schema={"case_id": pl.Int64, "role": pl.Utf8, "relationship": pl.Utf8, "gender": pl.Utf8},
+        orient="row",
+    )
