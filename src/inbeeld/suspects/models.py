@@ -397,6 +397,43 @@ class ModusOperandiRecord(Recorded):
         return f"{self.case_id}:mo@{self.recorded_at:%Y-%m-%d}"
 
 
+class SafetyFactKind(models.TextChoices):
+    """Issue 17 item 5: the safety and secondary-victimisation covariates of a case."""
+
+    THREAT = "threat", _("bedreiging gemeld na de aangifte")
+    CONTACT_BAN = "contact_ban", _("beschermende maatregel: contactverbod")
+    SAFE_HOUSING = "safe_housing", _("beschermende maatregel: veilige opvang")
+    SHIELDED_WITNESS = "shielded_witness", _("beschermende maatregel: afgeschermde getuige")
+    SUSPECT_RELEASED = "suspect_released", _("verdachte vrijgelaten uit voorarrest")
+    INFORMATIVE_INTERVIEW = "informative_interview", _("verhaal verteld: informatief gesprek")
+    COMPLAINT = "complaint", _("verhaal verteld: aangifte")
+    STUDIO_INTERVIEW = "studio_interview", _("verhaal verteld: studioverhoor")
+    RC_HEARING = "rc_hearing", _("verhaal verteld: verhoor bij de rechter-commissaris")
+    TRIAL = "trial", _("verhaal verteld: op de zitting")
+
+
+STORY_TOLD = frozenset(
+    {"informative_interview", "complaint", "studio_interview", "rc_hearing", "trial"}
+)
+
+
+class SafetyFact(Recorded):
+    """One recorded safety fact of a case (threat, protective measure, release of a suspect, a
+    time the victim told the story), with its date. Append-only."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="safety_facts")
+    kind = models.CharField(_("soort"), max_length=30, choices=SafetyFactKind.choices)
+    date = models.DateField(_("datum"))
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("veiligheidsfeit")
+        verbose_name_plural = _("veiligheidsfeiten")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.kind}@{self.date}"
+
+
 _STANDING = {
     "EFFECTIVE_LINK": (SuspectCaseLink, LinkWithdrawal, "link"),
     "EFFECTIVE_PROCEEDING": (ProceedingEntry, ProceedingWithdrawal, "entry"),

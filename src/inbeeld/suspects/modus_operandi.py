@@ -12,7 +12,7 @@ from inbeeld import policy
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.services import audit_record
 from inbeeld.cases.models import Case
-from inbeeld.suspects.models import ModusOperandiRecord
+from inbeeld.suspects.models import STORY_TOLD, ModusOperandiRecord, SafetyFact, SafetyFactKind
 from inbeeld.suspects.services import _organisation, _require
 
 
@@ -89,3 +89,41 @@ def modus_operandi_record(
             },
         )
     return record
+
+
+def safety_fact_record(*, actor, case: Case, kind: str, date) -> SafetyFact:
+    """Record a safety fact of the case (issue 17 item 5): police or prosecutor of the case."""
+    from inbeeld.cases.services import check_date
+
+    if kind not in SafetyFactKind.values:
+        raise ValidationError({"kind": _("Kies wat er is gebeurd.")})
+    check_date(date, "date")
+    with transaction.atomic():
+        memberships = _require(
+            actor,
+            policy.Action.SUSPECT_LINK,
+            case,
+            _("U mag bij deze casus geen veiligheidsgegevens vastleggen."),
+        )
+        fact = SafetyFact.objects.create(
+            case=case,
+            kind=kind,
+            date=date,
+            recorded_by=actor,
+            organisation=_organisation(memberships),
+            recorded_at=timezone.now(),
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.SAFETY_FACT_RECORDED,
+            subject_type="safety_fact",
+            subject_ref=str(fact.pk),
+            case_code=case.code,
+            extra={"new": {"kind": kind, "date": date.isoformat()}},
+        )
+    return fact
+
+
+def times_story_told(case: Case) -> int:
+    """How many times the victim had to tell the story (an outcome per intervention)."""
+    return SafetyFact.objects.filter(case=case, kind__in=STORY_TOLD).count()
