@@ -154,8 +154,43 @@ def test_researcher_reads_the_perpetrator_tables(
     page.goto("/rapporten/")
     page.get_by_role("link", name="Daders en non-punishment (tabellen)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Daders en non-punishment")
-    expect(page.get_by_test_id("perpetrator-table")).to_have_count(7)
+    # Seven tables and the recruitment-channel table (item 4).
+    expect(page.get_by_test_id("perpetrator-table")).to_have_count(8)
     check_accessibility(page)
     assert axe(page) == []
     at_phone_width(page, "perpetrator-tables-phone")
+    assert broken_assets == []
+
+
+def test_police_record_the_modus_operandi(
+    page: Page, amsterdam_case, axe, broken_assets: list[str]
+) -> None:
+    """Item 4: the modus-operandi form on the case page: error summary that takes focus, axe-clean,
+    phone width, and the recorded values (a platform category, never a name) on the case page."""
+    code = amsterdam_case.code
+    log_in(page, "politie.amsterdam")
+    page.goto(f"/casussen/{code}/")
+    expect(page.get_by_test_id("modus-operandi-section")).to_contain_text("nog geen modus")
+    page.get_by_role("link", name="Modus operandi vastleggen").click()
+    check_accessibility(page)
+    assert axe(page) == []
+    page.get_by_role("button", name="Vastleggen").click()
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Kies waar de uitbuiting plaatsvond.")
+    assert axe(page) == []
+    at_phone_width(page, "modus-operandi-form-phone")
+    page.get_by_label(label("Waar vond de uitbuiting plaats?")).select_option(label="In Nederland")
+    page.get_by_label(label("Vorm van criminele uitbuiting")).select_option(
+        label="Geldezel of bankpas uitlenen"
+    )
+    page.get_by_label(label("Wervingskanaal")).select_option(label="Sociale media")
+    page.get_by_label(label("Soort platform")).select_option(label="Sociale media")
+    page.get_by_label(label("Is het platform ingelicht?")).select_option(label="Ja")
+    page.get_by_role("button", name="Vastleggen").click()
+    section = page.get_by_test_id("modus-operandi-section")
+    expect(section).to_contain_text("Geldezel of bankpas uitlenen")
+    expect(section).to_contain_text("Sociale media")
+    assert axe(page) == []
+    at_phone_width(page, "case-modus-operandi-phone")
     assert broken_assets == []

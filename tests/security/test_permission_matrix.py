@@ -198,6 +198,9 @@ MATRIX: list[tuple] = [
     ("suspects:proceeding_withdraw", "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("suspects:proceeding_withdraw", "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("suspects:proceeding_withdraw", "foreign",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:modus_operandi",      "own",           "GET POST", LOGIN, 404,   404,   200,   404,   200,   404,   404,   404,   404,   404),
+    ("suspects:modus_operandi",      "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:modus_operandi",      "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("suspects:non_punishment",      "own",           "GET POST", LOGIN, 404,   404,   200,   404,   200,   404,   404,   404,   404,   404),
     ("suspects:non_punishment",      "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("suspects:non_punishment",      "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
@@ -410,6 +413,7 @@ CASE_URL_NAMES = {
             "proceeding",
             "proceeding_correct",
             "proceeding_withdraw",
+            "modus_operandi",
             "non_punishment",
             "non_punishment_withdraw",
         )

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from inbeeld.accounts.models import Role
-from inbeeld.analysis.perpetrator_tables import non_punishment_rows, suspect_rows
+from inbeeld.analysis.perpetrator_tables import non_punishment_rows, recruitment_rows, suspect_rows
 from inbeeld.cases.models import Case
 from inbeeld.stats import perpetrators
 from inbeeld.stats.disclosure import CellStatus, DisclosurePolicy
@@ -194,3 +194,54 @@ def test_the_page_shows_protected_tables_to_a_researcher_and_records_the_release
     assert "×" in body and ">1<" not in body
     assert suspect.code not in body
     assert AuditEvent.objects.filter(subject_ref="perpetrator_tables").count() == 1
+
+
+@pytest.mark.django_db
+def test_recruitment_rows_take_the_newest_record_and_count_each_case_once_per_form():
+    from inbeeld.suspects.modus_operandi import modus_operandi_record
+
+    police = make_user(Role.POLICE_OFFICER)
+    a = CaseFactory(forms=["sexual", "criminal"], with_complaint=True)
+    b = CaseFactory(forms=["sexual"], with_complaint=True)
+    CaseFactory(forms=["labour"], with_complaint=True)  # no modus operandi: not in the table
+    modus_operandi_record(
+        actor=police, case=a, location="netherlands", recruitment_channel="gaming"
+    )
+    modus_operandi_record(
+        actor=police, case=a, location="netherlands", recruitment_channel="social_media"
+    )
+    modus_operandi_record(actor=police, case=b, location="abroad")
+    rows = recruitment_rows(Case.objects.all())
+    assert sorted(rows.iter_rows()) == [
+        (a.pk, "criminal", "social_media"),
+        (a.pk, "sexual", "social_media"),
+        (b.pk, "sexual", None),
+    ]
+    table = perpetrators.recruitment_table(
+        rows, channels=["social_media", "gaming"], forms=["sexual", "criminal"], policy=EXACT
+    )
+    assert table.value("social_media", "sexual") == 1
+    assert table.value("social_media", "criminal") == 1
+    assert table.value("gaming", "sexual") == 0
+    assert table.value("unknown", "sexual") == 1
+
+
+def test_recruitment_table_publishes_no_cell_below_the_minimum():
+    data = [(i, "sexual", "social_media") for i in range(40)]
+    data += [(100 + i, "sexual", "sex_ad_site") for i in range(3)]
+    data += [(200 + i, "criminal", "sex_ad_site") for i in range(20)]
+    data += [(300 + i, "criminal", "social_media") for i in range(15)]
+    rows = pl.DataFrame(
+        data, schema={"case": pl.Int64, "form": pl.Utf8, "channel": pl.Utf8}, orient="row"
+    )
+    table = perpetrators.recruitment_table(
+        rows,
+        channels=["social_media", "sex_ad_site"],
+        forms=["sexual", "criminal"],
+        policy=DisclosurePolicy(min_cell=10),
+    )
+    published = [v for row in table.values for v in row if v is not None]
+    published += [v for v in (*table.row_totals, *table.col_totals) if v is not None]
+    assert all(v == 0 or v >= 10 for v in published)
+    assert table.value("sex_ad_site", "sexual") is None
+    assert table.n_suppressed >= 2  # the 3 and a complement

@@ -96,3 +96,38 @@ def non_punishment_rows(cases: QuerySet[Case]) -> pl.DataFrame:
         schema={"case": pl.Int64, "year": pl.Int32, "applied": pl.Boolean},
         orient="row",
     )
+
+
+def recruitment_rows(cases: QuerySet[Case]) -> pl.DataFrame:
+    """Per (case, form) of a case with a recorded modus operandi: the recruitment-channel code of
+    its current (newest) record, or null when the channel was not recorded."""
+    channel: dict[int, str | None] = {}
+    for case_id, code in (
+        sm.ModusOperandiRecord.objects.filter(case__in=cases.values("pk"))
+        .order_by("case_id", "-recorded_at", "-id")
+        .values_list("case_id", "recruitment_channel__code")
+    ):
+        channel.setdefault(case_id, code)
+    forms = Case.exploitation_forms.through.objects.filter(case_id__in=list(channel)).values_list(
+        "case_id", "exploitationform__code"
+    )
+    return pl.DataFrame(
+        [(case_id, form, channel[case_id]) for case_id, form in forms],
+        schema={"case": pl.Int64, "form": pl.Utf8, "channel": pl.Utf8},
+        orient="row",
+    )
+
+
+def ctdc_suspect_rows(case_ids: list[int]) -> pl.DataFrame:
+    """Per standing link of the given cases (already scoped by the caller): case_id, role,
+    relationship and the suspect's gender, for the CTDC IP_* columns."""
+    rows = list(
+        sm.SuspectCaseLink.objects.filter(sm.EFFECTIVE_LINK, case_id__in=case_ids).values_list(
+            "case_id", "role", "relationship", "suspect__gender"
+        )
+    )
+    return pl.DataFrame(
+        rows,
+        schema={"case_id": pl.Int64, "role": pl.Utf8, "relationship": pl.Utf8, "gender": pl.Utf8},
+        orient="row",
+    )

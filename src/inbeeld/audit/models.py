@@ -158,6 +158,8 @@ class AuditAction(models.TextChoices):
     PROCEEDING_WITHDRAWN = "suspect.proceeding_withdrawn", _("Vervolgingsstap ingetrokken")
     NON_PUNISHMENT_RECORDED = "case.non_punishment", _("Non-punishment vastgelegd")
     NON_PUNISHMENT_WITHDRAWN = "case.non_punishment_withdrawn", _("Non-punishment ingetrokken")
+    MODUS_OPERANDI_RECORDED = "case.modus_operandi", _("Modus operandi vastgelegd")
+    SAFETY_FACT_RECORDED = "case.safety_fact", _("Veiligheidsfeit vastgelegd")
     # Issue 18: the agenda register (ADR 0024).
     AGENDA_PUBLICATION_REGISTERED = "agenda.publication", _("Publicatie in de agenda vastgelegd")
     AGENDA_RECOMMENDATION_ADDED = "agenda.recommendation", _("Aanbeveling vastgelegd")

@@ -56,6 +56,8 @@ SUBJECT_TYPES = {
     "suspect_link": _("koppeling verdachte aan casus"),
     "suspect_proceeding": _("vervolgingsstap verdachte"),
     "non_punishment": _("non-punishment"),
+    "modus_operandi": _("modus operandi"),
+    "safety_fact": _("veiligheidsfeit"),
 }
 
 # What a read was for: the policy action the page asked for (policy_tables.Action).

@@ -236,7 +236,9 @@ def microdata_schema(variables: Sequence[Variable]) -> dict[str, pl.DataType]:
 # --- the table ----------------------------------------------------------------------------------
 
 
-def microdata_table(user, *, rng: random.Random | None = None) -> pl.DataFrame:
+def microdata_table(
+    user, *, rng: random.Random | None = None, keep_case_id: bool = False
+) -> pl.DataFrame:
     """One pseudonymised row per case ``user`` may export (see the module docstring).
 
     The tables come from analysis.builders (the cases of policy.microdata_scope, their forms,
@@ -296,7 +298,9 @@ def microdata_table(user, *, rng: random.Random | None = None) -> pl.DataFrame:
     rng.shuffle(row_ids)
     table = table.with_columns(pl.Series("rij_id", row_ids, dtype=pl.Int32)).sort("rij_id")
     schema = microdata_schema(variables)
-    return table.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
+    columns = [pl.col(name).cast(dtype) for name, dtype in schema.items()]
+    # keep_case_id: only for joining within the server (ctdc.source), never written out.
+    return table.select(*columns, *([pl.col("case_id")] if keep_case_id else []))
 
 
 def _variables_for(df: pl.DataFrame) -> list[Variable]:
@@ -484,9 +488,9 @@ def released_microdata(user, format: str, *, rng: random.Random | None = None) -
     csv/xlsx/sav, the CTDC columns for ctdc (each controlled on its own quasi-identifiers)."""
     df = microdata_table(user, rng=rng)
     if format == "ctdc":
-        from inbeeld.publication.ctdc import to_ctdc
+        from inbeeld.publication.ctdc.source import ctdc_frame
 
-        release = anonymity.release_ctdc(to_ctdc(df))
+        release = anonymity.release_ctdc(ctdc_frame(user, rng=rng))
         frame = release.frame
     else:
         release = anonymity.release_microdata(df)

@@ -145,6 +145,9 @@ CTDC_QUASI_IDENTIFIERS = (
     ("isSexualExploit", "ja/leeg"),
     ("isOtherExploit", "ja/leeg"),
     ("UN_COO_Region", "VN-regio van herkomst"),
+    # The perpetrators' attributes (issue 17): a parent as perpetrator narrows a victim down.
+    ("IP_Relation", "relatie tot dader"),
+    ("IP_Gender", "gender dader"),
 )
 
 

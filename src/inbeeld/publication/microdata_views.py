@@ -97,14 +97,14 @@ def microdata_page(request: HttpRequest) -> HttpResponse:
     the microdata and the CTDC file now (the same computation as the download), and the
     downloads."""
     from inbeeld.publication import microdata_anonymity as anonymity
-    from inbeeld.publication.ctdc import to_ctdc
+    from inbeeld.publication.ctdc.source import ctdc_frame
     from inbeeld.publication.exports import microdata_table
 
     _require_export(request.user)
     k, l_required = services.microdata_policy_current()
     table = microdata_table(request.user)
     microdata = anonymity.release_microdata(table)
-    ctdc = anonymity.release_ctdc(to_ctdc(table))
+    ctdc = anonymity.release_ctdc(ctdc_frame(request.user))
     return render(
         request,
         "reports/microdata.html",

@@ -17,12 +17,16 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
-from inbeeld.analysis.perpetrator_tables import non_punishment_rows, suspect_rows
+from inbeeld.analysis.perpetrator_tables import (
+    non_punishment_rows,
+    recruitment_rows,
+    suspect_rows,
+)
 from inbeeld.cases import selectors as case_selectors
 from inbeeld.publication import reports
 from inbeeld.publication.monitor_report import SUPPRESSED
 from inbeeld.publication.release import ReleaseKind, release_record
-from inbeeld.reference.models import ExploitationForm
+from inbeeld.reference.models import ExploitationForm, ModusOperandiValue
 from inbeeld.stats import perpetrators
 from inbeeld.stats.disclosure import DisclosurePolicy
 from inbeeld.suspects.models import Relationship
@@ -105,6 +109,25 @@ def perpetrator_context(cases, *, today) -> dict:
             ),
             _("Jaar"),
             perpetrators.non_punishment_table(non_punishment_rows(cases), years=years, policy=rule),
+        )
+    )
+    channels = list(
+        ModusOperandiValue.objects.filter(dimension="recruitment_channel")
+        .order_by("order")
+        .values_list("code", "label")
+    )
+    tables.append(
+        _table(
+            _("Casussen naar wervingskanaal en uitbuitingsvorm"),
+            _("Wervingskanaal"),
+            perpetrators.recruitment_table(
+                recruitment_rows(cases),
+                channels=[c for c, _l in channels],
+                forms=form_codes,
+                policy=rule,
+            ),
+            row_names={**dict(channels), "unknown": _("onbekend")},
+            col_names=form_names,
         )
     )
     medians = perpetrators.median_unconditional_months(rows, min_n=reports.min_cell())

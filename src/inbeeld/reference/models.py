@@ -112,6 +112,36 @@ class ExploitationForm(models.Model):
         return self.label
 
 
+class ModusOperandiValue(models.Model):
+    """One value of a modus-operandi list (issue 17 item 4): the criminal-exploitation subform,
+    where the exploitation happened, the recruitment channel and the platform *category* (never a
+    platform's name). Versioned as reference data: codes are added, never removed."""
+
+    class Dimension(models.TextChoices):
+        CRIMINAL_SUBFORM = "criminal_subform", _("vorm van criminele uitbuiting")
+        LOCATION = "location", _("plaats van uitbuiting")
+        RECRUITMENT_CHANNEL = "recruitment_channel", _("wervingskanaal")
+        PLATFORM_CATEGORY = "platform_category", _("soort platform")
+
+    dimension = models.CharField(_("lijst"), max_length=30, choices=Dimension.choices)
+    code = models.SlugField(_("code"), max_length=40)
+    label = models.CharField(_("omschrijving"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("volgorde"), default=0)
+
+    class Meta:
+        ordering = ["dimension", "order"]
+        verbose_name = _("modus-operandiwaarde")
+        verbose_name_plural = _("modus-operandiwaarden")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "code"], name="unique_modus_operandi_code_per_dimension"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class ChainEventType(models.Model):
     """One kind of event in a victim's path through the chain (DESIGN §4)."""
 

@@ -48,6 +48,7 @@ def _rows(doc: dict):
         Court,
         CourtOfAppeal,
         ExploitationForm,
+        ModusOperandiValue,
         OMDistrict,
         PoliceUnit,
     )
@@ -74,6 +75,9 @@ def _rows(doc: dict):
         yield PoliceUnit, row["code"], values, {}
     for row in doc["exploitation_forms"]:
         yield ExploitationForm, row["code"], {"label": row["label"], "order": row["order"]}, {}
+    for row in doc.get("modus_operandi", []):
+        values = {"label": row["label"], "order": row["order"]}
+        yield ModusOperandiValue, row["code"], values, {"dimension": row["dimension"]}
     for row in doc["chain_event_types"]:
         values = {
             "label": row["label"],

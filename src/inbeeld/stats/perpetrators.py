@@ -9,6 +9,9 @@ Input ``suspects``: one row per (suspect, case) with the columns
     first summons or penalty order, of the first conviction), unconditional_months (float/null).
 A suspect is counted once per year, form and stage however many cases they are linked to.
 
+Input ``recruitment``: one row per (case, form) of a case with a recorded modus operandi: case,
+form, channel (recruitment-channel code or null).
+
 Input ``non_punishment``: one row per case of criminal exploitation whose victim was registered
 as a suspect or prosecuted: year (of the first such entry), applied (bool: not prosecuted,
 dismissed or acquitted on the non-punishment ground).
@@ -105,6 +108,23 @@ def non_punishment_table(
     )
     counts, row_labels, col_labels = crosstab(
         rows, "year", "applied", row_order=list(years), col_order=["toegepast", "niet toegepast"]
+    )
+    return protect_table(counts, row_labels, col_labels, policy)
+
+
+def recruitment_table(
+    recruitment: pl.DataFrame,
+    *,
+    channels: Sequence[str],
+    forms: Sequence[str],
+    policy: DisclosurePolicy | None = None,
+) -> ProtectedTable:
+    """Cases by recruitment channel (rows; "unknown" when none was recorded) and exploitation
+    form (columns). Input: one row per (case, form) with ``case``, ``form``, ``channel``; a case
+    counts once per form. Channels are categories only: there is no platform name to show."""
+    rows = recruitment.select("case", "form", pl.col("channel").fill_null("unknown")).unique()
+    counts, row_labels, col_labels = crosstab(
+        rows, "channel", "form", row_order=[*channels, "unknown"], col_order=list(forms)
     )
     return protect_table(counts, row_labels, col_labels, policy)
 

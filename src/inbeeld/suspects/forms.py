@@ -25,7 +25,14 @@ from inbeeld.suspects.models import (
     Verdict,
 )
 
-__all__ = ["LinkForm", "LinkCorrectForm", "ProceedingForm", "NonPunishmentForm", "WithdrawalForm"]
+__all__ = [
+    "LinkForm",
+    "LinkCorrectForm",
+    "ProceedingForm",
+    "NonPunishmentForm",
+    "WithdrawalForm",
+    "ModusOperandiForm",
+]
 
 
 def _blank(choices, label):
@@ -215,3 +222,59 @@ class NonPunishmentForm(_Form):
         choices=_blank(NonPunishmentOutcome.choices, _("— geen afloop —")),
         required=False,
     )
+
+
+_YES_NO = [("", _("— onbekend —")), ("ja", _("Ja")), ("nee", _("Nee"))]
+
+
+def _mo_choices(dimension: str, blank: str | None):
+    from inbeeld.reference.models import ModusOperandiValue
+
+    rows = [(v.code, v.label) for v in ModusOperandiValue.objects.filter(dimension=dimension)]
+    return _blank(rows, blank) if blank else rows
+
+
+class ModusOperandiForm(_Form):
+    """The case's modus operandi (issue 17 item 4). Platforms by category only."""
+
+    location = forms.ChoiceField(
+        label=_("Waar vond de uitbuiting plaats?"),
+        error_messages={"required": _("Kies waar de uitbuiting plaatsvond.")},
+    )
+    criminal_subform = forms.ChoiceField(
+        label=_("Vorm van criminele uitbuiting"),
+        required=False,
+        help_text=_("Alleen bij criminele uitbuiting."),
+    )
+    recruitment_channel = forms.ChoiceField(label=_("Wervingskanaal"), required=False)
+    advertisement_found = forms.ChoiceField(
+        label=_("Is er een advertentie gevonden?"), choices=_YES_NO, required=False
+    )
+    platform_category = forms.ChoiceField(
+        label=_("Soort platform"),
+        required=False,
+        help_text=_("Alleen het soort platform, nooit de naam."),
+    )
+    platform_notified = forms.ChoiceField(
+        label=_("Is het platform ingelicht?"), choices=_YES_NO, required=False
+    )
+    taken_down = forms.ChoiceField(
+        label=_("Heeft het platform de advertentie offline gehaald?"),
+        choices=_YES_NO,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        none = _("— niet van toepassing of onbekend —")
+        self.fields["location"].choices = _mo_choices("location", _("— kies —"))
+        self.fields["criminal_subform"].choices = _mo_choices("criminal_subform", none)
+        self.fields["recruitment_channel"].choices = _mo_choices("recruitment_channel", none)
+        self.fields["platform_category"].choices = _mo_choices("platform_category", none)
+
+    def clean(self):
+        data = super().clean()
+        for name in ("advertisement_found", "platform_notified", "taken_down"):
+            value = data.get(name)
+            data[name] = {"ja": True, "nee": False}.get(value)
+        return data

@@ -340,6 +340,100 @@ class NonPunishmentWithdrawal(Withdrawal):
         verbose_name_plural = _("intrekkingen non-punishment")
 
 
+def _mo(dimension: str) -> dict:
+    return {"dimension": dimension}
+
+
+class ModusOperandiRecord(Recorded):
+    """How the exploitation in a case went (issue 17 item 4), one row per recording; the newest
+    row is the case's current modus operandi (a correction is a new row, nothing is updated).
+    Values come from the versioned reference list; platforms are recorded by category only."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="modus_operandi")
+    criminal_subform = models.ForeignKey(
+        "reference.ModusOperandiValue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to=_mo("criminal_subform"),
+        verbose_name=_("vorm van criminele uitbuiting"),
+    )
+    location = models.ForeignKey(
+        "reference.ModusOperandiValue",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=_mo("location"),
+        verbose_name=_("plaats van uitbuiting"),
+    )
+    recruitment_channel = models.ForeignKey(
+        "reference.ModusOperandiValue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to=_mo("recruitment_channel"),
+        verbose_name=_("wervingskanaal"),
+    )
+    advertisement_found = models.BooleanField(_("advertentie gevonden"), null=True)
+    platform_category = models.ForeignKey(
+        "reference.ModusOperandiValue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to=_mo("platform_category"),
+        verbose_name=_("soort platform"),
+    )
+    platform_notified = models.BooleanField(_("platform ingelicht"), null=True)
+    taken_down = models.BooleanField(_("offline gehaald"), null=True)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        verbose_name = _("modus operandi")
+        verbose_name_plural = _("modus operandi")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:mo@{self.recorded_at:%Y-%m-%d}"
+
+
+class SafetyFactKind(models.TextChoices):
+    """Issue 17 item 5: the safety and secondary-victimisation covariates of a case."""
+
+    THREAT = "threat", _("bedreiging gemeld na de aangifte")
+    CONTACT_BAN = "contact_ban", _("beschermende maatregel: contactverbod")
+    SAFE_HOUSING = "safe_housing", _("beschermende maatregel: veilige opvang")
+    SHIELDED_WITNESS = "shielded_witness", _("beschermende maatregel: afgeschermde getuige")
+    SUSPECT_RELEASED = "suspect_released", _("verdachte vrijgelaten uit voorarrest")
+    INFORMATIVE_INTERVIEW = "informative_interview", _("verhaal verteld: informatief gesprek")
+    COMPLAINT = "complaint", _("verhaal verteld: aangifte")
+    STUDIO_INTERVIEW = "studio_interview", _("verhaal verteld: studioverhoor")
+    RC_HEARING = "rc_hearing", _("verhaal verteld: verhoor bij de rechter-commissaris")
+    TRIAL = "trial", _("verhaal verteld: op de zitting")
+
+
+STORY_TOLD = frozenset(
+    {"informative_interview", "complaint", "studio_interview", "rc_hearing", "trial"}
+)
+
+
+class SafetyFact(Recorded):
+    """One recorded safety fact of a case (threat, protective measure, release of a suspect, a
+    time the victim told the story), with its date. Append-only."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="safety_facts")
+    kind = models.CharField(_("soort"), max_length=30, choices=SafetyFactKind.choices)
+    date = models.DateField(_("datum"))
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("veiligheidsfeit")
+        verbose_name_plural = _("veiligheidsfeiten")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.kind}@{self.date}"
+
+
 _STANDING = {
     "EFFECTIVE_LINK": (SuspectCaseLink, LinkWithdrawal, "link"),
     "EFFECTIVE_PROCEEDING": (ProceedingEntry, ProceedingWithdrawal, "entry"),

@@ -344,3 +344,18 @@ def non_punishment_get_for(user, case: Case, entry_id: int) -> NonPunishmentEntr
 
 def non_punishment_applied(outcome: str) -> bool:
     return outcome in NON_PUNISHMENT_APPLIED
+
+
+def case_modus_operandi(user, case: Case):
+    """The case's current modus operandi (the newest record), None when there is none or the
+    user may not see suspects of the case."""
+    from inbeeld.suspects.models import ModusOperandiRecord
+
+    if not may_view(user, case):
+        return None
+    return (
+        ModusOperandiRecord.objects.filter(case=case)
+        .select_related("criminal_subform", "location", "recruitment_channel", "platform_category")
+        .order_by("-recorded_at", "-id")
+        .first()
+    )

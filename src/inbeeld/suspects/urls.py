@@ -26,6 +26,7 @@ urlpatterns = [
         views.proceeding_withdraw,
         name="proceeding_withdraw",
     ),
+    path("modus-operandi/", views.modus_operandi_create, name="modus_operandi"),
     path("non-punishment/", views.non_punishment_create, name="non_punishment"),
     path(
         "non-punishment/<int:entry_id>/intrekken/",

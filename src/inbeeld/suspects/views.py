@@ -14,10 +14,11 @@ from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
 from inbeeld.cases.selectors import case_get_for
-from inbeeld.suspects import selectors, services
+from inbeeld.suspects import modus_operandi, selectors, services
 from inbeeld.suspects.forms import (
     LinkCorrectForm,
     LinkForm,
+    ModusOperandiForm,
     NonPunishmentForm,
     ProceedingForm,
     WithdrawalForm,
@@ -249,6 +250,21 @@ def non_punishment_create(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("De non-punishmentgegevens zijn vastgelegd."))
             return redirect(reverse("cases:detail", args=[case.code]) + "#non-punishment")
     return render(request, "suspects/non_punishment_form.html", {"case": case, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def modus_operandi_create(request: HttpRequest, code: str) -> HttpResponse:
+    case = case_get_for(request.user, code, action=A.SUSPECT_LINK)
+    form = ModusOperandiForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            modus_operandi.modus_operandi_record(actor=request.user, case=case, **form.cleaned_data)
+        except ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("De modus operandi is vastgelegd."))
+            return redirect(reverse("cases:detail", args=[case.code]) + "#modus-operandi")
+    return render(request, "suspects/modus_operandi_form.html", {"case": case, "form": form})
 
 
 @require_http_methods(["GET", "POST"])

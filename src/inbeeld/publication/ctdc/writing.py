@@ -50,6 +50,46 @@ FORM_TO_CTDC = {
 }
 
 
+# InBeeld's suspect attributes → the CTDC 2022 perpetrator columns (issue 17 item 6). Filled:
+# IP_Exploiter and IP_RecruiterBroker (1 when a standing link has that role), IP_Gender and
+# IP_Relation (the distinct values of the case's suspects, joined with ';'). Left blank, as
+# InBeeld cannot answer them: IP_ageBroad (InBeeld's age bands do not nest in CTDC's), the
+# suspects' citizenship region, IP_PayMoney, IP_TransactionProcess and IP_ControlAbuseKidnap.
+IP_GENDER = {"male": "Male", "female": "Female", "other": "Trans/Transgender/NonConforming"}
+IP_RELATION = {
+    "parent": "Family",
+    "family": "Family",
+    "partner": "Intimate Partner",
+    "acquaintance": "Friend",
+    "network": "Other",
+}  # a stranger has no relationship: not written
+
+
+def ip_columns(suspects: pl.DataFrame) -> pl.DataFrame:
+    """Per case the IP_* values from its suspects: input one row per standing (case, suspect)
+    link with ``case_id``, ``role``, ``relationship``, ``gender``; output ``case_id`` and the
+    filled IP_* columns (text, null where nothing is known)."""
+
+    def joined(column: str, mapping: dict[str, str]) -> pl.Expr:
+        values = pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.String)
+        listed = values.drop_nulls().unique().sort()
+        return pl.when(listed.len() > 0).then(listed.str.join(";")).otherwise(pl.lit(None))
+
+    def has(role: str) -> pl.Expr:
+        return (
+            pl.when((pl.col("role") == role).any())
+            .then(pl.lit("1"))
+            .otherwise(pl.lit(None, dtype=pl.String))
+        )
+
+    return suspects.group_by("case_id").agg(
+        has("exploiter").alias("IP_Exploiter"),
+        has("recruiter").alias("IP_RecruiterBroker"),
+        joined("gender", IP_GENDER).alias("IP_Gender"),
+        joined("relationship", IP_RELATION).alias("IP_Relation"),
+    )
+
+
 def ctdc_year_band(year: int | None) -> str | None:
     if year is None:
         return None
@@ -59,9 +99,11 @@ def ctdc_year_band(year: int | None) -> str | None:
     return str(year)
 
 
-def to_ctdc(df: pl.DataFrame) -> pl.DataFrame:
+def to_ctdc(df: pl.DataFrame, suspects: pl.DataFrame | None = None) -> pl.DataFrame:
     """InBeeld microdata (``exports.microdata_table``) in the CTDC 2022 columns (see
-    CTDC_EXPORT_COLUMNS): every value text, blank (null) where InBeeld has no answer."""
+    CTDC_EXPORT_COLUMNS): every value text, blank (null) where InBeeld has no answer. With
+    ``suspects`` (see ip_columns) and a ``case_id`` column in ``df``, the IP_* columns are filled;
+    the case id itself is never written."""
     form_columns = {
         ctdc: [f"vorm_{form}" for form in forms if f"vorm_{form}" in df.columns]
         for ctdc, forms in FORM_TO_CTDC.items()
@@ -82,6 +124,7 @@ def to_ctdc(df: pl.DataFrame) -> pl.DataFrame:
         return pl.when(any_form & has).then(pl.lit("1")).otherwise(pl.lit(None, dtype=pl.String))
 
     out = df.select(
+        *([pl.col("case_id")] if "case_id" in df.columns else []),
         pl.col("jaar_instroom")
         .map_elements(ctdc_year_band, return_dtype=pl.String)
         .alias("yearRegister"),
@@ -100,9 +143,15 @@ def to_ctdc(df: pl.DataFrame) -> pl.DataFrame:
         .alias("UN_COO_Region"),
         pl.lit(COE_REGION, dtype=pl.String).alias("UN_COE_Region"),
     )
-    # InBeeld records nothing about perpetrators: the IP_* columns stay blank.
+    filled: list[str] = []
+    if suspects is not None and "case_id" in out.columns:
+        ip = ip_columns(suspects)
+        filled = [c for c in ip.columns if c != "case_id"]
+        out = out.join(ip, on="case_id", how="left")
     out = out.with_columns(
-        pl.lit(None, dtype=pl.String).alias(c) for c in CTDC_2022_COLUMNS if c.startswith("IP_")
+        pl.lit(None, dtype=pl.String).alias(c)
+        for c in CTDC_2022_COLUMNS
+        if c.startswith("IP_") and c not in filled
     )
     return out.select(CTDC_EXPORT_COLUMNS)
 
