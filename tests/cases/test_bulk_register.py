@@ -216,3 +216,37 @@ def test_audit_record_many_links_the_rows_like_audit_record(settings):
     assert audit_chain_verify().ok
     with pytest.raises(ValueError):
         audit_record_many(actor=user, rows=[{"action": "no.such"}])
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"outcome": "x" * 500, "date_precision": "bogus", "note_family": "zz"},
+        {"outcome": "", "date_precision": "day", "event_date": "geen datum"},
+        {"outcome": "", "date_precision": "day"},
+    ],
+)
+def test_field_checks_once_per_value_refuse_what_full_clean_refuses(values):
+    """The bulk path checks each distinct field value once (_FieldChecks); the second object
+    with the same values gets its verdict from the cache and must still match full_clean."""
+    from django.utils import timezone
+
+    from inbeeld.cases.models import ChainEvent
+    from inbeeld.cases.services.bulk import _EVENT_FKS, _FieldChecks
+
+    checks = _FieldChecks()
+    values = {"event_date": dt.date(2024, 1, 2), "recorded_at": timezone.now(), **values}
+    for _round in range(2):
+        expected, got = ChainEvent(**values), ChainEvent(**values)
+        try:
+            expected.full_clean(exclude=_EVENT_FKS, validate_unique=False)
+            wanted = None
+        except ValidationError as exc:
+            wanted = exc.message_dict
+        try:
+            checks.full_clean(got, _EVENT_FKS)
+            found = None
+        except ValidationError as exc:
+            found = exc.message_dict
+        assert found == wanted
+        assert got.event_date == expected.event_date

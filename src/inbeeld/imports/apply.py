@@ -242,14 +242,16 @@ class Context:
     def remember_many(self, items: list[tuple[str, str, str, str]]) -> None:
         """Write the mappings of records new to the organisation — (kind, partner id, target,
         digest) each — in one insert, in the caller's transaction (the set-based path)."""
+        # The foreign keys by id: a related-object assignment per row is costly and unused here.
+        organisation_id, run_id = self.organisation.pk, self.run.pk if self.run else None
         rows = [
             ImportedRecord(
-                organisation=self.organisation,
+                organisation_id=organisation_id,
                 kind=kind,
                 partner_key=self.key(kind, partner_id),
                 target=target,
                 values_digest=values_digest,
-                import_run=self.run,
+                import_run_id=run_id,
             )
             for kind, partner_id, target, values_digest in items
         ]

@@ -35,12 +35,13 @@ CONTENT_TYPES = {
 
 
 def report_rows(table: Table, outcomes: dict[int, str], messages: dict[int, str], *, dry: bool):
-    labels = DRY_LABELS if dry else COMMIT_LABELS
+    # Translated once per report, not once per row.
+    labels = {code: str(label) for code, label in (DRY_LABELS if dry else COMMIT_LABELS).items()}
     yield [*table.header, RESULT_COLUMN, MESSAGE_COLUMN]
     for index, row in enumerate(table.rows):
         number = index + 2
         outcome = outcomes.get(number, "pending")
-        yield [*row, str(labels.get(outcome, outcome)), messages.get(number, "")]
+        yield [*row, labels.get(outcome, outcome), messages.get(number, "")]
 
 
 def write_table(rows, file_format: str, delimiter: str = ";") -> bytes:

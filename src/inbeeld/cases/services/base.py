@@ -26,10 +26,12 @@ CASE_CHANGED = gettext_lazy(
 )
 
 
-def check_date(value: dt.date, field: str) -> None:
+def check_date(value: dt.date, field: str, today: dt.date | None = None) -> None:
     """Refuse (ValidationError on ``field``) a date in the future or before EARLIEST_DATE: the
-    rule for every date recorded on a case, the pilot's deliveries and measures included."""
-    today = timezone.localdate()
+    rule for every date recorded on a case, the pilot's deliveries and measures included.
+    ``today``: the local date, when the caller (a bulk import) already read it."""
+    if today is None:
+        today = timezone.localdate()
     if value > today:
         raise ValidationError({field: _("Een datum in de toekomst is niet mogelijk.")})
     if value < EARLIEST_DATE:

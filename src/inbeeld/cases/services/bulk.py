@@ -52,6 +52,43 @@ _CASE_FKS = ["police_unit", "court", "created_by", "owner"]
 _EVENT_FKS = ["case", "event_type", "organisation", "author", "supersedes", "note_ciphertext"]
 
 
+class _FieldChecks:
+    """Model.full_clean's field checks (clean_fields; these models have no clean() and, for the
+    checked fields, no constraints), each run once per distinct value: the checks of these
+    fields (lengths, choices, date parsing) are pure functions of the value. A refused value
+    raises the same ValidationError (field → messages) full_clean would."""
+
+    def __init__(self):
+        self._seen: dict[tuple, Any] = {}
+
+    def full_clean(self, obj, exclude: list[str]) -> None:
+        errors = {}
+        for model_field in obj._meta.fields:
+            if model_field.name in exclude or model_field.generated:
+                continue
+            raw = getattr(obj, model_field.attname)
+            if model_field.blank and raw in model_field.empty_values:
+                continue
+            key = (type(obj), model_field.attname, raw)
+            try:
+                outcome = self._seen.get(key)
+            except TypeError:  # an unhashable value: checked every time
+                key, outcome = None, None
+            if outcome is None:
+                try:
+                    outcome = ("ok", model_field.clean(raw, obj))
+                except ValidationError as exc:
+                    outcome = ("error", exc.error_list)
+                if key is not None:
+                    self._seen[key] = outcome
+            if outcome[0] == "error":
+                errors[model_field.name] = outcome[1]
+            else:
+                setattr(obj, model_field.attname, outcome[1])
+        if errors:
+            raise ValidationError(errors)
+
+
 @dataclass
 class NewEvent:
     """One event to record on a new case; ``key`` is the caller's (a row number)."""
@@ -94,6 +131,8 @@ class _Policy:
         self._create: dict[int, bool] = {}
         self._shape: dict[tuple, tuple] = {}
         self._courts: dict[int, Any] = {}
+        self.today = timezone.localdate()  # read once per batch, not twice per row
+        self.checks = _FieldChecks()
 
     def may_create(self, unit: PoliceUnit) -> bool:
         if unit.pk not in self._create:
@@ -126,7 +165,7 @@ def _prepare_case(actor, rules: _Policy, new: NewCase) -> Case:
     """case_register's checks, without writing: raises what it raises."""
     if not new.exploitation_forms:
         raise ValidationError({"exploitation_forms": _("Kies ten minste één uitbuitingsvorm.")})
-    check_date(new.intake_date, "intake_date")
+    check_date(new.intake_date, "intake_date", rules.today)
     if not rules.may_create(new.police_unit):
         raise PermissionDenied(_("U mag in deze eenheid geen casus registreren."))
     case = Case(
@@ -138,7 +177,7 @@ def _prepare_case(actor, rules: _Policy, new: NewCase) -> Case:
         intake_date=new.intake_date,
         created_by=actor,
     )
-    case.full_clean(exclude=_CASE_FKS, validate_unique=False, validate_constraints=False)
+    rules.checks.full_clean(case, _CASE_FKS)  # full_clean without unique/constraints
     return case
 
 
@@ -173,6 +212,7 @@ def _record_events(actor, rules: _Policy, new: NewCase, outcome_codes) -> list[C
                 event_date=item.event_date,
                 note=item.note,
                 codes=outcome_codes(item.event_type),
+                today=rules.today,
             )
             codes, families, organisation = rules.shape(case)
             code = item.event_type.code
@@ -198,7 +238,7 @@ def _record_events(actor, rules: _Policy, new: NewCase, outcome_codes) -> list[C
             recorded_at=timezone.now(),
         )
         try:
-            event.full_clean(exclude=_EVENT_FKS, validate_unique=False)
+            rules.checks.full_clean(event, _EVENT_FKS)  # ChainEvent has no constraints
         except ValidationError as exc:
             item.error = exc
             continue

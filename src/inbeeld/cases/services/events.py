@@ -97,10 +97,11 @@ def _validate_event(
     event_date: dt.date,
     note: str,
     codes: set[str] | None = None,
+    today: dt.date | None = None,
 ) -> None:
-    """The field rules of an event (``codes``: the event type's outcome codes, when the caller
-    already read them)."""
-    check_date(event_date, "event_date")
+    """The field rules of an event (``codes``: the event type's outcome codes, ``today``: the
+    local date, when the caller already read them)."""
+    check_date(event_date, "event_date", today)
     if codes is None:
         codes = set(event_type.outcomes.values_list("code", flat=True))
     if outcome and outcome not in codes:
