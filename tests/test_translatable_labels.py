@@ -20,7 +20,10 @@ SKIPPED = ("stats/", "demo/generator/", "conf/")
 ALLOWED = {
     ("intake/forms.py", "UNIT_AREAS"): "place names of the police regions",
     ("agenda/seed.py", "DEBATE_2023"): "register content quoted from seed 003 (data, not a label)",
-    ("publication/ctdc/writing.py", "IP_RELATION"): "CTDC's English code values written to the file",
+    (
+        "publication/ctdc/writing.py",
+        "IP_RELATION",
+    ): "CTDC's English code values written to the file",
 }
 # Two words of letters: a phrase, not a code, a MIME type or a dotted path.
 PHRASE = re.compile(r"[A-Za-zÀ-ÿ]{2,}\s+[A-Za-zÀ-ÿ]{2,}")
