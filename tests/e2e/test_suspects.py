@@ -194,3 +194,34 @@ def test_police_record_the_modus_operandi(
     assert axe(page) == []
     at_phone_width(page, "case-modus-operandi-phone")
     assert broken_assets == []
+
+
+def test_police_record_a_safety_fact(
+    page: Page, amsterdam_case, axe, broken_assets: list[str]
+) -> None:
+    """Item 5: the safety form (error summary that takes focus, axe-clean, phone width) and the
+    case page's section with the fact and the times the victim told the story."""
+    code = amsterdam_case.code
+    log_in(page, "politie.amsterdam")
+    page.goto(f"/casussen/{code}/")
+    section = page.get_by_test_id("safety-section")
+    expect(section.get_by_test_id("story-count")).to_contain_text("0 keer")
+    section.get_by_role("link", name="Veiligheidsfeit vastleggen").click()
+    check_accessibility(page)
+    assert axe(page) == []
+    page.get_by_role("button", name="Vastleggen").click()
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Kies wat er is gebeurd.")
+    assert axe(page) == []
+    at_phone_width(page, "safety-form-phone")
+    page.get_by_label("verhaal verteld: studioverhoor").check()
+    page.get_by_label(label("Datum")).fill("2025-02-10")
+    page.get_by_role("button", name="Vastleggen").click()
+    expect(page.locator(".messages")).to_contain_text("Het veiligheidsfeit is vastgelegd.")
+    section = page.get_by_test_id("safety-section")
+    expect(section.get_by_test_id("story-count")).to_contain_text("1 keer")
+    expect(section.get_by_test_id("story-telling")).to_contain_text("10 februari 2025")
+    assert axe(page) == []
+    at_phone_width(page, "case-safety-phone")
+    assert broken_assets == []

@@ -285,6 +285,11 @@ def _plant(users: dict) -> dict:
     entry = suspects.non_punishment_record(
         actor=users["police"], case=case, step="suspected", date=case.intake_date, offence="drugs"
     )
+    from inbeeld.suspects.modus_operandi import safety_fact_record
+
+    # A safety fact and a telling of the story: the case page's safety section has content.
+    for kind in ("threat", "complaint"):
+        safety_fact_record(actor=users["police"], case=case, kind=kind, date=case.intake_date)
     return {
         "case": case,
         "suspects": [link.suspect.code for link in links],

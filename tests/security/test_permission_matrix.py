@@ -201,6 +201,10 @@ MATRIX: list[tuple] = [
     ("suspects:modus_operandi",      "own",           "GET POST", LOGIN, 404,   404,   200,   404,   200,   404,   404,   404,   404,   404),
     ("suspects:modus_operandi",      "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("suspects:modus_operandi",      "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # Safety facts (issue 17 item 5): the same roles as the modus operandi (SUSPECT_LINK).
+    ("suspects:safety_fact",         "own",           "GET POST", LOGIN, 404,   404,   200,   404,   200,   404,   404,   404,   404,   404),
+    ("suspects:safety_fact",         "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:safety_fact",         "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("suspects:non_punishment",      "own",           "GET POST", LOGIN, 404,   404,   200,   404,   200,   404,   404,   404,   404,   404),
     ("suspects:non_punishment",      "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("suspects:non_punishment",      "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
@@ -414,6 +418,7 @@ CASE_URL_NAMES = {
             "proceeding_correct",
             "proceeding_withdraw",
             "modus_operandi",
+            "safety_fact",
             "non_punishment",
             "non_punishment_withdraw",
         )

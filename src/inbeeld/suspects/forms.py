@@ -19,6 +19,7 @@ from inbeeld.suspects.models import (
     Offence,
     ProceedingKind,
     Relationship,
+    SafetyFactKind,
     SentenceType,
     SuspectLinkageKey,
     SuspectRole,
@@ -32,11 +33,23 @@ __all__ = [
     "NonPunishmentForm",
     "WithdrawalForm",
     "ModusOperandiForm",
+    "SafetyFactForm",
 ]
 
 
 def _blank(choices, label):
     return [("", label), *choices]
+
+
+def _date_field() -> SafeDateField:
+    return SafeDateField(
+        label=_("Datum"),
+        widget=DateInput(),
+        error_messages={
+            "required": _("Vul de datum in."),
+            "invalid": _("Vul een geldige datum in (jjjj-mm-dd)."),
+        },
+    )
 
 
 class _Form(forms.Form):
@@ -117,14 +130,7 @@ class ProceedingForm(_Form):
             "invalid_choice": _("Deze stap kunt u nu niet vastleggen."),
         },
     )
-    date = SafeDateField(
-        label=_("Datum"),
-        widget=DateInput(),
-        error_messages={
-            "required": _("Vul de datum in."),
-            "invalid": _("Vul een geldige datum in (jjjj-mm-dd)."),
-        },
-    )
+    date = _date_field()
     decision = forms.ChoiceField(
         label=_("Beslissing (bij een vervolgingsbeslissing)"),
         choices=_blank(Decision.choices, _("— kies een beslissing —")),
@@ -196,14 +202,7 @@ class NonPunishmentForm(_Form):
             "invalid_choice": _("Kies een stap uit de lijst."),
         },
     )
-    date = SafeDateField(
-        label=_("Datum"),
-        widget=DateInput(),
-        error_messages={
-            "required": _("Vul de datum in."),
-            "invalid": _("Vul een geldige datum in (jjjj-mm-dd)."),
-        },
-    )
+    date = _date_field()
     offence = forms.ChoiceField(
         label=_("Strafbaar feit van het slachtoffer"),
         choices=_blank(Offence.choices, _("— kies een strafbaar feit —")),
@@ -278,3 +277,18 @@ class ModusOperandiForm(_Form):
             value = data.get(name)
             data[name] = {"ja": True, "nee": False}.get(value)
         return data
+
+
+class SafetyFactForm(_Form):
+    """One safety fact of the case or one time the victim told the story (issue 17 item 5)."""
+
+    kind = forms.ChoiceField(
+        label=_("Wat is er gebeurd?"),
+        choices=SafetyFactKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Kies wat er is gebeurd."),
+            "invalid_choice": _("Kies wat er is gebeurd."),
+        },
+    )
+    date = _date_field()

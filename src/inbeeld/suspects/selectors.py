@@ -359,3 +359,46 @@ def case_modus_operandi(user, case: Case):
         .order_by("-recorded_at", "-id")
         .first()
     )
+
+
+# --- safety and secondary victimisation ----------------------------------------------------------
+
+
+@dataclass
+class SafetyFactRow:
+    fact: object
+    story_told: bool
+    recorded_by: str | None
+
+
+@dataclass
+class CaseSafety:
+    rows: list[SafetyFactRow]
+
+    @property
+    def tellings(self) -> list[SafetyFactRow]:
+        return [row for row in self.rows if row.story_told]
+
+    @property
+    def facts(self) -> list[SafetyFactRow]:
+        return [row for row in self.rows if not row.story_told]
+
+    @property
+    def times_story_told(self) -> int:
+        return len(self.tellings)
+
+
+def case_safety(user, case: Case) -> CaseSafety | None:
+    """The safety facts of ``case`` and the times the victim told the story (issue 17 item 5),
+    for those who see the suspects of the case (SUSPECT_VIEW); None for everybody else."""
+    from inbeeld.suspects.models import STORY_TOLD, SafetyFact
+
+    if not may_view(user, case):
+        return None
+    show_people = policy.can(user, policy.Action.NOTE_READ, case)
+    facts = (
+        SafetyFact.objects.filter(case=case).select_related("recorded_by").order_by("date", "id")
+    )
+    return CaseSafety(
+        [SafetyFactRow(f, f.kind in STORY_TOLD, _person(f.recorded_by, show_people)) for f in facts]
+    )

@@ -27,6 +27,7 @@ urlpatterns = [
         name="proceeding_withdraw",
     ),
     path("modus-operandi/", views.modus_operandi_create, name="modus_operandi"),
+    path("veiligheid/", views.safety_fact_create, name="safety_fact"),
     path("non-punishment/", views.non_punishment_create, name="non_punishment"),
     path(
         "non-punishment/<int:entry_id>/intrekken/",

@@ -21,6 +21,7 @@ from inbeeld.suspects.forms import (
     ModusOperandiForm,
     NonPunishmentForm,
     ProceedingForm,
+    SafetyFactForm,
     WithdrawalForm,
 )
 from inbeeld.web import apply_service_errors
@@ -265,6 +266,23 @@ def modus_operandi_create(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("De modus operandi is vastgelegd."))
             return redirect(reverse("cases:detail", args=[case.code]) + "#modus-operandi")
     return render(request, "suspects/modus_operandi_form.html", {"case": case, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def safety_fact_create(request: HttpRequest, code: str) -> HttpResponse:
+    """Record one safety fact or one telling of the story (the same roles as the modus operandi:
+    the service asks SUSPECT_LINK). Facts are append-only: there is no correction page."""
+    case = case_get_for(request.user, code, action=A.SUSPECT_LINK)
+    form = SafetyFactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            modus_operandi.safety_fact_record(actor=request.user, case=case, **form.cleaned_data)
+        except ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Het veiligheidsfeit is vastgelegd."))
+            return redirect(reverse("cases:detail", args=[case.code]) + "#veiligheid")
+    return render(request, "suspects/safety_fact_form.html", {"case": case, "form": form})
 
 
 @require_http_methods(["GET", "POST"])

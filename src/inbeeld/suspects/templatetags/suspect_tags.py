@@ -24,6 +24,7 @@ def suspect_case_section(context, case):
         "count": selectors.suspect_count(user, case) if rows is None else None,
         "can_link": policy.can(user, policy.Action.SUSPECT_LINK, case),
         "modus_operandi": selectors.case_modus_operandi(user, case),
+        "safety": selectors.case_safety(user, case),
         "non_punishment": selectors.case_non_punishment(user, case),
         "can_non_punishment": policy.can(user, policy.Action.NON_PUNISHMENT_RECORD, case),
         "show_notes": policy.can(user, policy.Action.NOTE_READ, case),
