@@ -60,6 +60,14 @@ HOMONYMS = {
     ("analysis/export_labels.py", "verdict"): "the CSV's measure code of the primary verdict",
     ("analysis/presenter_primary.py", "verdict"): "the primary analysis' verdict",
     ("analysis/simulate.py", "verdict"): "the simulation's verdict line",
+    ("api/research_views.py", "verdict"): "the primary analysis' verdict in the API's answer",
+    # A suspect's own proceedings (issue 17): their step kind and the verdict field of a step.
+    ("analysis/perpetrator_tables.py", "verdict"): "a proceeding step's verdict field",
+    ("demo/generator/suspects.py", "verdict"): "a proceeding step's kind and verdict field",
+    ("suspects/models.py", "verdict"): "ProceedingKind.VERDICT, a suspect's step",
+    ("suspects/services.py", "verdict"): "a proceeding step's kind and verdict field",
+    ("suspects/views.py", "verdict"): "the proceeding form's verdict field",
+    ("suspects/workflow.py", "verdict"): "a suspect's proceeding step kind",
 }
 
 

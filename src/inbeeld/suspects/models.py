@@ -31,6 +31,7 @@ from inbeeld.cases.models import (
     standing,
 )
 from inbeeld.crypto import decrypt_text
+from inbeeld.stats import vocabulary as ev
 
 
 def new_suspect_code() -> str:
@@ -405,15 +406,21 @@ class SafetyFactKind(models.TextChoices):
     SAFE_HOUSING = "safe_housing", _("beschermende maatregel: veilige opvang")
     SHIELDED_WITNESS = "shielded_witness", _("beschermende maatregel: afgeschermde getuige")
     SUSPECT_RELEASED = "suspect_released", _("verdachte vrijgelaten uit voorarrest")
-    INFORMATIVE_INTERVIEW = "informative_interview", _("verhaal verteld: informatief gesprek")
+    INFORMATIVE_INTERVIEW = ev.INFORMATIVE_INTERVIEW, _("verhaal verteld: informatief gesprek")
     COMPLAINT = "complaint", _("verhaal verteld: aangifte")
     STUDIO_INTERVIEW = "studio_interview", _("verhaal verteld: studioverhoor")
-    RC_HEARING = "rc_hearing", _("verhaal verteld: verhoor bij de rechter-commissaris")
+    RC_HEARING = ev.RC_HEARING, _("verhaal verteld: verhoor bij de rechter-commissaris")
     TRIAL = "trial", _("verhaal verteld: op de zitting")
 
 
 STORY_TOLD = frozenset(
-    {"informative_interview", "complaint", "studio_interview", "rc_hearing", "trial"}
+    {
+        SafetyFactKind.INFORMATIVE_INTERVIEW,
+        SafetyFactKind.COMPLAINT,
+        SafetyFactKind.STUDIO_INTERVIEW,
+        SafetyFactKind.RC_HEARING,
+        SafetyFactKind.TRIAL,
+    }
 )
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from inbeeld.demo.generator.data import DemoData, day_number
+from inbeeld.stats import vocabulary as ev
 
 ROLES = ("exploiter", "recruiter", "client", "facilitator")
 RELATIONSHIPS = ("parent", "family", "partner", "acquaintance", "stranger", "network")
@@ -94,8 +95,8 @@ def plan_demo_suspects(data: DemoData, taken: set[str] = frozenset()) -> Suspect
     rng = np.random.Generator(np.random.PCG64([data.config.seed, 17]))
     vocab = data.vocabulary
     cutoff = day_number(data.config.cutoff)
-    decided, decision_day, decision = _first(data, "prosecution_decision")
-    judged, verdict_day, verdict = _first(data, "verdict")
+    decided, decision_day, decision = _first(data, ev.PROSECUTION_DECISION)
+    judged, verdict_day, verdict = _first(data, ev.VERDICT)
     cases = np.flatnonzero(decided)
     counts = rng.choice(3, size=len(cases), p=SUSPECTS_PER_CASE) + 1
     case_forms = {}
