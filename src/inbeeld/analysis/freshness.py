@@ -31,6 +31,7 @@ from inbeeld.pilot.models import (
     Phase,
 )
 from inbeeld.reference.models import PoliceUnit
+from inbeeld.suspects.models import SafetyFact
 
 WATCHED = (
     Case,
@@ -48,6 +49,7 @@ WATCHED = (
     Measure,
     Phase,
     PoliceUnit,
+    SafetyFact,
 )
 WATCHED_SETS = (Case.exploitation_forms.through, Deployment.police_units.through)
 
