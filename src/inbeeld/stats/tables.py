@@ -21,11 +21,19 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from inbeeld.stats import vocabulary as ev
 from inbeeld.stats.exceptions import StatsInputError
 
 FORMS = ("sexual", "labour", "criminal")
 # The safety fact codes (suspects.models.SafetyFactKind; tests/analysis check they agree).
-STORY_TOLD_FACTS = ("informative_interview", "complaint", "studio_interview", "rc_hearing", "trial")
+# (two share the chain's event codes: the same word, as in the model)
+STORY_TOLD_FACTS = (
+    ev.INFORMATIVE_INTERVIEW,
+    "complaint",
+    "studio_interview",
+    ev.RC_HEARING,
+    "trial",
+)
 SAFETY_FACTS = ("threat", "contact_ban", "safe_housing", "shielded_witness", "suspect_released")
 SAFETY_CODES = STORY_TOLD_FACTS + SAFETY_FACTS
 
