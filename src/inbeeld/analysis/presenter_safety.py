@@ -69,7 +69,8 @@ def _tellings_sentences(tellings, *, after: bool, horizon: int, threshold: int) 
         ]
     sentences = [
         _(
-            "Hoe vaak het slachtoffer het verhaal moest vertellen (%(window)s): gemiddeld "
+            "Hoe vaak het slachtoffer het verhaal moest vertellen (%(window)s; naar toewijzing: "
+            "regio's met en zonder de interventie): gemiddeld "
             "%(m1)s met de interventie (%(n1)s casussen) en %(m0)s zonder (%(n0)s casussen)."
         )
         % {
