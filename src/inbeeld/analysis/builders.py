@@ -44,6 +44,7 @@ from inbeeld.pilot.models import (
     Phase,
 )
 from inbeeld.reference.models import PoliceUnit
+from inbeeld.suspects.models import SafetyFact
 
 
 def frame(rows, schema: dict) -> pl.DataFrame:
@@ -341,6 +342,8 @@ def data_fingerprint(cases: QuerySet[Case]) -> tuple:
         Delivery.objects.count(),
         DeliveryWithdrawal.objects.aggregate(last=Max("pk"))["last"],
         ConsentRecord.objects.aggregate(last=Max("pk"))["last"],
+        # Safety facts are append-only: their last id and number change with every new one.
+        tuple(SafetyFact.objects.aggregate(n=Count("pk"), last=Max("pk")).values()),
         tuple(Deployment.objects.values_list("pk", "start", "end").order_by("pk")),
         tuple(
             Deployment.police_units.through.objects.values_list(

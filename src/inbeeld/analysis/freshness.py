@@ -1,5 +1,5 @@
 """Which writes make the stored research results stale (jobs.results): every model the
-evaluation, the monitor or the pilot dashboard reads. A save, delete or change of a many-to-many
+evaluation, the monitor, the pilot dashboard or the perpetrator tables read. A save, delete or change of a many-to-many
 set of one of them marks every stored result stale once its transaction commits (one cheap
 UPDATE per transaction) and queues one recomputation; nothing is computed in the request.
 
@@ -49,6 +49,7 @@ WATCHED = (
     Measure,
     Phase,
     PoliceUnit,
+    suspects.SafetyFact,  # the evaluation's tellings outcome and safety description
 )
 # What the perpetrator and non-punishment tables read (publication.stored_results.PERPETRATORS).
 SUSPECTS_WATCHED = (

@@ -2,8 +2,8 @@
 
 Only what the statistics need leaves the database (analysis.builders): case ids (never codes),
 units, dates, the minor flag, exploitation forms, the FIRST date of each relevant chain event per
-case (effective events only: a corrected event is replaced by its correction), deliveries and
-deployments. The cases come from inbeeld.policy: ``evaluation_scope(user)`` (a researcher: only
+case (effective events only: a corrected event is replaced by its correction), deliveries,
+deployments and the safety facts (codes and dates, suspects.selectors.safety_fact_rows). The cases come from inbeeld.policy: ``evaluation_scope(user)`` (a researcher: only
 cases with research consent, ADR 0004) or, without a user, ``research_scope()``. The data cut-off
 is the last day with a recorded event in scope.
 """
@@ -18,7 +18,8 @@ from inbeeld.analysis import builders
 from inbeeld.analysis.builders import data_fingerprint
 from inbeeld.cases import selectors as case_selectors
 from inbeeld.stats.outcomes import FIRST_DATE_EVENTS
-from inbeeld.stats.tables import FORMS, EvaluationTables
+from inbeeld.stats.tables import FORMS, SCHEMAS, EvaluationTables
+from inbeeld.suspects import selectors as suspect_selectors
 
 __all__ = ["data_fingerprint", "evaluation_tables_for", "research_cases", "tables_for_cases"]
 
@@ -40,10 +41,12 @@ def tables_for_cases(cases, *, cutoff: dt.date | None = None) -> EvaluationTable
     event_rows = builders.first_event_dates(cases, FIRST_DATE_EVENTS)
     if cutoff is None:
         cutoff = builders.data_cutoff(cases)
+    safety_rows = builders.query_frame(suspect_selectors.safety_fact_rows(cases), SCHEMAS["safety"])
     return EvaluationTables.build(
         cases=case_rows,
         events=event_rows.filter(pl.col("date") <= cutoff),
         deliveries=builders.delivery_table(cases),
         deployments=builders.deployment_table(),
         cutoff=cutoff,
+        safety=safety_rows.filter(pl.col("date") <= cutoff),
     )

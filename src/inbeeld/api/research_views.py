@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from inbeeld import policy
-from inbeeld.analysis import presenter, presenter_primary
+from inbeeld.analysis import presenter, presenter_primary, presenter_safety
 from inbeeld.analysis.evaluation import stored_evaluation
 from inbeeld.api.base import ApiView
 from inbeeld.stats.outcomes import DEFAULT_HORIZON_DAYS
@@ -111,12 +111,43 @@ class SectionSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(component_name="VeiligheidsfeitPerGroep")
+class SafetyFactRowSerializer(serializers.Serializer):
+    feit = serializers.CharField(
+        help_text="Code van het feit: threat, contact_ban, safe_housing, shielded_witness of "
+        "suspect_released."
+    )
+    omschrijving = serializers.CharField(help_text="Het feit in woorden.")
+    metInterventie = serializers.CharField(
+        help_text="Casussen met het feit en hun aandeel, met de interventie; × als onderdrukt."
+    )
+    zonderInterventie = serializers.CharField(
+        help_text="Casussen met het feit en hun aandeel, zonder de interventie; × als onderdrukt."
+    )
+
+
+@extend_schema_serializer(component_name="VeiligheidEnHerhaaldVertellen")
+class SafetySerializer(serializers.Serializer):
+    zinnen = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Hoe vaak het slachtoffer het verhaal moest vertellen, per groep, in zinnen.",
+    )
+    feiten = SafetyFactRowSerializer(
+        many=True, help_text="Bedreiging, beschermende maatregelen en vrijlating per groep."
+    )
+    toelichting = serializers.CharField(help_text="Waarom deze feiten alleen beschreven worden.")
+
+
 @extend_schema_serializer(component_name="EvaluatieVanInterventie")
 class InterventionEvaluationSerializer(StampSerializer):
     horizon = serializers.IntegerField(help_text="Horizon in dagen.")
     interventie = InterventionRowSerializer(help_text="De regel van het overzicht.")
     primaireAnalyse = PrimarySerializer(help_text="De primaire analyse.")
     gevoeligheidsanalyses = SectionSerializer(many=True, help_text="De gevoeligheidsanalyses.")
+    veiligheid = SafetySerializer(
+        allow_null=True,
+        help_text="Veiligheid en hoe vaak het slachtoffer het verhaal moest vertellen (of leeg).",
+    )
 
 
 @extend_schema_serializer(component_name="Monitorcel")
@@ -225,6 +256,20 @@ class InterventionEvaluationView(ApiView):
                 }
                 for section in presenter.intervention_sections(item, horizon)
             ],
+        }
+        safety = presenter_safety.safety_block(item, horizon)
+        body["veiligheid"] = safety and {
+            "zinnen": [str(z) for z in safety["sentences"]],
+            "feiten": [
+                {
+                    "feit": row["fact"],
+                    "omschrijving": row["label"],
+                    "metInterventie": row["exposed"],
+                    "zonderInterventie": row["unexposed"],
+                }
+                for row in safety["rows"]
+            ],
+            "toelichting": str(safety["note"]),
         }
         return Response(InterventionEvaluationSerializer(body).data)
 

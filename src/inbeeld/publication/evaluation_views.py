@@ -1,6 +1,7 @@
 """The researchers' evaluation pages: an overview per intervention, one page per intervention
 (the primary analysis's verdict first, then the sensitivity analyses: effects, survival curves,
-staggered rollout, precision) and the lead times per chain stage.
+staggered rollout, precision; then safety and how often the victim told the story) and the lead
+times per chain stage.
 Every number comes from analysis.evaluation (the same as `inbeeld evaluate`), as the worker stored
 it for the user's data scope (jobs.results: the page computes nothing); the sentences that
 explain them come from analysis.presenter. The pages render, so they live in publication, above
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from inbeeld import policy
-from inbeeld.analysis import presenter, presenter_lead_times, presenter_primary
+from inbeeld.analysis import presenter, presenter_lead_times, presenter_primary, presenter_safety
 from inbeeld.analysis.evaluation import stored_evaluation
 from inbeeld.jobs.views import results_pending
 from inbeeld.publication import bar_charts, charts
@@ -112,6 +113,7 @@ def intervention(request: HttpRequest, code: str) -> HttpResponse:
             "item": item,
             "primary": presenter_primary.primary_block(item.primary),
             "sections": presenter.intervention_sections(item, horizon),
+            "safety": presenter_safety.safety_block(item, horizon),
             "km_itt": km_itt,
             "km_delivered": km_delivered,
             "km_itt_table": km_itt_table,

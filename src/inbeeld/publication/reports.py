@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inbeeld.analysis import presenter, presenter_primary
+from inbeeld.analysis import presenter, presenter_primary, presenter_safety
 from inbeeld.publication import charts, report_lead_times
 
 
@@ -196,6 +196,9 @@ def evaluation_report(
                 "sections": sections,
                 "km": km,
                 "km_table": km_table,
+                "safety": presenter_safety.safety_block(
+                    item, result.horizon_days, threshold=threshold
+                ),
             }
         )
     progress(_("doorlooptijden"))

@@ -12,7 +12,9 @@ Comparisons per intervention (DESIGN §6):
 Binary outcomes use the cases with complete follow-up; survival uses every case in the window.
 An intervention that acts only after the complaint is never compared on the complaint: its
 comparisons are on staying in the process after the complaint (stats.primary.retention_rows), and
-it has no time-to-complaint, cooperation or staggered comparison. Each intervention's pre-specified
+it has no time-to-complaint, cooperation or staggered comparison.
+Per intervention also the times the victim told the story (outcome, ITT) and the safety facts
+(description only; stats.safety). Each intervention's pre-specified
 primary analysis (stats.primary) is computed first, at its own horizon; the rest are sensitivity
 analyses at the horizon asked for.
 The share with a complaint over time is the cumulative incidence (Aalen–Johansen, stats.competing)
@@ -33,6 +35,7 @@ from threadpoolctl import threadpool_limits
 from inbeeld.stats import assurance
 from inbeeld.stats import did as did_module
 from inbeeld.stats import primary as primary_module
+from inbeeld.stats import safety as safety_module
 from inbeeld.stats import vocabulary as ev
 from inbeeld.stats.comparisons import (  # noqa: F401 (re-exported: the evaluation's result types)
     ALPHA,
@@ -91,6 +94,9 @@ class InterventionEvaluation:
     staggered: object | None  # did.DidResult
     staggered_note: str = ""
     primary: primary_module.PrimaryResult | None = None  # the pre-specified primary analysis
+    # Times the story was told (outcome) and the safety facts (description), on the ITT cases
+    # with complete follow-up (stats.safety, ADR 0006 decision 9).
+    safety: safety_module.SafetyComparison | None = None
 
 
 @dataclass(frozen=True)
@@ -254,6 +260,9 @@ def _after_complaint(
         survival_delivered=None,
         staggered=None,
         staggered_note="after complaint",
+        safety=safety_module.compare_safety(
+            followed, tables.safety, anchor=ev.COMPLAINT_FILED, horizon_days=horizon_days
+        ),
     )
 
 
@@ -367,6 +376,9 @@ def _before_complaint(
         survival_delivered=_survival(offered, "delivered", horizon_days),
         staggered=staggered,
         staggered_note=staggered_note,
+        safety=safety_module.compare_safety(
+            followed, tables.safety, anchor="index_date", horizon_days=horizon_days
+        ),
     )
 
 

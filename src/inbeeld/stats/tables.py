@@ -9,18 +9,33 @@ scope, pseudonymised, consent-filtered) or from the demo generator's arrays by t
                (a corrected event is left out, its correction is in)
 - deliveries:  case_id (int), intervention (str), date (date), delivered (bool)
 - deployments: intervention (str), police_unit (str), start (date), end (date or null = open)
+- safety:      case_id (int), fact (str: stats.safety fact code), date (date) — optional (empty
+               when not given): threats, protective measures, release from custody and each time
+               the victim told the story (issue 17 item 5)
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
+from inbeeld.stats import vocabulary as ev
 from inbeeld.stats.exceptions import StatsInputError
 
 FORMS = ("sexual", "labour", "criminal")
+# The safety fact codes (suspects.models.SafetyFactKind; tests/analysis check they agree).
+# (two share the chain's event codes: the same word, as in the model)
+STORY_TOLD_FACTS = (
+    ev.INFORMATIVE_INTERVIEW,
+    "complaint",
+    "studio_interview",
+    ev.RC_HEARING,
+    "trial",
+)
+SAFETY_FACTS = ("threat", "contact_ban", "safe_housing", "shielded_witness", "suspect_released")
+SAFETY_CODES = STORY_TOLD_FACTS + SAFETY_FACTS
 
 SCHEMAS: dict[str, dict[str, type[pl.DataType] | pl.DataType]] = {
     "cases": {
@@ -43,6 +58,7 @@ SCHEMAS: dict[str, dict[str, type[pl.DataType] | pl.DataType]] = {
         "start": pl.Date,
         "end": pl.Date,
     },
+    "safety": {"case_id": pl.Int64, "fact": pl.String, "date": pl.Date},
 }
 NULLABLE = {("deployments", "end")}
 
@@ -76,6 +92,7 @@ class EvaluationTables:
     deliveries: pl.DataFrame
     deployments: pl.DataFrame
     cutoff: dt.date
+    safety: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SCHEMAS["safety"]))
 
     @classmethod
     def build(
@@ -86,17 +103,22 @@ class EvaluationTables:
         deliveries: pl.DataFrame,
         deployments: pl.DataFrame,
         cutoff: dt.date,
+        safety: pl.DataFrame | None = None,
     ) -> EvaluationTables:
         """Validated tables: every column present with its type, no empty required value, case
-        ids unique, every event, delivery of a known case, no event after the cut-off."""
+        ids unique, every event, delivery, safety fact of a known case, no event or safety fact
+        after the cut-off, only known safety fact codes."""
         cases = _checked("cases", cases)
         events = _checked("events", events)
         deliveries = _checked("deliveries", deliveries)
         deployments = _checked("deployments", deployments)
+        if safety is None:
+            safety = pl.DataFrame(schema=SCHEMAS["safety"])
+        safety = _checked("safety", safety)
         if cases.get_column("case_id").n_unique() != cases.height:
             raise StatsInputError("table 'cases': case_id is not unique")
         known = cases.select("case_id")
-        for name, frame in (("events", events), ("deliveries", deliveries)):
+        for name, frame in (("events", events), ("deliveries", deliveries), ("safety", safety)):
             stray = frame.join(known, on="case_id", how="anti")
             if stray.height:
                 ids = stray.get_column("case_id").unique().head(5).to_list()
@@ -108,9 +130,18 @@ class EvaluationTables:
             raise StatsInputError(
                 f"table 'events': {late.height} event(s) after the cut-off {cutoff.isoformat()}"
             )
+        late = safety.filter(pl.col("date") > cutoff)
+        if late.height:
+            raise StatsInputError(
+                f"table 'safety': {late.height} fact(s) after the cut-off {cutoff.isoformat()}"
+            )
+        unknown = safety.filter(~pl.col("fact").is_in(SAFETY_CODES))
+        if unknown.height:
+            codes = unknown.get_column("fact").unique().head(5).to_list()
+            raise StatsInputError(f"table 'safety': unknown fact code(s) {codes}")
         wrong = deployments.filter(pl.col("end").is_not_null() & (pl.col("end") < pl.col("start")))
         if wrong.height:
             raise StatsInputError(
                 f"table 'deployments': {wrong.height} deployment(s) end before they start"
             )
-        return cls(cases, events, deliveries, deployments, cutoff)
+        return cls(cases, events, deliveries, deployments, cutoff, safety)

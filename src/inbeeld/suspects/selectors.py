@@ -402,3 +402,16 @@ def case_safety(user, case: Case) -> CaseSafety | None:
     return CaseSafety(
         [SafetyFactRow(f, f.kind in STORY_TOLD, _person(f.recorded_by, show_people)) for f in facts]
     )
+
+
+def safety_fact_rows(cases):
+    """(case id, fact code, date) of every safety fact of ``cases`` (a queryset already scoped by
+    inbeeld.policy): the set-based read of the evaluation's safety table (analysis.tables). Codes
+    and dates only, never who recorded it."""
+    from inbeeld.suspects.models import SafetyFact
+
+    return (
+        SafetyFact.objects.filter(case__in=cases.order_by().values("pk"))
+        .order_by("case_id", "date", "id")
+        .values_list("case_id", "kind", "date")
+    )
