@@ -245,6 +245,9 @@ def write_demo_safety(data: DemoData, plan: SafetyPlan) -> tuple[int, int]:
         first = min(first, day_number(data.config.cutoff))
         dates, noons = backend.day_strings(first, day_number(data.config.cutoff))
         mo_day = plan.mo_day.astype(np.int64) - first
+        dropped = bulk.drop_foreign_keys_for_load(
+            connection, [ModusOperandiRecord, SafetyFact], m + f
+        )
         backend.insert(
             ModusOperandiRecord,
             bulk.model_columns(
@@ -286,6 +289,7 @@ def write_demo_safety(data: DemoData, plan: SafetyPlan) -> tuple[int, int]:
             ),
             f,
         )
+        bulk.restore_foreign_keys(connection, dropped)
         if connection.vendor == "postgresql":
             bulk.reset_sequences(connection, [ModusOperandiRecord, SafetyFact])
     return m, f

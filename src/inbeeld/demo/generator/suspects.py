@@ -339,6 +339,8 @@ def write_demo_suspects(data: DemoData, plan: SuspectPlan) -> int:
         dates, noons = backend.day_strings(first, day_number(data.config.cutoff))
         suspect_ids = bulk.next_id(connection, Suspect) + np.arange(n, dtype=np.int64)
         intake = data.intake_day[plan.case_pos] - first
+        loaded = [Suspect, SuspectCaseLink, ProceedingEntry, NonPunishmentEntry]
+        dropped = bulk.drop_foreign_keys_for_load(connection, loaded, 3 * n)
         backend.insert(
             Suspect,
             bulk.model_columns(
@@ -402,10 +404,9 @@ def write_demo_suspects(data: DemoData, plan: SuspectPlan) -> int:
                 ),
                 len(entries),
             )
+        bulk.restore_foreign_keys(connection, dropped)
         if connection.vendor == "postgresql":
-            bulk.reset_sequences(
-                connection, [Suspect, SuspectCaseLink, ProceedingEntry, NonPunishmentEntry]
-            )
+            bulk.reset_sequences(connection, loaded)
     return n
 
 
