@@ -157,7 +157,7 @@ def _safety_facts(rng, data: DemoData, cutoff: int) -> dict[str, np.ndarray]:
     offsets = rng.integers(0, [15, 180, 30, 30, 1, 104, 1], size=(n, 7)).T
     # (kind, per case: whether, the day): each on/after the event it follows.
     facts = [
-        ("informative_interview", interviewed, interview_day),
+        (ev.INFORMATIVE_INTERVIEW, interviewed, interview_day),
         ("complaint", complained, complaint_day),
         (ev.RC_HEARING, heard_rc, rc_day),
         (
