@@ -129,3 +129,18 @@ def test_safety_facts_fit_the_timeline(data):
     told = safety.fact_kind != "threat"
     pairs = set(zip(safety.fact_case[told].tolist(), safety.fact_kind[told].tolist(), strict=True))
     assert len(pairs) == int(told.sum())
+
+
+def test_dismissal_grounds_follow_the_case(data, plan):
+    decided, _day, outcome = _first(data, ev.PROSECUTION_DECISION)
+    case_outcome = np.asarray(data.vocabulary.outcomes)[outcome[plan.case_pos]]
+    dismissed = plan.decision > 0
+    technical = dismissed & (case_outcome == "dismissal_technical")
+    assert technical.any() and (plan.ground[technical] == 1).all()  # insufficient evidence
+    policy = dismissed & np.isin(case_outcome, ["dismissal_policy", "dismissal_conditional"])
+    assert policy.any() and (plan.ground[policy] == 2).all()
+    assert (plan.decision[case_outcome == "dismissal_conditional"] == 2).all()
+    left_out = dismissed & (case_outcome == ev.SUMMONS_OUTCOME)
+    assert (plan.ground[left_out & (plan.role != 2)] == 1).all()
+    assert (plan.ground[left_out & (plan.role == 2)] == 2).all()
+    assert (plan.ground[~dismissed] == 0).all() and decided[plan.case_pos].all()

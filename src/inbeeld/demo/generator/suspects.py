@@ -231,8 +231,11 @@ def plan_demo_suspects(data: DemoData, taken: set[str] = frozenset()) -> Suspect
     own_decision = np.where(summoned, 0, np.where(outcome == "dismissal_conditional", 2, 1)).astype(
         np.int8
     )
-    ground = np.where(summoned, 0, np.where(outcome == "dismissal_technical", 1, 2)).astype(np.int8)
-    ground = np.where(~summoned & (outcome == ev.SUMMONS_OUTCOME) & is_client, 2, ground)
+    # Grounds: a dismissed case's own (technical: insufficient evidence; policy and conditional:
+    # policy); a co-suspect left out of a summons: insufficient evidence, a client: policy.
+    left_out = ~summoned & (outcome == ev.SUMMONS_OUTCOME)
+    technical = (outcome == "dismissal_technical") | (left_out & ~is_client)
+    ground = np.where(summoned, 0, np.where(technical, 1, 2)).astype(np.int8)
     own_day = np.minimum(decision_day[case_pos] + jitter, cutoff).astype(np.int32)
     # Verdicts of the summoned suspects whose case has a verdict after their decision.
     who = np.flatnonzero(summoned & judged[case_pos] & (verdict_day[case_pos] >= own_day))
