@@ -24,6 +24,7 @@ from inbeeld.demo.generator.extras import draw_assignments, draw_corrections, dr
 from inbeeld.demo.generator.linkage import LinkageSummary, generate_demo_linkage
 from inbeeld.demo.generator.pilot import PilotDesign, PilotPlan
 from inbeeld.demo.generator.population import draw_population
+from inbeeld.demo.generator.safety import generate_demo_safety
 from inbeeld.demo.generator.signals import generate_demo_signals
 from inbeeld.demo.generator.suspects import generate_demo_suspects
 from inbeeld.demo.generator.timeline import build_timelines
@@ -47,6 +48,8 @@ class GenerateResult:
     linkage_keys: int = 0  # linkage keys (generator/linkage.py)
     linkage: LinkageSummary | None = None  # with the simulated true number of victims
     suspects: int = 0  # demo suspects (generator/suspects.py, issue 17)
+    modus_operandi: int = 0  # modus operandi records (generator/safety.py)
+    safety_facts: int = 0  # safety facts (generator/safety.py)
 
 
 def build_demo_data(
@@ -140,6 +143,7 @@ def generate(config: DemoConfig, *, if_empty: bool = False) -> GenerateResult:
     signals = generate_demo_signals(data)  # its own transaction, after the cases it links to
     linkage = generate_demo_linkage(data)  # likewise
     suspects, _seconds = generate_demo_suspects(data)  # likewise
+    records, facts, _seconds = generate_demo_safety(data)  # likewise
     end = time.perf_counter()
     return GenerateResult(
         cases=summary.cases,
@@ -153,6 +157,8 @@ def generate(config: DemoConfig, *, if_empty: bool = False) -> GenerateResult:
         linkage_keys=linkage.keys,
         linkage=linkage,
         suspects=suspects,
+        modus_operandi=records,
+        safety_facts=facts,
     )
 
 

@@ -20,6 +20,7 @@ from django.db.models.fields import NOT_PROVIDED
 
 from inbeeld.demo.generator.data import day_date
 
+RECHECK_ROWS = 100_000  # from here on, foreign keys are re-checked in one join (PostgreSQL)
 CHUNK_ROWS = 250_000  # rows converted to Python values at a time (bounds memory)
 SQLITE_ROWS_PER_STATEMENT = 100  # rows per INSERT ... VALUES (...), (...) statement
 SQLITE_MAX_VARIABLES = 999  # the lowest limit any SQLite build has
@@ -235,6 +236,17 @@ def restore_foreign_keys(connection, constraints: list[tuple[str, str, str]]) ->
     with connection.cursor() as cursor:
         for table, name, definition in constraints:
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {qn(name)} {definition}")
+
+
+def drop_foreign_keys_for_load(connection, bulk_models: list, rows: int) -> list:
+    """PostgreSQL, ``rows`` >= RECHECK_ROWS: lock the models' tables and drop their foreign keys,
+    returned for ``restore_foreign_keys`` (one join each) after the load; otherwise nothing.
+    Inside the caller's transaction, so a failure leaves the schema as it was."""
+    if connection.vendor != "postgresql" or rows < RECHECK_ROWS:
+        return []
+    tables = [m._meta.db_table for m in bulk_models]
+    lock_tables(connection, tables)
+    return drop_foreign_keys(connection, tables)
 
 
 def reset_sequences(connection, bulk_models: list[type[models.Model]]) -> None:

@@ -72,7 +72,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demogegevens geladen: {result.cases} {cases_word}, {result.events} {events_word}, "
             f"{result.signals} signalen, {result.deliveries} uitvoeringen van interventies, "
-            f"{result.measures} metingen, {result.linkage_keys} koppelsleutels "
+            f"{result.measures} metingen, {result.linkage_keys} koppelsleutels, "
+            f"{result.suspects} verdachten, {result.modus_operandi} keer modus operandi, "
+            f"{result.safety_facts} veiligheidsfeiten "
             f"(seed {seed}, peildatum {cutoff.isoformat()}, effect recherchepsycholoog "
             f"{psychologist_effect:+.2f}) in {result.seconds:.1f} s "
             f"(genereren {result.generate_seconds:.1f} s, wegschrijven "
