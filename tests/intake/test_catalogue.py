@@ -6,6 +6,7 @@ signal keeps the items (and labels) of the version it was recorded under."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections import Counter
 
 import pytest
@@ -303,3 +304,40 @@ def test_a_signal_submitted_without_a_version_is_recorded_under_the_current_one(
     version = add_catalogue_version(valid_from=timezone.localdate() - dt.timedelta(days=1))
     signal, _ = submit(indicators=[indicator("goes-out-a-lot", version=version)])
     assert signal.catalogue_version == catalogue(version)
+
+
+# --- the pages with two versions -----------------------------------------------------------------------
+
+
+def test_the_signal_form_offers_the_version_in_force_today_with_the_online_category(client):
+    page = html.unescape(client.get("/melden/").content.decode())
+    current = current_catalogue()
+    assert current.label in page
+    items = Indicator.objects.filter(category__catalogue_version=current)
+    assert page.count('name="indicators"') == items.count()
+    for item in items:
+        assert f'name="indicators" value="{item.pk}"' in page
+    if current == catalogue(2):
+        assert "Online benaderd of geworven" in page
+        assert "Wordt via een game of gamechat benaderd" in page
+        assert all(
+            f'name="indicators" value="{i.pk}"' not in page
+            for i in Indicator.objects.filter(category__catalogue_version__version=1)
+        )
+
+
+def test_the_coordinator_sees_each_signal_with_the_items_of_its_own_version(login, coordinator):
+    old, _ = _submit(
+        indicators=[indicator("lends-bank-card", version=1)], catalogue_version=catalogue(1)
+    )
+    new, _ = _submit(
+        indicators=[indicator("online-job-offer-too-good", version=2)],
+        catalogue_version=catalogue(2),
+    )
+    client = login(coordinator)
+    old_page = html.unescape(client.get(f"/signalen/{old.reference}/").content.decode())
+    new_page = html.unescape(client.get(f"/signalen/{new.reference}/").content.decode())
+    assert str(catalogue(1)) in old_page and "Leent de eigen bankpas uit" in old_page
+    assert "Online benaderd of geworven" not in old_page
+    assert str(catalogue(2)) in new_page and "Online benaderd of geworven" in new_page
+    assert "Kreeg online werk of een bijbaan aangeboden met te mooie voorwaarden" in new_page
