@@ -354,6 +354,9 @@ def test_the_plan_switches_to_version_2_on_its_valid_from_with_online_items():
         assert set(signal.indicators) <= (v2_items if signal.catalogue_version == 2 else v1_items)
     online = [s for s in plan.signals if any(c == ONLINE for c, _ in s.indicators)]
     assert online and all(s.catalogue_version == 2 for s in online)
+    # The demo school's own signals on version 2 all show online items (login shows them).
+    own_v2 = [s for s in plan.signals if s.own and s.catalogue_version == 2]
+    assert own_v2 and all(s in online for s in own_v2)
     # Mostly about young people: schools, sports clubs and care notice it most.
     kinds = Counter(s.signaller_type for s in online)
     assert kinds["school"] + kinds["sports_club"] + kinds["care"] > kinds["neighbourhood_team"]

@@ -295,7 +295,13 @@ def _items(rng, catalogue: Catalogue, form: str, pattern: Pattern) -> tuple[tupl
     items = dict(categories + general_categories + [(ONLINE_CATEGORY, online)])
     pool = [(code, item) for code in chosen for item in items[code]]
     count = min(_pick(rng, ITEM_COUNTS), len(pool))
-    picked = sorted(rng.choice(len(pool), size=count, replace=False).tolist())
+    if ONLINE_CATEGORY in chosen:  # the chosen online category shows at least one of its items
+        first = pool.index((ONLINE_CATEGORY, _one(rng, online)))
+        rest = [i for i in range(len(pool)) if i != first]
+        others = rng.choice(rest, size=count - 1, replace=False).tolist()
+        picked = sorted([first, *others])
+    else:
+        picked = sorted(rng.choice(len(pool), size=count, replace=False).tolist())
     return tuple(pool[i] for i in picked)
 
 

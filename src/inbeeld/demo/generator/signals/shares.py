@@ -119,7 +119,9 @@ OWN_PATTERN = Pattern(
     ages={"0-11": 0.4, "12-15": 0.6},
     general_share=0.0,
     preferred={"criminal-school": 3.0},
-    online_share=0.2,
+    # Always, on a catalogue with the category: the demo school's recent signals (version 2) show
+    # the online-recruitment items at login, whatever the draws of the few other recent signals.
+    online_share=1.0,
 )
 OWN_AGE_BANDS = ("0-11", "12-15")
 OPEN_OUTCOMES = ("received", "in_triage")
