@@ -1,6 +1,7 @@
 """Demo signals (demo/generator/signals/): deterministic, shaped as specified, and every row
 exactly what the intake services would have stored: a valid walk through the triage table from
-'received', the time targets of intake.deadlines, encrypted free text, one catalogue version, and
+'received', the time targets of intake.deadlines, encrypted free text, the catalogue version in
+force on the day of receipt, and
 converted signals linked to a demo case of the same unit that starts with 'signal received'."""
 
 from __future__ import annotations
@@ -8,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from inbeeld.accounts.models import Membership, User
@@ -32,7 +34,6 @@ from inbeeld.intake.models import IntakeLink, Signal, SignalEvent
 from inbeeld.intake.selectors import overdue_signals_for, own_signals_for, signal_queue_for
 from inbeeld.intake.services import current_catalogue_version
 from inbeeld.intake.workflow import OPEN_STATUSES, TRANSITIONS, SignalStatus
-from inbeeld.reference.models import IndicatorCatalogueVersion
 
 CUTOFF = DEFAULT_CUTOFF
 REGIONAL = {
@@ -47,13 +48,14 @@ REGIONAL = {
     "oost-brabant",
     "limburg",
 }
-FORM_OF_CATEGORY = {code: form for code, form, _ in Catalogue.from_document().categories}
+CATALOGUES = Catalogue.all_from_document()
+# Category codes are the same in every version (version 2 adds the online-recruitment category).
+FORM_OF_CATEGORY = {code: form for c in CATALOGUES for code, form, _ in c.categories}
+ONLINE = "general-online-recruitment"
 
 
 def _plan(cases: int, seed: int):
-    return plan_demo_signals(
-        build_demo_data(DemoConfig(cases=cases, seed=seed)), Catalogue.from_document()
-    )
+    return plan_demo_signals(build_demo_data(DemoConfig(cases=cases, seed=seed)), CATALOGUES)
 
 
 def _cutoff_end() -> dt.datetime:
@@ -88,7 +90,7 @@ def test_same_seed_same_plan_another_seed_another():
 def test_the_cases_stay_as_they_were_drawn():
     # The signals draw from streams of their own: the case arrays do not depend on them.
     data = build_demo_data(DemoConfig(cases=300, seed=1))
-    plan_demo_signals(data, Catalogue.from_document())
+    plan_demo_signals(data, CATALOGUES)
     assert data.codes == build_demo_data(DemoConfig(cases=300, seed=1)).codes
 
 
@@ -316,23 +318,62 @@ def test_free_text_is_encrypted_at_rest():
 
 
 @pytest.mark.django_db
-def test_indicators_all_come_from_one_catalogue_version():
+def test_each_signal_records_the_catalogue_version_in_force_on_its_day():
     generate(DemoConfig(cases=300, seed=1))
-    version = current_catalogue_version(CUTOFF)
-    assert set(Signal.objects.values_list("catalogue_version", flat=True)) == {version.pk}
+    signals = list(Signal.objects.select_related("catalogue_version"))
+    assert len(signals) == 60
+    for signal in signals:
+        day = timezone.localtime(signal.received_at).date()
+        assert signal.catalogue_version == current_catalogue_version(day), signal.reference
     through = Signal.indicators.through.objects
-    assert set(
-        through.values_list("indicator__category__catalogue_version", flat=True).distinct()
-    ) == {version.pk}
+    mismatched = through.exclude(
+        indicator__category__catalogue_version=models.F("signal__catalogue_version")
+    )
+    assert not mismatched.exists()
     per_signal = Counter(through.values_list("signal_id", flat=True))
     assert len(per_signal) == 60
     assert set(per_signal.values()) <= {2, 3, 4, 5}
 
 
+def test_the_plan_switches_to_version_2_on_its_valid_from_with_online_items():
+    # Version 2 brought forward into the demo period, so both versions occur in one plan.
+    v1, v2 = CATALOGUES
+    switch = CUTOFF - dt.timedelta(days=365)
+    plan = plan_demo_signals(
+        build_demo_data(DemoConfig(cases=20_000, seed=3)),
+        (v1, replace(v2, valid_from=switch)),
+    )
+    by_version = Counter(s.catalogue_version for s in plan.signals)
+    assert by_version[1] > 100 and by_version[2] > 100
+    assert plan.catalogue_versions == {1, 2}
+    v1_items = {(c, item) for c, _, items in v1.categories for item in items}
+    v2_items = {(c, item) for c, _, items in v2.categories for item in items}
+    for signal in plan.signals:
+        day = timezone.localtime(signal.received_at).date()
+        assert signal.catalogue_version == (2 if day >= switch else 1), signal.reference
+        assert set(signal.indicators) <= (v2_items if signal.catalogue_version == 2 else v1_items)
+    online = [s for s in plan.signals if any(c == ONLINE for c, _ in s.indicators)]
+    assert online and all(s.catalogue_version == 2 for s in online)
+    # The demo school's own signals on version 2 all show online items (login shows them).
+    own_v2 = [s for s in plan.signals if s.own and s.catalogue_version == 2]
+    assert own_v2 and all(s in online for s in own_v2)
+    # Mostly about young people: schools, sports clubs and care notice it most.
+    kinds = Counter(s.signaller_type for s in online)
+    assert kinds["school"] + kinds["sports_club"] + kinds["care"] > kinds["neighbourhood_team"]
+    assert 0.1 < len(online) / by_version[2] < 0.5
+
+
+def test_a_version_1_plan_draws_as_before_version_2_existed():
+    # Signals before version 2's valid_from draw exactly what a catalogue of version 1 alone gives.
+    data = build_demo_data(DemoConfig(cases=300, seed=1))
+    assert plan_demo_signals(data, CATALOGUES) == plan_demo_signals(data, CATALOGUES[0])
+
+
 @pytest.mark.django_db
 def test_catalogue_from_the_database_equals_the_document():
-    version = IndicatorCatalogueVersion.objects.get(version=1)
-    assert Catalogue.from_database(version) == Catalogue.from_document(1)
+    assert Catalogue.all_from_database() == CATALOGUES
+    assert [c.version for c in CATALOGUES] == [1, 2]
+    assert CATALOGUES[1].valid_from == dt.date(2026, 12, 1)
 
 
 @pytest.mark.django_db
@@ -439,6 +480,7 @@ def _snapshot() -> list[tuple]:
                 decrypt_text(signal.contact_ciphertext),
                 sorted(signal.indicators.values_list("code", flat=True)),
                 events,
+                signal.catalogue_version.version,
             )
         )
     return rows
@@ -473,9 +515,7 @@ def test_same_seed_writes_the_same_rows():
 @pytest.mark.django_db
 def test_written_rows_equal_the_plan():
     config = DemoConfig(cases=300, seed=1)
-    plan = plan_demo_signals(
-        build_demo_data(config), Catalogue.from_document(), open_until=timezone.localdate()
-    )
+    plan = plan_demo_signals(build_demo_data(config), CATALOGUES, open_until=timezone.localdate())
     generate(config)
     written = {row[0]: row for row in _snapshot()}
     assert set(written) == {s.reference for s in plan.signals}
@@ -499,6 +539,7 @@ def test_written_rows_equal_the_plan():
         )
         assert row[19:22] == (planned.subject_name, planned.description, planned.contact)
         assert row[22] == sorted(item for _, item in planned.indicators)
+        assert row[24] == planned.catalogue_version
         assert [(e[0], e[2], e[9]) for e in row[23]] == [
             (e.kind, e.to_status, e.at) for e in planned.events
         ]
@@ -537,7 +578,6 @@ def test_planned_signal_fields_cover_the_model():
         "intake_link",  # from link_*
         "organisation",  # the demo signaller's
         "submitted_by",  # the demo signaller
-        "catalogue_version",  # the plan's
         "subject_name_ciphertext",
         "description_ciphertext",
         "contact_ciphertext",

@@ -31,12 +31,28 @@ ADVICE_MESSAGE = "Wij hebben de school geadviseerd over de volgende stappen."
 NO_ACTION_MESSAGE = "Wij zien geen aanwijzingen voor uitbuiting. Dank voor uw melding."
 
 
-def catalogue(version: int = 1) -> IndicatorCatalogueVersion:
+def current_catalogue() -> IndicatorCatalogueVersion:
+    """The catalogue version in force today: the one the signal form offers and a signal without
+    an explicit version is recorded under."""
+    return services.current_catalogue_version()
+
+
+def catalogue(version: int | None = None) -> IndicatorCatalogueVersion:
+    """Catalogue ``version``; without one, the version in force today."""
+    if version is None:
+        return current_catalogue()
     return IndicatorCatalogueVersion.objects.get(version=version)
 
 
-def indicator(code: str, version: int = 1) -> Indicator:
-    return Indicator.objects.get(code=code, category__catalogue_version__version=version)
+def indicator(code: str, version: int | None = None) -> Indicator:
+    """The item ``code`` of catalogue ``version`` (default: the version in force today)."""
+    return Indicator.objects.get(code=code, category__catalogue_version=catalogue(version))
+
+
+def next_version() -> int:
+    """A version number no stored catalogue uses yet (for a test's own new version)."""
+    newest = IndicatorCatalogueVersion.objects.order_by("-version").first()
+    return newest.version + 1
 
 
 @pytest.fixture
@@ -161,11 +177,11 @@ def version_document(
     remove: str | None = None,
     add: tuple[str, str, str] | None = None,
 ) -> dict:
-    """A catalogue document holding version 1 of data/indicators.json and a new ``version`` built
-    from it: ``relabel`` (item code, new label), ``remove`` (item code), ``add`` (category code,
-    item code, label)."""
+    """A catalogue document holding every version of data/indicators.json and a new ``version``
+    built from the newest of them: ``relabel`` (item code, new label), ``remove`` (item code),
+    ``add`` (category code, item code, label)."""
     doc = load_indicator_document()
-    base = next(spec for spec in doc["versions"] if spec["version"] == 1)
+    base = max(doc["versions"], key=lambda spec: spec["version"])
     new = copy.deepcopy(base)
     new.update(version=version, label=f"Signalenlijst versie {version}", valid_from=str(valid_from))
     for category in new["categories"]:
@@ -177,13 +193,18 @@ def version_document(
                 item["label"] = relabel[1]
         if add and category["code"] == add[0]:
             items.append({"code": add[1], "label": add[2], "help_text": ""})
-    return {"versions": [base, new]}
+    return {"versions": [*doc["versions"], new]}
 
 
-def add_catalogue_version(version: int = 2, valid_from: dt.date | None = None, **changes) -> None:
-    """Store a new catalogue version through the real sync (see version_document)."""
+def add_catalogue_version(
+    version: int | None = None, valid_from: dt.date | None = None, **changes
+) -> int:
+    """Store a new catalogue version (default: the next free number) through the real sync (see
+    version_document); returns its number."""
+    version = version or next_version()
     valid_from = valid_from or dt.date(2026, 1, 1)
     added = sync_indicator_catalogue(
         version_document(version=version, valid_from=valid_from, **changes)
     )
     assert added == [version]
+    return version

@@ -52,6 +52,7 @@ from tests.intake.conftest import (
     bring_to,
     catalogue,
     convert,
+    current_catalogue,
     indicator,
     raw_row,
     row_counts,
@@ -107,7 +108,7 @@ def test_a_signaller_submits_through_their_account(submit, signaller):
     assert signal.organisation == signaller.memberships.get().organisation
     assert signal.receipt_hash == ""
     assert signal.police_unit.code == "noord-holland"
-    assert signal.catalogue_version == catalogue(1)
+    assert signal.catalogue_version == current_catalogue()
     assert list(signal.indicators.values_list("code", flat=True)) == [
         "sudden-money-or-expensive-items"
     ]
@@ -124,7 +125,7 @@ def test_a_signaller_submits_through_their_account(submit, signaller):
         "signaller_type": "school",
         "police_unit": "noord-holland",
         "urgency": "normal",
-        "catalogue_version": 1,
+        "catalogue_version": current_catalogue().version,
         "indicators": 1,
         "has_name": False,
         "has_description": True,
@@ -301,16 +302,17 @@ def test_invalid_submissions_are_refused_with_a_dutch_message_and_store_nothing(
 
 
 def test_an_item_of_another_catalogue_version_is_refused_and_stores_nothing(submit):
-    add_catalogue_version(2)  # valid from 2026-01-01: the current version from now on
-    assert services.current_catalogue_version() == catalogue(2)
+    previous = current_catalogue()
+    new = add_catalogue_version()  # valid from 2026-01-01: the current version from now on
+    assert services.current_catalogue_version() == catalogue(new)
     before = row_counts()
     with pytest.raises(ValidationError) as refused:
-        submit(indicators=[indicator("sudden-money-or-expensive-items", version=1)])
+        submit(indicators=[indicator("sudden-money-or-expensive-items", version=previous.version)])
     assert "horen niet bij de huidige signalenlijst" in refused.value.message_dict["indicators"][0]
     assert row_counts() == before
     # The same item of the current version is accepted.
-    signal, _ = submit(indicators=[indicator("sudden-money-or-expensive-items", version=2)])
-    assert signal.catalogue_version == catalogue(2)
+    signal, _ = submit(indicators=[indicator("sudden-money-or-expensive-items", version=new)])
+    assert signal.catalogue_version == catalogue(new)
 
 
 def test_an_invalid_link_submission_leaves_the_link_unused(submit, link_and_token):

@@ -43,7 +43,7 @@ from tests.intake.conftest import (
     SUBJECT_NAME,
     add_catalogue_version,
     bring_to,
-    catalogue,
+    current_catalogue,
     indicator,
     raw_row,
     row_counts,
@@ -304,11 +304,12 @@ def test_the_long_description_error_is_in_dutch(client):
 
 def test_an_indicator_of_another_catalogue_version_is_refused(client):
     # A newer version not yet in force: its items are not on today's form.
-    add_catalogue_version(
-        2, valid_from=dt.date(2999, 1, 1), add=("sexual-behaviour", "new", "Nieuw")
+    current = current_catalogue()
+    later = add_catalogue_version(
+        valid_from=dt.date(2999, 1, 1), add=("sexual-behaviour", "new", "Nieuw")
     )
-    assert services.current_catalogue_version() == catalogue(1)
-    other = indicator(ITEM, version=2)
+    assert services.current_catalogue_version() == current
+    other = indicator(ITEM, version=later)
     assert other.pk != indicator(ITEM).pk
     before = row_counts()
 

@@ -208,7 +208,11 @@ def _plant(users: dict) -> dict:
         channel=Channel.ACCOUNT,
         signaller_type="school",
         police_unit=unit("amsterdam"),
-        indicators=[Indicator.objects.filter(category__catalogue_version__version=1).first()],
+        indicators=[
+            Indicator.objects.filter(category__catalogue_version=intake.current_catalogue_version())
+            .order_by("pk")
+            .first()
+        ],
         age_band="16-17",
         gender="female",
         urgency="normal",

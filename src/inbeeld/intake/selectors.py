@@ -267,9 +267,10 @@ def signal_indicators(signal: Signal) -> list:
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
 
 
-def _content_key(signal: Signal, indicator_ids: dict[int, frozenset[int]]) -> tuple:
+def _content_key(signal: Signal, indicator_codes: dict[int, frozenset[tuple[str, str]]]) -> tuple:
     description = " ".join(decrypt_text(signal.description_ciphertext).split()).casefold()
-    return (signal.age_band, signal.gender, indicator_ids.get(signal.pk, frozenset()), description)
+    codes = indicator_codes.get(signal.pk, frozenset())
+    return (signal.age_band, signal.gender, codes, description)
 
 
 def flag_likely_duplicates(signals) -> None:
@@ -300,13 +301,16 @@ def flag_likely_duplicates(signals) -> None:
         )
     )
     through = Signal.indicators.through.objects.filter(signal_id__in=[c.pk for c in candidates])
-    indicator_sets: dict[int, set[int]] = {}
-    for signal_id, indicator_id in through.values_list("signal_id", "indicator_id"):
-        indicator_sets.setdefault(signal_id, set()).add(indicator_id)
-    indicator_ids = {pk: frozenset(ids) for pk, ids in indicator_sets.items()}
-    keys = {c.pk: _content_key(c, indicator_ids) for c in candidates}
+    # By code, not by row: the same report sent on either side of the day a new catalogue version
+    # comes into force holds the same items of two versions (ADR 0005 decision 10).
+    indicator_sets: dict[int, set[tuple[str, str]]] = {}
+    rows = through.values_list("signal_id", "indicator__category__code", "indicator__code")
+    for signal_id, category, code in rows:
+        indicator_sets.setdefault(signal_id, set()).add((category, code))
+    indicator_codes = {pk: frozenset(codes) for pk, codes in indicator_sets.items()}
+    keys = {c.pk: _content_key(c, indicator_codes) for c in candidates}
     for signal in signals:
-        key = keys.get(signal.pk) or _content_key(signal, indicator_ids)
+        key = keys.get(signal.pk) or _content_key(signal, indicator_codes)
         signal.likely_duplicates = [
             other.reference
             for other in sorted(candidates, key=lambda c: (c.received_at, c.pk))

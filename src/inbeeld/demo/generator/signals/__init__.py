@@ -25,8 +25,10 @@ coordinators act on working days during office hours, on acute signals day and n
 then miss a time target. The open signals are the most recent ones, in the days before
 ``open_until`` (default: the cut-off, so the rows do not depend on today's date; `inbeeld demo`
 passes today when the cut-off lies in the past, so a coordinator's queue holds fresh signals, some
-within their time target and some past it). Items come from the
-catalogue version in force on the cut-off date (the oldest when none was yet).
+within their time target and some past it). Each signal's items come from the
+catalogue version in force on its day of receipt (the oldest when none was yet), like a signal
+submitted that day: version 1 before 1 December 2026, version 2 (with online recruitment, drawn on
+each kind of signaller's ``online_share``) from then on.
 
 Converted signals link to demo cases that already start with a 'signal received' event on their
 intake date (the calibrated 45 % of cases): ``signal_convert`` gives a case exactly that (intake

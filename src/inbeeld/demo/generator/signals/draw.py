@@ -29,6 +29,8 @@ from inbeeld.demo.generator.signals.plan import (
     _regional_units,
     _stream,
     _subject_name,
+    _zone,
+    in_force,
     new_receipt,
     new_reference,
     new_token,
@@ -169,11 +171,19 @@ def _largest_remainder(total: int, shares: dict[str, float]) -> dict[str, int]:
 
 
 def plan_demo_signals(
-    data: DemoData, catalogue: Catalogue, *, open_until: dt.date | None = None
+    data: DemoData,
+    catalogues: Catalogue | tuple[Catalogue, ...],
+    *,
+    open_until: dt.date | None = None,
 ) -> SignalPlan:
     """Every demo signal and its history for the cases in ``data``; no database. The open signals
-    come in during the days before ``open_until`` (default and earliest: the cut-off)."""
+    come in during the days before ``open_until`` (default and earliest: the cut-off). Each signal
+    records the items of the catalogue version in force on its day of receipt (``catalogues``:
+    every version, or one)."""
     from inbeeld.intake import deadlines
+
+    if isinstance(catalogues, Catalogue):
+        catalogues = (catalogues,)
 
     config = data.config
     n = signal_count(data.case_count)
@@ -284,6 +294,7 @@ def plan_demo_signals(
         used_references.add(reference)
         receipt = "" if draft.channel == "account" else new_receipt(codes)
         link_token = new_token(codes) if draft.channel == "link" else ""
+        catalogue = in_force(catalogues, received_at.astimezone(_zone()).date())
         signals.append(
             PlannedSignal(
                 reference=reference,
@@ -299,6 +310,7 @@ def plan_demo_signals(
                 description=_description(rng, draft.kind, draft.form),
                 contact=_contact(rng, draft.channel, draft.kind, number),
                 indicators=_items(rng, catalogue, draft.form, draft.pattern),
+                catalogue_version=catalogue.version,
                 received_at=received_at,
                 receipt_code=receipt,
                 link_label=_one(rng, LINK_LABELS) if draft.channel == "link" else "",
@@ -323,7 +335,7 @@ def plan_demo_signals(
         )
     # In order of receipt, like the cases (ids follow intake).
     signals.sort(key=lambda s: (s.received_at, s.reference))
-    return SignalPlan(seed=config.seed, catalogue_version=catalogue.version, signals=tuple(signals))
+    return SignalPlan(seed=config.seed, signals=tuple(signals))
 
 
 def _municipality(rng, draft: _Draft) -> str:

@@ -18,6 +18,7 @@ from inbeeld.demo.generator.signals.shares import (
     MAX_SIGNALS,
     MIN_SIGNALS,
     NAME_SHARE,
+    ONLINE_CATEGORY,
     STREAM_SIGNALS,
     Pattern,
 )
@@ -34,10 +35,11 @@ from inbeeld.demo.generator.signals.texts import (
 @dataclass(frozen=True)
 class Catalogue:
     """What the generator needs of one catalogue version: its categories (code, form code or ""
-    for the general signs, item codes), in catalogue order."""
+    for the general signs, item codes), in catalogue order, and the day it comes into force."""
 
     version: int
     categories: tuple[tuple[str, str, tuple[str, ...]], ...]
+    valid_from: dt.date = dt.date.min
 
     @classmethod
     def from_document(cls, version: int = 1) -> Catalogue:
@@ -50,7 +52,16 @@ class Catalogue:
                 (c["code"], c["form"] or "", tuple(i["code"] for i in c["items"]))
                 for c in sorted(spec["categories"], key=lambda c: (c["order"], c["code"]))
             ),
+            valid_from=dt.date.fromisoformat(spec["valid_from"]),
         )
+
+    @classmethod
+    def all_from_document(cls) -> tuple[Catalogue, ...]:
+        """Every version of data/indicators.json, oldest first."""
+        from inbeeld.reference.sync import load_indicator_document
+
+        versions = sorted(v["version"] for v in load_indicator_document()["versions"])
+        return tuple(cls.from_document(version) for version in versions)
 
     @classmethod
     def from_database(cls, version) -> Catalogue:
@@ -68,6 +79,17 @@ class Catalogue:
         return cls(
             version=version.version,
             categories=tuple((c, f, tuple(codes)) for (_, c, f), codes in items.items()),
+            valid_from=version.valid_from,
+        )
+
+    @classmethod
+    def all_from_database(cls) -> tuple[Catalogue, ...]:
+        """Every stored catalogue version, oldest first."""
+        from inbeeld.reference.models import IndicatorCatalogueVersion
+
+        return tuple(
+            cls.from_database(version)
+            for version in IndicatorCatalogueVersion.objects.order_by("version")
         )
 
     def by_form(self, form: str) -> list[tuple[str, tuple[str, ...]]]:
@@ -75,6 +97,18 @@ class Catalogue:
         if not found and form:
             return self.by_form("")
         return found or [(code, items) for code, _, items in self.categories if items]
+
+    def category(self, code: str) -> tuple[str, ...]:
+        """The item codes of category ``code`` (empty when this version does not have it)."""
+        return next((items for c, _, items in self.categories if c == code), ())
+
+
+def in_force(catalogues: tuple[Catalogue, ...], day: dt.date) -> Catalogue:
+    """The version in force on ``day``: the newest whose valid_from is not after it (the oldest
+    when none is yet), as intake.services.current_catalogue_version decides for a live signal."""
+    ordered = sorted(catalogues, key=lambda c: c.version)
+    valid = [c for c in ordered if c.valid_from <= day]
+    return valid[-1] if valid else ordered[0]
 
 
 # --- the plan ---------------------------------------------------------------------------------------
@@ -109,6 +143,7 @@ class PlannedSignal:
     description: str
     contact: str  # JSON as the service stores it, "" for none
     indicators: tuple[tuple[str, str], ...]  # (category code, item code)
+    catalogue_version: int  # the version in force on the day of receipt
     received_at: dt.datetime
     receipt_code: str  # anonymous channels only
     link_label: str  # channel 'link' only
@@ -132,8 +167,12 @@ class PlannedSignal:
 @dataclass(frozen=True)
 class SignalPlan:
     seed: int
-    catalogue_version: int
     signals: tuple[PlannedSignal, ...]
+
+    @property
+    def catalogue_versions(self) -> set[int]:
+        """The catalogue versions the signals were recorded under."""
+        return {s.catalogue_version for s in self.signals}
 
     def __len__(self) -> int:
         return len(self.signals)
@@ -236,21 +275,33 @@ def _office_hours(rng, moment: dt.datetime) -> dt.datetime:
 
 
 def _items(rng, catalogue: Catalogue, form: str, pattern: Pattern) -> tuple[tuple[str, str], ...]:
-    """2-5 items from one or two categories of ``form`` (plus, now and then, a general one)."""
-    categories = catalogue.by_form(form)
+    """2-5 items from one or two categories of ``form`` (plus, now and then, a general one and,
+    on a catalogue that has it, the online-recruitment category)."""
+    categories = [c for c in catalogue.by_form(form) if c[0] != ONLINE_CATEGORY]
+    general_categories = [c for c in catalogue.by_form("") if c[0] != ONLINE_CATEGORY]
     weights = {code: pattern.preferred.get(code, 1.0) for code, _ in categories}
     chosen = [_pick(rng, weights)]
     if len(categories) > 1 and rng.random() < 0.4:
         weights.pop(chosen[0])
         chosen.append(_pick(rng, weights))
     if form and rng.random() < pattern.general_share:
-        general = [code for code, _ in catalogue.by_form("") if code not in chosen]
+        general = [code for code, _ in general_categories if code not in chosen]
         if general:
             chosen.append(_one(rng, general))
-    items = dict(categories + catalogue.by_form(""))
+    online = catalogue.category(ONLINE_CATEGORY)
+    # Only drawn on a catalogue with the category, so a version-1 signal draws as it always did.
+    if online and rng.random() < pattern.online_share:
+        chosen.append(ONLINE_CATEGORY)
+    items = dict(categories + general_categories + [(ONLINE_CATEGORY, online)])
     pool = [(code, item) for code in chosen for item in items[code]]
     count = min(_pick(rng, ITEM_COUNTS), len(pool))
-    picked = sorted(rng.choice(len(pool), size=count, replace=False).tolist())
+    if ONLINE_CATEGORY in chosen:  # the chosen online category shows at least one of its items
+        first = pool.index((ONLINE_CATEGORY, _one(rng, online)))
+        rest = [i for i in range(len(pool)) if i != first]
+        others = rng.choice(rest, size=count - 1, replace=False).tolist()
+        picked = sorted([first, *others])
+    else:
+        picked = sorted(rng.choice(len(pool), size=count, replace=False).tolist())
     return tuple(pool[i] for i in picked)
 
 

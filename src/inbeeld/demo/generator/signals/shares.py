@@ -11,6 +11,10 @@ PART_PLAN = 0
 PART_CODES = 1  # references, receipt codes, link tokens
 PART_REDRAW = 2  # codes redrawn because the database already holds them
 
+# The online-recruitment category (indicator catalogue version 2 on): drawn on its own share
+# (Pattern.online_share), not as one of the general three-cluster categories.
+ONLINE_CATEGORY = "general-online-recruitment"
+
 MIN_SIGNALS = 60
 CASES_PER_SIGNAL = 20
 MAX_SIGNALS = 5000
@@ -76,6 +80,9 @@ class Pattern:
     ages: dict[str, float]
     general_share: float  # chance of one general (three-cluster) category beside the form's
     preferred: dict[str, float] = field(default_factory=dict)  # category code -> weight
+    # Chance of the online-recruitment category beside the form's, on a catalogue that has it
+    # (version 2 on): mostly young people approached through social media, chat apps or games.
+    online_share: float = 0.0
 
 
 PATTERNS = {
@@ -84,22 +91,26 @@ PATTERNS = {
         ages={"12-15": 0.5, "16-17": 0.5},
         general_share=0.0,
         preferred={"criminal-school": 3.0, "sexual-behaviour": 2.0},
+        online_share=0.35,
     ),
     "sports_club": Pattern(
         forms={"criminal": 0.85, "sexual": 0.15},
         ages={"12-15": 0.4, "16-17": 0.45, "18-22": 0.15},
         general_share=0.0,
         preferred={"criminal-young-person": 2.0, "criminal-contacts": 2.0, "criminal-school": 0.3},
+        online_share=0.25,
     ),
     "care": Pattern(
         forms={"sexual": 0.70, "": 0.30},
         ages={"16-17": 0.3, "18-22": 0.4, "23-29": 0.3},
         general_share=0.35,
+        online_share=0.25,
     ),
     "neighbourhood_team": Pattern(
         forms={"labour": 0.65, "": 0.35},
         ages={"18-22": 0.1, "23-29": 0.25, "30-49": 0.5, "50+": 0.1, "unknown": 0.05},
         general_share=0.4,
+        online_share=0.1,
     ),
 }
 # The demo signaller is a primary school: pupils up to about 12.
@@ -108,6 +119,9 @@ OWN_PATTERN = Pattern(
     ages={"0-11": 0.4, "12-15": 0.6},
     general_share=0.0,
     preferred={"criminal-school": 3.0},
+    # Always, on a catalogue with the category: the demo school's recent signals (version 2) show
+    # the online-recruitment items at login, whatever the draws of the few other recent signals.
+    online_share=1.0,
 )
 OWN_AGE_BANDS = ("0-11", "12-15")
 OPEN_OUTCOMES = ("received", "in_triage")

@@ -64,12 +64,15 @@ def write_demo_signals(plan: SignalPlan) -> int:
         .first()
     )
     units = dict(PoliceUnit.objects.values_list("code", "id"))
-    version = IndicatorCatalogueVersion.objects.get(version=plan.catalogue_version)
+    versions = {
+        v.version: v
+        for v in IndicatorCatalogueVersion.objects.filter(version__in=plan.catalogue_versions)
+    }
     indicators = {
-        (category, code): pk
-        for category, code, pk in Indicator.objects.filter(
-            category__catalogue_version=version
-        ).values_list("category__code", "code", "id")
+        (version, category, code): pk
+        for version, category, code, pk in Indicator.objects.filter(
+            category__catalogue_version__in=versions.values()
+        ).values_list("category__catalogue_version__version", "category__code", "code", "id")
     }
     case_codes = [s.case_code for s in plan.signals if s.case_code]
     cases: dict[str, tuple[int, str]] = {}
@@ -139,7 +142,7 @@ def write_demo_signals(plan: SignalPlan) -> int:
                     signaller_type=signal.signaller_type,
                     organisation_id=own_organisation if signal.own else None,
                     submitted_by_id=own_id if signal.own else None,
-                    catalogue_version=version,
+                    catalogue_version=versions[signal.catalogue_version],
                     age_band=signal.age_band,
                     gender=signal.gender,
                     subject_name_ciphertext=encrypt_text(signal.subject_name),
@@ -174,7 +177,7 @@ def write_demo_signals(plan: SignalPlan) -> int:
         through = Signal.indicators.through
         Signal.indicators.through.objects.bulk_create(
             [
-                through(signal_id=row.pk, indicator_id=indicators[item])
+                through(signal_id=row.pk, indicator_id=indicators[signal.catalogue_version, *item])
                 for row, signal in zip(rows, plan.signals, strict=True)
                 for item in signal.indicators
             ],
@@ -204,14 +207,10 @@ def write_demo_signals(plan: SignalPlan) -> int:
 
 
 def generate_demo_signals(data: DemoData) -> int:
-    """Plan and write the demo signals that go with the freshly written cases of ``data``, with
-    the catalogue version in force on the cut-off date (the oldest when none was yet)."""
+    """Plan and write the demo signals that go with the freshly written cases of ``data``; each
+    signal records the catalogue version in force on its day of receipt (the oldest when none was
+    yet), as a signal submitted that day would have."""
     from django.utils import timezone
 
-    from inbeeld.intake.services import current_catalogue_version
-
-    version = current_catalogue_version(data.config.cutoff)
-    plan = plan_demo_signals(
-        data, Catalogue.from_database(version), open_until=timezone.localdate()
-    )
+    plan = plan_demo_signals(data, Catalogue.all_from_database(), open_until=timezone.localdate())
     return write_demo_signals(plan)
