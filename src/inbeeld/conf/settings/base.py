@@ -592,6 +592,6 @@ INBEELD_LOG_LEVEL = env(
     "line per request",
 )
 
-# The REST API (issue 16, docs/api.md, docs/adr/0021-rest-api.md): its settings in api.py, read
+# The REST API (issue 16, docs/api.md, docs/adr/0021-rest-api.md): its settings in rest_api.py, read
 # last so that its variables keep their place at the end of docs/configuration.md.
-from inbeeld.conf.settings.api import *  # noqa: E402,F403
+from inbeeld.conf.settings.rest_api import *  # noqa: E402,F403
