@@ -183,16 +183,14 @@ def _suspect_outcomes(case: Case) -> list[SuspectOutcomes]:
     )
     decisions: dict[int, tuple[dt.date, str]] = {}
     verdicts: dict[int, list[tuple[dt.date, str]]] = {}
-    entries = (
-        ProceedingEntry.objects.filter(EFFECTIVE_PROCEEDING, case=case, suspect_id__in=linked)
-        .order_by("date", "id")
-        .values_list("suspect_id", "kind", "date", "decision", "verdict")
-    )
-    for suspect_id, kind, date, decision, verdict in entries:
-        if kind == ProceedingKind.DECISION:
-            decisions.setdefault(suspect_id, (date, decision))
-        elif kind == ProceedingKind.VERDICT:
-            verdicts.setdefault(suspect_id, []).append((date, verdict))
+    entries = ProceedingEntry.objects.filter(
+        EFFECTIVE_PROCEEDING, case=case, suspect_id__in=linked
+    ).order_by("date", "id")
+    for entry in entries:  # a handful per case
+        if entry.kind == ProceedingKind.DECISION:
+            decisions.setdefault(entry.suspect_id, (entry.date, entry.decision))
+        elif entry.kind == ProceedingKind.VERDICT:
+            verdicts.setdefault(entry.suspect_id, []).append((entry.date, entry.verdict))
     return [
         SuspectOutcomes(
             code=code,
