@@ -68,9 +68,9 @@ def _client(user) -> Client:
     return client
 
 
-def _page(name: str, fmt: str) -> Callable:
+def _page(name: str, fmt: str | None) -> Callable:
     def run(user, client, tmp_path):
-        response = client.get(reverse(name, args=[fmt]))
+        response = client.get(reverse(name, args=[fmt] if fmt else []))
         assert response.status_code == 200, response.status_code
 
     return run
@@ -137,6 +137,27 @@ RELEASE_PATHS: dict[str, tuple[ReleaseKind, Callable]] = {
         _command("report", "monitor", "--format", "html"),
     ),
     "cli: export sav": (ReleaseKind.MICRODATA, _command("export", "--format", "sav")),
+    # The perpetrator and non-punishment report (issue 17): page, PDF, tables, command.
+    "page: perpetrator tables": (ReleaseKind.REPORT, _page("reports:perpetrators", None)),
+    "page: perpetrator report pdf": (
+        ReleaseKind.REPORT,
+        _page("reports:perpetrator_report", "pdf"),
+    ),
+    **{
+        f"page: perpetrator tables {fmt}": (
+            ReleaseKind.PERPETRATOR_TABLES,
+            _page("reports:perpetrator_tables", fmt),
+        )
+        for fmt in ("csv", "xlsx")
+    },
+    "cli: report perpetrators csv --user": (
+        ReleaseKind.PERPETRATOR_TABLES,
+        _command("report", "perpetrators", "--format", "csv"),
+    ),
+    "cli: report perpetrators pdf --user": (
+        ReleaseKind.REPORT,
+        _command("report", "perpetrators", "--format", "pdf"),
+    ),
 }
 
 

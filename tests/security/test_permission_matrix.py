@@ -302,6 +302,12 @@ MATRIX: list[tuple] = [
     ("reports:monitor_page",         "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     # The perpetrator and non-punishment tables (issue 17): who reads the monitor.
     ("reports:perpetrators",         "-",             "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:perpetrator_report",   "pdf",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:perpetrator_report",   "html",          "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:perpetrator_report",   "unknown",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
+    ("reports:perpetrator_tables",   "csv",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:perpetrator_tables",   "xlsx",          "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
+    ("reports:perpetrator_tables",   "unknown",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
     ("reports:evaluation",           "html",          "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("reports:evaluation",           "pdf",           "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   200,   403,   403),
     ("reports:evaluation",           "unknown",       "GET",      LOGIN, 403,   403,   403,   403,   403,   403,   403,   404,   403,   403),
@@ -1084,6 +1090,8 @@ def urls_for(row: Row, world: World) -> list[tuple[str, str]]:
         "reports:monitor",
         "reports:microdata",
         "reports:monitor_tables",
+        "reports:perpetrator_report",
+        "reports:perpetrator_tables",
     ):
         fmt = "docx" if row.obj == "unknown" else row.obj
         return [(row.obj, reverse(row.name, args=[fmt]))]

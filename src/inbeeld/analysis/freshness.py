@@ -31,6 +31,7 @@ from inbeeld.pilot.models import (
     Phase,
 )
 from inbeeld.reference.models import PoliceUnit
+from inbeeld.suspects import models as suspects
 
 WATCHED = (
     Case,
@@ -49,6 +50,16 @@ WATCHED = (
     Phase,
     PoliceUnit,
 )
+# What the perpetrator and non-punishment tables read (publication.stored_results.PERPETRATORS).
+SUSPECTS_WATCHED = (
+    suspects.SuspectCaseLink,
+    suspects.LinkWithdrawal,
+    suspects.ProceedingEntry,
+    suspects.ProceedingWithdrawal,
+    suspects.NonPunishmentEntry,
+    suspects.NonPunishmentWithdrawal,
+    suspects.ModusOperandiRecord,
+)
 WATCHED_SETS = (Case.exploitation_forms.through, Deployment.police_units.through)
 
 
@@ -64,7 +75,7 @@ def _set_changed(sender, action: str, **kwargs) -> None:
 
 
 def connect() -> None:
-    for model in WATCHED:
+    for model in (*WATCHED, *SUSPECTS_WATCHED):
         post_save.connect(_changed, sender=model, dispatch_uid=f"freshness-save-{model.__name__}")
         post_delete.connect(
             _changed, sender=model, dispatch_uid=f"freshness-delete-{model.__name__}"

@@ -6,9 +6,10 @@ text or code of a suspect leaves this module (suspects are numbered by database 
 from __future__ import annotations
 
 import polars as pl
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 
-from inbeeld.cases.models import Case
+from inbeeld.cases.models import Case, ConsentRecord
+from inbeeld.reference.models import ExploitationForm, ModusOperandiValue
 from inbeeld.suspects import models as sm
 
 
@@ -130,4 +131,37 @@ def ctdc_suspect_rows(case_ids: list[int]) -> pl.DataFrame:
         rows,
         schema={"case_id": pl.Int64, "role": pl.Utf8, "relationship": pl.Utf8, "gender": pl.Utf8},
         orient="row",
+    )
+
+
+def _count_and_last(queryset) -> tuple:
+    return tuple(queryset.order_by().aggregate(n=Count("pk"), last=Max("pk")).values())
+
+
+def perpetrator_fingerprint(cases: QuerySet[Case]) -> tuple:
+    """Cheap to compute; changes whenever anything the perpetrator tables read may have changed:
+    the cases in scope (their number, latest version, consent records, exploitation forms), the
+    suspect links, proceeding entries, non-punishment entries and modus operandi records of those
+    cases and every withdrawal of one, and the reference labels the tables show. For the stored
+    result (publication.stored_results.PERPETRATORS)."""
+    in_scope = cases.order_by().values("pk")
+    counted = cases.order_by().aggregate(n=Count("pk"), last=Max("version"))
+    return (
+        counted["n"],
+        counted["last"],
+        ConsentRecord.objects.aggregate(last=Max("pk"))["last"],
+        _count_and_last(Case.exploitation_forms.through.objects.filter(case__in=in_scope)),
+        _count_and_last(sm.SuspectCaseLink.objects.filter(case__in=in_scope)),
+        _count_and_last(sm.ProceedingEntry.objects.filter(case__in=in_scope)),
+        _count_and_last(sm.NonPunishmentEntry.objects.filter(case__in=in_scope)),
+        _count_and_last(sm.ModusOperandiRecord.objects.filter(case__in=in_scope)),
+        _count_and_last(sm.LinkWithdrawal.objects.all()),
+        _count_and_last(sm.ProceedingWithdrawal.objects.all()),
+        _count_and_last(sm.NonPunishmentWithdrawal.objects.all()),
+        tuple(ExploitationForm.objects.values_list("code", "label", "order").order_by("pk")),
+        tuple(
+            ModusOperandiValue.objects.filter(dimension="recruitment_channel")
+            .values_list("code", "label", "order")
+            .order_by("pk")
+        ),
     )

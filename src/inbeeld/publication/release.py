@@ -2,7 +2,8 @@
 written here, and only here.
 
 A release is anything that hands numbers or records to a person or a file: a report page
-download (evaluation or monitor, HTML or PDF), the monitor's tables (CSV, XLSX), microdata (CSV,
+download (evaluation, monitor or perpetrator report, HTML or PDF), the monitor's and the
+perpetrator tables (CSV, XLSX), microdata (CSV,
 XLSX, SAV and the CTDC file), a differentially private release of noisy counts, and the output of
 the commands `inbeeld evaluate`, `inbeeld report` and `inbeeld export`. RELEASES says, per kind,
 which audit action and subject type its row carries; ``release_record`` writes it.
@@ -35,6 +36,7 @@ class ReleaseKind(StrEnum):
     MICRODATA = "microdata"  # csv, xlsx, sav or ctdc (page or `inbeeld export`)
     EVALUATION = "evaluation"  # `inbeeld evaluate`: JSON or CSV
     DP_RELEASE = "dp_release"  # noisy counts charged to a privacy budget
+    PERPETRATOR_TABLES = "perpetrator_tables"  # the perpetrator tables as CSV or XLSX (issue 17)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ RELEASES: dict[ReleaseKind, ReleaseAudit] = {
     ReleaseKind.MICRODATA: ReleaseAudit(AuditAction.EXPORT_CREATED, "microdata"),
     ReleaseKind.EVALUATION: ReleaseAudit(AuditAction.EVALUATION_EXPORTED, "evaluation"),
     ReleaseKind.DP_RELEASE: ReleaseAudit(AuditAction.DP_RELEASE, "privacy_release"),
+    ReleaseKind.PERPETRATOR_TABLES: ReleaseAudit(AuditAction.REPORT_CREATED, "report"),
 }
 
 

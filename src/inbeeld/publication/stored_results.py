@@ -113,3 +113,39 @@ def stored_monitor(user) -> results.Served:
 def register_all() -> None:
     results.register(MONITOR_RESULT)
     results.register(BOOTSTRAP_RESULT)
+    results.register(PERPETRATORS_RESULT)
+
+
+# --- the perpetrator and non-punishment tables (issue 17 item 6) ----------------------------------
+
+PERPETRATORS = "perpetrators"
+
+
+def _perpetrators_fingerprint(scope_key: str, params: dict) -> str:
+    from inbeeld.analysis.perpetrator_tables import perpetrator_fingerprint
+
+    cases = case_selectors.cases_of_research_scope(policy.ResearchScope.from_key(scope_key))
+    state = (
+        perpetrator_fingerprint(cases),
+        timezone.localdate(),  # the years shown run to this year
+        settings.INBEELD_DISCLOSURE_MIN_CELL,
+    )
+    return hashlib.sha256(repr(state).encode()).hexdigest()
+
+
+def _perpetrators_compute(scope_key: str, params: dict) -> results.Computed:
+    from inbeeld.publication.perpetrator_report import perpetrator_context_of_scope
+
+    context = perpetrator_context_of_scope(policy.ResearchScope.from_key(scope_key))
+    return results.Computed(context, context["cutoff"])
+
+
+PERPETRATORS_RESULT = results.ResultKind(
+    code=PERPETRATORS, compute=_perpetrators_compute, fingerprint=_perpetrators_fingerprint
+)
+
+
+def stored_perpetrators(user) -> results.Served:
+    """The stored perpetrator and non-punishment tables of ``user``'s monitor scope (the caller
+    checked MONITOR_READ): the same scope, and so the same cases, as the monitor."""
+    return results.result_for(PERPETRATORS, policy.research_scope(user, monitor=True).key)

@@ -8,6 +8,14 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("monitor/", views.monitor_page, name="monitor_page"),
     path("daders/", perpetrator_views.perpetrator_page, name="perpetrators"),
+    path(
+        "daders.<str:fmt>",
+        perpetrator_views.perpetrator_report_download,
+        name="perpetrator_report",
+    ),
+    path(
+        "dadertabellen.<str:fmt>", perpetrator_views.perpetrator_tables, name="perpetrator_tables"
+    ),
     path("open-data/", views.open_data, name="open_data"),
     path("evaluatie.<str:fmt>", views.evaluation, name="evaluation"),
     path("monitor.<str:fmt>", views.monitor, name="monitor"),
