@@ -145,3 +145,38 @@ def test_the_pdf_and_the_api_show_the_same_block(small_world, researcher, settin
     assert any("0,75 keer" in z for z in safety["zinnen"])
     threat = next(f for f in safety["feiten"] if f["feit"] == "threat")
     assert (threat["metInterventie"], threat["zonderInterventie"]) == ("1", "0")
+
+
+def test_corrected_and_withdrawn_facts_leave_the_evaluation_and_make_it_stale(
+    small_world, researcher
+):
+    """Only standing facts count (ADR 0023 decision 16): a withdrawn telling leaves the tellings,
+    a corrected one counts once, with its new kind; each undo makes the stored result stale."""
+    from inbeeld.suspects.models import SafetyFact
+    from inbeeld.suspects.modus_operandi import safety_fact_correct, safety_fact_withdraw
+
+    _facts(small_world)
+    officer = small_world.officer["amsterdam"]
+    cases = research_cases()
+    stored_evaluation(researcher)
+    before = builders.data_fingerprint(cases)
+
+    studio = SafetyFact.objects.get(case=small_world.a1, kind="studio_interview")
+    safety_fact_withdraw(actor=officer, fact=studio, reason="mistake")
+    assert not StoredResult.objects.filter(stale=False).exists()
+    after_withdrawal = builders.data_fingerprint(cases)
+    assert after_withdrawal != before
+
+    threat = SafetyFact.objects.get(case=small_world.a1, kind="threat")
+    safety_fact_correct(actor=officer, fact=threat, kind="contact_ban", date=D(2023, 4, 5))
+    assert builders.data_fingerprint(cases) != after_withdrawal
+
+    tables = evaluation_tables_for(researcher)
+    rows = sorted(tables.safety.filter(tables.safety["case_id"] == small_world.a1.pk).rows())
+    assert [(fact, day) for _case, fact, day in rows] == [
+        ("complaint", D(2023, 3, 10)),
+        ("contact_ban", D(2023, 4, 5)),
+    ]
+    tellings = _psychologist(evaluation_for(researcher)).safety.tellings
+    # a1 now told it once (the studio interview is withdrawn), a2 once: 2 in the exposed group
+    assert (tellings.n1, tellings.total1, tellings.n0, tellings.total0) == (4, 2, 3, 1)

@@ -292,14 +292,17 @@ def _plant(users: dict) -> dict:
     from inbeeld.suspects.modus_operandi import safety_fact_record
 
     # A safety fact and a telling of the story: the case page's safety section has content.
-    for kind in ("threat", "complaint"):
+    facts = [
         safety_fact_record(actor=users["police"], case=case, kind=kind, date=case.intake_date)
+        for kind in ("threat", "complaint")
+    ]
     return {
         "case": case,
         "suspects": [link.suspect.code for link in links],
         "links": [str(link.pk) for link in links],
         "step": [str(step.pk)],
         "non_punishment": [str(entry.pk)],
+        "safety_facts": [str(fact.pk) for fact in facts],
         "events": events,
         "deliveries": deliveries,
         "grants": [pending, reviewed],
@@ -366,6 +369,7 @@ def _values(name: str, param: str, world: dict) -> list[str]:
         "link_id": world["links"],
         "step_id": world["step"],
         "entry_id": world["non_punishment"],
+        "fact_id": world["safety_facts"],
         # The agenda register holds no case data and no free text of a case (issue 18): its
         # pages are walked with an id (found or not, they show none of the planted texts).
         "publication_id": ["1"],

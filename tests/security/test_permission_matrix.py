@@ -205,6 +205,16 @@ MATRIX: list[tuple] = [
     ("suspects:safety_fact",         "own",           "GET POST", LOGIN, 404,   404,   200,   404,   200,   404,   404,   404,   404,   404),
     ("suspects:safety_fact",         "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("suspects:safety_fact",         "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    # Correcting and withdrawing a safety fact: who records one; "foreign": an own case's code
+    # with a fact of the far away case.
+    ("suspects:safety_fact_correct", "own",           "GET POST", LOGIN, 404,   404,   200,   404,   200,   404,   404,   404,   404,   404),
+    ("suspects:safety_fact_correct", "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:safety_fact_correct", "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:safety_fact_correct", "foreign",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:safety_fact_withdraw", "own",          "GET POST", LOGIN, 404,   404,   200,   404,   200,   404,   404,   404,   404,   404),
+    ("suspects:safety_fact_withdraw", "other",        "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:safety_fact_withdraw", "granted",      "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+    ("suspects:safety_fact_withdraw", "foreign",      "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("suspects:non_punishment",      "own",           "GET POST", LOGIN, 404,   404,   200,   404,   200,   404,   404,   404,   404,   404),
     ("suspects:non_punishment",      "other",         "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
     ("suspects:non_punishment",      "granted",       "GET POST", LOGIN, 404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
@@ -425,6 +435,8 @@ CASE_URL_NAMES = {
             "proceeding_withdraw",
             "modus_operandi",
             "safety_fact",
+            "safety_fact_correct",
+            "safety_fact_withdraw",
             "non_punishment",
             "non_punishment_withdraw",
         )
@@ -439,6 +451,8 @@ SUSPECT_ARGS = {
     "suspects:proceeding_correct": ("suspect", "step"),
     "suspects:proceeding_withdraw": ("suspect", "step"),
     "suspects:non_punishment_withdraw": ("non_punishment",),
+    "suspects:safety_fact_correct": ("safety_fact",),
+    "suspects:safety_fact_withdraw": ("safety_fact",),
 }
 # The pages that only show a case (the case page and its printable summary): a break-glass grant
 # opens these, and researchers read them; every other case URL writes or prepares a write.
@@ -721,7 +735,8 @@ class World:
     cases: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
     events: dict[str, object] = field(default_factory=dict)  # case code → one of its events
     deliveries: dict[str, object] = field(default_factory=dict)  # case code → its delivery
-    # case code → {"suspect": code, "link": id, "step": id, "non_punishment": id} (issue 17)
+    # case code → {"suspect": code, "link": id, "step": id, "non_punishment": id,
+    # "safety_fact": id} (issue 17)
     suspects: dict[str, dict] = field(default_factory=dict)
     grant: BreakGlassGrant | None = None  # a police officer's grant, for the review page
     signals: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
@@ -762,9 +777,10 @@ def _case(unit_code: str, court_code: str, consent: bool, recorders: dict):
 
 
 def _add_suspect(case, recorder, recorders: dict) -> None:
-    """A suspect linked by the unit's officer, the prosecutor's summons for them and a
-    non-punishment entry (for the suspect pages, issue 17)."""
+    """A suspect linked by the unit's officer, the prosecutor's summons for them, a
+    non-punishment entry and a safety fact (for the suspect pages, issue 17)."""
     from inbeeld.suspects import services as suspects
+    from inbeeld.suspects.modus_operandi import safety_fact_record
 
     om_key = f"om:{case.police_unit.code}"
     if om_key not in recorders:
@@ -785,11 +801,13 @@ def _add_suspect(case, recorder, recorders: dict) -> None:
     entry = suspects.non_punishment_record(
         actor=recorder, case=case, step="suspected", date=case.intake_date, offence="drugs"
     )
+    fact = safety_fact_record(actor=recorder, case=case, kind="threat", date=case.intake_date)
     case._matrix_suspect = {
         "suspect": link.suspect.code,
         "link": link.pk,
         "step": step.pk,
         "non_punishment": entry.pk,
+        "safety_fact": fact.pk,
     }
 
 

@@ -44,7 +44,7 @@ from inbeeld.pilot.models import (
     Phase,
 )
 from inbeeld.reference.models import PoliceUnit
-from inbeeld.suspects.models import SafetyFact
+from inbeeld.suspects.models import SafetyFact, SafetyFactWithdrawal
 
 
 def frame(rows, schema: dict) -> pl.DataFrame:
@@ -342,8 +342,10 @@ def data_fingerprint(cases: QuerySet[Case]) -> tuple:
         Delivery.objects.count(),
         DeliveryWithdrawal.objects.aggregate(last=Max("pk"))["last"],
         ConsentRecord.objects.aggregate(last=Max("pk"))["last"],
-        # Safety facts are append-only: their last id and number change with every new one.
+        # Safety facts: a new fact (also a correction) raises their last id and number, a
+        # withdrawal the last id of the withdrawals.
         tuple(SafetyFact.objects.aggregate(n=Count("pk"), last=Max("pk")).values()),
+        SafetyFactWithdrawal.objects.aggregate(last=Max("pk"))["last"],
         tuple(Deployment.objects.values_list("pk", "start", "end").order_by("pk")),
         tuple(
             Deployment.police_units.through.objects.values_list(

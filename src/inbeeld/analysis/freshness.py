@@ -50,6 +50,7 @@ WATCHED = (
     Phase,
     PoliceUnit,
     suspects.SafetyFact,  # the evaluation's tellings outcome and safety description
+    suspects.SafetyFactWithdrawal,
 )
 # What the perpetrator and non-punishment tables read (publication.stored_results.PERPETRATORS).
 SUSPECTS_WATCHED = (

@@ -160,6 +160,8 @@ class AuditAction(models.TextChoices):
     NON_PUNISHMENT_WITHDRAWN = "case.non_punishment_withdrawn", _("Non-punishment ingetrokken")
     MODUS_OPERANDI_RECORDED = "case.modus_operandi", _("Modus operandi vastgelegd")
     SAFETY_FACT_RECORDED = "case.safety_fact", _("Veiligheidsfeit vastgelegd")
+    SAFETY_FACT_CORRECTED = "case.safety_fact_corrected", _("Veiligheidsfeit gecorrigeerd")
+    SAFETY_FACT_WITHDRAWN = "case.safety_fact_withdrawn", _("Veiligheidsfeit ingetrokken")
     # Issue 18: the agenda register (ADR 0024).
     AGENDA_PUBLICATION_REGISTERED = "agenda.publication", _("Publicatie in de agenda vastgelegd")
     AGENDA_RECOMMENDATION_ADDED = "agenda.recommendation", _("Aanbeveling vastgelegd")

@@ -426,11 +426,16 @@ STORY_TOLD = frozenset(
 
 class SafetyFact(Recorded):
     """One recorded safety fact of a case (threat, protective measure, release of a suspect, a
-    time the victim told the story), with its date. Append-only."""
+    time the victim told the story), with its date. Append-only: a correction is a new fact that
+    supersedes it, a mistake is withdrawn by a SafetyFactWithdrawal (ADR 0015); only standing
+    facts (EFFECTIVE_SAFETY_FACT) count, also in times_story_told."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="safety_facts")
     kind = models.CharField(_("soort"), max_length=30, choices=SafetyFactKind.choices)
     date = models.DateField(_("datum"))
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
 
     class Meta:
         ordering = ["date", "id"]
@@ -441,9 +446,18 @@ class SafetyFact(Recorded):
         return f"{self.case_id}:{self.kind}@{self.date}"
 
 
+class SafetyFactWithdrawal(Withdrawal):
+    fact = models.OneToOneField(SafetyFact, on_delete=models.CASCADE, related_name="withdrawal")
+
+    class Meta:
+        verbose_name = _("intrekking van een veiligheidsfeit")
+        verbose_name_plural = _("intrekkingen van veiligheidsfeiten")
+
+
 _STANDING = {
     "EFFECTIVE_LINK": (SuspectCaseLink, LinkWithdrawal, "link"),
     "EFFECTIVE_PROCEEDING": (ProceedingEntry, ProceedingWithdrawal, "entry"),
+    "EFFECTIVE_SAFETY_FACT": (SafetyFact, SafetyFactWithdrawal, "fact"),
 }
 
 

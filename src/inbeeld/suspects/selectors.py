@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 
 from inbeeld import policy
@@ -342,6 +343,19 @@ def non_punishment_get_for(user, case: Case, entry_id: int) -> NonPunishmentEntr
     return entry
 
 
+def safety_fact_get_for(user, case: Case, fact_id: int):
+    """A safety fact of ``case`` the user may correct or withdraw (SUSPECT_LINK, as recording
+    it); 404 for a fact of another case or a user without the action."""
+    from inbeeld.suspects.models import SafetyFact
+
+    if not policy.can(user, policy.Action.SUSPECT_LINK, case):
+        raise Http404("safety fact not found")
+    fact = SafetyFact.objects.select_related("case").filter(pk=fact_id, case=case).first()
+    if fact is None:
+        raise Http404("safety fact not found")
+    return fact
+
+
 def non_punishment_applied(outcome: str) -> bool:
     return outcome in NON_PUNISHMENT_APPLIED
 
@@ -364,11 +378,35 @@ def case_modus_operandi(user, case: Case):
 # --- safety and secondary victimisation ----------------------------------------------------------
 
 
+def _reverse_one(obj, name: str):
+    """A reverse one-to-one already loaded by select_related (None when there is none)."""
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
+
+
 @dataclass
 class SafetyFactRow:
+    """One fact as the case page shows it: standing, corrected (superseded by a newer fact) or
+    withdrawn (struck through with when and why). ``fact`` is loaded with its withdrawal and
+    correction (case_safety), so these properties need no query."""
+
     fact: object
     story_told: bool
     recorded_by: str | None
+
+    @property
+    def withdrawal(self):
+        return _reverse_one(self.fact, "withdrawal")
+
+    @property
+    def superseded(self) -> bool:
+        return _reverse_one(self.fact, "superseded_by") is not None
+
+    @property
+    def effective(self) -> bool:
+        return not self.superseded and self.withdrawal is None
 
 
 @dataclass
@@ -385,19 +423,23 @@ class CaseSafety:
 
     @property
     def times_story_told(self) -> int:
-        return len(self.tellings)
+        """Standing tellings only (as modus_operandi.times_story_told)."""
+        return sum(1 for row in self.tellings if row.effective)
 
 
 def case_safety(user, case: Case) -> CaseSafety | None:
     """The safety facts of ``case`` and the times the victim told the story (issue 17 item 5),
-    for those who see the suspects of the case (SUSPECT_VIEW); None for everybody else."""
+    for those who see the suspects of the case (SUSPECT_VIEW); None for everybody else. Every
+    fact ever recorded, oldest first: corrected and withdrawn ones are marked, not counted."""
     from inbeeld.suspects.models import STORY_TOLD, SafetyFact
 
     if not may_view(user, case):
         return None
     show_people = policy.can(user, policy.Action.NOTE_READ, case)
     facts = (
-        SafetyFact.objects.filter(case=case).select_related("recorded_by").order_by("date", "id")
+        SafetyFact.objects.filter(case=case)
+        .select_related("recorded_by", "withdrawal__withdrawn_by", "superseded_by")
+        .order_by("date", "id")
     )
     return CaseSafety(
         [SafetyFactRow(f, f.kind in STORY_TOLD, _person(f.recorded_by, show_people)) for f in facts]
@@ -405,13 +447,14 @@ def case_safety(user, case: Case) -> CaseSafety | None:
 
 
 def safety_fact_rows(cases):
-    """(case id, fact code, date) of every safety fact of ``cases`` (a queryset already scoped by
+    """(case id, fact code, date) of every standing safety fact of ``cases`` (a queryset already scoped by
     inbeeld.policy): the set-based read of the evaluation's safety table (analysis.tables). Codes
     and dates only, never who recorded it."""
-    from inbeeld.suspects.models import SafetyFact
+    from inbeeld.suspects.models import EFFECTIVE_SAFETY_FACT, SafetyFact
 
+    # Only standing facts: a corrected or withdrawn fact counts nowhere (ADR 0023 decision 16).
     return (
-        SafetyFact.objects.filter(case__in=cases.order_by().values("pk"))
+        SafetyFact.objects.filter(EFFECTIVE_SAFETY_FACT, case__in=cases.order_by().values("pk"))
         .order_by("case_id", "date", "id")
         .values_list("case_id", "kind", "date")
     )

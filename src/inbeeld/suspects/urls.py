@@ -28,6 +28,16 @@ urlpatterns = [
     ),
     path("modus-operandi/", views.modus_operandi_create, name="modus_operandi"),
     path("veiligheid/", views.safety_fact_create, name="safety_fact"),
+    path(
+        "veiligheid/<int:fact_id>/corrigeren/",
+        views.safety_fact_correct,
+        name="safety_fact_correct",
+    ),
+    path(
+        "veiligheid/<int:fact_id>/intrekken/",
+        views.safety_fact_withdraw,
+        name="safety_fact_withdraw",
+    ),
     path("non-punishment/", views.non_punishment_create, name="non_punishment"),
     path(
         "non-punishment/<int:entry_id>/intrekken/",

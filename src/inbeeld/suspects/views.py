@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -24,6 +25,7 @@ from inbeeld.suspects.forms import (
     SafetyFactForm,
     WithdrawalForm,
 )
+from inbeeld.suspects.models import STORY_TOLD
 from inbeeld.web import apply_service_errors
 
 A = policy.Action
@@ -256,7 +258,10 @@ def non_punishment_create(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def modus_operandi_create(request: HttpRequest, code: str) -> HttpResponse:
     case = case_get_for(request.user, code, action=A.SUSPECT_LINK)
-    form = ModusOperandiForm(request.POST or None)
+    # The newest record is the current one, so a correction is a new record: the form starts
+    # from the current values (ADR 0023 decision 13).
+    current = selectors.case_modus_operandi(request.user, case)
+    form = ModusOperandiForm(request.POST or None, initial=_mo_initial(current))
     if request.method == "POST" and form.is_valid():
         try:
             modus_operandi.modus_operandi_record(actor=request.user, case=case, **form.cleaned_data)
@@ -265,13 +270,33 @@ def modus_operandi_create(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("De modus operandi is vastgelegd."))
             return redirect(reverse("cases:detail", args=[case.code]) + "#modus-operandi")
-    return render(request, "suspects/modus_operandi_form.html", {"case": case, "form": form})
+    return render(
+        request,
+        "suspects/modus_operandi_form.html",
+        {"case": case, "form": form, "current": current},
+    )
+
+
+def _mo_initial(record) -> dict:
+    if record is None:
+        return {}
+    initial = {
+        name: getattr(getattr(record, name), "code", "")
+        for name in ("location", "criminal_subform", "recruitment_channel", "platform_category")
+    }
+    for name in ("advertisement_found", "platform_notified", "taken_down"):
+        initial[name] = {True: "ja", False: "nee"}.get(getattr(record, name), "")
+    return initial
+
+
+def _safety_page(case) -> str:
+    return reverse("cases:detail", args=[case.code]) + "#veiligheid"
 
 
 @require_http_methods(["GET", "POST"])
 def safety_fact_create(request: HttpRequest, code: str) -> HttpResponse:
     """Record one safety fact or one telling of the story (the same roles as the modus operandi:
-    the service asks SUSPECT_LINK). Facts are append-only: there is no correction page."""
+    the service asks SUSPECT_LINK). A mistake is corrected or withdrawn on the pages below."""
     case = case_get_for(request.user, code, action=A.SUSPECT_LINK)
     form = SafetyFactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -281,8 +306,63 @@ def safety_fact_create(request: HttpRequest, code: str) -> HttpResponse:
             apply_service_errors(form, exc)
         else:
             messages.success(request, _("Het veiligheidsfeit is vastgelegd."))
-            return redirect(reverse("cases:detail", args=[case.code]) + "#veiligheid")
+            return redirect(_safety_page(case))
     return render(request, "suspects/safety_fact_form.html", {"case": case, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def safety_fact_correct(request: HttpRequest, code: str, fact_id: int) -> HttpResponse:
+    """Correct a fact (what happened, its date): a new fact supersedes it."""
+    case = case_get_for(request.user, code, action=A.SUSPECT_LINK)
+    fact = selectors.safety_fact_get_for(request.user, case, fact_id)
+    form = SafetyFactForm(request.POST or None, initial={"kind": fact.kind, "date": fact.date})
+    if request.method == "POST" and form.is_valid():
+        try:
+            modus_operandi.safety_fact_correct(actor=request.user, fact=fact, **form.cleaned_data)
+        except ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Het veiligheidsfeit is gecorrigeerd."))
+            return redirect(_safety_page(case))
+    return render(
+        request, "suspects/safety_fact_form.html", {"case": case, "form": form, "fact": fact}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def safety_fact_withdraw(request: HttpRequest, code: str, fact_id: int) -> HttpResponse:
+    """Withdraw a fact recorded by mistake, with a reason from the fixed list (ADR 0015)."""
+    case = case_get_for(request.user, code, action=A.SUSPECT_LINK)
+    fact = selectors.safety_fact_get_for(request.user, case, fact_id)
+    form = WithdrawalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            modus_operandi.safety_fact_withdraw(
+                actor=request.user, fact=fact, reason=form.cleaned_data["reason"]
+            )
+        except ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Het veiligheidsfeit is ingetrokken."))
+            return redirect(_safety_page(case))
+    return render(
+        request,
+        "suspects/withdraw.html",
+        {
+            "case": case,
+            "form": form,
+            "title": _("Veiligheidsfeit van %(date)s intrekken")
+            % {"date": date_format(fact.date, "j F Y")},
+            "subject": fact.get_kind_display(),
+            "consequence": _(
+                "Een ingetrokken keer dat het slachtoffer het verhaal vertelde, telt ook niet "
+                "meer mee in het aantal keren."
+            )
+            if fact.kind in STORY_TOLD
+            else "",
+            "back": _safety_page(case),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,6 +10,7 @@ from django import template
 
 from inbeeld import policy
 from inbeeld.suspects import selectors
+from inbeeld.suspects.consistency import case_outcome_mismatches
 
 register = template.Library()
 
@@ -21,6 +22,9 @@ def suspect_case_section(context, case):
     return {
         "case": case,
         "rows": rows,
+        # ADR 0023 decision 6: the case's decisions and verdicts against its suspects' (police
+        # and prosecutor only).
+        "mismatches": case_outcome_mismatches(user, case) if rows is not None else None,
         "count": selectors.suspect_count(user, case) if rows is None else None,
         "can_link": policy.can(user, policy.Action.SUSPECT_LINK, case),
         "modus_operandi": selectors.case_modus_operandi(user, case),
