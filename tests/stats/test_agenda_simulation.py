@@ -4,13 +4,21 @@ and the harness is sharp enough to catch an interval that is too narrow."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
 import pytest
 
-from inbeeld.stats.agenda import DAYS_PER_YEAR
-from inbeeld.stats.agenda_simulation import CUT_OFF, SCENARIOS, AgendaScenario, simulate
+from inbeeld.stats.agenda import DAYS_PER_YEAR, Outcome, durable_share
+from inbeeld.stats.agenda_simulation import (
+    CUT_OFF,
+    REGISTER,
+    SCENARIOS,
+    YOUNG,
+    AgendaScenario,
+    simulate,
+)
 
 
 def test_true_cif_matches_the_closed_form_for_constant_hazards():
@@ -22,7 +30,7 @@ def test_true_cif_matches_the_closed_form_for_constant_hazards():
     assert scenario.true_cif(4) == pytest.approx(expected, rel=1e-8)
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.label)
+@pytest.mark.parametrize("scenario", REGISTER, ids=lambda s: s.label)
 def test_true_cif_matches_the_latent_times_it_draws(scenario):
     # The integral of the hazards and the sampler describe the same world: with everyone followed
     # long enough, the share with a durable change by 4 years (whole days) is the computed truth.
@@ -59,3 +67,47 @@ def test_harness_detects_a_too_narrow_interval():
     row = simulate(SCENARIOS[1], 30, 600, seed=11, confidence=0.80)
     low, _ = row.band()
     assert row.coverage < low, (row.coverage, low)
+
+
+def _register(old: int) -> list[Outcome]:
+    """``old`` recommendations from 2018 (followed past four years), eight young ones; durable
+    changes in both, so the cumulative incidence at four years is computable."""
+    rows = []
+    for i in range(old):
+        durable = dt.date(2020, 1, 1) if i % 2 == 0 else None
+        rows.append(Outcome(f"old{i}", dt.date(2018, 1, 1 + i), durable))
+    for i in range(8):
+        durable = dt.date(2025, 6, 1) if i % 3 == 0 else None
+        rows.append(Outcome(f"young{i}", dt.date(2024, 1, 1 + i), durable))
+    return rows
+
+
+def test_no_cumulative_incidence_with_fewer_than_five_followed_to_the_horizon():
+    few = durable_share(_register(4), cut_off=CUT_OFF, horizon_years=4)
+    assert few.n_old_enough == 4 and few.cumulative_incidence is None and few.too_few_followed
+    assert few.share is not None  # the Wilson share has its own note on coverage
+    raw = durable_share(_register(4), cut_off=CUT_OFF, horizon_years=4, min_followed_to_horizon=0)
+    assert raw.cumulative_incidence is not None  # it is withheld, not missing
+    enough = durable_share(_register(5), cut_off=CUT_OFF, horizon_years=4)
+    assert enough.cumulative_incidence is not None and not enough.too_few_followed
+
+
+def test_a_register_mostly_younger_than_the_horizon_is_marked_indicative():
+    # 5 old of 13: fewer than half followed to the horizon (a fifth gave ~90 % coverage).
+    young = durable_share(_register(5), cut_off=CUT_OFF, horizon_years=4)
+    assert young.cumulative_incidence is not None and young.indicative
+    # 8 old of 16: half followed, the situation where coverage was shown to hold.
+    half = durable_share(_register(8), cut_off=CUT_OFF, horizon_years=4)
+    assert half.cumulative_incidence is not None and not half.indicative
+
+
+def test_simulated_registers_follow_half_or_a_fifth_to_the_horizon():
+    # What the two families of scenarios stand for: about half of the eight-year registers have
+    # half or more followed to four years, nearly none of the five-year ones (so the coverages in
+    # ADR 0024 belong to the right kind of register).
+    rng = np.random.default_rng(2)
+    flags = {}
+    for family in (REGISTER, YOUNG):
+        rows = [durable_share(family[1].draw(30, rng), cut_off=CUT_OFF) for _ in range(60)]
+        flags[family] = np.mean([r.indicative for r in rows if r.cumulative_incidence])
+    assert 0.2 < flags[REGISTER] < 0.8 and flags[YOUNG] > 0.9

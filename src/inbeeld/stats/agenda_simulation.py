@@ -33,12 +33,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import integrate, stats
 
-from inbeeld.stats.agenda import DAYS_PER_YEAR, Outcome, durable_share
+from inbeeld.stats.agenda import (
+    DAYS_PER_YEAR,
+    MIN_FOLLOWED_TO_HORIZON,
+    Outcome,
+    durable_share,
+)
 
 CUT_OFF = dt.date(2026, 12, 1)
 
@@ -110,9 +115,11 @@ class AgendaScenario:
         return rows
 
 
-# The register's size and shape: tens of recommendations since 2018, a durable change takes an
-# implementation and 24 months, the "80 %" claim against a lower and a rare truth.
-SCENARIOS = (
+# The register's size and shape: tens of recommendations published over eight years (as since
+# 2018), a durable change takes an implementation and 24 months, the "80 %" claim against a
+# lower and a rare truth; then the same over five years, where only a fifth of the register has
+# been followed to a four-year horizon (a young register, or a longer horizon chosen on the page).
+REGISTER = (
     AgendaScenario(
         "veel verandering (zoals de 80 %-claim)",
         cure=0.15,
@@ -137,6 +144,10 @@ SCENARIOS = (
         abandon_scale=4.0,
     ),
 )
+YOUNG = tuple(
+    replace(s, label=f"{s.label}, jong register (5 jaar)", spread_years=5.0) for s in REGISTER
+)
+SCENARIOS = REGISTER + YOUNG
 SIZES = (15, 30, 60)
 
 
@@ -150,10 +161,22 @@ class CoverageRow:
     covered: int  # of those, intervals that contain the truth
     mean_estimate: float  # over replications with an interval
     mean_width: float
+    indicative: int = 0  # published intervals marked indicative (under half followed)
+    covered_indicative: int = 0  # of those, intervals that contain the truth
 
     @property
     def coverage(self) -> float:
         return self.covered / self.published if self.published else float("nan")
+
+    @property
+    def coverage_plain(self) -> float:
+        """Coverage of the intervals published without the word "indicative"."""
+        plain = self.published - self.indicative
+        return (self.covered - self.covered_indicative) / plain if plain else float("nan")
+
+    @property
+    def coverage_indicative(self) -> float:
+        return self.covered_indicative / self.indicative if self.indicative else float("nan")
 
     @property
     def without_interval(self) -> float:
@@ -177,26 +200,32 @@ def simulate(
     *,
     horizon_years: int = 4,
     confidence: float = 0.95,
+    min_followed_to_horizon: int = MIN_FOLLOWED_TO_HORIZON,
     seed: int = 20261207,
 ) -> CoverageRow:
     """Coverage, width and bias of ``durable_share(...).cumulative_incidence`` over
-    ``replications`` simulated registers of ``n`` recommendations."""
+    ``replications`` simulated registers of ``n`` recommendations (``min_followed_to_horizon``
+    0: the log(−log) interval whatever the number followed to the horizon)."""
     rng = np.random.default_rng(seed)
     truth = scenario.true_cif(horizon_years)
-    estimates, widths, covered = [], [], 0
+    estimates, widths, covered, indicative, covered_indicative = [], [], 0, 0, 0
     for _ in range(replications):
         result = durable_share(
             scenario.draw(n, rng),
             cut_off=CUT_OFF,
             horizon_years=horizon_years,
             confidence=confidence,
+            min_followed_to_horizon=min_followed_to_horizon,
         )
         interval = result.cumulative_incidence
         if interval is None:
             continue
         estimates.append(interval.estimate)
         widths.append(interval.high - interval.low)
-        covered += interval.low <= truth <= interval.high
+        hit = interval.low <= truth <= interval.high
+        covered += hit
+        indicative += result.indicative
+        covered_indicative += hit and result.indicative
     return CoverageRow(
         scenario=scenario.label,
         n=n,
@@ -206,4 +235,6 @@ def simulate(
         covered=covered,
         mean_estimate=float(np.mean(estimates)) if estimates else float("nan"),
         mean_width=float(np.mean(widths)) if widths else float("nan"),
+        indicative=indicative,
+        covered_indicative=covered_indicative,
     )
