@@ -8,7 +8,9 @@ tests/stats/test_agenda.py:
   ``proportion_confint(method="wilson")``), and beside it the cumulative incidence of a durable
   change by the horizon over *all* recommendations: young ones are censored at the cut-off and an
   abandoned recommendation is a competing event (Aalen–Johansen; lifelines'
-  ``AalenJohansenFitter``).
+  ``AalenJohansenFitter``). Its log(−log) interval is checked against a known truth by
+  ``stats.agenda_simulation``: it is withheld below ``MIN_FOLLOWED_TO_HORIZON`` recommendations
+  followed to the horizon and marked ``indicative`` when under half of them were (ADR 0024, 13).
 * ``cohens_kappa``: the agreement of two coders beyond chance, with the asymptotic standard error
   statsmodels' ``cohens_kappa`` gives.
 * ``wilson_coverage``: the exact coverage of the Wilson interval for ``n`` recommendations and a

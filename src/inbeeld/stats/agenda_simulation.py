@@ -190,7 +190,7 @@ class CoverageRow:
     def band(self, nominal: float = 0.95, z: float = 3.0) -> tuple[float, float]:
         """The Monte-Carlo band around ``nominal`` for this many published intervals."""
         half = z * math.sqrt(nominal * (1 - nominal) / max(self.published, 1))
-        return nominal - half, nominal + half
+        return nominal - half, min(1.0, nominal + half)
 
 
 def simulate(
