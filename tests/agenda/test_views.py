@@ -182,3 +182,22 @@ def test_the_figure_as_pdf_is_audited(client, login):
 def test_anonymous_goes_to_login(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 302 and "/account/inloggen/" in response["Location"]
+
+
+def test_the_cumulative_incidence_is_withheld_or_marked_by_how_many_were_followed(client, login):
+    # ADR 0024, decision 13: with fewer than five recommendations followed to the horizon the
+    # interval under-covered in simulation, so none is shown; with five but under half of the
+    # register, it is shown as indicative.
+    actor = helpers.researcher()
+    rec, young = _path(actor)
+    login(make_user(Role.PROSECUTOR))
+    page = client.get(reverse("agenda:figure")).content.decode()
+    assert "niet getoond: minder dan 5 aanbevelingen zijn 4 jaar gevolgd" in page
+    assert "Hoe betrouwbaar is het interval van de cumulatieve incidentie?" in page
+    for i in range(4):
+        helpers.recommendation(actor, rec.publication, text=f"Oude aanbeveling {i}.")
+    for i in range(6):
+        helpers.recommendation(actor, young.publication, text=f"Jonge aanbeveling {i}.")
+    page = client.get(reverse("agenda:figure")).content.decode()
+    assert "niet getoond" not in page
+    assert "— indicatief" in page and "Cumulatieve incidentie (ruim, indicatief)" in page

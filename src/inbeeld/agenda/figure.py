@@ -14,6 +14,8 @@ from inbeeld.stats import agenda as stats
 from inbeeld.stats.exceptions import NotEstimable
 
 DEFAULT_HORIZON_YEARS = 4
+# Fewer recommendations followed to the horizon and no cumulative incidence is published.
+MIN_FOLLOWED_TO_HORIZON = stats.MIN_FOLLOWED_TO_HORIZON
 
 
 @dataclass(frozen=True)

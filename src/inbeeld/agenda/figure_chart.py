@@ -20,7 +20,12 @@ def share_chart(figure) -> SafeString:
     for label, interval in (
         (_("Strikt"), figure.strict.result.share),
         (_("Ruim"), figure.lenient.result.share),
-        (_("Cumulatieve incidentie (ruim)"), figure.lenient.result.cumulative_incidence),
+        (
+            _("Cumulatieve incidentie (ruim, indicatief)")
+            if figure.lenient.result.indicative
+            else _("Cumulatieve incidentie (ruim)"),
+            figure.lenient.result.cumulative_incidence,
+        ),
     ):
         if interval is not None:
             bars.append((label, interval))

@@ -375,6 +375,7 @@ def _figure_context(result) -> dict:
         "strict_keys": result.strict_keys(),
         "lenient_keys": result.lenient_keys(),
         "old_keys": result.old_enough_keys(),
+        "min_followed": figures.MIN_FOLLOWED_TO_HORIZON,
     }
 
 

@@ -8,7 +8,9 @@ tests/stats/test_agenda.py:
   ``proportion_confint(method="wilson")``), and beside it the cumulative incidence of a durable
   change by the horizon over *all* recommendations: young ones are censored at the cut-off and an
   abandoned recommendation is a competing event (Aalen–Johansen; lifelines'
-  ``AalenJohansenFitter``).
+  ``AalenJohansenFitter``). Its log(−log) interval is checked against a known truth by
+  ``stats.agenda_simulation``: it is withheld below ``MIN_FOLLOWED_TO_HORIZON`` recommendations
+  followed to the horizon and marked ``indicative`` when under half of them were (ADR 0024, 13).
 * ``cohens_kappa``: the agreement of two coders beyond chance, with the asymptotic standard error
   statsmodels' ``cohens_kappa`` gives.
 * ``wilson_coverage``: the exact coverage of the Wilson interval for ``n`` recommendations and a
@@ -33,6 +35,13 @@ from inbeeld.stats.results import Interval
 
 DAYS_PER_YEAR = 365.25
 DURABLE, ABANDONED, CENSORED = 1, 2, 0
+# The log(−log) interval of the cumulative incidence, checked on simulated registers with a known
+# truth (scripts/simulate_agenda.py, ADR 0024 decision 13): with fewer than five recommendations
+# followed to the horizon it covered 87–93 %, so none is published; with at least half of the
+# register followed to the horizon it covered 94–98 %; with a fifth, 90–92 % where durable change
+# is common, so below half it is published as indicative.
+MIN_FOLLOWED_TO_HORIZON = 5
+VERIFIED_SHARE_FOLLOWED = 0.5
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,12 @@ class DurableShare:
     curve: tuple[tuple[float, float, float, float], ...]  # (years, cif, low, high)
     old_enough_keys: tuple[str, ...]
     durable_keys: tuple[str, ...]
+    # True when the cumulative incidence is withheld because fewer than the minimum number of
+    # recommendations were followed to the horizon (not because it cannot be computed).
+    too_few_followed: bool = False
+    # True when it is published but fewer than half of the recommendations were followed to the
+    # horizon: the interval's coverage was not shown to hold there (ADR 0024, 13).
+    indicative: bool = False
 
 
 def old_enough_on(cut_off: dt.date, horizon_years: int) -> dt.date:
@@ -83,10 +98,18 @@ def _check(rows: Sequence[Outcome], cut_off: dt.date, horizon_years: int) -> Non
 
 
 def durable_share(
-    rows: Sequence[Outcome], *, cut_off: dt.date, horizon_years: int = 4, confidence: float = 0.95
+    rows: Sequence[Outcome],
+    *,
+    cut_off: dt.date,
+    horizon_years: int = 4,
+    confidence: float = 0.95,
+    min_followed_to_horizon: int = MIN_FOLLOWED_TO_HORIZON,
 ) -> DurableShare:
     """The share of durable changes among recommendations old enough to judge, and the
-    cumulative incidence by the horizon (young ones censored, abandoned ones competing)."""
+    cumulative incidence by the horizon (young ones censored, abandoned ones competing). The
+    cumulative incidence is published only when at least ``min_followed_to_horizon``
+    recommendations are old enough to have been followed to the horizon, and is marked
+    ``indicative`` when fewer than half of them are."""
     _check(rows, cut_off, horizon_years)
     rows = [r for r in rows if r.published <= cut_off]
     limit = old_enough_on(cut_off, horizon_years)
@@ -115,6 +138,7 @@ def durable_share(
             times.append((cut_off - r.published).days)
             events.append(CENSORED)
     cif = None
+    too_few = indicative = False
     curve: tuple = ()
     if rows:
         fit = aalen_johansen(times, events, event_of_interest=DURABLE, confidence=confidence)
@@ -123,6 +147,10 @@ def durable_share(
             # No durable change (or nothing else) seen by the horizon: the log-log interval
             # collapses to one point, which is no honest 95 % interval; none is published.
             cif = None
+        if cif is not None and len(old) < min_followed_to_horizon:
+            # Too few followed to the horizon: the interval under-covers (ADR 0024, 13).
+            cif, too_few = None, True
+        indicative = cif is not None and len(old) < VERIFIED_SHARE_FOLLOWED * len(rows)
         curve = tuple(
             (float(t) / DAYS_PER_YEAR, float(f), float(lo), float(hi))
             for t, f, lo, hi in zip(fit.times, fit.cif, fit.ci_low, fit.ci_high, strict=True)
@@ -139,6 +167,8 @@ def durable_share(
         curve=curve,
         old_enough_keys=tuple(r.key for r in old),
         durable_keys=tuple(r.key for r in durable_rows),
+        too_few_followed=too_few,
+        indicative=indicative,
     )
 
 
