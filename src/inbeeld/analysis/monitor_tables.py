@@ -87,7 +87,8 @@ def monitor_tables_for_cases(
 ) -> MonitorTables:
     """The monitor's tables of ``cases`` (already scoped); ``signals_of(cutoff, case_ids)``, when
     given, returns the signals table (or None)."""
-    evaluation = tables_for_cases(cases, cutoff=cutoff)
+    # The monitor counts no safety facts (only the evaluation does).
+    evaluation = tables_for_cases(cases, cutoff=cutoff, with_safety=False)
     cutoff = evaluation.cutoff
     extra = builders.case_table(cases, ("nationality_group",), ordered=False)
     extra = builders.with_form_flags(

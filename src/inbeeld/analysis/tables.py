@@ -34,14 +34,21 @@ def evaluation_tables_for(user, *, cutoff: dt.date | None = None) -> EvaluationT
     return tables_for_cases(case_selectors.cases_in_evaluation_scope(user), cutoff=cutoff)
 
 
-def tables_for_cases(cases, *, cutoff: dt.date | None = None) -> EvaluationTables:
-    """The evaluation's tables of ``cases`` (already scoped by inbeeld.policy)."""
+def tables_for_cases(
+    cases, *, cutoff: dt.date | None = None, with_safety: bool = True
+) -> EvaluationTables:
+    """The evaluation's tables of ``cases`` (already scoped by inbeeld.policy); without the
+    safety facts (an empty table, one query less) for readers that do not use them."""
     case_rows = builders.case_table(cases, ("police_unit", "intake_date", "minor"))
     case_rows = builders.with_form_flags(case_rows, builders.form_rows(cases, FORMS), FORMS)
     event_rows = builders.first_event_dates(cases, FIRST_DATE_EVENTS)
     if cutoff is None:
         cutoff = builders.data_cutoff(cases)
-    safety_rows = builders.query_frame(suspect_selectors.safety_fact_rows(cases), SCHEMAS["safety"])
+    safety_rows = (
+        builders.query_frame(suspect_selectors.safety_fact_rows(cases), SCHEMAS["safety"])
+        if with_safety
+        else pl.DataFrame(schema=SCHEMAS["safety"])
+    )
     return EvaluationTables.build(
         cases=case_rows,
         events=event_rows.filter(pl.col("date") <= cutoff),
