@@ -116,8 +116,13 @@ def test_researcher_reads_the_evaluation(page: Page, demo_data, broken_assets: l
     expect(page).to_have_url(re.compile(r"/evaluatie/psychologist/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Recherchepsycholoog")
     main = page.locator("main")
+    # The safety section (issue 17 item 5) follows the sensitivity analyses.
     expect(main.get_by_role("heading", level=2)).to_have_text(
-        ["Conclusie (primaire analyse)", "Gevoeligheidsanalyses"]
+        [
+            "Conclusie (primaire analyse)",
+            "Gevoeligheidsanalyses",
+            "Veiligheid en herhaald vertellen",
+        ]
     )
     expect(page.get_by_test_id("primary-analysis").locator("strong")).to_have_text(
         re.compile(r"^(Nog geen|Waarschijnlijk)")
