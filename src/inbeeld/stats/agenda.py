@@ -143,13 +143,14 @@ def durable_share(
     if rows:
         fit = aalen_johansen(times, events, event_of_interest=DURABLE, confidence=confidence)
         cif = fit.at(horizon_years * DAYS_PER_YEAR)
-        if cif is not None and not cif.high > cif.low:
+        if len(old) < min_followed_to_horizon:
+            # Too few followed to the horizon: the interval under-covers (ADR 0024, 13). This
+            # reason comes first: it holds whatever the few recommendations showed.
+            cif, too_few = None, True
+        elif cif is not None and not cif.high > cif.low:
             # No durable change (or nothing else) seen by the horizon: the log-log interval
             # collapses to one point, which is no honest 95 % interval; none is published.
             cif = None
-        if cif is not None and len(old) < min_followed_to_horizon:
-            # Too few followed to the horizon: the interval under-covers (ADR 0024, 13).
-            cif, too_few = None, True
         indicative = cif is not None and len(old) < VERIFIED_SHARE_FOLLOWED * len(rows)
         curve = tuple(
             (float(t) / DAYS_PER_YEAR, float(f), float(lo), float(hi))
