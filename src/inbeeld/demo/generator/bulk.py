@@ -21,6 +21,7 @@ from django.db.models.fields import NOT_PROVIDED
 from inbeeld.demo.generator.data import day_date
 
 RECHECK_ROWS = 100_000  # from here on, foreign keys are re-checked in one join (PostgreSQL)
+REINDEX_ROWS = 100_000  # from here on, a table's indexes are rebuilt after its load (SQLite)
 CHUNK_ROWS = 250_000  # rows converted to Python values at a time (bounds memory)
 SQLITE_ROWS_PER_STATEMENT = 100  # rows per INSERT ... VALUES (...), (...) statement
 SQLITE_MAX_VARIABLES = 999  # the lowest limit any SQLite build has
@@ -247,6 +248,42 @@ def drop_foreign_keys_for_load(connection, bulk_models: list, rows: int) -> list
     tables = [m._meta.db_table for m in bulk_models]
     lock_tables(connection, tables)
     return drop_foreign_keys(connection, tables)
+
+
+def drop_indexes_for_load(connection, rows: dict[type[models.Model], int]) -> list[str]:
+    """SQLite: drop every index of each model's table that gets ``REINDEX_ROWS`` or more rows and
+    return their CREATE statements, exactly as stored, for ``restore_indexes``; otherwise nothing.
+
+    Inserting rows in random key order into a large index costs more than building it again in
+    one sort. Unique indexes are dropped too (rebuilding one checks uniqueness again); the
+    automatic indexes behind a primary key or an inline UNIQUE have no statement and stay.
+    SQLite's schema changes are transactional: run this and ``restore_indexes`` inside the load's
+    transaction, so a failure leaves the schema as the migrations made it."""
+    if connection.vendor != "sqlite":
+        return []
+    tables = sorted(model._meta.db_table for model, n in rows.items() if n >= REINDEX_ROWS)
+    if not tables:
+        return []
+    qn = connection.ops.quote_name
+    indexes = []
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                "AND sql IS NOT NULL ORDER BY name",
+                [table],
+            )
+            indexes += cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {qn(name)}")
+    return [sql for _, sql in indexes]
+
+
+def restore_indexes(connection, statements: list[str]) -> None:
+    """Create the indexes ``drop_indexes_for_load`` dropped, with their own statements."""
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
 
 
 def reset_sequences(connection, bulk_models: list[type[models.Model]]) -> None:
