@@ -27,7 +27,7 @@ SQLITE_ROWS_PER_STATEMENT = 100  # rows per INSERT ... VALUES (...), (...) state
 SQLITE_MAX_VARIABLES = 999  # the lowest limit any SQLite build has
 # Python's sqlite3 binds None about 20 times slower than a number (it looks for an adapter
 # first): a column with missing values binds this float instead, which the statement turns back
-# into NULL (NULLIF); no value the loader writes is a float.
+# into NULL (NULLIF); no value the loader writes equals it (checked).
 SQLITE_NULL_STANDIN = -1.5e308
 SQLITE_CACHE_KIB = 1_048_576  # 1 GiB page cache while loading: indexes stay in memory
 
@@ -139,8 +139,8 @@ def _has_none(values) -> bool:
 
 
 def _stand_in_for_none(values: np.ndarray) -> np.ndarray:
-    if any(isinstance(value, float) for value in values):
-        raise TypeError("the demo loader writes no floats (SQLITE_NULL_STANDIN)")
+    if np.equal(values, SQLITE_NULL_STANDIN).any():
+        raise ValueError("a value equals SQLITE_NULL_STANDIN, which the insert turns into NULL")
     return np.where(np.equal(values, None), SQLITE_NULL_STANDIN, values)
 
 
