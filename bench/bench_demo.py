@@ -101,6 +101,7 @@ def child(cases: int, seed: int) -> dict:
         "insert_seconds": insert,
         "insert_breakdown": summary.seconds,
         "process_seconds": whole,
+        "process_cpu_seconds": time.process_time(),
         "database_bytes": size,
     }
 
@@ -271,6 +272,10 @@ def render(info: dict, runs: dict[str, dict | str], when: dt.datetime) -> str:
     row(
         "whole process (start, setup, accounts, generate, insert)",
         lambda r: _fmt_s(r["process_seconds"]),
+    )
+    row(
+        "CPU time of that process (all threads; what other jobs do not inflate)",
+        lambda r: _fmt_s(r["process_cpu_seconds"]) if "process_cpu_seconds" in r else "–",
     )
     row("database size", lambda r: f"{r['database_bytes'] / 2**20:,.0f} MiB")
     row("load average before → after", lambda r: f"{r['load_before']:.2f} → {r['load_after']:.2f}")
