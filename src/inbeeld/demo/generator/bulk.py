@@ -21,9 +21,14 @@ from django.db.models.fields import NOT_PROVIDED
 from inbeeld.demo.generator.data import day_date
 
 RECHECK_ROWS = 100_000  # from here on, foreign keys are re-checked in one join (PostgreSQL)
+REINDEX_ROWS = 100_000  # from here on, a table's indexes are rebuilt after its load (SQLite)
 CHUNK_ROWS = 250_000  # rows converted to Python values at a time (bounds memory)
 SQLITE_ROWS_PER_STATEMENT = 100  # rows per INSERT ... VALUES (...), (...) statement
 SQLITE_MAX_VARIABLES = 999  # the lowest limit any SQLite build has
+# Python's sqlite3 binds None about 20 times slower than a number (it looks for an adapter
+# first): a column with missing values binds this float instead, which the statement turns back
+# into NULL (NULLIF); no value the loader writes equals it (checked).
+SQLITE_NULL_STANDIN = -1.5e308
 SQLITE_CACHE_KIB = 1_048_576  # 1 GiB page cache while loading: indexes stay in memory
 
 
@@ -71,11 +76,16 @@ class Backend:
     def _sqlite_insert(self, table: str, columns, n: int) -> None:
         qn = self.connection.ops.quote_name
         variable = [(name, values) for name, values in columns if not isinstance(values, Const)]
+        nullable = {name for name, values in variable if _has_none(values)}
         row = (
             "("
             + ", ".join(
-                _sqlite_literal(values.value) if isinstance(values, Const) else "?"
-                for _, values in columns
+                _sqlite_literal(values.value)
+                if isinstance(values, Const)
+                else f"NULLIF(?, {SQLITE_NULL_STANDIN!r})"
+                if name in nullable
+                else "?"
+                for name, values in columns
             )
             + ")"
         )
@@ -91,8 +101,12 @@ class Backend:
             for start in range(0, n, CHUNK_ROWS):
                 stop = min(n, start + CHUNK_ROWS)
                 block = np.empty((stop - start, len(variable)), dtype=object)
-                for j, (_, values) in enumerate(variable):
-                    block[:, j] = values[start:stop]
+                for j, (name, values) in enumerate(variable):
+                    block[:, j] = (
+                        _stand_in_for_none(values[start:stop])
+                        if name in nullable
+                        else values[start:stop]
+                    )
                 full = (len(block) // per_statement) * per_statement
                 flat = block[:full].reshape(-1, per_statement * len(variable))
                 cursor.executemany(many, map(tuple, flat))
@@ -116,6 +130,18 @@ class Backend:
                     ]
                     lines = map("\t".join, zip(*texts, strict=True))
                     copy.write("".join([line + "\n" for line in lines]))
+
+
+def _has_none(values) -> bool:
+    return (
+        isinstance(values, np.ndarray) and values.dtype == object and np.equal(values, None).any()
+    )
+
+
+def _stand_in_for_none(values: np.ndarray) -> np.ndarray:
+    if np.equal(values, SQLITE_NULL_STANDIN).any():
+        raise ValueError("a value equals SQLITE_NULL_STANDIN, which the insert turns into NULL")
+    return np.where(np.equal(values, None), SQLITE_NULL_STANDIN, values)
 
 
 def _sqlite_literal(value) -> str:
@@ -247,6 +273,42 @@ def drop_foreign_keys_for_load(connection, bulk_models: list, rows: int) -> list
     tables = [m._meta.db_table for m in bulk_models]
     lock_tables(connection, tables)
     return drop_foreign_keys(connection, tables)
+
+
+def drop_indexes_for_load(connection, rows: dict[type[models.Model], int]) -> list[str]:
+    """SQLite: drop every index of each model's table that gets ``REINDEX_ROWS`` or more rows and
+    return their CREATE statements, exactly as stored, for ``restore_indexes``; otherwise nothing.
+
+    Inserting rows in random key order into a large index costs more than building it again in
+    one sort. Unique indexes are dropped too (rebuilding one checks uniqueness again); the
+    automatic indexes behind a primary key or an inline UNIQUE have no statement and stay.
+    SQLite's schema changes are transactional: run this and ``restore_indexes`` inside the load's
+    transaction, so a failure leaves the schema as the migrations made it."""
+    if connection.vendor != "sqlite":
+        return []
+    tables = sorted(model._meta.db_table for model, n in rows.items() if n >= REINDEX_ROWS)
+    if not tables:
+        return []
+    qn = connection.ops.quote_name
+    indexes = []
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                "AND sql IS NOT NULL ORDER BY name",
+                [table],
+            )
+            indexes += cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {qn(name)}")
+    return [sql for _, sql in indexes]
+
+
+def restore_indexes(connection, statements: list[str]) -> None:
+    """Create the indexes ``drop_indexes_for_load`` dropped, with their own statements."""
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
 
 
 def reset_sequences(connection, bulk_models: list[type[models.Model]]) -> None:

@@ -216,9 +216,7 @@ def write_demo_safety(data: DemoData, plan: SafetyPlan) -> tuple[int, int]:
     """Insert the plan's modus operandi records and safety facts in one transaction (the cases
     of ``data`` exist). Returns (records, facts)."""
     from inbeeld.demo.generator import bulk
-    from inbeeld.demo.generator.linkage import _case_ids
     from inbeeld.reference.models import ModusOperandiValue
-    from inbeeld.suspects.models import ModusOperandiRecord, SafetyFact
 
     connection = connections[DEFAULT_DB_ALIAS]
     connection.ensure_connection()
@@ -239,6 +237,20 @@ def write_demo_safety(data: DemoData, plan: SafetyPlan) -> tuple[int, int]:
         return out
 
     m, f = len(plan.mo_case), len(plan.fact_case)
+    pragmas = bulk.sqlite_load_pragmas(connection)
+    try:
+        _write_safety(connection, backend, data, plan, ids, flags)
+    finally:
+        bulk.restore_pragmas(connection, pragmas)
+    return m, f
+
+
+def _write_safety(connection, backend, data: DemoData, plan: SafetyPlan, ids, flags) -> None:
+    from inbeeld.demo.generator import bulk
+    from inbeeld.demo.generator.linkage import _case_ids
+    from inbeeld.suspects.models import ModusOperandiRecord, SafetyFact
+
+    m, f = len(plan.mo_case), len(plan.fact_case)
     with transaction.atomic():
         case_ids = _case_ids(data)
         first = int(min(plan.mo_day.min(initial=10**6), plan.fact_day.min(initial=10**6)))
@@ -248,6 +260,7 @@ def write_demo_safety(data: DemoData, plan: SafetyPlan) -> tuple[int, int]:
         dropped = bulk.drop_foreign_keys_for_load(
             connection, [ModusOperandiRecord, SafetyFact], m + f
         )
+        reindex = bulk.drop_indexes_for_load(connection, {ModusOperandiRecord: m, SafetyFact: f})
         backend.insert(
             ModusOperandiRecord,
             bulk.model_columns(
@@ -289,10 +302,10 @@ def write_demo_safety(data: DemoData, plan: SafetyPlan) -> tuple[int, int]:
             ),
             f,
         )
+        bulk.restore_indexes(connection, reindex)
         bulk.restore_foreign_keys(connection, dropped)
         if connection.vendor == "postgresql":
             bulk.reset_sequences(connection, [ModusOperandiRecord, SafetyFact])
-    return m, f
 
 
 def generate_demo_safety(data: DemoData) -> tuple[int, int, float]:

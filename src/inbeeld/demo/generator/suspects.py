@@ -324,6 +324,21 @@ def write_demo_suspects(data: DemoData, plan: SuspectPlan) -> int:
     """Insert the plan's suspects, links, proceedings and non-punishment entries in one
     transaction (the cases of ``data`` exist). Returns the number of suspects."""
     from inbeeld.demo.generator import bulk
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    connection.ensure_connection()
+    backend = bulk.Backend(connection)
+    n = len(plan.case_pos)
+    pragmas = bulk.sqlite_load_pragmas(connection)
+    try:
+        _write_suspects(connection, backend, data, plan)
+    finally:
+        bulk.restore_pragmas(connection, pragmas)
+    return n
+
+
+def _write_suspects(connection, backend, data: DemoData, plan: SuspectPlan) -> None:
+    from inbeeld.demo.generator import bulk
     from inbeeld.demo.generator.linkage import _case_ids
     from inbeeld.suspects.models import (
         NonPunishmentEntry,
@@ -332,9 +347,6 @@ def write_demo_suspects(data: DemoData, plan: SuspectPlan) -> int:
         SuspectCaseLink,
     )
 
-    connection = connections[DEFAULT_DB_ALIAS]
-    connection.ensure_connection()
-    backend = bulk.Backend(connection)
     n = len(plan.case_pos)
     with transaction.atomic():
         case_ids = _case_ids(data)
@@ -344,6 +356,15 @@ def write_demo_suspects(data: DemoData, plan: SuspectPlan) -> int:
         intake = data.intake_day[plan.case_pos] - first
         loaded = [Suspect, SuspectCaseLink, ProceedingEntry, NonPunishmentEntry]
         dropped = bulk.drop_foreign_keys_for_load(connection, loaded, 3 * n)
+        reindex = bulk.drop_indexes_for_load(
+            connection,
+            {
+                Suspect: n,
+                SuspectCaseLink: n,
+                ProceedingEntry: n + len(plan.verdict_who),
+                NonPunishmentEntry: len(plan.non_punishment),
+            },
+        )
         backend.insert(
             Suspect,
             bulk.model_columns(
@@ -407,10 +428,10 @@ def write_demo_suspects(data: DemoData, plan: SuspectPlan) -> int:
                 ),
                 len(entries),
             )
+        bulk.restore_indexes(connection, reindex)
         bulk.restore_foreign_keys(connection, dropped)
         if connection.vendor == "postgresql":
             bulk.reset_sequences(connection, loaded)
-    return n
 
 
 def _write_proceedings(backend, plan: SuspectPlan, cases, suspects, first, dates, noons) -> None:

@@ -23,6 +23,7 @@ from inbeeld.demo.generator.bulk import (
     Backend,
     Const,
     drop_foreign_keys,
+    drop_indexes_for_load,
     id_map,
     lock_tables,
     lookup,
@@ -30,6 +31,7 @@ from inbeeld.demo.generator.bulk import (
     next_id,
     reset_sequences,
     restore_foreign_keys,
+    restore_indexes,
     restore_pragmas,
     sqlite_load_pragmas,
 )
@@ -320,6 +322,19 @@ def _write_pilot(data: DemoData, connection, backend: Backend, case_ids, date, n
         )
 
 
+def _load_rows(data: DemoData) -> dict:
+    """Rows each table gets (drop_indexes_for_load rebuilds the indexes of the large ones)."""
+    return {
+        Case: data.case_count,
+        Case.exploitation_forms.through: len(data.form),
+        ChainEvent: data.event_count,
+        CaseAssignment: len(data.assignments),
+        ConsentRecord: int(data.consent.sum()),
+        Delivery: data.pilot.delivery_count,
+        Measure: data.pilot.measure_count,
+    }
+
+
 def write_demo_data(data: DemoData, *, if_empty: bool = False) -> WriteSummary | None:
     """Insert ``data`` and one DEMO_LOADED audit row in a single transaction.
 
@@ -349,7 +364,12 @@ def write_demo_data(data: DemoData, *, if_empty: bool = False) -> WriteSummary |
                 return None
             recheck = connection.vendor == "postgresql" and data.event_count >= PG_FK_RECHECK_ROWS
             dropped = drop_foreign_keys(connection, tables) if recheck else []
+            reindex = drop_indexes_for_load(connection, _load_rows(data))
             _write(data, connection, backend, seconds)
+            if reindex:
+                clock = time.perf_counter()
+                restore_indexes(connection, reindex)
+                seconds["indexes"] = time.perf_counter() - clock
             if dropped:
                 clock = time.perf_counter()
                 restore_foreign_keys(connection, dropped)
