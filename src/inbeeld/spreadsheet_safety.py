@@ -132,3 +132,25 @@ def read_dutch_csv(text: str | bytes) -> list[list[str]]:
 def float_from_dutch_text(text: str) -> float:
     """A decimal written by :func:`dutch_number_text` ("-0,125") back as a float."""
     return float(text.replace(",", "."))
+
+
+def tables_file(rows: Iterable[Iterable], fmt: str, *, sheet_title: str, notes: list[str]) -> bytes:
+    """Published table rows as CSV (Excel-NL) or XLSX, every cell neutralised; the XLSX has a
+    second sheet "Toelichting" with ``notes`` (one per row). Used by the monitor's and the
+    perpetrator report's tables files."""
+    rows = neutralise_rows(rows)
+    if fmt == "csv":
+        return dutch_csv_text(rows).encode("utf-8")
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = sheet_title
+    for row in rows:
+        sheet.append(row)
+    note = book.create_sheet("Toelichting")
+    for text in notes:
+        note.append([text])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -398,36 +398,13 @@ def monitor_table_values(context: dict) -> list[list]:
 
 
 def monitor_tables_file(context: dict, fmt: str) -> bytes:
-    import io
-
-    from inbeeld.spreadsheet_safety import dutch_csv_text, neutralise_rows
+    from inbeeld.spreadsheet_safety import tables_file
 
     # Labels come from reference data (unit names): never a formula in a spreadsheet.
-    rows = neutralise_rows(monitor_table_values(context))
-    if fmt == "csv":
-        return dutch_csv_text(rows).encode("utf-8")
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Monitor"
-    for row in rows:
-        sheet.append(row)
-    note = book.create_sheet("Toelichting")
-    note.append(
-        [
-            _(
-                "Aantallen kleiner dan %(n)s en aantallen die ze zouden verraden zijn vervangen door ×."
-            )
-            % {"n": context["min_cell"]}
-        ]
-    )
-    note.append(
-        [
-            _("Gegevens tot en met %(d)s; alleen casussen met toestemming voor onderzoek.")
-            % {"d": context["cutoff"].isoformat()}
-        ]
-    )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    notes = [
+        _("Aantallen kleiner dan %(n)s en aantallen die ze zouden verraden zijn vervangen door ×.")
+        % {"n": context["min_cell"]},
+        _("Gegevens tot en met %(d)s; alleen casussen met toestemming voor onderzoek.")
+        % {"d": context["cutoff"].isoformat()},
+    ]
+    return tables_file(monitor_table_values(context), fmt, sheet_title="Monitor", notes=notes)

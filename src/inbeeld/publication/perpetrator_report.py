@@ -10,7 +10,6 @@ a median only with at least the minimum number of convictions)."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -27,7 +26,7 @@ from inbeeld.cases import selectors as case_selectors
 from inbeeld.publication import reports
 from inbeeld.publication.monitor_report import SUPPRESSED
 from inbeeld.reference.models import ExploitationForm, ModusOperandiValue
-from inbeeld.spreadsheet_safety import dutch_csv_text, neutralise_rows, number_from_dutch_text
+from inbeeld.spreadsheet_safety import number_from_dutch_text, tables_file
 from inbeeld.stats import perpetrators
 from inbeeld.stats.disclosure import DisclosurePolicy
 from inbeeld.suspects.models import Relationship
@@ -202,32 +201,13 @@ def perpetrator_table_rows(context: dict) -> list[list]:
 
 def perpetrator_tables_file(context: dict, fmt: str) -> bytes:
     """The tables as CSV (Excel-NL) or XLSX, with a sheet that explains the × and the scope."""
-    rows = neutralise_rows(perpetrator_table_rows(context))
-    if fmt == "csv":
-        return dutch_csv_text(rows).encode("utf-8")
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Daders"
-    for row in rows:
-        sheet.append(row)
-    note = book.create_sheet("Toelichting")
-    note.append(
-        [
-            _(
-                "Aantallen kleiner dan %(n)s en aantallen die ze zouden verraden zijn vervangen "
-                "door ×; een mediaan staat er alleen bij ten minste %(n)s veroordeelden."
-            )
-            % {"n": context["min_cell"]}
-        ]
-    )
-    note.append(
-        [
-            _("Gegevens tot en met %(d)s; alleen casussen met toestemming voor onderzoek.")
-            % {"d": context["cutoff"].isoformat()}
-        ]
-    )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    notes = [
+        _(
+            "Aantallen kleiner dan %(n)s en aantallen die ze zouden verraden zijn vervangen "
+            "door ×; een mediaan staat er alleen bij ten minste %(n)s veroordeelden."
+        )
+        % {"n": context["min_cell"]},
+        _("Gegevens tot en met %(d)s; alleen casussen met toestemming voor onderzoek.")
+        % {"d": context["cutoff"].isoformat()},
+    ]
+    return tables_file(perpetrator_table_rows(context), fmt, sheet_title="Daders", notes=notes)
