@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 INBEELD := $(VENV)/bin/inbeeld
 DEMO_CASES ?= 3000
+# The test suite runs in one process per core (pytest-xdist, whole files per process: ADR 0025).
+TEST_WORKERS ?= auto
 DEMO_SEED ?= 2021
 PYTEST_ARGS ?=
 
@@ -62,7 +64,7 @@ run: demo serve
 
 test: install-test
 	$(VENV)/bin/python scripts/ensure_browser.py
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install-test devenv
 	$(VENV)/bin/python bench/run.py

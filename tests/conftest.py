@@ -16,6 +16,44 @@ from tests import factories, realdata
 _LOCAL_NAMES = {"localhost", "testserver"}
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help=(
+            "Run only the tests that use the test database (CI's second database run: the others "
+            "cannot touch a database and gave their answer on the first run; ADR 0025)."
+        ),
+    )
+
+
+def _uses_database(item) -> bool:
+    """True when the test can reach the test database. pytest-django blocks every database
+    access of a test without the django_db mark or a database fixture, so a test this returns
+    False for behaves the same on every database backend."""
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    names = set(getattr(item, "fixturenames", ()))
+    if names & {"_django_db_helper", "db", "transactional_db", "live_server"}:
+        return True
+    cls = getattr(item, "cls", None)
+    if cls is not None:
+        from django.test import TransactionTestCase
+
+        return issubclass(cls, TransactionTestCase)
+    return False
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--database-tests-only"):
+        return
+    kept = [item for item in items if _uses_database(item)]
+    dropped = [item for item in items if not _uses_database(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def pytest_report_header(config):
     """State at the start of every run where the real data sets are looked for and what a
     missing one does (tests/realdata.py): skipped locally, a failure under CI."""

@@ -352,6 +352,54 @@ def _three_lists_saturated_zero():
     return patterns, counts
 
 
+def _textbook_existence(X, y):
+    from scipy import optimize, sparse
+
+    m, p = X.shape
+    c = np.zeros(m + 1)
+    c[-1] = -1.0
+    result = optimize.linprog(
+        c,
+        A_ub=sparse.hstack([-sparse.identity(m), sparse.csr_matrix(np.ones((m, 1)))]),
+        b_ub=np.zeros(m),
+        A_eq=sparse.hstack([sparse.csr_matrix(X.T), sparse.csr_matrix((p, 1))]),
+        b_eq=X.T @ y,
+        bounds=[(0, None)] * (m + 1),
+        method="highs",
+    )
+    assert result.status == 0
+    return bool(-result.fun > 1e-6)
+
+
+def test_existence_programme_agrees_with_the_textbook_programme():
+    """The product's programme (equality rows only, v = s + w) answers as the textbook one (every
+    v_i >= s as its own row, scipy's linprog), for random four-list tables with zeros and random
+    two-way models; a table without zeros needs no programme and exists."""
+
+    rng = np.random.default_rng(20261207)
+    patterns = np.array([p for p in itertools.product((0, 1), repeat=4) if any(p)])
+    lists = ("A", "B", "C", "D")
+    pairs = list(itertools.combinations(lists, 2))
+    answers, checked = set(), 0
+    for _ in range(300):
+        counts = rng.poisson(rng.uniform(0.2, 6.0), size=len(patterns)) * (
+            rng.random(len(patterns)) > rng.uniform(0.0, 0.6)
+        )
+        try:
+            table = capture_histories(patterns, counts, lists=lists)
+        except StatsInputError:  # a list with no one on it: not a table to fit
+            continue
+        chosen = [pair for pair in pairs if rng.random() < 0.5]
+        X = mse._design(table.patterns, table.lists, chosen)
+        y = table.counts.astype(float)
+        expected = _textbook_existence(X, y)
+        assert mse.existence_check(X, y) is expected
+        answers.add(expected)
+        checked += 1
+    assert checked > 150
+    assert answers == {True, False}  # both answers were exercised
+
+
 def test_existence_linear_programme():
     patterns, counts = _three_lists_saturated_zero()
     terms = ("A:B", "A:C", "B:C")
@@ -393,7 +441,15 @@ def test_stats_module_imports_nothing_but_numpy_scipy_polars_and_the_stdlib():
             roots |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             roots.add(node.module.split(".")[0])
-    assert roots <= {"__future__", "dataclasses", "itertools", "math", "collections", "typing"} | {
+    assert roots <= {
+        "__future__",
+        "dataclasses",
+        "functools",
+        "itertools",
+        "math",
+        "collections",
+        "typing",
+    } | {
         "numpy",
         "scipy",
         "polars",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy import linalg, optimize, sparse, special
+from scipy import linalg, optimize, special
 
 from inbeeld.stats.exceptions import NotEstimable, StatsInputError
 from inbeeld.stats.mse.results import LoglinearFit
@@ -90,24 +90,22 @@ def _irls(
 
 def existence_check(X: np.ndarray, y: np.ndarray) -> bool:
     """The Fienberg-Rinaldo linear programme: True if a strictly positive table with the same
-    sufficient statistics ``X'y`` exists, i.e. the (Poisson log-linear) MLE is finite."""
-    m, p = X.shape
+    sufficient statistics ``X'y`` exists, i.e. the (Poisson log-linear) MLE is finite.
+
+    Maximise s over tables v with X'v = X'y and every v_i >= s >= 0; written with v = s + w
+    (w >= 0) so that only the equality rows remain: X'w + s X'1 = X'y. A table without zeros is
+    its own positive solution and needs no programme."""
+    y = np.asarray(y, dtype=float)
+    if y.size and float(np.min(y)) > _LP_TOL:
+        return True
+    m, _ = X.shape
+    X = np.asarray(X, dtype=float)
     t = X.T @ y
-    # variables: y_1..y_m, s; maximise s subject to X'v = t, s - v_i <= 0, v >= 0, s >= 0
+    a_eq = np.hstack([X.T, X.T.sum(axis=1, keepdims=True)])
     c = np.zeros(m + 1)
     c[-1] = -1.0
-    a_eq = sparse.hstack([sparse.csr_matrix(X.T), sparse.csr_matrix((p, 1))])
-    a_ub = sparse.hstack([-sparse.identity(m, format="csr"), sparse.csr_matrix(np.ones((m, 1)))])
-    result = optimize.linprog(
-        c,
-        A_ub=a_ub,
-        b_ub=np.zeros(m),
-        A_eq=a_eq,
-        b_eq=t,
-        bounds=[(0, None)] * (m + 1),
-        method="highs",
-    )
-    if result.status != 0:  # infeasible cannot happen (v = y is feasible); be safe
+    result = optimize.linprog(c, A_eq=a_eq, b_eq=t, bounds=(0, None), method="highs")
+    if result.status != 0:  # infeasible cannot happen (w = y, s = 0 is feasible); be safe
         return False
     return float(-result.fun) > _LP_TOL
 
