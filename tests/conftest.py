@@ -45,6 +45,11 @@ def _uses_database(item) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
+    # pytest-xdist schedules by node id: two tests with one id would run once and count once.
+    seen: set[str] = set()
+    twice = sorted({item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)})
+    if twice:
+        raise pytest.UsageError("tests with the same node id (give each its own): " + str(twice))
     if not config.getoption("--database-tests-only"):
         return
     kept = [item for item in items if _uses_database(item)]

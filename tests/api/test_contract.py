@@ -13,7 +13,7 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -53,13 +53,28 @@ def seeded(db):
         signals.request_finished.connect(close_old_connections)
 
 
-@schema.parametrize()
-@settings(
-    max_examples=8,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=list(HealthCheck),
-)
-def test_the_api_keeps_its_contract(case, seeded):
+# One pytest test per operation with its own id (schema.parametrize gives every operation the same
+# node id, and pytest-xdist, which runs the suite in parallel, would then run only one of them).
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+
+
+def test_every_operation_of_the_document_is_tested():
+    assert len(OPERATIONS) >= 20
+    assert len({operation.label for operation in OPERATIONS}) == len(OPERATIONS)
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
+def test_the_api_keeps_its_contract(operation, seeded):
     app, key = seeded
-    case.call_and_validate(app=app, headers={"Authorization": f"Bearer {key}"}, checks=CHECKS)
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=8,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    def keeps_the_contract(case):
+        case.call_and_validate(app=app, headers={"Authorization": f"Bearer {key}"}, checks=CHECKS)
+
+    keeps_the_contract()
