@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections import Counter
 
 import pytest
 
@@ -46,14 +47,15 @@ def _uses_database(item) -> bool:
 
 def pytest_collection_modifyitems(config, items):
     # pytest-xdist schedules by node id: two tests with one id would run once and count once.
-    seen: set[str] = set()
-    twice = sorted({item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)})
+    counts = Counter(item.nodeid for item in items)
+    twice = sorted(nodeid for nodeid, n in counts.items() if n > 1)
     if twice:
         raise pytest.UsageError("tests with the same node id (give each its own): " + str(twice))
     if not config.getoption("--database-tests-only"):
         return
-    kept = [item for item in items if _uses_database(item)]
-    dropped = [item for item in items if not _uses_database(item)]
+    kept, dropped = [], []
+    for item in items:
+        (kept if _uses_database(item) else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
