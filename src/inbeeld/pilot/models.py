@@ -379,7 +379,10 @@ class Moment(models.TextChoices):
 class Measure(models.Model):
     """The answers of one victim at one moment; an item may be left unanswered (null)."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="measures")
+    # The unique (case, instrument, moment) index starts with it (ADR 0026).
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="measures", db_index=False
+    )
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="measures")
     moment = models.CharField(_("moment"), max_length=40, choices=Moment.choices)
     date = models.DateField(_("datum"))

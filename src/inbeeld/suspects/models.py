@@ -227,7 +227,10 @@ class ProceedingEntry(Recorded):
     """One step of the prosecution of one suspect in one case: the decision (with the ground of
     a dismissal), a trial hearing, or the verdict (with the sentence on a conviction)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="suspect_proceedings")
+    # The (case, suspect, date) index in Meta starts with it (ADR 0026).
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="suspect_proceedings", db_index=False
+    )
     suspect = models.ForeignKey(Suspect, on_delete=models.PROTECT, related_name="proceedings")
     kind = models.CharField(_("stap"), max_length=20, choices=ProceedingKind.choices)
     date = models.DateField(_("datum"))

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import repeat
 
 import numpy as np
+import polars as pl
 from django.core.management.color import no_style
-from django.db import models
+from django.db import OperationalError, models
 from django.db.models.fields import NOT_PROVIDED
 
 from inbeeld.demo.generator.data import day_date
 
 RECHECK_ROWS = 100_000  # from here on, foreign keys are re-checked in one join (PostgreSQL)
-REINDEX_ROWS = 100_000  # from here on, a table's indexes are rebuilt after its load (SQLite)
+REINDEX_ROWS = 100_000  # from here on, a table's indexes are rebuilt after its load
 CHUNK_ROWS = 250_000  # rows converted to Python values at a time (bounds memory)
 SQLITE_ROWS_PER_STATEMENT = 100  # rows per INSERT ... VALUES (...), (...) statement
 SQLITE_MAX_VARIABLES = 999  # the lowest limit any SQLite build has
@@ -115,22 +115,19 @@ class Backend:
             cursor.close()
 
     def _copy(self, table: str, columns, n: int) -> None:
+        """COPY in text format. Each chunk's text is written by polars (vectorised, in Rust)
+        and handed to a psycopg writer thread, so PostgreSQL parses one chunk while the next is
+        being built (two cores: the load's wall time is about the larger of the two)."""
+        from psycopg.copy import QueuedLibpqWriter
+
         qn = self.connection.ops.quote_name
         sql = f"COPY {qn(table)} ({', '.join(qn(name) for name, _ in columns)}) FROM STDIN"
         with self.connection.cursor() as wrapper:
             raw = wrapper.cursor
-            with raw.copy(sql) as copy:
+            with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
                 for start in range(0, n, CHUNK_ROWS):
                     stop = min(n, start + CHUNK_ROWS)
-                    texts = [
-                        repeat(_copy_literal(values.value), stop - start)
-                        if isinstance(values, Const)
-                        else _copy_column(values[start:stop])
-                        for _, values in columns
-                    ]
-                    lines = map("\t".join, zip(*texts, strict=True))
-                    copy.write("".join([line + "\n" for line in lines]))
-
+                    copy.write(_copy_text(columns, start, stop))
 
 def _has_none(values) -> bool:
     return (
@@ -162,32 +159,47 @@ def _copy_literal(value) -> str:
         return r"\N"
     if isinstance(value, bool):
         return "t" if value else "f"
-    text = str(value)
-    if any(ch in text for ch in "\\\t\n\r"):
-        text = (
-            text.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-    return text
+    return _escape(str(value))
 
 
-def _copy_column(values) -> list[str]:
-    """A column in COPY text format; escaping is only paid for when some value needs it."""
-    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
-        return values.astype(str).tolist()
-    values = np.asarray(values, dtype=object)
-    missing = np.equal(values, None)
-    present = values[~missing]
-    texts = np.empty(len(values), dtype=object)
-    texts[missing] = r"\N"
-    joined = "".join(map(str, present))
-    if any(ch in joined for ch in "\\\t\n\r"):
-        texts[~missing] = [_copy_literal(v) for v in present]
-    else:
-        texts[~missing] = list(map(str, present))
-    return texts.tolist()
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy_text(columns, start: int, stop: int) -> str:
+    """Rows ``start:stop`` of ``columns`` in COPY text format: tab-separated, ``\\N`` for NULL,
+    backslash, tab, newline and carriage return escaped (tests/demo: test_copy_text)."""
+    frame = {}
+    for j, (_, values) in enumerate(columns):
+        name = f"c{j}"
+        if isinstance(values, Const):
+            frame[name] = pl.repeat(
+                None if values.value is None else _copy_literal(values.value),
+                stop - start,
+                dtype=pl.String,
+                eager=True,
+            )
+        elif isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+            frame[name] = pl.Series(values[start:stop])
+        else:
+            texts = _strings(values[start:stop])
+            frame[name] = (
+                texts.str.replace_all("\\", "\\\\", literal=True)
+                .str.replace_all("\t", "\\t", literal=True)
+                .str.replace_all("\n", "\\n", literal=True)
+                .str.replace_all("\r", "\\r", literal=True)
+            )
+    return pl.DataFrame(frame).write_csv(
+        separator="\t", include_header=False, null_value="\\N", quote_style="never"
+    )
+
+
+def _strings(values) -> pl.Series:
+    """Text and None straight into polars; anything else (numbers in an object column) via str."""
+    try:
+        return pl.Series(values, dtype=pl.String, strict=True)
+    except (TypeError, pl.exceptions.PolarsError):
+        return pl.Series([None if v is None else str(v) for v in values], dtype=pl.String)
 
 
 def model_columns(model, connection, values: dict[str, object]) -> list[tuple[str, object]]:
@@ -276,31 +288,48 @@ def drop_foreign_keys_for_load(connection, bulk_models: list, rows: int) -> list
 
 
 def drop_indexes_for_load(connection, rows: dict[type[models.Model], int]) -> list[str]:
-    """SQLite: drop every index of each model's table that gets ``REINDEX_ROWS`` or more rows and
-    return their CREATE statements, exactly as stored, for ``restore_indexes``; otherwise nothing.
+    """Drop the secondary indexes of each model's table that gets ``REINDEX_ROWS`` or more rows
+    and return their CREATE statements, exactly as the database stores them, for
+    ``restore_indexes``; otherwise nothing.
 
     Inserting rows in random key order into a large index costs more than building it again in
-    one sort. Unique indexes are dropped too (rebuilding one checks uniqueness again); the
-    automatic indexes behind a primary key or an inline UNIQUE have no statement and stay.
-    SQLite's schema changes are transactional: run this and ``restore_indexes`` inside the load's
-    transaction, so a failure leaves the schema as the migrations made it."""
-    if connection.vendor != "sqlite":
-        return []
+    one sort. SQLite: every index with a stored statement, unique ones too (rebuilding one checks
+    uniqueness again); the automatic indexes behind a primary key or an inline UNIQUE have no
+    statement and stay. PostgreSQL: every index that does not back a constraint (the primary key
+    and unique constraints stay), and the transaction gets 512 MB of ``maintenance_work_mem`` so
+    each rebuild sorts in memory (with parallel workers where PostgreSQL chooses them). Schema
+    changes are transactional on both: run this and ``restore_indexes`` inside the load's
+    transaction, so a failure leaves the schema as the migrations made it. On PostgreSQL a
+    dropped index locks its table against readers until the commit, like the foreign keys
+    ``drop_foreign_keys`` drops for the same loads."""
     tables = sorted(model._meta.db_table for model, n in rows.items() if n >= REINDEX_ROWS)
     if not tables:
         return []
     qn = connection.ops.quote_name
-    indexes = []
     with connection.cursor() as cursor:
-        for table in tables:
+        if connection.vendor == "sqlite":
+            indexes = []
+            for table in tables:
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                    "AND sql IS NOT NULL ORDER BY name",
+                    [table],
+                )
+                indexes += cursor.fetchall()
+        else:
             cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                "AND sql IS NOT NULL ORDER BY name",
-                [table],
+                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+                "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisprimary AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint WHERE conindid = indexrelid) "
+                "ORDER BY indrelid::regclass::text, indexrelid::regclass::text",
+                [[qn(t) for t in tables]],
             )
-            indexes += cursor.fetchall()
+            indexes = cursor.fetchall()
+            if indexes:
+                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for name, _ in indexes:
-            cursor.execute(f"DROP INDEX {qn(name)}")
+            # PostgreSQL's regclass text is already quoted where it needs to be.
+            cursor.execute(f"DROP INDEX {qn(name) if connection.vendor == 'sqlite' else name}")
     return [sql for _, sql in indexes]
 
 
@@ -319,27 +348,50 @@ def reset_sequences(connection, bulk_models: list[type[models.Model]]) -> None:
                 cursor.execute(sql)
 
 
-def sqlite_load_pragmas(connection) -> dict[str, int]:
+def sqlite_load_pragmas(connection, rows: int = 0) -> dict[str, int | str]:
     """SQLite: a large page cache and in-memory statement journals while loading (otherwise each
-    multi-row INSERT journals the pages it touches to a temporary file). Returns the previous
-    values. A pragma that cannot change inside an open transaction (a test) is left alone."""
+    multi-row INSERT journals the pages it touches to a temporary file), and, for a load of
+    ``REINDEX_ROWS`` rows or more when no other connection has the database open, the rollback
+    journal instead of the write-ahead log.
+
+    In WAL mode every page of the load is written twice: to the log, then by the checkpoint at
+    commit to the database (9 s of a 1M-case load). With a rollback journal the new pages go
+    straight to the file and only pages that existed before are journalled; the commit is as
+    durable (the journal is synced before the file is changed). Leaving WAL needs the only
+    connection: if another process has the file open, SQLite refuses and the load stays in WAL,
+    as before. While the load runs, a process that opens the file then waits for it (the busy
+    timeout) instead of reading the old state: acceptable for a large load, which is a set-up
+    step, not for the small demo that ``make run`` loads (ADR 0026). Returns the previous values
+    for ``restore_pragmas``. A pragma that cannot change inside an open transaction (a test) is
+    left alone."""
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         return {}
     with connection.cursor() as cursor:
-        before = {
+        before: dict[str, int | str] = {
             name: cursor.execute(f"PRAGMA {name}").fetchone()[0]
-            for name in ("cache_size", "temp_store")
+            for name in ("cache_size", "temp_store", "journal_mode")
         }
         cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         cursor.execute("PRAGMA temp_store = MEMORY")
+        if before["journal_mode"] == "wal" and rows >= REINDEX_ROWS:
+            try:
+                cursor.execute("PRAGMA journal_mode = DELETE")
+            except OperationalError:  # "database is locked": another connection has it open
+                pass
     return before
 
 
-def restore_pragmas(connection, before: dict[str, int]) -> None:
-    """Undo ``sqlite_load_pragmas`` and shrink the write-ahead log the load filled (it is
-    already checkpointed; this only gives the disk space back)."""
-    if before:
-        with connection.cursor() as cursor:
-            for name, value in before.items():
-                cursor.execute(f"PRAGMA {name} = {int(value)}")
+def restore_pragmas(connection, before: dict[str, int | str]) -> None:
+    """Undo ``sqlite_load_pragmas``: the previous cache and temp store, and back to the
+    write-ahead log if the load left it (an empty log: nothing to checkpoint); if it stayed in
+    WAL, shrink the log the load filled (already checkpointed; this gives the disk space back)."""
+    if not before:
+        return
+    with connection.cursor() as cursor:
+        for name in ("cache_size", "temp_store"):
+            cursor.execute(f"PRAGMA {name} = {int(before[name])}")
+        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != before["journal_mode"]:
+            cursor.execute(f"PRAGMA journal_mode = {before['journal_mode']}")
+        elif mode == "wal":
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

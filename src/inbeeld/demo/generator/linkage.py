@@ -428,7 +428,7 @@ def write_demo_linkage(data: DemoData, plan: LinkagePlan) -> LinkageSummary:
     case_pos, source_index = plan.rows
     count = len(case_pos)
     table = LinkageKey._meta.db_table
-    pragmas = bulk.sqlite_load_pragmas(connection)
+    pragmas = bulk.sqlite_load_pragmas(connection, count)
     try:
         with transaction.atomic():
             bulk.lock_tables(connection, [table])

@@ -237,7 +237,7 @@ def write_demo_safety(data: DemoData, plan: SafetyPlan) -> tuple[int, int]:
         return out
 
     m, f = len(plan.mo_case), len(plan.fact_case)
-    pragmas = bulk.sqlite_load_pragmas(connection)
+    pragmas = bulk.sqlite_load_pragmas(connection, m + f)
     try:
         _write_safety(connection, backend, data, plan, ids, flags)
     finally:

@@ -329,7 +329,7 @@ def write_demo_suspects(data: DemoData, plan: SuspectPlan) -> int:
     connection.ensure_connection()
     backend = bulk.Backend(connection)
     n = len(plan.case_pos)
-    pragmas = bulk.sqlite_load_pragmas(connection)
+    pragmas = bulk.sqlite_load_pragmas(connection, 3 * n)
     try:
         _write_suspects(connection, backend, data, plan)
     finally:

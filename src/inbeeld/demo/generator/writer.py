@@ -355,7 +355,7 @@ def write_demo_data(data: DemoData, *, if_empty: bool = False) -> WriteSummary |
     ]
     tables = [m._meta.db_table for m in bulk_models]
     seconds: dict[str, float] = {}
-    pragmas = sqlite_load_pragmas(connection)
+    pragmas = sqlite_load_pragmas(connection, data.case_count + data.event_count)
     start = time.perf_counter()
     try:
         with transaction.atomic():
