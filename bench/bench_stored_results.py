@@ -8,8 +8,9 @@ In one process with the project's development settings against BENCH_STORED_DATA
    scope: PostgreSQL's estimated rows against the actual rows of each plan node; the worst ratio
    per query is reported, and a plan counts as "estimated right" when every node is within
    ESTIMATE_FACTOR (nodes of fewer than 1,000 actual rows are not judged).
-2. The ORM → table load: the evaluation's and the monitor's tables through COPY (the default),
-   timed; with BENCH_STORED_ORM=1 also row by row through the ORM, for comparison.
+2. The ORM → table load: the evaluation's and the monitor's tables read as Arrow columns (ADBC,
+   the default; ADR 0027) and through COPY, each twice, in the worker's transaction; with
+   BENCH_STORED_ORM=1 also row by row through the ORM, for comparison.
 3. Cold recomputation as the worker does it (jobs.results.recompute_one): evaluation, monitor
    (with the dark number's bootstrap) and pilot dashboard, each from the database.
 4. A page view served from the stored result: the evaluation overview, the monitor page and the
@@ -161,9 +162,18 @@ def measure() -> dict:
     monitor = selectors.cases_in_research_scope(monitor=True)
     loads = {}
     # In the worker's transaction (work_mem, no JIT: jobs.results._snapshot), as it loads them.
-    with results._snapshot():
-        _tables, loads["evaluation tables (COPY)"] = _timed(lambda: tables_for_cases(research))
-        _tables, loads["monitor tables (COPY)"] = _timed(lambda: monitor_tables_for_cases(monitor))
+    # Arrow (ADBC, the default) and COPY side by side, each twice (the second with a warm cache).
+    for arrow, label in ((True, "Arrow"), (False, "COPY")):
+        settings.INBEELD_TABLE_LOAD_ARROW = arrow
+        for run in ("", ", again"):
+            with results._snapshot():
+                _tables, loads[f"evaluation tables ({label}{run})"] = _timed(
+                    lambda: tables_for_cases(research)
+                )
+                _tables, loads[f"monitor tables ({label}{run})"] = _timed(
+                    lambda: monitor_tables_for_cases(monitor)
+                )
+    settings.INBEELD_TABLE_LOAD_ARROW = True
     if os.environ.get("BENCH_STORED_ORM") == "1":
         settings.INBEELD_TABLE_LOAD_COPY = False
         _tables, loads["evaluation tables (ORM rows)"] = _timed(lambda: tables_for_cases(research))

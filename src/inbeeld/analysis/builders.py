@@ -25,6 +25,7 @@ from django.db.models import Count, IntegerField, Max, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from inbeeld.analysis import arrow_read
 from inbeeld.cases.models import (
     EFFECTIVE_EVENT,
     Case,
@@ -55,14 +56,20 @@ def query_frame(rows: QuerySet, schema: dict) -> pl.DataFrame:
     """The rows of a ``values_list`` queryset as a table with ``schema`` (column name → polars
     type, in the queryset's order). On PostgreSQL the query's own SQL runs inside ``COPY (...) TO
     STDOUT`` and the CSV goes straight into polars: no Python object per value, which is what
-    made the ORM → table load slow (issue 15 item 3). On SQLite the rows come through the ORM.
-    Both give the same table (tests/analysis/test_copy_load.py builds both ways)."""
+    made the ORM → table load slow (issue 15 item 3). Faster still, where the transaction has
+    written nothing, the same SQL is read as Arrow columns (analysis.arrow_read, ADR 0027). On
+    SQLite the rows come through the ORM. All give the same table
+    (tests/analysis/test_copy_load.py, test_arrow_load.py)."""
     if not settings.INBEELD_TABLE_LOAD_COPY or connections[rows.db].vendor != "postgresql":
         return frame(list(rows.iterator(chunk_size=20_000)), schema)
     try:
         sql, params = rows.query.sql_with_params()
     except EmptyResultSet:  # e.g. the cases of a scope without any case
         return pl.DataFrame(schema=schema)
+    if settings.INBEELD_TABLE_LOAD_ARROW:
+        read = arrow_read.arrow_frame(connections[rows.db], sql, params, schema)
+        if read is not None:
+            return read
     with connections[rows.db].cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
         buffer = io.BytesIO()

@@ -112,6 +112,10 @@ INBEELD_DARK_NUMBER_REPLICATES = env(
 # (analysis.builders.query_frame); False reads them row by row through the ORM (the identity
 # test, tests/analysis/test_copy_load.py, builds both).
 INBEELD_TABLE_LOAD_COPY = True
+# Faster still: the same queries read as Arrow columns through ADBC's PostgreSQL driver, in the
+# snapshot of the transaction that asks, when that transaction has written nothing
+# (analysis.arrow_read, ADR 0027); False keeps COPY (the identity test builds every way).
+INBEELD_TABLE_LOAD_ARROW = True
 
 MIDDLEWARE = [
     # Outermost, so the duration covers every other middleware (conf/jsonlog.py formats it).
