@@ -499,3 +499,22 @@ def test_the_evaluation_is_deterministic(runs):
     again = evaluate(tables, [PSYCHOLOGIST], horizon_days=HORIZON)
     assert to_jsonable(again) == to_jsonable(first)
     assert again.interventions[0].delivered == first.interventions[0].delivered
+
+
+def test_interventions_side_by_side_give_what_one_at_a_time_gives(runs, monkeypatch):
+    """evaluate() computes the interventions on several threads (stats.evaluation.
+    _each_intervention): the result, in the specs' order, is the one-thread result."""
+    from inbeeld.stats import evaluation as evaluation_module
+
+    _, tables, _ = runs[0.10]
+    specs = [
+        PSYCHOLOGIST,
+        InterventionSpec("peer_expert", "Ervaringsdeskundige"),
+        InterventionSpec("safety_coordinator", "Veiligheidscoördinator", after_complaint=True),
+    ]
+    monkeypatch.setattr(evaluation_module.os, "cpu_count", lambda: 4)
+    side_by_side = evaluate(tables, specs, horizon_days=HORIZON)
+    monkeypatch.setattr(evaluation_module.os, "cpu_count", lambda: 1)
+    one_at_a_time = evaluate(tables, specs, horizon_days=HORIZON)
+    assert [i.spec.code for i in side_by_side.interventions] == [s.code for s in specs]
+    assert to_jsonable(side_by_side) == to_jsonable(one_at_a_time)

@@ -33,7 +33,7 @@ from django.db.models import QuerySet
 
 from inbeeld import policy
 from inbeeld.analysis import builders
-from inbeeld.analysis.tables import tables_for_cases
+from inbeeld.analysis.tables import tables_with_extra
 from inbeeld.cases import selectors as case_selectors
 from inbeeld.cases.models import Case
 from inbeeld.intake import selectors as signal_selectors
@@ -87,13 +87,16 @@ def monitor_tables_for_cases(
 ) -> MonitorTables:
     """The monitor's tables of ``cases`` (already scoped); ``signals_of(cutoff, case_ids)``, when
     given, returns the signals table (or None)."""
-    # The monitor counts no safety facts (only the evaluation does).
-    evaluation = tables_for_cases(cases, cutoff=cutoff, with_safety=False)
-    cutoff = evaluation.cutoff
-    extra = builders.case_table(cases, ("nationality_group",), ordered=False)
-    extra = builders.with_form_flags(
-        extra, builders.form_rows(cases, OPTIONAL_FORMS), OPTIONAL_FORMS
+    # The monitor counts no safety facts (only the evaluation does). Its nationality and
+    # optional forms come with the evaluation's case and form queries (one scope evaluation each).
+    evaluation, extra = tables_with_extra(
+        cases,
+        cutoff=cutoff,
+        with_safety=False,
+        extra_columns=("nationality_group",),
+        extra_forms=OPTIONAL_FORMS,
     )
+    cutoff = evaluation.cutoff
     # Outcome events: the first date of each (case, event, outcome); revictimisation: every date.
     outcome_rows = builders.first_event_dates(cases, OUTCOME_EVENTS, until=cutoff, by_outcome=True)
     again_rows = builders.event_rows(cases, (REVICTIMISATION_EVENT,), until=cutoff, distinct=True)

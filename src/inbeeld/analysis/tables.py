@@ -39,8 +39,35 @@ def tables_for_cases(
 ) -> EvaluationTables:
     """The evaluation's tables of ``cases`` (already scoped by inbeeld.policy); without the
     safety facts (an empty table, one query less) for readers that do not use them."""
-    case_rows = builders.case_table(cases, ("police_unit", "intake_date", "minor"))
-    case_rows = builders.with_form_flags(case_rows, builders.form_rows(cases, FORMS), FORMS)
+    tables, _extra = tables_with_extra(cases, cutoff=cutoff, with_safety=with_safety)
+    return tables
+
+
+CASE_TABLE_COLUMNS = ("police_unit", "intake_date", "minor")
+
+
+def tables_with_extra(
+    cases,
+    *,
+    cutoff: dt.date | None = None,
+    with_safety: bool = True,
+    extra_columns: tuple[str, ...] = (),
+    extra_forms: tuple[str, ...] = (),
+) -> tuple[EvaluationTables, pl.DataFrame]:
+    """``tables_for_cases`` plus, from the same two queries (each query evaluates the scope
+    again, which costs most for the monitor's latest-consent scope), a table of ``case_id``,
+    ``extra_columns`` (names of builders.CASE_COLUMNS) and a flag per ``extra_forms`` code."""
+    forms = tuple(dict.fromkeys((*FORMS, *extra_forms)))
+    every_case = builders.case_table(
+        cases, tuple(dict.fromkeys((*CASE_TABLE_COLUMNS, *extra_columns)))
+    )
+    every_case = builders.with_form_flags(every_case, builders.form_rows(cases, forms), forms)
+    case_rows = every_case.select(
+        "case_id", *CASE_TABLE_COLUMNS, *(f"form_{code}" for code in FORMS)
+    )
+    extra = every_case.select(
+        "case_id", *extra_columns, *(f"form_{code}" for code in extra_forms)
+    )
     event_rows = builders.first_event_dates(cases, FIRST_DATE_EVENTS)
     if cutoff is None:
         cutoff = builders.data_cutoff(cases)
@@ -49,7 +76,7 @@ def tables_for_cases(
         if with_safety
         else pl.DataFrame(schema=SCHEMAS["safety"])
     )
-    return EvaluationTables.build(
+    tables = EvaluationTables.build(
         cases=case_rows,
         events=event_rows.filter(pl.col("date") <= cutoff),
         deliveries=builders.delivery_table(cases),
@@ -57,3 +84,4 @@ def tables_for_cases(
         cutoff=cutoff,
         safety=safety_rows.filter(pl.col("date") <= cutoff),
     )
+    return tables, extra
