@@ -131,9 +131,7 @@ def _record_elsewhere(case_id: int) -> None:
     thread.join()
 
 
-def test_the_arrow_read_sees_the_snapshot_of_the_transaction_that_asks(
-    committed_demo, arrow_reads
-):
+def test_the_arrow_read_sees_the_snapshot_of_the_transaction_that_asks(committed_demo, arrow_reads):
     cases = case_selectors.cases_in_research_scope()
     case_id = cases.order_by("pk").values_list("pk", flat=True).first()
     with _snapshot():  # REPEATABLE READ, as the worker computes

@@ -65,9 +65,7 @@ def tables_with_extra(
     case_rows = every_case.select(
         "case_id", *CASE_TABLE_COLUMNS, *(f"form_{code}" for code in FORMS)
     )
-    extra = every_case.select(
-        "case_id", *extra_columns, *(f"form_{code}" for code in extra_forms)
-    )
+    extra = every_case.select("case_id", *extra_columns, *(f"form_{code}" for code in extra_forms))
     event_rows = builders.first_event_dates(cases, FIRST_DATE_EVENTS)
     if cutoff is None:
         cutoff = builders.data_cutoff(cases)

@@ -129,6 +129,7 @@ class Backend:
                     stop = min(n, start + CHUNK_ROWS)
                     copy.write(_copy_text(columns, start, stop))
 
+
 def _has_none(values) -> bool:
     return (
         isinstance(values, np.ndarray) and values.dtype == object and np.equal(values, None).any()
