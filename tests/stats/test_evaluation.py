@@ -503,7 +503,8 @@ def test_the_evaluation_is_deterministic(runs):
 
 def test_interventions_side_by_side_give_what_one_at_a_time_gives(runs, monkeypatch):
     """evaluate() computes the interventions on several threads (stats.evaluation.
-    _each_intervention): the result, in the specs' order, is the one-thread result."""
+    _side_by_side, with the lead times): the result, in the specs' order, is the one-thread
+    result."""
     from inbeeld.stats import evaluation as evaluation_module
 
     _, tables, _ = runs[0.10]

@@ -412,9 +412,21 @@ def _evaluate(
             by_horizon[h] = case_outcomes(tables, horizon_days=h)
         return by_horizon[h]
 
+    def evaluate_one(spec: InterventionSpec) -> InterventionEvaluation:
+        return evaluate_intervention(
+            tables,
+            outcomes,
+            exposure_rows,
+            spec,
+            horizon_days=horizon_days,
+            outcomes_at=outcomes_at,
+        )
+
     followed = outcomes.filter(pl.col("complete_followup"))
     complainants = outcomes.filter(pl.col(ev.COMPLAINT_FILED).is_not_null())
-    lead = compute_lead_times(outcomes)
+    lead, evaluated = _side_by_side(
+        lambda: compute_lead_times(outcomes), evaluate_one, tuple(interventions)
+    )
     return Evaluation(
         cutoff=tables.cutoff,
         horizon_days=horizon_days,
@@ -433,26 +445,19 @@ def _evaluate(
         end_to_end=lead.end_to_end,
         bottleneck=lead.bottleneck,
         bottlenecks_by_unit=lead.by_unit,
-        interventions=_each_intervention(
-            lambda spec: evaluate_intervention(
-                tables,
-                outcomes,
-                exposure_rows,
-                spec,
-                horizon_days=horizon_days,
-                outcomes_at=outcomes_at,
-            ),
-            interventions,
-        ),
+        interventions=evaluated,
     )
 
 
-def _each_intervention(evaluate_one, interventions) -> tuple:
-    """The interventions' results, in their order, computed side by side on the machine's cores:
-    each is independent of the others (the outcomes at another horizon are shared; computing one
-    twice gives the same table), and the time goes to polars and numpy, which release the GIL."""
-    workers = min(len(interventions), os.cpu_count() or 1)
+def _side_by_side(lead_times, evaluate_one, interventions: tuple) -> tuple:
+    """The lead times and the interventions' results (in their order), computed side by side on
+    the machine's cores: each is independent of the others (the outcomes at another horizon are
+    shared; computing one twice gives the same table), and the time goes to polars and numpy,
+    which release the GIL. One core: one after the other."""
+    workers = min(len(interventions) + 1, os.cpu_count() or 1)
     if workers <= 1:
-        return tuple(evaluate_one(spec) for spec in interventions)
+        return lead_times(), tuple(evaluate_one(spec) for spec in interventions)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="evaluation") as pool:
-        return tuple(pool.map(evaluate_one, interventions))
+        lead = pool.submit(lead_times)
+        evaluated = tuple(pool.map(evaluate_one, interventions))
+        return lead.result(), evaluated
