@@ -176,3 +176,21 @@ def test_the_connection_string_carries_the_database_and_its_password():
     assert parsed.get("password") == (wrapper.settings_dict["PASSWORD"] or None)
     assert parsed.get("host") == (wrapper.settings_dict["HOST"] or None)
     assert not set(parsed) & arrow_read.NOT_LIBPQ
+
+
+def test_when_the_arrow_read_fails_the_rows_come_through_copy(
+    committed_demo, settings, monkeypatch, caplog
+):
+    """A real failure of the ADBC read (here: a port where no server listens) never stops the
+    computation: the same rows come through the transaction's own connection, with a warning."""
+    cases = case_selectors.cases_in_research_scope()
+    settings.INBEELD_TABLE_LOAD_ARROW = False
+    expected = builders.event_rows(cases, FIRST_DATE_EVENTS)
+    settings.INBEELD_TABLE_LOAD_ARROW = True
+    real = arrow_read.conninfo
+    monkeypatch.setattr(arrow_read, "conninfo", lambda c: real(c) + " host=127.0.0.1 port=1")
+    with caplog.at_level("WARNING", logger="inbeeld.analysis.arrow_read"), _snapshot():
+        table = builders.event_rows(cases, FIRST_DATE_EVENTS)
+    assert_frame_equal(table, expected, check_exact=True)
+    assert any("Arrow read failed" in r.getMessage() for r in caplog.records)
+    assert not any("password" in r.getMessage() for r in caplog.records)

@@ -51,13 +51,17 @@ def _insert(wrapper, n: int) -> None:
 def test_a_large_load_uses_the_rollback_journal_and_returns_to_the_log(file_connection):
     assert _pragma(file_connection, "journal_mode") == "wal"
     cache = _pragma(file_connection, "cache_size")
+    synchronous = _pragma(file_connection, "synchronous")
+    assert synchronous == 1  # NORMAL: the project's setting, safe in WAL mode only
     before = bulk.sqlite_load_pragmas(file_connection, bulk.REINDEX_ROWS)
     assert _pragma(file_connection, "journal_mode") == "delete"
+    assert _pragma(file_connection, "synchronous") == 2  # FULL while in rollback mode
     assert _pragma(file_connection, "cache_size") == -bulk.SQLITE_CACHE_KIB
     _insert(file_connection, 5_000)
     bulk.restore_pragmas(file_connection, before)
     assert _pragma(file_connection, "journal_mode") == "wal"
     assert _pragma(file_connection, "cache_size") == cache
+    assert _pragma(file_connection, "synchronous") == synchronous
     # The rows are in the file: another process's connection reads them.
     other = sqlite3.connect(file_connection.settings_dict["NAME"])
     try:
@@ -112,9 +116,36 @@ class _atomic:
         self.wrapper.set_autocommit(True)
 
 
+@pytest.mark.django_db
+def test_the_loaders_ask_for_the_rollback_journal_with_their_row_counts(monkeypatch):
+    """Each demo loader passes the rows it writes, so a large load takes the rollback-journal
+    path (a spy on the real function; inside the test's transaction it changes nothing)."""
+    from inbeeld.demo.generator import DemoConfig, build_demo_data, writer
+    from inbeeld.demo.generator.safety import generate_demo_safety
+    from inbeeld.demo.generator.suspects import generate_demo_suspects
+
+    asked = []
+    real = bulk.sqlite_load_pragmas
+
+    def spy(wrapper, rows=0):
+        asked.append(rows)
+        return real(wrapper, rows)
+
+    monkeypatch.setattr(bulk, "sqlite_load_pragmas", spy)
+    monkeypatch.setattr(writer, "sqlite_load_pragmas", spy)
+    data = build_demo_data(DemoConfig(cases=20_000, seed=5))
+    writer.write_demo_data(data)
+    suspects, _ = generate_demo_suspects(data)
+    records, facts, _ = generate_demo_safety(data)
+    assert asked[0] == data.case_count + data.event_count >= bulk.REINDEX_ROWS
+    assert asked[1] == 3 * suspects  # suspects, their links and about one proceeding step each
+    assert asked[2] == records + facts  # (below the threshold at this size: stays in WAL)
+
+
 def test_the_demo_command_leaves_a_database_in_the_log_with_every_row(tmp_path):
-    """End to end: ``inbeeld demo`` with more than REINDEX_ROWS events takes the rollback-journal
-    path and the database it leaves is back in WAL mode with all its rows and indexes."""
+    """End to end: ``inbeeld demo`` with more than REINDEX_ROWS events (a load that asks for the
+    rollback journal: the test above) leaves a database back in WAL mode with all its rows, whole
+    (integrity check) and without a left-over journal."""
     project = Path(__file__).resolve().parents[2]
     env = {
         **os.environ,

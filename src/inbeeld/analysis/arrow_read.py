@@ -25,9 +25,13 @@ scopes). ADBC connections are opened per read: a few per computation, each a few
 
 from __future__ import annotations
 
+import logging
+
 import polars as pl
 from psycopg import ClientCursor
 from psycopg.conninfo import make_conninfo
+
+logger = logging.getLogger(__name__)
 
 # The session settings a computation's transaction may set for itself (jobs.results._snapshot).
 CARRIED_SETTINGS = ("work_mem", "jit", "parallel_setup_cost", "parallel_tuple_cost")
@@ -77,16 +81,35 @@ def _state(connection) -> tuple[bool, str | None, list[tuple[str, str]]]:
 
 def arrow_frame(connection, sql: str, params, schema: dict) -> pl.DataFrame | None:
     """The rows of ``sql`` with ``params`` as a table with ``schema`` (names in order, types cast),
-    or None when the Django transaction has written rows another connection cannot see."""
+    or None when the Django transaction has written rows another connection cannot see, or when
+    the ADBC read itself fails (no connection to be had, a refused option, a type the driver
+    cannot read): the caller then reads the same rows through its own connection, so a faster
+    path that is unavailable never stops a computation (logged as a warning)."""
     import adbc_driver_manager
-    import adbc_driver_postgresql
 
     written, snapshot, carried = _state(connection)
     if written:
         return None
     with connection.cursor() as cursor:
         query = ClientCursor(cursor.cursor.connection).mogrify(sql, params)
-    database = adbc_driver_postgresql.connect(conninfo(connection))
+    try:
+        table = _read(conninfo(connection), query, snapshot, carried)
+    except (adbc_driver_manager.Error, pl.exceptions.PolarsError) as error:
+        # The message is the driver's (libpq's): never the connection string or its password.
+        logger.warning("Arrow read failed, reading with COPY: %s: %s", type(error).__name__, error)
+        return None
+    names = list(schema)
+    if table.width != len(names):
+        raise ValueError(f"the query gave {table.width} columns for {len(names)} names")
+    table.columns = names
+    return table.select(_typed(name, dtype) for name, dtype in schema.items())
+
+
+def _read(info: str, query: str, snapshot: str | None, carried) -> pl.DataFrame:
+    import adbc_driver_manager
+    import adbc_driver_postgresql
+
+    database = adbc_driver_postgresql.connect(info)
     try:
         adbc = adbc_driver_manager.AdbcConnection(database)
         try:
@@ -102,17 +125,13 @@ def arrow_frame(connection, sql: str, params, schema: dict) -> pl.DataFrame | No
                 table = pl.DataFrame(stream)
                 if snapshot is not None:
                     _run(statement, "ROLLBACK")
+                return table
             finally:
                 statement.close()
         finally:
             adbc.close()
     finally:
         database.close()
-    names = list(schema)
-    if table.width != len(names):
-        raise ValueError(f"the query gave {table.width} columns for {len(names)} names")
-    table.columns = names
-    return table.select(_typed(name, dtype) for name, dtype in schema.items())
 
 
 def _run(statement, sql: str) -> None:

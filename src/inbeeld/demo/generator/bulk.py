@@ -9,6 +9,7 @@ the linkage keys (linkage.py).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,8 @@ from django.db import OperationalError, models
 from django.db.models.fields import NOT_PROVIDED
 
 from inbeeld.demo.generator.data import day_date
+
+logger = logging.getLogger(__name__)
 
 RECHECK_ROWS = 100_000  # from here on, foreign keys are re-checked in one join (PostgreSQL)
 REINDEX_ROWS = 100_000  # from here on, a table's indexes are rebuilt after its load
@@ -357,20 +360,22 @@ def sqlite_load_pragmas(connection, rows: int = 0) -> dict[str, int | str]:
 
     In WAL mode every page of the load is written twice: to the log, then by the checkpoint at
     commit to the database (9 s of a 1M-case load). With a rollback journal the new pages go
-    straight to the file and only pages that existed before are journalled; the commit is as
-    durable (the journal is synced before the file is changed). Leaving WAL needs the only
-    connection: if another process has the file open, SQLite refuses and the load stays in WAL,
-    as before. While the load runs, a process that opens the file then waits for it (the busy
-    timeout) instead of reading the old state: acceptable for a large load, which is a set-up
-    step, not for the small demo that ``make run`` loads (ADR 0026). Returns the previous values
-    for ``restore_pragmas``. A pragma that cannot change inside an open transaction (a test) is
-    left alone."""
+    straight to the file and only pages that existed before are journalled. ``synchronous`` goes
+    to FULL for the load (the project's NORMAL is safe against power loss in WAL mode only), so
+    the commit is as durable as in WAL. Leaving WAL needs the only connection: if another
+    process has the file open, SQLite refuses and the load stays in WAL, as before. While the
+    load runs in rollback mode, a process that opens the file (a running server opens one per
+    request) waits the busy timeout (20 s) and then fails with "database is locked" instead of
+    reading the old state: acceptable for a large load, which is a set-up step on a demonstration
+    or benchmark machine, not for the small demo that ``make run`` loads, which stays below the
+    threshold (ADR 0026). Returns the previous values for ``restore_pragmas``. A pragma that
+    cannot change inside an open transaction (a test) is left alone."""
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         return {}
     with connection.cursor() as cursor:
         before: dict[str, int | str] = {
             name: cursor.execute(f"PRAGMA {name}").fetchone()[0]
-            for name in ("cache_size", "temp_store", "journal_mode")
+            for name in ("cache_size", "temp_store", "journal_mode", "synchronous")
         }
         cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         cursor.execute("PRAGMA temp_store = MEMORY")
@@ -379,20 +384,29 @@ def sqlite_load_pragmas(connection, rows: int = 0) -> dict[str, int | str]:
                 cursor.execute("PRAGMA journal_mode = DELETE")
             except OperationalError:  # "database is locked": another connection has it open
                 pass
+            else:
+                cursor.execute("PRAGMA synchronous = FULL")
     return before
 
 
 def restore_pragmas(connection, before: dict[str, int | str]) -> None:
-    """Undo ``sqlite_load_pragmas``: the previous cache and temp store, and back to the
-    write-ahead log if the load left it (an empty log: nothing to checkpoint); if it stayed in
-    WAL, shrink the log the load filled (already checkpointed; this gives the disk space back)."""
+    """Undo ``sqlite_load_pragmas``: the previous cache, temp store and synchronous setting, and
+    back to the write-ahead log if the load left it (an empty log: nothing to checkpoint); if it
+    stayed in WAL, shrink the log the load filled (already checkpointed; this gives the disk
+    space back). Going back to WAL needs a moment without readers: if one holds the file past
+    the busy timeout, the file stays in rollback mode until the next connection, whose
+    ``init_command`` sets WAL again; the load itself (committed or rolled back) is not affected
+    and its own outcome or error is what the caller sees."""
     if not before:
         return
     with connection.cursor() as cursor:
-        for name in ("cache_size", "temp_store"):
+        for name in ("cache_size", "temp_store", "synchronous"):
             cursor.execute(f"PRAGMA {name} = {int(before[name])}")
         mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
         if mode != before["journal_mode"]:
-            cursor.execute(f"PRAGMA journal_mode = {before['journal_mode']}")
+            try:
+                cursor.execute(f"PRAGMA journal_mode = {before['journal_mode']}")
+            except OperationalError:  # "database is locked": a reader past the busy timeout
+                logger.warning("demo load: journal mode stays %s until the next connection", mode)
         elif mode == "wal":
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
