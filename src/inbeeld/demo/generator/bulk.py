@@ -157,42 +157,28 @@ def _sqlite_literal(value) -> str:
     raise TypeError(f"no SQLite literal for {value!r}")
 
 
-def _copy_literal(value) -> str:
-    """One value in COPY text format."""
-    if value is None:
-        return r"\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    return _escape(str(value))
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
 def _copy_text(columns, start: int, stop: int) -> str:
     """Rows ``start:stop`` of ``columns`` in COPY text format: tab-separated, ``\\N`` for NULL,
     backslash, tab, newline and carriage return escaped (tests/demo: test_copy_text)."""
     frame = {}
     for j, (_, values) in enumerate(columns):
-        name = f"c{j}"
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+            frame[f"c{j}"] = pl.Series(values[start:stop])
+            continue
         if isinstance(values, Const):
-            frame[name] = pl.repeat(
-                None if values.value is None else _copy_literal(values.value),
-                stop - start,
-                dtype=pl.String,
-                eager=True,
-            )
-        elif isinstance(values, np.ndarray) and values.dtype.kind in "iu":
-            frame[name] = pl.Series(values[start:stop])
+            value = values.value
+            if isinstance(value, bool):
+                value = "t" if value else "f"
+            text = None if value is None else str(value)
+            texts = pl.repeat(text, stop - start, dtype=pl.String, eager=True)
         else:
             texts = _strings(values[start:stop])
-            frame[name] = (
-                texts.str.replace_all("\\", "\\\\", literal=True)
-                .str.replace_all("\t", "\\t", literal=True)
-                .str.replace_all("\n", "\\n", literal=True)
-                .str.replace_all("\r", "\\r", literal=True)
-            )
+        frame[f"c{j}"] = (
+            texts.str.replace_all("\\", "\\\\", literal=True)
+            .str.replace_all("\t", "\\t", literal=True)
+            .str.replace_all("\n", "\\n", literal=True)
+            .str.replace_all("\r", "\\r", literal=True)
+        )
     return pl.DataFrame(frame).write_csv(
         separator="\t", include_header=False, null_value="\\N", quote_style="never"
     )
