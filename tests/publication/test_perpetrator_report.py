@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from inbeeld.accounts.models import Role
 from inbeeld.analysis.perpetrator_tables import suspect_rows
 from inbeeld.audit.models import AuditAction, AuditEvent
-from inbeeld.cases.models import ConsentRecord
+from inbeeld.cases.services import consent_record
 from inbeeld.cases.selectors import cases_in_monitor_scope
 from inbeeld.jobs.models import StoredResult
 from inbeeld.publication.stored_results import PERPETRATORS
@@ -42,8 +42,12 @@ class World:
 
 def _consented(**kwargs):
     case = CaseFactory(with_complaint=True, **kwargs)
-    ConsentRecord.objects.create(
-        case=case, kind="given", scope="evaluation_monitor", date=D(2024, 3, 1)
+    consent_record(
+        actor=make_user(Role.POLICE_OFFICER, unit_code="amsterdam"),
+        case=case,
+        kind="given",
+        scope="evaluation_monitor",
+        date=D(2024, 3, 1),
     )
     return case
 

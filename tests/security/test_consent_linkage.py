@@ -162,3 +162,83 @@ def test_the_case_page_names_the_sources_never_the_keys(officer, login):
     )
     html = login(officer).get(reverse("cases:detail", args=[case.code])).content.decode()
     assert "CoMensha" in html and link.key not in html and "CM-2024-0042" not in html
+
+
+# --- the monitor's consent: kept on the case beside research_consent (ADR 0028) -----------------
+
+
+def _latest_covers_monitor() -> dict[int, bool]:
+    """The oracle from the history alone: does each case's latest record (highest id) give
+    consent with the monitor's scope?"""
+    latest: dict[int, ConsentRecord] = {}
+    for record in ConsentRecord.objects.order_by("pk"):
+        latest[record.case_id] = record
+    return {
+        case.pk: case.pk in latest
+        and latest[case.pk].kind == "given"
+        and latest[case.pk].scope == "evaluation_monitor"
+        for case in Case.objects.all()
+    }
+
+
+def test_the_case_keeps_whether_its_current_consent_covers_the_monitor(officer):
+    researcher = make_user(Role.RESEARCHER)
+    case = CaseFactory(without_consent=True)
+    steps = [
+        ("given", "evaluation", (True, False)),
+        ("given", "evaluation_monitor", (True, True)),
+        ("withdrawn", "", (False, False)),
+        ("given", "evaluation_monitor", (True, True)),
+        ("given", "evaluation", (True, False)),
+    ]
+    for kind, scope, expected in steps:
+        services.consent_record(actor=officer, case=case, kind=kind, scope=scope, date=TODAY)
+        stored = Case.objects.get(pk=case.pk)
+        assert (stored.research_consent, stored.monitor_consent) == expected
+        assert (case.research_consent, case.monitor_consent) == expected
+        assert stored.monitor_consent == _latest_covers_monitor()[case.pk]
+        in_monitor = selectors.cases_in_monitor_scope(researcher).filter(pk=case.pk).exists()
+        assert in_monitor == expected[1]
+        in_evaluation = selectors.cases_in_evaluation_scope(researcher).filter(pk=case.pk).exists()
+        assert in_evaluation == expected[0]
+
+
+def test_a_refused_consent_leaves_the_monitor_column_as_it_was(officer):
+    case = CaseFactory(without_consent=True)
+    services.consent_record(
+        actor=officer, case=case, kind="given", scope="evaluation_monitor", date=TODAY
+    )
+    with pytest.raises(ValidationError):
+        services.consent_record(actor=officer, case=case, kind="given", date=TODAY)
+    with pytest.raises(PermissionDenied):
+        services.consent_record(
+            actor=make_user(Role.RESEARCHER), case=case, kind="withdrawn", date=TODAY
+        )
+    assert Case.objects.get(pk=case.pk).monitor_consent is True
+
+
+def test_the_migration_fills_the_monitor_column_from_the_consent_history(officer):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("inbeeld.cases.migrations.0011_monitor_consent")
+    histories = [
+        [],
+        [("given", "evaluation")],
+        [("given", "evaluation_monitor")],
+        [("given", "evaluation_monitor"), ("withdrawn", "")],
+        [("given", "evaluation_monitor"), ("given", "evaluation")],
+        [("given", "evaluation"), ("given", "evaluation_monitor")],
+        [("given", "evaluation_monitor"), ("withdrawn", ""), ("given", "evaluation_monitor")],
+    ]
+    for history in histories:
+        case = CaseFactory(without_consent=True)
+        for kind, scope in history:
+            services.consent_record(actor=officer, case=case, kind=kind, scope=scope, date=TODAY)
+    kept = dict(Case.objects.values_list("pk", "monitor_consent"))
+    assert sorted(kept.values()) == [False] * 4 + [True] * 3
+    Case.objects.update(monitor_consent=False)  # as the column is when the migration adds it
+    migration.fill_monitor_consent(apps, None)
+    filled = dict(Case.objects.values_list("pk", "monitor_consent"))
+    assert filled == kept == _latest_covers_monitor()

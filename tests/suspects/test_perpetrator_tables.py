@@ -167,12 +167,12 @@ def test_no_published_cell_below_the_minimum():
 @pytest.mark.django_db
 def test_the_page_shows_protected_tables_to_a_researcher_and_records_the_release(client, login):
     from inbeeld.audit.models import AuditEvent
-    from inbeeld.cases.models import ConsentRecord
+    from inbeeld.cases.services import consent_record
 
     police, om = make_user(Role.POLICE_OFFICER), make_user(Role.PROSECUTOR)
     case = CaseFactory(forms=["sexual"], minor=True, with_complaint=True)
-    ConsentRecord.objects.create(
-        case=case, kind="given", scope="evaluation_monitor", date=D(2024, 3, 1)
+    consent_record(
+        actor=police, case=case, kind="given", scope="evaluation_monitor", date=D(2024, 3, 1)
     )
     suspect = services.suspect_register(
         actor=police, case=case, role="client", relationship="stranger"

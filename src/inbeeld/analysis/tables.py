@@ -55,7 +55,7 @@ def tables_with_extra(
     extra_forms: tuple[str, ...] = (),
 ) -> tuple[EvaluationTables, pl.DataFrame]:
     """``tables_for_cases`` plus, from the same two queries (each query evaluates the scope
-    again, which costs most for the monitor's latest-consent scope), a table of ``case_id``,
+    again), a table of ``case_id``,
     ``extra_columns`` (names of builders.CASE_COLUMNS) and a flag per ``extra_forms`` code."""
     forms = tuple(dict.fromkeys((*FORMS, *extra_forms)))
     every_case = builders.case_table(

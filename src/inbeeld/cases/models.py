@@ -118,6 +118,10 @@ class Case(models.Model):
     research_consent = models.BooleanField(
         _("toestemming onderzoek"), default=False, db_default=False, db_index=True
     )
+    # Whether that latest ConsentRecord also covers the monitor (scope "evaluation and monitor"):
+    # kept with research_consent in the consent service's transaction, so the monitor's scope is a
+    # column filter instead of a latest-record subquery per case (issue 15 item 3, ADR 0028).
+    monitor_consent = models.BooleanField(_("toestemming monitor"), default=False, db_default=False)
     # Optimistic locking: every change bumps the version; a writer that read an older version
     # gets a conflict instead of overwriting.
     version = models.PositiveIntegerField(default=1)

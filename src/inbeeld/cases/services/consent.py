@@ -61,7 +61,8 @@ def consent_record(
     expected_version: int | None = None,
 ) -> ConsentRecord:
     """Record research consent given (with scope) or withdrawn; a withdrawal takes the case out
-    of every research view at once (Case.research_consent, same transaction)."""
+    of every research view at once (Case.research_consent, same transaction); whether the new
+    record covers the monitor is kept beside it (Case.monitor_consent)."""
     if not policy.can(actor, policy.Action.CONSENT_RECORD, case):
         raise PermissionDenied(_("U mag bij deze casus geen toestemming vastleggen."))
     check_date(date, "date")
@@ -82,8 +83,12 @@ def consent_record(
         record.full_clean()
         record.save()
         given = kind == ConsentRecord.Kind.GIVEN
-        Case.objects.filter(pk=locked.pk).update(research_consent=given, version=locked.version + 1)
-        case.research_consent, case.version = given, locked.version + 1
+        monitor = given and scope == policy.MONITOR_CONSENT_SCOPE
+        Case.objects.filter(pk=locked.pk).update(
+            research_consent=given, monitor_consent=monitor, version=locked.version + 1
+        )
+        case.research_consent, case.monitor_consent = given, monitor
+        case.version = locked.version + 1
         audit_record(
             actor=actor,
             action=AuditAction.CONSENT_RECORDED,

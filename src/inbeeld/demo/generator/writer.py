@@ -101,6 +101,8 @@ def _write(data: DemoData, connection, backend: Backend, seconds: dict[str, floa
                 "intake_date": date(data.intake_day),
                 "status": lookup(vocabulary.statuses)[data.status],
                 "research_consent": backend.boolean(data.consent),
+                # every demo consent record covers the monitor (the ConsentRecord rows below)
+                "monitor_consent": backend.boolean(data.consent),
                 "version": 1
                 + np.bincount(
                     np.concatenate([data.event_case, data.event_case[data.correction_of]]),
