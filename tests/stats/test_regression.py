@@ -259,6 +259,92 @@ def test_profile_interval_under_separation_is_finite_and_asymmetric():
     assert np.isfinite(ml.profile[0].coef_low) and ml.profile[0].coef_high == np.inf
 
 
+# --- repeated rows fitted once with their count (fitting.distinct_rows) ----------------------
+
+
+def _fit_both_ways(monkeypatch, y, X, names, **kwargs):
+    """The fit as it runs (repeated rows grouped) and the fit over every row one by one."""
+    from inbeeld.stats.regression import estimator
+
+    grouped = logistic_regression(y, X, names, **kwargs)
+    with monkeypatch.context() as patch:
+        patch.setattr(estimator, "distinct_rows", lambda X, y: None)
+        row_by_row = logistic_regression(y, X, names, **kwargs)
+    return grouped, row_by_row
+
+
+def _assert_same_fit(grouped, row_by_row):
+    for field in ("coef", "se", "ci_low", "ci_high", "p", "z"):
+        np.testing.assert_allclose(
+            getattr(grouped, field), getattr(row_by_row, field), rtol=1e-8, atol=1e-10
+        )
+    assert grouped.log_likelihood == pytest.approx(row_by_row.log_likelihood, rel=1e-12)
+    assert (grouped.n, grouped.n_events) == (row_by_row.n, row_by_row.n_events)
+    assert grouped.converged == row_by_row.converged
+    assert grouped.separation_detected == row_by_row.separation_detected
+    assert grouped.separation_columns == row_by_row.separation_columns
+    assert grouped.warnings == row_by_row.warnings
+    assert grouped.ci_method == row_by_row.ci_method
+
+
+def test_distinct_rows_are_the_rows_with_their_counts():
+    df = case_table(n=5000, seed=4)
+    y, X, _names = design_matrix(
+        df, outcome="complaint", exposure="itt", categorical=["form", "unit"], binary=["minor"]
+    )
+    Xd, yd, m = regression.fitting.distinct_rows(X, y)
+    assert m.sum() == len(y) and len(m) <= 2 * 3 * 4 * 2 * 2  # outcome x form x unit x minor x itt
+    # the same multiset of (row, outcome): every distinct pair counted as often as it occurs
+    full = pd.DataFrame(np.column_stack([X, y])).value_counts().sort_index()
+    expanded = pd.DataFrame(np.repeat(np.column_stack([Xd, yd]), m.astype(int), axis=0))
+    assert expanded.value_counts().sort_index().equals(full)
+    # not for a continuous covariate, nor when hardly any row repeats
+    continuous = np.column_stack([X, np.random.default_rng(1).normal(size=len(y))])
+    assert regression.fitting.distinct_rows(continuous, y) is None
+    assert regression.fitting.distinct_rows(X[:40], y[:40]) is None
+
+
+@pytest.mark.parametrize("firth", [True, False])
+def test_grouped_rows_give_the_fit_of_every_row(monkeypatch, firth):
+    df = case_table(n=20_000, seed=9)
+    y, X, names = design_matrix(
+        df, outcome="complaint", exposure="itt", categorical=["form", "unit"], binary=["minor"]
+    )
+    assert regression.fitting.distinct_rows(X, y) is not None  # this data takes the grouped path
+    grouped, row_by_row = _fit_both_ways(monkeypatch, y, X, names, firth=firth, profile_ci=True)
+    assert grouped.converged and not grouped.separation_detected
+    _assert_same_fit(grouped, row_by_row)
+    # and the independent oracle on every row (ML: statsmodels' Logit)
+    if not firth:
+        oracle = sm.Logit(y, X).fit(disp=0)
+        np.testing.assert_allclose(grouped.coef, oracle.params, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(grouped.se, oracle.bse, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("firth", [True, False])
+def test_grouped_rows_find_the_same_separation(monkeypatch, firth):
+    df = case_table(n=3000, seed=5).with_columns(
+        complaint=pl.when(pl.col("form") == "criminal").then(0).otherwise(pl.col("complaint"))
+    )
+    y, X, names = design_matrix(
+        df, outcome="complaint", exposure="itt", categorical=["form", "unit"], binary=["minor"]
+    )
+    assert regression.fitting.distinct_rows(X, y) is not None
+    grouped, row_by_row = _fit_both_ways(monkeypatch, y, X, names, firth=firth, profile_ci=True)
+    assert grouped.separation_detected and grouped.separation_columns == ("form[criminal]",)
+    if firth:
+        _assert_same_fit(grouped, row_by_row)
+    else:  # ML diverges: both stop on the runaway coefficient, the rest agrees
+        assert not grouped.converged and not row_by_row.converged
+        assert grouped.warnings == row_by_row.warnings
+        j = names.index("form[criminal]")
+        assert grouped.coef[j] < -10 and row_by_row.coef[j] < -10
+        keep = [i for i in range(len(names)) if i != j]
+        np.testing.assert_allclose(
+            np.asarray(grouped.coef)[keep], np.asarray(row_by_row.coef)[keep], atol=1e-4
+        )
+
+
 # --- validation ---------------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from scipy import stats as sps
 from inbeeld.stats.design import _validate
 from inbeeld.stats.exceptions import StatsInputError
 from inbeeld.stats.firth_profile import ProfileInterval, profile_interval
-from inbeeld.stats.regression.fitting import _newton, _Work
+from inbeeld.stats.regression.fitting import _newton, _Work, distinct_rows
 from inbeeld.stats.regression.results import LogisticResult
 from inbeeld.stats.regression.separation import _detect_separation
 
@@ -56,7 +56,9 @@ def logistic_regression(
     intercept = next((j for j in range(k) if np.all(X[:, j] == 1.0)), None)
     if intercept is not None:
         b0[intercept] = math.log(ybar / (1.0 - ybar))
-    work = _Work(X, y, firth)
+    # Repeated (row, outcome) pairs are fitted once, with their count: the same sums
+    grouped = distinct_rows(X, y)
+    work = _Work(X, y, firth) if grouped is None else _Work(*grouped[:2], firth, m=grouped[2])
     state, converged, iterations, _diverging = _newton(work, b0, max_iter)
 
     warnings: list[str] = []

@@ -40,11 +40,19 @@ class _State:
 class _Work:
     """Row-length buffers reused across iterations, and products over X taken block by block:
     on a million rows fresh n x k temporaries (page faults, cache misses) cost more than the
-    arithmetic. The buffers hold the quantities of ``owner``, the state evaluated last."""
+    arithmetic. The buffers hold the quantities of ``owner``, the state evaluated last.
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, firth: bool) -> None:
+    ``m``: how many observations each row stands for (``distinct_rows``), or None for one
+    each. A row with weight m is exactly m identical rows: every sum over the observations
+    (log-likelihood, X'WX, score, Firth's hat diagonal, whose sum over identical rows is the
+    weighted row's) is the same sum taken once per distinct row."""
+
+    def __init__(
+        self, X: np.ndarray, y: np.ndarray, firth: bool, m: np.ndarray | None = None
+    ) -> None:
         n, k = X.shape
-        self.X, self.y, self.firth = X, y, firth
+        self.X, self.y, self.firth, self.m = X, y, firth, m
+        self.my = y if m is None else m * y
         self.eta, self.p, self.q = np.empty(n), np.empty(n), np.empty(n)
         self.wsqrt, self.tmp, self.r = np.empty(n), np.empty(n), np.empty(n)
         rows = min(n, _CHUNK_ROWS)
@@ -52,13 +60,17 @@ class _Work:
         self.owner: _State | None = None
 
     def evaluate(self, b: np.ndarray) -> _State:
-        X, y = self.X, self.y
+        X = self.X
         np.matmul(X, b, out=self.eta)
         special.expit(self.eta, out=self.p)
         np.negative(self.eta, out=self.tmp)
         special.expit(self.tmp, out=self.q)  # 1 - p without cancellation
-        ll = float(y @ self.eta - np.logaddexp(0.0, self.eta, out=self.tmp).sum())
+        np.logaddexp(0.0, self.eta, out=self.tmp)
+        log_norm = self.tmp.sum() if self.m is None else self.m @ self.tmp
+        ll = float(self.my @ self.eta - log_norm)
         np.multiply(self.p, self.q, out=self.wsqrt)
+        if self.m is not None:
+            self.wsqrt *= self.m
         np.sqrt(self.wsqrt, out=self.wsqrt)
         info = _weighted_gram(X, self.wsqrt, self.block)
         try:
@@ -80,14 +92,17 @@ class _Work:
             self.owner = state
 
     def score(self, state: _State) -> np.ndarray:
-        """Gradient of the (penalised) log-likelihood: X'(y - p) or Firth's X'(y - p + h(1/2 - p))."""
+        """Gradient of the (penalised) log-likelihood: X'm(y - p) or Firth's
+        X'(m(y - p) + h(1/2 - p)), h the hat diagonal with the weights m p (1 - p)."""
         self.load(state)
         r = np.multiply(self.y, self.q, out=self.r)
         np.subtract(1.0, self.y, out=self.tmp)
         self.tmp *= self.p
         r -= self.tmp  # y - p
+        if self.m is not None:
+            r *= self.m
         if self.firth:
-            # hat diagonal h_i = w_i x_i' I^-1 x_i = || L^-1 (sqrt(w_i) x_i) ||^2
+            # hat diagonal h_i = w_i x_i' I^-1 x_i = || L^-1 (sqrt(w_i) x_i) ||^2, w_i = m_i p_i q_i
             X, k = self.X, len(state.b)
             linv_t = linalg.solve_triangular(
                 state.chol, np.eye(k), lower=True, check_finite=False
@@ -214,3 +229,22 @@ def _newton(
         else:
             stalled = 0
     return state, False, max_iter, False
+
+
+def distinct_rows(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The distinct (row of X, outcome) pairs with how often each occurs, when X holds only 0
+    and 1 (an intercept, a binary exposure, binary covariates, dummies) and that shortens the
+    data at least fourfold; else None. The evaluation's adjusted comparisons fit hundreds of
+    thousands of cases with a few thousand covariate patterns, so every pass of the fit gets
+    that much shorter; the likelihood, its derivatives and the separation checks are sums over
+    the observations and come out the same (``_Work``)."""
+    n, k = X.shape
+    if n < 4 * (k + 1) or k + 1 > 52 or not np.all((X == 0.0) | (X == 1.0)):
+        return None
+    # each (row, outcome) as the integer with those bits: exact in float64 up to 2^52
+    bits = np.ldexp(1.0, np.arange(k + 1))
+    key = (X @ bits[:k] + y * bits[k]).astype(np.int64)
+    _keys, first, counts = np.unique(key, return_index=True, return_counts=True)
+    if 4 * len(first) > n:
+        return None
+    return X[first], y[first], counts.astype(np.float64)

@@ -17,6 +17,9 @@ def _no_separation_certificate(work: _Work, state: _State) -> bool:
     lam = np.multiply(y, work.q, out=work.r)
     other = np.subtract(1.0, y, out=work.tmp)
     other *= work.p
+    if work.m is not None:  # a row standing for m observations: m times their terms
+        lam *= work.m
+        other *= work.m
     g = X.T @ (lam - other)  # X'(y - p)
     lam += other  # |y - p|
     work.owner = None  # the buffers are reused below
@@ -77,7 +80,7 @@ def _detect_separation(
     if work.firth:
         # The Firth estimate is not the ML point; a few ML steps from it give the certificate
         # when the ML estimate exists.
-        ml = _Work(work.X, work.y, firth=False)
+        ml = _Work(work.X, work.y, firth=False, m=work.m)
         s = state
         for _ in range(4):
             s, _conv, _it, diverging = _newton(ml, s.b, max_iter=1)
