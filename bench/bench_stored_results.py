@@ -90,7 +90,6 @@ def explain(queryset) -> dict:
 
 def builder_queries():
     """(name, queryset) of every query the evaluation's and the monitor's tables run."""
-    from django.db.models import Min
 
     from inbeeld.analysis import builders
     from inbeeld.cases import selectors
@@ -109,13 +108,11 @@ def builder_queries():
                 case_id__in=cases.values("pk"), exploitationform__code__in=[*FORMS, *OPTIONAL_FORMS]
             ).values_list("case_id", "exploitationform__code"),
         )
-        yield (
+        yield (  # the events behind the first dates, as builders.first_event_dates reads them
             f"{scope}: first dates",
-            events.filter(event_type__code__in=list(FIRST_DATE_EVENTS))
-            .values("case_id", "event_type__code")
-            .annotate(first=Min("event_date"))
-            .values_list("case_id", "event_type__code", "first")
-            .order_by(),
+            builders.standing_event_rows(
+                cases, FIRST_DATE_EVENTS, ("case_id", "event_type__code", "event_date")
+            ),
         )
         yield (
             f"{scope}: cut-off (latest date)",

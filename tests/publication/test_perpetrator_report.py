@@ -20,8 +20,8 @@ from openpyxl import load_workbook
 from inbeeld.accounts.models import Role
 from inbeeld.analysis.perpetrator_tables import suspect_rows
 from inbeeld.audit.models import AuditAction, AuditEvent
-from inbeeld.cases.services import consent_record
 from inbeeld.cases.selectors import cases_in_monitor_scope
+from inbeeld.cases.services import consent_record
 from inbeeld.jobs.models import StoredResult
 from inbeeld.publication.stored_results import PERPETRATORS
 from inbeeld.spreadsheet_safety import read_dutch_csv

@@ -73,8 +73,8 @@ def query_frame(rows: QuerySet, schema: dict) -> pl.DataFrame:
     with connections[rows.db].cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
         buffer = io.BytesIO()
-        # CSV: a NULL is an unquoted empty field, an empty text a quoted one (""); polars reads
-        # them back as null and "".
+        # CSV: a NULL is an unquoted empty field, an empty text a quoted one (""); polars 2 reads
+        # both as "" (``_typed`` makes it null where the column is not text).
         statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
         with raw.copy(statement, params) as copy:
             for block in copy:
@@ -95,6 +95,11 @@ def query_frame(rows: QuerySet, schema: dict) -> pl.DataFrame:
 
 def _typed(name: str, dtype) -> pl.Expr:
     column = pl.col(name)
+    if dtype != pl.String:
+        # polars reads an unquoted empty field (COPY's NULL) as empty text too; a number, date
+        # or flag is never empty text, so there it is the NULL. (Text columns of the builders
+        # are codes, never NULL.)
+        column = pl.when(column == "").then(None).otherwise(column)
     if dtype == pl.Boolean:
         return pl.when(column.is_null()).then(None).otherwise(column == "t").alias(name)
     if dtype == pl.Date:
@@ -166,6 +171,48 @@ def effective_events(cases: QuerySet[Case], *, until: dt.date | None = None):
     return events if until is None else events.filter(event_date__lte=until)
 
 
+_EVENT_SCHEMA = {"case_id": pl.Int64, "event": pl.String, "date": pl.Date}
+
+
+def standing_event_rows(
+    cases: QuerySet[Case], codes: Iterable[str], fields: Sequence[str], *, until=None
+) -> QuerySet:
+    """The query behind the event tables: (event id, ``fields``…) of the events of ``codes`` of
+    ``cases`` (up to ``until``) without the effective-event rule, and after them (``UNION
+    ALL``, the other columns null) the ids of the superseded and of the withdrawn events.
+
+    One statement, so one view of the data in any isolation level. ``_standing_events`` drops
+    the listed ids: the same rows as ``effective_events`` (cases.models.EFFECTIVE_EVENT:
+    superseded or withdrawn by any event, whatever its date or case), without PostgreSQL
+    carrying every event's id through two anti-joins and its parallel workers (1,000,000 cases:
+    the first dates 2.4 s → 1.5 s)."""
+    events = ChainEvent.objects.filter(
+        case_id__in=cases.values("pk"), event_type__code__in=list(codes)
+    )
+    if until is not None:
+        events = events.filter(event_date__lte=until)
+    none = [Value(None, output_field=IntegerField())] * len(fields)
+    gone = [
+        ChainEvent.objects.filter(supersedes__isnull=False)
+        .values_list("supersedes_id", *none)
+        .order_by(),
+        EventWithdrawal.objects.values_list("event_id", *none).order_by(),
+    ]
+    return events.values_list("pk", *fields).order_by().union(*gone, all=True)
+
+
+def _standing_events(
+    cases: QuerySet[Case], codes: Iterable[str], fields: Sequence[str], schema: dict, until
+) -> pl.DataFrame:
+    """The effective events of ``codes`` of ``cases`` (up to ``until``) with ``fields`` (the
+    first is ``case_id``) as a table with ``schema``, their ids in ``_event``."""
+    rows = standing_event_rows(cases, codes, fields, until=until)
+    table = query_frame(rows, {"_event": pl.Int64, **schema})
+    listed = pl.col("case_id").is_not_null()
+    dropped = table.filter(~listed).get_column("_event")
+    return table.filter(listed & ~pl.col("_event").is_in(dropped.implode()))
+
+
 def first_event_dates(
     cases: QuerySet[Case],
     codes: Iterable[str],
@@ -183,21 +230,17 @@ def first_event_dates(
     aggregates it in one process after a parallel scan (4.4 s against 2.5 s for the plain rows;
     polars groups them in a fraction of a second)."""
     extra = ("outcome",) if by_outcome else ()
-    rows = (
-        effective_events(cases, until=until)
-        .filter(event_type__code__in=list(codes))
-        .values_list("case_id", "event_type__code", "event_date", *extra)
-        .order_by()
-    )
-    schema = {"case_id": pl.Int64, "event": pl.String, "date": pl.Date}
+    schema = dict(_EVENT_SCHEMA)
     if by_outcome:
         schema["outcome"] = pl.String
     keys = ["case_id", "event", *extra]
+    rows = _standing_events(
+        cases, codes, ("case_id", "event_type__code", "event_date", *extra), schema, until
+    )
     # Sorted by the keys and the date, the first row of each key holds its first date: the same
     # table as a group-by and a sort, in half the time (0.67 s → 0.39 s for 2.16 M rows).
     return (
-        query_frame(rows, schema)
-        .sort([*keys, "date"])
+        rows.sort([*keys, "date"])
         .unique(keys, keep="first", maintain_order=True)
         .select(list(schema))
     )
@@ -212,16 +255,13 @@ def event_rows(
 ) -> pl.DataFrame:
     """(case_id, event, date, outcome): every effective event of ``codes``, per case in (date,
     id) order; with ``distinct`` each (case, event, date, outcome) once, in no order."""
-    events = effective_events(cases, until=until).filter(event_type__code__in=list(codes))
-    fields = ("case_id", "event_type__code", "event_date", "outcome")
-    if distinct:
-        rows = events.values_list(*fields).order_by().distinct()
-    else:
-        rows = events.order_by("case_id", "event_date", "id").values_list(*fields)
-    return query_frame(
-        rows,
-        {"case_id": pl.Int64, "event": pl.String, "date": pl.Date, "outcome": pl.String},
+    schema = {**_EVENT_SCHEMA, "outcome": pl.String}
+    rows = _standing_events(
+        cases, codes, ("case_id", "event_type__code", "event_date", "outcome"), schema, until
     )
+    if distinct:
+        return rows.select(list(schema)).unique()
+    return rows.sort(["case_id", "date", "_event"]).select(list(schema))
 
 
 def data_cutoff(cases: QuerySet[Case]) -> dt.date:
