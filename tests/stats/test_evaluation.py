@@ -28,6 +28,7 @@ from inbeeld.demo.generator import DemoConfig, PilotDesign, build_demo_data
 from inbeeld.demo.generator.data import day_number
 from inbeeld.demo.generator.tables import evaluation_tables
 from inbeeld.stats.evaluation import InterventionSpec, evaluate
+from inbeeld.stats.primary import PrimaryDesign
 from inbeeld.stats.tables import EvaluationTables
 
 lifelines = pytest.importorskip("lifelines")
@@ -513,9 +514,33 @@ def test_interventions_side_by_side_give_what_one_at_a_time_gives(runs, monkeypa
         InterventionSpec("peer_expert", "Ervaringsdeskundige"),
         InterventionSpec("safety_coordinator", "Veiligheidscoördinator", after_complaint=True),
     ]
+    # two primary analyses at a horizon of their own (one shared), one at the evaluation's
+    specs += [
+        InterventionSpec(
+            "examining_judge",
+            "Rechter-commissaris",
+            after_complaint=True,
+            primary=PrimaryDesign(outcome="retained_after_complaint", horizon_days=365),
+        ),
+        InterventionSpec(
+            "shorter", "Kortere doorlooptijd", primary=PrimaryDesign(horizon_days=365)
+        ),
+        InterventionSpec("later", "Later", primary=PrimaryDesign(horizon_days=270)),
+    ]
+    computed: list[int] = []
+    real = evaluation_module.case_outcomes
+
+    def counted(tables, *, horizon_days):
+        computed.append(horizon_days)
+        return real(tables, horizon_days=horizon_days)
+
+    monkeypatch.setattr(evaluation_module, "case_outcomes", counted)
     monkeypatch.setattr(evaluation_module.os, "cpu_count", lambda: 4)
     side_by_side = evaluate(tables, specs, horizon_days=HORIZON)
+    # each horizon once, however many analyses ask for it
+    assert sorted(computed) == sorted([HORIZON, 365, 270])
     monkeypatch.setattr(evaluation_module.os, "cpu_count", lambda: 1)
     one_at_a_time = evaluate(tables, specs, horizon_days=HORIZON)
     assert [i.spec.code for i in side_by_side.interventions] == [s.code for s in specs]
     assert to_jsonable(side_by_side) == to_jsonable(one_at_a_time)
+    assert {i.primary.horizon_days for i in side_by_side.interventions} == {HORIZON, 365, 270}

@@ -27,7 +27,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -403,30 +404,15 @@ def _evaluate(
     *,
     horizon_days: int,
 ) -> Evaluation:
+    interventions = tuple(interventions)
     outcomes = case_outcomes(tables, horizon_days=horizon_days)
-    exposure_rows = exposures(tables, outcomes)
-    by_horizon = {horizon_days: outcomes}
-
-    def outcomes_at(h: int) -> pl.DataFrame:
-        if h not in by_horizon:
-            by_horizon[h] = case_outcomes(tables, horizon_days=h)
-        return by_horizon[h]
-
-    def evaluate_one(spec: InterventionSpec) -> InterventionEvaluation:
-        return evaluate_intervention(
-            tables,
-            outcomes,
-            exposure_rows,
-            spec,
-            horizon_days=horizon_days,
-            outcomes_at=outcomes_at,
+    workers = min(len(interventions) + 1, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="evaluation") as pool:
+        lead, exposure_rows, evaluated = _side_by_side(
+            pool if workers > 1 else None, tables, outcomes, interventions, horizon_days
         )
-
     followed = outcomes.filter(pl.col("complete_followup"))
     complainants = outcomes.filter(pl.col(ev.COMPLAINT_FILED).is_not_null())
-    lead, evaluated = _side_by_side(
-        lambda: compute_lead_times(outcomes), evaluate_one, tuple(interventions)
-    )
     return Evaluation(
         cutoff=tables.cutoff,
         horizon_days=horizon_days,
@@ -449,15 +435,66 @@ def _evaluate(
     )
 
 
-def _side_by_side(lead_times, evaluate_one, interventions: tuple) -> tuple:
-    """The lead times and the interventions' results (in their order), computed side by side on
-    the machine's cores: each is independent of the others (the outcomes at another horizon are
-    shared; computing one twice gives the same table), and the time goes to polars and numpy,
-    which release the GIL. One core: one after the other."""
-    workers = min(len(interventions) + 1, os.cpu_count() or 1)
-    if workers <= 1:
-        return lead_times(), tuple(evaluate_one(spec) for spec in interventions)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="evaluation") as pool:
-        lead = pool.submit(lead_times)
-        evaluated = tuple(pool.map(evaluate_one, interventions))
-        return lead.result(), evaluated
+class _Horizons:
+    """The case outcomes at each horizon a primary analysis asks for, computed once however
+    many interventions ask (each horizon's table is computed by the first to ask, or in
+    advance by the pool; the others wait for it)."""
+
+    def __init__(self, tables: EvaluationTables, outcomes: pl.DataFrame, horizon_days: int):
+        self.tables = tables
+        self.ready: dict[int, Future] = {horizon_days: _done(outcomes)}
+        self.lock = threading.Lock()
+
+    def start(self, pool: ThreadPoolExecutor, h: int) -> None:
+        with self.lock:
+            if h not in self.ready:
+                self.ready[h] = pool.submit(case_outcomes, self.tables, horizon_days=h)
+
+    def __call__(self, h: int) -> pl.DataFrame:
+        with self.lock:
+            future = self.ready.get(h)
+            mine = future is None
+            if mine:
+                future = self.ready[h] = Future()
+        if mine:
+            try:
+                future.set_result(case_outcomes(self.tables, horizon_days=h))
+            except BaseException as error:
+                future.set_exception(error)
+        return future.result()
+
+
+def _done(value) -> Future:
+    future: Future = Future()
+    future.set_result(value)
+    return future
+
+
+def _side_by_side(pool, tables, outcomes, interventions: tuple, horizon_days: int) -> tuple:
+    """The lead times, the exposures and the interventions' results (in their order), computed
+    side by side on the machine's cores: the lead times and the outcomes at the primary
+    analyses' other horizons start in the pool while this thread builds the exposures; then
+    the interventions, each independent of the others. The time goes to polars and numpy,
+    which release the GIL. Without a pool (one core): one after the other, the same results."""
+    horizons = _Horizons(tables, outcomes, horizon_days)
+
+    def evaluate_one(spec: InterventionSpec) -> InterventionEvaluation:
+        return evaluate_intervention(
+            tables,
+            outcomes,
+            exposure_rows,
+            spec,
+            horizon_days=horizon_days,
+            outcomes_at=horizons,
+        )
+
+    if pool is None:
+        exposure_rows = exposures(tables, outcomes)
+        evaluated = tuple(evaluate_one(spec) for spec in interventions)
+        return compute_lead_times(outcomes), exposure_rows, evaluated
+    lead = pool.submit(compute_lead_times, outcomes)
+    for spec in interventions:
+        horizons.start(pool, spec.primary.horizon_days)
+    exposure_rows = exposures(tables, outcomes)
+    evaluated = tuple(pool.map(evaluate_one, interventions))
+    return lead.result(), exposure_rows, evaluated

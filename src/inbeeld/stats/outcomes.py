@@ -78,14 +78,23 @@ END_TO_END = Stage(f"{STAGES[0].start}_{STAGES[-1].end}", STAGES[0].start, STAGE
 
 def first_dates(tables: EvaluationTables) -> pl.DataFrame:
     """Per case the first date of each event of FIRST_DATE_EVENTS (null when it never happened),
-    in columns named after the event code."""
+    in columns named after the event code.
+
+    Computed once per set of tables: the outcomes at every horizon and every retention analysis
+    read it (at 1,000,000 cases six times 0.17 s). Kept in the instance's own dictionary, as
+    functools.cached_property does on a frozen dataclass; the tables never change."""
+    cached = tables.__dict__.get("_first_dates")
+    if cached is not None:
+        return cached
     wanted = tables.events.filter(pl.col("event").is_in(FIRST_DATE_EVENTS))
     # One group-by per case with a filtered minimum per event: the same table as grouping by
     # case and event and pivoting, about twice as fast on millions of events.
-    return wanted.group_by("case_id").agg(
+    dates = wanted.group_by("case_id").agg(
         pl.col("date").filter(pl.col("event") == code).min().alias(code)
         for code in FIRST_DATE_EVENTS
     )
+    tables.__dict__["_first_dates"] = dates
+    return dates
 
 
 def _days(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
