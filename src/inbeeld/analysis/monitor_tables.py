@@ -87,19 +87,25 @@ def monitor_tables_for_cases(
 ) -> MonitorTables:
     """The monitor's tables of ``cases`` (already scoped); ``signals_of(cutoff, case_ids)``, when
     given, returns the signals table (or None)."""
-    # The monitor counts no safety facts (only the evaluation does). Its nationality and
-    # optional forms come with the evaluation's case and form queries (one scope evaluation each).
-    evaluation, extra = tables_with_extra(
+    # The monitor counts no safety facts (only the evaluation does). Its nationality, optional
+    # forms and outcome events come with the evaluation's queries (one scope evaluation and one
+    # read of each table).
+    evaluation, extra, events = tables_with_extra(
         cases,
         cutoff=cutoff,
         with_safety=False,
         extra_columns=("nationality_group",),
         extra_forms=OPTIONAL_FORMS,
+        extra_events=(*OUTCOME_EVENTS, REVICTIMISATION_EVENT),
     )
     cutoff = evaluation.cutoff
     # Outcome events: the first date of each (case, event, outcome); revictimisation: every date.
-    outcome_rows = builders.first_event_dates(cases, OUTCOME_EVENTS, until=cutoff, by_outcome=True)
-    again_rows = builders.event_rows(cases, (REVICTIMISATION_EVENT,), until=cutoff, distinct=True)
+    outcome_rows = builders.first_dates_of(
+        events.filter(pl.col("event").is_in(OUTCOME_EVENTS)), by_outcome=True
+    )
+    again_rows = builders.every_event_of(
+        events.filter(pl.col("event") == REVICTIMISATION_EVENT), distinct=True
+    )
     outcomes = pl.concat([outcome_rows, again_rows]).with_columns(
         pl.when(pl.col("outcome") == "").then(None).otherwise(pl.col("outcome")).alias("outcome")
     )

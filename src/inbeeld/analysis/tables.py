@@ -39,7 +39,7 @@ def tables_for_cases(
 ) -> EvaluationTables:
     """The evaluation's tables of ``cases`` (already scoped by inbeeld.policy); without the
     safety facts (an empty table, one query less) for readers that do not use them."""
-    tables, _extra = tables_with_extra(cases, cutoff=cutoff, with_safety=with_safety)
+    tables, _extra, _events = tables_with_extra(cases, cutoff=cutoff, with_safety=with_safety)
     return tables
 
 
@@ -53,10 +53,13 @@ def tables_with_extra(
     with_safety: bool = True,
     extra_columns: tuple[str, ...] = (),
     extra_forms: tuple[str, ...] = (),
-) -> tuple[EvaluationTables, pl.DataFrame]:
-    """``tables_for_cases`` plus, from the same two queries (each query evaluates the scope
-    again), a table of ``case_id``,
-    ``extra_columns`` (names of builders.CASE_COLUMNS) and a flag per ``extra_forms`` code."""
+    extra_events: tuple[str, ...] = (),
+) -> tuple[EvaluationTables, pl.DataFrame, pl.DataFrame]:
+    """``tables_for_cases`` plus, from the same queries (each query evaluates the scope again
+    and reads its table once), a table of ``case_id``, ``extra_columns`` (names of
+    builders.CASE_COLUMNS) and a flag per ``extra_forms`` code; and, when ``extra_events`` are
+    asked, the effective events of FIRST_DATE_EVENTS and those codes up to the cut-off with
+    their outcome (builders.standing_events; else an empty table)."""
     forms = tuple(dict.fromkeys((*FORMS, *extra_forms)))
     every_case = builders.case_table(
         cases, tuple(dict.fromkeys((*CASE_TABLE_COLUMNS, *extra_columns)))
@@ -66,9 +69,15 @@ def tables_with_extra(
         "case_id", *CASE_TABLE_COLUMNS, *(f"form_{code}" for code in FORMS)
     )
     extra = every_case.select("case_id", *extra_columns, *(f"form_{code}" for code in extra_forms))
-    event_rows = builders.first_event_dates(cases, FIRST_DATE_EVENTS)
+    events = builders.standing_events(
+        cases,
+        tuple(dict.fromkeys((*FIRST_DATE_EVENTS, *extra_events))),
+        with_outcome=bool(extra_events),
+    )
     if cutoff is None:
         cutoff = builders.data_cutoff(cases)
+    events = events.filter(pl.col("date") <= cutoff)
+    first_dates = builders.first_dates_of(events.filter(pl.col("event").is_in(FIRST_DATE_EVENTS)))
     safety_rows = (
         builders.query_frame(suspect_selectors.safety_fact_rows(cases), SCHEMAS["safety"])
         if with_safety
@@ -76,10 +85,10 @@ def tables_with_extra(
     )
     tables = EvaluationTables.build(
         cases=case_rows,
-        events=event_rows.filter(pl.col("date") <= cutoff),
+        events=first_dates,
         deliveries=builders.delivery_table(cases),
         deployments=builders.deployment_table(),
         cutoff=cutoff,
         safety=safety_rows.filter(pl.col("date") <= cutoff),
     )
-    return tables, extra
+    return tables, extra, events if extra_events else events.clear()
