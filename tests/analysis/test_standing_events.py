@@ -69,7 +69,7 @@ def demo(db):
     assert ChainEvent.objects.filter(supersedes__isnull=False).count() >= 5
 
 
-def _oracle(cases, *, until=None, by_outcome=False) -> pl.DataFrame:
+def _oracle(cases, *, until=None) -> pl.DataFrame:
     events = ChainEvent.objects.filter(
         EFFECTIVE_EVENT, case__in=cases, event_type__code__in=list(FIRST_DATE_EVENTS)
     )
@@ -90,7 +90,7 @@ def _first(rows: pl.DataFrame, by_outcome: bool) -> pl.DataFrame:
     return rows.group_by(keys).agg(pl.col("date").min()).select(*keys[:2], "date", *keys[2:])
 
 
-def _ways(settings):
+def _ways():
     yield "orm", False
     if connection.vendor == "postgresql":
         yield "copy", True
@@ -105,16 +105,13 @@ def test_the_event_tables_hold_exactly_the_effective_events(demo, settings, unti
     if until is not None:
         every = every.filter(event_date__lte=until)
     assert every.count() > expected.height > 0
-    for way, copy in _ways(settings):
+    for way, copy in _ways():  # (way: in the failure's local variables)
         settings.INBEELD_TABLE_LOAD_COPY = copy
         rows = builders.event_rows(cases, FIRST_DATE_EVENTS, until=until)
-        assert_frame_equal(rows, expected, check_exact=True), way
+        assert_frame_equal(rows, expected, check_exact=True)
         distinct = builders.event_rows(cases, FIRST_DATE_EVENTS, until=until, distinct=True)
-        (
-            assert_frame_equal(
-                distinct.sort(distinct.columns), expected.unique().sort(expected.columns)
-            ),
-            way,
+        assert_frame_equal(
+            distinct.sort(distinct.columns), expected.unique().sort(expected.columns)
         )
         for by_outcome in (False, True):
             first = builders.first_event_dates(
@@ -122,11 +119,11 @@ def test_the_event_tables_hold_exactly_the_effective_events(demo, settings, unti
             )
             oracle = _first(expected, by_outcome)
             assert first.columns == oracle.columns, way
-            assert_frame_equal(first.sort(first.columns), oracle.sort(oracle.columns)), way
+            assert_frame_equal(first.sort(first.columns), oracle.sort(oracle.columns))
 
 
 def test_an_empty_scope_gives_empty_tables(demo, settings):
-    for _way, copy in _ways(settings):
+    for _way, copy in _ways():
         settings.INBEELD_TABLE_LOAD_COPY = copy
         none = Case.objects.none()
         assert builders.event_rows(none, FIRST_DATE_EVENTS).height == 0

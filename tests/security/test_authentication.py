@@ -281,3 +281,52 @@ def test_check_deploy_is_clean_under_the_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_session_row_is_written_at_most_once_a_minute_when_nothing_changed(client, settings):
+    """The idle timeout slides with every request, but an unchanged session is written again
+    only when its row is a minute old (conf.middleware.SessionMiddleware): a page view costs no
+    write of its own, and the session can only end sooner (between 14 and 15 idle minutes)."""
+    from django.contrib.sessions.models import Session
+
+    from inbeeld.conf.middleware import SESSION_SAVED_KEY
+
+    user = make_user(Role.POLICE_OFFICER, username="sam")
+    verified_login(client, user)
+    assert client.get(reverse("cases:list")).status_code == 200
+    key = client.cookies["sessionid"].value
+    first = Session.objects.get(session_key=key).expire_date
+    for _ in range(3):
+        assert client.get(reverse("cases:list")).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == first  # not written again
+    # a minute later (the stamp set back): the request writes the row and the timeout slides
+    session = client.session
+    session[SESSION_SAVED_KEY] = (
+        session[SESSION_SAVED_KEY] - settings.INBEELD_SESSION_REFRESH_SECONDS
+    )
+    session.save()
+    written = Session.objects.get(session_key=key).expire_date
+    assert client.get(reverse("cases:list")).status_code == 200
+    later = Session.objects.get(session_key=key).expire_date
+    assert later >= written and client.session[SESSION_SAVED_KEY] > session[SESSION_SAVED_KEY]
+    # a changed session is written at once, however recently it was written
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from inbeeld.conf.middleware import SessionMiddleware
+
+    request = RequestFactory().get(reverse("cases:list"))
+    request.session = SessionStore(session_key=key)
+    request.session["inbeeld_test"] = 1
+    SessionMiddleware(lambda r: HttpResponse()).process_response(request, HttpResponse())
+    assert SessionStore(session_key=key).get("inbeeld_test") == 1
+
+
+def test_an_anonymous_visitor_gets_no_session_from_the_refresh_stamp(client):
+    from django.contrib.sessions.models import Session
+
+    before = Session.objects.count()
+    assert client.get(reverse("accounts:login")).status_code == 200
+    assert client.get(reverse("cases:list")).status_code == 302  # to the login
+    assert Session.objects.count() == before

@@ -222,7 +222,7 @@ def test_the_migration_fills_the_monitor_column_from_the_consent_history(officer
 
     from django.apps import apps
 
-    migration = importlib.import_module("inbeeld.cases.migrations.0011_monitor_consent")
+    migration = importlib.import_module("inbeeld.cases.migrations.0012_fill_monitor_consent")
     histories = [
         [],
         [("given", "evaluation")],

@@ -208,9 +208,9 @@ def standing_events(
     until: dt.date | None = None,
     with_outcome: bool = False,
 ) -> pl.DataFrame:
-    """(case_id, event, date[, outcome]) of every effective event of ``codes`` of ``cases`` (up
-    to ``until``), in no order, with the event's id in ``_event``: what the event tables below
-    are made of, and what a caller that needs several of them reads once."""
+    """(_event, case_id, event, date[, outcome]) of every effective event of ``codes`` of
+    ``cases`` (up to ``until``), in no order, the event's id in ``_event``: what the event
+    tables below are made of, and what a caller that needs several of them reads once."""
     fields = ("case_id", "event_type__code", "event_date", *(("outcome",) if with_outcome else ()))
     schema = {**_EVENT_SCHEMA, **({"outcome": pl.String} if with_outcome else {})}
     rows = standing_event_rows(cases, codes, fields, until=until)

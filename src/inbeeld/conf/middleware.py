@@ -150,16 +150,36 @@ class ForwardedClientAddressMiddleware:
 # --- sessions: background polls do not count as activity ----------------------------------------
 
 
+# The session key of the time the session row was last written (epoch seconds).
+SESSION_SAVED_KEY = "_inbeeld_saved_at"
+
+
 class SessionMiddleware(_DjangoSessionMiddleware):
     """Django's session middleware (SESSION_SAVE_EVERY_REQUEST: every request the user makes
     extends the idle timeout) except for background polls (inbeeld.web.mark_background_poll): a tab left
     open on a job's page would otherwise keep the session alive for ever and write the session
-    row every two seconds."""
+    row every two seconds.
+
+    And the row is written at most once per INBEELD_SESSION_REFRESH_SECONDS (60) when nothing in
+    the session changed: a page view then costs no write and no commit of its own (issue 15
+    item 5). The idle timeout can only come sooner by that: a session ends between 14 and 15
+    minutes after the last request, never later than 15."""
 
     def process_response(self, request, response):
         session = getattr(request, "session", None)
-        if is_background_poll(request) and session is not None and not session.modified:
-            if session.accessed:
-                patch_vary_headers(response, ("Cookie",))
-            return response
+        if session is not None and not session.modified:
+            if is_background_poll(request) or self._recently_saved(session):
+                if session.accessed:
+                    patch_vary_headers(response, ("Cookie",))
+                return response
+        if session is not None and not session.is_empty():
+            session[SESSION_SAVED_KEY] = int(time.time())
         return super().process_response(request, response)
+
+    @staticmethod
+    def _recently_saved(session) -> bool:
+        if session.is_empty():
+            return False
+        saved = session.get(SESSION_SAVED_KEY)
+        age = time.time() - saved if isinstance(saved, int) else None
+        return age is not None and 0 <= age < settings.INBEELD_SESSION_REFRESH_SECONDS

@@ -271,6 +271,9 @@ INBEELD_SESSION_MAX_HOURS = env(
     help="Hours after a login at which the session ends, however active (besides the idle timeout)",
 )
 SESSION_SAVE_EVERY_REQUEST = True
+# ... but a session whose data did not change is written at most once a minute
+# (conf.middleware.SessionMiddleware): the idle timeout ends between 14 and 15 minutes.
+INBEELD_SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 INBEELD_LOGIN_MAX_FAILURES = env(
     "INBEELD_LOGIN_MAX_FAILURES",

@@ -10,7 +10,8 @@ from inbeeld.stats.regression.fitting import _newton, _State, _weighted_gram, _W
 
 def _no_separation_certificate(work: _Work, state: _State) -> bool:
     """True when Farkas' lemma proves that no separating direction exists: positive weights
-    ``mu_i`` with ``sum mu_i s_i x_i = 0``, built from ``lambda_i = |y_i - p_i|`` at ``state.b``
+    ``mu_i`` with ``sum mu_i s_i x_i = 0``, built from ``lambda_i = m_i |y_i - p_i|`` at ``state.b``
+    (``m_i`` the row's count, fitting.distinct_rows)
     as ``mu_i = lambda_i (1 - s_i x_i'c)`` with ``c = (X' Lambda X)^-1 X'(y - p)``."""
     work.load(state)
     X, y = work.X, work.y
