@@ -92,6 +92,8 @@ def builder_queries():
     """(name, queryset) of every query the evaluation's and the monitor's tables run."""
 
     from inbeeld.analysis import builders
+    from inbeeld.analysis.monitor_tables import OUTCOME_EVENTS as MONITOR_EVENTS
+    from inbeeld.analysis.monitor_tables import REVICTIMISATION_EVENT
     from inbeeld.cases import selectors
     from inbeeld.stats.monitor import OPTIONAL_FORMS
     from inbeeld.stats.outcomes import FIRST_DATE_EVENTS
@@ -108,11 +110,15 @@ def builder_queries():
                 case_id__in=cases.values("pk"), exploitationform__code__in=[*FORMS, *OPTIONAL_FORMS]
             ).values_list("case_id", "exploitationform__code"),
         )
-        yield (  # the events behind the first dates, as builders.first_event_dates reads them
+        # the events behind the first dates, as analysis.tables.tables_with_extra reads them (the
+        # monitor: with its outcome and revictimisation codes and the outcome column)
+        codes, fields = FIRST_DATE_EVENTS, ("case_id", "event_type__code", "event_date")
+        if scope == "monitor":
+            codes = (*FIRST_DATE_EVENTS, *MONITOR_EVENTS, REVICTIMISATION_EVENT)
+            fields = (*fields, "outcome")
+        yield (
             f"{scope}: first dates",
-            builders.standing_event_rows(
-                cases, FIRST_DATE_EVENTS, ("case_id", "event_type__code", "event_date")
-            ),
+            builders.standing_event_rows(cases, tuple(dict.fromkeys(codes)), fields),
         )
         yield (
             f"{scope}: cut-off (latest date)",
