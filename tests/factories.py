@@ -233,6 +233,20 @@ PATH_TO_STATUS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+def withdraw_event_row(event) -> None:
+    """A withdrawal row for ``event`` written directly (as an import or old data would hold it),
+    for tests of the readers that must leave it out; the service is tested on its own."""
+    from inbeeld.cases.models import EventWithdrawal, WithdrawalReason
+
+    EventWithdrawal.objects.create(
+        event=event,
+        reason=WithdrawalReason.MISTAKE,
+        withdrawn_by=event.author,
+        organisation=event.organisation,
+        withdrawn_at=timezone.now(),
+    )
+
+
 def chain_recorder(police_unit: PoliceUnit) -> User:
     """A user who may record every catalogue event on a case of ``police_unit``
     (a police officer who is also the unit's safety coordinator, for the care-only events)."""

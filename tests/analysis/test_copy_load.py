@@ -15,13 +15,14 @@ from inbeeld.analysis import builders
 from inbeeld.analysis.monitor_tables import monitor_tables_for_cases
 from inbeeld.analysis.tables import tables_for_cases
 from inbeeld.cases import selectors as case_selectors
-from inbeeld.cases.models import EFFECTIVE_EVENT, ChainEvent, EventWithdrawal, WithdrawalReason
+from inbeeld.cases.models import EFFECTIVE_EVENT, ChainEvent, WithdrawalReason
 from inbeeld.demo.generator import generate
 from inbeeld.demo.generator.data import DemoConfig
 from inbeeld.pilot.models import Delivery, DeliveryWithdrawal
 from inbeeld.stats.monitor import OPTIONAL_FORMS
 from inbeeld.stats.outcomes import FIRST_DATE_EVENTS
 from inbeeld.stats.tables import FORMS
+from tests.factories import withdraw_event_row
 
 pytestmark = [
     pytest.mark.django_db,
@@ -36,13 +37,7 @@ def demo(db):
     generate(DemoConfig(cases=600, seed=15))
     # Withdraw a few events and deliveries too (the demo corrects some events already).
     for event in ChainEvent.objects.filter(EFFECTIVE_EVENT).order_by("pk")[:25:5]:
-        EventWithdrawal.objects.create(
-            event=event,
-            reason=WithdrawalReason.MISTAKE,
-            withdrawn_by=event.author,
-            organisation=event.organisation,
-            withdrawn_at=timezone.now(),
-        )
+        withdraw_event_row(event)
     for delivery in Delivery.objects.order_by("pk")[:20:4]:
         DeliveryWithdrawal.objects.create(
             delivery=delivery,

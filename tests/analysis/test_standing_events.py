@@ -22,28 +22,16 @@ from inbeeld.cases.models import (
     EFFECTIVE_EVENT,
     Case,
     ChainEvent,
-    EventWithdrawal,
-    WithdrawalReason,
 )
 from inbeeld.cases.services import event_correct
 from inbeeld.demo.generator import generate
 from inbeeld.demo.generator.data import DemoConfig
 from inbeeld.stats.outcomes import FIRST_DATE_EVENTS
-from tests.factories import make_user
+from tests.factories import make_user, withdraw_event_row
 
 pytestmark = pytest.mark.django_db
 
 UNTIL = dt.date(2023, 6, 30)
-
-
-def _withdraw(event: ChainEvent) -> None:
-    EventWithdrawal.objects.create(
-        event=event,
-        reason=WithdrawalReason.MISTAKE,
-        withdrawn_by=event.author,
-        organisation=event.organisation,
-        withdrawn_at=timezone.now(),
-    )
 
 
 @pytest.fixture
@@ -51,7 +39,7 @@ def demo(db):
     generate(DemoConfig(cases=300, seed=23))
     wanted = ChainEvent.objects.filter(EFFECTIVE_EVENT, event_type__code__in=FIRST_DATE_EVENTS)
     for event in wanted.order_by("pk")[:60:6]:
-        _withdraw(event)
+        withdraw_event_row(event)
     police_events = wanted.filter(event_type__code__in=["first_police_contact", "complaint_filed"])
     for event in police_events.order_by("-pk")[:40:8]:  # corrected to a later date
         event_correct(
@@ -63,7 +51,7 @@ def demo(db):
         )
     # a correction withdrawn in its turn: neither it nor the event it corrected counts
     correction = ChainEvent.objects.filter(supersedes__isnull=False).order_by("pk").first()
-    _withdraw(correction)
+    withdraw_event_row(correction)
     # a corrected event of a case without research consent: outside the scope either way
     Case.objects.filter(pk=correction.case_id).update(research_consent=False)
     assert ChainEvent.objects.filter(supersedes__isnull=False).count() >= 5

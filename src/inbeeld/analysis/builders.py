@@ -33,6 +33,7 @@ from inbeeld.cases.models import (
     ConsentRecord,
     EventWithdrawal,
     LinkageKey,
+    fallen_ids,
 )
 from inbeeld.pilot.models import (
     EFFECTIVE_DELIVERY,
@@ -192,12 +193,7 @@ def standing_event_rows(
     if until is not None:
         events = events.filter(event_date__lte=until)
     none = [Value(None, output_field=IntegerField())] * len(fields)
-    gone = [
-        ChainEvent.objects.filter(supersedes__isnull=False)
-        .values_list("supersedes_id", *none)
-        .order_by(),
-        EventWithdrawal.objects.values_list("event_id", *none).order_by(),
-    ]
+    gone = fallen_ids(ChainEvent, EventWithdrawal, "event", *none)
     return events.values_list("pk", *fields).order_by().union(*gone, all=True)
 
 

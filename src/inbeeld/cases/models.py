@@ -332,6 +332,18 @@ def standing(model, withdrawal_model, link: str) -> Q:
     )
 
 
+def fallen_ids(model, withdrawal_model, link: str, *extra) -> list[models.QuerySet]:
+    """The ids of the rows of ``model`` that do not stand (``standing``'s complement): those a
+    correction supersedes, and those withdrawn — as two ``values_list`` querysets of the id and
+    ``extra`` expressions, for a reader that drops them itself instead of asking the database
+    for the anti-joins (analysis.builders.standing_event_rows)."""
+    superseded = model.objects.filter(supersedes__isnull=False)
+    return [
+        superseded.values_list("supersedes_id", *extra).order_by(),
+        withdrawal_model.objects.values_list(f"{link}_id", *extra).order_by(),
+    ]
+
+
 def _effective_event() -> Q:
     return standing(ChainEvent, EventWithdrawal, "event")
 

@@ -407,10 +407,15 @@ def _evaluate(
     interventions = tuple(interventions)
     outcomes = case_outcomes(tables, horizon_days=horizon_days)
     workers = min(len(interventions) + 1, os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="evaluation") as pool:
+    if workers <= 1:
         lead, exposure_rows, evaluated = _side_by_side(
-            pool if workers > 1 else None, tables, outcomes, interventions, horizon_days
+            None, tables, outcomes, interventions, horizon_days
         )
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="evaluation") as pool:
+            lead, exposure_rows, evaluated = _side_by_side(
+                pool, tables, outcomes, interventions, horizon_days
+            )
     followed = outcomes.filter(pl.col("complete_followup"))
     complainants = outcomes.filter(pl.col(ev.COMPLAINT_FILED).is_not_null())
     return Evaluation(
