@@ -128,6 +128,8 @@ def test_police_link_two_suspects_and_the_prosecutor_sentences_one(
 
     # The second suspect is untouched; the case page shows both outcomes.
     page.get_by_role("link", name=re.compile("Terug naar casus")).click()
+    # Wait for the case page before reading its rows: .all() does not wait for them.
+    expect(page.get_by_test_id("suspect-row")).to_have_count(2)
     statuses = {
         row.get_attribute("data-code"): row.get_by_test_id("suspect-status").inner_text()
         for row in page.get_by_test_id("suspect-row").all()
