@@ -194,6 +194,25 @@ def test_the_same_content_in_the_same_unit_within_a_day_is_flagged_both_ways():
     assert flags == {first.reference: [second.reference], second.reference: [first.reference]}
 
 
+def test_several_duplicates_are_named_oldest_first_and_a_different_one_is_left_out():
+    signals = [_submit()[0] for _ in range(3)]
+    other, _ = _submit(description="Iets heel anders gezien.")
+    # Received 0, 1 and 2 hours ago: the first stored is the newest, so time order is not id order.
+    for hours, signal in enumerate(signals):
+        Signal.objects.filter(pk=signal.pk).update(
+            received_at=signal.received_at - dt.timedelta(hours=hours)
+        )
+        signal.refresh_from_db()
+    newest, middle, oldest = signals
+    flags = _flagged([newest, other, oldest, middle])
+    assert flags == {
+        newest.reference: [oldest.reference, middle.reference],
+        middle.reference: [oldest.reference, newest.reference],
+        oldest.reference: [middle.reference, newest.reference],
+        other.reference: [],
+    }
+
+
 @pytest.mark.parametrize(
     "change",
     [

@@ -308,16 +308,20 @@ def flag_likely_duplicates(signals) -> None:
     for signal_id, category, code in rows:
         indicator_sets.setdefault(signal_id, set()).add((category, code))
     indicator_codes = {pk: frozenset(codes) for pk, codes in indicator_sets.items()}
+    # Candidates grouped by unit and content once, in time order: each signal then compares only
+    # with its own group (a page of 50 signals against a few hundred candidates was quadratic).
     keys = {c.pk: _content_key(c, indicator_codes) for c in candidates}
+    groups: dict[tuple, list[Signal]] = {}
+    for other in sorted(candidates, key=lambda c: (c.received_at, c.pk)):
+        groups.setdefault((other.police_unit_id, keys[other.pk]), []).append(other)
     for signal in signals:
         key = keys.get(signal.pk) or _content_key(signal, indicator_codes)
+        group = groups.get((signal.police_unit_id, key), ())
         signal.likely_duplicates = [
             other.reference
-            for other in sorted(candidates, key=lambda c: (c.received_at, c.pk))
+            for other in group
             if other.pk != signal.pk
-            and other.police_unit_id == signal.police_unit_id
             and abs(other.received_at - signal.received_at) <= DUPLICATE_WINDOW
-            and keys[other.pk] == key
         ]
 
 
