@@ -204,3 +204,26 @@ def test_regions_are_assumed_exactly_for_the_phase_1_deployments_with_units():
         has_units = deployment.police_units.exists()
         expected = deployment.phase.code == "phase-1" and has_units
         assert deployment.regions_assumed is expected, deployment.seed_key
+
+
+def test_the_case_pages_list_is_the_eligible_interventions_in_order_for_every_unit_and_day():
+    """eligible_for_case takes its interventions from the deployments it reads; it must give the
+    list eligibility.eligible_interventions gives (the dashboard's and the evaluation's rule)."""
+    from inbeeld.pilot.models import Deployment
+
+    days = {d.start for d in Deployment.objects.all()} | {
+        d.end for d in Deployment.objects.exclude(end=None)
+    }
+    days |= {day + dt.timedelta(days=1) for day in set(days)} | {dt.date(2021, 1, 1)}
+    checked = 0
+    for code in ("amsterdam", "noord-holland", "limburg", "den-haag"):
+        for day in sorted(days):
+            case = _case(intake=day, unit_code=code)
+            expected = [i.code for i in eligible_interventions(case)]
+            entries = eligible_for_case(case)
+            assert [e.intervention.code for e in entries] == expected, (code, day)
+            for entry in entries:
+                assert entry.deployments, (code, day)
+                assert {d.intervention_id for d in entry.deployments} == {entry.intervention.pk}
+            checked += bool(expected)
+    assert checked > 10  # the pilot's deployments were reached, not only empty days

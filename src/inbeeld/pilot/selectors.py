@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from inbeeld import policy
-from inbeeld.cases.models import EFFECTIVE_EVENT
+from inbeeld.cases.models import EFFECTIVE_EVENT, Case, ChainEvent
 from inbeeld.pilot import eligibility
 from inbeeld.pilot.models import (
     Delivery,
@@ -108,15 +109,16 @@ def eligible_for_case(case, *, index_date: dt.date | None = None) -> list[Eligib
         .select_related("intervention", "phase")
         .order_by("intervention__order", "start")
     )
-    by_intervention: dict[int, list[Deployment]] = {}
+    # The deployments come in the interventions' order, so their interventions are
+    # eligibility.eligible_interventions without a second query (tests/pilot: the same list).
+    by_intervention: dict[int, EligibleIntervention] = {}
     for deployment in deployments:
-        by_intervention.setdefault(deployment.intervention_id, []).append(deployment)
-    return [
-        EligibleIntervention(
-            intervention=intervention, deployments=by_intervention[intervention.pk]
+        row = by_intervention.setdefault(
+            deployment.intervention_id,
+            EligibleIntervention(intervention=deployment.intervention, deployments=[]),
         )
-        for intervention in eligibility.eligible_interventions(case, index_date=day)
-    ]
+        row.deployments.append(deployment)
+    return list(by_intervention.values())
 
 
 def case_deliveries(user, case) -> list[DeliveryRow]:
@@ -218,20 +220,29 @@ def case_measures(user, case) -> list[MeasureRow]:
     return rows
 
 
-def case_has_police_contact(case) -> bool:
-    from inbeeld.cases.models import ChainEvent
-
-    return ChainEvent.objects.filter(
-        EFFECTIVE_EVENT, case=case, event_type__code=vocabulary.INDEX_EVENT
-    ).exists()
+def _police_contact(case_ref) -> Exists:
+    return Exists(
+        ChainEvent.objects.filter(
+            EFFECTIVE_EVENT, case=case_ref, event_type__code=vocabulary.INDEX_EVENT
+        )
+    )
 
 
 def pilot_case_summary(user, case) -> PilotCaseSummary:
     """Everything the case page shows about the pilot, for ``user``."""
-    index_date = eligibility.case_index_date(case)
+    # The index date and whether it comes from a police contact, in one query.
+    index_date, from_police_contact = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(
+            index=eligibility.index_date_expression(),
+            contact=_police_contact(OuterRef("pk")),
+        )
+        .values_list("index", "contact")
+        .get()
+    )
     return PilotCaseSummary(
         index_date=index_date,
-        index_from_police_contact=case_has_police_contact(case),
+        index_from_police_contact=from_police_contact,
         eligible=eligible_for_case(case, index_date=index_date),
         deliveries=case_deliveries(user, case),
         measures=case_measures(user, case),
