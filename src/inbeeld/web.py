@@ -1,10 +1,13 @@
 """What every app's services and views share about refusing a write: one error for a move a
 lifecycle table does not allow, one for a lost update, and one way to show a service's refusal on
-a form. It imports only Django, so every app may use it (the bottom layer, ADR 0012)."""
+a form; and a paginator for long lists. It imports only Django, so every app may use it (the bottom
+layer, ADR 0012)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
 
@@ -100,3 +103,27 @@ def mark_background_poll(request) -> None:
 
 def is_background_poll(request) -> bool:
     return getattr(request, "inbeeld_background_poll", False)
+
+
+class KeysFirstPaginator(Paginator):
+    """A paginator for long lists of model rows: a page beyond the first few reads the page's
+    primary keys first (in the list's order, from an index where one covers the filter and the
+    order), then only those rows with everything the list selects with them.
+
+    A page deep in the list otherwise makes the database fetch and skip every row before it: the
+    police's 31,695 cases at page 1,268 took 53 ms that way and 4 ms keys first (BENCHMARKS "Page
+    latency"). The first pages keep the single query (skipping a few rows costs nothing)."""
+
+    keys_first_from = 500  # rows to skip before the keys are read first
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        if bottom < self.keys_first_from or not isinstance(self.object_list, QuerySet):
+            return super().page(number)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=keys).order_by()}
+        return self._get_page([rows[key] for key in keys if key in rows], number, self)

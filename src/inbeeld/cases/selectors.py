@@ -220,7 +220,7 @@ SORTS = {
     "-intake_date": ("-intake_date", "-id"),
     "intake_date": ("intake_date", "id"),
     "code": ("code",),
-    "status": ("status", "-intake_date"),
+    "status": ("status", "-intake_date", "-id"),
 }
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,7 +26,12 @@ from inbeeld.cases.forms import (
 from inbeeld.cases.summary import case_lead_times
 from inbeeld.cases.workflow import allowed_event_codes
 from inbeeld.reference.models import PoliceUnit
-from inbeeld.web import ConcurrentChange, TransitionNotAllowed, apply_service_errors
+from inbeeld.web import (
+    ConcurrentChange,
+    KeysFirstPaginator,
+    TransitionNotAllowed,
+    apply_service_errors,
+)
 
 
 def _require(user, action: policy.Action) -> None:
@@ -41,7 +45,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     filter_form = CaseFilterForm(request.GET or None, user=request.user)
     filters = filter_form.filters() if request.GET else CaseFilterForm().filters()
     cases = selectors.case_list(request.user, filters)
-    page = Paginator(cases, 25).get_page(request.GET.get("pagina"))
+    page = KeysFirstPaginator(cases, 25).get_page(request.GET.get("pagina"))
     audit_record(
         actor=request.user,
         action=AuditAction.CASE_LIST_READ,
