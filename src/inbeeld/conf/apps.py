@@ -1,4 +1,10 @@
 from django.apps import AppConfig
+from django.db.models.signals import class_prepared
+
+from inbeeld.conf import choices
+
+# Before any model class is made: Django imports every app configuration first (conf/choices.py).
+class_prepared.connect(choices.install, dispatch_uid="inbeeld.conf.choices")
 
 
 class ConfConfig(AppConfig):
