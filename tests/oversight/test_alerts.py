@@ -145,3 +145,83 @@ def test_the_overview_shows_alerts_25_at_a_time_newest_first(client):
         a.user for a in second.context["alerts"].object_list
     ]
     assert sorted(shown) == [f"gebruiker{n:02d}" for n in range(30)]
+
+
+@pytest.mark.django_db
+def test_cached_past_days_and_todays_rows_give_the_alerts_of_the_whole_window():
+    """Oracle: the rules run once over the daily counts of the whole window, counted here with a
+    plain loop over the rows, against access_alerts (past days from the cache, today fresh) —
+    cold, cached, and after rows written today that change today's many-cases alert."""
+    import random
+
+    from django.core.cache import cache
+
+    cache.clear()
+    officer = make_user(Role.PRIVACY_OFFICER)
+    rng = random.Random(15)
+    users = ["sam", "noor", "kim", "lex"]
+    rows = []  # (action, user, local datetime, case code)
+    for back in range(0, 46):
+        day = DAY - dt.timedelta(days=back)
+        for user in users:
+            for _ in range(rng.choice([0, 2, 5, 12, 90 if back in (0, 3, 20) else 4])):
+                at = dt.datetime.combine(day, dt.time(rng.randrange(24), rng.randrange(60)), AMS)
+                action = rng.choice(
+                    [AuditAction.CASE_READ] * 6
+                    + [AuditAction.CASE_SUMMARY_READ, AuditAction.CASE_ACCESS_DENIED]
+                    + [AuditAction.FUNCTION_ACCESS_DENIED, AuditAction.LOGIN_FAILED]
+                )
+                rows.append((action, user, at, f"IB-AAAA-{rng.randrange(200):04d}"))
+
+    def write(batch):
+        for action, user, at, code in batch:
+            if action == AuditAction.LOGIN_FAILED:
+                _row(action, at=at, subject_ref=user)
+            else:
+                _row(action, user=user, at=at, case_code=code)
+
+    def oracle(all_rows):
+        since = DAY - dt.timedelta(days=13)
+        reads, denied, function, night, logins = {}, {}, {}, {}, {}
+        for action, user, at, code in all_rows:
+            day = at.date()
+            if day < since - dt.timedelta(days=alerts.BASELINE_DAYS):
+                continue
+            if action in (AuditAction.CASE_READ, AuditAction.CASE_SUMMARY_READ):
+                reads.setdefault((user, day), set()).add(code)
+                if day >= since and (at.hour >= 22 or at.hour < 6):
+                    night[(user, day)] = night.get((user, day), 0) + 1
+            elif action == AuditAction.CASE_ACCESS_DENIED:
+                denied[(user, day)] = denied.get((user, day), 0) + 1
+            elif action == AuditAction.FUNCTION_ACCESS_DENIED:
+                function[(user, day)] = function.get((user, day), 0) + 1
+            else:
+                logins[(user, day)] = logins.get((user, day), 0) + 1
+
+        def daily(counts):
+            return [alerts.DailyCount(u, d, n) for (u, d), n in counts.items()]
+
+        found = (
+            alerts.many_cases_alerts(
+                daily({k: len(v) for k, v in reads.items()}), since
+            )
+            + alerts.denied_alerts(daily(denied), since)
+            + alerts.function_denied_alerts(daily(function), since)
+            + alerts.night_alerts(daily(night), since)
+            + alerts.failed_login_alerts(daily(logins), since)
+        )
+        return sorted(found, key=lambda a: (a.day, a.rule, a.user), reverse=True)
+
+    write(rows)
+    expected = oracle(rows)
+    assert {a.rule for a in expected} >= {"many_cases", "denied", "night"}
+    assert any(a.day == DAY for a in expected) and any(a.day < DAY for a in expected)
+    assert access_alerts(officer, today=DAY) == expected  # cold
+    assert access_alerts(officer, today=DAY) == expected  # past days from the cache
+    # Today: one reader opens 60 cases more; only today's rows are counted again.
+    noon = dt.datetime.combine(DAY, dt.time(12), tzinfo=AMS)
+    more = [(AuditAction.CASE_READ, "kim", noon, f"IB-CCCC-{i:04d}") for i in range(60)]
+    write(more)
+    after = oracle(rows + more)
+    assert after != expected
+    assert access_alerts(officer, today=DAY) == after
