@@ -22,7 +22,9 @@ of the right shape that are not valid MACs).
 
 Environment: BENCH_PAGES_CASES (200000), BENCH_PAGES_AUDIT_ROWS (5000000), BENCH_PAGES_REQUESTS
 (200), BENCH_PAGES_SECONDS (30), BENCH_PAGES_LOGINS (40 per level), BENCH_PAGES_LEVELS (1,5,20),
-BENCH_PAGES_WORKERS / BENCH_PAGES_THREADS (unset: the defaults of `inbeeld serve`), BENCH_PG_URL
+BENCH_PAGES_WORKERS / BENCH_PAGES_THREADS (unset: the defaults of `inbeeld serve`), BENCH_PAGES_CONNECTION ("keep-alive":
+each client keeps its connection; "close": a new one per request, as the documented nginx proxy
+opens to its upstream), BENCH_PAGES_ONLY (page names, comma-separated, each a prefix), BENCH_PG_URL
 (postgres://postgres@127.0.0.1:5432/inbeeld_bench_pages), BENCH_PAGES_NOTE (a line for the
 report, e.g. "small validation run").
 """
@@ -59,6 +61,11 @@ WORKERS = os.environ.get("BENCH_PAGES_WORKERS", "")
 THREADS = os.environ.get("BENCH_PAGES_THREADS", "")
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/inbeeld_bench_pages")
 NOTE = os.environ.get("BENCH_PAGES_NOTE", "")
+# "keep-alive": every client keeps its connection (a browser talking to the server directly);
+# "close": a new connection per request, as the documented nginx proxy talks to its upstream.
+CONNECTION = os.environ.get("BENCH_PAGES_CONNECTION", "keep-alive")
+KEEP_ALIVE = CONNECTION != "close"
+ONLY = [k for k in os.environ.get("BENCH_PAGES_ONLY", "").split(",") if k]  # page keys (prefix)
 TARGET_P95_MS = 100
 TARGET_PAGES_PER_S = 60
 
@@ -375,7 +382,7 @@ def run_logins(server: Server, pool: list[str], secrets: dict, levels: list[int]
     results = []
     lock = threading.Lock()
     for level in levels:
-        browsers = [web.Browser(server.port) for _ in range(level)]
+        browsers = [web.Browser(server.port, keep_alive=KEEP_ALIVE) for _ in range(level)]
 
         def action(browser) -> list[tuple[float, bool]]:
             with lock:
@@ -412,7 +419,7 @@ def _logged_in(server: Server, info: dict, role: str, count: int) -> list:
     names = info["accounts"][role]["clones"][:count]
     browsers = []
     for username in names:
-        browser = web.Browser(server.port)
+        browser = web.Browser(server.port, keep_alive=KEEP_ALIVE)
         steps = web.login(browser, username, info["accounts"][username]["secret"])
         if not all(ok for *_, ok in steps):
             raise RuntimeError(f"login of {username} failed: {steps}")
@@ -453,7 +460,7 @@ def run() -> str:
         server = Server(env, var_dir)
         server.meter = CpuMeter(server, PG_URL)
         try:
-            all_pages = pages(info)
+            all_pages = [p for p in pages(info) if not ONLY or p.key.startswith(tuple(ONLY))]
             browsers = {role: _logged_in(server, info, role, top) for role in clones}
             results = _measure(server, env, all_pages, browsers, pool, info)
             print(f"   audit rows {info['audit_rows']:,} -> {AUDIT_ROWS:,}", flush=True)
@@ -482,6 +489,7 @@ def run() -> str:
             "logins": LOGINS,
             "levels": LEVELS,
             "note": NOTE,
+            "keep_alive": KEEP_ALIVE,
             "demo_seconds": demo_seconds,
             "whole_seconds": time.perf_counter() - started,
             "pg_url": PG_URL,

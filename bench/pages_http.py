@@ -54,8 +54,11 @@ def totp(secret_hex: str, at: float | None = None, step: int = 30, digits: int =
 class Browser:
     """One person's browser: its own connection (keep-alive) and cookies, behind the TLS proxy."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, *, keep_alive: bool = True):
         self.port = port
+        # keep_alive=False: a new connection for every request, as nginx opens one to its
+        # upstream by default (docs/deployment.md's proxy); True: a browser talking directly.
+        self.keep_alive = keep_alive
         self.cookies: dict[str, str] = {}
         self.connection: http.client.HTTPConnection | None = None
 
@@ -70,6 +73,8 @@ class Browser:
         """(status, headers, body, client milliseconds); one retry on a connection the server
         closed while idle (keep-alive timeout, a worker replaced after max_requests)."""
         headers = {"Host": HOST, "X-Forwarded-Proto": "https", "Accept": "text/html"}
+        if not self.keep_alive:
+            headers["Connection"] = "close"
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -94,7 +99,7 @@ class Browser:
                     self.cookies.pop(name, None)
                 else:
                     self.cookies[name] = morsel.value
-        if response.getheader("Connection", "").lower() == "close":
+        if not self.keep_alive or response.getheader("Connection", "").lower() == "close":
             self.close()
         return response.status, response, data, ms
 
@@ -265,13 +270,19 @@ def render(*, machine, info, layout, results, scaled, filled, settings, load, wh
             "Command: `make bench` (this section alone: `.venv/bin/python bench/run.py pages`; "
             "scale with `BENCH_PAGES_CASES`, `BENCH_PAGES_AUDIT_ROWS`, `BENCH_PAGES_REQUESTS`, "
             "`BENCH_PAGES_SECONDS`, `BENCH_PAGES_LOGINS`, `BENCH_PAGES_LEVELS`, "
-            "`BENCH_PAGES_WORKERS`, `BENCH_PAGES_THREADS`). "
+            "`BENCH_PAGES_WORKERS`, `BENCH_PAGES_THREADS`, `BENCH_PAGES_CONNECTION`, "
+            "`BENCH_PAGES_ONLY`). "
             f"`inbeeld demo --cases {settings['cases']:,}` into `{name}` (dropped and recreated, "
             f"migrated; load {settings['demo_seconds']:.0f} s; then VACUUM (ANALYZE), as autovacuum "
             "would on a database in use), then "
             f"`inbeeld serve` with the production settings: {workers} worker processes × "
-            f"{threads} threads (gthread). Every client is a thread with its own keep-alive "
-            "connection and its own account (clones of the demo users with their role and scope), "
+            f"{threads} threads (gthread). Every client is a thread with "
+            + (
+                "its own keep-alive connection"
+                if settings.get("keep_alive", True)
+                else "a new connection for every request (as nginx opens to its upstream)"
+            )
+            + " and its own account (clones of the demo users with their role and scope), "
             "logged in over HTTP like a person (form with CSRF token, password, TOTP code). Per "
             f"page and number of clients: up to {settings['requests']} requests or "
             f"{settings['seconds']:.0f} s, after one warm-up request per client. Client time "
