@@ -22,9 +22,9 @@ of the right shape that are not valid MACs).
 
 Environment: BENCH_PAGES_CASES (200000), BENCH_PAGES_AUDIT_ROWS (5000000), BENCH_PAGES_REQUESTS
 (200), BENCH_PAGES_SECONDS (30), BENCH_PAGES_LOGINS (40 per level), BENCH_PAGES_LEVELS (1,5,20),
-BENCH_PAGES_WORKERS / BENCH_PAGES_THREADS (unset: the defaults of `inbeeld serve`), BENCH_PAGES_CONNECTION ("keep-alive":
-each client keeps its connection; "close": a new one per request, as the documented nginx proxy
-opens to its upstream), BENCH_PAGES_ONLY (page names, comma-separated, each a prefix), BENCH_PG_URL
+BENCH_PAGES_WORKERS / BENCH_PAGES_THREADS (unset: the defaults of `inbeeld serve`), BENCH_PAGES_CONNECTION ("close", the
+default: a new connection per request, as the documented nginx proxy opens to its upstream;
+"keep-alive": each client keeps its connection), BENCH_PAGES_ONLY (page names, comma-separated, each a prefix), BENCH_PG_URL
 (postgres://postgres@127.0.0.1:5432/inbeeld_bench_pages), BENCH_PAGES_NOTE (a line for the
 report, e.g. "small validation run").
 """
@@ -61,9 +61,12 @@ WORKERS = os.environ.get("BENCH_PAGES_WORKERS", "")
 THREADS = os.environ.get("BENCH_PAGES_THREADS", "")
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/inbeeld_bench_pages")
 NOTE = os.environ.get("BENCH_PAGES_NOTE", "")
-# "keep-alive": every client keeps its connection (a browser talking to the server directly);
-# "close": a new connection per request, as the documented nginx proxy talks to its upstream.
-CONNECTION = os.environ.get("BENCH_PAGES_CONNECTION", "keep-alive")
+# "close" (the default): a new connection per request, as the documented nginx proxy talks to
+# `inbeeld serve` (nginx's default towards an upstream, docs/deployment.md); "keep-alive": every
+# client keeps its connection, as a browser talking to gunicorn directly would. Measured side by
+# side at 20 clients: keep-alive connections stay with the worker that accepted them, and the
+# uneven share cost 10-35 % of the pages per second (BENCHMARKS "Page latency").
+CONNECTION = os.environ.get("BENCH_PAGES_CONNECTION", "close")
 KEEP_ALIVE = CONNECTION != "close"
 ONLY = [k for k in os.environ.get("BENCH_PAGES_ONLY", "").split(",") if k]  # page keys (prefix)
 TARGET_P95_MS = 100
