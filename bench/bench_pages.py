@@ -9,9 +9,9 @@ BENCH_PAGES_THREADS say otherwise) and every client logs in over HTTP like a per
 form with its CSRF token, the password, then the current TOTP code.
 
 Per page and per number of concurrent clients (BENCH_PAGES_LEVELS, default 1,5,20) every client
-(a thread with its own session, a new connection per request by default) requests the page until
-the page has had BENCH_PAGES_REQUESTS requests at that level or BENCH_PAGES_SECONDS have passed. Client
-latency is measured around each request; the server time is the `duration_ms` of the server's
+(a thread with its own session, a new connection per request by default) requests the page
+until the page has had BENCH_PAGES_REQUESTS requests at that level or BENCH_PAGES_SECONDS have
+passed. Client latency is measured around each request; the server time is the `duration_ms` of the server's
 JSON request log (RequestLogMiddleware, outermost: it covers every middleware and the view), read
 from the log lines written during that measurement. The query count per page comes from a child
 process with Django's test client (second request, caches warm).
