@@ -18,9 +18,8 @@ from inbeeld.pilot.models import Deployment, Intervention
 from inbeeld.stats import vocabulary
 
 
-def index_date_expression():
-    """An ORM expression for a case's index date (annotate Case querysets with it):
-    vocabulary.index_date_expr on the effective (not superseded, not withdrawn) events."""
+def first_contact_expression() -> Subquery:
+    """An ORM expression for a case's first effective police contact (None without one)."""
     from inbeeld.cases.models import EFFECTIVE_EVENT, ChainEvent
 
     first_contact = (
@@ -33,18 +32,31 @@ def index_date_expression():
         .annotate(first=Min("event_date"))
         .values("first")[:1]
     )
-    return Coalesce(Subquery(first_contact, output_field=DateField()), "intake_date")
+    return Subquery(first_contact, output_field=DateField())
+
+
+def index_date_expression():
+    """An ORM expression for a case's index date (annotate Case querysets with it):
+    vocabulary.index_date_expr on the effective (not superseded, not withdrawn) events."""
+    return Coalesce(first_contact_expression(), "intake_date")
+
+
+def case_index(case) -> tuple[dt.date, bool]:
+    """The case's index date and whether it is its first police contact (else the intake date),
+    in one query."""
+    from inbeeld.cases.models import Case
+
+    first_contact, intake = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(first_contact=first_contact_expression())
+        .values_list("first_contact", "intake_date")
+        .get()
+    )
+    return (first_contact or intake), first_contact is not None
 
 
 def case_index_date(case) -> dt.date:
-    from inbeeld.cases.models import Case
-
-    return (
-        Case.objects.filter(pk=case.pk)
-        .annotate(index=index_date_expression())
-        .values_list("index", flat=True)
-        .get()
-    )
+    return case_index(case)[0]
 
 
 def active_on(day: dt.date) -> Q:

@@ -12,11 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from inbeeld import policy
-from inbeeld.cases.models import EFFECTIVE_EVENT, Case, ChainEvent
 from inbeeld.pilot import eligibility
 from inbeeld.pilot.models import (
     Delivery,
@@ -26,7 +24,6 @@ from inbeeld.pilot.models import (
     Intervention,
     Measure,
 )
-from inbeeld.stats import vocabulary
 
 
 @dataclass(frozen=True)
@@ -220,26 +217,9 @@ def case_measures(user, case) -> list[MeasureRow]:
     return rows
 
 
-def _police_contact(case_ref) -> Exists:
-    return Exists(
-        ChainEvent.objects.filter(
-            EFFECTIVE_EVENT, case=case_ref, event_type__code=vocabulary.INDEX_EVENT
-        )
-    )
-
-
 def pilot_case_summary(user, case) -> PilotCaseSummary:
     """Everything the case page shows about the pilot, for ``user``."""
-    # The index date and whether it comes from a police contact, in one query.
-    index_date, from_police_contact = (
-        Case.objects.filter(pk=case.pk)
-        .annotate(
-            index=eligibility.index_date_expression(),
-            contact=_police_contact(OuterRef("pk")),
-        )
-        .values_list("index", "contact")
-        .get()
-    )
+    index_date, from_police_contact = eligibility.case_index(case)
     return PilotCaseSummary(
         index_date=index_date,
         index_from_police_contact=from_police_contact,
