@@ -122,6 +122,15 @@ def _rules(counts: dict[str, list[alerts.DailyCount]], since: dt.date) -> list[a
     )
 
 
+def _counts(queries: dict, rows: Q) -> dict[str, list[alerts.DailyCount]]:
+    """The daily counts of each of ``queries`` (name: (rows, who, distinct column or None)),
+    restricted to ``rows``."""
+    return {
+        name: _daily_counts(qs.filter(rows), user_field=user_field, distinct_field=distinct)
+        for name, (qs, user_field, distinct) in queries.items()
+    }
+
+
 def _past_alerts(queries: dict, today: dt.date, since: dt.date, newest) -> tuple:
     """The alerts of the days before ``today`` and, per user, the daily reads of the
     BASELINE_DAYS before it (today's many-cases baseline), kept in the cache until midnight.
@@ -138,12 +147,7 @@ def _past_alerts(queries: dict, today: dt.date, since: dt.date, newest) -> tuple
     key = "inbeeld:alerts:" + hashlib.sha256(repr((sqls, today, since, newest)).encode()).hexdigest()
     past = cache.get(key)
     if past is None:
-        counts = {
-            name: _daily_counts(
-                qs.filter(created_at__lt=today_start), user_field=user_field, distinct_field=distinct
-            )
-            for name, (qs, user_field, distinct) in queries.items()
-        }
+        counts = _counts(queries, Q(created_at__lt=today_start))
         baseline_from = today - dt.timedelta(days=alerts.BASELINE_DAYS)
         baselines: dict[str, list[alerts.DailyCount]] = {}
         for row in counts["reads"]:
@@ -185,12 +189,7 @@ def access_alerts(user, *, days: int = 14, today: dt.date | None = None) -> list
     }
     past_found, baselines = _past_alerts(queries, today, since, _newest_before(today))
     today_start = _local_day_start(today)
-    counts = {
-        name: _daily_counts(
-            qs.filter(created_at__gte=today_start), user_field=user_field, distinct_field=distinct
-        )
-        for name, (qs, user_field, distinct) in queries.items()
-    }
+    counts = _counts(queries, Q(created_at__gte=today_start))
     # Today's many-cases rule compares with each reader's own days before today.
     counts["reads"] = [
         row for reader in {row.user for row in counts["reads"]} for row in baselines.get(reader, ())
