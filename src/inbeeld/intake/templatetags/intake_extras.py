@@ -1,9 +1,8 @@
 from django import template
-from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 
+from inbeeld import web
 from inbeeld.intake.workflow import SignalStatus
 
 register = template.Library()
@@ -20,7 +19,7 @@ def pct(value) -> str:
 @register.simple_tag
 def signal_due(signal, now) -> str:
     """The deadline of an open signal as the queue, the overdue view and the signal page show it:
-    "oppakken vóór 5 dec 14:00" while it waits to be picked up, "besluit vóór …" in triage, with
+    "oppakken vóór 5 Dec 14:00" while it waits to be picked up, "besluit vóór …" in triage, with
     "Te laat:" in bold once the moment has passed; a dash for a signal that is dealt with.
 
     A tag rather than an included template: the overdue view shows 100 signals, and an include
@@ -31,7 +30,19 @@ def signal_due(signal, now) -> str:
         due, what = signal.decision_due_at, _("besluit vóór")
     else:
         return "—"
-    when = date_format(template_localtime(due), "j M H:i")
+    when = web.short_moment(due)
     if due < now:
         return format_html('<strong class="overdue">{}</strong> {} {}', _("Te laat:"), what, when)
     return format_html("{} {}", what, when)
+
+
+@register.filter
+def received(value) -> str:
+    """A signal's moment of receipt in its row of a list: as ``|date:"j M Y H:i"`` shows it."""
+    return web.short_moment(value, year=True)
+
+
+@register.filter
+def signal_url(reference: str) -> str:
+    """The signal page of ``reference``: as ``{% url 'intake:detail' reference %}`` gives it."""
+    return web.row_url("intake:detail", reference)
