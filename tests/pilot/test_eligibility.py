@@ -6,9 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
-from inbeeld.cases.services import event_correct
-from inbeeld.pilot.eligibility import case_index_date, eligible_interventions
+from inbeeld.cases.models import WithdrawalReason
+from inbeeld.cases.selectors import case_timeline
+from inbeeld.cases.services import event_correct, event_withdraw
+from inbeeld.pilot import eligibility
+from inbeeld.pilot.eligibility import eligible_interventions
 from inbeeld.pilot.models import Deployment, Intervention, Phase
 from inbeeld.pilot.selectors import eligible_for_case
 from tests.factories import CaseFactory, chain_recorder, event_type, record_events, unit
@@ -17,6 +21,15 @@ pytestmark = pytest.mark.django_db
 
 START, END = dt.date(2023, 3, 1), dt.date(2023, 6, 30)
 ONE_DAY = dt.timedelta(days=1)
+
+
+def case_index_date(case) -> dt.date:
+    """The index date by the rule's query (eligibility.case_index); the case page's reading of
+    the same from the timeline it has read already (case_index_of) must give the same date and
+    the same source, wherever this module asks."""
+    by_query = eligibility.case_index(case)
+    assert eligibility.case_index_of(case, case_timeline(AnonymousUser(), case)) == by_query
+    return by_query[0]
 
 
 @pytest.fixture
@@ -153,6 +166,16 @@ def test_a_superseded_first_police_contact_does_not_count(trial):
         event_date=START,
     )
     assert case_index_date(case) == case.intake_date == END + dt.timedelta(days=40)
+
+
+def test_a_withdrawn_first_police_contact_does_not_count(trial):
+    case = _case(intake=END + dt.timedelta(days=40))
+    actor = chain_recorder(case.police_unit)
+    (contact,) = record_events(case, [("first_police_contact", "")], start=START, actor=actor)
+    assert case_index_date(case) == START
+    event_withdraw(actor=actor, event=contact, reason=WithdrawalReason.MISTAKE)
+    assert case_index_date(case) == case.intake_date
+    assert "test_iv" not in _codes(case)
 
 
 # --- the seeded pilot (pilot/data/pilot.json, DESIGN §5) ----------------------------------------

@@ -311,3 +311,110 @@ def test_no_notice_when_the_records_agree(world, client, login):
     page = client.get(reverse("cases:detail", args=[c.code])).content.decode()
     assert 'data-testid="outcome-mismatches"' not in page
     assert "Let op:" not in page
+
+
+# --- the case page's path: from the rows and the timeline it has read ------------------------------
+
+
+def _from_page(user, c):
+    """The notices as the case page computes them: from the section's rows and the timeline."""
+    from inbeeld.cases.selectors import case_timeline
+    from inbeeld.suspects.selectors import case_suspects
+
+    rows = case_suspects(user, c)
+    return case_outcome_mismatches(user, c, rows=rows, timeline=case_timeline(user, c))
+
+
+def test_the_page_path_finds_what_reading_the_case_again_finds(world):
+    """Several suspects with a corrected link (its standing link newer than another suspect's),
+    a withdrawn and a renewed link, steps corrected and withdrawn, case events corrected and
+    withdrawn: after every step the notices from the page's own reads equal those of
+    case_outcome_mismatches reading the case itself (the oracle), and each step changes them."""
+    from decimal import Decimal
+
+    from inbeeld.cases.services import event_correct
+
+    c, om, police = world["case"], world["prosecutor"], world["police"]
+    seen = []
+
+    def same():
+        for user in (om, police):
+            oracle = case_outcome_mismatches(user, c)
+            assert _from_page(user, c) == oracle
+        seen.append([(m.check, m.message, m.links) for m in oracle])
+
+    def register(role="exploiter"):
+        return services.suspect_register(actor=police, case=c, role=role, relationship="partner")
+
+    same()
+    _case_event(world, "prosecution_decision", JUNE, "summons")
+    same()
+    a = register()
+    b = register("recruiter")
+    same()
+    # A's link corrected: its standing link is now newer than B's, so B comes first in the
+    # notice that names every linked suspect.
+    services.suspect_link_correct(actor=police, link=a, role="recruiter", relationship="family")
+    same()
+    step_a = services.proceeding_record(
+        actor=om, case=c, suspect=a.suspect, date=D(2024, 5, 1), kind="decision",
+        decision="summons",
+    )  # fmt: skip
+    same()
+    step_b = services.proceeding_record(
+        actor=om, case=c, suspect=b.suspect, date=JULY, kind="decision", decision="dismissal",
+        ground="insufficient_evidence",
+    )  # fmt: skip
+    same()
+    services.proceeding_correct(
+        actor=om, entry=step_b, date=SEPT, kind="decision", decision="summons"
+    )
+    same()
+    services.proceeding_correct(
+        actor=om, entry=step_a, date=JULY, kind="decision", decision="penalty_order"
+    )
+    same()
+    _case_event(world, "trial_hearing", D(2024, 10, 1))
+    verdict = _case_event(world, "verdict", NOV, "conviction")
+    same()
+    services.proceeding_record(
+        actor=om, case=c, suspect=b.suspect, date=D(2024, 10, 1), kind="trial"
+    )
+    services.proceeding_record(
+        actor=om, case=c, suspect=b.suspect, date=NOV, kind="verdict", verdict="acquittal"
+    )
+    same()
+    # C linked, withdrawn and linked again.
+    c_link = register()
+    same()
+    services.suspect_link_withdraw(actor=police, link=c_link, reason="wrong_case")
+    same()
+    services.suspect_link(
+        actor=police, case=c, suspect=c_link.suspect, role="exploiter", relationship="partner"
+    )
+    services.proceeding_record(
+        actor=om, case=c, suspect=c_link.suspect, date=D(2024, 4, 1), kind="decision",
+        decision="summons",
+    )  # fmt: skip
+    same()
+    services.proceeding_record(
+        actor=om, case=c, suspect=c_link.suspect, date=D(2024, 10, 2), kind="trial"
+    )
+    services.proceeding_record(
+        actor=om, case=c, suspect=c_link.suspect, date=D(2024, 12, 2), kind="verdict",
+        verdict="conviction", sentence_type="prison", unconditional_months=Decimal("20"),
+    )  # fmt: skip
+    same()
+    corrected = event_correct(
+        actor=world["recorder"],
+        event=verdict,
+        event_type=event_type("verdict"),
+        event_date=NOV,
+        outcome="acquittal",
+    )
+    same()
+    event_withdraw(actor=world["recorder"], event=corrected, reason=WithdrawalReason.MISTAKE)
+    same()
+    # The steps above exercised the notices: not the same answer throughout.
+    assert len({repr(s) for s in seen}) >= 5
+    assert any(s == [] for s in seen) and any(len(s) >= 2 for s in seen)

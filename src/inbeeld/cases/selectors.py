@@ -20,7 +20,7 @@ from inbeeld.audit.services import audit_record
 from inbeeld.cases.models import Case, ChainEvent, EventWithdrawal, SavedFilter
 from inbeeld.cases.work_counts import apply_todo
 from inbeeld.crypto import decrypt_text
-from inbeeld.reference.models import PoliceUnit
+from inbeeld.reference.models import ChainEventOutcome, PoliceUnit
 
 
 def cases_visible_to(user, action: policy.Action = policy.Action.CASE_LIST) -> QuerySet[Case]:
@@ -257,6 +257,7 @@ class TimelineEntry:
     corrects: ChainEvent | None
     withdrawal: EventWithdrawal | None = None  # withdrawn: shown struck through, counts nowhere
     withdrawn_by: str | None = None  # None: the viewer may not see people (as "vastgelegd door")
+    outcome_label: str = ""  # the event's outcome as the vocabulary names it ("" for none)
 
     @property
     def effective(self) -> bool:
@@ -271,26 +272,28 @@ def case_timeline(user, case: Case) -> list[TimelineEntry]:
     ``case`` must come from ``case_get_for`` (already authorised)."""
     families = policy.readable_note_families(user, case)
     show_people = policy.can(user, policy.Action.NOTE_READ, case)
+    # The withdrawal (one-to-one) in the same query: a left join instead of a second read.
     events = list(
         ChainEvent.objects.filter(case=case)
-        .select_related("event_type", "organisation", "author", "supersedes__event_type")
-        .prefetch_related("event_type__outcomes")
+        .select_related(
+            "event_type",
+            "organisation",
+            "author",
+            "supersedes__event_type",
+            "withdrawal__withdrawn_by",
+            "withdrawal__organisation",
+        )
         .order_by("event_date", "id")
     )
     superseded_ids = {e.supersedes_id for e in events if e.supersedes_id}
-    withdrawals = {
-        w.event_id: w
-        for w in EventWithdrawal.objects.filter(event__case=case).select_related(
-            "withdrawn_by", "organisation"
-        )
-    }
+    outcomes = _outcome_labels({e.event_type_id for e in events if e.outcome})
     entries = []
     for event in events:
         has_note = bool(event.note_ciphertext)
         note = None
         if has_note and event.note_family in families:
             note = decrypt_text(event.note_ciphertext)
-        withdrawal = withdrawals.get(event.pk)
+        withdrawal = _withdrawal(event)
         entries.append(
             TimelineEntry(
                 event=event,
@@ -300,9 +303,26 @@ def case_timeline(user, case: Case) -> list[TimelineEntry]:
                 corrects=event.supersedes,
                 withdrawal=withdrawal,
                 withdrawn_by=_person(withdrawal, show_people),
+                outcome_label=outcomes.get((event.event_type_id, event.outcome), ""),
             )
         )
     return entries
+
+
+def _withdrawal(event: ChainEvent) -> EventWithdrawal | None:
+    """The event's withdrawal as select_related loaded it (None when there is none)."""
+    try:
+        return event.withdrawal
+    except EventWithdrawal.DoesNotExist:
+        return None
+
+
+def _outcome_labels(event_type_ids: set[int]) -> dict[tuple[int, str], str]:
+    """(event type, outcome code) -> the outcome's label, for the event types of a timeline."""
+    if not event_type_ids:
+        return {}
+    rows = ChainEventOutcome.objects.filter(event_type_id__in=event_type_ids)
+    return {(o.event_type_id, o.code): o.label for o in rows}
 
 
 def _person(withdrawal: EventWithdrawal | None, show_people: bool) -> str | None:

@@ -55,6 +55,19 @@ def case_index(case) -> tuple[dt.date, bool]:
     return (first_contact or intake), first_contact is not None
 
 
+def case_index_of(case, timeline) -> tuple[dt.date, bool]:
+    """As case_index, from the case's timeline (cases.selectors.case_timeline: every event with
+    whether it is effective) that the case page has read already: no query."""
+    contacts = [
+        entry.event.event_date
+        for entry in timeline
+        if entry.effective and entry.event.event_type.code == vocabulary.INDEX_EVENT
+    ]
+    if contacts:
+        return min(contacts), True
+    return case.intake_date, False
+
+
 def case_index_date(case) -> dt.date:
     return case_index(case)[0]
 

@@ -126,22 +126,27 @@ def case_deliveries(user, case) -> list[DeliveryRow]:
     show_people = policy.can(user, policy.Action.NOTE_READ, case)
     families = policy.readable_note_families(user, case)
     deliverable = policy.deliverable_intervention_codes(user, case)
+    # The withdrawal (one-to-one) in the same query: a left join instead of a second read.
     deliveries = list(
         Delivery.objects.filter(case=case)
-        .select_related("intervention", "recorded_by", "organisation", "supersedes__intervention")
+        .select_related(
+            "intervention",
+            "recorded_by",
+            "organisation",
+            "supersedes__intervention",
+            "withdrawal__withdrawn_by",
+            "withdrawal__organisation",
+        )
         .prefetch_related("intervention__fidelity_items")
         .order_by("date", "id")
     )
     superseded_ids = {d.supersedes_id for d in deliveries if d.supersedes_id}
-    withdrawals = {
-        w.delivery_id: w
-        for w in DeliveryWithdrawal.objects.filter(delivery__case=case).select_related(
-            "withdrawn_by", "organisation"
-        )
-    }
     rows = []
     for delivery in deliveries:
-        withdrawal = withdrawals.get(delivery.pk)
+        try:
+            withdrawal = delivery.withdrawal
+        except DeliveryWithdrawal.DoesNotExist:
+            withdrawal = None
         superseded = delivery.pk in superseded_ids
         labels = {item.code: item.label for item in delivery.intervention.fidelity_items.all()}
         order = list(labels)
@@ -217,9 +222,13 @@ def case_measures(user, case) -> list[MeasureRow]:
     return rows
 
 
-def pilot_case_summary(user, case) -> PilotCaseSummary:
-    """Everything the case page shows about the pilot, for ``user``."""
-    index_date, from_police_contact = eligibility.case_index(case)
+def pilot_case_summary(user, case, *, timeline=None) -> PilotCaseSummary:
+    """Everything the case page shows about the pilot, for ``user``. ``timeline``: the case's
+    timeline (cases.selectors.case_timeline) when the page has read it already."""
+    if timeline is None:
+        index_date, from_police_contact = eligibility.case_index(case)
+    else:
+        index_date, from_police_contact = eligibility.case_index_of(case, timeline)
     return PilotCaseSummary(
         index_date=index_date,
         index_from_police_contact=from_police_contact,

@@ -201,6 +201,43 @@ def _suspect_outcomes(case: Case) -> list[SuspectOutcomes]:
     ]
 
 
+def _case_outcomes_of(timeline) -> CaseOutcomes:
+    """As _case_outcomes, from the case's timeline (cases.selectors.case_timeline: every event,
+    by date and id) that the case page has read already."""
+    rows = [
+        (e.event.event_type.code, e.event.event_date, e.event.outcome)
+        for e in timeline
+        if e.effective and e.event.event_type.code in (ev.PROSECUTION_DECISION, ev.VERDICT)
+    ]
+    decisions = tuple((d, o) for code, d, o in rows if code == ev.PROSECUTION_DECISION)
+    verdicts = tuple((d, o) for code, d, o in rows if code == ev.VERDICT)
+    return CaseOutcomes(decisions=decisions, verdicts=verdicts)
+
+
+def _suspect_outcomes_of(rows) -> list[SuspectOutcomes]:
+    """As _suspect_outcomes, from the section's rows (suspects.selectors.case_suspects: each
+    suspect's links and standing steps): the suspects with a standing link, in the order of their
+    first standing link."""
+    linked = []
+    for row in rows:
+        first = next((r.link for r in row.history if r.effective), None)
+        if first is not None:
+            linked.append(((first.recorded_at, first.pk), row))
+    linked.sort(key=lambda item: item[0])
+    outcomes = []
+    for _key, row in linked:
+        decisions = [(s.date, s.decision) for s in row.steps if s.kind == ProceedingKind.DECISION]
+        verdicts = [(s.date, s.verdict) for s in row.steps if s.kind == ProceedingKind.VERDICT]
+        outcomes.append(
+            SuspectOutcomes(
+                code=row.suspect.code,
+                decision=decisions[0] if decisions else None,
+                verdicts=tuple(verdicts),
+            )
+        )
+    return outcomes
+
+
 def _day(date: dt.date | None) -> str:
     return date_format(date, "j F Y") if date else ""
 
@@ -286,17 +323,21 @@ def _links(case: Case, finding: Finding, codes: list[str]) -> tuple[tuple[str, s
     return tuple(links)
 
 
-def case_outcome_mismatches(user, case: Case) -> list[Mismatch] | None:
+def case_outcome_mismatches(user, case: Case, *, rows=None, timeline=None) -> list[Mismatch] | None:
     """The notices for the case page's suspects section: for who links suspects or records their
     prosecution (police, prosecutor in scope) the contradictions between the case's decisions and
     verdicts and its suspects' proceedings; None for everyone else (researchers and care roles
-    are not asked to correct anything)."""
+    are not asked to correct anything).
+
+    ``rows`` (suspects.selectors.case_suspects) and ``timeline`` (cases.selectors.case_timeline),
+    when the page has read them for this user already, spare reading them again."""
     if not (
         policy.can(user, policy.Action.SUSPECT_LINK, case)
         or policy.can(user, policy.Action.PROCEEDING_RECORD, case)
     ):
         return None
-    suspects = _suspect_outcomes(case)
+    suspects = _suspect_outcomes(case) if rows is None else _suspect_outcomes_of(rows)
+    outcomes = _case_outcomes(case) if timeline is None else _case_outcomes_of(timeline)
     codes = [s.code for s in suspects]
     return [
         Mismatch(
@@ -305,5 +346,5 @@ def case_outcome_mismatches(user, case: Case) -> list[Mismatch] | None:
             % {"suspect": f.suspect, "date": _day(f.date), "other_date": _day(f.other_date)},
             links=_links(case, f, codes),
         )
-        for f in find_mismatches(_case_outcomes(case), suspects)
+        for f in find_mismatches(outcomes, suspects)
     ]

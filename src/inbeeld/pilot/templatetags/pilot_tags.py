@@ -15,7 +15,8 @@ register = template.Library()
 @register.inclusion_tag("pilot/_case_section.html", takes_context=True)
 def pilot_case_section(context, case):
     user = context["request"].user
-    return {"case": case, "pilot": selectors.pilot_case_summary(user, case)}
+    summary = selectors.pilot_case_summary(user, case, timeline=context.get("timeline"))
+    return {"case": case, "pilot": summary}
 
 
 @register.inclusion_tag("pilot/_case_deliveries.html", takes_context=True)

@@ -24,7 +24,11 @@ def suspect_case_section(context, case):
         "rows": rows,
         # ADR 0023 decision 6: the case's decisions and verdicts against its suspects' (police
         # and prosecutor only).
-        "mismatches": case_outcome_mismatches(user, case) if rows is not None else None,
+        "mismatches": (
+            case_outcome_mismatches(user, case, rows=rows, timeline=context.get("timeline"))
+            if rows is not None
+            else None
+        ),
         "count": selectors.suspect_count(user, case) if rows is None else None,
         "can_link": policy.can(user, policy.Action.SUSPECT_LINK, case),
         "modus_operandi": selectors.case_modus_operandi(user, case),
