@@ -267,10 +267,8 @@ def signal_indicators(signal: Signal) -> list:
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
 
 
-def _content_key(signal: Signal, indicator_codes: dict[int, frozenset[tuple[str, str]]]) -> tuple:
-    description = " ".join(decrypt_text(signal.description_ciphertext).split()).casefold()
-    codes = indicator_codes.get(signal.pk, frozenset())
-    return (signal.age_band, signal.gender, codes, description)
+def _description(signal: Signal) -> str:
+    return " ".join(decrypt_text(signal.description_ciphertext).split()).casefold()
 
 
 def flag_likely_duplicates(signals) -> None:
@@ -308,21 +306,35 @@ def flag_likely_duplicates(signals) -> None:
     for signal_id, category, code in rows:
         indicator_sets.setdefault(signal_id, set()).add((category, code))
     indicator_codes = {pk: frozenset(codes) for pk, codes in indicator_sets.items()}
-    # Candidates grouped by unit and content once, in time order: each signal then compares only
-    # with its own group (a page of 50 signals against a few hundred candidates was quadratic).
-    keys = {c.pk: _content_key(c, indicator_codes) for c in candidates}
+
+    # Candidates grouped once, in time order, by unit and what can be compared without
+    # decrypting (indicators, age band, gender): each signal then compares only with its own group
+    # (a page of 50 signals against a few hundred candidates was quadratic), and a description is
+    # decrypted only when another signal of its group lies within the window.
+    def key(signal: Signal) -> tuple:
+        codes = indicator_codes.get(signal.pk, frozenset())
+        return (signal.police_unit_id, signal.age_band, signal.gender, codes)
+
     groups: dict[tuple, list[Signal]] = {}
     for other in sorted(candidates, key=lambda c: (c.received_at, c.pk)):
-        groups.setdefault((other.police_unit_id, keys[other.pk]), []).append(other)
+        groups.setdefault(key(other), []).append(other)
+    descriptions: dict[int, str] = {}
+
+    def description(signal: Signal) -> str:
+        if signal.pk not in descriptions:
+            descriptions[signal.pk] = _description(signal)
+        return descriptions[signal.pk]
+
     for signal in signals:
-        key = keys.get(signal.pk) or _content_key(signal, indicator_codes)
-        group = groups.get((signal.police_unit_id, key), ())
-        signal.likely_duplicates = [
-            other.reference
-            for other in group
+        near = [
+            other
+            for other in groups.get(key(signal), ())
             if other.pk != signal.pk
             and abs(other.received_at - signal.received_at) <= DUPLICATE_WINDOW
         ]
+        if near:
+            mine = description(signal)
+            signal.likely_duplicates = [o.reference for o in near if description(o) == mine]
 
 
 def signal_assignee_choices(user, signal: Signal) -> list:
