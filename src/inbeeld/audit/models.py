@@ -216,12 +216,25 @@ class AuditEvent(AppendOnlyModel):
             # The privacy officer's pages (oversight/selectors.py), newest first, at millions of
             # rows: search by user name (iexact is UPPER(...) = UPPER(...) on PostgreSQL), by
             # user as subject (failed logins), by case, and the alerts' action-and-period scans.
-            models.Index(Upper("actor_label"), "created_at", name="audit_actor_time"),
+            # The search by user reads each name index apart (UserSearchQuerySet): with id in the
+            # key a page of either comes in order (newest first, then id) and, with the columns
+            # the conditions name included (PostgreSQL plans an index-only scan on an expression
+            # index only when the column itself is in it), the counts and the page come from the
+            # indexes alone.
+            models.Index(
+                Upper("actor_label"),
+                "created_at",
+                "id",
+                name="audit_actor_time",
+                include=["actor_label"],
+            ),
             models.Index(
                 Upper("subject_ref"),
                 "created_at",
+                "id",
                 name="audit_user_subject_time",
                 condition=models.Q(subject_type="user"),
+                include=["subject_ref", "actor_label"],
             ),
             models.Index(fields=["case_code", "created_at"], name="audit_case_time"),
             # Covering (PostgreSQL; elsewhere a plain index): the overview's alerts count the
