@@ -100,3 +100,24 @@ def test_the_intake_filters_render_what_the_tags_they_replace_rendered():
         )
         old = Template('{{ at|date:"j M Y H:i" }} {% url "intake:detail" ref %}').render(context)
     assert new == old
+
+
+@pytest.mark.parametrize("code", ["IB-ABCD-EFGH", "ib-a b", "100%"])
+@pytest.mark.parametrize("pk", [0, 7, 987_650_000_000_000_000, 2**40])
+@pytest.mark.parametrize("name", ["cases:event_correct", "cases:event_withdraw"])
+def test_row_url_with_a_string_and_an_integer(name, code, pk):
+    with translation.override("nl"):
+        assert web.row_url(name, code, pk) == reverse(name, args=[code, pk])
+
+
+def test_the_row_url_tag_renders_what_the_url_tag_renders():
+    context = Context({"code": "IB-ABCD-EFGH", "pk": 42, "bad": "a&b"})
+    new = Template(
+        "{% load list_rows %}{% row_url 'cases:event_correct' code pk %} "
+        "{% row_url 'cases:event_withdraw' bad pk %}"
+    ).render(context)
+    old = Template(
+        "{% url 'cases:event_correct' code pk %} {% url 'cases:event_withdraw' bad pk %}"
+    ).render(context)
+    assert new == old
+    assert "/42/" in new

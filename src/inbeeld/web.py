@@ -163,22 +163,36 @@ def short_moment(value, *, year: bool = False) -> str:
     return f"{value.day} {month[value.month]} {value.hour:02d}:{value.minute:02d}"
 
 
-_SENTINEL = "0inbeeld0sentinel0"
+def _sentinel(position: int, number: bool) -> str | int:
+    # Stand-ins no real argument equals: a string of letters, or a number of 18 digits for an
+    # integer converter.
+    return 987_650_000_000_000_000 + position if number else f"0inbeeld0sentinel{position}0"
 
 
 @functools.cache
-def _url_pattern(viewname: str, prefix: str, language: str) -> tuple[str, str]:
-    url = reverse(viewname, args=[_SENTINEL])
-    before, sentinel, after = url.partition(_SENTINEL)
-    if not sentinel:  # pragma: no cover (every name given here takes one string argument)
-        raise ValueError(viewname)
-    return before, after
+def _url_pattern(viewname: str, numbers: tuple[bool, ...], prefix: str, language: str):
+    """The URL of ``viewname`` cut at its arguments: the literal pieces around them."""
+    url = reverse(viewname, args=[_sentinel(i, n) for i, n in enumerate(numbers)])
+    pieces = []
+    for position, number in enumerate(numbers):
+        before, found, url = url.partition(str(_sentinel(position, number)))
+        if not found:  # pragma: no cover (a converter that changes its argument)
+            raise ValueError(viewname)
+        pieces.append(before)
+    pieces.append(url)
+    return tuple(pieces)
 
 
-def row_url(viewname: str, value: str) -> str:
-    """``reverse(viewname, args=[value])`` for a URL whose one argument is a string (a signal's
-    reference, a case's code), reversed once and filled in per row."""
-    before, after = _url_pattern(
-        viewname, get_script_prefix(), translation.get_language() or settings.LANGUAGE_CODE
+def row_url(viewname: str, *args: str | int) -> str:
+    """``reverse(viewname, args=args)`` for a URL whose arguments are strings and integers (a
+    signal's reference, a case's code and an event's id), reversed once and filled in per row."""
+    pieces = _url_pattern(
+        viewname,
+        tuple(isinstance(arg, int) for arg in args),
+        get_script_prefix(),
+        translation.get_language() or settings.LANGUAGE_CODE,
     )
-    return before + quote(str(value), safe="!$&'()*+,;=/~:@") + after
+    url = [pieces[0]]
+    for arg, piece in zip(args, pieces[1:], strict=True):
+        url += [quote(str(arg), safe="!$&'()*+,;=/~:@"), piece]
+    return "".join(url)

@@ -392,3 +392,49 @@ def test_a_checkpoint_is_not_starved_by_a_stream_of_writers():
     assert checkpoint.total_rows > 0
     report = audit_chain_verify()
     assert report.ok, report.reason
+
+
+# --- the overview's quick check over several chains (two queries, not two per chain) ------------
+
+
+def test_the_quick_check_reads_every_chain_after_the_checkpoint_in_a_fixed_number_of_queries(
+    monkeypatch, django_assert_max_num_queries
+):
+    from inbeeld.audit import verify
+
+    _interleaved(2)
+    checkpoint = checkpoint_create(kind="command")
+    after = _interleaved(3, start=100)  # 12 rows on four chains after the checkpoint
+    with django_assert_max_num_queries(3):
+        status = anchoring_status()
+    # 13: and the checkpoint's own row (chain 0)
+    assert status.ok and "de 13 regels daarna zijn in orde" in status.message, status.message
+    _interleaved(3, start=200)
+    with django_assert_max_num_queries(3):
+        assert "de 25 regels daarna" in anchoring_status().message
+
+    # A changed row on chain 2 after the checkpoint is found ...
+    target = after[2][1]
+    owner_sql("UPDATE audit_auditevent SET subject_ref = %s WHERE id = %s", ["BZ-9999", target.id])
+    status = anchoring_status()
+    assert not status.ok and f"Regel {target.id} na het laatste controlepunt" in status.message
+
+    # ... when the quick check reaches it: the chains are read in order (0, 1, then 2), so with
+    # room for the rows of chains 0 and 1 and the first of chain 2 it is just out of reach (the
+    # full check still finds it), one more and it is found.
+    heads = {name: head.last_id for name, head in checkpoint.chains.items()}
+    before = (
+        sum(
+            AuditEvent.objects.filter(
+                chain=chain, id__gt=heads["main" if chain == 0 else str(chain)]
+            ).count()
+            for chain in (0, 1)
+        )
+        + 1
+    )
+    monkeypatch.setattr(verify, "QUICK_TAIL_LIMIT", before)
+    status = anchoring_status()
+    assert status.ok and f"de eerste {before} regels daarna" in status.message, status.message
+    assert not audit_chain_verify().ok
+    monkeypatch.setattr(verify, "QUICK_TAIL_LIMIT", before + 1)
+    assert not anchoring_status().ok
