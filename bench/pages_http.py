@@ -237,8 +237,8 @@ def table(results, max_clients: int, targets) -> list[str]:
 
 WHERE_THE_TIME_GOES = (
     "Where the time goes (profiles of the pages with Django's test client and the production "
-    "settings, issue 15): the pages use 5–45 ms of Python per request, the ORM building and "
-    "reading its queries (the case page asks 34 small ones, each under 1 ms in PostgreSQL) and "
+    "settings, issue 15): the pages use 5–50 ms of Python per request, the ORM building and "
+    "reading its queries (the case page asks 25 small ones, each under 1 ms in PostgreSQL) and "
     "the template engine rendering; the query count does not grow with the data "
     "(tests/cases/test_views.py and tests/cases/test_assignment.py hold them to it). On 2 CPUs "
     "60 pages/s leaves about 33 ms of CPU per page for the application, PostgreSQL and the "
