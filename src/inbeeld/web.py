@@ -10,7 +10,7 @@ import functools
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.urls import get_script_prefix, reverse
@@ -135,6 +135,15 @@ class KeysFirstPaginator(Paginator):
         keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         rows = {row.pk: row for row in self.object_list.filter(pk__in=keys).order_by()}
         return self._get_page([rows[key] for key in keys if key in rows], number, self)
+
+
+def loaded_one(obj, name: str):
+    """A reverse one-to-one of ``obj`` already loaded by select_related (e.g. an event's
+    withdrawal): the related row, or None when there is none."""
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
 
 
 # --- the rows of long lists ------------------------------------------------------------------------

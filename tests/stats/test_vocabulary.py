@@ -66,6 +66,7 @@ HOMONYMS = {
     ("demo/generator/suspects.py", "verdict"): "a proceeding step's kind and verdict field",
     ("suspects/models.py", "verdict"): "ProceedingKind.VERDICT, a suspect's step",
     ("suspects/services.py", "verdict"): "a proceeding step's kind and verdict field",
+    ("suspects/selectors.py", "verdict"): "a proceeding step's verdict field (the case page)",
     ("suspects/views.py", "verdict"): "the proceeding form's verdict field",
     ("suspects/workflow.py", "verdict"): "a suspect's proceeding step kind",
 }

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from inbeeld import policy
+from inbeeld import policy, web
 from inbeeld.audit.models import AuditAction
 from inbeeld.audit.reads import case_read
 from inbeeld.audit.services import audit_record
@@ -293,7 +293,7 @@ def case_timeline(user, case: Case) -> list[TimelineEntry]:
         note = None
         if has_note and event.note_family in families:
             note = decrypt_text(event.note_ciphertext)
-        withdrawal = _withdrawal(event)
+        withdrawal = web.loaded_one(event, "withdrawal")
         entries.append(
             TimelineEntry(
                 event=event,
@@ -307,14 +307,6 @@ def case_timeline(user, case: Case) -> list[TimelineEntry]:
             )
         )
     return entries
-
-
-def _withdrawal(event: ChainEvent) -> EventWithdrawal | None:
-    """The event's withdrawal as select_related loaded it (None when there is none)."""
-    try:
-        return event.withdrawal
-    except EventWithdrawal.DoesNotExist:
-        return None
 
 
 def _outcome_labels(event_type_ids: set[int]) -> dict[tuple[int, str], str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
-from inbeeld import policy
+from inbeeld import policy, web
 from inbeeld.pilot import eligibility
 from inbeeld.pilot.models import (
     Delivery,
@@ -143,10 +143,7 @@ def case_deliveries(user, case) -> list[DeliveryRow]:
     superseded_ids = {d.supersedes_id for d in deliveries if d.supersedes_id}
     rows = []
     for delivery in deliveries:
-        try:
-            withdrawal = delivery.withdrawal
-        except DeliveryWithdrawal.DoesNotExist:
-            withdrawal = None
+        withdrawal = web.loaded_one(delivery, "withdrawal")
         superseded = delivery.pk in superseded_ids
         labels = {item.code: item.label for item in delivery.intervention.fidelity_items.all()}
         order = list(labels)

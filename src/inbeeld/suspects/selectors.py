@@ -13,10 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 
-from inbeeld import policy
+from inbeeld import policy, web
 from inbeeld.cases.models import Case, ChainEvent
 from inbeeld.stats import vocabulary as ev
 from inbeeld.suspects.models import (
@@ -117,7 +116,7 @@ def case_suspects(user, case: Case) -> list[SuspectRow] | None:
             link=link,
             note=note,
             superseded=link.pk in superseded,
-            withdrawal=_reverse_one(link, "withdrawal"),
+            withdrawal=web.loaded_one(link, "withdrawal"),
             recorded_by=_person(link.recorded_by, show_people),
         )
         by_suspect.setdefault(link.suspect_id, []).append(row)
@@ -347,7 +346,7 @@ def case_non_punishment(user, case: Case) -> list[NonPunishmentRow] | None:
         .order_by("date", "id")
     )
     return [
-        NonPunishmentRow(e, _reverse_one(e, "withdrawal"), _person(e.recorded_by, show_people))
+        NonPunishmentRow(e, web.loaded_one(e, "withdrawal"), _person(e.recorded_by, show_people))
         for e in entries
     ]
 
@@ -396,14 +395,6 @@ def case_modus_operandi(user, case: Case):
 # --- safety and secondary victimisation ----------------------------------------------------------
 
 
-def _reverse_one(obj, name: str):
-    """A reverse one-to-one already loaded by select_related (None when there is none)."""
-    try:
-        return getattr(obj, name)
-    except ObjectDoesNotExist:
-        return None
-
-
 @dataclass
 class SafetyFactRow:
     """One fact as the case page shows it: standing, corrected (superseded by a newer fact) or
@@ -416,11 +407,11 @@ class SafetyFactRow:
 
     @property
     def withdrawal(self):
-        return _reverse_one(self.fact, "withdrawal")
+        return web.loaded_one(self.fact, "withdrawal")
 
     @property
     def superseded(self) -> bool:
-        return _reverse_one(self.fact, "superseded_by") is not None
+        return web.loaded_one(self.fact, "superseded_by") is not None
 
     @property
     def effective(self) -> bool:
