@@ -91,13 +91,13 @@ def test_row_url_under_a_script_prefix():
     assert not web.row_url("intake:detail", "SIG-1").startswith("/inbeeld/")
 
 
-def test_the_intake_filters_render_what_the_tags_they_replace_rendered():
+def test_the_list_rows_tags_render_what_the_tags_they_replace_rendered():
     value = dt.datetime(2026, 10, 25, 0, 59, tzinfo=dt.UTC)
     context = Context({"at": value, "ref": "SIG-2026-00042"})
     with translation.override("nl"):
-        new = Template("{% load intake_extras %}{{ at|received }} {{ ref|signal_url }}").render(
-            context
-        )
+        new = Template(
+            "{% load list_rows %}{{ at|row_moment }} {% row_url 'intake:detail' ref %}"
+        ).render(context)
         old = Template('{{ at|date:"j M Y H:i" }} {% url "intake:detail" ref %}').render(context)
     assert new == old
 

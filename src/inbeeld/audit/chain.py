@@ -42,6 +42,25 @@ class AuditKeyError(Exception):
     """The audit MAC key or the checkpoint signing key is missing or unusable."""
 
 
+# The columns of a row that row_digest reads (canonical's body, the chain fields): a reader that
+# verifies rows without model instances (audit.verify's quick check) selects exactly these.
+DIGEST_FIELDS = (
+    "id",
+    "chain",
+    "chain_version",
+    "prev_hash",
+    "row_hash",
+    "created_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "subject_type",
+    "subject_ref",
+    "case_code",
+    "extra",
+)
+
+
 def canonical(event: AuditEvent) -> bytes:
     """The row's content as the chain covers it (stable JSON, sorted keys)."""
     body = {

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from inbeeld.audit.chain import (
+    DIGEST_FIELDS,
     GENESIS_HASH,
     KEYED_CHAINS,
     KEYED_HMAC,
@@ -27,22 +28,6 @@ from inbeeld.audit.checkpoints import Checkpoint, chain_number, read_checkpoints
 from inbeeld.audit.models import AuditAction, AuditChainHead, AuditEvent
 
 QUICK_TAIL_LIMIT = 5000
-# What the quick check reads of a row after the checkpoint: what audit.chain.row_digest covers.
-TAIL_FIELDS = (
-    "id",
-    "chain",
-    "chain_version",
-    "prev_hash",
-    "row_hash",
-    "created_at",
-    "actor_id",
-    "actor_label",
-    "action",
-    "subject_type",
-    "subject_ref",
-    "case_code",
-    "extra",
-)
 
 
 @dataclass(frozen=True)
@@ -369,7 +354,7 @@ def anchoring_status(directory: Path | None = None) -> AnchoringStatus:
         list(
             rows.filter(after)
             .order_by("chain", "id")
-            .values_list(*TAIL_FIELDS, named=True)[: QUICK_TAIL_LIMIT + 1]
+            .values_list(*DIGEST_FIELDS, named=True)[: QUICK_TAIL_LIMIT + 1]
         )
         if chains
         else []

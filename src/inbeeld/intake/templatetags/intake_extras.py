@@ -34,15 +34,3 @@ def signal_due(signal, now) -> str:
     if due < now:
         return format_html('<strong class="overdue">{}</strong> {} {}', _("Te laat:"), what, when)
     return format_html("{} {}", what, when)
-
-
-@register.filter
-def received(value) -> str:
-    """A signal's moment of receipt in its row of a list: as ``|date:"j M Y H:i"`` shows it."""
-    return web.short_moment(value, year=True)
-
-
-@register.filter
-def signal_url(reference: str) -> str:
-    """The signal page of ``reference``: as ``{% url 'intake:detail' reference %}`` gives it."""
-    return web.row_url("intake:detail", reference)
