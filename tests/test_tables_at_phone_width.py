@@ -1,7 +1,7 @@
 """Tables on a phone (issue 14 item 14): the markup behind tests/e2e/test_phone_width.py.
 
 One rule for every page template (src/inbeeld/templates, without Django's admin and the PDF-only
-report templates): a <table> sits directly in a ``.table-wrap`` that is a labelled scroll region
+report templates, and the long lists' Jinja2 tables in src/inbeeld/jinja2): a <table> sits directly in a ``.table-wrap`` that is a labelled scroll region
 taking keyboard focus (``tabindex="0" role="region" aria-label|aria-labelledby``). A table of
 class ``table-stack`` (the work lists, which become cards at phone width) labels every cell with
 its column header (``data-label``); the rendered work lists are checked cell by cell against the
@@ -24,6 +24,7 @@ from tests.factories import make_user
 from tests.intake.conftest import _submit
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "src" / "inbeeld" / "templates"
+JINJA2_TABLES = TEMPLATES.parent / "jinja2"  # conf/jinja.py
 # Not web pages: Django's admin (its own stylesheet) and the report templates that only WeasyPrint
 # renders to PDF. _monitor_body.html is also the monitor page's body: that page wraps it whole
 # (checked below).
@@ -35,12 +36,15 @@ REGION = re.compile(
 
 
 def _page_templates() -> list[Path]:
-    return sorted(
+    pages = sorted(
         p
         for p in TEMPLATES.rglob("*.html")
         if p.relative_to(TEMPLATES).parts[0] != "admin"
         and str(p.relative_to(TEMPLATES)) not in NOT_PAGES
     )
+    tables = sorted(JINJA2_TABLES.rglob("*.html"))
+    assert tables, "the Jinja2 tables moved: the check must follow them"
+    return pages + tables
 
 
 def _tables(source: str):
@@ -77,7 +81,9 @@ def test_the_check_fails_on_an_unwrapped_table_and_an_unlabelled_cell():
     assert unlabelled_cells(stacked) == ["<td>"]
 
 
-@pytest.mark.parametrize("template", _page_templates(), ids=lambda p: str(p.relative_to(TEMPLATES)))
+@pytest.mark.parametrize(
+    "template", _page_templates(), ids=lambda p: str(p.relative_to(TEMPLATES.parent))
+)
 def test_every_table_of_a_page_is_in_a_focusable_scroll_region(template):
     source = template.read_text(encoding="utf-8")
     assert unwrapped_tables(source) == []
@@ -91,10 +97,15 @@ def test_the_monitor_page_wraps_its_tables_in_one_scroll_region():
 
 
 def test_the_work_lists_stack_into_cards():
-    """The two work lists named in the issue and the case list become cards at phone width."""
-    for name in ("intake/own_list.html", "intake/queue.html", "cases/case_list.html"):
-        source = (TEMPLATES / name).read_text(encoding="utf-8")
-        assert [m.group(0) for m, _b in _tables(source) if "table-stack" in m.group(0)], name
+    """The two work lists named in the issue and the case list become cards at phone width (the
+    queue's and the case list's tables are Jinja2 templates, conf/jinja.py)."""
+    for path in (
+        TEMPLATES / "intake/own_list.html",
+        JINJA2_TABLES / "intake/_queue_table.html",
+        JINJA2_TABLES / "cases/_case_table.html",
+    ):
+        source = path.read_text(encoding="utf-8")
+        assert [m.group(0) for m, _b in _tables(source) if "table-stack" in m.group(0)], path
 
 
 # --- rendered: every cell's label is its column's header ------------------------------------------

@@ -172,6 +172,12 @@ def short_moment(value, *, year: bool = False) -> str:
     return f"{value.day} {month[value.month]} {value.hour:02d}:{value.minute:02d}"
 
 
+def short_date(value) -> str:
+    """``value`` (a date) as Django's date filter shows it with "j M Y" ("5 Dec 2026")."""
+    month = _month_abbreviations(translation.get_language() or settings.LANGUAGE_CODE)
+    return f"{value.day} {month[value.month]} {value.year:04d}"
+
+
 def _sentinel(position: int, number: bool) -> str | int:
     # Stand-ins no real argument equals: a string of letters, or a number of 18 digits for an
     # integer converter.

@@ -267,8 +267,12 @@ def signal_indicators(signal: Signal) -> list:
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
 
 
+def _normalised(ciphertext: str) -> str:
+    return " ".join(decrypt_text(ciphertext).split()).casefold()
+
+
 def _description(signal: Signal) -> str:
-    return " ".join(decrypt_text(signal.description_ciphertext).split()).casefold()
+    return _normalised(signal.description_ciphertext)
 
 
 def flag_likely_duplicates(signals) -> None:
@@ -282,23 +286,20 @@ def flag_likely_duplicates(signals) -> None:
         return
     start = min(s.received_at for s in signals) - DUPLICATE_WINDOW
     end = max(s.received_at for s in signals) + DUPLICATE_WINDOW
+    # As columns, in time order; the descriptions only of the signals that need comparing (below).
+    around = Signal.objects.filter(
+        police_unit_id__in={s.police_unit_id for s in signals},
+        status__in=OPEN_STATUSES,
+        received_at__gte=start,
+        received_at__lte=end,
+    )
     candidates = list(
-        Signal.objects.filter(
-            police_unit_id__in={s.police_unit_id for s in signals},
-            status__in=OPEN_STATUSES,
-            received_at__gte=start,
-            received_at__lte=end,
-        ).only(
-            "pk",
-            "reference",
-            "police_unit_id",
-            "received_at",
-            "age_band",
-            "gender",
-            "description_ciphertext",
+        around.order_by("received_at", "pk").values_list(
+            "pk", "reference", "police_unit_id", "received_at", "age_band", "gender"
         )
     )
-    through = Signal.indicators.through.objects.filter(signal_id__in=[c.pk for c in candidates])
+    # The same conditions as a subquery, not a list of a few hundred ids to send and parse.
+    through = Signal.indicators.through.objects.filter(signal_id__in=around.values("pk"))
     # By code, not by row: the same report sent on either side of the day a new catalogue version
     # comes into force holds the same items of two versions (ADR 0005 decision 10).
     indicator_sets: dict[int, set[tuple[str, str]]] = {}
@@ -307,34 +308,44 @@ def flag_likely_duplicates(signals) -> None:
         indicator_sets.setdefault(signal_id, set()).add((category, code))
     indicator_codes = {pk: frozenset(codes) for pk, codes in indicator_sets.items()}
 
-    # Candidates grouped once, in time order, by unit and what can be compared without
-    # decrypting (indicators, age band, gender): each signal then compares only with its own group
-    # (a page of 50 signals against a few hundred candidates was quadratic), and a description is
-    # decrypted only when another signal of its group lies within the window.
-    def key(signal: Signal) -> tuple:
-        codes = indicator_codes.get(signal.pk, frozenset())
-        return (signal.police_unit_id, signal.age_band, signal.gender, codes)
+    # Candidates grouped once by unit and what can be compared without decrypting (indicators,
+    # age band, gender): each signal then compares only with its own group (a page of 50 signals
+    # against a few hundred candidates was quadratic), and a description is read and decrypted
+    # only when another signal of its group lies within the window.
+    def key(pk: int, unit: int, age_band: str, gender: str) -> tuple:
+        return (unit, age_band, gender, indicator_codes.get(pk, frozenset()))
 
-    groups: dict[tuple, list[Signal]] = {}
-    for other in sorted(candidates, key=lambda c: (c.received_at, c.pk)):
-        groups.setdefault(key(other), []).append(other)
-    descriptions: dict[int, str] = {}
-
-    def description(signal: Signal) -> str:
-        if signal.pk not in descriptions:
-            descriptions[signal.pk] = _description(signal)
-        return descriptions[signal.pk]
-
+    groups: dict[tuple, list[tuple[int, str, dt.datetime]]] = {}
+    for pk, reference, unit, received_at, age_band, gender in candidates:
+        groups.setdefault(key(pk, unit, age_band, gender), []).append((pk, reference, received_at))
+    near_of: list[tuple[Signal, list[tuple[int, str]]]] = []
     for signal in signals:
+        group = groups.get(
+            key(signal.pk, signal.police_unit_id, signal.age_band, signal.gender), ()
+        )
         near = [
-            other
-            for other in groups.get(key(signal), ())
-            if other.pk != signal.pk
-            and abs(other.received_at - signal.received_at) <= DUPLICATE_WINDOW
+            (pk, reference)
+            for pk, reference, received_at in group
+            if pk != signal.pk and abs(received_at - signal.received_at) <= DUPLICATE_WINDOW
         ]
         if near:
-            mine = description(signal)
-            signal.likely_duplicates = [o.reference for o in near if description(o) == mine]
+            near_of.append((signal, near))
+    if not near_of:
+        return
+    wanted = {pk for _, near in near_of for pk, _ in near}
+    ciphertexts = dict(
+        Signal.objects.filter(pk__in=wanted).values_list("pk", "description_ciphertext")
+    )
+    descriptions: dict[int, str] = {}
+
+    def description(pk: int) -> str:
+        if pk not in descriptions:
+            descriptions[pk] = _normalised(ciphertexts[pk])
+        return descriptions[pk]
+
+    for signal, near in near_of:
+        mine = _description(signal)
+        signal.likely_duplicates = [ref for pk, ref in near if description(pk) == mine]
 
 
 def signal_assignee_choices(user, signal: Signal) -> list:

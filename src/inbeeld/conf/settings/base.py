@@ -170,6 +170,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The long lists' tables (conf/jinja.py, ADR 0030); searched after Django's templates.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "tables",
+        "DIRS": [PACKAGE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "inbeeld.conf.jinja.environment"},
+    },
 ]
 
 # Forms and widgets through Jinja2 where Django ships the template for it (conf/form_renderer.py).
