@@ -13,11 +13,13 @@ from django.template import Context, Template, engines
 from django.utils import timezone, translation
 from lxml import html as lxml_html
 
-from inbeeld import web
-from inbeeld.cases.models import Case
+from inbeeld import policy, web
+from inbeeld.cases.models import Case, WithdrawalReason
+from inbeeld.cases.selectors import case_timeline
+from inbeeld.cases.services import event_correct, event_withdraw
 from inbeeld.intake.models import Signal, SignalStatus
 from inbeeld.reference.models import PoliceUnit
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, chain_recorder, event_type, record_events
 from tests.intake.conftest import _submit
 
 # The Django templates as they were before the move (git 7b97027..ea7f88a), word for word.
@@ -71,6 +73,29 @@ OLD_SIGNAL_TABLE = """{% load i18n intake_extras list_rows %}{% if signals %}<di
   <tbody>{% translate "Kenmerk" as dl_kenmerk %}{% translate "Urgentie" as dl_urgentie %}{% translate "Ontvangen" as dl_ontvangen %}{% translate "Status" as dl_status %}{% translate "Termijn" as dl_termijn %}{% for s in signals %}<tr{% if s.is_acute %} class="row-acute"{% endif %}><td data-label="{{ dl_kenmerk }}"><a href="{% row_url 'intake:detail' s.reference %}">{{ s.reference }}</a></td><td data-label="{{ dl_urgentie }}">{{ s.get_urgency_display }}</td><td data-label="{{ dl_ontvangen }}">{{ s.received_at|row_moment }}</td><td data-label="{{ dl_status }}">{{ s.get_status_display }}</td><td data-label="{{ dl_termijn }}">{% signal_due s now %}</td></tr>{% endfor %}</tbody>
 </table></div>{% else %}<p>{% translate "Geen." %}</p>{% endif %}"""
 
+OLD_TIMELINE = """{% load i18n list_rows %}
+{% if timeline %}
+<ol class="timeline" aria-labelledby="tijdlijn">
+  {% for entry in timeline %}
+  <li class="timeline-item{% if entry.superseded %} superseded{% endif %}{% if entry.withdrawal %} withdrawn{% endif %}" data-testid="timeline-event">
+    <p class="timeline-head">{% if entry.withdrawal %}<s data-testid="withdrawn-event">{% endif %}
+      <time datetime="{{ entry.event.event_date|date:'Y-m-d' }}">{% if entry.event.date_precision == "year" %}{{ entry.event.event_date|date:"Y" }}{% elif entry.event.date_precision == "month" %}{{ entry.event.event_date|date:"F Y" }}{% else %}{{ entry.event.event_date|date:"j F Y" }}{% endif %}</time>
+      <strong>{{ entry.event.event_type.label }}</strong>
+      {% if entry.event.outcome %}– {{ entry.outcome_label }}{% endif %}
+    {% if entry.withdrawal %}</s>{% endif %}</p>
+    {% if entry.superseded %}<p class="tag">{% translate "Gecorrigeerd – niet meer geldig" %}</p>{% endif %}
+    {% if entry.withdrawal %}<p class="tag" data-testid="withdrawal-note">{% blocktranslate with when=entry.withdrawal.withdrawn_at|date:"j F Y H:i" reason=entry.withdrawal.get_reason_display %}Ingetrokken op {{ when }} – reden: {{ reason }}. Telt niet meer mee.{% endblocktranslate %}{% if entry.withdrawn_by %} <span class="meta">{% translate "Ingetrokken door" %} {{ entry.withdrawn_by }}</span>{% endif %}</p>{% endif %}
+    {% if entry.corrects %}<p class="tag">{% blocktranslate with label=entry.corrects.event_type.label date=entry.corrects.event_date|date:"j F Y" %}Correctie van: {{ label }} ({{ date }}){% endblocktranslate %}</p>{% endif %}
+    {% if show_people %}<p class="meta">{% translate "Vastgelegd door" %} {{ entry.event.author|default:_("systeem") }}{% if entry.event.organisation %}, {{ entry.event.organisation }}{% endif %}</p>{% endif %}
+    {% if show_notes %}{% if entry.note %}<p class="note">{{ entry.note|linebreaksbr }}</p>{% elif entry.has_note %}<p class="meta">{% translate "Er is een notitie die alleen voor een andere beroepsgroep zichtbaar is." %}</p>{% endif %}{% endif %}
+    {% if can_correct and entry.effective and entry.event.event_type.code in recordable_codes %}<p class="timeline-actions"><a href="{% row_url 'cases:event_correct' case.code entry.event.pk %}">{% translate "Corrigeren" %}<span class="visually-hidden"> {{ entry.event.event_type.label }}</span></a> · <a href="{% row_url 'cases:event_withdraw' case.code entry.event.pk %}">{% translate "Intrekken" %}<span class="visually-hidden"> {{ entry.event.event_type.label }}</span></a></p>{% endif %}
+  </li>
+  {% endfor %}
+</ol>
+{% else %}
+<p>{% translate "Nog geen gebeurtenissen vastgelegd." %}</p>
+{% endif %}"""
+
 HOSTILE = "<b>&\"'x"
 
 
@@ -93,7 +118,7 @@ def _tree(markup: str):
 
 
 def _jinja(name: str, **values) -> str:
-    return engines["tables"].get_template(name).render(values)
+    return engines["rows"].get_template(name).render(values)
 
 
 def _django(source: str, **values) -> str:
@@ -180,7 +205,7 @@ def test_a_name_the_table_does_not_get_is_an_error_not_an_empty_cell():
 
 def test_the_table_tag_inserts_the_escaped_table_once():
     page = Template(
-        '{% load list_rows %}<main>{% table "intake/_signal_table.html" signals=none '
+        '{% load list_rows %}<main>{% rows "intake/_signal_table.html" signals=none '
         'testid="t" label=label now=now %}</main>'
     ).render(Context({"none": [], "label": HOSTILE, "now": timezone.now()}))
     assert page == "<main><p>Geen.</p></main>"
@@ -203,4 +228,86 @@ def test_short_date_shows_what_the_date_filter_shows(value, language):
 
 
 def _jinja_filter(value) -> str:
-    return engines["tables"].from_string("{{ v|short_date }}").render({"v": value})
+    return engines["rows"].from_string("{{ v|short_date }}").render({"v": value})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("show_notes", [True, False])
+@pytest.mark.parametrize("can_correct", [True, False])
+@pytest.mark.parametrize("show_people", [True, False])
+def test_the_timeline_renders_what_the_django_template_rendered(
+    show_notes, can_correct, show_people
+):
+    """Every kind of entry: a withdrawn event, a corrected one and its correction, a note with a
+    line break and markup, an outcome, dates known to the year, the month and the day."""
+    case = CaseFactory(intake_date=dt.date(2024, 3, 1))
+    recorder = chain_recorder(case.police_unit)
+    contact, mistaken = record_events(
+        case,
+        [("first_police_contact", "", "regel 1\n<b>regel</b> & 2"), ("complaint_filed", "")],
+        actor=recorder,
+    )
+    event_withdraw(actor=recorder, event=mistaken, reason=WithdrawalReason.MISTAKE)
+    (complaint,) = record_events(
+        case, [("complaint_filed", "")], actor=recorder, start=dt.date(2024, 3, 20)
+    )
+    (decision,) = record_events(
+        case, [("prosecution_decision", "summons")], actor=recorder, start=dt.date(2024, 5, 1)
+    )
+    event_correct(
+        actor=recorder,
+        event=decision,
+        event_type=event_type("prosecution_decision"),
+        event_date=dt.date(2024, 5, 9),
+        outcome="summons",
+    )
+    timeline = case_timeline(recorder, case)
+    # Rows are append-only: the precisions are set on the loaded events (what is shown).
+    precision = {contact.pk: "month", complaint.pk: "year"}
+    for entry in timeline:
+        entry.event.date_precision = precision.get(entry.event.pk, entry.event.date_precision)
+    values = {
+        "case": case,
+        "timeline": timeline,
+        "show_people": show_people,
+        "show_notes": show_notes,
+        "can_correct": can_correct,
+        "recordable_codes": policy.recordable_event_codes(recorder, case),
+    }
+    with translation.override("nl"):
+        new = _jinja("cases/_timeline.html", **values)
+        old = _django(OLD_TIMELINE, **values)
+    assert _tree(new) == _tree(old)
+    assert new.count('data-testid="timeline-event"') == 5
+    assert ("regel 1<br>&lt;b&gt;regel&lt;/b&gt; &amp; 2" in new) is show_notes
+    assert ("/corrigeren/" in new or "corrigeren" in new) is can_correct
+    assert "maart 2024" in new and ">2024<" in new and "Ingetrokken op" in new
+    assert "Correctie van:" in new and "Gecorrigeerd" in new
+
+
+@pytest.mark.django_db
+def test_an_empty_timeline_says_so():
+    with translation.override("nl"):
+        new = _jinja(
+            "cases/_timeline.html",
+            case=None,
+            timeline=[],
+            show_people=True,
+            show_notes=True,
+            can_correct=False,
+            recordable_codes=(),
+        )
+        old = _django(OLD_TIMELINE, timeline=[])
+    assert _tree(new) == _tree(old)
+    assert "Nog geen gebeurtenissen vastgelegd." in new
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("value", DATES, ids=str)
+def test_long_dates_show_what_the_date_filter_shows(value, language):
+    moment = timezone.make_aware(dt.datetime.combine(value, dt.time(23, 30)), dt.UTC)
+    with translation.override(language):
+        for fmt, mine in (("j F Y", web.long_date(value)), ("F Y", web.long_date(value, day=False))):
+            assert mine == Template("{{ v|date:f }}").render(Context({"v": value, "f": fmt}))
+        expected = Template('{{ v|date:"j F Y H:i" }}').render(Context({"v": moment}))
+        assert web.long_moment(moment) == expected

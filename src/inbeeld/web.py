@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
-from django.utils.dates import MONTHS_3
+from django.utils.dates import MONTHS, MONTHS_3
 from django.utils.translation import gettext_lazy
 
 
@@ -170,6 +170,29 @@ def short_moment(value, *, year: bool = False) -> str:
             f"{value.day} {month[value.month]} {value.year:04d} {value.hour:02d}:{value.minute:02d}"
         )
     return f"{value.day} {month[value.month]} {value.hour:02d}:{value.minute:02d}"
+
+
+@functools.cache
+def _month_names(language: str) -> tuple[str, ...]:
+    with translation.override(language):
+        return ("",) + tuple(str(MONTHS[month]) for month in range(1, 13))
+
+
+def long_date(value, *, day: bool = True) -> str:
+    """``value`` (a date or a datetime, as it is) as Django's date filter shows it with "j F Y"
+    ("5 december 2026"), or with "F Y" without ``day``."""
+    month = _month_names(translation.get_language() or settings.LANGUAGE_CODE)[value.month]
+    if day:
+        return f"{value.day} {month} {value.year:04d}"
+    return f"{month} {value.year:04d}"
+
+
+def long_moment(value) -> str:
+    """``value`` (a datetime) as Django's date filter shows it with "j F Y H:i", in the current
+    time zone."""
+    if settings.USE_TZ and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return f"{long_date(value)} {value.hour:02d}:{value.minute:02d}"
 
 
 def short_date(value) -> str:

@@ -173,7 +173,7 @@ TEMPLATES = [
     {
         # The long lists' tables (conf/jinja.py, ADR 0030); searched after Django's templates.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "NAME": "tables",
+        "NAME": "rows",
         "DIRS": [PACKAGE_DIR / "jinja2"],
         "APP_DIRS": False,
         "OPTIONS": {"environment": "inbeeld.conf.jinja.environment"},

@@ -1,7 +1,7 @@
 """Links and moments in the rows of long lists: {% load list_rows %}{% row_url 'cases:event_correct'
 case.code event.pk %} gives what {% url %} gives with the same arguments (strings and integers),
 without reversing the URL for every row (web.row_url); {{ moment|row_moment }} what
-|date:"j M Y H:i" gives, without Django's format parser (web.short_moment). {% table "name"
+|date:"j M Y H:i" gives, without Django's format parser (web.short_moment). {% rows "name"
 key=value %} renders a long list's whole table with Jinja2 (conf/jinja.py, ADR 0030)."""
 
 from django import template
@@ -24,7 +24,7 @@ def row_moment(value) -> str:
 
 
 @register.simple_tag
-def table(template_name: str, **values) -> str:
+def rows(template_name: str, **values) -> str:
     """The Jinja2 table ``template_name`` (src/inbeeld/jinja2/, conf/jinja.py) rendered with
     ``values``; what it gives is escaped by Jinja2 (autoescape) and inserted as it is."""
-    return mark_safe(engines["tables"].get_template(template_name).render(values))  # noqa: S308
+    return mark_safe(engines["rows"].get_template(template_name).render(values))  # noqa: S308
