@@ -235,7 +235,7 @@ def test_serve_refuses_other_settings_than_production(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("cpus", "workers"), [(1, 2), (2, 3), (3, 4), (7, MAX_DEFAULT_WORKERS), (64, 8)]
+    ("cpus", "workers"), [(1, 3), (2, 5), (3, 7), (5, 11), (6, MAX_DEFAULT_WORKERS), (64, 12)]
 )
 def test_default_workers_follow_the_cpu_count_with_a_cap(cpus, workers):
     assert default_workers(cpus) == workers

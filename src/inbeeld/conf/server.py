@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from gunicorn.app.base import BaseApplication
 
-MAX_DEFAULT_WORKERS = 8
+MAX_DEFAULT_WORKERS = 12
 GRACEFUL_TIMEOUT_SECONDS = 30
 # A worker is replaced after this many requests (with jitter, so not all at once): memory that a
 # large report or export left behind is given back.
@@ -30,14 +30,14 @@ def available_cpus() -> int:
 
 
 def default_workers(cpus: int | None = None) -> int:
-    """CPUs + 1, at most MAX_DEFAULT_WORKERS (ADR 0029). With INBEELD_THREADS' default of 2
-    threads each, about three requests per CPU are handled at once. A page is mostly Python on the
-    CPU, and PostgreSQL runs on the same machine: more requests at once only make each one take
-    longer. Measured on 2 CPUs at 20 clients, 5 x 4 gave no more pages per second than 3 x 2 and
-    4 to 10 times its server time. Each worker also holds its own copy of the statistics
-    libraries in memory."""
+    """2 x CPUs + 1 (gunicorn's own rule), at most MAX_DEFAULT_WORKERS, each with INBEELD_THREADS'
+    default of 1 thread (ADR 0031, amending ADR 0029). A page is mostly Python on the CPU: two
+    threads of one process take turns on its interpreter lock, two processes do not. Measured on 2
+    CPUs at 20 clients, 5 x 1 gave as many or more pages per second than 3 x 2 at two thirds of
+    its server time; 3 x 1 left a CPU idle while requests waited on PostgreSQL. Each worker holds
+    its own copy of the statistics libraries in memory (a few hundred MB)."""
     cpus = available_cpus() if cpus is None else cpus
-    return min(cpus + 1, MAX_DEFAULT_WORKERS)
+    return min(2 * cpus + 1, MAX_DEFAULT_WORKERS)
 
 
 @dataclass(frozen=True)

@@ -579,12 +579,12 @@ INBEELD_WORKERS = env(
     "INBEELD_WORKERS",
     cast=int,
     default=0,
-    help="Worker processes of `inbeeld serve`; 0 means from the CPU count: CPUs + 1, at most 8",
+    help="Worker processes of `inbeeld serve`; 0 means from the CPU count: 2 x CPUs + 1, at most 12",
 )
 INBEELD_THREADS = env(
     "INBEELD_THREADS",
     cast=int,
-    default=2,
+    default=1,
     help="Threads per worker process of `inbeeld serve` (requests one worker handles at once)",
 )
 INBEELD_WORKER_TIMEOUT = env(
