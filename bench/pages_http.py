@@ -242,9 +242,9 @@ WHERE_THE_TIME_GOES = (
     "the template engine rendering; the query count does not grow with the data "
     "(tests/cases/test_views.py and tests/cases/test_assignment.py hold them to it). On 2 CPUs "
     "60 pages/s leaves about 33 ms of CPU per page for the application, PostgreSQL and the "
-    "bench's own client together. `inbeeld serve` handles about three requests per CPU at once "
-    "(ADR 0029); the others wait in gunicorn's queue, which the client time includes and the "
-    "server time does not. A login is slow by design: Argon2 hashes the password with 100 MB "
+    "bench's own client together. `inbeeld serve` handles one request per worker process at once, "
+    "2 x CPUs + 1 of them (ADR 0029, ADR 0031); the others wait in gunicorn's queue, which the "
+    "client time includes and the server time does not. A login is slow by design: Argon2 hashes the password with 100 MB "
     "and two passes (Django's defaults), about 0.2 s of CPU, so logins are not held to the page "
     "target."
 )

@@ -34,7 +34,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=_positive,
-            help="worker processes (default INBEELD_WORKERS, or CPUs + 1, at most 8)",
+            help="worker processes (default INBEELD_WORKERS, or 2 x CPUs + 1, at most 12)",
         )
         parser.add_argument(
             "--threads", type=_positive, help="threads per worker (default INBEELD_THREADS)"
