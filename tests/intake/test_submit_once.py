@@ -316,3 +316,27 @@ def test_eight_concurrent_posts_of_one_form_store_one_signal():
     assert Signal.objects.count() == 1
     assert PublicSubmission.objects.count() == 1
     assert statuses.count(302) == 1 and statuses.count(200) == 7, statuses
+
+
+def test_a_duplicate_removed_between_the_two_reads_is_no_longer_named():
+    """The candidates are read first, their descriptions after: a signal removed in between (by
+    retention, in another transaction) is left out instead of failing the queue."""
+    from django.db import connection
+
+    first, _ = _submit()
+    second, _ = _submit()
+    third, _ = _submit()
+
+    def remove_second_first(execute, sql, params, many, context):
+        if "description_ciphertext" in sql and "IN" in sql:
+            Signal.indicators.through.objects.filter(signal_id=second.pk).delete()
+            with connection.cursor() as cursor:  # what retention does, past the model's guards
+                for table in ("intake_signalevent", "intake_signal"):
+                    column = "signal_id" if table == "intake_signalevent" else "id"
+                    cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [second.pk])  # noqa: S608
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(remove_second_first):
+        flags = _flagged([first, third])
+    assert flags == {first.reference: [third.reference], third.reference: [first.reference]}
+    assert not Signal.objects.filter(pk=second.pk).exists()

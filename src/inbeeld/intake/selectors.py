@@ -336,11 +336,13 @@ def flag_likely_duplicates(signals) -> None:
     ciphertexts = dict(
         Signal.objects.filter(pk__in=wanted).values_list("pk", "description_ciphertext")
     )
-    descriptions: dict[int, str] = {}
+    descriptions: dict[int, str | None] = {}
 
-    def description(pk: int) -> str:
+    def description(pk: int) -> str | None:
+        # None for a signal removed since the first query (retention): no longer a duplicate.
         if pk not in descriptions:
-            descriptions[pk] = _normalised(ciphertexts[pk])
+            text = ciphertexts.get(pk)
+            descriptions[pk] = None if text is None else _normalised(text)
         return descriptions[pk]
 
     for signal, near in near_of:
