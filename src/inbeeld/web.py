@@ -154,17 +154,30 @@ def loaded_one(obj, name: str):
 
 
 @functools.cache
-def _month_abbreviations(language: str) -> tuple[str, ...]:
+def _month_table(language: str, short: bool) -> tuple[str, ...]:
     with translation.override(language):
-        return ("",) + tuple(str(MONTHS_3[month]).title() for month in range(1, 13))
+        if short:  # Django's "M": the three-letter name, capitalised
+            return ("",) + tuple(str(MONTHS_3[month]).title() for month in range(1, 13))
+        return ("",) + tuple(str(MONTHS[month]) for month in range(1, 13))
+
+
+def _months(*, short: bool) -> tuple[str, ...]:
+    """The month names ("M" when ``short``, else "F") of the current language, index 1–12."""
+    return _month_table(translation.get_language() or settings.LANGUAGE_CODE, short)
+
+
+def _local(value):
+    """``value`` in the current time zone, as Django's date filter shows an aware moment."""
+    if settings.USE_TZ and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
 
 
 def short_moment(value, *, year: bool = False) -> str:
     """``value`` (a datetime) as Django's date filter shows it with "j M H:i" ("5 Dec 14:00"), or
     with "j M Y H:i" when ``year``: in the current time zone and language."""
-    if settings.USE_TZ and timezone.is_aware(value):
-        value = timezone.localtime(value)
-    month = _month_abbreviations(translation.get_language() or settings.LANGUAGE_CODE)
+    value = _local(value)
+    month = _months(short=True)
     if year:
         return (
             f"{value.day} {month[value.month]} {value.year:04d} {value.hour:02d}:{value.minute:02d}"
@@ -172,16 +185,10 @@ def short_moment(value, *, year: bool = False) -> str:
     return f"{value.day} {month[value.month]} {value.hour:02d}:{value.minute:02d}"
 
 
-@functools.cache
-def _month_names(language: str) -> tuple[str, ...]:
-    with translation.override(language):
-        return ("",) + tuple(str(MONTHS[month]) for month in range(1, 13))
-
-
 def long_date(value, *, day: bool = True) -> str:
     """``value`` (a date or a datetime, as it is) as Django's date filter shows it with "j F Y"
     ("5 december 2026"), or with "F Y" without ``day``."""
-    month = _month_names(translation.get_language() or settings.LANGUAGE_CODE)[value.month]
+    month = _months(short=False)[value.month]
     if day:
         return f"{value.day} {month} {value.year:04d}"
     return f"{month} {value.year:04d}"
@@ -190,14 +197,13 @@ def long_date(value, *, day: bool = True) -> str:
 def long_moment(value) -> str:
     """``value`` (a datetime) as Django's date filter shows it with "j F Y H:i", in the current
     time zone."""
-    if settings.USE_TZ and timezone.is_aware(value):
-        value = timezone.localtime(value)
+    value = _local(value)
     return f"{long_date(value)} {value.hour:02d}:{value.minute:02d}"
 
 
 def short_date(value) -> str:
     """``value`` (a date) as Django's date filter shows it with "j M Y" ("5 Dec 2026")."""
-    month = _month_abbreviations(translation.get_language() or settings.LANGUAGE_CODE)
+    month = _months(short=True)
     return f"{value.day} {month[value.month]} {value.year:04d}"
 
 
